@@ -1,0 +1,67 @@
+"""Structured logging: one line per event, logfmt or JSON, level from config.
+
+Use ``log = get_logger(__name__)`` and ``log.info("probe.done", site=code, ms=12.3)``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+_RESERVED = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+
+
+def _fmt_value(v: Any) -> str:
+    s = str(v)
+    if s == "" or any(c in s for c in ' ="\n\t'):
+        return json.dumps(s, ensure_ascii=False)
+    return s
+
+
+class LogfmtFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        ts = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
+        parts = [f"ts={ts}", f"level={record.levelname.lower()}", f"logger={record.name}",
+                 f"event={_fmt_value(record.getMessage())}"]
+        parts += [f"{k}={_fmt_value(v)}" for k, v in record.__dict__.items() if k not in _RESERVED]
+        if record.exc_info:
+            parts.append(f"exc={_fmt_value(self.formatException(record.exc_info))}")
+        return " ".join(parts)
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        doc: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(), "logger": record.name, "event": record.getMessage(),
+        }
+        doc.update({k: v for k, v in record.__dict__.items() if k not in _RESERVED})
+        if record.exc_info:
+            doc["exc"] = self.formatException(record.exc_info)
+        return json.dumps(doc, ensure_ascii=False, default=str)
+
+
+class EventLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+    """Keyword arguments become fields: ``log.info("event", key=value)``."""
+
+    def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
+        extra = {k: kwargs.pop(k) for k in list(kwargs) if k not in ("exc_info", "stack_info", "stacklevel")}
+        kwargs["extra"] = extra
+        return msg, kwargs
+
+
+def get_logger(name: str) -> EventLogger:
+    return EventLogger(logging.getLogger(name), {})
+
+
+def setup_logging(level: str = "INFO", fmt: str = "logfmt") -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if fmt == "json" else LogfmtFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("werkzeug", "urllib3", "asyncio", "paramiko"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

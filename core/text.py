@@ -1,0 +1,46 @@
+"""Every user-visible string, in Simplified Chinese, kept in one place."""
+
+from __future__ import annotations
+
+APP_TITLE = "湖南省政府网站集约化管理平台 · 运维指挥中心"
+APP_SHORT = "运维指挥中心"
+
+NODE_LEVEL = {"province": "省级", "city": "市州", "county": "县市区"}
+SITE_LEVEL = {
+    "provincial_portal": "省政府门户网站",
+    "provincial_department": "省直部门网站",
+    "city_portal": "市州政府门户网站",
+    "city_department": "市直部门网站",
+    "county_portal": "县市区政府门户网站",
+}
+COLUMN_KIND = {
+    "news": "要闻动态",
+    "notice": "通知公告",
+    "policy": "政策文件",
+    "personnel": "人事信息",
+    "planning": "规划计划",
+    "consultation": "政务咨询",
+    "other": "其他",
+}
+PLATFORM = {
+    "wechat": "微信",
+    "weibo": "微博",
+    "douyin": "抖音",
+    "toutiao": "今日头条",
+    "kuaishou": "快手",
+    "app": "客户端",
+    "other": "其他",
+}
+HOST_ROLE = {
+    "web": "Web 服务器",
+    "cms": "内容管理",
+    "database": "数据库",
+    "search": "搜索",
+    "queue": "发布队列",
+    "proxy": "代理",
+    "storage": "存储",
+    "other": "其他",
+}
+
+# Health states shown on screens. "stale" is never shown as healthy.
+STATUS = {"up": "正常", "down": "故障", "slow": "缓慢", "stale": "数据过期", "unknown": "未知"}

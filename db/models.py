@@ -1,0 +1,187 @@
+"""Relational registry: administrative nodes, sites, columns, new-media accounts, hosts.
+
+Schema changes go through Alembic (db/migrations); never ``create_all`` in production code.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names so migrations behave the same on SQLite and PostgreSQL.
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class NodeLevel(enum.StrEnum):
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+
+
+class SiteLevel(enum.StrEnum):
+    PROVINCIAL_PORTAL = "provincial_portal"
+    PROVINCIAL_DEPARTMENT = "provincial_department"
+    CITY_PORTAL = "city_portal"
+    CITY_DEPARTMENT = "city_department"
+    COUNTY_PORTAL = "county_portal"
+
+    @property
+    def is_portal(self) -> bool:
+        return self in (SiteLevel.PROVINCIAL_PORTAL, SiteLevel.CITY_PORTAL, SiteLevel.COUNTY_PORTAL)
+
+
+class ColumnKind(enum.StrEnum):
+    NEWS = "news"  # 要闻动态
+    NOTICE = "notice"  # 通知公告
+    POLICY = "policy"  # 政策文件
+    PERSONNEL = "personnel"  # 人事
+    PLANNING = "planning"  # 规划计划
+    CONSULTATION = "consultation"  # 政务咨询
+    OTHER = "other"
+
+
+class Platform(enum.StrEnum):
+    WECHAT = "wechat"
+    WEIBO = "weibo"
+    DOUYIN = "douyin"
+    TOUTIAO = "toutiao"
+    KUAISHOU = "kuaishou"
+    APP = "app"
+    OTHER = "other"
+
+
+class HostRole(enum.StrEnum):
+    WEB = "web"
+    CMS = "cms"
+    DATABASE = "database"
+    SEARCH = "search"
+    QUEUE = "queue"
+    PROXY = "proxy"
+    STORAGE = "storage"
+    OTHER = "other"
+
+
+def _enum(e: type[enum.Enum], name: str) -> Enum:
+    # Stored as text with a CHECK constraint: portable and readable in SQL.
+    return Enum(e, name=name, native_enum=False, create_constraint=True, length=32,
+                values_callable=lambda members: [m.value for m in members], validate_strings=True)
+
+
+class Node(Base):
+    """An administrative division that owns sites and hosts: the province, a city or a county."""
+
+    __tablename__ = "node"
+
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    level: Mapped[NodeLevel] = mapped_column(_enum(NodeLevel, "node_level"))
+    parent_code: Mapped[str | None] = mapped_column(ForeignKey("node.code"), index=True)
+
+    parent: Mapped[Node | None] = relationship(remote_side=[code], back_populates="children")
+    children: Mapped[list[Node]] = relationship(back_populates="parent", order_by="Node.code")
+    sites: Mapped[list[Site]] = relationship(back_populates="node", order_by="Site.code")
+
+    @property
+    def city_code(self) -> str:
+        """The city this node belongs to (itself for a city, the province code for the province)."""
+        if self.level is NodeLevel.COUNTY and self.parent_code:
+            return self.parent_code
+        return self.code
+
+
+class Site(Base):
+    """A government website, identified by its 政府网站标识码."""
+
+    __tablename__ = "site"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    url: Mapped[str] = mapped_column(String(512))
+    level: Mapped[SiteLevel] = mapped_column(_enum(SiteLevel, "site_level"))
+    node_code: Mapped[str] = mapped_column(ForeignKey("node.code"), index=True)
+    organizer: Mapped[str | None] = mapped_column(String(128))  # 主办单位
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+    node: Mapped[Node] = relationship(back_populates="sites")
+    columns: Mapped[list[Column]] = relationship(back_populates="site", cascade="all, delete-orphan",
+                                                 order_by="Column.id")
+
+
+class Column(Base):
+    """A 栏目 of a site: its kind decides the freshness window the inspection applies."""
+
+    __tablename__ = "site_column"
+    __table_args__ = (UniqueConstraint("site_id", "name", name="uq_site_column_site_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[ColumnKind] = mapped_column(_enum(ColumnKind, "column_kind"))
+    url: Mapped[str] = mapped_column(String(512))
+    item_selector: Mapped[str | None] = mapped_column(String(256))  # optional CSS hint for list entries
+    date_selector: Mapped[str | None] = mapped_column(String(256))
+    first_level: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    site: Mapped[Site] = relationship(back_populates="columns")
+
+
+class NewMediaAccount(Base):
+    """A government new-media account (微信公众号, 微博, 抖音 ...)."""
+
+    __tablename__ = "new_media_account"
+    __table_args__ = (UniqueConstraint("platform", "account_id", name="uq_new_media_account_platform_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[Platform] = mapped_column(_enum(Platform, "media_platform"))
+    account_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(128))
+    node_code: Mapped[str] = mapped_column(ForeignKey("node.code"), index=True)
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="SET NULL"))
+    profile_url: Mapped[str | None] = mapped_column(String(512))
+
+
+class Host(Base):
+    """A machine of a node's platform; ``local`` hosts are read with psutil, others over SSH."""
+
+    __tablename__ = "host"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    address: Mapped[str] = mapped_column(String(255))
+    node_code: Mapped[str] = mapped_column(ForeignKey("node.code"), index=True)
+    role: Mapped[HostRole] = mapped_column(_enum(HostRole, "host_role"), default=HostRole.OTHER)
+    local: Mapped[bool] = mapped_column(Boolean, default=False)
+    ssh_port: Mapped[int] = mapped_column(Integer, default=22)
+    ssh_user: Mapped[str | None] = mapped_column(String(64))
+    ssh_key_path: Mapped[str | None] = mapped_column(Text)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -1,0 +1,87 @@
+"""The MetricStore interface every time-series backend implements.
+
+Nothing backend-specific leaks through it: the embedded SQLite backend and the
+scale-out VictoriaMetrics/InfluxDB backend answer the same :class:`Query` with
+the same DataFrame shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal, Protocol, runtime_checkable
+
+import pandas as pd
+
+from core.plugins import Registry
+from tsdb.point import Point
+
+Agg = Literal["avg", "min", "max", "sum", "count", "last"]
+AGGS: tuple[str, ...] = ("avg", "min", "max", "sum", "count", "last")
+
+# tag filter: key -> exact value, or a sequence of accepted values (IN)
+TagFilter = Mapping[str, str | Sequence[str]]
+
+
+class QueryError(ValueError):
+    """A query is malformed (unknown aggregation, naive or reversed time range...)."""
+
+
+@dataclass(frozen=True)
+class Query:
+    """Aggregate one field of one measurement over [start, stop).
+
+    ``every=None`` means one bucket spanning the whole range. Result columns:
+    ``time`` (bucket start, tz-aware UTC), one column per ``group_by`` tag, ``value``.
+    Buckets are aligned to multiples of ``every`` since the Unix epoch; empty buckets
+    are absent.
+    """
+
+    measurement: str
+    field: str
+    start: datetime
+    stop: datetime
+    every: timedelta | None = None
+    agg: Agg = "avg"
+    tags: TagFilter = field(default_factory=dict)
+    group_by: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.agg not in AGGS:
+            raise QueryError(f"unknown aggregation {self.agg!r}; expected one of {', '.join(AGGS)}")
+        if self.start.tzinfo is None or self.stop.tzinfo is None:
+            raise QueryError("query start/stop must be timezone-aware (UTC)")
+        if self.stop <= self.start:
+            raise QueryError(f"query stop {self.stop.isoformat()} is not after start {self.start.isoformat()}")
+        if self.every is not None and self.every.total_seconds() <= 0:
+            raise QueryError(f"query every must be positive, got {self.every}")
+
+
+@runtime_checkable
+class MetricStore(Protocol):
+    def write(self, points: Iterable[Point]) -> int:
+        """Store points atomically (all or none); returns how many were written."""
+        ...
+
+    def query(self, q: Query) -> pd.DataFrame:
+        """Aggregated series per :class:`Query`; columns ``time``, group tags, ``value``."""
+        ...
+
+    def latest(self, measurement: str, field: str, tags: TagFilter | None = None,
+               since: datetime | None = None) -> pd.DataFrame:
+        """The newest value of every matching series.
+
+        Columns: ``time``, every tag key of the matching series, ``value``; one row per series.
+        Series whose newest point is older than ``since`` are left out.
+        """
+        ...
+
+    def maintain(self, now: datetime) -> dict[str, int]:
+        """Roll raw data up into coarser tiers and drop data past retention; returns counts."""
+        ...
+
+    def close(self) -> None: ...
+
+
+STORES: Registry[type] = Registry("metric store")
