@@ -59,6 +59,7 @@ class CollectorsConfig:
     probe_interval: float = 60.0
     probe_timeout: float = 15.0  # national rule: a homepage not loaded in 15 s counts as failed
     probe_verify_tls: bool = True
+    probe_ca_file: str = ""  # extra trusted CA (PEM), e.g. the platform's internal CA or the demo fleet's
     probe_max_bytes: int = 10 * 1024 * 1024
     probe_user_agent: str = "GovOps-Probe/1.0"
     node_code: str = "430000"  # the node this collector process belongs to
