@@ -1,0 +1,252 @@
+"""GovOps Command Center — command-line entry point.
+
+``python app.py run`` bootstraps everything and serves the wall screens;
+``python app.py --help`` lists the other commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from core.config import Config, ConfigError, load_config
+from core.logging import get_logger, setup_logging
+
+log = get_logger("app")
+
+
+def _print(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def cmd_migrate(config: Config, args: argparse.Namespace) -> int:
+    from db.migrate import current, downgrade, upgrade
+
+    url = config.database_url
+    if args.downgrade:
+        downgrade(url, args.downgrade)
+    else:
+        upgrade(url)
+    _print(f"数据库结构版本：{current(url)}")
+    return 0
+
+
+def cmd_registry(config: Config, args: argparse.Namespace) -> int:
+    from core.bootstrap import prepare_database
+    from db.registry_io import (
+        RegistryImportError,
+        export_columns,
+        export_sites,
+        import_columns,
+        import_sites,
+    )
+    from db.session import transaction
+
+    sessions = prepare_database(config)
+    if args.registry_cmd == "import":
+        if not args.sites and not args.columns:
+            _print("请至少指定 --sites 或 --columns 文件")
+            return 2
+        try:
+            for path, fn, label in ((args.sites, import_sites, "网站"), (args.columns, import_columns, "栏目")):
+                if path is None:
+                    continue
+                with transaction(sessions) as s:
+                    report = fn(s, Path(path), dry_run=args.dry_run)
+                _print(f"{label}：{report}{'（试运行，未写入）' if args.dry_run else ''}")
+        except RegistryImportError as exc:
+            _print(str(exc))
+            return 1
+        return 0
+    with sessions() as s:
+        if args.sites:
+            _print(f"已导出 {export_sites(s, Path(args.sites))} 个网站到 {args.sites}")
+        if args.columns:
+            _print(f"已导出 {export_columns(s, Path(args.columns))} 个栏目到 {args.columns}")
+    return 0
+
+
+def _build_scheduler(config: Config, sessions, store, names: Sequence[str] | None):  # type: ignore[no-untyped-def]
+    from collectors.base import CollectorContext
+    from collectors.loader import build_collectors
+    from collectors.scheduler import Scheduler
+    from core.clock import SystemClock
+
+    ctx = CollectorContext(config=config, sessions=sessions, clock=SystemClock())
+    collectors = build_collectors(ctx, names)
+    c = config.collectors
+    return Scheduler(collectors, store, concurrency=c.concurrency, blocking_threads=c.blocking_threads,
+                     jitter_fraction=c.jitter_fraction, node_code=c.node_code)
+
+
+def _start_demo(config: Config):  # type: ignore[no-untyped-def]
+    """Build the demo fleet, start it and point the probe at its CA."""
+    from core.bootstrap import build_demo_fleet
+    from demo.fleet import FleetServer
+
+    spec = build_demo_fleet(config)
+    handle = FleetServer(spec).start_in_thread()
+    _print(f"演示网站集群已启动：{len(spec.sites)} 个网站")
+    return spec, handle
+
+
+def _with_demo_ca(config: Config, spec) -> Config:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    if config.collectors.probe_ca_file or not getattr(spec, "ca_file", None):
+        return config
+    return dataclasses.replace(config, collectors=dataclasses.replace(
+        config.collectors, probe_ca_file=str(spec.ca_file)))
+
+
+def cmd_collect(config: Config, args: argparse.Namespace) -> int:
+    from core.bootstrap import open_metric_store, prepare_database, register_local_host
+
+    sessions = prepare_database(config)
+    register_local_host(config, sessions)
+    store = open_metric_store(config)
+    names = args.collectors.split(",") if args.collectors else None
+    scheduler = _build_scheduler(config, sessions, store, names)
+    try:
+        if args.once:
+            async def once() -> None:
+                for collector in scheduler.collectors:
+                    report = await scheduler.run_once(collector)
+                    _print(f"{collector.name}: 成功 {report.ok}，失败 {report.failed}，超时 {report.timed_out}，"
+                           f"数据点 {report.points}，耗时 {report.duration_s:.1f} 秒")
+            asyncio.run(once())
+            return 0
+        from core.services import CollectorService, MaintenanceService, stop_all
+
+        services = [MaintenanceService(store), CollectorService(scheduler)]
+        for svc in services:
+            svc.start()
+        _wait_for_signal()
+        stop_all(services)
+        return 0
+    finally:
+        store.close()
+
+
+def _wait_for_signal() -> None:
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    while not done.wait(1.0):
+        pass
+
+
+def cmd_demo_fleet(config: Config, args: argparse.Namespace) -> int:
+    from core.bootstrap import build_demo_fleet
+
+    spec = build_demo_fleet(config)
+    if args.export:
+        import json
+
+        out = Path(args.export)
+        out.mkdir(parents=True, exist_ok=True)
+        spec.write_registry(out / "sites.csv", out / "columns.csv")
+        (out / "ground-truth.json").write_text(json.dumps(spec.ground_truth(), ensure_ascii=False, indent=2),
+                                               encoding="utf-8")
+        _print(f"已导出演示集群登记表和故障清单到 {out}")
+        return 0
+    from demo.fleet import FleetServer
+
+    handle = FleetServer(spec).start_in_thread()
+    _print(f"演示网站集群已启动：{len(spec.sites)} 个网站，按 Ctrl-C 停止")
+    try:
+        _wait_for_signal()
+    finally:
+        handle.stop()
+    return 0
+
+
+def cmd_run(config: Config, args: argparse.Namespace) -> int:
+    from waitress import create_server
+
+    from core.bootstrap import load_registry, open_metric_store, prepare_database, register_local_host
+    from core.services import CollectorService, MaintenanceService, stop_all
+    from dashboard.app import create_app
+
+    _print("[1/5] 准备数据库 …")
+    sessions = prepare_database(config)
+    services: list[object] = []
+    spec = None
+    if config.demo.enabled:
+        _print("[2/5] 启动演示网站集群 …")
+        spec, handle = _start_demo(config)
+        services.append(handle)
+        config = _with_demo_ca(config, spec)
+    else:
+        _print("[2/5] 使用真实网站登记表（演示集群已关闭）")
+    _print("[3/5] 载入网站登记表 …")
+    load_registry(config, sessions, spec)
+    register_local_host(config, sessions)
+    store = open_metric_store(config)
+    try:
+        _print("[4/5] 启动采集器 …")
+        for svc in (MaintenanceService(store), CollectorService(_build_scheduler(config, sessions, store, None))):
+            svc.start()
+            services.append(svc)
+        _print("[5/5] 启动大屏服务 …")
+        app = create_app(config, store=store, sessions=sessions)
+        server = create_server(app.server, host=config.web.host, port=config.web.port, threads=8)
+        url = f"http://{config.web.host}:{config.web.port}/"
+        _print(f"指挥中心已启动：{url}  （按 Ctrl-C 停止）")
+        web = threading.Thread(target=server.run, name="web", daemon=True)
+        web.start()
+        _wait_for_signal()
+        _print("正在停止 …")
+        server.close()
+    finally:
+        stop_all(services)
+        store.close()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="app.py", description="湖南省政府网站集约化管理平台 · 运维指挥中心")
+    p.add_argument("--config", help="TOML 配置文件（默认读取 $GOVOPS_CONFIG；不指定则全部使用默认值）")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="命令")
+    sub.add_parser("run", help="一键启动：迁移数据库、载入登记表、启动演示集群、采集器和大屏")
+    c = sub.add_parser("collect", help="只运行采集器（不启动大屏）")
+    c.add_argument("--once", action="store_true", help="每个采集器只运行一轮后退出")
+    c.add_argument("--collectors", help="逗号分隔的采集器名称，如 host,site_probe")
+    m = sub.add_parser("migrate", help="把数据库结构升级到最新版本")
+    m.add_argument("--downgrade", metavar="REV", help="降级到指定版本（base 表示全部回退）")
+    r = sub.add_parser("registry", help="网站登记表导入导出（CSV / XLSX）")
+    rsub = r.add_subparsers(dest="registry_cmd", required=True, metavar="操作")
+    ri = rsub.add_parser("import", help="导入网站和栏目（逐行校验，任何一行有误则全部不导入）")
+    ri.add_argument("--sites", help="网站文件：site_code,name,url,level,node_code")
+    ri.add_argument("--columns", help="栏目文件：site_code,column_name,kind,url")
+    ri.add_argument("--dry-run", action="store_true", help="只校验不写入")
+    re_ = rsub.add_parser("export", help="导出网站和栏目")
+    re_.add_argument("--sites", help="导出网站到此文件（.csv 或 .xlsx）")
+    re_.add_argument("--columns", help="导出栏目到此文件（.csv 或 .xlsx）")
+    d = sub.add_parser("demo-fleet", help="单独运行演示网站集群，或导出其登记表和故障清单")
+    d.add_argument("--export", metavar="DIR", help="导出 sites.csv、columns.csv 和 ground-truth.json 后退出")
+    return p
+
+
+COMMANDS = {"run": cmd_run, "collect": cmd_collect, "migrate": cmd_migrate, "registry": cmd_registry,
+            "demo-fleet": cmd_demo_fleet}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"配置错误：{exc}", file=sys.stderr)
+        return 2
+    setup_logging(config.logging.level, config.logging.format)
+    return COMMANDS[args.cmd](config, args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

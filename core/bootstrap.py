@@ -1,0 +1,91 @@
+"""Start-up steps shared by the CLI commands: database, registry, store, fleet.
+
+Each step is idempotent, so ``make run`` can repeat them on every start.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.config import Config
+from core.logging import get_logger
+from db.session import make_engine, make_session_factory, transaction
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Runtime:
+    """What the commands share once bootstrapped."""
+
+    config: Config
+    sessions: sessionmaker[Session]
+    store: Any = None  # tsdb.store.MetricStore
+    fleet: Any = None  # demo fleet handle when the demo fleet runs in-process
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+
+
+def prepare_database(config: Config) -> sessionmaker[Session]:
+    """Migrate the relational database to the newest schema and seed the divisions."""
+    from db.hunan import seed_nodes
+    from db.migrate import upgrade
+
+    url = config.database_url
+    upgrade(url)
+    sessions = make_session_factory(make_engine(url, echo=config.database.echo))
+    with transaction(sessions) as s:
+        changed = seed_nodes(s)
+    log.info("registry.nodes_seeded", changed=changed)
+    return sessions
+
+
+def demo_registry_dir(config: Config) -> Path:
+    return config.resolve_path("var/demo")
+
+
+def load_registry(config: Config, sessions: sessionmaker[Session], fleet_spec: Any = None) -> None:
+    """Import sites and columns: the demo fleet's own registry, or the configured real one."""
+    from db.registry_io import import_columns, import_sites
+
+    if fleet_spec is not None:
+        out = demo_registry_dir(config)
+        out.mkdir(parents=True, exist_ok=True)
+        sites_csv, columns_csv = out / "sites.csv", out / "columns.csv"
+        fleet_spec.write_registry(sites_csv, columns_csv)
+    else:
+        sites_csv = config.resolve_path(config.registry.sites_file)
+        columns_csv = config.resolve_path(config.registry.columns_file) if config.registry.columns_file else None
+    with transaction(sessions) as s:
+        report = import_sites(s, sites_csv)
+    log.info("registry.sites_imported", file=str(sites_csv), report=str(report))
+    if columns_csv is not None:
+        with transaction(sessions) as s:
+            report = import_columns(s, columns_csv)
+        log.info("registry.columns_imported", file=str(columns_csv), report=str(report))
+
+
+def register_local_host(config: Config, sessions: sessionmaker[Session]) -> None:
+    from db.registry_io import ensure_local_host
+
+    with transaction(sessions) as s:
+        ensure_local_host(s, config.collectors.node_code)
+
+
+def open_metric_store(config: Config) -> Any:
+    from tsdb.factory import open_store
+
+    return open_store(config)
+
+
+def build_demo_fleet(config: Config) -> Any:
+    from demo.fleet import build_fleet
+
+    return build_fleet(config, datetime.now(UTC))

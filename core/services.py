@@ -1,0 +1,84 @@
+"""Long-running background services of the command center, each in its own thread.
+
+The web server owns the main thread; collectors run on an asyncio loop in a
+thread of their own, store maintenance (downsampling, retention) in another.
+Each service starts, stops promptly on request and never takes the process down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from core.logging import get_logger
+
+log = get_logger(__name__)
+
+
+class CollectorService:
+    """Runs the collector scheduler on a private event loop until stopped."""
+
+    def __init__(self, scheduler) -> None:  # type: ignore[no-untyped-def]
+        self._scheduler = scheduler
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._thread = threading.Thread(target=self._main, name="collectors", daemon=True)
+        self._started = threading.Event()
+
+    def start(self) -> None:
+        self._thread.start()
+        self._started.wait(10)
+
+    def _main(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self._loop)
+        self._stop = asyncio.Event()
+        self._started.set()
+        try:
+            self._loop.run_until_complete(self._scheduler.run(self._stop))
+        except Exception:
+            log.exception("collectors.crashed")
+        finally:
+            self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+            self._loop.close()
+
+    def stop(self, timeout: float = 20.0) -> None:
+        if self._loop and self._stop and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout)
+
+
+class MaintenanceService:
+    """Calls ``store.maintain(now)`` on a fixed cadence (downsampling and retention)."""
+
+    def __init__(self, store, every_s: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+        self._store = store
+        self._every = every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._main, name="store-maintenance", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _main(self) -> None:
+        while not self._stop.wait(self._every):
+            try:
+                counts = self._store.maintain(datetime.now(UTC))
+                log.info("store.maintained", **{k: v for k, v in counts.items() if v})
+            except Exception:
+                log.exception("store.maintain_failed")
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+
+def stop_all(services: Sequence[object]) -> None:
+    """Stop services in reverse start order; one failing stop does not skip the rest."""
+    for svc in reversed(services):
+        try:
+            svc.stop()  # type: ignore[attr-defined]
+        except Exception:
+            log.exception("service.stop_failed", service=type(svc).__name__)
