@@ -1,0 +1,32 @@
+# Two commands for a newcomer: `make run` and `make test`. Both bootstrap a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.requirements.stamp
+
+.PHONY: run test system-deps lint bench clean
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $(STAMP)
+
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+run: $(STAMP)
+	$(PY) app.py run
+
+test: $(STAMP) system-deps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+bench: $(STAMP) system-deps
+	$(PY) -m bench.store_bench
+	$(PY) -m bench.probe_bench
+
+clean:
+	rm -rf var/ .pytest_cache .ruff_cache
