@@ -46,7 +46,14 @@ class Collector(Protocol):
     metrics: ClassVar[Sequence[MetricSpec]]
 
     @property
-    def interval(self) -> float: ...
+    def interval(self) -> float:
+        """Seconds between the starts of two runs (before jitter)."""
+        ...
+
+    @property
+    def timeout(self) -> float:
+        """Seconds one target may take before the scheduler abandons it and counts a timeout."""
+        ...
 
     def targets(self) -> list[Target]: ...
 
