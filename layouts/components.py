@@ -1,0 +1,171 @@
+"""Wall components built from data: KPI tiles, status badges and tables (no controls, no queries).
+
+Tables are plain HTML (no sorting or paging widgets: nobody touches a wall). Every builder
+takes the frames documented in layouts/frames.py and raises ValueError on a missing column.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from dash import html
+
+from layouts.frames import OverviewKpis, SiteDetail
+from layouts.text import SITE_LEVEL, SITE_STATUS, T
+
+
+@dataclass(frozen=True)
+class KpiItem:
+    """One KPI tile's content: ``status`` picks its colour (up/slow/degraded/down/stale/unknown)."""
+
+    key: str
+    label: str
+    value: str
+    unit: str
+    status: str
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT
+
+
+def format_age(seconds: float | None) -> str:
+    """"12 秒前" / "5 分钟前" / "3 小时前"; "—" when unknown."""
+    if seconds is None:
+        return T.DASH
+    s = max(0.0, seconds)
+    if s < 120:
+        return f"{s:.0f} {T.UNIT_SECONDS_AGO}"
+    if s < 7200:
+        return f"{s / 60:.0f} {T.UNIT_MINUTES_AGO}"
+    return f"{s / 3600:.0f} {T.UNIT_HOURS_AGO}"
+
+
+def _avail_status(avail: float | None) -> str:
+    if avail is None:
+        return "stale"
+    return "up" if avail >= 99 else "degraded" if avail >= 95 else "down"
+
+
+def kpi_items(k: OverviewKpis, stale_after_s: float) -> list[KpiItem]:
+    """The overview tiles, in display order; missing data shows "—" in grey, never green.
+
+    ``stale_after_s`` is the age beyond which collector data counts as stale.
+    """
+    all_stale = k.sites_total > 0 and k.sites_stale == k.sites_total
+    sites_status = "stale" if all_stale else ("unknown" if k.sites_total == 0 else _avail_status(k.availability))
+    if k.p95_latency_ms is None:
+        p95_val, p95_status = T.DASH, "stale"
+    else:
+        p95_val = f"{k.p95_latency_ms:.0f}"
+        p95_status = "up" if k.p95_latency_ms < 1000 else "slow" if k.p95_latency_ms < 3000 else "down"
+    if k.hosts_total == 0:
+        hosts_status = "unknown"
+    elif k.hosts_healthy == k.hosts_total:
+        hosts_status = "up"
+    elif k.hosts_stale == k.hosts_total:
+        hosts_status = "stale"
+    else:
+        hosts_status = "degraded" if k.hosts_healthy >= 0.8 * k.hosts_total else "down"
+    fresh_status = "stale" if k.freshness_s is None or k.freshness_s > stale_after_s else "up"
+    return [
+        KpiItem("sites", T.KPI_SITES_UP, f"{k.sites_up}/{k.sites_total}", T.SITES_SUFFIX, sites_status),
+        KpiItem("availability", T.KPI_AVAILABILITY,
+                T.DASH if k.availability is None else f"{k.availability:.1f}", "%", _avail_status(k.availability)),
+        KpiItem("p95", T.KPI_P95, p95_val, T.UNIT_MS, p95_status),
+        KpiItem("hosts", T.KPI_HOSTS, f"{k.hosts_healthy}/{k.hosts_total}", "", hosts_status),
+        KpiItem("stale", T.KPI_STALE, str(k.sites_stale), T.SITES_SUFFIX, "up" if k.sites_stale == 0 else "stale"),
+        KpiItem("freshness", T.KPI_FRESHNESS, format_age(k.freshness_s), "", fresh_status),
+    ]
+
+
+def kpi_tile(item: KpiItem, prefix: str) -> html.Div:
+    """A tile whose value and status class can be updated in place by pattern-matching ids."""
+    return html.Div(className=f"kpi kpi-{item.status}", id={"type": f"{prefix}-kpi", "key": item.key}, children=[
+        html.Div(item.label, className="kpi-label"),
+        html.Div([html.Span(item.value, id={"type": f"{prefix}-kpi-value", "key": item.key},
+                            className="kpi-value"),
+                  html.Span(item.unit, className="kpi-unit")], className="kpi-body"),
+    ])
+
+
+def status_badge(status: str) -> html.Span:
+    """The status word on its status colour; unknown statuses read "未知" in grey."""
+    known = status if status in SITE_STATUS else "unknown"
+    return html.Span(SITE_STATUS[known], className=f"badge badge-{known}")
+
+
+def _require(df: pd.DataFrame, cols: tuple[str, ...], what: str) -> None:
+    missing = [c for c in cols if c not in df.columns]
+    if missing:
+        raise ValueError(f"{what} frame lacks columns: {', '.join(missing)}")
+
+
+def _num(v: Any, fmt: str, unit: str = "") -> str:
+    return T.DASH if _missing(v) else f"{format(float(v), fmt)}{unit}"
+
+
+def _table(headers: list[str], rows: list[html.Tr], body_id: str, cls: str) -> html.Table:
+    return html.Table(className=f"wall-table {cls}", children=[
+        html.Thead(html.Tr([html.Th(h) for h in headers])),
+        html.Tbody(rows, id=body_id),
+    ])
+
+
+WORST_HEADERS = [T.COL_RANK, T.COL_SITE, T.COL_CITY, T.COL_STATUS, T.COL_AVAIL, T.COL_LATENCY]
+CITY_SITES_HEADERS = [T.COL_SITE, T.COL_LEVEL, T.COL_NODE, T.COL_STATUS, T.COL_LATENCY, T.COL_TLS, T.COL_AVAIL]
+
+
+def worst_sites_rows(df: pd.DataFrame) -> list[html.Tr]:
+    """Ranked rows, each site name linking to its detail page."""
+    _require(df, ("code", "name", "city_name", "status", "availability", "latency_ms"), "worst sites")
+    if df.empty:
+        return [html.Tr(html.Td(T.NO_DATA, colSpan=len(WORST_HEADERS), className="empty"))]
+    return [html.Tr(className=f"row-{r.status}", children=[
+        html.Td(str(i)), html.Td(html.A(r.name, href=f"/site/{r.code}")), html.Td(r.city_name),
+        html.Td(status_badge(r.status)), html.Td(_num(r.availability, ".1f", "%")),
+        html.Td(_num(r.latency_ms, ".0f", f" {T.UNIT_MS}")),
+    ]) for i, r in enumerate(df.itertuples(index=False), 1)]
+
+
+def worst_sites_table(df: pd.DataFrame, body_id: str) -> html.Table:
+    return _table(WORST_HEADERS, worst_sites_rows(df), body_id, "worst-table")
+
+
+def city_sites_rows(df: pd.DataFrame) -> list[html.Tr]:
+    """One row per site of a city, in the frame's order."""
+    _require(df, ("code", "name", "level", "node_name", "status", "latency_ms", "tls_days", "availability"),
+             "city sites")
+    if df.empty:
+        return [html.Tr(html.Td(T.NO_DATA, colSpan=len(CITY_SITES_HEADERS), className="empty"))]
+    return [html.Tr(className=f"row-{r.status}", children=[
+        html.Td(html.A(r.name, href=f"/site/{r.code}")), html.Td(SITE_LEVEL.get(r.level, r.level)),
+        html.Td(r.node_name), html.Td(status_badge(r.status)),
+        html.Td(_num(r.latency_ms, ".0f", f" {T.UNIT_MS}")), html.Td(_num(r.tls_days, ".0f", f" {T.UNIT_DAYS}")),
+        html.Td(_num(r.availability, ".1f", "%")),
+    ]) for r in df.itertuples(index=False)]
+
+
+def city_sites_table(df: pd.DataFrame, body_id: str) -> html.Table:
+    return _table(CITY_SITES_HEADERS, city_sites_rows(df), body_id, "city-table")
+
+
+def site_facts(d: SiteDetail, now_age_s: float | None) -> list[html.Div]:
+    """Label/value cells describing one site; ``now_age_s`` is the age of its last probe."""
+    pairs: list[tuple[str, Any]] = [
+        (T.COL_STATUS, status_badge(d.status)),
+        (T.COL_URL, d.url),
+        (T.COL_LEVEL, SITE_LEVEL.get(d.level, d.level)),
+        (T.COL_NODE, d.node_name),
+        (T.COL_LATENCY, _num(d.latency_ms, ".0f", f" {T.UNIT_MS}")),
+        (T.COL_HTTP, T.DASH if d.http_status is None else str(d.http_status)),
+        (T.COL_TLS, _num(d.tls_days, ".0f", f" {T.UNIT_DAYS}")),
+        (T.COL_AVAIL, _num(d.availability, ".2f", "%")),
+        (T.COL_LAST_PROBE, format_age(now_age_s)),
+        (T.COL_ERROR, d.error or T.DASH),
+    ]
+    return [html.Div([html.Div(k, className="fact-label"), html.Div(v, className="fact-value")],
+                     className="fact") for k, v in pairs]

@@ -1,0 +1,54 @@
+"""The shapes layouts accept: dataclasses and the documented DataFrame columns.
+
+dashboard/data.py produces these; layouts/ only reads them, so builders stay pure.
+
+DataFrame contracts (column names):
+
+- city health: ``code, name, sites_total, up, down, stale, availability, status``
+- availability trend: ``time`` (tz-aware UTC), ``availability`` (0–100)
+- worst sites: ``code, name, city_name, status, availability, latency_ms``
+- city sites: ``code, name, level, node_name, status, latency_ms, tls_days, availability``
+- site history: ``time, latency_ms, availability``
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class OverviewKpis:
+    """Province-wide figures at ``as_of``. ``None`` means no fresh data to compute from."""
+
+    as_of: datetime
+    sites_total: int
+    sites_up: int
+    sites_down: int
+    sites_stale: int
+    availability: float | None  # % of fresh sites that are up
+    p95_latency_ms: float | None  # over the latest fresh probes
+    hosts_total: int
+    hosts_healthy: int
+    hosts_stale: int
+    freshness_s: float | None  # age of the newest collector data
+
+
+@dataclass(frozen=True)
+class SiteDetail:
+    """One site's registry facts and its latest probe."""
+
+    code: str
+    name: str
+    url: str
+    level: str
+    node_name: str
+    city_code: str
+    city_name: str
+    status: str
+    latency_ms: float | None
+    http_status: int | None
+    tls_days: float | None
+    last_probe: datetime | None
+    error: str | None
+    availability: float | None  # over the history window

