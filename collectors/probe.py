@@ -17,7 +17,7 @@ import ssl
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -54,11 +54,25 @@ def tls_days_left(der: bytes, now: datetime) -> float:
     return (cert.not_valid_after_utc - now).total_seconds() / 86400.0
 
 
-def _peer_der(resp: aiohttp.ClientResponse) -> bytes | None:
-    conn = resp.connection
-    transport = conn.transport if conn is not None else None
-    ssl_obj = transport.get_extra_info("ssl_object") if transport is not None else None
-    return ssl_obj.getpeercert(binary_form=True) if ssl_obj is not None else None
+class ProbeConnector(aiohttp.TCPConnector):
+    """A TCPConnector that remembers each TLS connection's peer certificate.
+
+    aiohttp releases the connection as soon as a small body has arrived, so the
+    certificate is captured when the connection is made; :func:`peer_der` reads it back.
+    """
+
+    async def _create_connection(self, req: Any, traces: Any, timeout: Any) -> Any:
+        proto = await super()._create_connection(req, traces, timeout)
+        transport = getattr(proto, "transport", None)
+        ssl_obj = transport.get_extra_info("ssl_object") if transport is not None else None
+        if ssl_obj is not None:
+            proto._govops_peer_der = ssl_obj.getpeercert(binary_form=True)
+        return proto
+
+
+def peer_der(resp: aiohttp.ClientResponse) -> bytes | None:
+    """The DER peer certificate of the connection that answered ``resp`` (needs :class:`ProbeConnector`)."""
+    return getattr(getattr(resp, "_protocol", None), "_govops_peer_der", None)
 
 
 async def fetch_cert_unverified(host: str, port: int, timeout: float) -> bytes | None:
@@ -116,7 +130,8 @@ async def probe(session: aiohttp.ClientSession, url: str, *, timeout: float, max
                 verify_tls: bool, ssl_context: ssl.SSLContext | None, clock: Clock | None = None) -> ProbeResult:
     """Load ``url`` fully (following redirects) within ``timeout`` seconds; never raises for network errors.
 
-    ``ssl_context`` is used for verification when ``verify_tls`` (None = aiohttp's default
+    The session's connector should be a :class:`ProbeConnector` (else ``tls_days`` stays None on
+    success). ``ssl_context`` is used for verification when ``verify_tls`` (None = aiohttp's default
     context); ``verify_tls=False`` accepts any certificate. ``clock`` dates ``tls_days``.
     """
     clock = clock or SystemClock()
@@ -133,7 +148,7 @@ async def probe(session: aiohttp.ClientSession, url: str, *, timeout: float, max
                 status = resp.status
                 redirects = [str(h.url) for h in resp.history]
                 final_url = str(resp.url)
-                der = _peer_der(resp)
+                der = peer_der(resp)
                 if der is not None:
                     tls_days = tls_days_left(der, clock.now())
                 declared = resp.content_length

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from collectors.base import COLLECTORS, CollectorContext, MetricSpec, Target, declare, points_for
-from collectors.probe import ERRORS, ProbeResult, probe
+from collectors.probe import ERRORS, ProbeConnector, ProbeResult, probe
 from core.clock import to_ns
 from core.config import ConfigError
 from core.logging import get_logger
@@ -103,7 +103,7 @@ class SiteProbeCollector:
         """The shared session of the running loop (a new one if the loop changed)."""
         loop = asyncio.get_running_loop()
         if self._session is None or self._session.closed or self._loop is not loop:
-            connector = aiohttp.TCPConnector(limit=self.settings.concurrency, force_close=True,
+            connector = ProbeConnector(limit=self.settings.concurrency, force_close=True,
                                              ttl_dns_cache=300)
             self._session = aiohttp.ClientSession(
                 connector=connector, headers={"User-Agent": self.settings.probe_user_agent},
