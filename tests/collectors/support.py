@@ -6,7 +6,8 @@ import dataclasses
 import datetime as dt
 import ipaddress
 import ssl
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from cryptography.x509.oid import NameOID
 
 from core.config import CollectorsConfig, Config
 from db.models import Host, HostRole, Node, NodeLevel, Site, SiteLevel
+from tsdb.point import Point
 
 UTC = dt.UTC
 
@@ -121,3 +123,21 @@ def seed_registry(session: Any, urls: dict[str, str]) -> None:
 def add_host(session: Any, name: str, node: str, *, local: bool, enabled: bool = True) -> None:
     session.add(Host(name=name, address="127.0.0.1", node_code=node, role=HostRole.WEB, local=local,
                      enabled=enabled))
+
+
+class RecordingStore:
+    """An in-memory MetricStore sink that keeps each write() batch, to assert on batching."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[Point]] = []
+        self.lock = threading.Lock()
+
+    def write(self, points: Iterable[Point]) -> int:
+        batch = list(points)
+        with self.lock:
+            self.batches.append(batch)
+        return len(batch)
+
+    def health(self, collector: str) -> list[Point]:
+        return [p for b in self.batches for p in b
+                if p.measurement == "collector_run" and p.tags["collector"] == collector]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import threading
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -15,27 +14,11 @@ import pytest
 from collectors.base import MetricSpec, Target, metric
 from collectors.scheduler import HEALTH, RunReport, Scheduler, next_delay
 from core.clock import FixedClock, to_ns
+from tests.collectors.support import RecordingStore
 from tsdb.point import Point
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 TIMEOUT = 0.3
-
-
-class RecordingStore:
-    """An in-memory MetricStore sink that keeps each write() batch, to assert on batching."""
-
-    def __init__(self) -> None:
-        self.batches: list[list[Point]] = []
-        self.lock = threading.Lock()
-
-    def write(self, points: Iterable[Point]) -> int:
-        batch = list(points)
-        with self.lock:
-            self.batches.append(batch)
-        return len(batch)
-
-    def health(self, collector: str) -> list[Point]:
-        return [p for b in self.batches for p in b if p.measurement == HEALTH and p.tags["collector"] == collector]
 
 
 class AsyncKind:
