@@ -1,0 +1,164 @@
+"""What each column holds: dated entries derived from the seed, the site and ``as_of``.
+
+Pure. Entry 0 is the newest. A ``stale_column`` fault pins the newest entry exactly
+``days`` before the as-of date; a ``blank_column`` fault leaves the column empty. The
+page builders and the ground truth read the same lists, so the truth is exact.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+
+from demo import text
+from demo.fleet import ColumnSpec, FleetSpec, SiteSpec
+
+CST = timezone(timedelta(hours=8), "CST")  # pages show China Standard Time
+PER_PAGE = 15
+# The closed port dead links point at: nothing in the fleet (or anyone unprivileged) listens there.
+CLOSED_PORT = 9
+
+# kind -> (newest entry at most this many days old, gap between entries in days, entry count)
+PROFILE: dict[str, tuple[int, tuple[int, int], tuple[int, int]]] = {
+    "news": (1, (0, 2), (40, 60)),
+    "notice": (6, (1, 9), (25, 40)),
+    "policy": (25, (3, 25), (18, 30)),
+    "personnel": (45, (7, 40), (10, 18)),
+    "planning": (80, (15, 80), (8, 14)),
+    "consultation": (3, (0, 3), (20, 32)),
+}
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "[%m-%d]")
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: int
+    kind: str
+    title: str
+    published: datetime  # aware, CST
+    path: str  # article page path
+    attachments: tuple[tuple[str, str], ...] = ()  # (label, path)
+    asker: str = ""
+    reply_unit: str = ""
+    replied: datetime | None = None
+
+    @property
+    def day(self) -> date:
+        return self.published.date()
+
+
+@dataclass(frozen=True)
+class DeadLink:
+    page: str  # path of the page carrying the link
+    target: str  # absolute URL of the broken target
+    expect: str  # "404" or "refused"
+    label: str
+
+
+def today(spec: FleetSpec) -> date:
+    return spec.as_of.astimezone(CST).date()
+
+
+def date_format(spec: FleetSpec, site: SiteSpec, kind: str) -> str:
+    """The strftime pattern this site's list page uses for this column (varies like real CMSs)."""
+    return random.Random(f"{spec.seed}:{site.code}:{kind}:fmt").choice(DATE_FORMATS)
+
+
+def _person(rng: random.Random) -> str:
+    return rng.choice(text.SURNAMES) + "".join(rng.choice(text.GIVEN) for _ in range(rng.randint(1, 2)))
+
+
+def _title(rng: random.Random, site: SiteSpec, kind: str, year: int) -> str:
+    pools = {"news": text.NEWS_TEMPLATES, "notice": text.NOTICE_TEMPLATES, "policy": text.POLICY_TEMPLATES,
+             "personnel": text.PERSONNEL_TEMPLATES, "planning": text.PLANNING_TEMPLATES,
+             "consultation": text.CONSULTATION_TEMPLATES}
+    return rng.choice(pools[kind]).format(place=site.place, topic=rng.choice(text.TOPICS), year=year,
+                                          year2=year + 2, org=site.organizer, person=_person(rng))
+
+
+def entries(spec: FleetSpec, site: SiteSpec, kind: str) -> list[Entry]:
+    """The column's entries, newest first; cached on the spec."""
+    key = ("entries", site.code, kind)
+    if key not in spec._cache:
+        spec._cache[key] = _build(spec, site, site.column(kind))
+    return spec._cache[key]
+
+
+def _build(spec: FleetSpec, site: SiteSpec, col: ColumnSpec) -> list[Entry]:
+    kind = col.kind
+    if spec.fault(site.code, "blank_column", kind):
+        return []
+    rng = random.Random(f"{spec.seed}:{site.code}:{kind}")
+    newest_max, (gap_lo, gap_hi), (n_lo, n_hi) = PROFILE[kind]
+    now = spec.as_of.astimezone(CST)
+    stale = spec.fault(site.code, "stale_column", kind)
+    offset = stale.params["days"] if stale else rng.randint(0, newest_max)
+    count = rng.randint(n_lo, n_hi)
+    out: list[Entry] = []
+    kind_index = list(text.COLUMN_SLUGS).index(kind)
+    for i in range(count):
+        if i:
+            offset += rng.randint(gap_lo, gap_hi)
+        day = now.date() - timedelta(days=offset)
+        minute_cap = now.hour * 60 + now.minute if offset == 0 else 18 * 60
+        minutes = rng.randint(min(8 * 60, minute_cap), minute_cap)
+        published = datetime(day.year, day.month, day.day, minutes // 60, minutes % 60, tzinfo=CST)
+        entry_id = (kind_index + 1) * 100_000 + (count - i)
+        stamp = day.strftime("%Y%m%d")
+        path = f"/{col.slug}/{stamp[:6]}/t{stamp}_{entry_id}.html"
+        title = _title(rng, site, kind, day.year)
+        attachments: tuple[tuple[str, str], ...] = ()
+        if kind in ("policy", "notice", "planning") and i % 2 == 0:
+            base = f"/{col.slug}/{stamp[:6]}/P0{stamp}{entry_id}"
+            attachments = ((f"{title}.pdf", base + ".pdf"), (f"{title}（可编辑版）.docx", base + ".docx"))
+        extra: dict[str, object] = {}
+        if kind == "consultation":
+            reply = min(published + timedelta(days=rng.randint(1, 5), hours=rng.randint(0, 6)), now)
+            extra = {"asker": rng.choice(text.SURNAMES) + "**", "reply_unit": site.organizer, "replied": reply}
+        out.append(Entry(entry_id, kind, title, published, path, attachments, **extra))  # type: ignore[arg-type]
+    return out
+
+
+def page_count(n_entries: int) -> int:
+    return max(1, -(-n_entries // PER_PAGE))
+
+
+def page_path(col: ColumnSpec, page: int) -> str:
+    return col.path if page == 1 else f"/{col.slug}/index_{page}.html"
+
+
+def homepage_items(spec: FleetSpec, site: SiteSpec, kind: str, limit: int) -> list[Entry]:
+    """Entries the homepage block shows; a ``homepage_stale`` fault hides everything newer than N days."""
+    items = entries(spec, site, kind)
+    fault = spec.fault(site.code, "homepage_stale")
+    if fault:
+        cutoff = today(spec) - timedelta(days=fault.params["days"])
+        items = [e for e in items if e.day <= cutoff]
+    return items[:limit]
+
+
+HOMEPAGE_BLOCKS = (("news", 8), ("notice", 6), ("policy", 6))
+
+
+def homepage_newest(spec: FleetSpec, site: SiteSpec) -> date | None:
+    days = [e.day for kind, n in HOMEPAGE_BLOCKS for e in homepage_items(spec, site, kind, n)]
+    return max(days) if days else None
+
+
+def dead_links(spec: FleetSpec, site: SiteSpec) -> list[DeadLink]:
+    """The broken links a ``dead_links`` fault plants: alternately internal 404s and a closed port."""
+    fault = spec.fault(site.code, "dead_links")
+    if not fault:
+        return []
+    where = fault.params["where"]
+    inner = [site.column("news").path, site.column("notice").path]
+    out = []
+    for i in range(fault.params["count"]):
+        page = "/" if where == "homepage" or (where == "both" and i % 2 == 0) else inner[(i // 2) % 2]
+        if (i + i // 2) % 2 == 0:  # both targets on both pages as soon as count >= 4
+            target, expect = site.abs_url(f"/zt/{2020 + i}/index_{i}.html"), "404"
+        else:
+            target, expect = f"http://{site.address}:{CLOSED_PORT}/zt/{i}/", "refused"
+        out.append(DeadLink(page, target, expect, f"专题{i + 1}：{text.TOPICS[i % len(text.TOPICS)]}"))
+    return out

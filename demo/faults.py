@@ -1,0 +1,208 @@
+"""Declared faults of the demo fleet: one :class:`Fault` per (kind, site), validated on creation.
+
+A fault is data, never behaviour: the server and the page builders read it. Every
+kind lists its parameters with defaults; :func:`make_fault` fills the defaults and
+raises :class:`FaultError` naming the entry and the key for a bad value.
+:func:`load_fault_file` reads the TOML form (``[[fault]]`` tables) and
+:func:`default_faults` draws the seeded default mix. Pure apart from reading the file.
+"""
+
+from __future__ import annotations
+
+import random
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+COLUMN_KINDS = ("news", "notice", "policy", "personnel", "planning", "consultation")
+
+# Days a column may go without an update before the national checklist flags it; the
+# stale defaults sit well past these so a declared stale column is unambiguous.
+STALE_DEFAULT_DAYS = {"news": 30, "notice": 200, "policy": 200, "personnel": 400, "planning": 400,
+                      "consultation": 30}
+
+KINDS = ("down", "error_status", "slow", "tls_expiring", "tls_expired", "stale_column", "blank_column",
+         "homepage_stale", "dead_links")
+
+# Kinds that make a site unreachable or unusable for visitors (and for links from other sites).
+UNREACHABLE_KINDS = frozenset({"down", "error_status", "slow", "tls_expired"})
+TLS_KINDS = frozenset({"tls_expiring", "tls_expired"})
+
+
+class FaultError(ValueError):
+    """A fault declaration is invalid; the message names the file/entry and the key."""
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One declared fault on one site; ``params`` holds every parameter, defaults filled in."""
+
+    kind: str
+    site_code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.site_code, tuple(sorted(self.params.items()))))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "site_code": self.site_code, "params": dict(self.params)}
+
+
+def _int_range(lo: int, hi: int) -> Callable[[Any], int]:
+    def check(v: Any) -> int:
+        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+            raise ValueError(f"expected an integer {lo}-{hi}, got {v!r}")
+        return v
+    return check
+
+
+def _positive_float(v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, int | float) or v <= 0:
+        raise ValueError(f"expected a number of seconds > 0, got {v!r}")
+    return float(v)
+
+
+def _choice(*options: str) -> Callable[[Any], str]:
+    def check(v: Any) -> str:
+        if v not in options:
+            raise ValueError(f"expected one of {', '.join(options)}, got {v!r}")
+        return str(v)
+    return check
+
+
+_COLUMN = _choice(*COLUMN_KINDS)
+
+
+def _schema(kind: str, probe_timeout: float) -> dict[str, tuple[Any, Callable[[Any], Any]]]:
+    """Parameter name -> (default, validator) for one kind; ``None`` default = derived later."""
+    return {
+        "down": {},
+        "error_status": {"status": (503, _int_range(400, 599))},
+        # Default delay exceeds the probe timeout so the probe reports the homepage as failed.
+        "slow": {"delay_s": (probe_timeout + 5.0, _positive_float)},
+        "tls_expiring": {"days": (10, _int_range(1, 365))},
+        "tls_expired": {"days": (5, _int_range(1, 3650))},
+        "stale_column": {"column": ("news", _COLUMN), "days": (None, _int_range(1, 3650))},
+        "blank_column": {"column": ("notice", _COLUMN)},
+        "homepage_stale": {"days": (20, _int_range(1, 3650))},
+        "dead_links": {"count": (4, _int_range(1, 20)),
+                       "where": ("both", _choice("homepage", "inner", "both"))},
+    }[kind]
+
+
+def make_fault(kind: str, site_code: str, params: Mapping[str, Any] | None = None, *,
+               where: str = "fault", probe_timeout: float = 15.0) -> Fault:
+    """A validated fault with defaults filled; raises :class:`FaultError` naming ``where`` and the key."""
+    if kind not in KINDS:
+        raise FaultError(f"{where}: key 'kind': unknown fault kind {kind!r}; known: {', '.join(KINDS)}")
+    if not (isinstance(site_code, str) and len(site_code) == 10 and site_code.isdigit()):
+        raise FaultError(f"{where}: key 'site': expected a 10-digit site code, got {site_code!r}")
+    schema = _schema(kind, probe_timeout)
+    given = dict(params or {})
+    unknown = sorted(set(given) - set(schema))
+    if unknown:
+        known = ", ".join(schema) or "none"
+        raise FaultError(f"{where}: key {unknown[0]!r}: unknown parameter for {kind}; known: {known}")
+    out: dict[str, Any] = {}
+    for key, (default, check) in schema.items():
+        if key in given:
+            try:
+                out[key] = check(given[key])
+            except ValueError as exc:
+                raise FaultError(f"{where}: key {key!r}: {exc}") from None
+        else:
+            out[key] = default
+    if kind == "stale_column" and out["days"] is None:
+        out["days"] = STALE_DEFAULT_DAYS[out["column"]]
+    return Fault(kind, site_code, out)
+
+
+def check_unique(faults: Sequence[Fault], where: str = "faults") -> None:
+    """Raise if one site carries the same kind twice (per column for column kinds)."""
+    seen: set[tuple[str, str, str]] = set()
+    for i, f in enumerate(faults, 1):
+        key = (f.site_code, f.kind, str(f.params.get("column", "")))
+        if key in seen:
+            raise FaultError(f"{where}: entry #{i}: site {f.site_code} already has a {f.kind} fault"
+                             + (f" on column {key[2]}" if key[2] else ""))
+        seen.add(key)
+    by_site: dict[str, set[str]] = {}
+    for f in faults:
+        by_site.setdefault(f.site_code, set()).add(f.kind)
+    for code, kinds in by_site.items():
+        if "down" in kinds and len(kinds) > 1:
+            raise FaultError(f"{where}: site {code}: 'down' cannot be combined with {sorted(kinds - {'down'})}")
+        if kinds >= TLS_KINDS:
+            raise FaultError(f"{where}: site {code}: tls_expiring and tls_expired exclude each other")
+
+
+def load_fault_file(path: Path, site_codes: set[str], probe_timeout: float) -> list[Fault]:
+    """Faults declared in a TOML file as ``[[fault]]`` tables with ``kind``, ``site`` and parameters.
+
+    Raises :class:`FaultError` naming the file, the entry number and the key.
+    """
+    if not path.is_file():
+        raise FaultError(f"fault file {path}: not found")
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise FaultError(f"fault file {path}: invalid TOML: {exc}") from None
+    extra = sorted(set(doc) - {"fault"})
+    if extra:
+        raise FaultError(f"fault file {path}: key {extra[0]!r}: unknown top-level key; expected [[fault]] tables")
+    entries = doc.get("fault", [])
+    if not isinstance(entries, list):
+        raise FaultError(f"fault file {path}: key 'fault': expected [[fault]] tables")
+    faults: list[Fault] = []
+    for i, entry in enumerate(entries, 1):
+        where = f"fault file {path}: entry #{i}"
+        if not isinstance(entry, dict):
+            raise FaultError(f"{where}: expected a table")
+        for key in ("kind", "site"):
+            if key not in entry:
+                raise FaultError(f"{where}: key {key!r}: missing")
+        site = entry["site"]
+        where = f"{where} ({entry['kind']} on {site})"
+        if isinstance(site, str) and len(site) == 10 and site.isdigit() and site not in site_codes:
+            raise FaultError(f"{where}: key 'site': no demo site has code {site!r}")
+        params = {k: v for k, v in entry.items() if k not in ("kind", "site")}
+        faults.append(make_fault(str(entry["kind"]), site, params, where=where, probe_timeout=probe_timeout))
+    check_unique(faults, f"fault file {path}")
+    return faults
+
+
+def default_faults(seed: int, candidates: Sequence[tuple[str, bool]], probe_timeout: float,
+                   share: float = 0.12) -> list[Fault]:
+    """The seeded default mix over ``candidates`` (site code, serves HTTPS), one fault per site.
+
+    Every kind appears at least once; about ``share`` of the candidates get a fault. TLS
+    kinds go to HTTPS sites. Deterministic for a given seed and candidate order.
+    """
+    rng = random.Random(f"demo-faults:{seed}")
+    total = max(len(KINDS), round(len(candidates) * share))
+    extra = [rng.choice(("down", "error_status", "stale_column", "stale_column", "dead_links",
+                         "blank_column", "homepage_stale")) for _ in range(total - len(KINDS))]
+    kinds = list(KINDS) + extra
+    https = [c for c, tls in candidates if tls]
+    plain = [c for c, tls in candidates if not tls]
+    if len(https) < 2 or len(candidates) < total:
+        raise FaultError(f"default fault mix: need {total} sites with 2 on HTTPS, have {len(candidates)}")
+    rng.shuffle(https)
+    rng.shuffle(plain)
+    pool = https[2:] + plain
+    rng.shuffle(pool)
+    faults: list[Fault] = []
+    for kind in kinds:
+        code = https.pop(0) if kind in TLS_KINDS else pool.pop()
+        params: dict[str, Any] = {}
+        if kind in ("stale_column", "blank_column"):
+            params["column"] = rng.choice(COLUMN_KINDS if kind == "stale_column" else ("notice", "personnel",
+                                                                                      "planning"))
+        if kind == "error_status":
+            params["status"] = rng.choice((500, 502, 503, 503))
+        if kind == "dead_links":
+            params["count"] = rng.randint(2, 6)
+        faults.append(make_fault(kind, code, params, where="default fault mix", probe_timeout=probe_timeout))
+    return faults

@@ -1,0 +1,168 @@
+"""HTML of the demo sites: homepage, column list pages, article pages, error pages.
+
+Pure functions of (spec, site, ...) -> str, in Simplified Chinese, carrying the meta tags
+the national website guidelines require (SiteName, SiteDomain, SiteIDCode; ColumnName,
+ColumnType on column pages; ArticleTitle, PubDate on articles).
+"""
+
+from __future__ import annotations
+
+import random
+from html import escape
+from urllib.parse import urlsplit
+
+from demo import text
+from demo.entries import (
+    HOMEPAGE_BLOCKS,
+    PER_PAGE,
+    Entry,
+    date_format,
+    dead_links,
+    entries,
+    homepage_items,
+    page_count,
+    page_path,
+)
+from demo.fleet import ColumnSpec, FleetSpec, SiteSpec
+
+L = text.LABEL
+
+
+def _meta(name: str, content: str) -> str:
+    return f'<meta name="{name}" content="{escape(content)}">'
+
+
+def _head(site: SiteSpec, title: str, extra: list[tuple[str, str]] = ()) -> str:  # type: ignore[assignment]
+    metas = [("SiteName", site.name), ("SiteDomain", urlsplit(site.url).netloc), ("SiteIDCode", site.code),
+             *extra]
+    return ("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+            f"<title>{escape(title)}</title>" + "".join(_meta(k, v) for k, v in metas)
+            + '<link rel="stylesheet" href="/static/css/main.css"><script src="/static/js/main.js" defer></script>'
+            "</head><body>")
+
+
+def _header(site: SiteSpec) -> str:
+    nav = "".join(f'<a href="{c.path}">{escape(c.name)}</a>' for c in site.columns)
+    return (f'<header><img src="/static/img/logo.png" alt="{escape(site.name)}" width="60" height="60">'
+            f'<h1>{escape(site.name)}</h1><span id="today"></span></header>'
+            f'<nav><a href="/">{L["home"]}</a>{nav}</nav>')
+
+
+def _links(spec: FleetSpec, site: SiteSpec) -> str:
+    """Links to the provincial and city portals, only to ones a visitor can reach (no false dead links)."""
+    wanted = ["4300000001"]
+    if site.level == "county_portal":
+        wanted.append(site.node_code[:4] + "000001")
+    others = []
+    for code in wanted:
+        try:
+            other = spec.site(code)
+        except KeyError:
+            continue
+        if other.code != site.code and spec.reachable(other.code):
+            others.append(f'<a href="{escape(other.url)}">{escape(other.name)}</a>')
+    return f'<div class="links">{L["links"]}{" ".join(others)}</div>' if others else ""
+
+
+def _footer(spec: FleetSpec, site: SiteSpec) -> str:
+    return (f"<footer>{_links(spec, site)}"
+            f'<p><a href="{site.column("consultation").path}">{L["contact"]}</a></p>'
+            f'<p>{L["organizer"]}{escape(site.organizer)}　{L["site_code"]}{site.code}</p>'
+            f'<p><span class="icp">{escape(site.icp)}</span>　<span class="psb">{escape(site.psb)}</span></p>'
+            "</footer></body></html>")
+
+
+def _dead_block(spec: FleetSpec, site: SiteSpec, page: str) -> str:
+    links = [d for d in dead_links(spec, site) if d.page == page]
+    if not links:
+        return ""
+    items = "".join(f'<li><a href="{escape(d.target)}">{escape(d.label)}</a></li>' for d in links)
+    return f'<section class="topics"><h2>{L["topics"]}</h2><ul class="list">{items}</ul></section>'
+
+
+def _list(spec: FleetSpec, site: SiteSpec, kind: str, items: list[Entry]) -> str:
+    fmt = date_format(spec, site, kind)
+    rows = "".join(f'<li><a href="{e.path}" title="{escape(e.title)}">{escape(e.title)}</a>'
+                   f'<span class="date">{e.published.strftime(fmt)}</span></li>' for e in items)
+    return f'<ul class="list">{rows}</ul>' if rows else f'<p class="empty">{L["no_entries"]}</p>'
+
+
+def homepage(spec: FleetSpec, site: SiteSpec) -> str:
+    blocks = []
+    for kind, limit in HOMEPAGE_BLOCKS:
+        col = site.column(kind)
+        items = homepage_items(spec, site, kind, limit)
+        blocks.append(f'<section class="{kind}" id="{col.slug}"><h2><a href="{col.path}">{escape(col.name)}</a>'
+                      f'<a class="more" href="{col.path}">{L["more"]}</a></h2>'
+                      f"{_list(spec, site, kind, items)}</section>")
+    banner = f'<img class="banner" src="/static/img/banner.png" alt="{escape(site.name)}" width="960" height="120">'
+    return (_head(site, site.name) + _header(site) + f"<main>{banner}{''.join(blocks)}"
+            f"{_dead_block(spec, site, '/')}</main>" + _footer(spec, site))
+
+
+def _pager(col: ColumnSpec, page: int, pages: int) -> str:
+    parts = []
+    if page > 1:
+        parts.append(f'<a href="{page_path(col, page - 1)}">{L["prev"]}</a>')
+    parts.append(f'<span>{L["page_of"].format(page=page, pages=pages)}</span>')
+    if page < pages:
+        parts.append(f'<a href="{page_path(col, page + 1)}">{L["next"]}</a>')
+    return f'<div class="pager">{"".join(parts)}</div>'
+
+
+def column_page(spec: FleetSpec, site: SiteSpec, col: ColumnSpec, page: int) -> str | None:
+    """Page ``page`` (1-based) of a column's list, or None past the last page."""
+    all_entries = entries(spec, site, col.kind)
+    pages = page_count(len(all_entries))
+    if not 1 <= page <= pages:
+        return None
+    chunk = all_entries[(page - 1) * PER_PAGE: page * PER_PAGE]
+    if col.kind == "consultation":
+        rows = "".join(f'<li><a href="{e.path}">{escape(e.title)}</a>'
+                       f'<span class="date">{L["asked_at"]}{e.published:%Y-%m-%d}</span>'
+                       f'<span class="date">{L["replied_at"]}{e.replied:%Y-%m-%d}</span>'
+                       f'<span class="state">{L["replied"]}</span></li>' for e in chunk)
+        body = f'<ul class="list">{rows}</ul>' if rows else f'<p class="empty">{L["no_entries"]}</p>'
+    else:
+        body = _list(spec, site, col.kind, chunk)
+    head = _head(site, f"{col.name} - {site.name}", [("ColumnName", col.name),
+                                                       ("ColumnType", text.COLUMN_NAMES[col.kind])])
+    crumbs = f'<div class="crumbs">{L["position"]}<a href="/">{L["home"]}</a> &gt; {escape(col.name)}</div>'
+    dead = _dead_block(spec, site, col.path) if page == 1 else ""
+    return (head + _header(site) + f"<main>{crumbs}<h2>{escape(col.name)}</h2>{body}"
+            f"{_pager(col, page, pages)}{dead}</main>" + _footer(spec, site))
+
+
+def article(spec: FleetSpec, site: SiteSpec, col: ColumnSpec, e: Entry) -> str:
+    rng = random.Random(f"{spec.seed}:{site.code}:{e.id}:body")
+    head = _head(site, f"{e.title} - {site.name}", [
+        ("ColumnName", col.name), ("ColumnType", text.COLUMN_NAMES[col.kind]), ("ArticleTitle", e.title),
+        ("PubDate", e.published.strftime("%Y-%m-%d %H:%M")), ("ContentSource", site.organizer)])
+    crumbs = (f'<div class="crumbs">{L["position"]}<a href="/">{L["home"]}</a> &gt; '
+              f'<a href="{col.path}">{escape(col.name)}</a></div>')
+    info = (f'<div class="info">{L["publish_date"]}{e.published:%Y-%m-%d %H:%M}　'
+            f'{L["source"]}{escape(site.organizer)}</div>')
+    if col.kind == "consultation":
+        body = (f'<dl class="qa"><dt>{L["asker"]}</dt><dd>{escape(e.asker)}</dd>'
+                f'<dt>{L["asked_at"]}</dt><dd class="asked">{e.published:%Y-%m-%d %H:%M}</dd>'
+                f'<dt>{L["question"]}</dt><dd>您好，{escape(e.title)}，请相关部门予以答复，谢谢！</dd>'
+                f'<dt>{L["reply_unit"]}</dt><dd>{escape(e.reply_unit)}</dd>'
+                f'<dt>{L["replied_at"]}</dt><dd class="replied">{e.replied:%Y-%m-%d %H:%M}</dd>'
+                f'<dt>{L["reply"]}</dt><dd>{escape(rng.choice(text.REPLY_TEXTS))}</dd></dl>')
+    else:
+        paras = "".join(f"<p>{p}</p>" for p in rng.sample(text.BODY_PARAGRAPHS, 3))
+        photo = '<p><img src="/static/img/photo.png" alt="" width="320" height="200"></p>'
+        body = f'<div class="content">{photo}{paras}</div>'
+    files = ""
+    if e.attachments:
+        files = (f'<div class="attachments">{L["attachments"]}'
+                 + "".join(f'<p><a href="{p}">{escape(label)}</a></p>' for label, p in e.attachments) + "</div>")
+    return (head + _header(site) + f"<main>{crumbs}<h1 class=\"title\">{escape(e.title)}</h1>{info}{body}{files}"
+            "</main>" + _footer(spec, site))
+
+
+def error_page(site: SiteSpec | None, status: int) -> str:
+    message = L["not_found"] if status == 404 else L["server_error"]
+    name = site.name if site else ""
+    return (f'<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8"><title>{status} {escape(name)}</title>'
+            f'</head><body><h1>{status}</h1><p>{message}</p><p><a href="/">{L["home"]}</a></p></body></html>')
