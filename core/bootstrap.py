@@ -73,7 +73,7 @@ def load_registry(config: Config, sessions: sessionmaker[Session], fleet_spec: A
 
 
 def register_local_host(config: Config, sessions: sessionmaker[Session]) -> None:
-    from db.registry_io import ensure_local_host
+    from db.hosts import ensure_local_host
 
     with transaction(sessions) as s:
         ensure_local_host(s, config.collectors.node_code)
