@@ -1,0 +1,258 @@
+"""InfluxDB line protocol: parse text into :class:`Point` objects and format them back.
+
+Syntax per line: ``measurement[,tag=value...] field=value[,field=value...] [timestamp]``.
+
+Escaping: in the measurement ``,`` and space are escaped with a backslash; in tag keys,
+tag values and field keys ``,``, ``=`` and space are. ``\\\\`` is one literal backslash;
+a backslash before any other character is kept literally. String field values are
+double-quoted, with ``\\"`` and ``\\\\`` escaped; they may span lines, as in InfluxDB.
+
+Field values: float (``1``, ``-1.5e3``), integer (``12i``), unsigned (``12u``), boolean
+(``t T true True TRUE f F false False FALSE``), string (``"..."``). Blank lines and lines
+starting with ``#`` are skipped. Pure logic: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+import bisect
+import math
+import re
+from collections.abc import Iterable
+
+from tsdb import text
+from tsdb.point import FieldValue, Point
+
+PRECISION_FACTOR: dict[str, int] = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000}
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+UINT64_MAX = 2**64 - 1
+
+_FLOAT_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
+_INT_RE = re.compile(r"[+-]?\d+[iu]\Z")
+_TS_RE = re.compile(r"-?\d+\Z")
+_TRUE = frozenset(("t", "T", "true", "True", "TRUE"))
+_FALSE = frozenset(("f", "F", "false", "False", "FALSE"))
+_SPECIAL = frozenset(", =\\")
+
+
+class LineProtocolError(ValueError):
+    """Malformed line protocol; ``line`` and ``column`` are 1-based, ``reason`` is for operators."""
+
+    def __init__(self, line: int, column: int, reason: str) -> None:
+        super().__init__(text.LP_LOCATION.format(line=line, column=column, reason=reason))
+        self.line = line
+        self.column = column
+        self.reason = reason
+
+
+class _Scanner:
+    """Cursor over the whole text; positions map back to (line, column) for errors."""
+
+    def __init__(self, data: str) -> None:
+        self.s = data
+        self.n = len(data)
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", data)]
+
+    def error(self, pos: int, reason: str) -> LineProtocolError:
+        idx = bisect.bisect_right(self.line_starts, pos) - 1
+        return LineProtocolError(idx + 1, pos - self.line_starts[idx] + 1, reason)
+
+    def name(self, pos: int, stops: str) -> tuple[str, int]:
+        """Read an escaped identifier up to an unescaped char in ``stops`` or end of line."""
+        s, n = self.s, self.n
+        out: list[str] = []
+        i = pos
+        while i < n:
+            ch = s[i]
+            if ch == "\\" and i + 1 < n and s[i + 1] != "\n":
+                nxt = s[i + 1]
+                if nxt in _SPECIAL:
+                    out.append(nxt)
+                else:
+                    out.append("\\" + nxt)
+                i += 2
+                continue
+            if ch == "\n" or ch in stops:
+                break
+            out.append(ch)
+            i += 1
+        return "".join(out), i
+
+
+def _unescape_string(raw: str) -> str:
+    return re.sub(r'\\(["\\])', r"\1", raw)
+
+
+def _parse_value(sc: _Scanner, pos: int) -> tuple[FieldValue, int]:
+    s = sc.s
+    if pos < sc.n and s[pos] == '"':
+        i = pos + 1
+        while i < sc.n:
+            ch = s[i]
+            if ch == "\\" and i + 1 < sc.n:
+                i += 2
+                continue
+            if ch == '"':
+                return _unescape_string(s[pos + 1:i]), i + 1
+            i += 1
+        raise sc.error(pos, text.LP_UNTERMINATED_STRING)
+    end = pos
+    while end < sc.n and s[end] not in ", \n":
+        end += 1
+    token = s[pos:end].rstrip("\r") if end == sc.n or s[end] == "\n" else s[pos:end]
+    value: FieldValue
+    if _FLOAT_RE.match(token):
+        value = float(token)
+        if not math.isfinite(value):
+            raise sc.error(pos, text.LP_BAD_FIELD_VALUE.format(value=token))
+    elif _INT_RE.match(token):
+        value = int(token[:-1])
+        lo, hi = (INT64_MIN, INT64_MAX) if token[-1] == "i" else (0, UINT64_MAX)
+        if not lo <= value <= hi:
+            raise sc.error(pos, text.LP_INT_RANGE.format(value=token))
+    elif token in _TRUE:
+        value = True
+    elif token in _FALSE:
+        value = False
+    else:
+        raise sc.error(pos, text.LP_BAD_FIELD_VALUE.format(value=token or "（空）"))
+    return value, end
+
+
+def _parse_line(sc: _Scanner, pos: int, factor: int, default_time_ns: int | None) -> tuple[Point, int]:
+    s, n = sc.s, sc.n
+    measurement, i = sc.name(pos, ", ")
+    if not measurement:
+        raise sc.error(pos, text.LP_EMPTY_MEASUREMENT)
+    tags: dict[str, str] = {}
+    while i < n and s[i] == ",":
+        key, j = sc.name(i + 1, ",= ")
+        if not key:
+            raise sc.error(i + 1, text.LP_EMPTY_TAG_KEY)
+        if j >= n or s[j] != "=":
+            raise sc.error(j, text.LP_EXPECTED_EQUALS)
+        value, k = sc.name(j + 1, ",= ")
+        if not value:
+            raise sc.error(j + 1, text.LP_EMPTY_TAG_VALUE.format(key=key))
+        if key in tags:
+            raise sc.error(i + 1, text.LP_DUPLICATE_TAG.format(key=key))
+        tags[key] = value
+        i = k
+    if i >= n or s[i] != " ":
+        raise sc.error(i, text.LP_NO_FIELDS if i >= n or s[i] in "\r\n" else text.LP_EXPECTED_SPACE)
+    i += 1
+    fields: dict[str, FieldValue] = {}
+    while True:
+        if i >= n or s[i] in "\r\n":
+            raise sc.error(i, text.LP_NO_FIELDS)
+        key, j = sc.name(i, ",= ")
+        if not key:
+            raise sc.error(i, text.LP_EMPTY_FIELD_KEY)
+        if j >= n or s[j] != "=":
+            raise sc.error(j, text.LP_EXPECTED_EQUALS)
+        if key in fields:
+            raise sc.error(i, text.LP_DUPLICATE_FIELD.format(key=key))
+        fields[key], i = _parse_value(sc, j + 1)
+        if i < n and s[i] == ",":
+            i += 1
+            continue
+        break
+    # optional timestamp, then only trailing spaces up to the end of the line
+    while i < n and s[i] == " ":
+        i += 1
+    end = s.find("\n", i)
+    end = n if end < 0 else end
+    rest = s[i:end].rstrip(" \r")
+    if rest:
+        token = rest.split(" ", 1)[0]
+        if len(token) < len(rest):
+            extra = rest[len(token):].strip()
+            raise sc.error(i + len(token) + 1, text.LP_TRAILING.format(value=extra))
+        if not _TS_RE.match(token):
+            raise sc.error(i, text.LP_BAD_TIMESTAMP.format(value=token))
+        time_ns = int(token) * factor
+    elif default_time_ns is not None:
+        time_ns = default_time_ns
+    else:
+        raise sc.error(i, text.LP_MISSING_TIMESTAMP)
+    return Point(measurement, fields, time_ns, tags), end + 1
+
+
+def parse_lines(data: str, precision: str = "ns", default_time_ns: int | None = None) -> list[Point]:
+    """Every point in ``data``, all or nothing.
+
+    ``precision`` (ns/us/ms/s) scales the timestamps; lines without one get
+    ``default_time_ns``. Raises :class:`LineProtocolError` at the first malformed line
+    (nothing is returned then) and ``ValueError`` for an unknown precision.
+    """
+    try:
+        factor = PRECISION_FACTOR[precision]
+    except KeyError:
+        raise ValueError(f"unknown precision {precision!r}; expected one of "
+                         f"{', '.join(PRECISION_FACTOR)}") from None
+    sc = _Scanner(data)
+    points: list[Point] = []
+    i = 0
+    while i < sc.n:
+        # skip leading blanks; a blank or comment line is skipped whole
+        while i < sc.n and data[i] in " \t\r":
+            i += 1
+        if i >= sc.n:
+            break
+        if data[i] == "\n":
+            i += 1
+            continue
+        if data[i] == "#":
+            nl = data.find("\n", i)
+            i = sc.n if nl < 0 else nl + 1
+            continue
+        point, i = _parse_line(sc, i, factor, default_time_ns)
+        points.append(point)
+    return points
+
+
+def _escape_name(value: str, specials: str, what: str) -> str:
+    if not value:
+        raise ValueError(f"line protocol cannot carry an empty {what}")
+    if "\n" in value:
+        raise ValueError(f"line protocol cannot carry a newline in {what} {value!r}")
+    out = value.replace("\\", "\\\\")
+    for ch in specials:
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def _format_value(key: str, value: FieldValue) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        if INT64_MIN <= value <= INT64_MAX:
+            return f"{value}i"
+        if 0 <= value <= UINT64_MAX:
+            return f"{value}u"
+        raise ValueError(f"field {key!r}: integer {value} does not fit in 64 bits")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"field {key!r}: line protocol cannot carry {value}")
+        return repr(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    raise ValueError(f"field {key!r}: unsupported value type {type(value).__name__}")
+
+
+def format_point(p: Point) -> str:
+    """One line (no newline); tags sorted by key. Raises ValueError for unrepresentable values."""
+    if p.measurement.startswith("#"):
+        raise ValueError(f"measurement {p.measurement!r} would read as a comment")
+    parts = [_escape_name(p.measurement, ", ", "measurement")]
+    for k in sorted(p.tags):
+        parts.append("," + _escape_name(k, ",= ", "tag key") + "="
+                     + _escape_name(p.tags[k], ",= ", f"value of tag {k!r}"))
+    fields = ",".join(_escape_name(k, ",= ", "field key") + "=" + _format_value(k, v)
+                      for k, v in p.fields.items())
+    return f"{''.join(parts)} {fields} {p.time_ns}"
+
+
+def format_points(points: Iterable[Point]) -> str:
+    """Line protocol text, one line per point, each ending in a newline; timestamps in ns."""
+    return "".join(format_point(p) + "\n" for p in points)

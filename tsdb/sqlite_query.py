@@ -1,0 +1,184 @@
+"""Query execution for :class:`tsdb.sqlite_store.SQLiteMetricStore`.
+
+Called inside a read transaction on the caller's connection, so the series lookup and
+the data reads see one snapshot. The matching series go into the per-connection temp
+table ``_sel (sid, g)`` where ``g`` numbers the ``group_by`` combination; each planned
+segment is aggregated in SQL into partial aggregates that merge exactly across
+segments (count, sum, min, max, last with its timestamp).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+
+from tsdb.planner import Segment, TierSpan, plan
+from tsdb.sqlite_schema import TIER_ORDER, TIERS, floor_sql, get_meta
+from tsdb.store import Query, QueryError, TagFilter
+
+NEG_INF = -(2**62)
+POS_INF = 2**62
+
+
+def _resolve(conn: sqlite3.Connection, measurement: str, field: str,
+             tags: TagFilter) -> tuple[int | None, str, list[tuple[int, dict[str, str]]]]:
+    """(fid, kind, [(sid, tags)]) of the series matching the filter; fid None if unknown."""
+    row = conn.execute("SELECT id, kind FROM fields WHERE measurement = ? AND field = ?",
+                       (measurement, field)).fetchone()
+    if row is None:
+        return None, "num", []
+    fid, kind = int(row[0]), str(row[1])
+    sql = ["SELECT id, tags FROM series WHERE fid = ?"]
+    args: list[object] = [fid]
+    for key, want in tags.items():
+        values: Sequence[str] = [want] if isinstance(want, str) else list(want)
+        if not values:
+            return fid, kind, []
+        sql.append(f"AND id IN (SELECT sid FROM series_tag WHERE fid = ? AND key = ? "
+                   f"AND value IN ({','.join('?' * len(values))}))")
+        args += [fid, key, *values]
+    rows = conn.execute(" ".join(sql), args).fetchall()
+    return fid, kind, [(int(sid), json.loads(t)) for sid, t in rows]
+
+
+def _fill_sel(conn: sqlite3.Connection, rows: list[tuple[int, int]]) -> None:
+    conn.execute("DELETE FROM _sel")
+    conn.executemany("INSERT INTO _sel (sid, g) VALUES (?, ?)", rows)
+
+
+def _spans(conn: sqlite3.Connection) -> list[TierSpan]:
+    meta = get_meta(conn)
+    spans = []
+    for tier in reversed(TIER_ORDER):
+        wm = meta.get(f"wm_{tier}")
+        if wm is not None:
+            spans.append(TierSpan(tier, TIERS[tier][1], meta.get(f"floor_{tier}", NEG_INF), wm))
+    spans.append(TierSpan("raw", None, meta.get("floor_raw", NEG_INF), POS_INF))
+    return spans
+
+
+# per aggregation: partial columns for (tier table, raw table)
+_PARTS = {
+    "avg": ("sum(t.cnt), sum(t.sum)", "count(*), sum(t.value)"),
+    "sum": ("sum(t.sum)", "sum(t.value)"),
+    "count": ("sum(t.cnt)", "count(*)"),
+    "min": ("min(t.min)", "min(t.value)"),
+    "max": ("max(t.max)", "max(t.value)"),
+    # a lone max() makes SQLite take the bare column from the row holding the maximum
+    "last": ("max(t.last_ts), t.last", "max(t.ts), t.value"),
+}
+
+
+def _segment_rows(conn: sqlite3.Connection, seg: Segment, fid: int, agg: str, every: int | None,
+                  start: int, grouped: bool, raw_table: str) -> list[tuple]:
+    if seg.tier == "raw":
+        table, col, parts = raw_table, "ts", _PARTS[agg][1]
+    else:
+        table, col, parts = TIERS[seg.tier][0], "bucket", _PARTS[agg][0]
+    group_cols = []
+    if every is None:
+        qb = str(start)
+    elif seg.tier != "raw" and every == TIERS[seg.tier][1]:
+        qb = f"t.{col}"  # a tier bucket is a query bucket: grouping on the key column needs no sort
+        group_cols.append("qb")
+    else:
+        qb = floor_sql(f"t.{col}", every)
+        group_cols.append("qb")
+    if grouped:
+        group_cols.append("s.g")
+    sql = (f"SELECT {qb} AS qb, s.g, {parts} FROM {table} t JOIN _sel s ON s.sid = t.sid "
+           f"WHERE t.fid = ? AND t.{col} >= ? AND t.{col} < ?"
+           + (f" GROUP BY {', '.join(group_cols)}" if group_cols else ""))
+    rows = conn.execute(sql, (fid, seg.start, seg.stop)).fetchall()
+    # an aggregate over zero rows still yields one row of NULLs
+    return [r for r in rows if r[2] is not None]
+
+
+def _merge(agg: str, parts: list[list[tuple]]) -> list[tuple]:
+    """Combine partial rows (qb, g, ...) of several segments keyed by (qb, g)."""
+    if len(parts) == 1:
+        return parts[0]
+    acc: dict[tuple[int, int], list] = {}
+    for rows in parts:
+        for r in rows:
+            key = (r[0], r[1])
+            cur = acc.get(key)
+            if cur is None:
+                acc[key] = list(r)
+            elif agg == "avg":
+                cur[2] += r[2]
+                cur[3] += r[3]
+            elif agg in ("sum", "count"):
+                cur[2] += r[2]
+            elif agg == "min":
+                cur[2] = min(cur[2], r[2])
+            elif agg == "max":
+                cur[2] = max(cur[2], r[2])
+            elif r[2] > cur[2]:  # last: the newer timestamp wins
+                cur[2], cur[3] = r[2], r[3]
+    return [tuple(v) for v in acc.values()]
+
+
+def _frame(times: list[int], cols: dict[str, list], values: list) -> pd.DataFrame:
+    data: dict[str, object] = {"time": pd.to_datetime(np.asarray(times, dtype="int64"), unit="ns", utc=True)}
+    data.update(cols)
+    data["value"] = values
+    return pd.DataFrame(data)
+
+
+def run_query(conn: sqlite3.Connection, q: Query, start: int, stop: int) -> pd.DataFrame:
+    fid, kind, series = _resolve(conn, q.measurement, q.field, q.tags)
+    if kind == "str" and q.agg not in ("last", "count"):
+        raise QueryError(f"{q.measurement}.{q.field} holds strings: only 'last' and 'count' apply, not {q.agg!r}")
+    empty = _frame([], {k: [] for k in q.group_by}, [])
+    if fid is None or not series:
+        return empty
+    groups: dict[tuple[str, ...], int] = {}
+    sel = []
+    for sid, tags in series:
+        gkey = tuple(tags.get(k, "") for k in q.group_by)
+        sel.append((sid, groups.setdefault(gkey, len(groups))))
+    _fill_sel(conn, sel)
+    every = None if q.every is None else q.every // timedelta(microseconds=1) * 1000
+    if kind == "str":
+        segments, raw_table = [Segment("raw", start, stop)], "raw_str"
+    else:
+        segments, raw_table = plan(start, stop, every, _spans(conn)), "raw"
+    parts = [_segment_rows(conn, s, fid, q.agg, every, start, bool(q.group_by), raw_table) for s in segments]
+    rows = _merge(q.agg, [p for p in parts if p] or [[]])
+    if not rows:
+        return empty
+    rows.sort(key=lambda r: r[0])
+    inv = list(groups)
+    if q.agg == "avg":
+        values = [r[3] / r[2] for r in rows]
+    elif q.agg == "last":
+        values = [r[3] for r in rows]
+    elif q.agg == "count":
+        values = [int(r[2]) for r in rows]
+    else:
+        values = [float(r[2]) for r in rows]
+    cols = {k: [inv[r[1]][i] for r in rows] for i, k in enumerate(q.group_by)}
+    df = _frame([r[0] for r in rows], cols, values)
+    if q.group_by:
+        df = df.sort_values(["time", *q.group_by], kind="stable", ignore_index=True)
+    return df
+
+
+def run_latest(conn: sqlite3.Connection, measurement: str, field: str, tags: TagFilter,
+               since: int | None) -> pd.DataFrame:
+    fid, _kind, series = _resolve(conn, measurement, field, tags)
+    if fid is None or not series:
+        return _frame([], {}, [])
+    _fill_sel(conn, [(sid, 0) for sid, _ in series])
+    by_sid = dict(series)
+    rows = conn.execute("SELECT l.sid, l.ts, l.value FROM latest l JOIN _sel s ON s.sid = l.sid "
+                        "WHERE l.ts >= ? ORDER BY l.sid", (NEG_INF if since is None else since,)).fetchall()
+    keys = sorted({k for _, t in series for k in t})
+    cols = {k: [by_sid[r[0]].get(k, "") for r in rows] for k in keys}
+    return _frame([r[1] for r in rows], cols, [r[2] for r in rows])

@@ -1,0 +1,351 @@
+"""The embedded metric store: one SQLite file, raw samples plus 1 min / 1 h / 1 day rollups.
+
+Schema and rollup statements live in :mod:`tsdb.sqlite_schema`, tier choice in
+:mod:`tsdb.planner`, query execution in :mod:`tsdb.sqlite_query`. Concurrency: one
+connection per thread, WAL journal, busy timeout; writes and maintenance of this object
+are serialised by a lock and run in ``BEGIN IMMEDIATE`` transactions, so a batch lands
+whole or not at all, and readers see committed batches only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sqlite3
+import threading
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from tsdb import sqlite_query
+from tsdb.planner import floor_to
+from tsdb.point import Point
+from tsdb.sqlite_schema import TIER_ORDER, TIERS, create_schema, get_meta, merge_point, roll, set_meta
+from tsdb.store import STORES, Query, TagFilter
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+NEG_INF = -(2**62)
+MINUTE = TIERS["1m"][1]
+# how much backlog one maintenance transaction rolls up, per tier (keeps the write lock short)
+CHUNK = {"1m": 3600 * 10**9, "1h": 86400 * 10**9, "1d": 30 * 86400 * 10**9}
+
+
+def dt_to_ns(dt: datetime) -> int:
+    """Exact nanoseconds since the epoch (float timestamps lose microseconds)."""
+    if dt.tzinfo is None:
+        raise ValueError(f"naive datetime {dt!r}: pass an aware UTC datetime")
+    return (dt - EPOCH) // timedelta(microseconds=1) * 1000
+
+
+def _td_ns(td: timedelta, what: str) -> int:
+    ns = td // timedelta(microseconds=1) * 1000
+    if ns <= 0:
+        raise ValueError(f"{what} must be positive, got {td}")
+    return ns
+
+
+@STORES.register("sqlite")
+class SQLiteMetricStore:
+    """:class:`tsdb.store.MetricStore` on a local SQLite file (created if absent).
+
+    Retention per tier is measured back from the ``now`` given to :meth:`maintain`.
+    Buckets are rolled up once they ended ``rollup_delay`` before ``now``; points that
+    arrive later still count (their buckets are recomputed in the write transaction).
+    """
+
+    def __init__(self, path: str | Path, *, raw_retention: timedelta = timedelta(hours=48),
+                 minute_retention: timedelta = timedelta(days=15),
+                 hour_retention: timedelta = timedelta(days=400),
+                 day_retention: timedelta = timedelta(days=1830),
+                 rollup_delay: timedelta = timedelta(minutes=2), busy_timeout: float = 30.0) -> None:
+        self.path = Path(path)
+        if str(path) == ":memory:":
+            raise ValueError("SQLiteMetricStore needs a file path: each thread opens its own connection")
+        self.retention = {"raw": _td_ns(raw_retention, "raw_retention"),
+                          "1m": _td_ns(minute_retention, "minute_retention"),
+                          "1h": _td_ns(hour_retention, "hour_retention"),
+                          "1d": _td_ns(day_retention, "day_retention")}
+        self.rollup_delay = rollup_delay // timedelta(microseconds=1) * 1000
+        self.busy_timeout = busy_timeout
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._conns: list[sqlite3.Connection] = []
+        self._conns_lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._closed = False
+        # writer-side caches; entries are added only after their transaction commits
+        self._fields: dict[tuple[str, str], tuple[int, str]] = {}
+        self._series: dict[tuple[int, tuple[tuple[str, str], ...]], int] = {}
+        create_schema(self._conn())
+
+    # -- connections -------------------------------------------------------------------
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._closed:
+            raise RuntimeError(f"metric store {self.path} is closed")
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None,
+                                   check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA cache_size=-65536")
+            conn.execute("PRAGMA temp_store=MEMORY")
+            conn.execute("CREATE TEMP TABLE IF NOT EXISTS _sel (sid INTEGER PRIMARY KEY, g INTEGER NOT NULL)")
+            self._local.conn = conn
+            with self._conns_lock:
+                self._conns.append(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close every thread's connection; the store is unusable afterwards."""
+        self._closed = True
+        with self._conns_lock:
+            for conn in self._conns:
+                conn.close()
+            self._conns.clear()
+
+    # -- writing -----------------------------------------------------------------------
+
+    def _field(self, conn: sqlite3.Connection, m: str, f: str, kind: str,
+               new: dict[tuple[str, str], tuple[int, str]]) -> int:
+        key = (m, f)
+        hit = self._fields.get(key) or new.get(key)
+        if hit is None:
+            row = conn.execute("SELECT id, kind FROM fields WHERE measurement = ? AND field = ?", key).fetchone()
+            if row is None:
+                cur = conn.execute("INSERT INTO fields (measurement, field, kind) VALUES (?, ?, ?)", (m, f, kind))
+                row = (cur.lastrowid, kind)
+            hit = new[key] = (int(row[0]), str(row[1]))
+        if hit[1] != kind:
+            want = "numeric" if hit[1] == "num" else "string"
+            raise ValueError(f"field {m}.{f} holds {want} values; a point gives it a "
+                             f"{'string' if kind == 'str' else 'numeric'} value")
+        return hit[0]
+
+    def _sid(self, conn: sqlite3.Connection, fid: int, tkey: tuple[tuple[str, str], ...],
+             new: dict[tuple[int, tuple[tuple[str, str], ...]], int]) -> int:
+        key = (fid, tkey)
+        sid = self._series.get(key) or new.get(key)
+        if sid is None:
+            tags_json = json.dumps(dict(tkey), ensure_ascii=False, separators=(",", ":"))
+            row = conn.execute("SELECT id FROM series WHERE fid = ? AND tags = ?", (fid, tags_json)).fetchone()
+            if row is None:
+                sid = conn.execute("INSERT INTO series (fid, tags) VALUES (?, ?)", (fid, tags_json)).lastrowid
+                conn.executemany("INSERT INTO series_tag (fid, key, value, sid) VALUES (?, ?, ?, ?)",
+                                 [(fid, k, v, sid) for k, v in tkey])
+            else:
+                sid = row[0]
+            assert sid is not None
+            new[key] = sid
+        return sid
+
+    def write(self, points: Iterable[Point]) -> int:
+        """Store points in one transaction (all or none); returns the number of points.
+
+        Raises ValueError naming the point for a non-finite float, a wrong type or a
+        field whose kind (numeric/string) differs from what the store already holds.
+        """
+        pts = list(points)
+        for i, p in enumerate(pts):
+            _validate(i, p)
+        if not pts:
+            return 0
+        with self._write_lock:
+            conn = self._conn()
+            new_fields: dict[tuple[str, str], tuple[int, str]] = {}
+            new_series: dict[tuple[int, tuple[tuple[str, str], ...]], int] = {}
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._write_tx(conn, pts, new_fields, new_series)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            self._fields.update(new_fields)
+            self._series.update(new_series)
+        return len(pts)
+
+    def _write_tx(self, conn: sqlite3.Connection, pts: list[Point], new_fields: dict, new_series: dict) -> None:
+        nums: list[tuple[int, int, int, float]] = []
+        strs: list[tuple[int, int, int, str]] = []
+        latest: list[tuple[int, int, float | str]] = []
+        for p in pts:
+            tkey = tuple(sorted(p.tags.items()))
+            ts = p.time_ns
+            for f, v in p.fields.items():
+                if isinstance(v, str):
+                    fid = self._field(conn, p.measurement, f, "str", new_fields)
+                    sid = self._sid(conn, fid, tkey, new_series)
+                    strs.append((fid, ts, sid, v))
+                    latest.append((sid, ts, v))
+                else:
+                    fid = self._field(conn, p.measurement, f, "num", new_fields)
+                    sid = self._sid(conn, fid, tkey, new_series)
+                    fv = float(v)
+                    nums.append((fid, ts, sid, fv))
+                    latest.append((sid, ts, fv))
+        meta = get_meta(conn)
+        wm = meta.get("wm_1m")
+        dirty: dict[str, set[tuple[int, int]]] = {}
+        if wm is not None and nums and min(r[1] for r in nums) < wm:
+            nums, dirty = self._place_late(conn, nums, meta)
+        conn.executemany("INSERT OR REPLACE INTO raw (fid, ts, sid, value) VALUES (?, ?, ?, ?)", nums)
+        if strs:
+            conn.executemany("INSERT OR REPLACE INTO raw_str (fid, ts, sid, value) VALUES (?, ?, ?, ?)", strs)
+        conn.executemany("INSERT INTO latest (sid, ts, value) VALUES (?, ?, ?) ON CONFLICT (sid) DO UPDATE "
+                         "SET ts = excluded.ts, value = excluded.value WHERE excluded.ts >= latest.ts", latest)
+        if dirty:
+            _reroll(conn, meta, dirty)
+
+    def _place_late(self, conn: sqlite3.Connection, nums: list[tuple[int, int, int, float]],
+                    meta: dict[str, int]) -> tuple[list[tuple[int, int, int, float]], dict[str, set[tuple[int, int]]]]:
+        """Route points older than the 1-minute watermark; returns the rows still bound for raw
+        and the tier buckets to recompute.
+
+        A late point whose raw window still exists goes to raw and marks its minute for
+        recomputation; one older than raw retention is added to the finest tier that still
+        covers it, marking the enclosing coarser bucket.
+        """
+        wm = meta["wm_1m"]
+        dirty: dict[str, set[tuple[int, int]]] = {t: set() for t in TIER_ORDER}
+        keep: list[tuple[int, int, int, float]] = []
+        levels = [("raw", "1m"), ("1m", "1h"), ("1h", "1d"), ("1d", None)]
+        for row in nums:
+            fid, ts, sid, v = row
+            if ts >= wm:
+                keep.append(row)
+                continue
+            for level, parent in levels:
+                if ts >= meta.get(f"floor_{level}", NEG_INF) or parent is None:
+                    if level == "raw":
+                        keep.append(row)
+                    else:
+                        merge_point(conn, level, fid, sid, ts, v)
+                    if parent is not None:
+                        dirty[parent].add((fid, floor_to(ts, TIERS[parent][1])))
+                    break
+        return keep, dirty
+
+    # -- maintenance -------------------------------------------------------------------
+
+    def maintain(self, now: datetime) -> dict[str, int]:
+        """Roll complete buckets up (raw→1m→1h→1d) and drop data past each tier's retention.
+
+        Incremental and idempotent; returns rows written per tier (``rolled_<tier>``) and
+        rows deleted per table (``deleted_<table>``).
+        """
+        now_ns = dt_to_ns(now)
+        counts = {f"rolled_{t}": 0 for t in TIER_ORDER}
+        with self._write_lock:
+            conn = self._conn()
+            fids = [r[0] for r in conn.execute("SELECT id FROM fields WHERE kind = 'num'")]
+            str_fids = [r[0] for r in conn.execute("SELECT id FROM fields WHERE kind = 'str'")]
+            source_wm = floor_to(now_ns - self.rollup_delay, MINUTE)
+            for tier in TIER_ORDER:
+                _, width, src, _ = TIERS[tier]
+                target = floor_to(source_wm, width)
+                with _tx(conn):
+                    meta = get_meta(conn)
+                    if f"wm_{tier}" not in meta:
+                        col = "ts" if src == "raw" else "bucket"
+                        first = conn.execute(f"SELECT min({col}) FROM {src}").fetchone()[0]
+                        set_meta(conn, f"wm_{tier}", target if first is None else min(target, floor_to(first, width)))
+                    wm = get_meta(conn)[f"wm_{tier}"]
+                while wm < target:
+                    stop = min(target, wm + CHUNK[tier])
+                    with _tx(conn):
+                        for fid in fids:
+                            counts[f"rolled_{tier}"] += roll(conn, tier, fid, wm, stop)
+                        set_meta(conn, f"wm_{tier}", stop)
+                    wm = stop
+                source_wm = wm
+            with _tx(conn):
+                counts.update(self._expire(conn, now_ns, fids, str_fids))
+        return counts
+
+    def _expire(self, conn: sqlite3.Connection, now_ns: int, fids: list[int],
+                str_fids: list[int]) -> dict[str, int]:
+        meta = get_meta(conn)
+        out: dict[str, int] = {}
+        # a finer level is only cut where its data is already rolled into the next tier
+        plan = [("raw", "raw", MINUTE, meta.get("wm_1m")), ("1m", "roll_1m", TIERS["1h"][1], meta.get("wm_1h")),
+                ("1h", "roll_1h", TIERS["1d"][1], meta.get("wm_1d")), ("1d", "roll_1d", TIERS["1d"][1], None)]
+        for level, table, align, wm in plan:
+            cut = floor_to(now_ns - self.retention[level], align)
+            if wm is not None:
+                cut = min(cut, wm)
+            col = "ts" if level == "raw" else "bucket"
+            n = 0
+            for fid in fids:
+                n += conn.execute(f"DELETE FROM {table} WHERE fid = ? AND {col} < ?", (fid, cut)).rowcount
+            out[f"deleted_{table}"] = n
+            if cut > meta.get(f"floor_{level}", NEG_INF):
+                set_meta(conn, f"floor_{level}", cut)
+        cut = floor_to(now_ns - self.retention["raw"], MINUTE)
+        out["deleted_raw_str"] = sum(
+            conn.execute("DELETE FROM raw_str WHERE fid = ? AND ts < ?", (fid, cut)).rowcount for fid in str_fids)
+        return out
+
+    # -- reading -----------------------------------------------------------------------
+
+    def query(self, q: Query) -> pd.DataFrame:
+        """See :meth:`tsdb.store.MetricStore.query`; raises QueryError for string fields
+        with an aggregation other than ``last``/``count``."""
+        conn = self._conn()
+        with _tx(conn, "BEGIN"):
+            return sqlite_query.run_query(conn, q, dt_to_ns(q.start), dt_to_ns(q.stop))
+
+    def latest(self, measurement: str, field: str, tags: TagFilter | None = None,
+               since: datetime | None = None) -> pd.DataFrame:
+        """See :meth:`tsdb.store.MetricStore.latest`; missing tag keys read as ``""``."""
+        conn = self._conn()
+        with _tx(conn, "BEGIN"):
+            return sqlite_query.run_latest(conn, measurement, field, tags or {},
+                                           None if since is None else dt_to_ns(since))
+
+
+def _reroll(conn: sqlite3.Connection, meta: dict[str, int], dirty: dict[str, set[tuple[int, int]]]) -> None:
+    """Recompute already rolled-up buckets that late points touched, finest tier first."""
+    for i, tier in enumerate(TIER_ORDER):
+        wm = meta.get(f"wm_{tier}")
+        width = TIERS[tier][1]
+        for fid, bucket in sorted(dirty.get(tier, ())):
+            if wm is None or bucket >= wm:
+                continue  # not rolled up yet: the regular rollup will include it
+            roll(conn, tier, fid, bucket, bucket + width)
+            if i + 1 < len(TIER_ORDER):
+                parent = TIER_ORDER[i + 1]
+                dirty[parent].add((fid, floor_to(bucket, TIERS[parent][1])))
+
+
+class _tx:
+    """``with _tx(conn):`` runs a transaction, rolled back on any exception."""
+
+    def __init__(self, conn: sqlite3.Connection, begin: str = "BEGIN IMMEDIATE") -> None:
+        self.conn, self.begin = conn, begin
+
+    def __enter__(self) -> sqlite3.Connection:
+        self.conn.execute(self.begin)
+        return self.conn
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        self.conn.execute("ROLLBACK" if exc_type is not None else "COMMIT")
+
+
+def _validate(i: int, p: Point) -> None:
+    where = f"point {i} ({p.measurement})"
+    if not isinstance(p.time_ns, int) or isinstance(p.time_ns, bool):
+        raise ValueError(f"{where}: time_ns must be an integer, got {p.time_ns!r}")
+    for k, v in p.tags.items():
+        if not isinstance(k, str) or not isinstance(v, str) or not k:
+            raise ValueError(f"{where}: tag {k!r}={v!r} must be a non-empty string key with a string value")
+    for k, v in p.fields.items():
+        if not isinstance(k, str) or not k:
+            raise ValueError(f"{where}: field name {k!r} must be a non-empty string")
+        if isinstance(v, float) and not math.isfinite(v):
+            raise ValueError(f"{where}: field {k!r} is {v}; only finite numbers can be stored")
+        if not isinstance(v, (int, float, str)):
+            raise ValueError(f"{where}: field {k!r} has unsupported type {type(v).__name__}")
