@@ -222,18 +222,29 @@ class Scheduler:
             delay = next_delay(collector.interval, time.monotonic() - t0, self.jitter_fraction, self.rng)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Run every collector on its own interval until ``stop`` is set; in-flight runs are cancelled."""
+        """Run every collector on its own interval until ``stop`` is set; in-flight runs are cancelled.
+
+        On the way out the collectors' async resources (e.g. HTTP sessions) are closed.
+        """
         self._bind_loop()
         try:
             await asyncio.gather(*(self._loop_one(c, stop) for c in self.collectors))
         finally:
-            for c in self.collectors:
-                aclose = getattr(c, "aclose", None)
-                if aclose is not None:
-                    try:
-                        await aclose()
-                    except Exception as exc:
-                        log.warning("collector.close_failed", collector=c.name, error=_describe(exc))
+            await self._close_collectors()
+
+    async def _close_collectors(self) -> None:
+        for c in self.collectors:
+            aclose = getattr(c, "aclose", None)
+            if aclose is not None:
+                try:
+                    await aclose()
+                except Exception as exc:
+                    log.warning("collector.close_failed", collector=c.name, error=_describe(exc))
+
+    async def aclose(self) -> None:
+        """After ``run_once`` calls: close the collectors' async resources, then the thread pool."""
+        await self._close_collectors()
+        self.close()
 
     def close(self) -> None:
         """Release the thread pool without waiting for threads stuck in hung calls."""
