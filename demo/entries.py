@@ -104,6 +104,9 @@ def _build(spec: FleetSpec, site: SiteSpec, col: ColumnSpec) -> list[Entry]:
         minute_cap = now.hour * 60 + now.minute if offset == 0 else 18 * 60
         minutes = rng.randint(min(8 * 60, minute_cap), minute_cap)
         published = datetime(day.year, day.month, day.day, minutes // 60, minutes % 60, tzinfo=CST)
+        if out and published >= out[-1].published:  # same day: keep the list strictly newest first
+            published = out[-1].published - timedelta(minutes=rng.randint(5, 90))
+            day = published.date()
         entry_id = (kind_index + 1) * 100_000 + (count - i)
         stamp = day.strftime("%Y%m%d")
         path = f"/{col.slug}/{stamp[:6]}/t{stamp}_{entry_id}.html"
