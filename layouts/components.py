@@ -169,3 +169,18 @@ def site_facts(d: SiteDetail, now_age_s: float | None) -> list[html.Div]:
     ]
     return [html.Div([html.Div(k, className="fact-label"), html.Div(v, className="fact-value")],
                      className="fact") for k, v in pairs]
+
+
+def city_kpi_items(row: Any | None) -> list[KpiItem]:
+    """Tiles for one city from its city-health row (a mapping or None when the city has no data)."""
+    get = (lambda k: row[k]) if row is not None else (lambda k: None)
+    total, up, down, stale = (0 if _missing(get(k)) else int(get(k)) for k in ("sites_total", "up", "down", "stale"))
+    avail = None if _missing(get("availability")) else float(get("availability"))
+    status = str(get("status") or "unknown")
+    return [
+        KpiItem("sites", T.KPI_SITES_UP, f"{up}/{total}", T.SITES_SUFFIX, status),
+        KpiItem("availability", T.KPI_AVAILABILITY, T.DASH if avail is None else f"{avail:.1f}", "%",
+                _avail_status(avail)),
+        KpiItem("down", T.HOVER_DOWN, str(down), T.SITES_SUFFIX, "up" if down == 0 else "down"),
+        KpiItem("stale", T.KPI_STALE, str(stale), T.SITES_SUFFIX, "up" if stale == 0 else "stale"),
+    ]

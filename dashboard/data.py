@@ -1,0 +1,314 @@
+"""Read-only, cached queries behind the wall screens.
+
+Every public method takes ``now`` explicitly, rounds it down to ``web.cache_seconds`` and goes
+through ``cache.memoize(timeout=web.cache_seconds)``, so any number of wall screens refreshing
+in the same window cost one query. Results are DataFrames (columns in layouts/frames.py) or
+the dataclasses there. Staleness follows dashboard/health.py: old data is ``stale``, never up.
+
+Sources: the registry (SQLAlchemy: Site, Node, Host) and the metric store (``site_probe``,
+``host``, ``host_disk``, ``collector_run``). Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import Any
+
+import pandas as pd
+from flask import current_app
+from flask_caching import Cache
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased, sessionmaker
+
+from core.clock import Clock
+from core.config import Config
+from dashboard import health
+from db.models import Host, Node, NodeLevel, Site
+from layouts.frames import OverviewKpis, SiteDetail
+from layouts.text import T
+from tsdb.store import MetricStore, Query
+
+EXTENSION_KEY = "govops_wall_data"
+PROVINCE_CODE = "430000"
+LOOKBACK = timedelta(days=7)  # series older than this are not even asked for: they are stale anyway
+AVAIL_WINDOW = timedelta(hours=24)
+TREND_BUCKETS = 144  # 10-minute buckets over 24 hours
+_SEVERITY = {"down": 0, "stale": 1, "slow": 2, "up": 3}
+
+SITE_COLUMNS = ["code", "name", "url", "level", "node_name", "city_code", "city_name", "up", "last_probe",
+                "latency_ms", "http_status", "tls_days", "error", "status"]
+
+
+def _latest(store: MetricStore, measurement: str, field: str, key: str, since: datetime) -> pd.DataFrame:
+    """Newest ``time``/``value`` per ``key`` tag (several series, e.g. one per probing node, collapse)."""
+    df = store.latest(measurement, field, since=since)
+    if df.empty or key not in df.columns:
+        return pd.DataFrame({key: pd.Series(dtype=object), "time": pd.Series(dtype="datetime64[ns, UTC]"),
+                             "value": pd.Series(dtype=object)})
+    df = df.sort_values("time").drop_duplicates(key, keep="last")
+    return df[[key, "time", "value"]].reset_index(drop=True)
+
+
+def _num(v: Any) -> float | None:
+    if v is None or pd.isna(v):
+        return None
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def _dt(v: Any) -> datetime | None:
+    """A tz-aware datetime; a naive timestamp is read as UTC (the store's contract is UTC)."""
+    if v is None or pd.isna(v):
+        return None
+    ts = pd.Timestamp(v)
+    return (ts.tz_localize("UTC") if ts.tzinfo is None else ts).to_pydatetime()
+
+
+class WallData:
+    """The wall's data access for one app: registry sessions, metric store, cache and settings."""
+
+    def __init__(self, config: Config, store: MetricStore, sessions: sessionmaker[Session], cache: Cache,
+                 clock: Clock) -> None:
+        self.config = config
+        self.clock = clock
+        self.store = store
+        self.sessions = sessions
+        self.window = config.web.cache_seconds
+        # Same databases -> same token, so processes sharing a cache backend share entries too.
+        ident = f"{config.database_url}|{config.metrics.backend}|{config.resolve_path(config.metrics.path)}"
+        self._token = hashlib.sha1(ident.encode()).hexdigest()[:16]
+        memo = cache.memoize(timeout=config.web.cache_seconds)
+        self._sites = memo(self._site_frame)
+        self._kpis = memo(self._overview_kpis)
+        self._trend = memo(self._availability_trend)
+        self._avail = memo(self._availability_by_site)
+        self._history = memo(self._site_history)
+
+    def __caching_id__(self) -> str:
+        return self._token
+
+    def _floor(self, now: datetime) -> datetime:
+        if now.tzinfo is None:
+            raise ValueError(f"naive datetime {now!r}: pass an aware UTC datetime")
+        return health.floor_time(now, self.window)
+
+    # ---- registry -------------------------------------------------------------------------------
+
+    def _registry(self) -> pd.DataFrame:
+        parent = aliased(Node)
+        with self.sessions() as s:
+            rows = s.execute(
+                select(Site.code, Site.name, Site.url, Site.level, Node.name, Node.code, Node.level,
+                       Node.parent_code, parent.name)
+                .join(Node, Site.node_code == Node.code).outerjoin(parent, Node.parent_code == parent.code)
+                .where(Site.enabled.is_(True)).order_by(Site.code)).all()
+        out = []
+        for code, name, url, level, node_name, node_code, node_level, parent_code, parent_name in rows:
+            if node_level is NodeLevel.COUNTY and parent_code:
+                city_code, city_name = parent_code, parent_name or parent_code
+            elif node_level is NodeLevel.PROVINCE:
+                city_code, city_name = PROVINCE_CODE, T.PROVINCE_LEVEL
+            else:
+                city_code, city_name = node_code, node_name
+            out.append({"code": code, "name": name, "url": url, "level": str(level.value), "node_name": node_name,
+                        "city_code": city_code, "city_name": city_name})
+        return pd.DataFrame(out, columns=["code", "name", "url", "level", "node_name", "city_code", "city_name"])
+
+    def cities(self) -> pd.DataFrame:
+        """``code, name`` of the 14 cities in code order (not cached: a tiny indexed read)."""
+        with self.sessions() as s:
+            rows = s.execute(select(Node.code, Node.name).where(Node.level == NodeLevel.CITY)
+                             .order_by(Node.code)).all()
+        return pd.DataFrame(rows, columns=["code", "name"])
+
+    # ---- sites ----------------------------------------------------------------------------------
+
+    def _site_frame(self, now: datetime) -> pd.DataFrame:
+        reg = self._registry()
+        since = now - LOOKBACK
+        up = _latest(self.store, "site_probe", "up", "site", since).rename(
+            columns={"site": "code", "time": "last_probe", "value": "up"})
+        df = reg.merge(up, on="code", how="left")
+        for field, col in (("latency_ms", "latency_ms"), ("status", "http_status"), ("error", "error")):
+            # Only values from the same probe as the newest "up": an old error must not linger.
+            f = _latest(self.store, "site_probe", field, "site", since).rename(
+                columns={"site": "code", "time": "last_probe", "value": col})
+            df = df.merge(f, on=["code", "last_probe"], how="left")
+        tls = _latest(self.store, "site_probe", "tls_days", "site", since).rename(
+            columns={"site": "code", "value": "tls_days"})[["code", "tls_days"]]
+        df = df.merge(tls, on="code", how="left")
+        interval = self.config.collectors.probe_interval
+        df["status"] = [health.site_status(_num(u), _dt(t), _num(lat), now, interval)
+                        for u, t, lat in zip(df["up"], df["last_probe"], df["latency_ms"], strict=True)]
+        return df[SITE_COLUMNS]
+
+    def site_frame(self, now: datetime) -> pd.DataFrame:
+        """Every enabled site with its newest probe and status; columns ``SITE_COLUMNS``."""
+        return self._sites(self._floor(now))
+
+    def _availability_by_site(self, now: datetime) -> pd.DataFrame:
+        q = Query("site_probe", "up", now - AVAIL_WINDOW, now, agg="avg", group_by=("site",))
+        df = self.store.query(q)
+        if df.empty:
+            return pd.DataFrame({"code": pd.Series(dtype=object), "availability": pd.Series(dtype=float)})
+        return pd.DataFrame({"code": df["site"], "availability": df["value"].astype(float) * 100.0})
+
+    def _with_availability(self, df: pd.DataFrame, now: datetime) -> pd.DataFrame:
+        return df.merge(self._avail(now), on="code", how="left")
+
+    # ---- overview -------------------------------------------------------------------------------
+
+    def _hosts(self, now: datetime) -> tuple[int, int, int]:
+        since = now - LOOKBACK
+        with self.sessions() as s:
+            names = set(s.scalars(select(Host.name).where(Host.enabled.is_(True))).all())
+        cpu = _latest(self.store, "host", "cpu_percent", "host", since)
+        mem = _latest(self.store, "host", "mem_percent", "host", since)
+        disk = self.store.latest("host_disk", "used_percent", since=since)
+        names |= set(cpu["host"]) | set(mem["host"])
+        disk_max = disk.groupby("host")["value"].max().to_dict() if not disk.empty and "host" in disk else {}
+        cpu_d = dict(zip(cpu["host"], zip(cpu["time"], cpu["value"], strict=True), strict=True))
+        mem_d = dict(zip(mem["host"], zip(mem["time"], mem["value"], strict=True), strict=True))
+        healthy = stale = 0
+        for name in names:
+            times = [_dt(x[0]) for x in (cpu_d.get(name), mem_d.get(name)) if x is not None]
+            newest = max((t for t in times if t is not None), default=None)
+            if health.is_stale(newest, now, self.config.collectors.host_interval):
+                stale += 1
+                continue
+            c, m = cpu_d.get(name), mem_d.get(name)
+            if health.host_healthy(_num(c[1]) if c else None, _num(m[1]) if m else None,
+                                   _num(disk_max.get(name))):
+                healthy += 1
+        return len(names), healthy, stale
+
+    def _freshness(self, now: datetime) -> float | None:
+        newest: list[datetime] = []
+        for measurement, field in (("collector_run", "last_run"), ("site_probe", "up"), ("host", "mem_percent")):
+            df = self.store.latest(measurement, field, since=now - LOOKBACK)
+            if not df.empty:
+                t = _dt(df["time"].max())
+                if t is not None:
+                    newest.append(t)
+        return (now - max(newest)).total_seconds() if newest else None
+
+    def _overview_kpis(self, now: datetime) -> OverviewKpis:
+        df = self._sites(now)
+        counts = df["status"].value_counts()
+        up = int(counts.get("up", 0) + counts.get("slow", 0))
+        down, stale = int(counts.get("down", 0)), int(counts.get("stale", 0))
+        fresh_up = df[df["status"].isin(("up", "slow"))]
+        hosts_total, hosts_healthy, hosts_stale = self._hosts(now)
+        return OverviewKpis(
+            as_of=now, sites_total=len(df), sites_up=up, sites_down=down, sites_stale=stale,
+            availability=health.availability(up, down),
+            p95_latency_ms=health.p95(v for v in (_num(x) for x in fresh_up["latency_ms"]) if v is not None),
+            hosts_total=hosts_total, hosts_healthy=hosts_healthy, hosts_stale=hosts_stale,
+            freshness_s=self._freshness(now))
+
+    def overview_kpis(self, now: datetime) -> OverviewKpis:
+        """Province KPIs; p95 is over the newest successful fresh probes (a failure's time is no latency)."""
+        return self._kpis(self._floor(now))
+
+    def city_health(self, now: datetime) -> pd.DataFrame:
+        """One row per city (and ``430000`` 省本级 when province sites exist):
+        ``code, name, sites_total, up, down, stale, availability, status``."""
+        sites = self.site_frame(now)
+        cities = self.cities()
+        extra = sites.loc[sites["city_code"] == PROVINCE_CODE, ["city_code", "city_name"]].drop_duplicates()
+        cities = pd.concat([cities, extra.rename(columns={"city_code": "code", "city_name": "name"})],
+                           ignore_index=True)
+        rows = []
+        for code, name in zip(cities["code"], cities["name"], strict=True):
+            st = sites.loc[sites["city_code"] == code, "status"]
+            up = int(st.isin(("up", "slow")).sum())
+            down, stale = int((st == "down").sum()), int((st == "stale").sum())
+            rows.append({"code": code, "name": name, "sites_total": len(st), "up": up, "down": down,
+                         "stale": stale, "availability": health.availability(up, down),
+                         "status": health.city_status(len(st), up, down, stale)})
+        return pd.DataFrame(rows, columns=["code", "name", "sites_total", "up", "down", "stale", "availability",
+                                           "status"])
+
+    def _availability_trend(self, now: datetime, hours: float, city: str | None) -> pd.DataFrame:
+        every = timedelta(seconds=max(60, int(hours * 3600 / TREND_BUCKETS)))
+        tags = {"city": city} if city else {}
+        df = self.store.query(Query("site_probe", "up", now - timedelta(hours=hours), now, every=every,
+                                    agg="avg", tags=tags))
+        if df.empty:
+            return pd.DataFrame({"time": pd.Series(dtype="datetime64[ns, UTC]"),
+                                 "availability": pd.Series(dtype=float)})
+        return pd.DataFrame({"time": df["time"], "availability": df["value"].astype(float) * 100.0})
+
+    def availability_trend(self, now: datetime, hours: float = 24, city: str | None = None) -> pd.DataFrame:
+        """Availability % per bucket (``time, availability``) over the last ``hours``, optionally one city."""
+        if hours <= 0:
+            raise ValueError(f"availability_trend: hours must be > 0, got {hours}")
+        return self._trend(self._floor(now), hours, city)
+
+    def worst_sites(self, now: datetime, n: int = 10) -> pd.DataFrame:
+        """The ``n`` sites with the lowest 24-hour availability (no data ranks last), then down first:
+        ``code, name, city_name, status, availability, latency_ms``."""
+        now = self._floor(now)
+        df = self._with_availability(self._sites(now), now)
+        df["_sev"] = df["status"].map(_SEVERITY)
+        df = df.sort_values(["availability", "_sev", "latency_ms"], ascending=[True, True, False],
+                            na_position="last")
+        return df.head(n)[["code", "name", "city_name", "status", "availability", "latency_ms"]].reset_index(
+            drop=True)
+
+    def city_sites(self, city_code: str, now: datetime) -> pd.DataFrame:
+        """A city's sites, problems first: ``code, name, level, node_name, status, latency_ms, tls_days,
+        availability``. Empty for an unknown city."""
+        now = self._floor(now)
+        df = self._sites(now)
+        df = self._with_availability(df[df["city_code"] == city_code], now)
+        df = df.assign(_sev=df["status"].map(_SEVERITY)).sort_values(["_sev", "code"])
+        return df[["code", "name", "level", "node_name", "status", "latency_ms", "tls_days",
+                   "availability"]].reset_index(drop=True)
+
+    def site_detail(self, site_code: str, now: datetime) -> SiteDetail | None:
+        """One site's facts and newest probe; None when the registry has no enabled site by that code."""
+        now = self._floor(now)
+        df = self._sites(now)
+        hit = df[df["code"] == site_code]
+        if hit.empty:
+            return None
+        r = hit.iloc[0]
+        avail = self._avail(now)
+        a = avail.loc[avail["code"] == site_code, "availability"]
+        http = _num(r["http_status"])
+        err = r["error"]
+        return SiteDetail(
+            code=r["code"], name=r["name"], url=r["url"], level=r["level"], node_name=r["node_name"],
+            city_code=r["city_code"], city_name=r["city_name"], status=r["status"],
+            latency_ms=_num(r["latency_ms"]), http_status=None if http is None else int(http),
+            tls_days=_num(r["tls_days"]), last_probe=_dt(r["last_probe"]),
+            error=None if err is None or pd.isna(err) else str(err),
+            availability=_num(a.iloc[0]) if not a.empty else None)
+
+    def _site_history(self, site_code: str, now: datetime, hours: float) -> pd.DataFrame:
+        start = now - timedelta(hours=hours)
+        every = timedelta(seconds=max(60, int(hours * 3600 / TREND_BUCKETS)))
+        tags = {"site": site_code}
+        lat = self.store.query(Query("site_probe", "latency_ms", start, now, every=every, agg="avg", tags=tags))
+        up = self.store.query(Query("site_probe", "up", start, now, every=every, agg="avg", tags=tags))
+        lat = (lat[["time", "value"]].rename(columns={"value": "latency_ms"}) if not lat.empty
+               else pd.DataFrame({"time": pd.Series(dtype="datetime64[ns, UTC]"), "latency_ms": []}))
+        up = (up[["time", "value"]].rename(columns={"value": "availability"}) if not up.empty
+              else pd.DataFrame({"time": pd.Series(dtype="datetime64[ns, UTC]"), "availability": []}))
+        up["availability"] = up["availability"].astype(float) * 100.0
+        return lat.merge(up, on="time", how="outer").sort_values("time").reset_index(drop=True)
+
+    def site_history(self, site_code: str, now: datetime, hours: float = 24) -> pd.DataFrame:
+        """``time, latency_ms, availability`` per bucket over the last ``hours`` for one site."""
+        if hours <= 0:
+            raise ValueError(f"site_history: hours must be > 0, got {hours}")
+        return self._history(site_code, self._floor(now), hours)
+
+
+def wall_data() -> WallData:
+    """The current Flask app's :class:`WallData` (set by dashboard.app.create_app)."""
+    return current_app.extensions[EXTENSION_KEY]

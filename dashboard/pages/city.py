@@ -1,0 +1,75 @@
+"""One city's wall: its KPI tiles, 24-hour availability and every site's state (problems first)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+
+from dashboard.data import wall_data
+from layouts.charts import trend_figure
+from layouts.components import city_kpi_items, city_sites_rows, city_sites_table, kpi_tile
+from layouts.text import T
+
+dash.register_page(__name__, path_template="/city/<code>", name=T.CITY_PAGE,
+                   title=f"{T.CITY_PAGE} · 运维指挥中心", order=1)
+
+P = "city"
+
+
+def _city_row(code: str, now: Any) -> tuple[str | None, Any]:
+    """(name, city-health row) for ``code``; name None when the code is not a city (or 省本级)."""
+    health = wall_data().city_health(now)
+    hit = health[health["code"] == code]
+    if hit.empty:
+        return None, None
+    row = hit.iloc[0]
+    return str(row["name"]), row
+
+
+def layout(code: str | None = None, **_: Any) -> html.Div:
+    data = wall_data()
+    now = data.clock.now()
+    name, row = _city_row(code or "", now)
+    if name is None:
+        return html.Div(className="page page-missing", children=[
+            html.H2(f"{T.NOT_FOUND_CITY}：{code}", className="missing"),
+            dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")])
+    return html.Div(className="page page-city", children=[
+        dcc.Interval(id=f"{P}-tick", interval=data.config.web.refresh_seconds * 1000),
+        dcc.Store(id=f"{P}-code", data=code),
+        html.Div(className="page-head", children=[
+            html.H2(name, id=f"{P}-name", className="page-name"),
+            dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")]),
+        html.Div([kpi_tile(i, P) for i in city_kpi_items(row)], className="kpi-row kpi-row-4"),
+        html.Div(className="city-grid", children=[
+            html.Section(className="panel panel-sites", children=[
+                html.H2(T.CITY_SITES_TITLE, className="panel-title"),
+                city_sites_table(data.city_sites(code or "", now), body_id=f"{P}-sites-body")]),
+            html.Section(className="panel panel-trend", children=[
+                html.H2(T.CITY_TREND_TITLE, className="panel-title"),
+                dcc.Graph(id=f"{P}-trend", figure=trend_figure(data.availability_trend(now, city=code)),
+                          className="graph-trend", config={"displayModeBar": False, "responsive": True})]),
+        ]),
+    ])
+
+
+def register_callbacks(app: Dash) -> None:
+    """This page's callbacks, bound to ``app``."""
+
+    @app.callback(
+        Output(f"{P}-trend", "figure"), Output(f"{P}-sites-body", "children"),
+        Output({"type": f"{P}-kpi-value", "key": ALL}, "children"),
+        Output({"type": f"{P}-kpi", "key": ALL}, "className"),
+        Input(f"{P}-tick", "n_intervals"), State(f"{P}-code", "data"), prevent_initial_call=True)
+    def refresh(_n: int, code: str | None) -> tuple[Any, ...]:
+        if not code:
+            return no_update, no_update, no_update, no_update
+        data = wall_data()
+        now = data.clock.now()
+        _, row = _city_row(code, now)
+        items = {i.key: i for i in city_kpi_items(row)}
+        keys = [o["id"]["key"] for o in ctx.outputs_list[2]]
+        return (trend_figure(data.availability_trend(now, city=code)), city_sites_rows(data.city_sites(code, now)),
+                [items[k].value for k in keys], [f"kpi kpi-{items[k].status}" for k in keys])

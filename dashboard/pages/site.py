@@ -1,0 +1,71 @@
+"""One site's page: registry facts, its newest probe and 24 hours of latency and availability."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Dash, Input, Output, State, dcc, html, no_update
+
+from dashboard.data import wall_data
+from layouts.charts import history_figure
+from layouts.components import site_facts
+from layouts.text import T
+
+dash.register_page(__name__, path_template="/site/<code>", name=T.SITE_PAGE,
+                   title=f"{T.SITE_PAGE} · 运维指挥中心", order=2)
+
+P = "site"
+HISTORY_HOURS = 24
+
+
+def _facts(code: str, now: Any) -> list[html.Div] | None:
+    d = wall_data().site_detail(code, now)
+    if d is None:
+        return None
+    age = None if d.last_probe is None else (now - d.last_probe).total_seconds()
+    return site_facts(d, age)
+
+
+def layout(code: str | None = None, **_: Any) -> html.Div:
+    data = wall_data()
+    now = data.clock.now()
+    detail = data.site_detail(code or "", now)
+    if detail is None:
+        return html.Div(className="page page-missing", children=[
+            html.H2(f"{T.NOT_FOUND_SITE}：{code}", className="missing"),
+            dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")])
+    return html.Div(className="page page-site", children=[
+        dcc.Interval(id=f"{P}-tick", interval=data.config.web.refresh_seconds * 1000),
+        dcc.Store(id=f"{P}-code", data=code),
+        html.Div(className="page-head", children=[
+            html.H2(detail.name, id=f"{P}-name", className="page-name"),
+            dcc.Link(detail.city_name, href=f"/city/{detail.city_code}", className="back-link"),
+            dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")]),
+        html.Div(className="site-grid", children=[
+            html.Section(className="panel panel-facts", children=[
+                html.H2(T.SITE_PAGE, className="panel-title"),
+                html.Div(_facts(detail.code, now), id=f"{P}-facts", className="facts")]),
+            html.Section(className="panel panel-history", children=[
+                html.H2(f"{T.HISTORY_LATENCY} / {T.HISTORY_UP}", className="panel-title"),
+                dcc.Graph(id=f"{P}-history", figure=history_figure(data.site_history(detail.code, now,
+                                                                                     HISTORY_HOURS)),
+                          className="graph-history", config={"displayModeBar": False, "responsive": True})]),
+        ]),
+    ])
+
+
+def register_callbacks(app: Dash) -> None:
+    """This page's callbacks, bound to ``app``."""
+
+    @app.callback(Output(f"{P}-facts", "children"), Output(f"{P}-history", "figure"),
+                  Input(f"{P}-tick", "n_intervals"), State(f"{P}-code", "data"), prevent_initial_call=True)
+    def refresh(_n: int, code: str | None) -> tuple[Any, Any]:
+        if not code:
+            return no_update, no_update
+        data = wall_data()
+        now = data.clock.now()
+        facts = _facts(code, now)
+        if facts is None:
+            return no_update, no_update
+        return facts, history_figure(data.site_history(code, now, HISTORY_HOURS))
