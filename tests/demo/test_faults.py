@@ -80,3 +80,11 @@ def test_fault_file_replaces_the_default_mix_and_tls_forces_https(tmp_path: Path
     assert spec.site(county).https and spec.site(county).url.startswith("https://")
     truth = spec.ground_truth()
     assert sum(1 for s in truth["sites"] if not s["clean"]) == 1
+
+
+def test_example_fault_file_is_valid(tmp_path: Path) -> None:
+    from core.config import PROJECT_ROOT
+    from demo.faults import KINDS
+
+    spec = build_fleet(demo_config(tmp_path, str(PROJECT_ROOT / "data/demo/faults.example.toml")), AS_OF)
+    assert {f.kind for f in spec.faults} == set(KINDS)
