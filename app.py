@@ -91,6 +91,7 @@ def _start_demo(config: Config):  # type: ignore[no-untyped-def]
 
     spec = build_demo_fleet(config)
     handle = FleetServer(spec).start_in_thread()
+    handle.ready()
     _print(f"演示网站集群已启动：{len(spec.sites)} 个网站")
     return spec, handle
 
@@ -158,6 +159,7 @@ def cmd_demo_fleet(config: Config, args: argparse.Namespace) -> int:
     from demo.fleet import FleetServer
 
     handle = FleetServer(spec).start_in_thread()
+    handle.ready()
     _print(f"演示网站集群已启动：{len(spec.sites)} 个网站，按 Ctrl-C 停止")
     try:
         _wait_for_signal()

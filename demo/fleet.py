@@ -7,7 +7,6 @@ give the same :class:`FleetSpec`, whose ground truth is exact.
 
 from __future__ import annotations
 
-import csv
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,11 +14,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from core.config import PROJECT_ROOT, Config
+from core.config import Config
 from demo import text
 from demo.faults import UNREACHABLE_KINDS, Fault, check_unique, default_faults, load_fault_file
 
-DIVISIONS_CSV = PROJECT_ROOT / "data" / "registry" / "hunan-divisions.csv"
 DEFAULT_CA_FILE = "var/demo/ca.pem"
 HTTPS_SHARE = 0.15  # share of departments and counties that also serve HTTPS
 
@@ -114,33 +112,10 @@ class FleetSpec:
 
 
 def load_divisions() -> list[tuple[str, str]]:
-    """(code, name) of Hunan's province, cities and counties, from the registry's division list.
+    """(code, name) of Hunan's province, cities and counties, from the registry's division list."""
+    from db.hunan import load_divisions as registry_divisions
 
-    Uses ``db.hunan.load_divisions()`` when that module exists, else the CSV
-    ``data/registry/hunan-divisions.csv`` (columns code,name,level,parent_code).
-    """
-    try:
-        from db import hunan
-    except ModuleNotFoundError as exc:  # only a missing db.hunan falls back; its own errors propagate
-        if exc.name != "db.hunan":
-            raise
-        hunan = None  # type: ignore[assignment]
-    if hunan is not None and hasattr(hunan, "load_divisions"):
-        rows = hunan.load_divisions()
-        out = []
-        for r in rows:
-            code = r["code"] if isinstance(r, dict) else r.code
-            name = r["name"] if isinstance(r, dict) else r.name
-            out.append((str(code), str(name)))
-        return out
-    if not DIVISIONS_CSV.is_file():
-        raise FleetError(f"division list {DIVISIONS_CSV}: not found")
-    with DIVISIONS_CSV.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh)
-        missing = {"code", "name"} - set(reader.fieldnames or ())
-        if missing:
-            raise FleetError(f"division list {DIVISIONS_CSV}: missing column(s) {sorted(missing)}")
-        return [(row["code"].strip(), row["name"].strip()) for row in reader]
+    return [(str(r["code"]), str(r["name"])) for r in registry_divisions()]
 
 
 def _address(prefix: str, index: int) -> str:
