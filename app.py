@@ -71,48 +71,14 @@ def cmd_registry(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def _build_scheduler(config: Config, sessions, store, names: Sequence[str] | None):  # type: ignore[no-untyped-def]
-    from collectors.base import CollectorContext
-    from collectors.loader import build_collectors
-    from collectors.scheduler import Scheduler
-    from core.clock import SystemClock
-
-    ctx = CollectorContext(config=config, sessions=sessions, clock=SystemClock())
-    collectors = build_collectors(ctx, names)
-    c = config.collectors
-    return Scheduler(collectors, store, concurrency=c.concurrency, blocking_threads=c.blocking_threads,
-                     jitter_fraction=c.jitter_fraction, node_code=c.node_code)
-
-
-def _start_demo(config: Config):  # type: ignore[no-untyped-def]
-    """Build the demo fleet, start it and point the probe at its CA."""
-    from core.bootstrap import build_demo_fleet
-    from demo.fleet import FleetServer
-
-    spec = build_demo_fleet(config)
-    handle = FleetServer(spec).start_in_thread()
-    handle.ready()
-    _print(f"演示网站集群已启动：{len(spec.sites)} 个网站")
-    return spec, handle
-
-
-def _with_demo_ca(config: Config, spec) -> Config:  # type: ignore[no-untyped-def]
-    import dataclasses
-
-    if config.collectors.probe_ca_file or not getattr(spec, "ca_file", None):
-        return config
-    return dataclasses.replace(config, collectors=dataclasses.replace(
-        config.collectors, probe_ca_file=str(spec.ca_file)))
-
-
 def cmd_collect(config: Config, args: argparse.Namespace) -> int:
-    from core.bootstrap import open_metric_store, prepare_database, register_local_host
+    from core.bootstrap import build_scheduler, open_metric_store, prepare_database, register_local_host
 
     sessions = prepare_database(config)
     register_local_host(config, sessions)
     store = open_metric_store(config)
     names = args.collectors.split(",") if args.collectors else None
-    scheduler = _build_scheduler(config, sessions, store, names)
+    scheduler = build_scheduler(config, sessions, store, names)
     try:
         if args.once:
             async def once() -> None:
@@ -143,10 +109,10 @@ def _wait_for_signal() -> None:
 
 
 def cmd_demo_fleet(config: Config, args: argparse.Namespace) -> int:
-    from core.bootstrap import build_demo_fleet
+    from core.bootstrap import build_demo_fleet, start_demo_fleet
 
-    spec = build_demo_fleet(config)
     if args.export:
+        spec = build_demo_fleet(config)
         import json
 
         out = Path(args.export)
@@ -156,10 +122,7 @@ def cmd_demo_fleet(config: Config, args: argparse.Namespace) -> int:
                                                encoding="utf-8")
         _print(f"已导出演示集群登记表和故障清单到 {out}")
         return 0
-    from demo.fleet import FleetServer
-
-    handle = FleetServer(spec).start_in_thread()
-    handle.ready()
+    spec, handle, _ = start_demo_fleet(config)
     _print(f"演示网站集群已启动：{len(spec.sites)} 个网站，按 Ctrl-C 停止")
     try:
         _wait_for_signal()
@@ -171,7 +134,14 @@ def cmd_demo_fleet(config: Config, args: argparse.Namespace) -> int:
 def cmd_run(config: Config, args: argparse.Namespace) -> int:
     from waitress import create_server
 
-    from core.bootstrap import load_registry, open_metric_store, prepare_database, register_local_host
+    from core.bootstrap import (
+        build_scheduler,
+        load_registry,
+        open_metric_store,
+        prepare_database,
+        register_local_host,
+        start_demo_fleet,
+    )
     from core.services import CollectorService, MaintenanceService, stop_all
     from dashboard.app import create_app
 
@@ -181,9 +151,9 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
     spec = None
     if config.demo.enabled:
         _print("[2/5] 启动演示网站集群 …")
-        spec, handle = _start_demo(config)
+        spec, handle, config = start_demo_fleet(config)
         services.append(handle)
-        config = _with_demo_ca(config, spec)
+        _print(f"演示网站集群已启动：{len(spec.sites)} 个网站")
     else:
         _print("[2/5] 使用真实网站登记表（演示集群已关闭）")
     _print("[3/5] 载入网站登记表 …")
@@ -192,7 +162,7 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
     store = open_metric_store(config)
     try:
         _print("[4/5] 启动采集器 …")
-        for svc in (MaintenanceService(store), CollectorService(_build_scheduler(config, sessions, store, None))):
+        for svc in (MaintenanceService(store), CollectorService(build_scheduler(config, sessions, store, None))):
             svc.start()
             services.append(svc)
         _print("[5/5] 启动大屏服务 …")

@@ -5,6 +5,8 @@ Each step is idempotent, so ``make run`` can repeat them on every start.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -89,3 +91,30 @@ def build_demo_fleet(config: Config) -> Any:
     from demo.fleet import build_fleet
 
     return build_fleet(config, datetime.now(UTC))
+
+
+def start_demo_fleet(config: Config) -> tuple[Any, Any, Config]:
+    """Build and start the demo fleet; returns (spec, handle, config trusting the fleet's CA)."""
+    from demo.server import FleetServer
+
+    spec = build_demo_fleet(config)
+    handle = FleetServer(spec).start_in_thread()
+    handle.ready()
+    if not config.collectors.probe_ca_file and spec.ca_file:
+        config = dataclasses.replace(config, collectors=dataclasses.replace(
+            config.collectors, probe_ca_file=str(spec.ca_file)))
+    return spec, handle, config
+
+
+def build_scheduler(config: Config, sessions: sessionmaker[Session], store: Any,
+                    names: Sequence[str] | None = None) -> Any:
+    """The collector scheduler over the registered collectors (all, or those named)."""
+    from collectors.base import CollectorContext
+    from collectors.loader import build_collectors
+    from collectors.scheduler import Scheduler
+    from core.clock import SystemClock
+
+    ctx = CollectorContext(config=config, sessions=sessions, clock=SystemClock())
+    c = config.collectors
+    return Scheduler(build_collectors(ctx, names), store, concurrency=c.concurrency,
+                     blocking_threads=c.blocking_threads, jitter_fraction=c.jitter_fraction, node_code=c.node_code)
