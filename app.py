@@ -81,12 +81,11 @@ def cmd_collect(config: Config, args: argparse.Namespace) -> int:
     scheduler = build_scheduler(config, sessions, store, names)
     try:
         if args.once:
-            async def once() -> None:
-                for collector in scheduler.collectors:
-                    report = await scheduler.run_once(collector)
-                    _print(f"{collector.name}: 成功 {report.ok}，失败 {report.failed}，超时 {report.timed_out}，"
-                           f"数据点 {report.points}，耗时 {report.duration_s:.1f} 秒")
-            asyncio.run(once())
+            from core.bootstrap import collect_once
+
+            for r in asyncio.run(collect_once(scheduler)):
+                _print(f"{r.collector}: 成功 {r.ok}，失败 {r.failed}，超时 {r.timed_out}，"
+                       f"数据点 {r.points}，耗时 {r.duration_s:.1f} 秒")
             return 0
         from core.services import CollectorService, MaintenanceService, stop_all
 

@@ -118,3 +118,11 @@ def build_scheduler(config: Config, sessions: sessionmaker[Session], store: Any,
     c = config.collectors
     return Scheduler(build_collectors(ctx, names), store, concurrency=c.concurrency,
                      blocking_threads=c.blocking_threads, jitter_fraction=c.jitter_fraction, node_code=c.node_code)
+
+
+async def collect_once(scheduler: Any) -> list[Any]:
+    """One round of every collector (RunReports in order); the collectors' sessions are closed afterwards."""
+    try:
+        return [await scheduler.run_once(c) for c in scheduler.collectors]
+    finally:
+        await scheduler.aclose()
