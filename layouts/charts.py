@@ -60,7 +60,7 @@ def history_figure(df: pd.DataFrame) -> go.Figure:
     Raises ValueError when a column is missing.
     """
     _require(df, ("time", "latency_ms", "availability"), "site history")
-    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.62, 0.38])
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.75, 0.25])
     fig.update_layout(**theme.base_layout(uirevision="history", margin={"l": 90, "r": 20, "t": 10, "b": 40}))
     if df.empty:
         _no_data(fig)
@@ -70,14 +70,19 @@ def history_figure(df: pd.DataFrame) -> go.Figure:
             line={"color": theme.ACCENT, "width": 3}, marker={"size": 5},
             hovertemplate="%{x|%m-%d %H:%M}<br>" + T.HISTORY_LATENCY + "：%{y:.0f} " + T.UNIT_MS
             + "<extra></extra>"), row=1, col=1)
-        colors = [theme.GREEN if v >= 99.5 else theme.AMBER if v >= 90 else theme.RED
-                  for v in df["availability"].fillna(0)]
+        # A status strip: every bucket is a full-height bar coloured by its availability, so a
+        # fully-down bucket (0 %) shows as red instead of vanishing as a zero-height bar.
+        avail = df["availability"]
+        colors = [theme.GREY if pd.isna(v) else theme.GREEN if v >= 99.5 else theme.AMBER if v >= 90
+                  else theme.RED for v in avail]
         fig.add_trace(go.Bar(
-            x=df["time"], y=df["availability"], name=T.HISTORY_UP, marker={"color": colors},
-            hovertemplate="%{x|%m-%d %H:%M}<br>" + T.HOVER_AVAIL + "：%{y:.1f}%<extra></extra>"), row=2, col=1)
+            x=df["time"], y=[100] * len(df), customdata=avail, name=T.HISTORY_UP, marker={"color": colors},
+            hovertemplate="%{x|%m-%d %H:%M}<br>" + T.HOVER_AVAIL + "：%{customdata:.1f}%<extra></extra>"),
+            row=2, col=1)
     fig.update_xaxes(**theme.AXIS, tickformat="%H:%M")
     fig.update_yaxes(**theme.AXIS)
     fig.update_yaxes(title={"text": metric_axis_title("site_probe", "latency_ms", T.HISTORY_LATENCY, "ms")},
                      rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(title={"text": T.AVAILABILITY_AXIS}, range=[0, 100], row=2, col=1)
+    fig.update_yaxes(title={"text": T.HISTORY_UP}, range=[0, 100], showticklabels=False, showgrid=False,
+                     row=2, col=1)
     return fig

@@ -68,7 +68,7 @@ def test_city_health_per_city(data: WallData) -> None:
 
 def test_worst_sites_city_sites_and_detail(data: WallData) -> None:
     worst = data.worst_sites(NOW, n=3)
-    assert list(worst["code"])[0] == "X0102"
+    assert worst.loc[0, "code"] == "X0102"
     assert worst.loc[0, "availability"] == pytest.approx(50.0, abs=1.0)
     assert len(worst) == 3
     sites = data.city_sites("430100", NOW)

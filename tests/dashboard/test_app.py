@@ -1,0 +1,69 @@
+"""The app factory: local-only assets, per-app state (two apps in one process), page layouts."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from dash import Dash
+
+from core.clock import FixedClock
+from dashboard.app import create_app, playlist
+from dashboard.data import wall_data
+from tests.dashboard.world import NOW, World, build_world
+
+
+@pytest.fixture
+def worlds(tmp_path: Path) -> Iterator[tuple[World, World]]:
+    a, b = build_world(tmp_path / "a"), build_world(tmp_path / "b")
+    try:
+        yield a, b
+    finally:
+        a.store.close()
+        b.store.close()
+
+
+def _app(w: World) -> Dash:
+    return create_app(w.config, store=w.store, sessions=w.sessions, clock=FixedClock(NOW))
+
+
+def _page(name: str):  # type: ignore[no-untyped-def]
+    return sys.modules[f"pages.{name}"]
+
+
+def test_two_apps_keep_their_own_data_and_callbacks(worlds: tuple[World, World]) -> None:
+    a, b = worlds
+    app_a, app_b = _app(a), _app(b)
+    with app_a.server.app_context():
+        assert wall_data().store is a.store
+    with app_b.server.app_context():
+        assert wall_data().store is b.store
+    for app in (app_a, app_b):
+        keys = " ".join(app.callback_map)
+        assert "overview-map.figure" in keys and "overview-nav.href" in keys and "city-trend.figure" in keys
+
+
+def test_index_loads_nothing_from_outside(worlds: tuple[World, World]) -> None:
+    app = _app(worlds[0])
+    html = app.server.test_client().get("/").get_data(as_text=True)
+    assert "湖南省政府网站集约化管理平台" in html
+    urls = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert urls and all(u.startswith("/") for u in urls), urls
+    assert "wall.css" in html and "scale.js" in html
+    for url in urls:
+        assert app.server.test_client().get(url).status_code == 200, url
+
+
+def test_page_layouts_render_and_unknown_codes_say_so(worlds: tuple[World, World]) -> None:
+    app = _app(worlds[0])
+    with app.server.test_request_context("/"):
+        overview = str(_page("overview").layout())
+        assert "overview-map" in overview and "3/6" in overview
+        assert "长沙市" in str(_page("city").layout(code="430100"))
+        assert "未找到该市州" in str(_page("city").layout(code="999999"))
+        assert "芙蓉区人民政府门户网站" in str(_page("site").layout(code="X0102"))
+        assert "未找到该网站" in str(_page("site").layout(code="NOPE"))
+    assert playlist()[0] == "/" and len(playlist()) == 15
