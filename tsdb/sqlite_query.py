@@ -91,12 +91,12 @@ def _segment_rows(conn: sqlite3.Connection, seg: Segment, fid: int, agg: str, ev
         group_cols.append("qb")
     if grouped:
         group_cols.append("s.g")
-    sql = (f"SELECT {qb} AS qb, s.g, {parts} FROM {table} t JOIN _sel s ON s.sid = t.sid "
+    sql = (f"SELECT {qb} AS qb, {'s.g' if grouped else '0'}, {parts} FROM {table} t JOIN _sel s ON s.sid = t.sid "
            f"WHERE t.fid = ? AND t.{col} >= ? AND t.{col} < ?"
            + (f" GROUP BY {', '.join(group_cols)}" if group_cols else ""))
     rows = conn.execute(sql, (fid, seg.start, seg.stop)).fetchall()
-    # an aggregate over zero rows still yields one row of NULLs
-    return [r for r in rows if r[2] is not None]
+    # without GROUP BY an aggregate over zero rows still yields one row (NULL, or a count of 0)
+    return [r for r in rows if r[2] is not None and not (agg in ("avg", "count") and r[2] == 0)]
 
 
 def _merge(agg: str, parts: list[list[tuple]]) -> list[tuple]:
