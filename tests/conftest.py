@@ -70,3 +70,20 @@ def migrated_db(db_url: str) -> Iterator[tuple[str, sessionmaker[Session]]]:
         yield db_url, make_session_factory(engine)
     finally:
         engine.dispose()
+
+
+# In CI nothing may be skipped silently: GOVOPS_REQUIRE_PG / GOVOPS_REQUIRE_BROWSER turn a skip of a
+# test marked `postgres` / `browser` into a failure, so a missing service cannot pass as green.
+_REQUIRED = {"postgres": "GOVOPS_REQUIRE_PG", "browser": "GOVOPS_REQUIRE_BROWSER"}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    outcome = yield
+    report = outcome.get_result()
+    if not report.skipped:
+        return
+    for marker, env in _REQUIRED.items():
+        if item.get_closest_marker(marker) and os.environ.get(env):
+            report.outcome = "failed"
+            report.longrepr = f"{env} is set but this {marker} test was skipped: {report.longrepr}"
