@@ -46,6 +46,17 @@ def _td_ns(td: timedelta, what: str) -> int:
     return ns
 
 
+LATEST_UPSERT = ("INSERT INTO latest (sid, ts, value) VALUES (?, ?, ?) ON CONFLICT (sid) DO UPDATE "
+                 "SET ts = excluded.ts, value = excluded.value WHERE excluded.ts >= latest.ts")
+LATEST_SWEEP = ("INSERT INTO latest (sid, ts, value) SELECT sid, ts, value FROM raw "
+                "WHERE fid = ? AND ts >= ? AND ts <= ? ON CONFLICT (sid) DO UPDATE "
+                "SET ts = excluded.ts, value = excluded.value WHERE excluded.ts >= latest.ts")
+LATEST_SWEEP_NS = 120 * 10**9
+
+# new fields, new series and new cache entries of a write, committed to the caches only on success
+_NewEntries = tuple[dict, dict, dict]
+
+
 @STORES.register("sqlite")
 class SQLiteMetricStore:
     """:class:`tsdb.store.MetricStore` on a local SQLite file (created if absent).
@@ -78,6 +89,7 @@ class SQLiteMetricStore:
         # writer-side caches; entries are added only after their transaction commits
         self._fields: dict[tuple[str, str], tuple[int, str]] = {}
         self._series: dict[tuple[int, tuple[tuple[str, str], ...]], int] = {}
+        self._entries: dict[tuple[str, tuple[tuple[str, str], ...]], dict[str, tuple[int, int, bool]]] = {}
         create_schema(self._conn())
 
     # -- connections -------------------------------------------------------------------
@@ -145,60 +157,99 @@ class SQLiteMetricStore:
     def write(self, points: Iterable[Point]) -> int:
         """Store points in one transaction (all or none); returns the number of points.
 
-        Raises ValueError naming the point for a non-finite float, a wrong type or a
-        field whose kind (numeric/string) differs from what the store already holds.
+        Raises ValueError naming the point for a non-finite or non-numeric value, a bad
+        tag or timestamp, or a field whose kind (numeric/string) differs from what the
+        store already holds; nothing of the batch is stored then.
         """
         pts = list(points)
-        for i, p in enumerate(pts):
-            _validate(i, p)
         if not pts:
             return 0
         with self._write_lock:
             conn = self._conn()
-            new_fields: dict[tuple[str, str], tuple[int, str]] = {}
-            new_series: dict[tuple[int, tuple[tuple[str, str], ...]], int] = {}
+            new: _NewEntries = ({}, {}, {})
             conn.execute("BEGIN IMMEDIATE")
             try:
-                self._write_tx(conn, pts, new_fields, new_series)
+                self._write_tx(conn, pts, new)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            self._fields.update(new_fields)
-            self._series.update(new_series)
+            self._fields.update(new[0])
+            self._series.update(new[1])
+            for (m, tkey, f), entry in new[2].items():
+                self._entries.setdefault((m, tkey), {})[f] = entry
         return len(pts)
 
-    def _write_tx(self, conn: sqlite3.Connection, pts: list[Point], new_fields: dict, new_series: dict) -> None:
+    def _entry(self, conn: sqlite3.Connection, i: int, p: Point, tkey: tuple[tuple[str, str], ...], f: str,
+               v: object, new: _NewEntries) -> tuple[int, int, bool]:
+        """(fid, sid, is_string) for a field not in the committed cache; validates on the way."""
+        key = (p.measurement, tkey, f)
+        is_str = type(v) is str
+        entry = new[2].get(key)
+        if entry is None or entry[2] != is_str:
+            _validate(i, p)
+            fid = self._field(conn, p.measurement, f, "str" if is_str else "num", new[0])
+            entry = new[2][key] = (fid, self._sid(conn, fid, tkey, new[1]), is_str)
+        return entry
+
+    def _write_tx(self, conn: sqlite3.Connection, pts: list[Point], new: _NewEntries) -> None:
         nums: list[tuple[int, int, int, float]] = []
         strs: list[tuple[int, int, int, str]] = []
-        latest: list[tuple[int, int, float | str]] = []
-        for p in pts:
+        latest_str: list[tuple[int, int, str]] = []
+        entries = self._entries
+        empty: dict[str, tuple[int, int, bool]] = {}
+        lo = hi = pts[0].time_ns
+        for i, p in enumerate(pts):
             tkey = tuple(sorted(p.tags.items()))
             ts = p.time_ns
+            if type(ts) is not int:
+                _validate(i, p)
+            if ts < lo:
+                lo = ts
+            elif ts > hi:
+                hi = ts
+            known = entries.get((p.measurement, tkey), empty)
             for f, v in p.fields.items():
-                if isinstance(v, str):
-                    fid = self._field(conn, p.measurement, f, "str", new_fields)
-                    sid = self._sid(conn, fid, tkey, new_series)
-                    strs.append((fid, ts, sid, v))
-                    latest.append((sid, ts, v))
-                else:
-                    fid = self._field(conn, p.measurement, f, "num", new_fields)
-                    sid = self._sid(conn, fid, tkey, new_series)
+                entry = known.get(f)
+                if entry is None or entry[2] != (type(v) is str):
+                    entry = self._entry(conn, i, p, tkey, f, v, new)
+                if entry[2]:
+                    strs.append((entry[0], ts, entry[1], v))  # type: ignore[arg-type]
+                    latest_str.append((entry[1], ts, v))  # type: ignore[arg-type]
+                    continue
+                try:
                     fv = float(v)
-                    nums.append((fid, ts, sid, fv))
-                    latest.append((sid, ts, fv))
+                except (TypeError, ValueError):
+                    _validate(i, p)
+                    raise
+                if fv - fv != 0.0:  # NaN or infinite
+                    _validate(i, p)
+                nums.append((entry[0], ts, entry[1], fv))
         meta = get_meta(conn)
         wm = meta.get("wm_1m")
         dirty: dict[str, set[tuple[int, int]]] = {}
-        if wm is not None and nums and min(r[1] for r in nums) < wm:
+        if wm is not None and nums and lo < wm:
             nums, dirty = self._place_late(conn, nums, meta)
         conn.executemany("INSERT OR REPLACE INTO raw (fid, ts, sid, value) VALUES (?, ?, ?, ?)", nums)
         if strs:
             conn.executemany("INSERT OR REPLACE INTO raw_str (fid, ts, sid, value) VALUES (?, ?, ?, ?)", strs)
-        conn.executemany("INSERT INTO latest (sid, ts, value) VALUES (?, ?, ?) ON CONFLICT (sid) DO UPDATE "
-                         "SET ts = excluded.ts, value = excluded.value WHERE excluded.ts >= latest.ts", latest)
+            conn.executemany(LATEST_UPSERT, latest_str)
+        self._update_latest(conn, nums, lo, hi)
         if dirty:
             _reroll(conn, meta, dirty)
+
+    def _update_latest(self, conn: sqlite3.Connection, nums: list[tuple[int, int, int, float]],
+                       lo: int, hi: int) -> None:
+        """Bring ``latest`` up to date with the numeric rows of a batch spanning ``[lo, hi]``."""
+        if not nums:
+            return
+        if hi - lo > LATEST_SWEEP_NS:
+            conn.executemany(LATEST_UPSERT, [(sid, ts, v) for _, ts, sid, v in nums])
+            return
+        # a batch spanning a short time: upsert from raw in SQL instead of binding every row
+        # again from Python; rows of other batches in the same window are upserted harmlessly
+        for fid in {r[0] for r in nums}:
+            conn.execute(LATEST_SWEEP, (fid, lo, hi))
 
     def _place_late(self, conn: sqlite3.Connection, nums: list[tuple[int, int, int, float]],
                     meta: dict[str, int]) -> tuple[list[tuple[int, int, int, float]], dict[str, set[tuple[int, int]]]]:
@@ -336,6 +387,7 @@ class _tx:
 
 
 def _validate(i: int, p: Point) -> None:
+    """Raise ValueError describing what is wrong with point ``i``, if anything."""
     where = f"point {i} ({p.measurement})"
     if not isinstance(p.time_ns, int) or isinstance(p.time_ns, bool):
         raise ValueError(f"{where}: time_ns must be an integer, got {p.time_ns!r}")
