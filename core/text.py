@@ -44,3 +44,15 @@ HOST_ROLE = {
 
 # Health states shown on screens. "stale" is never shown as healthy.
 STATUS = {"up": "正常", "down": "故障", "slow": "缓慢", "stale": "数据过期", "unknown": "未知"}
+
+# Probe failure classes (collectors.probe) as operators read them.
+PROBE_ERROR = {
+    "timeout": "超时（未在时限内打开）",
+    "dns": "域名解析失败",
+    "refused": "连接被拒绝",
+    "reset": "连接被重置",
+    "tls": "证书错误",
+    "http_status": "HTTP 错误状态",
+    "too_large": "页面过大",
+    "other": "其他错误",
+}

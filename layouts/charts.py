@@ -42,7 +42,9 @@ def trend_figure(df: pd.DataFrame) -> go.Figure:
     if not df.empty:
         lo = min(lo, float(df["availability"].min()) - 2)
         fig.add_trace(go.Scatter(
-            x=df["time"], y=df["availability"], mode="lines", line={"color": theme.ACCENT, "width": 3},
+            # markers too while the history is short: a single bucket drawn as a line is invisible
+            x=df["time"], y=df["availability"], mode="lines+markers" if len(df) <= 36 else "lines",
+            marker={"size": 8, "color": theme.ACCENT}, line={"color": theme.ACCENT, "width": 3},
             fill="tozeroy", fillcolor=theme.fill_rgba(theme.ACCENT, 0.18), name=T.HOVER_AVAIL,
             hovertemplate="%{x|%m-%d %H:%M}<br>" + T.HOVER_AVAIL + "：%{y:.2f}%<extra></extra>"))
     else:

@@ -14,7 +14,7 @@ import pandas as pd
 from dash import html
 
 from layouts.frames import OverviewKpis, SiteDetail
-from layouts.text import SITE_LEVEL, SITE_STATUS, T
+from layouts.text import PROBE_ERROR, SITE_LEVEL, SITE_STATUS, T
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ def site_facts(d: SiteDetail, now_age_s: float | None) -> list[html.Div]:
         (T.COL_TLS, _num(d.tls_days, ".0f", f" {T.UNIT_DAYS}")),
         (T.COL_AVAIL, _num(d.availability, ".2f", "%")),
         (T.COL_LAST_PROBE, format_age(now_age_s)),
-        (T.COL_ERROR, d.error or T.DASH),
+        (T.COL_ERROR, PROBE_ERROR.get(d.error, d.error) if d.error else T.DASH),
     ]
     return [html.Div([html.Div(k, className="fact-label"), html.Div(v, className="fact-value")],
                      className="fact") for k, v in pairs]

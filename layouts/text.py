@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from core.text import APP_TITLE, SITE_LEVEL, STATUS
+from core.text import APP_TITLE, PROBE_ERROR, SITE_LEVEL, STATUS
 
-__all__ = ["APP_TITLE", "CITY_STATUS", "SITE_LEVEL", "SITE_STATUS", "T"]
+__all__ = ["APP_TITLE", "CITY_STATUS", "PROBE_ERROR", "SITE_LEVEL", "SITE_STATUS", "T"]
 
 # A site's state on the wall; "stale" is never shown as healthy.
 SITE_STATUS: dict[str, str] = {**STATUS}

@@ -129,7 +129,7 @@ def test_overview_renders_refreshes_and_drills_down(browser: Any, wall: str) -> 
     page.goto(wall + "/site/X0102")
     page.wait_for_selector("#site-history .barlayer", timeout=20_000)
     facts = page.locator("#site-facts").inner_text()
-    assert "故障" in facts and "timeout" in facts and "503" in facts
+    assert "故障" in facts and "超时" in facts and "503" in facts
     page.screenshot(path="/tmp/wall-site.png")
     page.close()
     assert watch.problems == []
