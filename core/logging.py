@@ -63,5 +63,5 @@ def setup_logging(level: str = "INFO", fmt: str = "logfmt") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("werkzeug", "urllib3", "asyncio", "paramiko"):
+    for noisy in ("werkzeug", "urllib3", "asyncio", "paramiko", "alembic", "waitress"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
