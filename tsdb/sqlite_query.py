@@ -51,13 +51,28 @@ def _fill_sel(conn: sqlite3.Connection, rows: list[tuple[int, int]]) -> None:
     conn.executemany("INSERT INTO _sel (sid, g) VALUES (?, ?)", rows)
 
 
-def _spans(conn: sqlite3.Connection) -> list[TierSpan]:
+def _group_key(q: Query) -> str | None:
+    """The one tag key a query filters and groups on ("" for none), if per-value rows can answer it."""
+    keys = set(q.tags) | set(q.group_by)
+    if len(keys) > 1:
+        return None
+    return next(iter(keys), "")
+
+
+def _spans(conn: sqlite3.Connection, group_key: str | None) -> list[TierSpan]:
     meta = get_meta(conn)
+    cover = {} if group_key is None else {
+        tier: (since, until) for tier, since, until in conn.execute(
+            "SELECT tier, since, until FROM grp_cover WHERE key = ?", (group_key,))}
     spans = []
     for tier in reversed(TIER_ORDER):
         wm = meta.get(f"wm_{tier}")
         if wm is not None:
-            spans.append(TierSpan(tier, TIERS[tier][1], meta.get(f"floor_{tier}", NEG_INF), wm))
+            lo = meta.get(f"floor_{tier}", NEG_INF)
+            if tier in cover:
+                since, until = cover[tier]
+                spans.append(TierSpan(f"g{tier}", TIERS[tier][1], max(lo, since), min(wm, until)))
+            spans.append(TierSpan(tier, TIERS[tier][1], lo, wm))
     spans.append(TierSpan("raw", None, meta.get("floor_raw", NEG_INF), POS_INF))
     return spans
 
@@ -97,6 +112,41 @@ def _segment_rows(conn: sqlite3.Connection, seg: Segment, fid: int, agg: str, ev
     rows = conn.execute(sql, (fid, seg.start, seg.stop)).fetchall()
     # without GROUP BY an aggregate over zero rows still yields one row (NULL, or a count of 0)
     return [r for r in rows if r[2] is not None and not (agg in ("avg", "count") and r[2] == 0)]
+
+
+def _group_segment_rows(conn: sqlite3.Connection, seg: Segment, fid: int, q: Query, every: int | None,
+                        start: int, key: str, groups: dict[tuple[str, ...], int]) -> list[tuple]:
+    """Partial rows of a segment read from the per-tag-value table of ``key``."""
+    tier = seg.tier[1:]
+    parts = _PARTS[q.agg][0]
+    if every is None:
+        qb, group_cols = str(start), []
+    elif every == TIERS[tier][1]:
+        qb, group_cols = "t.bucket", ["qb"]
+    else:
+        qb, group_cols = floor_sql("t.bucket", every), ["qb"]
+    grouped = bool(q.group_by)
+    if grouped:
+        group_cols.append("t.value")
+    args: list[object] = [fid, key]
+    where = ""
+    if key in q.tags:
+        want = q.tags[key]
+        values = [want] if isinstance(want, str) else [v for v in want if v]
+        where = f" AND t.value IN ({','.join('?' * len(values))})"
+        args += values
+    sql = (f"SELECT {qb} AS qb, {'t.value' if grouped else chr(39) * 2}, {parts} FROM grp_{tier} t "
+           f"WHERE t.fid = ? AND t.key = ?{where} AND t.bucket >= ? AND t.bucket < ?"
+           + (f" GROUP BY {', '.join(group_cols)}" if group_cols else ""))
+    rows = conn.execute(sql, (*args, seg.start, seg.stop)).fetchall()
+    n = len(q.group_by)
+    out = []
+    for r in rows:
+        if r[2] is None or (q.agg in ("avg", "count") and r[2] == 0):
+            continue
+        g = groups.setdefault((r[1],) * n, len(groups)) if grouped else 0
+        out.append((r[0], g, *r[2:]))
+    return out
 
 
 def _merge(agg: str, parts: list[list[tuple]]) -> list[tuple]:
@@ -145,11 +195,13 @@ def run_query(conn: sqlite3.Connection, q: Query, start: int, stop: int) -> pd.D
         sel.append((sid, groups.setdefault(gkey, len(groups))))
     _fill_sel(conn, sel)
     every = None if q.every is None else q.every // timedelta(microseconds=1) * 1000
+    key = _group_key(q)
     if kind == "str":
         segments, raw_table = [Segment("raw", start, stop)], "raw_str"
     else:
-        segments, raw_table = plan(start, stop, every, _spans(conn)), "raw"
-    parts = [_segment_rows(conn, s, fid, q.agg, every, start, bool(q.group_by), raw_table) for s in segments]
+        segments, raw_table = plan(start, stop, every, _spans(conn, key)), "raw"
+    parts = [_group_segment_rows(conn, s, fid, q, every, start, key or "", groups) if s.tier.startswith("g")
+             else _segment_rows(conn, s, fid, q.agg, every, start, bool(q.group_by), raw_table) for s in segments]
     rows = _merge(q.agg, [p for p in parts if p] or [[]])
     if not rows:
         return empty

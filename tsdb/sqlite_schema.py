@@ -11,6 +11,11 @@ Layout (all times are integer nanoseconds since the epoch, UTC):
 - ``roll_1m`` / ``roll_1h`` / ``roll_1d``: count, sum, min, max, last, last_ts per
   series per bucket, keyed ``(fid, bucket, sid)`` so a wall-screen query over all sites
   of one field is a single range scan already ordered by bucket.
+- ``grp_1h`` / ``grp_1d``: the same partial aggregates per *tag value* of a few group keys
+  (``city``, ``node``, ``level`` by default, plus key ``""`` = all series of the field),
+  keyed ``(fid, key, bucket, value)``: "all sites per city, hourly, 30 days" reads ~10k
+  rows instead of 1.4M. ``grp_cover`` says for which ``[since, until)`` each key was rolled.
+  A series without the key counts under value ``""``.
 - ``latest``: newest sample of every series (numeric or string), kept on write.
 - ``meta``: watermarks (everything before ``wm_<tier>`` is rolled into that tier) and
   floors (the tier holds nothing before ``floor_<tier>``).
@@ -19,6 +24,7 @@ Layout (all times are integer nanoseconds since the epoch, UTC):
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 from tsdb.planner import NS_PER_DAY, NS_PER_HOUR, NS_PER_MINUTE
 
@@ -39,8 +45,21 @@ CREATE TABLE IF NOT EXISTS raw (
 CREATE TABLE IF NOT EXISTS raw_str (
     fid INTEGER NOT NULL, ts INTEGER NOT NULL, sid INTEGER NOT NULL, value TEXT NOT NULL,
     PRIMARY KEY (fid, ts, sid)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS series_tag_by_sid ON series_tag (sid, key);
 CREATE TABLE IF NOT EXISTS latest (sid INTEGER PRIMARY KEY, ts INTEGER NOT NULL, value NOT NULL);
+CREATE TABLE IF NOT EXISTS grp_cover (
+    tier TEXT NOT NULL, key TEXT NOT NULL, since INTEGER NOT NULL, until INTEGER NOT NULL,
+    PRIMARY KEY (tier, key));
 """
+
+GRP_DDL = """
+CREATE TABLE IF NOT EXISTS {t} (
+    fid INTEGER NOT NULL, key TEXT NOT NULL, bucket INTEGER NOT NULL, value TEXT NOT NULL,
+    cnt INTEGER NOT NULL, sum REAL NOT NULL, min REAL NOT NULL, max REAL NOT NULL,
+    last REAL NOT NULL, last_ts INTEGER NOT NULL,
+    PRIMARY KEY (fid, key, bucket, value)) WITHOUT ROWID;
+"""
+GROUPED_TIERS = ("1h", "1d")
 
 TIER_DDL = """
 CREATE TABLE IF NOT EXISTS {t} (
@@ -65,11 +84,13 @@ def floor_sql(expr: str, width: int) -> str:
 
 
 def create_schema(conn: sqlite3.Connection) -> None:
-    conn.executescript(SCHEMA + "".join(TIER_DDL.format(t=TIERS[n][0]) for n in TIER_ORDER))
+    conn.executescript(SCHEMA + "".join(TIER_DDL.format(t=TIERS[n][0]) for n in TIER_ORDER)
+                       + "".join(GRP_DDL.format(t=f"grp_{n}") for n in GROUPED_TIERS))
 
 
-def roll(conn: sqlite3.Connection, tier: str, fid: int, a: int, b: int) -> int:
-    """Recompute ``tier`` buckets of field ``fid`` in ``[a, b)`` from the finer source.
+def roll(conn: sqlite3.Connection, tier: str, fid: int, a: int, b: int, group_keys: Sequence[str] = ()) -> int:
+    """Recompute ``tier`` buckets of field ``fid`` in ``[a, b)`` from the finer source,
+    and for grouped tiers the per-tag-value rows of ``group_keys`` (and of all series).
 
     ``a`` and ``b`` must be multiples of the tier width. Idempotent; returns rows written.
     """
@@ -94,7 +115,40 @@ def roll(conn: sqlite3.Connection, tier: str, fid: int, a: int, b: int) -> int:
         FROM (SELECT fid, {floor_sql('bucket', width)} AS b, sid, sum(cnt) AS c, sum(sum) AS s,
                      min(min) AS mn, max(max) AS mx, max(last_ts) AS lts
               FROM {src} WHERE fid = ? AND bucket >= ? AND bucket < ? GROUP BY b, sid) g"""
-    return conn.execute(sql, (fid, a, b)).rowcount
+    n = conn.execute(sql, (fid, a, b)).rowcount
+    if tier in GROUPED_TIERS:
+        roll_groups(conn, tier, fid, a, b, group_keys)
+    return n
+
+
+def roll_groups(conn: sqlite3.Connection, tier: str, fid: int, a: int, b: int, group_keys: Sequence[str]) -> None:
+    """Recompute the per-tag-value rows of ``tier`` for field ``fid`` in ``[a, b)``."""
+    table, grp = TIERS[tier][0], f"grp_{tier}"
+    conn.execute(f"DELETE FROM {grp} WHERE fid = ? AND bucket >= ? AND bucket < ?", (fid, a, b))
+    for key in ("", *group_keys):
+        if key:
+            value = "coalesce(st.value, '')"
+            join = "LEFT JOIN series_tag st ON st.sid = t.sid AND st.key = :key"
+        else:
+            value, join = "''", ""
+        where = f"FROM {table} t {join} WHERE t.fid = :fid AND t.bucket >= :a AND t.bucket < :b GROUP BY v, t.bucket"
+        args = {"key": key, "fid": fid, "a": a, "b": b}
+        conn.execute(f"INSERT INTO {grp} (fid, key, bucket, value, cnt, sum, min, max, last, last_ts) "
+                     f"SELECT :fid, :key, t.bucket, {value} AS v, sum(t.cnt), sum(t.sum), min(t.min), max(t.max), "
+                     f"0.0, max(t.last_ts) {where}", args)
+        # the newest value per group in a second pass: a lone max() fixes SQLite's bare column
+        conn.execute(f"INSERT INTO {grp} (fid, key, bucket, value, cnt, sum, min, max, last, last_ts) "
+                     f"SELECT :fid, :key, t.bucket, {value} AS v, 0, 0.0, 0.0, 0.0, t.last, max(t.last_ts) "
+                     f"{where} ON CONFLICT (fid, key, bucket, value) DO UPDATE SET last = excluded.last", args)
+
+
+def update_cover(conn: sqlite3.Connection, tier: str, group_keys: Sequence[str], a: int, b: int) -> None:
+    """Record that ``tier`` group rows now exist for ``[a, b)``; a gap restarts coverage."""
+    for key in ("", *group_keys):
+        row = conn.execute("SELECT since, until FROM grp_cover WHERE tier = ? AND key = ?", (tier, key)).fetchone()
+        since = a if row is None or row[1] < a or row[0] > a else row[0]
+        conn.execute("INSERT OR REPLACE INTO grp_cover (tier, key, since, until) VALUES (?, ?, ?, ?)",
+                     (tier, key, since, b))
 
 
 MERGE_SQL = """
@@ -105,11 +159,14 @@ ON CONFLICT (fid, bucket, sid) DO UPDATE SET
 """
 
 
-def merge_point(conn: sqlite3.Connection, tier: str, fid: int, sid: int, ts: int, value: float) -> None:
+def merge_point(conn: sqlite3.Connection, tier: str, fid: int, sid: int, ts: int, value: float,
+                group_keys: Sequence[str] = ()) -> None:
     """Add one sample to a tier bucket directly (used when its raw window is already gone)."""
     table, width, _, _ = TIERS[tier]
     bucket = ts - ts % width
     conn.execute(MERGE_SQL.format(t=table), (fid, bucket, sid, value, value, value, value, ts))
+    if tier in GROUPED_TIERS:
+        roll_groups(conn, tier, fid, bucket, bucket + width, group_keys)
 
 
 def get_meta(conn: sqlite3.Connection) -> dict[str, int]:

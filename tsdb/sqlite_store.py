@@ -13,7 +13,7 @@ import json
 import math
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,7 +22,17 @@ import pandas as pd
 from tsdb import sqlite_query
 from tsdb.planner import floor_to
 from tsdb.point import Point
-from tsdb.sqlite_schema import TIER_ORDER, TIERS, create_schema, get_meta, merge_point, roll, set_meta
+from tsdb.sqlite_schema import (
+    GROUPED_TIERS,
+    TIER_ORDER,
+    TIERS,
+    create_schema,
+    get_meta,
+    merge_point,
+    roll,
+    set_meta,
+    update_cover,
+)
 from tsdb.store import STORES, Query, TagFilter
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -64,13 +74,17 @@ class SQLiteMetricStore:
     Retention per tier is measured back from the ``now`` given to :meth:`maintain`.
     Buckets are rolled up once they ended ``rollup_delay`` before ``now``; points that
     arrive later still count (their buckets are recomputed in the write transaction).
+    ``group_keys`` are the tag keys whose per-value hourly and daily aggregates are kept
+    ready, so queries filtering and grouping on one of them read few rows. Tags with an
+    empty value are dropped, as InfluxDB does.
     """
 
     def __init__(self, path: str | Path, *, raw_retention: timedelta = timedelta(hours=48),
                  minute_retention: timedelta = timedelta(days=15),
                  hour_retention: timedelta = timedelta(days=400),
                  day_retention: timedelta = timedelta(days=1830),
-                 rollup_delay: timedelta = timedelta(minutes=2), busy_timeout: float = 30.0) -> None:
+                 rollup_delay: timedelta = timedelta(minutes=2), busy_timeout: float = 30.0,
+                 group_keys: Sequence[str] = ("city", "node", "level")) -> None:
         self.path = Path(path)
         if str(path) == ":memory:":
             raise ValueError("SQLiteMetricStore needs a file path: each thread opens its own connection")
@@ -80,6 +94,9 @@ class SQLiteMetricStore:
                           "1d": _td_ns(day_retention, "day_retention")}
         self.rollup_delay = rollup_delay // timedelta(microseconds=1) * 1000
         self.busy_timeout = busy_timeout
+        if any(not k or not isinstance(k, str) for k in group_keys):
+            raise ValueError(f"group_keys must be non-empty tag names, got {group_keys!r}")
+        self.group_keys = tuple(group_keys)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._conns: list[sqlite3.Connection] = []
@@ -189,7 +206,8 @@ class SQLiteMetricStore:
         if entry is None or entry[2] != is_str:
             _validate(i, p)
             fid = self._field(conn, p.measurement, f, "str" if is_str else "num", new[0])
-            entry = new[2][key] = (fid, self._sid(conn, fid, tkey, new[1]), is_str)
+            clean = tuple(kv for kv in tkey if kv[1] != "")
+            entry = new[2][key] = (fid, self._sid(conn, fid, clean, new[1]), is_str)
         return entry
 
     def _write_tx(self, conn: sqlite3.Connection, pts: list[Point], new: _NewEntries) -> None:
@@ -236,7 +254,7 @@ class SQLiteMetricStore:
             conn.executemany(LATEST_UPSERT, latest_str)
         self._update_latest(conn, nums, lo, hi)
         if dirty:
-            _reroll(conn, meta, dirty)
+            _reroll(conn, meta, dirty, self.group_keys)
 
     def _update_latest(self, conn: sqlite3.Connection, nums: list[tuple[int, int, int, float]],
                        lo: int, hi: int) -> None:
@@ -274,7 +292,7 @@ class SQLiteMetricStore:
                     if level == "raw":
                         keep.append(row)
                     else:
-                        merge_point(conn, level, fid, sid, ts, v)
+                        merge_point(conn, level, fid, sid, ts, v, self.group_keys)
                     if parent is not None:
                         dirty[parent].add((fid, floor_to(ts, TIERS[parent][1])))
                     break
@@ -309,7 +327,9 @@ class SQLiteMetricStore:
                     stop = min(target, wm + CHUNK[tier])
                     with _tx(conn):
                         for fid in fids:
-                            counts[f"rolled_{tier}"] += roll(conn, tier, fid, wm, stop)
+                            counts[f"rolled_{tier}"] += roll(conn, tier, fid, wm, stop, self.group_keys)
+                        if tier in GROUPED_TIERS:
+                            update_cover(conn, tier, self.group_keys, wm, stop)
                         set_meta(conn, f"wm_{tier}", stop)
                     wm = stop
                 source_wm = wm
@@ -333,6 +353,9 @@ class SQLiteMetricStore:
             for fid in fids:
                 n += conn.execute(f"DELETE FROM {table} WHERE fid = ? AND {col} < ?", (fid, cut)).rowcount
             out[f"deleted_{table}"] = n
+            if level in GROUPED_TIERS:
+                for fid in fids:
+                    conn.execute(f"DELETE FROM grp_{level} WHERE fid = ? AND bucket < ?", (fid, cut))
             if cut > meta.get(f"floor_{level}", NEG_INF):
                 set_meta(conn, f"floor_{level}", cut)
         cut = floor_to(now_ns - self.retention["raw"], MINUTE)
@@ -358,7 +381,8 @@ class SQLiteMetricStore:
                                            None if since is None else dt_to_ns(since))
 
 
-def _reroll(conn: sqlite3.Connection, meta: dict[str, int], dirty: dict[str, set[tuple[int, int]]]) -> None:
+def _reroll(conn: sqlite3.Connection, meta: dict[str, int], dirty: dict[str, set[tuple[int, int]]],
+            group_keys: Sequence[str]) -> None:
     """Recompute already rolled-up buckets that late points touched, finest tier first."""
     for i, tier in enumerate(TIER_ORDER):
         wm = meta.get(f"wm_{tier}")
@@ -366,7 +390,7 @@ def _reroll(conn: sqlite3.Connection, meta: dict[str, int], dirty: dict[str, set
         for fid, bucket in sorted(dirty.get(tier, ())):
             if wm is None or bucket >= wm:
                 continue  # not rolled up yet: the regular rollup will include it
-            roll(conn, tier, fid, bucket, bucket + width)
+            roll(conn, tier, fid, bucket, bucket + width, group_keys)
             if i + 1 < len(TIER_ORDER):
                 parent = TIER_ORDER[i + 1]
                 dirty[parent].add((fid, floor_to(bucket, TIERS[parent][1])))
