@@ -12,7 +12,8 @@ Run: ``.venv/bin/python -m bench.store_bench [--sites 2000] [--days 30] [--batch
     hour tier (its per-tag-value rows and the day tier are computed from it by the
     store's own rollup code), then the
     overview queries are timed through ``SQLiteMetricStore.query``. The peer is pandas
-    aggregating the same hourly rows already in memory. Target: <= 300 ms per query.
+    aggregating the same hourly rows already in memory; both answers must agree.
+    Target: <= 300 ms per query.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
@@ -121,7 +123,7 @@ def load_hourly(store: SQLiteMetricStore, sites: int, days: int) -> pd.DataFrame
     fid, = conn.execute("SELECT id FROM fields WHERE measurement = 'site_probe' AND field = 'up'").fetchone()
     sids = dict(conn.execute("SELECT json_extract(tags, '$.site'), id FROM series WHERE fid = ?", (fid,)))
     order = [sids[site_tags(i)["site"]] for i in range(sites)]
-    peer_rows: dict[str, list] = {"time": [], "city": [], "up": [], "cnt": []}
+    peer_rows: dict[str, list] = {"time": [], "city": [], "level": [], "up": [], "cnt": []}
     conn.execute("BEGIN IMMEDIATE")
     conn.execute("DELETE FROM raw")
     for h in tqdm(range(days * 24), desc="loading hourly rollups", file=sys.stderr):
@@ -134,6 +136,7 @@ def load_hourly(store: SQLiteMetricStore, sites: int, days: int) -> pd.DataFrame
                          bucket + 59 * 60 * 10**9))
             peer_rows["time"].append(bucket)
             peer_rows["city"].append(CITIES[i % len(CITIES)])
+            peer_rows["level"].append(site_tags(i)["level"])
             peer_rows["up"].append(float(ups))
             peer_rows["cnt"].append(60)
         conn.executemany("INSERT INTO roll_1h VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -151,20 +154,26 @@ def bench_query(workdir: Path, sites: int, days: int, repeat: int) -> list[tuple
     store = SQLiteMetricStore(workdir / "query.db")
     frame = load_hourly(store, sites, days)
     results = []
-    for every, label in ((timedelta(hours=1), "1h"), (timedelta(days=1), "1d")):
-        for group_by in ((), ("city",)):
-            q = Query("site_probe", "up", NOW - timedelta(days=days), NOW, every=every, agg="avg",
-                      group_by=group_by)
-            rows = len(store.query(q))
-            ours = timed(lambda q=q: store.query(q), repeat)
-            width = every // timedelta(microseconds=1) * 1000
+    variants = [(timedelta(hours=1), "1h", ()), (timedelta(hours=1), "1h", ("city",)),
+                (timedelta(days=1), "1d", ()), (timedelta(days=1), "1d", ("city",)),
+                # two group keys: no per-value rows answer this, so it scans the per-series tier
+                (timedelta(hours=1), "1h", ("city", "level"))]
+    for every, label, group_by in variants:
+        q = Query("site_probe", "up", NOW - timedelta(days=days), NOW, every=every, agg="avg",
+                  group_by=group_by)
+        rows = len(store.query(q))
+        ours = timed(lambda q=q: store.query(q), repeat)
+        width = every // timedelta(microseconds=1) * 1000
 
-            def peer(width: int = width, group_by: tuple[str, ...] = group_by) -> pd.DataFrame:
-                keys = [(frame["time"] // width) * width, *[frame[k] for k in group_by]]
-                g = frame.groupby(keys, sort=True)
-                return g["up"].sum() / g["cnt"].sum()
+        def peer(width: int = width, group_by: tuple[str, ...] = group_by) -> pd.DataFrame:
+            keys = [(frame["time"] // width) * width, *[frame[k] for k in group_by]]
+            g = frame.groupby(keys, sort=True)
+            return g["up"].sum() / g["cnt"].sum()
 
-            results.append((f"every={label} group_by={group_by or '()'}", ours, timed(peer, repeat), rows))
+        got, want = store.query(q)["value"].to_numpy(), peer().to_numpy()
+        if len(got) != len(want) or not np.allclose(got, want):
+            raise SystemExit(f"store and pandas disagree on {q}")  # a fast wrong answer is no result
+        results.append((f"every={label} group_by={group_by or '()'}", ours, timed(peer, repeat), rows))
     store.close()
     return results
 

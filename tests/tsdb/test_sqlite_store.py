@@ -194,3 +194,19 @@ def test_latest_respects_since_and_filters(tmp_path: Path) -> None:
     assert list(recent["host"]) == ["a"] and list(recent["time"]) == [T0 + timedelta(minutes=1)]
     assert list(store.latest("host", "load", tags={"city": ["c1"]})["value"]) == [3.0]
     assert store.latest("host", "nope").empty
+
+
+def test_empty_tag_values_are_dropped_and_bad_points_refused(tmp_path: Path) -> None:
+    store = SQLiteMetricStore(tmp_path / "m.db")
+    base = ns(T0)
+    store.write([Point("host", {"load": 1.0}, base, {"host": "a", "mount": ""}),
+                 Point("host", {"load": 2.0}, base + 1, {"host": "a"})])
+    df = store.latest("host", "load")
+    assert list(df.columns) == ["time", "host", "value"] and list(df["value"]) == [2.0]
+    for bad in (Point("host", {"load": 1.0}, 1.5, {"host": "a"}),  # type: ignore[arg-type]
+                Point("host", {"load": 1.0}, 1, {"host": 3}),  # type: ignore[dict-item]
+                Point("host", {"load": [1]}, 1, {"host": "a"})):  # type: ignore[dict-item]
+        with pytest.raises(ValueError, match="point 0"):
+            store.write([bad])
+    with pytest.raises(ValueError, match="group_keys"):
+        SQLiteMetricStore(tmp_path / "n.db", group_keys=("city", ""))
