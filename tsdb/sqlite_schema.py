@@ -159,14 +159,15 @@ ON CONFLICT (fid, bucket, sid) DO UPDATE SET
 """
 
 
-def merge_point(conn: sqlite3.Connection, tier: str, fid: int, sid: int, ts: int, value: float,
-                group_keys: Sequence[str] = ()) -> None:
-    """Add one sample to a tier bucket directly (used when its raw window is already gone)."""
+def merge_point(conn: sqlite3.Connection, tier: str, fid: int, sid: int, ts: int, value: float) -> int:
+    """Add one sample to a tier bucket directly (used when its raw window is already gone).
+
+    Returns the bucket; the caller refreshes that bucket's per-tag-value rows afterwards.
+    """
     table, width, _, _ = TIERS[tier]
     bucket = ts - ts % width
     conn.execute(MERGE_SQL.format(t=table), (fid, bucket, sid, value, value, value, value, ts))
-    if tier in GROUPED_TIERS:
-        roll_groups(conn, tier, fid, bucket, bucket + width, group_keys)
+    return bucket
 
 
 def get_meta(conn: sqlite3.Connection) -> dict[str, int]:

@@ -30,6 +30,7 @@ from tsdb.sqlite_schema import (
     get_meta,
     merge_point,
     roll,
+    roll_groups,
     set_meta,
     update_cover,
 )
@@ -63,6 +64,7 @@ LATEST_SWEEP = ("INSERT INTO latest (sid, ts, value) SELECT sid, ts, value FROM 
                 "SET ts = excluded.ts, value = excluded.value WHERE excluded.ts >= latest.ts")
 LATEST_SWEEP_NS = 120 * 10**9
 
+GROUP_TIERS = tuple(f"g{t}" for t in GROUPED_TIERS)  # dirty keys: per-tag-value rows to refresh
 # new fields, new series and new cache entries of a write, committed to the caches only on success
 _NewEntries = tuple[dict, dict, dict]
 
@@ -228,8 +230,18 @@ class SQLiteMetricStore:
                 hi = ts
             known = entries.get((p.measurement, tkey), empty)
             for f, v in p.fields.items():
+                tv = type(v)
+                # fast path: a known numeric series and a plain float/int/bool value
+                if tv is float or tv is int or tv is bool:
+                    entry = known.get(f)
+                    if entry is not None and not entry[2]:
+                        fv = float(v)
+                        if fv - fv != 0.0:  # NaN or infinite
+                            _validate(i, p)
+                        nums.append((entry[0], ts, entry[1], fv))
+                        continue
                 entry = known.get(f)
-                if entry is None or entry[2] != (type(v) is str):
+                if entry is None or entry[2] != (tv is str):
                     entry = self._entry(conn, i, p, tkey, f, v, new)
                 if entry[2]:
                     strs.append((entry[0], ts, entry[1], v))  # type: ignore[arg-type]
@@ -240,7 +252,7 @@ class SQLiteMetricStore:
                 except (TypeError, ValueError):
                     _validate(i, p)
                     raise
-                if fv - fv != 0.0:  # NaN or infinite
+                if fv - fv != 0.0:
                     _validate(i, p)
                 nums.append((entry[0], ts, entry[1], fv))
         meta = get_meta(conn)
@@ -279,7 +291,7 @@ class SQLiteMetricStore:
         covers it, marking the enclosing coarser bucket.
         """
         wm = meta["wm_1m"]
-        dirty: dict[str, set[tuple[int, int]]] = {t: set() for t in TIER_ORDER}
+        dirty: dict[str, set[tuple[int, int]]] = {t: set() for t in (*TIER_ORDER, *GROUP_TIERS)}
         keep: list[tuple[int, int, int, float]] = []
         levels = [("raw", "1m"), ("1m", "1h"), ("1h", "1d"), ("1d", None)]
         for row in nums:
@@ -292,7 +304,9 @@ class SQLiteMetricStore:
                     if level == "raw":
                         keep.append(row)
                     else:
-                        merge_point(conn, level, fid, sid, ts, v, self.group_keys)
+                        bucket = merge_point(conn, level, fid, sid, ts, v)
+                        if level in GROUPED_TIERS:
+                            dirty[f"g{level}"].add((fid, bucket))
                     if parent is not None:
                         dirty[parent].add((fid, floor_to(ts, TIERS[parent][1])))
                     break
@@ -310,8 +324,6 @@ class SQLiteMetricStore:
         counts = {f"rolled_{t}": 0 for t in TIER_ORDER}
         with self._write_lock:
             conn = self._conn()
-            fids = [r[0] for r in conn.execute("SELECT id FROM fields WHERE kind = 'num'")]
-            str_fids = [r[0] for r in conn.execute("SELECT id FROM fields WHERE kind = 'str'")]
             source_wm = floor_to(now_ns - self.rollup_delay, MINUTE)
             for tier in TIER_ORDER:
                 _, width, src, _ = TIERS[tier]
@@ -326,6 +338,8 @@ class SQLiteMetricStore:
                 while wm < target:
                     stop = min(target, wm + CHUNK[tier])
                     with _tx(conn):
+                        # fields are read inside the transaction: another process may add one
+                        fids = _fids(conn, "num")
                         for fid in fids:
                             counts[f"rolled_{tier}"] += roll(conn, tier, fid, wm, stop, self.group_keys)
                         if tier in GROUPED_TIERS:
@@ -334,7 +348,7 @@ class SQLiteMetricStore:
                     wm = stop
                 source_wm = wm
             with _tx(conn):
-                counts.update(self._expire(conn, now_ns, fids, str_fids))
+                counts.update(self._expire(conn, now_ns, _fids(conn, "num"), _fids(conn, "str")))
         return counts
 
     def _expire(self, conn: sqlite3.Connection, now_ns: int, fids: list[int],
@@ -381,6 +395,10 @@ class SQLiteMetricStore:
                                            None if since is None else dt_to_ns(since))
 
 
+def _fids(conn: sqlite3.Connection, kind: str) -> list[int]:
+    return [r[0] for r in conn.execute("SELECT id FROM fields WHERE kind = ?", (kind,))]
+
+
 def _reroll(conn: sqlite3.Connection, meta: dict[str, int], dirty: dict[str, set[tuple[int, int]]],
             group_keys: Sequence[str]) -> None:
     """Recompute already rolled-up buckets that late points touched, finest tier first."""
@@ -391,9 +409,14 @@ def _reroll(conn: sqlite3.Connection, meta: dict[str, int], dirty: dict[str, set
             if wm is None or bucket >= wm:
                 continue  # not rolled up yet: the regular rollup will include it
             roll(conn, tier, fid, bucket, bucket + width, group_keys)
+            dirty.get(f"g{tier}", set()).discard((fid, bucket))
             if i + 1 < len(TIER_ORDER):
                 parent = TIER_ORDER[i + 1]
                 dirty[parent].add((fid, floor_to(bucket, TIERS[parent][1])))
+    for tier in GROUPED_TIERS:
+        width = TIERS[tier][1]
+        for fid, bucket in sorted(dirty.get(f"g{tier}", ())):
+            roll_groups(conn, tier, fid, bucket, bucket + width, group_keys)
 
 
 class _tx:
