@@ -5,6 +5,8 @@ Data only; the page builders pick from these pools with a seeded generator.
 
 from __future__ import annotations
 
+from core.text import COLUMN_KIND
+
 PROVINCE_NAME = "湖南省"
 PROVINCIAL_PORTAL = "湖南省人民政府门户网站"
 PROVINCIAL_ORGANIZER = "湖南省人民政府办公厅"
@@ -20,14 +22,8 @@ DEPARTMENTS: tuple[tuple[str, str, str], ...] = (
     ("湖南省自然资源厅", "湖南省自然资源厅", "湘自然资"),
 )
 
-COLUMN_NAMES = {
-    "news": "要闻动态",
-    "notice": "通知公告",
-    "policy": "政策文件",
-    "personnel": "人事信息",
-    "planning": "规划计划",
-    "consultation": "政务咨询",
-}
+# The demo's columns: every registry kind but "other", named as core.text labels them.
+COLUMN_NAMES = {kind: label for kind, label in COLUMN_KIND.items() if kind != "other"}
 # Path segments in the pinyin-initial style Chinese CMSs use.
 COLUMN_SLUGS = {"news": "ywdt", "notice": "tzgg", "policy": "zcwj", "personnel": "rsxx", "planning": "ghjh",
                 "consultation": "zwzx"}
