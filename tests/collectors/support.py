@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import ipaddress
 import ssl
+import tempfile
 import threading
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -22,6 +23,7 @@ from cryptography.x509.oid import NameOID
 from core.config import CollectorsConfig, Config
 from db.models import Host, HostRole, Node, NodeLevel, Site, SiteLevel
 from tsdb.point import Point
+from tsdb.sqlite_store import SQLiteMetricStore
 
 UTC = dt.UTC
 
@@ -125,18 +127,20 @@ def add_host(session: Any, name: str, node: str, *, local: bool, enabled: bool =
                      enabled=enabled))
 
 
-class RecordingStore:
-    """An in-memory MetricStore sink that keeps each write() batch, to assert on batching."""
+class RecordingStore(SQLiteMetricStore):
+    """The real SQLite metric store that also keeps each write() batch, to assert on batching."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: Path | None = None) -> None:
+        super().__init__(path or Path(tempfile.mkdtemp(prefix="govops-store-")) / "metrics.db")
         self.batches: list[list[Point]] = []
         self.lock = threading.Lock()
 
     def write(self, points: Iterable[Point]) -> int:
         batch = list(points)
+        written = super().write(batch)
         with self.lock:
             self.batches.append(batch)
-        return len(batch)
+        return written
 
     def health(self, collector: str) -> list[Point]:
         return [p for b in self.batches for p in b

@@ -128,6 +128,8 @@ def test_points_and_self_health_are_written_in_one_batch() -> None:
     assert health.fields["last_run"] == T0.timestamp() and health.fields["crashed"] == 0
     assert health.time_ns == to_ns(T0)
     assert metric(HEALTH, "targets_ok").label_zh == "采集成功目标数"
+    stored = store.latest(HEALTH, "targets_ok", tags={"collector": "async_test"})
+    assert stored["value"].tolist() == [2.0]  # the batch really landed in the store
 
 
 def test_a_collector_that_cannot_list_targets_is_reported_not_fatal() -> None:
