@@ -1,0 +1,1 @@
+from tests.collectors.conftest import sessions  # noqa: F401  (the migrated SQLite registry fixture)
