@@ -6,14 +6,14 @@ in the same window cost one query. Results are DataFrames (columns in layouts/fr
 the dataclasses there. Staleness follows dashboard/health.py: old data is ``stale``, never up.
 
 Sources: the registry (SQLAlchemy: Site, Node, Host) and the metric store (``site_probe``,
-``host``, ``host_disk``, ``collector_run``). Nothing here writes.
+``host``, ``host_disk``, ``collector_run``); the host reads live in dashboard/host_data.py.
+Nothing here writes.
 """
 
 from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
-from typing import Any
 
 import pandas as pd
 from flask import current_app
@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from core.clock import Clock
 from core.config import Config
-from dashboard import health
-from db.models import Host, Node, NodeLevel, Site
-from layouts.frames import OverviewKpis, SiteDetail
+from dashboard import health, host_data
+from dashboard.readers import as_utc, latest_by, num
+from db.models import Node, NodeLevel, Site
+from layouts.frames import HostDetail, OverviewKpis, SiteDetail
 from layouts.text import T
 from tsdb.store import MetricStore, Query
 
@@ -38,33 +39,6 @@ _SEVERITY = {"down": 0, "stale": 1, "slow": 2, "up": 3}
 
 SITE_COLUMNS = ["code", "name", "url", "level", "node_name", "city_code", "city_name", "up", "last_probe",
                 "latency_ms", "http_status", "tls_days", "error", "status"]
-
-
-def _latest(store: MetricStore, measurement: str, field: str, key: str, since: datetime) -> pd.DataFrame:
-    """Newest ``time``/``value`` per ``key`` tag (several series, e.g. one per probing node, collapse)."""
-    df = store.latest(measurement, field, since=since)
-    if df.empty or key not in df.columns:
-        return pd.DataFrame({key: pd.Series(dtype=object), "time": pd.Series(dtype="datetime64[ns, UTC]"),
-                             "value": pd.Series(dtype=object)})
-    df = df.sort_values("time").drop_duplicates(key, keep="last")
-    return df[[key, "time", "value"]].reset_index(drop=True)
-
-
-def _num(v: Any) -> float | None:
-    if v is None or pd.isna(v):
-        return None
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return None
-
-
-def _dt(v: Any) -> datetime | None:
-    """A tz-aware datetime; a naive timestamp is read as UTC (the store's contract is UTC)."""
-    if v is None or pd.isna(v):
-        return None
-    ts = pd.Timestamp(v)
-    return (ts.tz_localize("UTC") if ts.tzinfo is None else ts).to_pydatetime()
 
 
 class WallData:
@@ -86,6 +60,9 @@ class WallData:
         self._trend = memo(self._availability_trend)
         self._avail = memo(self._availability_by_site)
         self._history = memo(self._site_history)
+        self._host_frame = memo(self._build_host_frame)
+        self._host_disks = memo(self._build_host_disks)
+        self._host_history = memo(self._build_host_history)
 
     def __caching_id__(self) -> str:
         return self._token
@@ -129,19 +106,19 @@ class WallData:
     def _site_frame(self, now: datetime) -> pd.DataFrame:
         reg = self._registry()
         since = now - LOOKBACK
-        up = _latest(self.store, "site_probe", "up", "site", since).rename(
+        up = latest_by(self.store, "site_probe", "up", "site", since).rename(
             columns={"site": "code", "time": "last_probe", "value": "up"})
         df = reg.merge(up, on="code", how="left")
         for field, col in (("latency_ms", "latency_ms"), ("status", "http_status"), ("error", "error")):
             # Only values from the same probe as the newest "up": an old error must not linger.
-            f = _latest(self.store, "site_probe", field, "site", since).rename(
+            f = latest_by(self.store, "site_probe", field, "site", since).rename(
                 columns={"site": "code", "time": "last_probe", "value": col})
             df = df.merge(f, on=["code", "last_probe"], how="left")
-        tls = _latest(self.store, "site_probe", "tls_days", "site", since).rename(
+        tls = latest_by(self.store, "site_probe", "tls_days", "site", since).rename(
             columns={"site": "code", "value": "tls_days"})[["code", "tls_days"]]
         df = df.merge(tls, on="code", how="left")
         interval = self.config.collectors.probe_interval
-        df["status"] = [health.site_status(_num(u), _dt(t), _num(lat), now, interval)
+        df["status"] = [health.site_status(num(u), as_utc(t), num(lat), now, interval)
                         for u, t, lat in zip(df["up"], df["last_probe"], df["latency_ms"], strict=True)]
         return df[SITE_COLUMNS]
 
@@ -162,35 +139,15 @@ class WallData:
     # ---- overview -------------------------------------------------------------------------------
 
     def _hosts(self, now: datetime) -> tuple[int, int, int]:
-        since = now - LOOKBACK
-        with self.sessions() as s:
-            names = set(s.scalars(select(Host.name).where(Host.enabled.is_(True))).all())
-        cpu = _latest(self.store, "host", "cpu_percent", "host", since)
-        mem = _latest(self.store, "host", "mem_percent", "host", since)
-        disk = self.store.latest("host_disk", "used_percent", since=since)
-        names |= set(cpu["host"]) | set(mem["host"])
-        disk_max = disk.groupby("host")["value"].max().to_dict() if not disk.empty and "host" in disk else {}
-        cpu_d = dict(zip(cpu["host"], zip(cpu["time"], cpu["value"], strict=True), strict=True))
-        mem_d = dict(zip(mem["host"], zip(mem["time"], mem["value"], strict=True), strict=True))
-        healthy = stale = 0
-        for name in names:
-            times = [_dt(x[0]) for x in (cpu_d.get(name), mem_d.get(name)) if x is not None]
-            newest = max((t for t in times if t is not None), default=None)
-            if health.is_stale(newest, now, self.config.collectors.host_interval):
-                stale += 1
-                continue
-            c, m = cpu_d.get(name), mem_d.get(name)
-            if health.host_healthy(_num(c[1]) if c else None, _num(m[1]) if m else None,
-                                   _num(disk_max.get(name))):
-                healthy += 1
-        return len(names), healthy, stale
+        df = self._host_frame(now)
+        return len(df), int((df["status"] == "up").sum()), int((df["status"] == "stale").sum())
 
     def _freshness(self, now: datetime) -> float | None:
         newest: list[datetime] = []
         for measurement, field in (("collector_run", "last_run"), ("site_probe", "up"), ("host", "mem_percent")):
             df = self.store.latest(measurement, field, since=now - LOOKBACK)
             if not df.empty:
-                t = _dt(df["time"].max())
+                t = as_utc(df["time"].max())
                 if t is not None:
                     newest.append(t)
         return (now - max(newest)).total_seconds() if newest else None
@@ -205,7 +162,7 @@ class WallData:
         return OverviewKpis(
             as_of=now, sites_total=len(df), sites_up=up, sites_down=down, sites_stale=stale,
             availability=health.availability(up, down),
-            p95_latency_ms=health.p95(v for v in (_num(x) for x in fresh_up["latency_ms"]) if v is not None),
+            p95_latency_ms=health.p95(v for v in (num(x) for x in fresh_up["latency_ms"]) if v is not None),
             hosts_total=hosts_total, hosts_healthy=hosts_healthy, hosts_stale=hosts_stale,
             freshness_s=self._freshness(now))
 
@@ -279,15 +236,15 @@ class WallData:
         r = hit.iloc[0]
         avail = self._avail(now)
         a = avail.loc[avail["code"] == site_code, "availability"]
-        http = _num(r["http_status"])
+        http = num(r["http_status"])
         err = r["error"]
         return SiteDetail(
             code=r["code"], name=r["name"], url=r["url"], level=r["level"], node_name=r["node_name"],
             city_code=r["city_code"], city_name=r["city_name"], status=r["status"],
-            latency_ms=_num(r["latency_ms"]), http_status=None if http is None else int(http),
-            tls_days=_num(r["tls_days"]), last_probe=_dt(r["last_probe"]),
+            latency_ms=num(r["latency_ms"]), http_status=None if http is None else int(http),
+            tls_days=num(r["tls_days"]), last_probe=as_utc(r["last_probe"]),
             error=None if err is None or pd.isna(err) else str(err),
-            availability=_num(a.iloc[0]) if not a.empty else None)
+            availability=num(a.iloc[0]) if not a.empty else None)
 
     def _site_history(self, site_code: str, now: datetime, hours: float) -> pd.DataFrame:
         start = now - timedelta(hours=hours)
@@ -307,6 +264,57 @@ class WallData:
         if hours <= 0:
             raise ValueError(f"site_history: hours must be > 0, got {hours}")
         return self._history(site_code, self._floor(now), hours)
+
+
+    # ---- hosts ----------------------------------------------------------------------------------
+
+    def _build_host_frame(self, now: datetime) -> pd.DataFrame:
+        return host_data.host_frame(self.store, self.sessions, now, LOOKBACK,
+                                    self.config.collectors.host_interval, T.PROVINCE_LEVEL)
+
+    def host_frame(self, now: datetime) -> pd.DataFrame:
+        """Every enabled registered host plus unregistered ones that report, problems first
+        (``unhealthy``, ``stale``, ``up``); columns ``host_data.HOST_COLUMNS``. A host whose newest
+        sample is older than 2 × ``collectors.host_interval`` is ``stale``, never ``up``."""
+        return self._host_frame(self._floor(now))
+
+    def city_hosts(self, city_code: str, now: datetime) -> pd.DataFrame:
+        """The hosts whose city is ``city_code`` (``430000`` = province level), problems first."""
+        df = self.host_frame(now)
+        return df[df["city_code"] == city_code].reset_index(drop=True)
+
+    def host_detail(self, name: str, now: datetime) -> HostDetail | None:
+        """One host's facts and newest sample; None when it is neither registered nor reporting."""
+        df = self.host_frame(now)
+        hit = df[df["name"] == name]
+        if hit.empty:
+            return None
+        r = hit.iloc[0]
+        return HostDetail(
+            name=r["name"], address=r["address"], role=r["role"], registered=bool(r["registered"]),
+            node_name=r["node_name"], city_code=r["city_code"], city_name=r["city_name"], status=r["status"],
+            last_seen=as_utc(r["last_seen"]), cpu_percent=num(r["cpu_percent"]), mem_percent=num(r["mem_percent"]),
+            mem_used_bytes=num(r["mem_used_bytes"]), mem_total_bytes=num(r["mem_total_bytes"]),
+            swap_percent=num(r["swap_percent"]), disk_percent=num(r["disk_percent"]), load1=num(r["load1"]),
+            load5=num(r["load5"]), load15=num(r["load15"]), procs=num(r["procs"]), uptime_s=num(r["uptime_s"]))
+
+    def _build_host_disks(self, name: str, now: datetime) -> pd.DataFrame:
+        return host_data.host_disks(self.store, name, now - LOOKBACK)
+
+    def host_disks(self, name: str, now: datetime) -> pd.DataFrame:
+        """``mount, used_percent, free_bytes, total_bytes`` of the host's newest disk sample."""
+        return self._host_disks(name, self._floor(now))
+
+    def _build_host_history(self, name: str, now: datetime, hours: float) -> pd.DataFrame:
+        every = timedelta(seconds=max(60, int(hours * 3600 / TREND_BUCKETS)))
+        return host_data.host_history(self.store, name, now - timedelta(hours=hours), now, every)
+
+    def host_history(self, name: str, now: datetime, hours: float = 24) -> pd.DataFrame:
+        """Bucket averages over the last ``hours``: ``time`` and ``host_data.HISTORY_FIELDS``
+        (CPU and memory %, load, network and disk byte rates)."""
+        if hours <= 0:
+            raise ValueError(f"host_history: hours must be > 0, got {hours}")
+        return self._host_history(name, self._floor(now), hours)
 
 
 def wall_data() -> WallData:

@@ -9,6 +9,12 @@ DataFrame contracts (column names):
 - worst sites: ``code, name, city_name, status, availability, latency_ms``
 - city sites: ``code, name, level, node_name, status, latency_ms, tls_days, availability``
 - site history: ``time, latency_ms, availability``
+- hosts: ``name, address, role, registered, node_code, node_name, city_code, city_name, status, last_seen,
+  cpu_percent, mem_percent, mem_used_bytes, mem_total_bytes, swap_percent, load1, load5, load15, procs,
+  uptime_s, disk_percent`` (status ``up`` / ``unhealthy`` / ``stale``; percentages 0–100)
+- host disks: ``mount, used_percent, free_bytes, total_bytes``
+- host history: ``time, cpu_percent, mem_percent, load1, load5, load15, net_rx_bps, net_tx_bps,
+  disk_read_bps, disk_write_bps`` (rates in bytes per second)
 """
 
 from __future__ import annotations
@@ -52,3 +58,29 @@ class SiteDetail:
     last_probe: datetime | None
     error: str | None
     availability: float | None  # over the history window
+
+
+@dataclass(frozen=True)
+class HostDetail:
+    """One host's registry facts and its newest sample; ``role`` is "" for an unregistered host."""
+
+    name: str
+    address: str
+    role: str
+    registered: bool
+    node_name: str
+    city_code: str
+    city_name: str
+    status: str  # up / unhealthy / stale
+    last_seen: datetime | None
+    cpu_percent: float | None
+    mem_percent: float | None
+    mem_used_bytes: float | None
+    mem_total_bytes: float | None
+    swap_percent: float | None
+    disk_percent: float | None  # the fullest mount of the newest sample
+    load1: float | None
+    load5: float | None
+    load15: float | None
+    procs: float | None
+    uptime_s: float | None

@@ -40,7 +40,8 @@ def test_overview_counts_staleness_and_p95(data: WallData) -> None:
     assert (k.sites_total, k.sites_up, k.sites_down, k.sites_stale) == (6, 3, 1, 2)
     assert k.availability == pytest.approx(75.0)  # 3 up of 4 with fresh data; stale ones are not counted
     assert k.p95_latency_ms == pytest.approx(EXPECTED_P95)  # the down probe's 15 s is no page latency
-    assert (k.hosts_total, k.hosts_healthy, k.hosts_stale) == (3, 1, 1)  # db-01 is at 97 % cpu
+    # web-01 up, db-01 at 97 % cpu, cms-cs never reported, old-01 silent for 120 s; retired-01 is disabled
+    assert (k.hosts_total, k.hosts_healthy, k.hosts_stale) == (4, 1, 2)
     assert k.freshness_s == pytest.approx(5.0)
 
 

@@ -13,7 +13,7 @@ from core.clock import to_ns
 from core.config import CollectorsConfig, Config, WebConfig
 from db.hunan import seed_nodes
 from db.migrate import upgrade
-from db.models import Host, Site, SiteLevel
+from db.models import Host, HostRole, Site, SiteLevel
 from db.session import make_engine, make_session_factory, transaction
 from tsdb.point import Point
 from tsdb.sqlite_store import SQLiteMetricStore
@@ -69,14 +69,48 @@ def probe_points() -> list[Point]:
     return pts
 
 
+# Registered hosts (name, node, role): cms-cs never reports; retired-01 reports but is disabled.
+# old-01 reports (stale) without being registered.
+HOSTS = [("web-01", "430000", HostRole.WEB), ("db-01", "430000", HostRole.DATABASE),
+         ("cms-cs", "430102", HostRole.CMS), ("retired-01", "430000", HostRole.OTHER)]
+DISABLED_HOSTS = {"retired-01"}
+WEB_DISKS = {"/": 50.0, "/data": 72.0}  # plus /mnt/old at 99 %, last seen two days ago (unmounted)
+GIB = 1024 ** 3
+
+
+def _host_tags(name: str, node: str = "430000", city: str = "430000") -> dict[str, str]:
+    return {"host": name, "node": node, "city": city}
+
+
+def web_history_points() -> list[Point]:
+    """web-01: 24 hours of 10-minute samples, the newest 5 s before NOW; CPU 30 % then 20 % for the
+    last 12 hours; no rates in the very first sample (as after a collector start)."""
+    pts: list[Point] = []
+    for k in range(144):  # k = 0 is the newest
+        t = to_ns(NOW - timedelta(seconds=5) - timedelta(minutes=10 * k))
+        fields: dict[str, float | int] = {
+            "cpu_percent": 20.0 if k < 72 else 30.0, "mem_percent": 40.0, "mem_used_bytes": 4 * GIB,
+            "mem_total_bytes": 10 * GIB, "swap_percent": 1.0, "load1": 0.5, "load5": 0.4, "load15": 0.3,
+            "procs": 180, "uptime_s": 86400.0 * 3 + 3600 * 5 - 600 * k}
+        if k < 143:
+            fields.update(net_rx_bps=2_000_000.0, net_tx_bps=500_000.0, disk_read_bps=1_000_000.0,
+                          disk_write_bps=3_000_000.0)
+        pts.append(Point("host", fields, t, _host_tags("web-01")))
+        for mount, used in WEB_DISKS.items():
+            pts.append(Point("host_disk", {"used_percent": used, "free_bytes": (100 - used) * GIB,
+                                           "total_bytes": 100 * GIB}, t, {**_host_tags("web-01"), "mount": mount}))
+    pts.append(Point("host_disk", {"used_percent": 99.0, "free_bytes": GIB, "total_bytes": 100 * GIB},
+                     to_ns(NOW - timedelta(days=2)), {**_host_tags("web-01"), "mount": "/mnt/old"}))
+    return pts
+
+
 def host_points() -> list[Point]:
     def host(name: str, age_s: float, cpu: float) -> Point:
         return Point("host", {"cpu_percent": cpu, "mem_percent": 40.0}, to_ns(NOW - timedelta(seconds=age_s)),
-                     {"host": name, "node": "430000", "city": "430000"})
+                     _host_tags(name))
 
-    return [host("web-01", 5, 20.0), host("db-01", 5, 97.0), host("old-01", 120, 10.0),
-            Point("host_disk", {"used_percent": 50.0}, to_ns(NOW - timedelta(seconds=5)),
-                  {"host": "web-01", "node": "430000", "city": "430000", "mount": "/"}),
+    return [*web_history_points(), host("db-01", 5, 97.0), host("old-01", 120, 10.0),
+            host("retired-01", 5, 10.0),
             Point("collector_run", {"last_run": NOW.timestamp() - 12, "targets_ok": 5},
                   to_ns(NOW - timedelta(seconds=12)), {"collector": "site_probe", "node": "430000"})]
 
@@ -90,7 +124,9 @@ def build_world(tmp: Path, *, refresh_seconds: int = 15, rotate_seconds: int = 0
         for code, name, level, node, _city, _kind in SITES:
             s.add(Site(code=code, name=name, url=f"https://{code.lower()}.example.gov.cn/", level=level,
                        node_code=node))
-        s.add(Host(name="web-01", address="127.0.0.1", node_code="430000"))
+        for name, node, role in HOSTS:
+            s.add(Host(name=name, address="127.0.0.1", node_code=node, role=role, local=name == "web-01",
+                       enabled=name not in DISABLED_HOSTS))
     store = SQLiteMetricStore(tmp / "metrics.db")
     store.write(probe_points() + host_points())
     config = Config(web=WebConfig(refresh_seconds=refresh_seconds, cache_seconds=10, rotate_seconds=rotate_seconds),
