@@ -6,13 +6,17 @@ Schema changes go through Alembic (db/migrations); never ``create_all`` in produ
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
+    Date,
     DateTime,
     Enum,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -20,6 +24,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from inspection.base import Severity
 
 # Stable constraint names so migrations behave the same on SQLite and PostgreSQL.
 NAMING = {
@@ -185,3 +191,81 @@ class Host(Base):
     ssh_user: Mapped[str | None] = mapped_column(String(64))
     ssh_key_path: Mapped[str | None] = mapped_column(Text)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+# --- Inspection (national indicators): findings, check runs, page baselines -------------------------
+
+
+class RunStatus(enum.StrEnum):
+    OK = "ok"
+    ERROR = "error"  # the check raised CheckError (site not judgeable) or crashed
+    TIMEOUT = "timeout"
+
+
+class Finding(Base):
+    """One problem an inspection check found on a site, kept for its whole history.
+
+    Identity is (site, check, fingerprint) with ``fingerprint = sha1(check|kind|location)``. A finding
+    no longer seen is resolved (``resolved_at`` set), never deleted; seen again, it is reopened
+    (``resolved_at`` cleared, ``reopen_count`` + 1).
+    """
+
+    __tablename__ = "inspection_finding"
+    __table_args__ = (
+        UniqueConstraint("site_id", "check", "fingerprint", name="uq_inspection_finding_site_check_fp"),
+        Index("ix_inspection_finding_site_open", "site_id", "resolved_at"),
+        Index("ix_inspection_finding_check_open", "check", "resolved_at"),
+        Index("ix_inspection_finding_deadline", "deadline"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    check: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(48))
+    location: Mapped[str] = mapped_column(String(2048))
+    fingerprint: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[Severity] = mapped_column(_enum(Severity, "finding_severity"))
+    detail: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    deadline: Mapped[date | None] = mapped_column(Date)
+    veto: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+
+    site: Mapped[Site] = relationship()
+
+
+class CheckRun(Base):
+    """One run of one check on one site: when, as of which reference time, and how it ended."""
+
+    __tablename__ = "inspection_run"
+    __table_args__ = (Index("ix_inspection_run_site_check_started", "site_id", "check", "started_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    check: Mapped[str] = mapped_column(String(32))
+    as_of: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[RunStatus] = mapped_column(_enum(RunStatus, "run_status"))
+    error: Mapped[str | None] = mapped_column(Text)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    findings: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PageBaseline(Base):
+    """An earlier state a check compares with (homepage item snapshot, defacement fingerprint ...)."""
+
+    __tablename__ = "page_baseline"
+    __table_args__ = (UniqueConstraint("site_id", "check", "key", name="uq_page_baseline_site_check_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    check: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(1024))
+    digest: Mapped[str] = mapped_column(String(128))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -12,7 +12,8 @@ from db.migrate import current, downgrade, head, upgrade
 from db.models import Base
 from db.session import make_engine
 
-TABLES = {"node", "site", "site_column", "new_media_account", "host"}
+TABLES = {"node", "site", "site_column", "new_media_account", "host", "inspection_finding", "inspection_run",
+          "page_baseline"}
 
 
 def _schema(url: str) -> dict[str, Any]:
