@@ -1,0 +1,115 @@
+"""链接可用性: broken links on a site's pages, homepage ones apart (the rule deducts differently).
+
+The check crawls the site with :class:`inspection.crawler.Crawler` and reports one finding per
+broken URL: ``dead_link_homepage`` (severity high) when the homepage carries it, else
+``dead_link_page`` (medium). location = the broken URL; evidence = error, status, the pages it
+appears on (capped list + count) and its anchor text. A homepage that cannot be loaded raises
+:class:`CheckError` (availability judges that). A crawl cut short by the run's timeout still
+reports what it found, with ``stats["partial"] = 1``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+from collectors.site_probe import make_ssl_context
+from inspection.base import CHECKS, CheckContext, CheckError, CheckResult, FindingDraft, Severity, SiteTarget
+from inspection.crawler import BrokenLink, Crawler, CrawlReport, CrawlSettings
+
+NAME = "dead_links"
+TIME_SHARE = 0.9  # of the run's timeout given to the crawl, the rest to building the result
+
+TEXT = {
+    "label": "链接可用性",
+    "homepage": "首页链接不可用：{target}（{error}）",
+    "page": "页面链接不可用：{target}（{error}），出现在 {n} 个页面",
+    "unreachable": "首页无法读取，无法检查链接：{error}",
+}
+ERROR_ZH = {
+    "dns": "域名无法解析",
+    "refused": "连接被拒绝",
+    "timeout": "访问超时",
+    "tls": "证书或加密连接错误",
+    "reset": "连接被重置",
+    "redirect_loop": "重定向循环",
+    "not_html": "不是网页",
+    "other": "其他错误",
+}
+
+
+def error_label(error: str) -> str:
+    """Chinese wording of an error class; an HTTP status reads as "HTTP 404"."""
+    return f"HTTP {error}" if error.isdigit() else ERROR_ZH.get(error, error)
+
+
+@dataclass(frozen=True)
+class Settings(CrawlSettings):
+    """Crawl limits (see CrawlSettings) plus how much evidence a finding keeps."""
+
+    evidence_pages: int = 20
+
+
+def findings_for(report: CrawlReport, evidence_pages: int = 20) -> list[FindingDraft]:
+    """One finding per broken link of ``report``. Pure."""
+    return [_finding(b, evidence_pages) for b in report.broken]
+
+
+def _finding(b: BrokenLink, cap: int) -> FindingDraft:
+    pages = list(dict.fromkeys(ref.page for ref in b.references))
+    anchors = list(dict.fromkeys(ref.text for ref in b.references if ref.text))
+    label = anchors[0] if anchors else ""
+    target = f"{label}（{b.url}）" if label else b.url
+    evidence: dict[str, Any] = {
+        "error": b.error, "status": b.status, "error_zh": error_label(b.error), "detail": b.detail,
+        "pages": pages[:cap], "page_count": len(pages), "anchor_text": label, "anchors": anchors[:cap],
+        "tags": sorted({ref.tag for ref in b.references}), "on_homepage": b.on_homepage,
+    }
+    if b.on_homepage:
+        detail = TEXT["homepage"].format(target=target, error=error_label(b.error))
+        return FindingDraft(NAME, "dead_link_homepage", b.url, Severity.HIGH, detail, evidence)
+    detail = TEXT["page"].format(target=target, error=error_label(b.error), n=len(pages))
+    return FindingDraft(NAME, "dead_link_page", b.url, Severity.MEDIUM, detail, evidence)
+
+
+def stats_for(report: CrawlReport) -> dict[str, float]:
+    return {
+        "pages_crawled": float(len(report.pages)), "links_checked": float(report.links_checked),
+        "requests": float(report.requests), "broken": float(len(report.broken)),
+        "broken_homepage": float(sum(1 for b in report.broken if b.on_homepage)),
+        "broken_pages": float(sum(1 for b in report.broken if not b.on_homepage)),
+        "truncated_pages": float(len(report.truncated_pages)), "partial": 0.0 if report.complete else 1.0,
+        "elapsed_s": round(report.elapsed_s, 3),
+    }
+
+
+@CHECKS.register(NAME)
+class DeadLinksCheck:
+    name: ClassVar[str] = NAME
+    label_zh: ClassVar[str] = TEXT["label"]
+    interval: ClassVar[float] = 86_400.0  # a crawl a day
+    Settings: ClassVar[type] = Settings
+
+    def __init__(self, ctx: CheckContext) -> None:
+        self.ctx = ctx
+        self.settings: Settings = ctx.settings if ctx.settings is not None else Settings()
+        self.progress: Any = None  # optional (pages, checked, found) callback, e.g. the CLI's bar
+
+    def _crawler(self) -> Crawler:
+        if self.ctx.fetcher is not None:  # share the run's client: its TLS trust and connection pool
+            return Crawler(self.settings, session=self.ctx.fetcher.session(), progress=self.progress)
+        ca_file = getattr(getattr(self.ctx.config, "collectors", None), "probe_ca_file", "")
+        resolve = getattr(self.ctx.config, "resolve_path", None)
+        ssl_context = make_ssl_context(ca_file, resolve) if ca_file and resolve else None
+        return Crawler(self.settings, ssl_context=ssl_context, progress=self.progress)
+
+    async def run(self, target: SiteTarget, as_of: datetime, timeout: float) -> CheckResult:
+        report = await self._crawler().crawl(target.url, time_budget=timeout * TIME_SHARE)
+        if report.homepage_error is not None:
+            err = report.homepage_error
+            raise CheckError(TEXT["unreachable"].format(error=error_label(err.error or "other")))
+        if not report.pages:  # cut by the timeout before the homepage answered
+            raise CheckError(TEXT["unreachable"].format(error=ERROR_ZH["timeout"]))
+        findings = findings_for(report, self.settings.evidence_pages)
+        return CheckResult(NAME, target.code, as_of, tuple(findings), stats_for(report))

@@ -1,0 +1,202 @@
+"""Pure parts of the dead-link crawl: URL normalisation, same-site test, link extraction,
+outcome classification and per-host token-bucket bookkeeping.
+
+Nothing here does I/O or reads the clock: :class:`TokenBucket` takes ``now`` (seconds on any
+monotonic scale) as an argument, so the rate limit is tested without sleeping.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
+
+from selectolax.lexbor import LexborHTMLParser
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "sms:", "about:", "blob:", "ftp:", "file:")
+
+# Tags whose target is a page a visitor navigates to (crawl candidates when same-site);
+# the rest are resources that are only checked.
+PAGE_TAGS = frozenset({"a", "area", "iframe", "frame"})
+_SELECTORS: tuple[tuple[str, str], ...] = (
+    ("a[href]", "href"), ("area[href]", "href"), ("img[src]", "src"), ("script[src]", "src"),
+    ("link[href]", "href"), ("iframe[src]", "src"), ("frame[src]", "src"), ("source[src]", "src"),
+    ("embed[src]", "src"), ("object[data]", "data"), ("video[src]", "src"), ("audio[src]", "src"),
+)
+# Extensions that are never HTML pages: checked, never fetched for parsing (saves page budget).
+NON_PAGE_EXT = frozenset({
+    "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "et", "ofd", "zip", "rar", "7z", "gz", "tar",
+    "jpg", "jpeg", "png", "gif", "bmp", "webp", "svg", "ico", "css", "js", "mp3", "mp4", "avi", "flv", "wmv",
+    "mov", "swf", "txt", "xml", "json", "apk", "exe",
+})
+# Characters kept as they are when re-quoting a path or query (already-encoded %XX stay).
+_SAFE_PATH = "/%:@!$&'()*+,;=-._~"
+_SAFE_QUERY = _SAFE_PATH + "?"
+
+ERROR_CLASSES = ("dns", "refused", "timeout", "tls", "reset", "redirect_loop", "other")
+RETRYABLE = frozenset({"timeout", "reset"})
+
+
+@dataclass(frozen=True)
+class Link:
+    """One reference on a page: normalised absolute ``url``, the ``tag`` carrying it, its visible text."""
+
+    url: str
+    tag: str
+    text: str
+
+
+def normalize_url(raw: str, base: str | None = None) -> str | None:
+    """The canonical absolute form of ``raw`` (resolved against ``base``), or None when it is not
+    an http(s) URL worth checking (javascript:, mailto:, tel:, data:, a bare ``#fragment``, junk).
+
+    Canonical: scheme and host lower-cased, default port dropped, fragment dropped, empty path
+    ``/``, ``.``/``..`` segments resolved, unsafe characters percent-encoded (so ``a b`` and
+    ``a%20b`` are one URL). Browsers strip surrounding whitespace and embedded tabs/newlines; so do we.
+    """
+    s = "".join(ch for ch in raw.strip() if ch not in "\t\r\n")
+    if not s or s.startswith("#") or s.lower().startswith(SKIP_SCHEMES):
+        return None
+    try:
+        absolute = urljoin(base, s) if base else s
+        parts = urlsplit(absolute)
+        scheme = parts.scheme.lower()
+        if scheme not in DEFAULT_PORTS or not parts.hostname:
+            return None
+        host = parts.hostname.lower()
+        port = parts.port
+    except ValueError:  # bad port, bad IPv6 literal
+        return None
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            return None
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host if port in (None, DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    path = parts.path or "/"
+    if "." in path:
+        trailing = path.endswith("/") or path.endswith("/.") or path.endswith("/..")
+        path = posixpath.normpath(path)
+        path = "/" if path in (".", "//") else path
+        if not path.startswith("/"):
+            path = "/" + path
+        if trailing and not path.endswith("/"):
+            path += "/"
+    path = quote(unquote_safe(path), safe=_SAFE_PATH)
+    query = quote(parts.query, safe=_SAFE_QUERY) if parts.query else ""
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def unquote_safe(path: str) -> str:
+    """Decode %XX except encoded '/', '%', '?' and '#', whose decoding would change the path's meaning."""
+    if "%" not in path:
+        return path
+    keep = {"%2f": "%252F", "%25": "%2525", "%3f": "%253F", "%23": "%2523"}
+    out = path
+    for enc, guard in keep.items():
+        out = out.replace(enc, guard).replace(enc.upper(), guard)
+    try:
+        return unquote(out, errors="strict")
+    except UnicodeDecodeError:  # e.g. GBK-encoded bytes: keep them encoded exactly as written
+        return path
+
+
+def origin(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of an absolute URL, the default port filled in."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or DEFAULT_PORTS.get(scheme, 0)
+
+
+def host_key(url: str) -> str:
+    """The key rate and concurrency limits are kept under: host and port."""
+    _, host, port = origin(url)
+    return f"{host}:{port}"
+
+
+def same_site(url: str, origins: frozenset[tuple[str, str, int]] | set[tuple[str, str, int]]) -> bool:
+    """True when ``url`` has the scheme, host and port of one of the site's ``origins``."""
+    return origin(url) in origins
+
+
+def looks_like_page(url: str) -> bool:
+    """False for URLs whose extension says they are an attachment or an asset, not an HTML page."""
+    last = urlsplit(url).path.rsplit("/", 1)[-1]
+    return "." not in last or last.rsplit(".", 1)[1].lower() not in NON_PAGE_EXT
+
+
+def complete_prefix(text: str) -> str:
+    """A cut-off HTML prefix up to its last complete tag, so a half-written URL is never read as a link."""
+    end = text.rfind(">")
+    return text[: end + 1] if end >= 0 else ""
+
+
+def _anchor_text(node: object) -> str:
+    text = " ".join((node.text() or "").split())  # type: ignore[attr-defined]
+    if not text:
+        attrs = node.attributes  # type: ignore[attr-defined]
+        text = (attrs.get("title") or attrs.get("alt") or "").strip()
+        if not text:
+            img = node.css_first("img[alt]")  # type: ignore[attr-defined]
+            text = (img.attributes.get("alt") or "").strip() if img is not None else ""
+    return text[:120]
+
+
+def extract_links(html: str, page_url: str) -> list[Link]:
+    """Every checkable reference of an HTML page, in document order per tag kind, duplicates kept
+    (one per occurrence). Relative URLs resolve against ``<base href>`` when present. Never raises on
+    broken HTML (the parser repairs it as browsers do)."""
+    tree = LexborHTMLParser(html)
+    base = page_url
+    base_node = tree.css_first("base[href]")
+    if base_node is not None:
+        b = normalize_url(base_node.attributes.get("href") or "", page_url)
+        base = b or page_url
+    out: list[Link] = []
+    for selector, attr in _SELECTORS:
+        for node in tree.css(selector):
+            value = node.attributes.get(attr)
+            if not value:
+                continue
+            if node.tag == "link":
+                rel = (node.attributes.get("rel") or "").lower().split()
+                if not {"stylesheet", "icon"} & set(rel):
+                    continue
+            url = normalize_url(value, base)
+            if url is None:
+                continue
+            out.append(Link(url, node.tag, _anchor_text(node) if node.tag in ("a", "area") else ""))
+    return out
+
+
+def classify_status(status: int) -> str | None:
+    """The error class of an HTTP answer: None when fine, else the status code as text ("404")."""
+    return str(status) if status >= 400 else None
+
+
+class TokenBucket:
+    """Per-host rate limit: ``rate`` requests per second with bursts up to ``burst``.
+
+    :meth:`reserve` books one request at ``now`` and returns how many seconds the caller must wait
+    before sending it. Bookings may run into debt, so concurrent callers queue in booking order.
+    """
+
+    def __init__(self, rate: float, burst: float | None = None) -> None:
+        if rate <= 0:
+            raise ValueError(f"rate must be > 0 requests per second, got {rate!r}")
+        self.rate = float(rate)
+        self.burst = float(burst if burst is not None else max(1.0, rate / 10))
+        self.tokens = self.burst
+        self.last: float | None = None
+
+    def reserve(self, now: float) -> float:
+        if self.last is None:
+            self.last = now
+        elif now > self.last:
+            self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+            self.last = now
+        self.tokens -= 1.0
+        return 0.0 if self.tokens >= 0 else -self.tokens / self.rate

@@ -1,0 +1,335 @@
+"""Async same-site crawler and link checker for one site (the 链接可用性 check's engine).
+
+Contract: :meth:`Crawler.crawl` starts at the homepage, crawls same-site HTML pages (same scheme,
+host and port as the homepage, before or after its redirects) breadth-first up to
+``page_budget`` pages and ``max_depth`` clicks, and checks every link, image, script, stylesheet
+and attachment on those pages, external ones included. Each normalised URL is requested once per
+run however many pages carry it. Checks use HEAD and fall back to GET (reading only a small prefix)
+when HEAD fails; timeouts and resets are retried with back-off. Per-host concurrency and a per-host
+token bucket bound the load on every host; a global semaphore bounds the whole run.
+
+robots.txt is deliberately NOT applied: an inspector checks everything the public can reach.
+
+The crawl never raises for what it finds: a homepage that cannot be loaded comes back as
+``CrawlReport.homepage_error``; a page cut at ``max_page_bytes`` is parsed only up to its last
+complete tag and listed in ``truncated_pages``; a run stopped by ``time_budget`` or ``max_links``
+comes back with ``complete=False`` and what was checked so far.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import aiohttp
+
+from collectors.probe import classify
+from inspection.crawl_links import (
+    PAGE_TAGS,
+    RETRYABLE,
+    TokenBucket,
+    classify_status,
+    complete_prefix,
+    extract_links,
+    host_key,
+    looks_like_page,
+    normalize_url,
+    origin,
+    same_site,
+)
+from inspection.fetch import decode
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+Progress = Callable[[int, int, int], None]  # (pages crawled, links checked, links found)
+
+
+@dataclass(frozen=True)
+class CrawlSettings:
+    """Limits of one site's crawl; the dead_links check's rule values extend this."""
+
+    page_budget: int = 300
+    max_depth: int = 3
+    per_host_concurrency: int = 4
+    per_host_rate: float = 20.0  # requests per second per host (token bucket)
+    global_concurrency: int = 32
+    request_timeout: float = 10.0
+    retries: int = 1
+    backoff_s: float = 0.5
+    max_page_bytes: int = 5 * 1024 * 1024
+    probe_bytes: int = 16 * 1024  # GET fallback reads at most this much of a non-page target
+    max_links: int = 20_000
+    max_redirects: int = 10
+    user_agent: str = "GovOps-Inspector/1.0 (link check)"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Where a link appears: the page (normalised URL), the tag and its visible text."""
+
+    page: str
+    tag: str
+    text: str
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    """Outcome of one request chain. ``error`` is None when fine, an HTTP status ("404") or a class
+    among dns, refused, timeout, tls, reset, redirect_loop, other."""
+
+    url: str
+    status: int | None
+    error: str | None
+    detail: str = ""
+    final_url: str = ""
+    method: str = "HEAD"
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    url: str
+    error: str
+    status: int | None
+    detail: str
+    references: tuple[Reference, ...]
+    on_homepage: bool
+
+
+@dataclass
+class CrawlReport:
+    start_url: str
+    homepage_url: str = ""
+    homepage_error: LinkResult | None = None
+    pages: list[str] = field(default_factory=list)
+    truncated_pages: list[str] = field(default_factory=list)
+    links_checked: int = 0
+    links_found: int = 0
+    requests: int = 0
+    broken: list[BrokenLink] = field(default_factory=list)
+    complete: bool = True
+    elapsed_s: float = 0.0
+
+
+@dataclass
+class _Page:
+    url: str
+    final_url: str
+    text: str
+    truncated: bool
+
+
+class Crawler:
+    """One crawl at a time per instance. ``session``: an aiohttp session to share (not closed here);
+    without one the crawler opens its own with ``ssl`` (an SSLContext, None for defaults, False to
+    skip verification) and closes it at the end."""
+
+    def __init__(self, settings: Any = None, *, session: aiohttp.ClientSession | None = None,
+                 ssl_context: ssl.SSLContext | bool | None = None, progress: Progress | None = None,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.s = settings or CrawlSettings()
+        self._shared = session
+        self._ssl = ssl_context
+        self._progress = progress
+        self._now = monotonic
+        self._global = asyncio.Semaphore(self.s.global_concurrency)
+        self._host_sems: dict[str, asyncio.Semaphore] = {}
+        self._buckets: dict[str, TokenBucket] = {}
+        self._reset()
+
+    def _reset(self) -> None:
+        self._results: dict[str, LinkResult] = {}
+        self._refs: dict[str, list[Reference]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._report = CrawlReport(start_url="")
+
+    # ---- requests -------------------------------------------------------------------------
+    async def _slot(self, url: str) -> None:
+        key = host_key(url)
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = TokenBucket(self.s.per_host_rate)
+        wait = bucket.reserve(self._now())
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    def _host_sem(self, url: str) -> asyncio.Semaphore:
+        key = host_key(url)
+        sem = self._host_sems.get(key)
+        if sem is None:
+            sem = self._host_sems[key] = asyncio.Semaphore(self.s.per_host_concurrency)
+        return sem
+
+    async def _request(self, session: aiohttp.ClientSession, url: str, method: str,
+                       read_page: bool) -> tuple[LinkResult, _Page | None]:
+        """One request chain (redirects followed). With ``read_page`` an HTML answer is read (up to
+        ``max_page_bytes``) and returned as a page; other bodies are read up to ``probe_bytes``."""
+        async with self._global, self._host_sem(url):
+            await self._slot(url)
+            self._report.requests += 1
+            try:
+                async with asyncio.timeout(self.s.request_timeout):
+                    async with session.request(method, url, allow_redirects=True,
+                                               max_redirects=self.s.max_redirects,
+                                               headers={"User-Agent": self.s.user_agent}) as resp:
+                        final = str(resp.url)
+                        result = LinkResult(url, resp.status, classify_status(resp.status), "", final, method)
+                        if method == "HEAD":
+                            return result, None
+                        ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                        is_html = ctype in HTML_TYPES or (not ctype and read_page)
+                        if not (read_page and is_html and resp.status < 400):
+                            await resp.content.read(self.s.probe_bytes)
+                            return result, None
+                        body, truncated = await _read_capped(resp, self.s.max_page_bytes)
+                        text, _enc = decode(body, resp.charset)
+                        if truncated:
+                            text = complete_prefix(text)
+                        return result, _Page(url, final, text, truncated)
+            except aiohttp.TooManyRedirects:
+                return LinkResult(url, None, "redirect_loop", f"超过 {self.s.max_redirects} 次跳转", "", method), None
+            except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+                if isinstance(exc, aiohttp.InvalidURL):
+                    return LinkResult(url, None, "other", "无效地址", "", method), None
+                detail = (str(exc) or type(exc).__name__)[:200]
+                return LinkResult(url, None, classify(exc), detail, "", method), None
+
+    async def _with_retries(self, session: aiohttp.ClientSession, url: str,
+                            read_page: bool) -> tuple[LinkResult, _Page | None]:
+        """HEAD (or GET for pages), falling back to GET when HEAD fails; retries timeouts/resets."""
+        attempt = 0
+        while True:
+            if read_page:
+                result, page = await self._request(session, url, "GET", True)
+            else:
+                result, page = await self._request(session, url, "HEAD", False)
+                if result.error is not None and result.error not in ("dns", "refused", "timeout", "tls",
+                                                                     "redirect_loop"):
+                    # 405/501 and servers that mishandle HEAD (403, 404, resets): ask again with GET.
+                    result, page = await self._request(session, url, "GET", False)
+            if result.error in RETRYABLE and attempt < self.s.retries:
+                await asyncio.sleep(self.s.backoff_s * (2 ** attempt))
+                attempt += 1
+                continue
+            return result, page
+
+    # ---- the crawl ------------------------------------------------------------------------
+    def _tick(self) -> None:
+        if self._progress is not None:
+            r = self._report
+            self._progress(len(r.pages), r.links_checked, r.links_found)
+
+    async def _check(self, session: aiohttp.ClientSession, url: str) -> None:
+        result, _ = await self._with_retries(session, url, False)
+        self._results[url] = result
+        self._report.links_checked += 1
+        self._tick()
+
+    async def _fetch_page(self, session: aiohttp.ClientSession, url: str) -> _Page | None:
+        result, page = await self._with_retries(session, url, True)
+        self._results[url] = result
+        self._report.links_checked += 1
+        if page is not None:
+            self._report.pages.append(url)
+            if page.truncated:
+                self._report.truncated_pages.append(url)
+        self._tick()
+        return page
+
+    async def crawl(self, start_url: str, *, time_budget: float | None = None) -> CrawlReport:
+        """Crawl and check one site; see the module docstring. ``time_budget`` bounds the whole run."""
+        start = normalize_url(start_url)
+        if start is None:
+            raise ValueError(f"start URL {start_url!r} is not an http(s) URL")
+        self._reset()
+        report = self._report
+        report.start_url = start
+        t0 = self._now()
+        own = self._shared is None
+        session = self._shared or aiohttp.ClientSession(connector=aiohttp.TCPConnector(
+            limit=self.s.global_concurrency, limit_per_host=self.s.per_host_concurrency, ssl=self._ssl))
+        try:
+            if time_budget is None:
+                await self._run(session, start)
+            else:
+                try:
+                    async with asyncio.timeout(time_budget):
+                        await self._run(session, start)
+                except TimeoutError:
+                    report.complete = False
+        finally:
+            for task in self._tasks:
+                task.cancel()
+            if self._tasks:
+                await asyncio.gather(*self._tasks, return_exceptions=True)
+            if own:
+                await session.close()
+        report.elapsed_s = self._now() - t0
+        self._collect_broken()
+        return report
+
+    async def _run(self, session: aiohttp.ClientSession, start: str) -> None:
+        report = self._report
+        home = await self._fetch_page(session, start)
+        first = self._results[start]
+        if home is None:
+            report.homepage_error = first if first.error else LinkResult(
+                start, first.status, "not_html", "首页不是 HTML 页面", first.final_url, first.method)
+            return
+        homepage = normalize_url(home.final_url) or start
+        report.homepage_url = homepage
+        origins = {origin(start), origin(homepage)}
+        seen: set[str] = {start, homepage}
+        scheduled = 1
+        level: list[_Page] = [home]
+        depth = 0
+        while level:
+            candidates: list[str] = []
+            for page in level:
+                for link in extract_links(page.text, page.final_url):
+                    self._refs.setdefault(link.url, []).append(Reference(page.url, link.tag, link.text))
+                    if link.url in seen:
+                        continue
+                    if len(seen) >= self.s.max_links:
+                        report.complete = False
+                        continue
+                    seen.add(link.url)
+                    report.links_found += 1
+                    if (link.tag in PAGE_TAGS and depth < self.s.max_depth and scheduled < self.s.page_budget
+                            and same_site(link.url, origins) and looks_like_page(link.url)):
+                        scheduled += 1
+                        candidates.append(link.url)
+                    else:
+                        task = asyncio.create_task(self._check(session, link.url))
+                        self._tasks.add(task)
+                        task.add_done_callback(self._tasks.discard)
+            pages = await asyncio.gather(*(self._fetch_page(session, u) for u in candidates))
+            # A redirect may leave the site: such a page is checked, never parsed as the site's.
+            level = [p for p in pages if p is not None and same_site(p.final_url, origins)]
+            depth += 1
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks))
+
+    def _collect_broken(self) -> None:
+        r = self._report
+        home = {r.start_url, r.homepage_url}
+        for url, result in self._results.items():
+            if result.error is None or url == r.start_url:
+                continue
+            refs = tuple(self._refs.get(url, ()))
+            r.broken.append(BrokenLink(url, result.error, result.status, result.detail, refs,
+                                       any(ref.page in home for ref in refs)))
+        r.broken.sort(key=lambda b: (not b.on_homepage, b.url))
+
+
+async def _read_capped(resp: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.content.iter_chunked(65536):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return b"".join(chunks)[:limit], True
+    return b"".join(chunks), False
