@@ -27,7 +27,7 @@ from tsdb.store import MetricStore
 HERE = Path(__file__).resolve().parent
 PAGES_FOLDER = HERE / "pages"
 ASSETS_FOLDER = HERE / "assets"
-PAGE_MODULES = ("overview", "city", "site")
+PAGE_MODULES = ("overview", "city", "site", "hosts", "host")
 
 
 def playlist() -> list[str]:
@@ -73,7 +73,7 @@ def _register_shell_callbacks(app: Dash) -> None:
 
 def create_app(config: Config, *, store: MetricStore, sessions: sessionmaker[Session],
                clock: Clock | None = None) -> Dash:
-    """A Dash app serving ``/`` (overview), ``/city/<code>`` and ``/site/<code>``.
+    """A Dash app serving ``/`` (overview), ``/city/<code>``, ``/site/<code>``, ``/hosts`` and ``/host/<name>``.
 
     ``clock`` defaults to the system clock; tests pass a fixed one. The Flask server is
     ``app.server``; its ``extensions`` hold the cache and the :class:`WallData`.

@@ -25,6 +25,19 @@ def _require(df: pd.DataFrame, cols: tuple[str, ...], what: str) -> None:
         raise ValueError(f"{what} frame lacks columns: {', '.join(missing)}")
 
 
+MIN_SPAN = pd.Timedelta(minutes=30)
+
+
+def time_range(times: pd.Series) -> list[pd.Timestamp] | None:
+    """An x range of at least ``MIN_SPAN`` ending at the newest time, or None (autorange) for a longer
+    history: a few buckets autoranged into minutes repeat the same "%H:%M" tick label."""
+    t = pd.to_datetime(times).dropna()
+    if t.empty or t.max() - t.min() >= MIN_SPAN:
+        return None
+    end = t.max() + pd.Timedelta(minutes=1)
+    return [end - MIN_SPAN, end]
+
+
 def _no_data(fig: go.Figure) -> go.Figure:
     fig.add_annotation(text=T.NO_DATA, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
                        font={"size": 28, "color": theme.MUTED})
@@ -49,7 +62,7 @@ def trend_figure(df: pd.DataFrame) -> go.Figure:
             hovertemplate="%{x|%m-%d %H:%M}<br>" + T.HOVER_AVAIL + "：%{y:.2f}%<extra></extra>"))
     else:
         _no_data(fig)
-    fig.update_xaxes(**theme.AXIS, tickformat="%H:%M")
+    fig.update_xaxes(**theme.AXIS, tickformat="%H:%M", range=time_range(df["time"]))
     fig.update_yaxes(**theme.AXIS, title={"text": T.AVAILABILITY_AXIS, "font": {"color": theme.MUTED}},
                      range=[max(0.0, lo), 100.5])
     return fig
@@ -81,7 +94,7 @@ def history_figure(df: pd.DataFrame) -> go.Figure:
             x=df["time"], y=[100] * len(df), customdata=avail, name=T.HISTORY_UP, marker={"color": colors},
             hovertemplate="%{x|%m-%d %H:%M}<br>" + T.HOVER_AVAIL + "：%{customdata:.1f}%<extra></extra>"),
             row=2, col=1)
-    fig.update_xaxes(**theme.AXIS, tickformat="%H:%M")
+    fig.update_xaxes(**theme.AXIS, tickformat="%H:%M", range=time_range(df["time"]))
     fig.update_yaxes(**theme.AXIS)
     fig.update_yaxes(title={"text": metric_axis_title("site_probe", "latency_ms", T.HISTORY_LATENCY, "ms")},
                      rangemode="tozero", row=1, col=1)

@@ -14,7 +14,7 @@ import pandas as pd
 from dash import html
 
 from layouts.frames import OverviewKpis, SiteDetail
-from layouts.text import PROBE_ERROR, SITE_LEVEL, SITE_STATUS, T
+from layouts.text import PROBE_ERROR, SITE_LEVEL, SITE_LEVEL_SHORT, SITE_STATUS, T
 
 
 @dataclass(frozen=True)
@@ -26,9 +26,11 @@ class KpiItem:
     value: str
     unit: str
     status: str
+    href: str | None = None  # the tile is a link (an anchor) to this path
 
 
-def _missing(v: Any) -> bool:
+def missing(v: Any) -> bool:
+    """True for None, NaN, pd.NA and NaT."""
     return v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA or v is pd.NaT
 
 
@@ -76,20 +78,26 @@ def kpi_items(k: OverviewKpis, stale_after_s: float) -> list[KpiItem]:
         KpiItem("availability", T.KPI_AVAILABILITY,
                 T.DASH if k.availability is None else f"{k.availability:.1f}", "%", _avail_status(k.availability)),
         KpiItem("p95", T.KPI_P95, p95_val, T.UNIT_MS, p95_status),
-        KpiItem("hosts", T.KPI_HOSTS, f"{k.hosts_healthy}/{k.hosts_total}", "", hosts_status),
+        KpiItem("hosts", T.KPI_HOSTS, f"{k.hosts_healthy}/{k.hosts_total}", T.HOSTS_SUFFIX, hosts_status,
+                href=HOSTS_PATH),
         KpiItem("stale", T.KPI_STALE, str(k.sites_stale), T.SITES_SUFFIX, "up" if k.sites_stale == 0 else "stale"),
         KpiItem("freshness", T.KPI_FRESHNESS, format_age(k.freshness_s), "", fresh_status),
     ]
 
 
-def kpi_tile(item: KpiItem, prefix: str) -> html.Div:
-    """A tile whose value and status class can be updated in place by pattern-matching ids."""
-    return html.Div(className=f"kpi kpi-{item.status}", id={"type": f"{prefix}-kpi", "key": item.key}, children=[
+def kpi_tile(item: KpiItem, prefix: str) -> html.Div | html.A:
+    """A tile whose value and status class can be updated in place by pattern-matching ids;
+    an anchor (``<a href>``) when the item has an ``href``."""
+    children = [
         html.Div(item.label, className="kpi-label"),
         html.Div([html.Span(item.value, id={"type": f"{prefix}-kpi-value", "key": item.key},
                             className="kpi-value"),
                   html.Span(item.unit, className="kpi-unit")], className="kpi-body"),
-    ])
+    ]
+    tile_id = {"type": f"{prefix}-kpi", "key": item.key}
+    if item.href:
+        return html.A(children, href=item.href, id=tile_id, className=f"kpi kpi-{item.status}")
+    return html.Div(children, id=tile_id, className=f"kpi kpi-{item.status}")
 
 
 def status_badge(status: str) -> html.Span:
@@ -98,22 +106,26 @@ def status_badge(status: str) -> html.Span:
     return html.Span(SITE_STATUS[known], className=f"badge badge-{known}")
 
 
-def _require(df: pd.DataFrame, cols: tuple[str, ...], what: str) -> None:
-    missing = [c for c in cols if c not in df.columns]
-    if missing:
-        raise ValueError(f"{what} frame lacks columns: {', '.join(missing)}")
+def require_columns(df: pd.DataFrame, cols: tuple[str, ...], what: str) -> None:
+    """Raise ValueError naming the ``what`` frame and every column of ``cols`` it lacks."""
+    absent = [c for c in cols if c not in df.columns]
+    if absent:
+        raise ValueError(f"{what} frame lacks columns: {', '.join(absent)}")
 
 
 def _num(v: Any, fmt: str, unit: str = "") -> str:
-    return T.DASH if _missing(v) else f"{format(float(v), fmt)}{unit}"
+    return T.DASH if missing(v) else f"{format(float(v), fmt)}{unit}"
 
 
-def _table(headers: list[str], rows: list[html.Tr], body_id: str, cls: str) -> html.Table:
+def table(headers: list[str], rows: list[html.Tr], body_id: str | dict[str, str], cls: str) -> html.Table:
+    """A plain wall table whose body (id ``body_id``) a refresh callback replaces in place."""
     return html.Table(className=f"wall-table {cls}", children=[
         html.Thead(html.Tr([html.Th(h) for h in headers])),
         html.Tbody(rows, id=body_id),
     ])
 
+
+HOSTS_PATH = "/hosts"
 
 WORST_HEADERS = [T.COL_RANK, T.COL_SITE, T.COL_CITY, T.COL_STATUS, T.COL_AVAIL, T.COL_LATENCY]
 CITY_SITES_HEADERS = [T.COL_SITE, T.COL_LEVEL, T.COL_NODE, T.COL_STATUS, T.COL_LATENCY, T.COL_TLS, T.COL_AVAIL]
@@ -121,7 +133,7 @@ CITY_SITES_HEADERS = [T.COL_SITE, T.COL_LEVEL, T.COL_NODE, T.COL_STATUS, T.COL_L
 
 def worst_sites_rows(df: pd.DataFrame) -> list[html.Tr]:
     """Ranked rows, each site name linking to its detail page."""
-    _require(df, ("code", "name", "city_name", "status", "availability", "latency_ms"), "worst sites")
+    require_columns(df, ("code", "name", "city_name", "status", "availability", "latency_ms"), "worst sites")
     if df.empty:
         return [html.Tr(html.Td(T.NO_DATA, colSpan=len(WORST_HEADERS), className="empty"))]
     return [html.Tr(className=f"row-{r.status}", children=[
@@ -132,17 +144,17 @@ def worst_sites_rows(df: pd.DataFrame) -> list[html.Tr]:
 
 
 def worst_sites_table(df: pd.DataFrame, body_id: str) -> html.Table:
-    return _table(WORST_HEADERS, worst_sites_rows(df), body_id, "worst-table")
+    return table(WORST_HEADERS, worst_sites_rows(df), body_id, "worst-table")
 
 
 def city_sites_rows(df: pd.DataFrame) -> list[html.Tr]:
     """One row per site of a city, in the frame's order."""
-    _require(df, ("code", "name", "level", "node_name", "status", "latency_ms", "tls_days", "availability"),
+    require_columns(df, ("code", "name", "level", "node_name", "status", "latency_ms", "tls_days", "availability"),
              "city sites")
     if df.empty:
         return [html.Tr(html.Td(T.NO_DATA, colSpan=len(CITY_SITES_HEADERS), className="empty"))]
     return [html.Tr(className=f"row-{r.status}", children=[
-        html.Td(html.A(r.name, href=f"/site/{r.code}")), html.Td(SITE_LEVEL.get(r.level, r.level)),
+        html.Td(html.A(r.name, href=f"/site/{r.code}")), html.Td(SITE_LEVEL_SHORT.get(r.level, r.level)),
         html.Td(r.node_name), html.Td(status_badge(r.status)),
         html.Td(_num(r.latency_ms, ".0f", f" {T.UNIT_MS}")), html.Td(_num(r.tls_days, ".0f", f" {T.UNIT_DAYS}")),
         html.Td(_num(r.availability, ".1f", "%")),
@@ -150,7 +162,7 @@ def city_sites_rows(df: pd.DataFrame) -> list[html.Tr]:
 
 
 def city_sites_table(df: pd.DataFrame, body_id: str) -> html.Table:
-    return _table(CITY_SITES_HEADERS, city_sites_rows(df), body_id, "city-table")
+    return table(CITY_SITES_HEADERS, city_sites_rows(df), body_id, "city-table")
 
 
 def site_facts(d: SiteDetail, now_age_s: float | None) -> list[html.Div]:
@@ -174,8 +186,8 @@ def site_facts(d: SiteDetail, now_age_s: float | None) -> list[html.Div]:
 def city_kpi_items(row: Any | None) -> list[KpiItem]:
     """Tiles for one city from its city-health row (a mapping or None when the city has no data)."""
     get = (lambda k: row[k]) if row is not None else (lambda k: None)
-    total, up, down, stale = (0 if _missing(get(k)) else int(get(k)) for k in ("sites_total", "up", "down", "stale"))
-    avail = None if _missing(get("availability")) else float(get("availability"))
+    total, up, down, stale = (0 if missing(get(k)) else int(get(k)) for k in ("sites_total", "up", "down", "stale"))
+    avail = None if missing(get("availability")) else float(get("availability"))
     status = str(get("status") or "unknown")
     return [
         KpiItem("sites", T.KPI_SITES_UP, f"{up}/{total}", T.SITES_SUFFIX, status),

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
-from core.text import APP_TITLE, PROBE_ERROR, SITE_LEVEL, STATUS
+from core.text import APP_TITLE, HOST_ROLE, PROBE_ERROR, SITE_LEVEL, STATUS
 
-__all__ = ["APP_TITLE", "CITY_STATUS", "PROBE_ERROR", "SITE_LEVEL", "SITE_STATUS", "T"]
+__all__ = ["APP_TITLE", "CITY_STATUS", "HOST_ROLE", "HOST_STATUS", "PROBE_ERROR", "SITE_LEVEL", "SITE_LEVEL_SHORT",
+           "SITE_STATUS", "T"]
 
 # A site's state on the wall; "stale" is never shown as healthy.
 SITE_STATUS: dict[str, str] = {**STATUS}
+
+# A host's state: "unhealthy" = fresh data with CPU, memory or a disk above the limit.
+HOST_STATUS: dict[str, str] = {"up": STATUS["up"], "unhealthy": "异常", "stale": STATUS["stale"],
+                               "unknown": STATUS["unknown"]}
+
+# Site categories in narrow table columns (the full names stay on the site page).
+SITE_LEVEL_SHORT: dict[str, str] = {
+    "provincial_portal": "省政府门户",
+    "provincial_department": "省直部门",
+    "city_portal": "市州门户",
+    "city_department": "市直部门",
+    "county_portal": "县市区门户",
+}
 
 # A city's overall state: amber means "some sites need attention".
 CITY_STATUS: dict[str, str] = {
@@ -32,6 +46,17 @@ class T:
     HISTORY_LATENCY = "响应时间"
     HISTORY_UP = "可用率"
     CITY_SITES_TITLE = "本市州网站运行状态"
+    CITY_HOSTS_TITLE = "本市州主机运行状态"
+    HOSTS_PAGE = "主机列表"
+    HOST_PAGE = "主机详情"
+    HOSTS_TITLE = "全部主机运行状态"
+    HOST_USAGE_TITLE = "近24小时 CPU、内存与负载"
+    HOST_IO_TITLE = "近24小时网络与磁盘读写"
+    HOST_DISKS_TITLE = "各挂载点磁盘使用率"
+    USAGE_AXIS = "使用率"
+    LOAD_AXIS = "系统负载"
+    NET_AXIS = "网络"
+    DISK_IO_AXIS = "磁盘读写"
 
     KPI_SITES_UP = "在线网站"
     KPI_AVAILABILITY = "当前可用率"
@@ -39,6 +64,9 @@ class T:
     KPI_HOSTS = "健康主机"
     KPI_FRESHNESS = "数据新鲜度"
     KPI_STALE = "数据过期网站"
+    KPI_HOSTS_UNHEALTHY = "异常主机"
+    KPI_HOSTS_STALE = "数据过期主机"
+    KPI_DISK_WORST = "最高磁盘使用率"
 
     COL_RANK = "排名"
     COL_SITE = "网站名称"
@@ -53,6 +81,17 @@ class T:
     COL_LAST_PROBE = "最近探测"
     COL_ERROR = "最近错误"
     COL_URL = "网址"
+    COL_HOST = "主机名"
+    COL_ROLE = "角色"
+    COL_CPU = "CPU"
+    COL_MEM = "内存"
+    COL_DISK = "最高磁盘"
+    COL_LOAD = "负载"
+    COL_UPTIME = "运行时长"
+    COL_ADDRESS = "地址"
+    COL_SWAP = "交换分区"
+    COL_PROCS = "进程数"
+    COL_LAST_SAMPLE = "最近采集"
 
     TIME = "时间"
     AVAILABILITY_AXIS = "可用率（%）"
@@ -64,6 +103,14 @@ class T:
     NO_DATA = "暂无数据"
     DASH = "—"
     SITES_SUFFIX = "个网站"
+    HOSTS_SUFFIX = "台"
+    UNIT_DAY = "天"
+    UNIT_HOUR = "小时"
+    UNIT_MINUTE = "分钟"
+    UNIT_PROCS = "个"
+    UNREGISTERED = "未登记"
+    NOT_FOUND_HOST = "未找到该主机"
+    DISK_FREE = "可用"
     HOVER_SITES = "网站"
     HOVER_UP = "正常"
     HOVER_DOWN = "故障"

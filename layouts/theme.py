@@ -14,6 +14,9 @@ TEXT = "#e6f0ff"
 MUTED = "#8aa4c8"
 ACCENT = "#3fa9f5"
 
+# Line colours for figures with several series (status colours are kept for states).
+SERIES = (ACCENT, "#a78bfa", "#2dd4bf", "#f472b6")
+
 GREEN = "#22c55e"
 AMBER = "#f59e0b"
 RED = "#ef4444"

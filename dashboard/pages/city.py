@@ -1,4 +1,5 @@
-"""One city's wall: its KPI tiles, 24-hour availability and every site's state (problems first)."""
+"""One city's wall: its KPI tiles, 24-hour availability, every site's state (problems first) and,
+when the city has any, its hosts."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ import dash
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from dashboard.data import wall_data
+from dashboard.health import HOST_LIMIT_PERCENT
 from layouts.charts import trend_figure
 from layouts.components import city_kpi_items, city_sites_rows, city_sites_table, kpi_tile
+from layouts.hosts import city_hosts_rows, city_hosts_table
 from layouts.text import T
 
 dash.register_page(__name__, path_template="/city/<code>", name=T.CITY_PAGE,
@@ -36,6 +39,20 @@ def layout(code: str | None = None, **_: Any) -> html.Div:
         return html.Div(className="page page-missing", children=[
             html.H2(f"{T.NOT_FOUND_CITY}：{code}", className="missing"),
             dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")])
+    trend = html.Section(className="panel panel-trend", children=[
+        html.H2(T.CITY_TREND_TITLE, className="panel-title"),
+        dcc.Graph(id=f"{P}-trend", figure=trend_figure(data.availability_trend(now, city=code)),
+                  className="graph-trend", config={"displayModeBar": False, "responsive": True})])
+    hosts = data.city_hosts(code or "", now)
+    side: Any = trend
+    if not hosts.empty:
+        # The hosts body has a pattern-matching id, so the refresh callback's ALL output simply
+        # matches nothing on cities without hosts.
+        side = html.Div(className="city-side", children=[trend, html.Section(
+            className="panel panel-city-hosts", children=[
+                html.H2(T.CITY_HOSTS_TITLE, className="panel-title"),
+                city_hosts_table(hosts, body_id={"type": f"{P}-hosts-body", "key": "hosts"},
+                                 limit=HOST_LIMIT_PERCENT)])])
     return html.Div(className="page page-city", children=[
         dcc.Interval(id=f"{P}-tick", interval=data.config.web.refresh_seconds * 1000),
         dcc.Store(id=f"{P}-code", data=code),
@@ -47,10 +64,7 @@ def layout(code: str | None = None, **_: Any) -> html.Div:
             html.Section(className="panel panel-sites", children=[
                 html.H2(T.CITY_SITES_TITLE, className="panel-title"),
                 city_sites_table(data.city_sites(code or "", now), body_id=f"{P}-sites-body")]),
-            html.Section(className="panel panel-trend", children=[
-                html.H2(T.CITY_TREND_TITLE, className="panel-title"),
-                dcc.Graph(id=f"{P}-trend", figure=trend_figure(data.availability_trend(now, city=code)),
-                          className="graph-trend", config={"displayModeBar": False, "responsive": True})]),
+            side,
         ]),
     ])
 
@@ -62,14 +76,17 @@ def register_callbacks(app: Dash) -> None:
         Output(f"{P}-trend", "figure"), Output(f"{P}-sites-body", "children"),
         Output({"type": f"{P}-kpi-value", "key": ALL}, "children"),
         Output({"type": f"{P}-kpi", "key": ALL}, "className"),
+        Output({"type": f"{P}-hosts-body", "key": ALL}, "children"),
         Input(f"{P}-tick", "n_intervals"), State(f"{P}-code", "data"), prevent_initial_call=True)
     def refresh(_n: int, code: str | None) -> tuple[Any, ...]:
         if not code:
-            return no_update, no_update, no_update, no_update
+            return no_update, no_update, no_update, no_update, no_update
         data = wall_data()
         now = data.clock.now()
         _, row = _city_row(code, now)
         items = {i.key: i for i in city_kpi_items(row)}
         keys = [o["id"]["key"] for o in ctx.outputs_list[2]]
+        host_bodies = [city_hosts_rows(data.city_hosts(code, now), HOST_LIMIT_PERCENT)
+                       for _ in ctx.outputs_list[4]]
         return (trend_figure(data.availability_trend(now, city=code)), city_sites_rows(data.city_sites(code, now)),
-                [items[k].value for k in keys], [f"kpi kpi-{items[k].status}" for k in keys])
+                [items[k].value for k in keys], [f"kpi kpi-{items[k].status}" for k in keys], host_bodies)

@@ -7,6 +7,7 @@ from typing import Any
 import dash
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
+import collectors.site_probe  # noqa: F401  (declares the probe metrics the history axis takes its title from)
 from dashboard.data import wall_data
 from layouts.charts import history_figure
 from layouts.components import site_facts
