@@ -76,13 +76,15 @@ class FindingDraft:
 
 @dataclass(frozen=True)
 class CheckResult:
-    """What one check run on one site produced; ``stats`` are counts for the metric store."""
+    """What one check run on one site produced; ``stats`` are counts for the metric store,
+    ``facts`` values read from the site that reports need (e.g. the footer's 备案号), JSON-serialisable."""
 
     check: str
     site_code: str
     as_of: datetime
     findings: tuple[FindingDraft, ...] = ()
     stats: Mapping[str, float] = field(default_factory=dict)
+    facts: Mapping[str, Any] = field(default_factory=dict)
 
 
 class CheckError(RuntimeError):
