@@ -12,7 +12,7 @@ import io
 import zipfile
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from selectolax.parser import HTMLParser
+from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 MAX_CHARS = 200_000
 MAX_PDF_PAGES = 50

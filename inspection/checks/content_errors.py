@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
+from urllib.parse import urljoin
 
 from inspection.base import CHECKS, CheckContext, CheckError, CheckResult, FindingDraft, Severity, SiteTarget
 from inspection.dictionary import DEFAULT_PATH, Dictionary, Hit, load_dictionary
 from inspection.fetch import FetchError, Page
+from inspection.fingerprint import PLATFORM_DOMAINS, hidden_links
 from inspection.textextract import (
     ExtractError,
     attachment_text,
@@ -55,6 +57,7 @@ class Settings:
     max_pdf_pages: int = 50
     attachment_timeout: float = 10.0
     concurrency: int = 4
+    allowed_domains: tuple[str, ...] = PLATFORM_DOMAINS  # links there are never 暗链 (see visible_text)
 
 
 @dataclass
@@ -91,6 +94,18 @@ def findings_for(scan_hits: dict[tuple[str, str], list[Hit]], version: str,
             evidence["linked_from"] = linked_from[url]
         out.append(FindingDraft(NAME, kind, url, worst, detail, evidence, veto=worst is Severity.CRITICAL))
     return out
+
+
+def visible_text(html: str, page_url: str, site_url: str, allowed: Iterable[str]) -> str:
+    """Page text without hidden off-site links: those are 暗链, reported once by the defacement check
+    (a problem is not penalised under two indicators). Pure."""
+    tree = parse_html(html)
+    hidden = {link.url for link in hidden_links(html, page_url, site_url, allowed)}
+    if hidden:
+        for a in tree.css("a[href]"):
+            if urljoin(page_url, (a.attributes.get("href") or "").strip()) in hidden:
+                a.decompose()
+    return html_text(tree)
 
 
 @CHECKS.register(NAME)
@@ -142,7 +157,8 @@ class ContentErrors:
             for page in level:
                 scan.stats["pages"] += 1
                 tree = parse_html(page.text)
-                scan.add(page.final_url, self.dictionary.scan(html_text(tree), page.final_url))
+                text = visible_text(page.text, page.final_url, target.url, s.allowed_domains)
+                scan.add(page.final_url, self.dictionary.scan(text, page.final_url))
                 for url in page_links(tree, page.final_url):
                     if not same_site(url, target.url) or url in seen:
                         continue
