@@ -180,6 +180,12 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_inspect(config: Config, args: argparse.Namespace) -> int:
+    from inspection.cli import run_inspect
+
+    return run_inspect(config, args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="app.py", description="湖南省政府网站集约化管理平台 · 运维指挥中心")
     p.add_argument("--config", help="TOML 配置文件（默认读取 $GOVOPS_CONFIG；不指定则全部使用默认值）")
@@ -201,11 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
     re_.add_argument("--columns", help="导出栏目到此文件（.csv 或 .xlsx）")
     d = sub.add_parser("demo-fleet", help="单独运行演示网站集群，或导出其登记表和故障清单")
     d.add_argument("--export", metavar="DIR", help="导出 sites.csv、columns.csv 和 ground-truth.json 后退出")
+    from inspection.cli import add_arguments
+
+    add_arguments(sub.add_parser("inspect", help="按国家检查指标检查网站，保存并输出发现的问题"))
     return p
 
 
 COMMANDS = {"run": cmd_run, "collect": cmd_collect, "migrate": cmd_migrate, "registry": cmd_registry,
-            "demo-fleet": cmd_demo_fleet}
+            "demo-fleet": cmd_demo_fleet, "inspect": cmd_inspect}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -82,6 +82,15 @@ class RegistryConfig:
 
 
 @dataclass(frozen=True)
+class InspectionConfig:
+    rules_file: str = "data/inspection/rules.toml"  # national-rule values and per-check settings
+    concurrency: int = 8  # (site, check) runs in flight at once
+    check_timeout: float = 300.0  # seconds one check may take on one site unless its rules say otherwise
+    page_budget: int = 500  # most pages a crawling check fetches per site and run
+    user_agent: str = "GovOps-Inspector/1.0"
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     level: str = "INFO"
     format: str = "logfmt"  # logfmt | json
@@ -95,6 +104,7 @@ class Config:
     collectors: CollectorsConfig = field(default_factory=CollectorsConfig)
     demo: DemoConfig = field(default_factory=DemoConfig)
     registry: RegistryConfig = field(default_factory=RegistryConfig)
+    inspection: InspectionConfig = field(default_factory=InspectionConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     def resolve_path(self, value: str) -> Path:
@@ -158,6 +168,8 @@ def _validate(cfg: Config) -> None:
         positive("metrics", key)
     for key in ("refresh_seconds", "cache_seconds"):
         positive("web", key)
+    for key in ("concurrency", "check_timeout", "page_budget"):
+        positive("inspection", key)
     if not 0 <= cfg.collectors.jitter_fraction < 1:
         raise ConfigError(f"collectors.jitter_fraction: expected 0 <= x < 1, got {cfg.collectors.jitter_fraction}")
     for port_key in ("port",):

@@ -56,3 +56,6 @@ PROBE_ERROR = {
     "too_large": "页面过大",
     "other": "其他错误",
 }
+
+# --- Inspection (inspection/base.Severity); the rest of the inspection wording is in inspection/text.py ---
+SEVERITY = {"critical": "紧急", "high": "严重", "medium": "一般", "low": "提示"}

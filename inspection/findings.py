@@ -1,0 +1,248 @@
+"""Findings across runs: reconcile a check's drafts with what is stored, then persist and query.
+
+:func:`reconcile` is pure: it decides which findings are new, still present, back after resolution,
+or gone. :func:`save_result` applies that plan for one (site, check) after a *successful* run; a run
+that failed (CheckError, timeout, crash) must not call it, so its findings stay open. Nothing is ever
+deleted: a finding that disappears is resolved, one that comes back is reopened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload
+
+from db.models import CheckRun, Finding, Node, RunStatus, Site
+from inspection.base import CheckResult, FindingDraft, Severity
+
+LOCATION_MAX = 2048
+
+
+def fingerprint(check: str, kind: str, location: str) -> str:
+    """The identity of a finding within its site: sha1 of ``check|kind|location`` (hex)."""
+    return hashlib.sha1(f"{check}|{kind}|{location}".encode()).hexdigest()
+
+
+def draft_fingerprint(d: FindingDraft) -> str:
+    return fingerprint(d.check, d.kind, d.location)
+
+
+class FindingRecord(Protocol):
+    """What reconcile needs of a stored finding (db.models.Finding satisfies it)."""
+
+    fingerprint: str
+    resolved_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ReconcilePlan:
+    """``updated``/``reopened`` pair each stored record with the draft that matches it."""
+
+    at: datetime
+    created: list[FindingDraft] = field(default_factory=list)
+    updated: list[tuple[Any, FindingDraft]] = field(default_factory=list)
+    reopened: list[tuple[Any, FindingDraft]] = field(default_factory=list)
+    resolved: list[Any] = field(default_factory=list)
+
+
+def dedupe(drafts: Sequence[FindingDraft]) -> list[FindingDraft]:
+    """One draft per fingerprint, the most severe one (the first among equals), in first-seen order."""
+    best: dict[str, FindingDraft] = {}
+    for d in drafts:
+        fp = draft_fingerprint(d)
+        if fp not in best or Severity(d.severity).rank < Severity(best[fp].severity).rank:
+            best[fp] = d
+    return list(best.values())
+
+
+def reconcile(existing: Sequence[FindingRecord], drafts: Sequence[FindingDraft], now: datetime) -> ReconcilePlan:
+    """Plan the transition from the stored findings of one (site, check) to a successful run's drafts."""
+    by_fp = {r.fingerprint: r for r in existing}
+    plan = ReconcilePlan(at=now)
+    seen: set[str] = set()
+    for d in dedupe(drafts):
+        fp = draft_fingerprint(d)
+        seen.add(fp)
+        record = by_fp.get(fp)
+        if record is None:
+            plan.created.append(d)
+        elif record.resolved_at is None:
+            plan.updated.append((record, d))
+        else:
+            plan.reopened.append((record, d))
+    plan.resolved.extend(r for r in existing if r.resolved_at is None and r.fingerprint not in seen)
+    return plan
+
+
+def _json_safe(evidence: Mapping[str, Any]) -> dict[str, Any]:
+    # Dates and other values become strings, so the JSON column stores exactly what it returns.
+    return json.loads(json.dumps(dict(evidence), ensure_ascii=False, default=str))
+
+
+def _apply(row: Finding, d: FindingDraft, now: datetime) -> None:
+    row.severity = Severity(d.severity)
+    row.detail = d.detail
+    row.evidence = _json_safe(d.evidence)
+    row.deadline = d.deadline
+    row.veto = bool(d.veto)
+    row.last_seen = now
+
+
+def save_result(session: Session, site_id: int, result: CheckResult, now: datetime) -> ReconcilePlan:
+    """Persist a successful run's findings for (site, ``result.check``); returns what changed.
+
+    Raises ValueError (before writing anything) when a draft belongs to another check or has an
+    empty location or kind.
+    """
+    for d in result.findings:
+        if d.check != result.check:
+            raise ValueError(f"finding {d.kind!r} at {d.location!r} says check {d.check!r}, "
+                             f"but the result is of check {result.check!r}")
+        if not d.kind or not d.location:
+            raise ValueError(f"check {result.check}: a finding needs a kind and a location, got {d!r}")
+        Severity(d.severity)
+    existing = session.scalars(select(Finding).where(Finding.site_id == site_id,
+                                                     Finding.check == result.check)).all()
+    plan = reconcile(existing, result.findings, now)
+    for d in plan.created:
+        row = Finding(site_id=site_id, check=d.check, kind=d.kind, location=d.location[:LOCATION_MAX],
+                      fingerprint=draft_fingerprint(d), first_seen=now, reopen_count=0)
+        _apply(row, d, now)
+        session.add(row)
+    for row, d in plan.updated:
+        _apply(row, d, now)
+    for row, d in plan.reopened:
+        _apply(row, d, now)
+        row.resolved_at = None
+        row.reopen_count = (row.reopen_count or 0) + 1
+    for row in plan.resolved:
+        row.resolved_at = now
+    session.flush()
+    return plan
+
+
+def record_run(session: Session, site_id: int, check: str, *, as_of: datetime, started_at: datetime,
+               finished_at: datetime, status: RunStatus | str, error: str | None = None,
+               stats: Mapping[str, Any] | None = None, findings: int = 0) -> CheckRun:
+    """Add one :class:`CheckRun` row (the caller's transaction commits it)."""
+    run = CheckRun(site_id=site_id, check=check, as_of=as_of, started_at=started_at, finished_at=finished_at,
+                   status=RunStatus(status), error=error[:4000] if error else None,
+                   stats=_json_safe(stats or {}), findings=findings)
+    session.add(run)
+    session.flush()
+    return run
+
+
+def _aware(t: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything stored is UTC.
+    return t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t
+
+
+@dataclass(frozen=True)
+class FindingView:
+    """A stored finding detached from the session, with its site's identity, for screens and the CLI."""
+
+    id: int
+    site_code: str
+    site_name: str
+    node_code: str
+    city_code: str
+    check: str
+    kind: str
+    location: str
+    severity: Severity
+    detail: str
+    evidence: Mapping[str, Any]
+    deadline: date | None
+    veto: bool
+    first_seen: datetime
+    last_seen: datetime
+    resolved_at: datetime | None
+    reopen_count: int
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: dates in ISO form, severity as its value."""
+        return {"site_code": self.site_code, "site_name": self.site_name, "city_code": self.city_code,
+                "check": self.check, "kind": self.kind, "location": self.location,
+                "severity": self.severity.value, "detail": self.detail, "evidence": dict(self.evidence),
+                "deadline": self.deadline.isoformat() if self.deadline else None, "veto": self.veto,
+                "first_seen": self.first_seen.isoformat(), "last_seen": self.last_seen.isoformat(),
+                "resolved_at": self.resolved_at.isoformat() if self.resolved_at else None,
+                "reopen_count": self.reopen_count}
+
+
+def _view(row: Finding) -> FindingView:
+    site = row.site
+    node: Node = site.node
+    return FindingView(id=row.id, site_code=site.code, site_name=site.name, node_code=site.node_code,
+                       city_code=node.city_code, check=row.check, kind=row.kind, location=row.location,
+                       severity=Severity(row.severity), detail=row.detail, evidence=row.evidence or {},
+                       deadline=row.deadline, veto=row.veto, first_seen=_aware(row.first_seen),  # type: ignore[arg-type]
+                       last_seen=_aware(row.last_seen), resolved_at=_aware(row.resolved_at),  # type: ignore[arg-type]
+                       reopen_count=row.reopen_count or 0)
+
+
+def _query(site_codes: Sequence[str] | None, checks: Sequence[str] | None) -> Any:
+    q = select(Finding).join(Site).options(joinedload(Finding.site).joinedload(Site.node))
+    if site_codes is not None:
+        q = q.where(Site.code.in_(list(site_codes)))
+    if checks is not None:
+        q = q.where(Finding.check.in_(list(checks)))
+    return q
+
+
+def open_findings(session: Session, site_codes: Sequence[str] | None = None,
+                  checks: Sequence[str] | None = None) -> list[FindingView]:
+    """Unresolved findings, worst first, then by site, check, kind and location."""
+    rows = session.scalars(_query(site_codes, checks).where(Finding.resolved_at.is_(None))).all()
+    views = [_view(r) for r in rows]
+    views.sort(key=lambda v: (v.severity.rank, v.site_code, v.check, v.kind, v.location))
+    return views
+
+
+def finding_history(session: Session, site_codes: Sequence[str] | None = None,
+                    checks: Sequence[str] | None = None, since: datetime | None = None) -> list[FindingView]:
+    """Open and resolved findings (last seen at or after ``since`` when given), newest last-seen first."""
+    q = _query(site_codes, checks)
+    if since is not None:
+        q = q.where(Finding.last_seen >= since)
+    views = [_view(r) for r in session.scalars(q).all()]
+    views.sort(key=lambda v: (v.last_seen, v.id), reverse=True)
+    return views
+
+
+@dataclass(frozen=True)
+class RunView:
+    site_code: str
+    check: str
+    as_of: datetime
+    started_at: datetime
+    finished_at: datetime
+    status: RunStatus
+    error: str | None
+    findings: int
+
+
+def latest_runs(session: Session, site_codes: Sequence[str] | None = None) -> list[RunView]:
+    """The newest run of each (site, check): screens tell "not judged" from "no problem" with it."""
+    newest_ids = select(func.max(CheckRun.id)).group_by(CheckRun.site_id, CheckRun.check)
+    q = select(CheckRun, Site.code).join(Site, Site.id == CheckRun.site_id).where(CheckRun.id.in_(newest_ids))
+    if site_codes is not None:
+        q = q.where(Site.code.in_(list(site_codes)))
+    out = [
+        RunView(
+            site_code=code, check=run.check, as_of=_aware(run.as_of), started_at=_aware(run.started_at),  # type: ignore[arg-type]
+            finished_at=_aware(run.finished_at), status=RunStatus(run.status), error=run.error,  # type: ignore[arg-type]
+            findings=run.findings)
+        for run, code in session.execute(q).all()]
+    return sorted(out, key=lambda r: (r.site_code, r.check))

@@ -1,0 +1,233 @@
+"""The inspection rules file: national-rule values and per-check settings, edited by administrators.
+
+``data/inspection/rules.toml`` (or ``inspection.rules_file``, or ``inspect --rules FILE``) has one
+table per check name, filled into that check's frozen ``Settings`` dataclass, plus ``[veto]`` with the
+veto thresholds and windows of spec §2 (:class:`VetoRules`). Two keys are reserved in every check
+table: ``interval`` (seconds between scheduled runs) and ``timeout`` (seconds one run may take).
+
+A check setting whose name is also a ``[veto]`` key (e.g. ``news_days``) takes the ``[veto]`` value
+unless the check's own table sets it, so one rule value lives in one place.
+
+Loading is all-or-nothing: an unknown check, an unknown key or a value of the wrong form raises
+:class:`RulesError` naming the file, the table, the key and the expected form.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.plugins import import_submodules
+from inspection.base import CHECKS
+
+PROVISIONAL = {"provisional": True}
+RESERVED = ("interval", "timeout")
+
+
+class RulesError(ValueError):
+    """The rules file is unreadable or has an unknown table/key or a value of the wrong form."""
+
+
+@dataclass(frozen=True)
+class VetoRules:
+    """Thresholds of the website veto items (spec §2); day counts look back from the reference date."""
+
+    unreachable_ratio: float = 0.05  # failed probes / all probes over the window → veto
+    unreachable_warning_ratio: float = field(default=0.04, metadata=PROVISIONAL)  # early warning
+    window_days: int = 7  # availability look-back
+    probes_per_day: int = 20  # fewer probes on a day: the data cannot prove availability
+    homepage_days: int = 14  # homepage without a new item this long → veto
+    news_days: int = 14  # 要闻动态 window
+    notice_policy_days: int = 183  # 通知公告 / 政策文件 first-level window (6 months)
+    stale_columns: int = 5  # (a) news + first-level notice/policy columns out of window → veto
+    long_stale_columns: int = 10  # (b) columns that should be updated but long are not → veto
+    long_stale_days: int = field(default=365, metadata=PROVISIONAL)  # "long" for personnel/planning/other
+    blank_columns: int = 5  # (c) columns that never had an entry → veto
+    unanswered_days: int = 90  # a valid message unanswered longer than this → veto
+    lookback_days: int = 365  # messages of the past year count
+    warn_days: int = field(default=7, metadata=PROVISIONAL)  # early warning this many days before a breach
+    undated_is_stale: bool = field(default=True, metadata=PROVISIONAL)  # an item without a date is not an update
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if not isinstance(value, bool) and value <= 0:
+                raise ValueError(f"{f.name}: expected a value > 0, got {value!r}")
+        if not 0 < self.unreachable_warning_ratio <= self.unreachable_ratio < 1:
+            raise ValueError("unreachable_warning_ratio <= unreachable_ratio < 1 does not hold")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The loaded rules: ``[veto]`` and each check's settings; checks absent from the file use defaults."""
+
+    source: str
+    veto: VetoRules = field(default_factory=VetoRules)
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    intervals: Mapping[str, float] = field(default_factory=dict)
+    timeouts: Mapping[str, float] = field(default_factory=dict)
+
+    def settings_for(self, check: str) -> Any:
+        """The check's ``Settings`` instance (from the file, else defaults with ``[veto]`` values shared)."""
+        if check in self.settings:
+            return self.settings[check]
+        return _build_settings(CHECKS.get(check), {}, self.veto, self.source, check)
+
+    def interval_for(self, check: str) -> float:
+        return float(self.intervals.get(check, CHECKS.get(check).interval))
+
+    def timeout_for(self, check: str, default: float) -> float:
+        return float(self.timeouts.get(check, default))
+
+    def provisional_keys(self) -> list[str]:
+        return provisional_keys()
+
+
+def load_checks() -> list[str]:
+    """Import every module of ``inspection.checks`` so its check registers; returns the check names."""
+    import_submodules("inspection.checks")
+    return CHECKS.names()
+
+
+def provisional_keys() -> list[str]:
+    """``table.key`` of every value the spec could not confirm (the UI marks them provisional)."""
+    load_checks()
+    out = [f"veto.{f.name}" for f in dataclasses.fields(VetoRules) if f.metadata.get("provisional")]
+    for name, kind in CHECKS:
+        settings = getattr(kind, "Settings", None)
+        if settings is not None and dataclasses.is_dataclass(settings):
+            out += [f"{name}.{f.name}" for f in dataclasses.fields(settings) if f.metadata.get("provisional")]
+    return out
+
+
+def load_rules(path: str | Path) -> Rules:
+    """Read and validate the rules file at ``path``; raises :class:`RulesError`."""
+    p = Path(path)
+    if not p.is_file():
+        raise RulesError(f"检查规则文件 {p} 不存在 (rules file not found)")
+    try:
+        doc = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise RulesError(f"{p}: invalid TOML: {exc}") from None
+    return parse_rules(doc, str(p))
+
+
+def parse_rules(doc: Mapping[str, Any], source: str) -> Rules:
+    """Rules from an already parsed TOML document; ``source`` names it in errors."""
+    known = load_checks()
+    veto_raw = doc.get("veto", {})
+    if not isinstance(veto_raw, dict):
+        raise RulesError(f"{source}: [veto]: expected a table")
+    veto = _fill(VetoRules, veto_raw, source, "veto")
+    settings: dict[str, Any] = {}
+    intervals: dict[str, float] = {}
+    timeouts: dict[str, float] = {}
+    for table, raw in doc.items():
+        if table == "veto":
+            continue
+        if table not in known:
+            raise RulesError(f"{source}: [{table}]: unknown check; known: veto, {', '.join(sorted(known))}")
+        if not isinstance(raw, dict):
+            raise RulesError(f"{source}: [{table}]: expected a table")
+        values = dict(raw)
+        for key, target in (("interval", intervals), ("timeout", timeouts)):
+            if key in values:
+                seconds = _coerce(f"{source}: [{table}] {key}", values.pop(key), float)
+                if seconds <= 0:
+                    raise RulesError(f"{source}: [{table}] {key}: expected seconds > 0, got {seconds!r}")
+                target[table] = seconds
+        settings[table] = _build_settings(CHECKS.get(table), values, veto, source, table)
+    return Rules(source=source, veto=veto, settings=settings, intervals=intervals, timeouts=timeouts)
+
+
+def _build_settings(kind: Any, values: Mapping[str, Any], veto: VetoRules, source: str, table: str) -> Any:
+    cls = getattr(kind, "Settings", None)
+    if cls is None or not dataclasses.is_dataclass(cls):
+        if values:
+            raise RulesError(f"{source}: [{table}]: this check has no settings; only {', '.join(RESERVED)}")
+        return None
+    names = {f.name for f in dataclasses.fields(cls)}
+    merged = {k: getattr(veto, k) for k in names if k not in values and hasattr(veto, k)}
+    merged.update(values)
+    return _fill(cls, merged, source, table)
+
+
+def _fill(cls: Any, values: Mapping[str, Any], source: str, table: str) -> Any:
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    hints = typing.get_type_hints(cls)
+    kwargs: dict[str, Any] = {}
+    for key, raw in values.items():
+        if key not in fields:
+            extra = f" (reserved: {', '.join(RESERVED)})" if table != "veto" else ""
+            raise RulesError(f"{source}: [{table}] {key}: unknown key; known: "
+                             f"{', '.join(sorted(fields))}{extra}")
+        kwargs[key] = _coerce(f"{source}: [{table}] {key}", raw, hints[key])
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as exc:
+        raise RulesError(f"{source}: [{table}]: {exc}") from None
+
+
+def _describe(typ: Any) -> str:
+    simple = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+    if typ in simple:
+        return simple[typ]
+    origin, args = typing.get_origin(typ), typing.get_args(typ)
+    if origin in (tuple, list, frozenset, set):
+        return f"an array of {_describe(args[0])}" if args else "an array"
+    if origin in (dict, Mapping):
+        return f"a table of {_describe(args[1])}" if len(args) == 2 else "a table"
+    if origin in (typing.Union, types.UnionType):
+        return " or ".join("nothing" if a is type(None) else _describe(a) for a in args)
+    return str(typ)
+
+
+def _coerce(where: str, raw: Any, typ: Any) -> Any:
+    """``raw`` (a TOML value) as ``typ``; raises RulesError naming ``where`` and the expected form."""
+    fail = RulesError(f"{where}: expected {_describe(typ)}, got {raw!r}")
+    if typ is Any:
+        return raw
+    if typ is bool:
+        if isinstance(raw, bool):
+            return raw
+        raise fail
+    if typ is int:
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            return raw
+        raise fail
+    if typ is float:
+        if isinstance(raw, int | float) and not isinstance(raw, bool):
+            return float(raw)
+        raise fail
+    if typ is str:
+        if isinstance(raw, str):
+            return raw
+        raise fail
+    origin, args = typing.get_origin(typ), typing.get_args(typ)
+    if origin in (typing.Union, types.UnionType):
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(where, raw, arg)
+            except RulesError:
+                continue
+        raise fail
+    if origin in (tuple, list, frozenset, set):
+        if not isinstance(raw, list):
+            raise fail
+        inner = args[0] if args else Any
+        items = [_coerce(f"{where}[{i}]", x, inner) for i, x in enumerate(raw)]
+        return origin(items)
+    if origin in (dict, Mapping) or typ in (dict, Mapping):
+        if not isinstance(raw, dict):
+            raise fail
+        inner = args[1] if len(args) == 2 else Any
+        return {str(k): _coerce(f"{where}.{k}", v, inner) for k, v in raw.items()}
+    raise RulesError(f"{where}: unsupported setting type {typ}")
