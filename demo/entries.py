@@ -120,7 +120,27 @@ def _build(spec: FleetSpec, site: SiteSpec, col: ColumnSpec) -> list[Entry]:
             reply = min(published + timedelta(days=rng.randint(1, 5), hours=rng.randint(0, 6)), now)
             extra = {"asker": rng.choice(text.SURNAMES) + "**", "reply_unit": site.organizer, "replied": reply}
         out.append(Entry(entry_id, kind, title, published, path, attachments, **extra))  # type: ignore[arg-type]
+    unanswered = spec.fault(site.code, "unanswered_message") if kind == "consultation" else None
+    if unanswered:
+        out = _with_unanswered(out, rng, site, col, now, unanswered.params["days"], kind_index)
     return out
+
+
+def _with_unanswered(out: list[Entry], rng: random.Random, site: SiteSpec, col: ColumnSpec, now: datetime,
+                     days: int, kind_index: int) -> list[Entry]:
+    """``out`` plus one message posted exactly ``days`` ago that never got a reply, in date order."""
+    day = now.date() - timedelta(days=days)
+    published = datetime(day.year, day.month, day.day, 9, 41, tzinfo=CST)
+    entry_id = (kind_index + 1) * 100_000 + 99_999  # above every generated id of the column
+    stamp = day.strftime("%Y%m%d")
+    message = Entry(entry_id, "consultation", _title(rng, site, "consultation", day.year), published,
+                    f"/{col.slug}/{stamp[:6]}/t{stamp}_{entry_id}.html", asker=rng.choice(text.SURNAMES) + "**")
+    return sorted([*out, message], key=lambda e: e.published, reverse=True)
+
+
+def unanswered(spec: FleetSpec, site: SiteSpec) -> list[Entry]:
+    """Consultation messages of the site that never got a reply (an ``unanswered_message`` fault)."""
+    return [e for e in entries(spec, site, "consultation") if e.replied is None]
 
 
 def page_count(n_entries: int) -> int:
@@ -145,7 +165,32 @@ HOMEPAGE_BLOCKS = (("news", 8), ("notice", 6), ("policy", 6))
 
 
 def homepage_newest(spec: FleetSpec, site: SiteSpec) -> date | None:
+    """Newest date the homepage shows; None when it shows none (e.g. a navigation-only homepage)."""
+    if spec.fault(site.code, "navigation_homepage"):
+        return None
     days = [e.day for kind, n in HOMEPAGE_BLOCKS for e in homepage_items(spec, site, kind, n)]
+    return max(days) if days else None
+
+
+CHANNEL_BLOCK = 8  # entries per column on a channel page
+
+
+def channel_items(spec: FleetSpec, site: SiteSpec, kind: str) -> list[Entry]:
+    """Entries a channel page (二级页面 of a navigation homepage) shows for one column.
+
+    With ``second_level = "stale"`` the channel pages froze ``days`` ago, like a stale homepage.
+    """
+    items = entries(spec, site, kind)
+    fault = spec.fault(site.code, "navigation_homepage")
+    if fault and fault.params["second_level"] == "stale":
+        cutoff = today(spec) - timedelta(days=fault.params["days"])
+        items = [e for e in items if e.day <= cutoff]
+    return items[:CHANNEL_BLOCK]
+
+
+def second_level_newest(spec: FleetSpec, site: SiteSpec) -> date | None:
+    """Newest date on any channel page of a navigation homepage."""
+    days = [e.day for _slug, _name, kinds in text.CHANNELS for k in kinds for e in channel_items(spec, site, k)]
     return max(days) if days else None
 
 

@@ -10,6 +10,7 @@ raises :class:`FaultError` naming the entry and the key for a bad value.
 from __future__ import annotations
 
 import random
+import re
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,18 @@ STALE_DEFAULT_DAYS = {"news": 30, "notice": 200, "policy": 200, "personnel": 400
                       "consultation": 30}
 
 KINDS = ("down", "error_status", "slow", "tls_expiring", "tls_expired", "stale_column", "blank_column",
-         "homepage_stale", "dead_links")
+         "homepage_stale", "dead_links",
+         # Inspection faults: content, interaction, security and identity problems a checker must find.
+         "content_error", "unanswered_message", "no_consultation", "defacement", "external_script",
+         "hidden_link", "identity_missing", "navigation_homepage",
+         # Robustness faults: malformed pages a checker must survive.
+         "gbk_no_charset", "huge_page", "redirect_loop")
+INSPECTION_KINDS = frozenset(KINDS[9:])
+ROBUSTNESS_KINDS = frozenset({"gbk_no_charset", "huge_page", "redirect_loop"})
+# Kinds whose effect can be switched on at run time (a checker takes its baseline first).
+ACTIVATABLE_KINDS = frozenset({"defacement"})
+CONTENT_ERROR_KINDS = ("wrong_name", "wrong_formulation", "banned_word")
+IDENTITY_ITEMS = ("site_code", "icp", "psb")
 
 # Kinds that make a site unreachable or unusable for visitors (and for links from other sites).
 UNREACHABLE_KINDS = frozenset({"down", "error_status", "slow", "tls_expired"})
@@ -72,6 +84,26 @@ def _choice(*options: str) -> Callable[[Any], str]:
     return check
 
 
+def _text(v: Any) -> str:
+    if not isinstance(v, str) or not v.strip() or any(c in v for c in "<>&\"'\n"):
+        raise ValueError(f"expected non-empty plain text (no markup or quotes), got {v!r}")
+    return v.strip()
+
+
+def _maybe_text(v: Any) -> str:
+    return "" if v == "" else _text(v)
+
+
+_DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def _domain(v: Any) -> str:
+    # External domains must never resolve to a real host: tests and demos load nothing from the internet.
+    if not isinstance(v, str) or not _DOMAIN.match(v) or not v.endswith((".example", ".invalid", ".test")):
+        raise ValueError(f"expected a lower-case domain under .example, .invalid or .test, got {v!r}")
+    return v
+
+
 _COLUMN = _choice(*COLUMN_KINDS)
 
 
@@ -89,6 +121,23 @@ def _schema(kind: str, probe_timeout: float) -> dict[str, tuple[Any, Callable[[A
         "homepage_stale": {"days": (20, _int_range(1, 3650))},
         "dead_links": {"count": (4, _int_range(1, 20)),
                        "where": ("both", _choice("homepage", "inner", "both"))},
+        # `error` is the finding kind (TOML's `kind` names the fault); text/expected default per error.
+        "content_error": {"error": ("wrong_formulation", _choice(*CONTENT_ERROR_KINDS)), "text": (None, _text),
+                          "expected": (None, _maybe_text), "where": ("article", _choice("article", "pdf", "docx"))},
+        # More than the rule's 3 months and within its one-year look-back.
+        "unanswered_message": {"days": (120, _int_range(91, 365))},
+        "no_consultation": {},
+        "defacement": {"activation": ("manual", _choice("manual", "start")),
+                       "domain": ("js.hm-tongji.example", _domain)},
+        "external_script": {"domain": ("cdn.stat-analytics.example", _domain)},
+        "hidden_link": {"domain": ("www.hg-yulecheng.example", _domain),
+                        "style": ("display_none", _choice("display_none", "offscreen"))},
+        "identity_missing": {"which": ("icp", _choice(*IDENTITY_ITEMS))},
+        "navigation_homepage": {"second_level": ("fresh", _choice("fresh", "stale")),
+                                "days": (20, _int_range(1, 3650))},
+        "gbk_no_charset": {"column": ("notice", _COLUMN)},
+        "huge_page": {"mb": (12, _int_range(11, 64))},
+        "redirect_loop": {},
     }[kind]
 
 
@@ -116,17 +165,35 @@ def make_fault(kind: str, site_code: str, params: Mapping[str, Any] | None = Non
             out[key] = default
     if kind == "stale_column" and out["days"] is None:
         out["days"] = STALE_DEFAULT_DAYS[out["column"]]
+    if kind == "content_error":
+        from demo.text import CONTENT_ERRORS
+
+        wrong, right = CONTENT_ERRORS[out["error"]]
+        if out["expected"] is None:
+            # The table's correct form belongs to the table's wrong text only.
+            out["expected"] = right if out["text"] is None else ""
+        if out["text"] is None:
+            out["text"] = wrong
     return Fault(kind, site_code, out)
+
+
+def _unique_key(f: Fault) -> str:
+    """The parameter that lets one site carry a kind more than once (per column, error or item)."""
+    for key in ("column", "error", "which"):
+        if key in f.params:
+            return str(f.params[key])
+    return ""
 
 
 def check_unique(faults: Sequence[Fault], where: str = "faults") -> None:
     """Raise if one site carries the same kind twice (per column for column kinds)."""
     seen: set[tuple[str, str, str]] = set()
     for i, f in enumerate(faults, 1):
-        key = (f.site_code, f.kind, str(f.params.get("column", "")))
+        key = (f.site_code, f.kind, _unique_key(f))
         if key in seen:
+            on = f" on column {key[2]}" if "column" in f.params else f" for {key[2]}"
             raise FaultError(f"{where}: entry #{i}: site {f.site_code} already has a {f.kind} fault"
-                             + (f" on column {key[2]}" if key[2] else ""))
+                             + (on if key[2] else ""))
         seen.add(key)
     by_site: dict[str, set[str]] = {}
     for f in faults:
@@ -136,6 +203,18 @@ def check_unique(faults: Sequence[Fault], where: str = "faults") -> None:
             raise FaultError(f"{where}: site {code}: 'down' cannot be combined with {sorted(kinds - {'down'})}")
         if kinds >= TLS_KINDS:
             raise FaultError(f"{where}: site {code}: tls_expiring and tls_expired exclude each other")
+        for a, b in _EXCLUSIVE:
+            if a in kinds and b in kinds:
+                raise FaultError(f"{where}: site {code}: {a} and {b} exclude each other")
+        blocked = kinds & INSPECTION_KINDS
+        if blocked and kinds & {"error_status", "tls_expired"}:
+            # Nobody can inspect the pages of a site that answers only errors.
+            raise FaultError(f"{where}: site {code}: {sorted(blocked)[0]} needs a reachable site, "
+                             f"not one with {sorted(kinds & {'error_status', 'tls_expired'})[0]}")
+
+
+# Pairs one site cannot carry together: they describe the same pages in contradicting ways.
+_EXCLUSIVE = (("navigation_homepage", "homepage_stale"), ("no_consultation", "unanswered_message"))
 
 
 def load_fault_file(path: Path, site_codes: set[str], probe_timeout: float) -> list[Fault]:
@@ -173,18 +252,27 @@ def load_fault_file(path: Path, site_codes: set[str], probe_timeout: float) -> l
     return faults
 
 
+# Extra instances in the default mix beyond one per kind: both navigation cases, every content error
+# kind and every identity item, so a run over the default fleet exercises every finding kind.
+_MIX_EXTRA = ("navigation_homepage", "content_error", "content_error", "identity_missing", "identity_missing")
+_STALE_MIX_COLUMNS = ("news", "notice", "policy", "personnel", "planning")
+
+
 def default_faults(seed: int, candidates: Sequence[tuple[str, bool]], probe_timeout: float,
                    share: float = 0.12) -> list[Fault]:
     """The seeded default mix over ``candidates`` (site code, serves HTTPS), one fault per site.
 
-    Every kind appears at least once; about ``share`` of the candidates get a fault. TLS
-    kinds go to HTTPS sites. Deterministic for a given seed and candidate order.
+    Every kind appears at least once (navigation_homepage fresh and stale, content_error and
+    identity_missing once per error kind / footer item, one content error in an attachment);
+    about ``share`` of the candidates get a fault, more when the kinds need it. TLS kinds go
+    to HTTPS sites. Deterministic for a given seed and candidate order.
     """
     rng = random.Random(f"demo-faults:{seed}")
-    total = max(len(KINDS), round(len(candidates) * share))
+    base = list(KINDS) + list(_MIX_EXTRA)
+    total = max(len(base), round(len(candidates) * share))
     extra = [rng.choice(("down", "error_status", "stale_column", "stale_column", "dead_links",
-                         "blank_column", "homepage_stale")) for _ in range(total - len(KINDS))]
-    kinds = list(KINDS) + extra
+                         "blank_column", "homepage_stale")) for _ in range(total - len(base))]
+    kinds = base + extra
     https = [c for c, tls in candidates if tls]
     plain = [c for c, tls in candidates if not tls]
     if len(https) < 2 or len(candidates) < total:
@@ -193,16 +281,38 @@ def default_faults(seed: int, candidates: Sequence[tuple[str, bool]], probe_time
     rng.shuffle(plain)
     pool = https[2:] + plain
     rng.shuffle(pool)
+    attachment = rng.choice(CONTENT_ERROR_KINDS)  # the content error placed in a PDF or DOCX
+    seen: dict[str, int] = {}
     faults: list[Fault] = []
     for kind in kinds:
+        n = seen[kind] = seen.get(kind, -1) + 1  # how many of this kind came before
         code = https.pop(0) if kind in TLS_KINDS else pool.pop()
-        params: dict[str, Any] = {}
-        if kind in ("stale_column", "blank_column"):
-            params["column"] = rng.choice(COLUMN_KINDS if kind == "stale_column" else ("notice", "personnel",
-                                                                                      "planning"))
-        if kind == "error_status":
-            params["status"] = rng.choice((500, 502, 503, 503))
-        if kind == "dead_links":
-            params["count"] = rng.randint(2, 6)
-        faults.append(make_fault(kind, code, params, where="default fault mix", probe_timeout=probe_timeout))
+        faults.append(make_fault(kind, code, _mix_params(rng, kind, n, attachment), where="default fault mix",
+                                 probe_timeout=probe_timeout))
     return faults
+
+
+def _mix_params(rng: random.Random, kind: str, n: int, attachment: str) -> dict[str, Any]:
+    """Parameters of the ``n``-th (0-based) fault of ``kind`` in the default mix."""
+    if kind == "stale_column":
+        return {"column": rng.choice(_STALE_MIX_COLUMNS)}
+    if kind == "blank_column":
+        return {"column": rng.choice(("notice", "personnel", "planning"))}
+    if kind == "error_status":
+        return {"status": rng.choice((500, 502, 503, 503))}
+    if kind == "dead_links":
+        return {"count": rng.randint(2, 6)}
+    if kind == "content_error":
+        error = CONTENT_ERROR_KINDS[n % len(CONTENT_ERROR_KINDS)]
+        return {"error": error, "where": rng.choice(("pdf", "docx")) if error == attachment else "article"}
+    if kind == "identity_missing":
+        return {"which": IDENTITY_ITEMS[n % len(IDENTITY_ITEMS)]}
+    if kind == "navigation_homepage":
+        return {"second_level": ("fresh", "stale")[n % 2]}
+    if kind == "unanswered_message":
+        return {"days": rng.randint(100, 200)}
+    if kind == "hidden_link":
+        return {"style": rng.choice(("display_none", "offscreen"))}
+    if kind == "gbk_no_charset":
+        return {"column": rng.choice(("news", "notice", "policy"))}
+    return {}

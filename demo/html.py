@@ -11,11 +11,12 @@ import random
 from html import escape
 from urllib.parse import urlsplit
 
-from demo import text
+from demo import inject, text
 from demo.entries import (
     HOMEPAGE_BLOCKS,
     PER_PAGE,
     Entry,
+    channel_items,
     date_format,
     dead_links,
     entries,
@@ -26,6 +27,7 @@ from demo.entries import (
 from demo.fleet import ColumnSpec, FleetSpec, SiteSpec
 
 L = text.LABEL
+CHARSET_META = '<meta charset="utf-8">'  # the gbk_no_charset fault strips exactly this
 
 
 def _meta(name: str, content: str) -> str:
@@ -35,14 +37,20 @@ def _meta(name: str, content: str) -> str:
 def _head(site: SiteSpec, title: str, extra: list[tuple[str, str]] = ()) -> str:  # type: ignore[assignment]
     metas = [("SiteName", site.name), ("SiteDomain", urlsplit(site.url).netloc), ("SiteIDCode", site.code),
              *extra]
-    return ("<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
+    return (f"<!DOCTYPE html>\n<html lang=\"zh-CN\"><head>{CHARSET_META}"
             f"<title>{escape(title)}</title>" + "".join(_meta(k, v) for k, v in metas)
             + '<link rel="stylesheet" href="/static/css/main.css"><script src="/static/js/main.js" defer></script>'
             "</head><body>")
 
 
-def _header(site: SiteSpec) -> str:
-    nav = "".join(f'<a href="{c.path}">{escape(c.name)}</a>' for c in site.columns)
+def _columns(spec: FleetSpec, site: SiteSpec) -> list[ColumnSpec]:
+    """Columns the site links to: a site without a working consultation channel shows none."""
+    gone = spec.fault(site.code, "no_consultation")
+    return [c for c in site.columns if not (gone and c.kind == "consultation")]
+
+
+def _header(spec: FleetSpec, site: SiteSpec) -> str:
+    nav = "".join(f'<a href="{c.path}">{escape(c.name)}</a>' for c in _columns(spec, site))
     return (f'<header><img src="/static/img/logo.png" alt="{escape(site.name)}" width="60" height="60">'
             f'<h1>{escape(site.name)}</h1><span id="today"></span></header>'
             f'<nav><a href="/">{L["home"]}</a>{nav}</nav>')
@@ -64,19 +72,28 @@ def _links(spec: FleetSpec, site: SiteSpec) -> str:
     return f'<div class="links">{L["links"]}{" ".join(others)}</div>' if others else ""
 
 
-def _footer(spec: FleetSpec, site: SiteSpec) -> str:
-    return (f"<footer>{_links(spec, site)}"
-            f'<p><a href="{site.column("consultation").path}">{L["contact"]}</a></p>'
-            f'<p>{L["organizer"]}{escape(site.organizer)}　{L["site_code"]}{site.code}</p>'
-            f'<p><span class="icp">{escape(site.icp)}</span>　<span class="psb">{escape(site.psb)}</span></p>'
-            "</footer></body></html>")
+def _footer(spec: FleetSpec, site: SiteSpec, tail: str = "") -> str:
+    """Footer with the identity items (minus those an identity_missing fault drops); ``tail`` goes before </body>."""
+    missing = inject.missing_identity(spec, site)
+    contact = "" if spec.fault(site.code, "no_consultation") else \
+        f'<p><a href="{site.column("consultation").path}">{L["contact"]}</a></p>'
+    code = "" if "site_code" in missing else f'　{L["site_code"]}{site.code}'
+    filings = [f'<span class="{k}">{escape(v)}</span>' for k, v in (("icp", site.icp), ("psb", site.psb))
+               if k not in missing]
+    return (f"<footer>{_links(spec, site)}{contact}"
+            f'<p>{L["organizer"]}{escape(site.organizer)}{code}</p>'
+            + (f'<p>{"　".join(filings)}</p>' if filings else "")
+            + f"</footer>{tail}</body></html>")
 
 
-def _dead_block(spec: FleetSpec, site: SiteSpec, page: str) -> str:
-    links = [d for d in dead_links(spec, site) if d.page == page]
+def _topics(spec: FleetSpec, site: SiteSpec, page: str) -> str:
+    """The 专题专栏 block: planted dead links of this page; on the homepage also the malformed pages."""
+    links = [(d.target, d.label) for d in dead_links(spec, site) if d.page == page]
+    if page == "/":
+        links += [(path, label) for _kind, path, label in inject.special_pages(spec, site)]
     if not links:
         return ""
-    items = "".join(f'<li><a href="{escape(d.target)}">{escape(d.label)}</a></li>' for d in links)
+    items = "".join(f'<li><a href="{escape(url)}">{escape(label)}</a></li>' for url, label in links)
     return f'<section class="topics"><h2>{L["topics"]}</h2><ul class="list">{items}</ul></section>'
 
 
@@ -87,7 +104,10 @@ def _list(spec: FleetSpec, site: SiteSpec, kind: str, items: list[Entry]) -> str
     return f'<ul class="list">{rows}</ul>' if rows else f'<p class="empty">{L["no_entries"]}</p>'
 
 
-def homepage(spec: FleetSpec, site: SiteSpec) -> str:
+def homepage(spec: FleetSpec, site: SiteSpec, active: frozenset[str] = frozenset()) -> str:
+    """The homepage; ``active`` names the activatable faults switched on (see FleetServer.activate)."""
+    if spec.fault(site.code, "navigation_homepage"):
+        return _navigation_homepage(spec, site, active)
     blocks = []
     for kind, limit in HOMEPAGE_BLOCKS:
         col = site.column(kind)
@@ -96,8 +116,40 @@ def homepage(spec: FleetSpec, site: SiteSpec) -> str:
                       f'<a class="more" href="{col.path}">{L["more"]}</a></h2>'
                       f"{_list(spec, site, kind, items)}</section>")
     banner = f'<img class="banner" src="/static/img/banner.png" alt="{escape(site.name)}" width="960" height="120">'
-    return (_head(site, site.name) + _header(site) + f"<main>{banner}{''.join(blocks)}"
-            f"{_dead_block(spec, site, '/')}</main>" + _footer(spec, site))
+    return (_head(site, site.name) + inject.defacement_markup(spec, site, active) + _header(spec, site)
+            + f"<main>{banner}{''.join(blocks)}{_topics(spec, site, '/')}</main>"
+            + _homepage_footer(spec, site, active))
+
+
+def _homepage_footer(spec: FleetSpec, site: SiteSpec, active: frozenset[str]) -> str:
+    scripts = "".join(f'<script src="{escape(u)}"></script>' for u in inject.external_scripts(spec, site, active))
+    return _footer(spec, site, inject.hidden_markup(inject.hidden_links(spec, site)) + scripts)
+
+
+def _navigation_homepage(spec: FleetSpec, site: SiteSpec, active: frozenset[str]) -> str:
+    """A homepage that only links the channels (二级页面): no column links, no dated items."""
+    tiles = "".join(f'<li><a href="/{slug}/index.html">{escape(name)}</a></li>' for slug, name, _k in text.CHANNELS)
+    header = (f'<header><img src="/static/img/logo.png" alt="{escape(site.name)}" width="60" height="60">'
+              f'<h1>{escape(site.name)}</h1><span id="today"></span></header>')
+    return (_head(site, site.name) + inject.defacement_markup(spec, site, active) + header
+            + f'<main><ul class="channels">{tiles}</ul>{_topics(spec, site, "/")}</main>'
+            + _homepage_footer(spec, site, active))
+
+
+def channel_page(spec: FleetSpec, site: SiteSpec, slug: str) -> str | None:
+    """A channel page of a navigation homepage (None for other sites or an unknown channel)."""
+    channel = next((c for c in text.CHANNELS if c[0] == slug), None)
+    if channel is None or not spec.fault(site.code, "navigation_homepage"):
+        return None
+    _slug, name, kinds = channel
+    blocks = []
+    for col in (c for c in _columns(spec, site) if c.kind in kinds):
+        blocks.append(f'<section class="{col.kind}"><h2><a href="{col.path}">{escape(col.name)}</a>'
+                      f'<a class="more" href="{col.path}">{L["more"]}</a></h2>'
+                      f"{_list(spec, site, col.kind, channel_items(spec, site, col.kind))}</section>")
+    crumbs = f'<div class="crumbs">{L["position"]}<a href="/">{L["home"]}</a> &gt; {escape(name)}</div>'
+    return (_head(site, f"{name} - {site.name}") + _header(spec, site)
+            + f"<main>{crumbs}<h2>{escape(name)}</h2>{''.join(blocks)}</main>" + _footer(spec, site))
 
 
 def _pager(col: ColumnSpec, page: int, pages: int) -> str:
@@ -119,17 +171,18 @@ def column_page(spec: FleetSpec, site: SiteSpec, col: ColumnSpec, page: int) -> 
     chunk = all_entries[(page - 1) * PER_PAGE: page * PER_PAGE]
     if col.kind == "consultation":
         rows = "".join(f'<li><a href="{e.path}">{escape(e.title)}</a>'
-                       f'<span class="date">{L["asked_at"]}{e.published:%Y-%m-%d}</span>'
-                       f'<span class="date">{L["replied_at"]}{e.replied:%Y-%m-%d}</span>'
-                       f'<span class="state">{L["replied"]}</span></li>' for e in chunk)
+                       f'<span class="date">{L["asked_at"]}{e.published:%Y-%m-%d}</span>' + (
+                           f'<span class="date">{L["replied_at"]}{e.replied:%Y-%m-%d}</span>'
+                           f'<span class="state">{L["replied"]}</span>' if e.replied else
+                           f'<span class="state">{L["unanswered"]}</span>') + "</li>" for e in chunk)
         body = f'<ul class="list">{rows}</ul>' if rows else f'<p class="empty">{L["no_entries"]}</p>'
     else:
         body = _list(spec, site, col.kind, chunk)
     head = _head(site, f"{col.name} - {site.name}", [("ColumnName", col.name),
                                                        ("ColumnType", text.COLUMN_NAMES[col.kind])])
     crumbs = f'<div class="crumbs">{L["position"]}<a href="/">{L["home"]}</a> &gt; {escape(col.name)}</div>'
-    dead = _dead_block(spec, site, col.path) if page == 1 else ""
-    return (head + _header(site) + f"<main>{crumbs}<h2>{escape(col.name)}</h2>{body}"
+    dead = _topics(spec, site, col.path) if page == 1 else ""
+    return (head + _header(spec, site) + f"<main>{crumbs}<h2>{escape(col.name)}</h2>{body}"
             f"{_pager(col, page, pages)}{dead}</main>" + _footer(spec, site))
 
 
@@ -143,21 +196,25 @@ def article(spec: FleetSpec, site: SiteSpec, col: ColumnSpec, e: Entry) -> str:
     info = (f'<div class="info">{L["publish_date"]}{e.published:%Y-%m-%d %H:%M}　'
             f'{L["source"]}{escape(site.organizer)}</div>')
     if col.kind == "consultation":
+        reply = rng.choice(text.REPLY_TEXTS)
         body = (f'<dl class="qa"><dt>{L["asker"]}</dt><dd>{escape(e.asker)}</dd>'
                 f'<dt>{L["asked_at"]}</dt><dd class="asked">{e.published:%Y-%m-%d %H:%M}</dd>'
-                f'<dt>{L["question"]}</dt><dd>您好，{escape(e.title)}，请相关部门予以答复，谢谢！</dd>'
-                f'<dt>{L["reply_unit"]}</dt><dd>{escape(e.reply_unit)}</dd>'
-                f'<dt>{L["replied_at"]}</dt><dd class="replied">{e.replied:%Y-%m-%d %H:%M}</dd>'
-                f'<dt>{L["reply"]}</dt><dd>{escape(rng.choice(text.REPLY_TEXTS))}</dd></dl>')
+                f'<dt>{L["question"]}</dt><dd>您好，{escape(e.title)}，请相关部门予以答复，谢谢！</dd>' + (
+                    f'<dt>{L["reply_unit"]}</dt><dd>{escape(e.reply_unit)}</dd>'
+                    f'<dt>{L["replied_at"]}</dt><dd class="replied">{e.replied:%Y-%m-%d %H:%M}</dd>'
+                    f'<dt>{L["reply"]}</dt><dd>{escape(reply)}</dd></dl>' if e.replied else
+                    f'<dt>{L["reply_state"]}</dt><dd class="state">{L["unanswered"]}</dd></dl>'))
     else:
         paras = "".join(f"<p>{p}</p>" for p in rng.sample(text.BODY_PARAGRAPHS, 3))
+        # A planted content error sits in the article body (attachment-borne ones in the file itself).
+        paras += "".join(f"<p>{escape(p.sentence)}</p>" for p in inject.planted_at(spec, site, e.path))
         photo = '<p><img src="/static/img/photo.png" alt="" width="320" height="200"></p>'
         body = f'<div class="content">{photo}{paras}</div>'
     files = ""
     if e.attachments:
         files = (f'<div class="attachments">{L["attachments"]}'
                  + "".join(f'<p><a href="{p}">{escape(label)}</a></p>' for label, p in e.attachments) + "</div>")
-    return (head + _header(site) + f"<main>{crumbs}<h1 class=\"title\">{escape(e.title)}</h1>{info}{body}{files}"
+    return (head + _header(spec, site) + f"<main>{crumbs}<h1 class=\"title\">{escape(e.title)}</h1>{info}{body}{files}"
             "</main>" + _footer(spec, site))
 
 

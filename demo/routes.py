@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from demo import assets, html
+from demo import assets, html, inject, text
 from demo.entries import Entry, entries
 from demo.fleet import ColumnSpec, FleetSpec, SiteSpec
 
 HTML = "text/html; charset=utf-8"
+HTML_NO_CHARSET = "text/html"  # what the gbk_no_charset fault sends: no charset anywhere
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -54,14 +55,55 @@ def not_found(site: SiteSpec | None) -> Response:
     return Response(404, HTML, html.error_page(site, 404).encode())
 
 
-def resolve(spec: FleetSpec, site: SiteSpec, path: str) -> Response:
-    """The response for ``path`` on ``site`` with no fault applied."""
-    if path in ("/", "/index.html", "/index.htm"):
-        return Response(200, HTML, html.homepage(spec, site).encode())
+def resolve(spec: FleetSpec, site: SiteSpec, path: str, active: frozenset[str] = frozenset()) -> Response:
+    """The response for ``path`` on ``site``, content faults applied (``active``: activated fault kinds).
+
+    Transport faults (down, error status, delays, redirect loops, huge streamed pages) are the server's.
+    """
+    resp = _resolve(spec, site, path, active)
+    gbk = inject.gbk_paths(spec, site)
+    if gbk and resp.content_type == HTML and (path in HOMEPAGE or path == f"/{gbk[1]}/"
+                                                        or path.startswith(f"/{gbk[1]}/index")):
+        doc = resp.body.decode().replace(html.CHARSET_META, "", 1)
+        return Response(resp.status, HTML_NO_CHARSET, doc.encode("gbk", errors="xmlcharrefreplace"))
+    return resp
+
+
+HOMEPAGE = ("/", "/index.html", "/index.htm")
+
+
+def special(spec: FleetSpec, site: SiteSpec, path: str) -> str | None:
+    """The robustness fault kind (huge_page / redirect_loop) served at ``path``, if any."""
+    return next((kind for kind, p, _label in inject.special_pages(spec, site) if p == path), None)
+
+
+def huge_parts(site: SiteSpec, mb: int) -> tuple[bytes, bytes, int, bytes]:
+    """(head, chunk, repeats, tail) of the huge page: head + chunk * repeats + tail is ``mb`` MiB or more.
+
+    Served by streaming the same chunk, so a 12 MiB page costs one 64 KiB buffer.
+    """
+    label = text.SPECIAL_PAGES["huge_page"][1]
+    head = (f"<!DOCTYPE html>\n<html lang=\"zh-CN\"><head>{html.CHARSET_META}<title>{label} - {site.name}</title>"
+            f"</head><body><h1>{label}</h1>").encode()
+    para = "".join(f"<p>{p}</p>" for p in text.BODY_PARAGRAPHS).encode()
+    chunk = para * (64 * 1024 // len(para) + 1)
+    repeats = -(-mb * 1024 * 1024 // len(chunk))
+    return head, chunk, repeats, b"</body></html>"
+
+
+def _resolve(spec: FleetSpec, site: SiteSpec, path: str, active: frozenset[str]) -> Response:
+    if spec.fault(site.code, "no_consultation") and path.startswith(f"/{site.column('consultation').slug}/"):
+        return not_found(site)  # the channel is gone: list pages, messages and all
+    if path in HOMEPAGE:
+        return Response(200, HTML, html.homepage(spec, site, active).encode())
     if path in _STATIC:
         ctype, body = _STATIC[path]
         return Response(200, ctype, body)
     m = _PAGE.match(path)
+    if m and path.endswith("/index.html"):
+        doc = html.channel_page(spec, site, m.group(1))
+        if doc is not None:
+            return Response(200, HTML, doc.encode())
     if m:
         col = next((c for c in site.columns if c.slug == m.group(1)), None)
         page = int(m.group(2) or 1)
@@ -76,6 +118,7 @@ def resolve(spec: FleetSpec, site: SiteSpec, path: str) -> Response:
     if what == "article":
         return Response(200, HTML, html.article(spec, site, col, e).encode())
     lines = [f"{site.organizer}", f"发布日期：{e.published:%Y-%m-%d}", f"信息来源：{site.name}"]
+    lines += [p.sentence for p in inject.planted_at(spec, site, path)]
     if what == "pdf":
         return Response(200, PDF, assets.pdf(e.title, lines))
     return Response(200, DOCX, assets.docx(e.title, lines))

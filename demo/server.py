@@ -3,7 +3,11 @@
 The site is chosen by the local address a connection arrived on (virtual hosting by IP),
 so every site has its own URL like a real one. Faults are applied here: ``down`` sites
 get no listener, ``error_status`` answers every page with that status, ``slow`` delays the
-homepage without blocking other sites, TLS faults shape the certificate.
+homepage without blocking other sites, TLS faults shape the certificate, ``redirect_loop``
+answers its page with a redirect to itself and ``huge_page`` streams its page from one buffer.
+Activatable faults (``defacement`` with ``activation = "manual"``) stay dormant until
+:meth:`FleetServer.activate` (or :meth:`FleetHandle.activate`) switches them on, so a checker
+can record its baseline first.
 """
 
 from __future__ import annotations
@@ -15,9 +19,10 @@ from collections import OrderedDict
 from aiohttp import web
 
 from core.logging import get_logger
+from demo.faults import ACTIVATABLE_KINDS
 from demo.fleet import FleetSpec, SiteSpec
 from demo.html import error_page
-from demo.routes import HTML, Response, not_found, resolve
+from demo.routes import HTML, Response, huge_parts, not_found, resolve, special
 from demo.tls import DemoCA, cert_window, server_context
 
 log = get_logger(__name__)
@@ -34,8 +39,36 @@ class FleetServer:
         self.shutdown_timeout = shutdown_timeout
         self.listeners: list[tuple[str, int, bool]] = []  # (address, port, tls)
         self._runner: web.AppRunner | None = None
-        self._cache: OrderedDict[tuple[str, str], Response] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, frozenset[str]], Response] = OrderedDict()
         self._ca: DemoCA | None = None
+        # (site code, kind) of activatable faults switched on; replaced whole, so readers need no lock.
+        self._active: frozenset[tuple[str, str]] = frozenset(
+            (f.site_code, f.kind) for f in spec.faults
+            if f.kind in ACTIVATABLE_KINDS and f.params.get("activation") == "start")
+
+    def activate(self, site_code: str, kind: str = "defacement") -> None:
+        """Switch on a declared activatable fault; raises KeyError when the site declares none of ``kind``.
+
+        Safe to call from any thread; the next request of the site sees it.
+        """
+        self._set_active(site_code, kind, True)
+
+    def deactivate(self, site_code: str, kind: str = "defacement") -> None:
+        """Switch an activatable fault off again (the site looks as before activation)."""
+        self._set_active(site_code, kind, False)
+
+    def is_active(self, site_code: str, kind: str = "defacement") -> bool:
+        return (site_code, kind) in self._active
+
+    def _set_active(self, site_code: str, kind: str, on: bool) -> None:
+        if kind not in ACTIVATABLE_KINDS or self.spec.fault(site_code, kind) is None:
+            raise KeyError(f"demo fleet: site {site_code} declares no activatable {kind!r} fault")
+        key = (site_code, kind)
+        self._active = self._active | {key} if on else self._active - {key}
+        log.info("demo.fault.activated" if on else "demo.fault.deactivated", site=site_code, kind=kind)
+
+    def _active_for(self, code: str) -> frozenset[str]:
+        return frozenset(k for c, k in self._active if c == code)
 
     def prepare_tls(self) -> None:
         """Create the demo CA and write its certificate to ``spec.ca_file`` (once; synchronous).
@@ -85,12 +118,13 @@ class FleetServer:
         self.listeners = []
 
     def _render(self, site: SiteSpec, path: str) -> Response:
-        key = (site.code, path)
+        active = self._active_for(site.code)
+        key = (site.code, path, active)
         hit = self._cache.get(key)
         if hit is not None:
             self._cache.move_to_end(key)
             return hit
-        resp = resolve(self.spec, site, path)
+        resp = resolve(self.spec, site, path, active)
         self._cache[key] = resp
         if len(self._cache) > CACHE_PAGES:
             self._cache.popitem(last=False)
@@ -111,8 +145,31 @@ class FleetServer:
         slow = self.spec.fault(site.code, "slow")
         if slow and request.path in HOMEPAGE_PATHS:
             await asyncio.sleep(slow.params["delay_s"])
+        kind = special(self.spec, site, request.path)
+        if kind == "redirect_loop":
+            raise web.HTTPFound(site.abs_url(request.path))  # to itself, for ever
+        if kind == "huge_page":
+            return await self._stream_huge(request, site)
         r = self._render(site, request.path)
         return web.Response(status=r.status, body=r.body, headers={"Content-Type": r.content_type})
+
+    async def _stream_huge(self, request: web.Request, site: SiteSpec) -> web.StreamResponse:
+        fault = self.spec.fault(site.code, "huge_page")
+        head, chunk, repeats, tail = huge_parts(site, fault.params["mb"] if fault else 12)
+        resp = web.StreamResponse(headers={"Content-Type": HTML})
+        resp.content_length = len(head) + len(chunk) * repeats + len(tail)
+        await resp.prepare(request)
+        if request.method == "HEAD":
+            return resp
+        try:
+            await resp.write(head)
+            for _ in range(repeats):
+                await resp.write(chunk)
+            await resp.write(tail)
+            await resp.write_eof()
+        except (ConnectionError, RuntimeError):
+            pass  # the client stopped reading (e.g. its size limit): that is the point of this page
+        return resp
 
     def start_in_thread(self) -> FleetHandle:
         """Run the server on its own event loop in a daemon thread; see :class:`FleetHandle`."""
@@ -157,6 +214,13 @@ class FleetHandle:
             raise TimeoutError(f"demo fleet: not listening after {timeout} s")
         if self._error is not None:
             raise RuntimeError(f"demo fleet failed to start: {self._error}") from self._error
+
+    def activate(self, site_code: str, kind: str = "defacement") -> None:
+        """Switch on a dormant activatable fault (see :meth:`FleetServer.activate`)."""
+        self.server.activate(site_code, kind)
+
+    def deactivate(self, site_code: str, kind: str = "defacement") -> None:
+        self.server.deactivate(site_code, kind)
 
     def stop(self, timeout: float = 30.0) -> None:
         """Close every listener and join the thread (idempotent)."""

@@ -89,4 +89,32 @@ LABEL = {
     "server_error": "服务暂时不可用，请稍后再试",
     "contact": "联系我们",
     "sitemap": "网站地图",
+    "unanswered": "未答复",
+    "reply_state": "办理状态：",
+    "icp_label": "备案号：",
 }
+
+# --- inspection faults ------------------------------------------------------------------------
+# Default wrong texts of the content_error fault: error kind -> (wrong text, correct text). The
+# inspection dictionary (data/inspection/dictionary.toml) must hold these entries; none of them
+# occurs anywhere on a clean demo page (tests/demo check that).
+CONTENT_ERRORS = {
+    "wrong_name": ("国务院总里", "国务院总理"),
+    "wrong_formulation": ("一路一带", "一带一路"),
+    "banned_word": ("六合彩", ""),
+}
+# The sentence a wrong text is planted in, per error kind ({text} is the wrong text).
+CONTENT_ERROR_SENTENCES = {
+    "wrong_name": "据新华社报道，{text}日前主持召开会议，研究部署下一阶段重点工作。",
+    "wrong_formulation": "会议要求，各级各部门要坚定不移推进{text}建设，确保各项部署落地见效。",
+    "banned_word": "最新{text}开奖结果已经公布，点击查看详情。",
+}
+# Channels (二级页面) of a navigation-only homepage: (slug, name, column kinds they gather).
+CHANNELS = (("xwzx", "新闻中心", ("news",)), ("zwgk", "政务公开", ("notice", "policy", "personnel", "planning")),
+            ("hdjl", "互动交流", ("consultation",)))
+DEFACEMENT_BANNER = "本网站已被接管　Hacked by 0x5f"
+HIDDEN_LINK_TEXTS = ("皇冠娱乐城", "真人百家乐", "娱乐城注册送彩金")
+# Inner special-topic pages of the robustness faults: kind -> (path, link label).
+SPECIAL_PAGES = {"huge_page": ("/zt/zlhb/index.html", "专题：政务公开资料汇编"),
+                 "redirect_loop": ("/zt/xhtz/index.html", "专题：乡村振兴专题报道")}
+

@@ -2,7 +2,11 @@
 
 :func:`ground_truth` is pure and JSON-serialisable: every site with its columns (entry
 count, newest date), certificate window, declared faults and what a correct checker must
-conclude about each fault. :func:`write_registry` writes the registry import CSVs.
+conclude about each fault: ``expect.probe_ok`` for the site probe and ``expect.findings``
+(``[{check, kind, location}]``, semantics in :mod:`demo.expect`) for the inspection checks.
+:func:`finding_sets` turns a truth document into the required and allowed finding sets an
+acceptance test compares with; clean sites must yield no finding at all.
+:func:`write_registry` writes the registry import CSVs.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from demo.entries import date_format, dead_links, entries, homepage_newest, page_count, today
-from demo.faults import Fault
+from demo.expect import expected_findings
+from demo.faults import ACTIVATABLE_KINDS, Fault
 from demo.fleet import FleetSpec, SiteSpec
 from demo.tls import cert_window
 
@@ -24,7 +29,12 @@ COLUMN_FIELDS = ("site_code", "column_name", "kind", "url")
 
 
 def expected(spec: FleetSpec, site: SiteSpec, fault: Fault) -> dict[str, Any]:
-    """What a correct probe or inspection concludes about ``fault`` (``probe_ok``: homepage loads fine)."""
+    """What a correct probe or inspection concludes about ``fault`` (``probe_ok``: homepage loads fine;
+    ``findings``/``allowed``: inspection findings, see :mod:`demo.expect`)."""
+    return {**_probe_expectation(spec, site, fault), **expected_findings(spec, site, fault)}
+
+
+def _probe_expectation(spec: FleetSpec, site: SiteSpec, fault: Fault) -> dict[str, Any]:
     p = fault.params
     day = today(spec)
     if fault.kind == "down":
@@ -53,7 +63,8 @@ def expected(spec: FleetSpec, site: SiteSpec, fault: Fault) -> dict[str, Any]:
     if fault.kind == "dead_links":
         return {"probe_ok": True, "dead_links": [{"page": site.abs_url(d.page), "target": d.target,
                                                   "expect": d.expect} for d in dead_links(spec, site)]}
-    raise ValueError(f"fault kind {fault.kind!r} has no expected consequence")
+    # The inspection faults leave the homepage loading fine.
+    return {"probe_ok": True}
 
 
 def _site_truth(spec: FleetSpec, site: SiteSpec) -> dict[str, Any]:
@@ -92,7 +103,29 @@ def ground_truth(spec: FleetSpec) -> dict[str, Any]:
         "sites": sites,
         "faults": [{**f.as_dict(), "url": spec.site(f.site_code).url,
                     "expect": expected(spec, spec.site(f.site_code), f)} for f in spec.faults],
+        "activatable": [{"site_code": f.site_code, "kind": f.kind, "mode": f.params["activation"]}
+                        for f in spec.faults if f.kind in ACTIVATABLE_KINDS],
     }
+
+
+FindingKey = tuple[str, str, str, str]  # (site code, check, kind, location)
+
+
+def finding_sets(truth: dict[str, Any]) -> tuple[set[FindingKey], set[FindingKey]]:
+    """(required, allowed) findings of a ground-truth document; ``allowed`` includes ``required``.
+
+    A checker is right when it reports every required finding and nothing outside ``allowed``
+    (so nothing at all on clean sites). Manual activatable faults count as activated.
+    """
+    required: set[FindingKey] = set()
+    allowed: set[FindingKey] = set()
+    for f in truth["faults"]:
+        exp = f["expect"]
+        keys = {(f["site_code"], x["check"], x["kind"], x["location"]) for x in exp.get("findings", [])}
+        allowed |= keys | {(f["site_code"], x["check"], x["kind"], x["location"]) for x in exp.get("allowed", [])}
+        if exp.get("findings_required", True):
+            required |= keys
+    return required, allowed
 
 
 def _write_csv(path: Path, header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:

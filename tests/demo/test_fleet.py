@@ -68,8 +68,9 @@ def test_default_mix_covers_every_kind_and_leaves_clean_sites(default_spec: Flee
     kinds = {f.kind for f in default_spec.faults}
     assert kinds == set(KINDS)
     faulted = {f.site_code for f in default_spec.faults}
+    assert len(faulted) == len(default_spec.faults)  # one fault per site
     share = len(faulted) / len(default_spec.sites)
-    assert 0.10 <= share <= 0.15, share
+    assert 0.10 <= share <= 0.20, share
     assert "4300000001" not in faulted
     for f in default_spec.faults:
         if f.kind.startswith("tls_"):
@@ -100,7 +101,7 @@ def test_ground_truth_lists_exactly_the_declared_faults(default_spec: FleetSpec)
         assert s["clean"] == (s["code"] not in faulted)
         assert (s["faults"] == []) == s["clean"]
     by_kind = {f["kind"]: f["expect"] for f in truth["faults"]}
-    assert by_kind["down"] == {"probe_ok": False, "error": "connection_refused"}
+    assert by_kind["down"].items() >= {"probe_ok": False, "error": "connection_refused"}.items()
     assert by_kind["tls_expired"]["probe_ok"] is False and by_kind["tls_expiring"]["probe_ok"] is True
     assert by_kind["slow"]["probe_ok"] is False
 
