@@ -1,0 +1,123 @@
+"""The content-error dictionary: normalisation, matching, allow-list, loading errors, the shipped file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from inspection.dictionary import (
+    AllowRule,
+    DictionaryError,
+    Entry,
+    load_dictionary,
+    make_dictionary,
+    normalise,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = ROOT / "data" / "inspection" / "dictionary.toml"
+
+DICT = make_dictionary("t1", [
+    Entry("wrong_formulation", "党的第二十大", "党的二十大"),
+    Entry("wrong_formulation", "十九大", "党的十九大", severity="high"),
+    Entry("wrong_name", "李示帆市长", "李示范市长"),
+    Entry("banned_word", "六合彩"),
+], [AllowRule("打击六合彩"), AllowRule("六合彩开奖", url="*/jubao/*")])
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Ａ  Ｂ", "a b"),  # full-width letters, spaces between Latin words collapse to one
+    ("习 近\u3000平", "习近平"),  # spaces inside Chinese runs removed
+    ("党\u200b的二十大", "党的二十大"),  # zero-width characters dropped
+    ("２０２６年", "2026年"),
+    ("（通知）", "(通知)"),
+])
+def test_normalise(text: str, expected: str) -> None:
+    norm, where = normalise(text)
+    assert norm == expected
+    assert len(where) == len(norm) and all(0 <= i < len(text) for i in where)
+
+
+@pytest.mark.parametrize(("text", "url", "hits"), [
+    # Real page fragments; (kind, matched original text) per hit.
+    ("会议强调，要认真学习贯彻党的第二十大精神。", "", [("wrong_formulation", "党的第二十大")]),
+    ("认真学习贯彻 党 的 第 二 十 大 精神", "", [("wrong_formulation", "党 的 第 二 十 大")]),
+    ("认真学习贯彻党的二十大精神", "", []),
+    ("深入学习党的十九大精神", "", []),  # the wrong form inside its own correct form is fine
+    ("深入学习十九大精神", "", [("wrong_formulation", "十九大")]),
+    ("李示帆市长主持召开常务会议", "", [("wrong_name", "李示帆市长")]),
+    ("李示范市长主持召开常务会议", "", []),
+    ("严厉打击六合彩等赌博违法犯罪", "http://a.gov.cn/xwdt/1.html", []),  # allow-list phrase
+    ("最新六合彩开奖结果", "http://a.gov.cn/xwdt/1.html", [("banned_word", "六合彩")]),
+    ("最新六合彩开奖结果", "http://a.gov.cn/jubao/1.html", []),  # phrase + URL pattern
+    ("打击六合彩，但页尾又出现六合彩广告", "", [("banned_word", "六合彩")]),  # only the covered hit is allowed
+])
+def test_scan(text: str, url: str, hits: list[tuple[str, str]]) -> None:
+    found = DICT.scan(text, url)
+    assert [(h.entry.kind, h.matched) for h in found] == hits
+    for h in found:
+        assert text[h.start:h.end] == h.matched and h.matched in h.context
+
+
+def test_context_is_bounded_snippet() -> None:
+    text = "甲" * 100 + "六合彩" + "乙" * 100
+    (hit,) = DICT.scan(text)
+    assert hit.context == "甲" * 30 + "六合彩" + "乙" * 30
+
+
+def _write(tmp_path: Path, body: str) -> Path:
+    p = tmp_path / "dict.toml"
+    p.write_text(body, encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ('[[entry]]\nkind="banned_word"\nwrong="x"\n', "key 'dictionary'"),
+    ('[dictionary]\nversion=""\n', "key 'version'"),
+    ('[dictionary]\nversion="1"\n[[entry]]\nkind="typo"\nwrong="x"\n', "entry #1: key 'kind'"),
+    ('[dictionary]\nversion="1"\n[[entry]]\nkind="banned_word"\n', "entry #1: key 'wrong'"),
+    ('[dictionary]\nversion="1"\n[[entry]]\nkind="wrong_name"\nwrong="李示帆"\n', "entry #1 (李示帆): key 'correct'"),
+    ('[dictionary]\nversion="1"\n[[entry]]\nkind="banned_word"\nwrong="x"\nseverity="huge"\n', "key 'severity'"),
+    ('[dictionary]\nversion="1"\n[[entry]]\nkind="banned_word"\nwrong="x"\nwrogn="y"\n', "key 'wrogn'"),
+    ('[dictionary]\nversion="1"\n[[entry]]\nkind="banned_word"\nwrong="赌 场"\n'
+     '[[entry]]\nkind="banned_word"\nwrong="赌场"\n', "entry #2: key 'wrong'"),
+    ('[dictionary]\nversion="1"\n[[allow]]\nurl="*"\n', "allow #1: key 'phrase'"),
+    ('[dictionary]\nversion="1"\n[[entry]\n', "invalid TOML"),
+    ('[dictionary]\nversion="1"\n[extra]\n', "key 'extra'"),
+])
+def test_malformed_dictionary_names_file_entry_and_key(tmp_path: Path, body: str, message: str) -> None:
+    path = _write(tmp_path, body)
+    with pytest.raises(DictionaryError) as err:
+        load_dictionary(path)
+    assert str(path) in str(err.value) and message in str(err.value)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(DictionaryError, match="not found"):
+        load_dictionary(tmp_path / "nope.toml")
+
+
+def test_shipped_dictionary_loads_and_covers_every_kind() -> None:
+    d = load_dictionary(SHIPPED)
+    assert d.version
+    assert {e.kind for e in d.entries} == {"wrong_name", "wrong_formulation", "banned_word"}
+    assert all(e.correct for e in d.entries if e.kind != "banned_word")
+
+
+def test_shipped_dictionary_holds_the_demo_content_errors() -> None:
+    from demo.text import CONTENT_ERRORS
+
+    d = load_dictionary(SHIPPED)
+    for kind, (wrong, right) in CONTENT_ERRORS.items():
+        (hit,) = d.scan(f"正文：{wrong}。")
+        assert (hit.entry.kind, hit.entry.correct) == (kind, right)
+
+
+def test_shipped_dictionary_is_quiet_on_demo_text_pools() -> None:
+    from demo import text
+
+    d = load_dictionary(SHIPPED)
+    pools = [*text.BODY_PARAGRAPHS, *text.REPLY_TEXTS, *text.TOPICS, *text.NEWS_TEMPLATES, *text.NOTICE_TEMPLATES,
+             *text.POLICY_TEMPLATES, *text.PERSONNEL_TEMPLATES, *text.PLANNING_TEMPLATES, *text.LABEL.values()]
+    assert d.scan("\n".join(pools)) == []
