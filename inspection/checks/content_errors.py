@@ -50,9 +50,10 @@ TEXT = {
 @dataclass(frozen=True)
 class Settings:
     dictionary: str = DEFAULT_PATH  # relative to the project root
-    max_pages: int = 30
+    max_pages: int = 150  # homepage, column lists and the articles they list
     max_depth: int = 2
-    max_attachments: int = 5
+    max_page_bytes: int = 2 * 1024 * 1024  # bigger pages are skipped (the dead_links check reports them)
+    max_attachments: int = 10
     max_attachment_bytes: int = 5 * 1024 * 1024
     max_pdf_pages: int = 50
     attachment_timeout: float = 10.0
@@ -177,7 +178,8 @@ class ContentErrors:
     async def _page(self, url: str, sem: asyncio.Semaphore, scan: _Scan, deadline: float) -> Page | None:
         async with sem:
             try:
-                page = await self.ctx.fetcher.get(url, timeout=max(deadline - time.monotonic(), 0.01))
+                page = await self.ctx.fetcher.get(url, timeout=max(deadline - time.monotonic(), 0.01),
+                                                  max_bytes=self.settings.max_page_bytes)
             except FetchError:
                 scan.stats["pages_failed"] += 1  # broken links are the dead_links check's business
                 return None

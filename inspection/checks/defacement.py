@@ -109,20 +109,18 @@ def judge(target_url: str, page_url: str, html: str, baseline: dict[str, Any] | 
     """Findings for one homepage against its baseline (None = first sight: no drift judged). Pure.
 
     Drift is a template distance above ``drift_threshold``, or a script/iframe from a foreign host that
-    the baseline did not have (the usual payload of an injected banner). Foreign sources that are part
-    of a drift are reported inside it, not again as ``external_script``: one incident, one finding.
+    the baseline did not have (the usual payload of an injected banner); such a source is also reported
+    as ``external_script`` (its own location, so it resolves on its own once removed).
     """
     now = fingerprint(html, page_url)
     accepted = set(baseline.get("accepted_hosts", ())) if baseline is not None else set()
     allowed = (*settings.allowed_domains, *accepted)
     foreign = list(dict.fromkeys(external_sources(html, page_url, target_url, allowed)))
     findings: list[FindingDraft] = []
-    in_drift: set[str] = set()
     if baseline is not None:
         d = diff(Fingerprint.from_data(baseline), now)
         new_foreign = [url for kind, url in foreign if f"{kind}|{resource_key(url)}" in d.added_resources]
         if d.distance > settings.drift_threshold or new_foreign:
-            in_drift.update(new_foreign)
             findings.append(FindingDraft(
                 NAME, "fingerprint_drift", target_url, Severity.CRITICAL,
                 TEXT["drift"].format(pct=d.distance, limit=settings.drift_threshold)
@@ -133,8 +131,6 @@ def judge(target_url: str, page_url: str, html: str, baseline: dict[str, Any] | 
                  "added_resources": list(d.added_resources), "removed_resources": list(d.removed_resources)},
                 veto=True))
     for kind, url in foreign:
-        if url in in_drift:
-            continue
         host = urlsplit(url).hostname or ""
         findings.append(FindingDraft(NAME, "external_script", url, Severity.CRITICAL,
                                      TEXT["external"].format(host=host, what=TEXT[kind], url=url),

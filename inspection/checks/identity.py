@@ -101,7 +101,7 @@ def read_identity(html: str) -> Identity:
 
 
 def identity_findings(ident: Identity, target: SiteTarget, page_url: str) -> list[FindingDraft]:
-    """Missing and mismatching identity values. Pure."""
+    """Missing and mismatching identity values, located at ``page_url`` (the homepage). Pure."""
     out: list[FindingDraft] = []
     ev = {**ident.as_evidence(), "registered_code": target.code, "page": page_url}
     # The rule asks for the code where visitors see it; the meta tag alone does not count as shown.
@@ -182,7 +182,7 @@ class IdentityCheck:
             if page.status >= 400:
                 raise CheckError(TEXT["status"].format(status=page.status))
             ident = read_identity(page.text)
-            findings += identity_findings(ident, target, page.final_url)
+            findings += identity_findings(ident, target, target.url)  # location: the homepage as registered
             stats.update({"has_site_code": float(bool(ident.site_code or ident.meta_code)),
                           "has_icp": float(bool(ident.icp)), "has_psb": float(bool(ident.psb))})
             facts = {**ident.as_evidence(), "found_in": ident.where}

@@ -97,7 +97,7 @@ def test_external_sources_skip_own_and_platform_hosts() -> None:
         ("script", "https://cdn.stat-analytics.example/js/tj.js"), ("iframe", "http://ad.example/x.html")]
 
 
-def test_judge_first_sight_then_drift_absorbs_injected_script() -> None:
+def test_judge_first_sight_then_drift_with_injected_script() -> None:
     s = Settings()
     findings, fp = judge(SITE, SITE, _home(8), None, s)
     assert findings == []
@@ -105,7 +105,8 @@ def test_judge_first_sight_then_drift_absorbs_injected_script() -> None:
               '<script src="https://js.hm-tongji.example/hm.js"></script>')
     defaced = _home(8).replace("<body>", "<body>" + banner)
     findings, _ = judge(SITE, SITE, defaced, baseline_data(fp), s)
-    assert [(f.kind, f.location) for f in findings] == [("fingerprint_drift", SITE)]
+    assert [(f.kind, f.location) for f in findings] == [
+        ("fingerprint_drift", SITE), ("external_script", "https://js.hm-tongji.example/hm.js")]
     assert findings[0].evidence["new_foreign_sources"] == ["https://js.hm-tongji.example/hm.js"]
     assert findings[0].veto and findings[0].severity == "critical"
 
