@@ -2,8 +2,9 @@
 
 Windows by column kind (国办秘函〔2019〕19号): news 2 weeks; notice and policy 6 months when
 first-level (veto group ``a``, counted together with news); personnel, planning and non-first-level
-notice/policy "should be updated but long are not" (group ``b``, provisional 365 days). A column with
-no entry ever is blank (group ``c``). Consultation columns belong to the interaction check.
+notice/policy "should be updated but long are not" (group ``b``, provisional 365 days); a consultation
+column is judged here only that way (a year without any message, or none ever): its replies are the
+interaction check's business. A column with no entry ever is blank (group ``c``).
 Veto counting over these findings is inspection.veto's business, not this check's.
 
 Findings (location = the column URL): ``column_stale`` (high, veto-feeding; evidence newest_date,
@@ -33,7 +34,6 @@ from inspection.items import Item
 from inspection.listpages import ListRead, article_date, china_day, read_list
 
 NAME = "column_freshness"
-JUDGED_KINDS = ("news", "notice", "policy", "personnel", "planning")
 
 TEXT = {
     "label": "栏目更新",
@@ -67,7 +67,7 @@ def window(col: ColumnTarget, s: Settings) -> tuple[int, str] | None:
         if col.first_level:
             return (s.notice_days if col.kind == "notice" else s.policy_days), "a"
         return s.long_days, "b"
-    if col.kind in ("personnel", "planning"):
+    if col.kind in ("personnel", "planning", "consultation"):
         return s.long_days, "b"
     return None
 
