@@ -19,6 +19,8 @@ comes back with ``complete=False`` and what was checked so far.
 from __future__ import annotations
 
 import asyncio
+import heapq
+import itertools
 import ssl
 import time
 from collections.abc import Callable
@@ -142,7 +144,7 @@ class Crawler:
     def _reset(self) -> None:
         self._results: dict[str, LinkResult] = {}
         self._refs: dict[str, list[Reference]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._report = CrawlReport(start_url="")
 
     # ---- requests -------------------------------------------------------------------------
@@ -282,35 +284,55 @@ class Crawler:
         report.homepage_url = homepage
         origins = {origin(start), origin(homepage)}
         seen: set[str] = {start, homepage}
-        scheduled = 1
-        level: list[_Page] = [home]
-        depth = 0
-        while level:
-            candidates: list[str] = []
-            for page in level:
-                for link in extract_links(page.text, page.final_url):
-                    self._refs.setdefault(link.url, []).append(Reference(page.url, link.tag, link.text))
-                    if link.url in seen:
-                        continue
-                    if len(seen) >= self.s.max_links:
-                        report.complete = False
-                        continue
-                    seen.add(link.url)
-                    report.links_found += 1
-                    if (link.tag in PAGE_TAGS and depth < self.s.max_depth and scheduled < self.s.page_budget
-                            and same_site(link.url, origins) and looks_like_page(link.url)):
-                        scheduled += 1
-                        candidates.append(link.url)
-                    else:
-                        task = asyncio.create_task(self._check(session, link.url))
-                        self._tasks.add(task)
-                        task.add_done_callback(self._tasks.discard)
-            pages = await asyncio.gather(*(self._fetch_page(session, u) for u in candidates))
-            # A redirect may leave the site: such a page is checked, never parsed as the site's.
-            level = [p for p in pages if p is not None and same_site(p.final_url, origins)]
-            depth += 1
+        # Pages wait in a heap by (depth, discovery order) and are fetched as slots free up, so one
+        # slow page never stalls the crawl; the budget is spent at fetch time, shallowest first.
+        heap: list[tuple[int, int, str]] = []
+        order = itertools.count()
+
+        def discover(page: _Page, depth: int) -> None:
+            for link in extract_links(page.text, page.final_url):
+                self._refs.setdefault(link.url, []).append(Reference(page.url, link.tag, link.text))
+                if link.url in seen:
+                    continue
+                if len(seen) >= self.s.max_links:
+                    report.complete = False
+                    continue
+                seen.add(link.url)
+                report.links_found += 1
+                if (link.tag in PAGE_TAGS and depth < self.s.max_depth and same_site(link.url, origins)
+                        and looks_like_page(link.url)):
+                    heapq.heappush(heap, (depth + 1, next(order), link.url))
+                else:
+                    self._spawn(self._check(session, link.url))
+
+        discover(home, 0)
+        fetched = 1
+        active: dict[asyncio.Task[_Page | None], int] = {}
+        while heap or active:
+            while heap and len(active) < self.s.global_concurrency:
+                depth, _, url = heapq.heappop(heap)
+                if fetched >= self.s.page_budget:
+                    self._spawn(self._check(session, url))  # over budget: checked, not crawled
+                    continue
+                fetched += 1
+                active[self._spawn(self._fetch_page(session, url))] = depth
+            if not active:
+                break
+            done, _ = await asyncio.wait(active, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                depth = active.pop(task)
+                page = task.result()
+                # A redirect may leave the site: such a page is checked, never parsed as the site's.
+                if page is not None and same_site(page.final_url, origins):
+                    discover(page, depth)
         while self._tasks:
             await asyncio.gather(*list(self._tasks))
+
+    def _spawn(self, coro: Any) -> asyncio.Task[Any]:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
     def _collect_broken(self) -> None:
         r = self._report
