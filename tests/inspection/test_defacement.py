@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from inspection.checks.defacement import Settings, baseline_data, judge
@@ -127,3 +129,30 @@ def test_judge_hidden_link_finding() -> None:
     hidden = [f for f in findings if f.kind == "hidden_link"]
     assert hidden[0].location == "http://www.hg-yulecheng.example/"
     assert hidden[0].evidence["suspicious"] and "疑似赌博" in hidden[0].detail
+
+
+def test_db_baselines_round_trip(migrated_db: tuple[str, Any]) -> None:
+    from datetime import UTC, datetime
+
+    from db.models import Node, NodeLevel, Site, SiteLevel
+    from inspection.base import CheckError
+    from inspection.checks.defacement import BASELINE_KEY, DbBaselines
+
+    _url, sessions = migrated_db
+    with sessions.begin() as s:
+        s.add(Node(code="430100", name="长沙市", level=NodeLevel.CITY))
+        s.flush()
+        s.add(Site(code="4301000001", name="长沙市人民政府", url=SITE, level=SiteLevel.CITY_PORTAL,
+                   node_code="430100"))
+    store = DbBaselines(sessions)
+    assert store.get("4301000001", BASELINE_KEY) is None
+    fp = fingerprint(_home(3), SITE)
+    t0 = datetime(2026, 11, 1, tzinfo=UTC)
+    store.put("4301000001", BASELINE_KEY, fp.digest, baseline_data(fp), t0)
+    store.put("4301000001", BASELINE_KEY, fp.digest, baseline_data(fp, {"cdn.example"}), t0)  # replaces
+    got = store.get("4301000001", BASELINE_KEY)
+    assert got is not None and got["accepted_hosts"] == ["cdn.example"] and got["digest"] == fp.digest
+    findings, _ = judge(SITE, SITE, _home(5), got, Settings())
+    assert findings == []
+    with pytest.raises(CheckError, match="4309999999"):
+        store.put("4309999999", BASELINE_KEY, fp.digest, baseline_data(fp), t0)
