@@ -285,7 +285,7 @@ class Crawler:
         origins = {origin(start), origin(homepage)}
         seen: set[str] = {start, homepage}
         # Pages wait in a heap by (depth, discovery order) and are fetched as slots free up, so one
-        # slow page never stalls the crawl; the budget is spent at fetch time, shallowest first.
+        # slow page never stalls the crawl; the budget counts HTML pages read, shallowest first.
         heap: list[tuple[int, int, str]] = []
         order = itertools.count()
 
@@ -310,10 +310,12 @@ class Crawler:
         active: dict[asyncio.Task[_Page | None], int] = {}
         while heap or active:
             while heap and len(active) < self.s.global_concurrency:
-                depth, _, url = heapq.heappop(heap)
                 if fetched >= self.s.page_budget:
-                    self._spawn(self._check(session, url))  # over budget: checked, not crawled
+                    if active:  # an in-flight fetch that yields no page gives its budget back
+                        break
+                    self._spawn(self._check(session, heapq.heappop(heap)[2]))  # over budget: checked only
                     continue
+                depth, _, url = heapq.heappop(heap)
                 fetched += 1
                 active[self._spawn(self._fetch_page(session, url))] = depth
             if not active:
@@ -322,6 +324,8 @@ class Crawler:
             for task in done:
                 depth = active.pop(task)
                 page = task.result()
+                if page is None:
+                    fetched -= 1  # the budget counts pages crawled, not 404s or attachments
                 # A redirect may leave the site: such a page is checked, never parsed as the site's.
                 if page is not None and same_site(page.final_url, origins):
                     discover(page, depth)
