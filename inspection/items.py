@@ -138,6 +138,14 @@ def _row_dates(row: LexborNode, anchor: LexborNode, as_of: date, year: int | Non
     return hits
 
 
+def _trailing_date(label: str, as_of: date, year: int | None) -> d.DateHit | None:
+    """A date closing ``label`` after a title of at least MIN_TITLE characters, or None."""
+    hits = d.find_dates(label, as_of, year_hint=year, max_future_days=1)
+    if hits and hits[-1].start >= MIN_TITLE and not label[hits[-1].end:].strip(" )）]】"):
+        return hits[-1]
+    return None
+
+
 def _year_hints(body: LexborNode) -> dict[int, int]:
     """Anchor mem_id -> the year of the nearest preceding year heading (``2025年``)."""
     out: dict[int, int] = {}
@@ -186,13 +194,18 @@ def _heuristic(tree: LexborHTMLParser, base_url: str, as_of: date) -> list[Item]
         while p is not None and level < CLIMB and p.tag not in ("body", "html") and counts.get(p.mem_id) == 1:
             row, p, level = p, p.parent, level + 1
         hits = _row_dates(row, a, as_of, years.get(a.mem_id)) if row is not a else []
+        title = link.label
+        tail = _trailing_date(title, as_of, years.get(a.mem_id))
+        if tail is not None:  # broken markup or a plain-text row: the date sits at the end of the link text
+            title = title[:tail.start].strip()
+            hits = hits or [tail]
         if not hits:
             if row.tag in _ROW_TAGS and row.parent is not None and \
                     sum(1 for c in row.parent.iter() if c.tag == row.tag) >= 3:
-                items.append(Item(link.label, link.url, None, node_text(row)))
+                items.append(Item(title, link.url, None, node_text(row)))
             continue
         day, inferred = _fix_year(hits[0], link.url)
-        items.append(Item(link.label, link.url, day, node_text(row), inferred, hits[0].precision,
+        items.append(Item(title, link.url, day, node_text(row), inferred, hits[0].precision,
                           tuple(h.day for h in hits)))
     return items
 
