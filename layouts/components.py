@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from dash import html
+from dash import dcc, html
 
 from layouts.frames import OverviewKpis, SiteDetail
 from layouts.text import PROBE_ERROR, SITE_LEVEL, SITE_LEVEL_SHORT, SITE_STATUS, T
@@ -85,9 +85,10 @@ def kpi_items(k: OverviewKpis, stale_after_s: float) -> list[KpiItem]:
     ]
 
 
-def kpi_tile(item: KpiItem, prefix: str) -> html.Div | html.A:
+def kpi_tile(item: KpiItem, prefix: str) -> html.Div | dcc.Link:
     """A tile whose value and status class can be updated in place by pattern-matching ids;
-    an anchor (``<a href>``) when the item has an ``href``."""
+    an anchor (``dcc.Link``: an ``<a href>`` that navigates without reloading the wall) when the
+    item has an ``href``."""
     children = [
         html.Div(item.label, className="kpi-label"),
         html.Div([html.Span(item.value, id={"type": f"{prefix}-kpi-value", "key": item.key},
@@ -96,7 +97,7 @@ def kpi_tile(item: KpiItem, prefix: str) -> html.Div | html.A:
     ]
     tile_id = {"type": f"{prefix}-kpi", "key": item.key}
     if item.href:
-        return html.A(children, href=item.href, id=tile_id, className=f"kpi kpi-{item.status}")
+        return dcc.Link(children, href=item.href, id=tile_id, className=f"kpi kpi-{item.status}")
     return html.Div(children, id=tile_id, className=f"kpi kpi-{item.status}")
 
 
@@ -137,7 +138,7 @@ def worst_sites_rows(df: pd.DataFrame) -> list[html.Tr]:
     if df.empty:
         return [html.Tr(html.Td(T.NO_DATA, colSpan=len(WORST_HEADERS), className="empty"))]
     return [html.Tr(className=f"row-{r.status}", children=[
-        html.Td(str(i)), html.Td(html.A(r.name, href=f"/site/{r.code}")), html.Td(r.city_name),
+        html.Td(str(i)), html.Td(dcc.Link(r.name, href=f"/site/{r.code}")), html.Td(r.city_name),
         html.Td(status_badge(r.status)), html.Td(_num(r.availability, ".1f", "%")),
         html.Td(_num(r.latency_ms, ".0f", f" {T.UNIT_MS}")),
     ]) for i, r in enumerate(df.itertuples(index=False), 1)]
@@ -154,7 +155,7 @@ def city_sites_rows(df: pd.DataFrame) -> list[html.Tr]:
     if df.empty:
         return [html.Tr(html.Td(T.NO_DATA, colSpan=len(CITY_SITES_HEADERS), className="empty"))]
     return [html.Tr(className=f"row-{r.status}", children=[
-        html.Td(html.A(r.name, href=f"/site/{r.code}")), html.Td(SITE_LEVEL_SHORT.get(r.level, r.level)),
+        html.Td(dcc.Link(r.name, href=f"/site/{r.code}")), html.Td(SITE_LEVEL_SHORT.get(r.level, r.level)),
         html.Td(r.node_name), html.Td(status_badge(r.status)),
         html.Td(_num(r.latency_ms, ".0f", f" {T.UNIT_MS}")), html.Td(_num(r.tls_days, ".0f", f" {T.UNIT_DAYS}")),
         html.Td(_num(r.availability, ".1f", "%")),

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 import pandas as pd
-from dash import html
+from dash import dcc, html
 
 from layouts.components import KpiItem, format_age, missing, require_columns, table
 from layouts.frames import HostDetail
@@ -87,7 +87,7 @@ def _pct(value: Any, limit: float) -> html.Td:
 
 
 def _name_cell(name: str) -> html.Td:
-    return html.Td(html.A(name, href=host_href(name)))
+    return html.Td(dcc.Link(name, href=host_href(name)))
 
 
 def hosts_rows(df: pd.DataFrame, limit: float) -> list[html.Tr]:
@@ -137,11 +137,13 @@ def host_kpi_items(df: pd.DataFrame, limit: float) -> list[KpiItem]:
         hosts_status = "stale"
     else:
         hosts_status = "up" if healthy == total else "degraded" if healthy >= 0.8 * total else "down"
+    # "0 unhealthy" is only good news when some host has fresh data.
+    unhealthy_status = "down" if bad else hosts_status if hosts_status in ("stale", "unknown") else "up"
     disk_status = ("stale" if worst is None else "down" if worst > limit
                    else "degraded" if worst >= WARN_PERCENT else "up")
     return [
         KpiItem("healthy", T.KPI_HOSTS, f"{healthy}/{total}", T.HOSTS_SUFFIX, hosts_status),
-        KpiItem("unhealthy", T.KPI_HOSTS_UNHEALTHY, str(bad), T.HOSTS_SUFFIX, "up" if bad == 0 else "down"),
+        KpiItem("unhealthy", T.KPI_HOSTS_UNHEALTHY, str(bad), T.HOSTS_SUFFIX, unhealthy_status),
         KpiItem("stale", T.KPI_HOSTS_STALE, str(stale), T.HOSTS_SUFFIX, "up" if stale == 0 else "stale"),
         KpiItem("disk", T.KPI_DISK_WORST, T.DASH if worst is None else f"{worst:.1f}", "%", disk_status),
     ]

@@ -44,6 +44,7 @@ def test_two_apps_keep_their_own_data_and_callbacks(worlds: tuple[World, World])
     for app in (app_a, app_b):
         keys = " ".join(app.callback_map)
         assert "overview-map.figure" in keys and "overview-nav.href" in keys and "city-trend.figure" in keys
+        assert "hosts-body.children" in keys and "host-usage.figure" in keys and "host-disks.figure" in keys
 
 
 def test_index_loads_nothing_from_outside(worlds: tuple[World, World]) -> None:
@@ -66,4 +67,11 @@ def test_page_layouts_render_and_unknown_codes_say_so(worlds: tuple[World, World
         assert "未找到该市州" in str(_page("city").layout(code="999999"))
         assert "芙蓉区人民政府门户网站" in str(_page("site").layout(code="X0102"))
         assert "未找到该网站" in str(_page("site").layout(code="NOPE"))
+        hosts = str(_page("hosts").layout())
+        assert all(n in hosts for n in ("web-01", "db-01", "cms-cs", "old-01")) and "retired-01" not in hosts
+        host = str(_page("host").layout(name="web-01"))
+        assert "host-usage" in host and "Web 服务器" in host and "/city/430000" in host
+        assert "未找到该主机：a b" in str(_page("host").layout(name="a%20b"))  # the path part is decoded
+        assert "city-hosts-body" in str(_page("city").layout(code="430100"))
+        assert "city-hosts-body" not in str(_page("city").layout(code="430300"))  # 湘潭 has no hosts
     assert playlist()[0] == "/" and len(playlist()) == 15

@@ -1,4 +1,5 @@
-"""The wall in real headless Chromium: map, KPIs, refresh, drill-down, rotation; fully offline."""
+"""The wall in real headless Chromium: map, KPIs, refresh, drill-down to a site and to a host, rotation,
+4K scaling; fully offline."""
 
 from __future__ import annotations
 
@@ -124,6 +125,11 @@ def test_overview_renders_refreshes_and_drills_down(browser: Any, wall: str) -> 
     assert "芙蓉区人民政府门户网站" in body and "长沙市人民政府门户网站" in body
     assert "株洲" not in body
     page.wait_for_selector("#city-trend .scatterlayer .trace", timeout=10_000)
+    assert "cms-cs" in page.locator(".city-hosts-table").inner_text()  # 长沙's one host, never reported
+    with page.expect_response(lambda r: "_dash-update-component" in r.url
+                              and "city-tick" in (r.request.post_data or ""), timeout=10_000) as resp:
+        pass
+    assert resp.value.status == 200
     page.screenshot(path="/tmp/wall-city.png")
 
     page.goto(wall + "/site/X0102")
@@ -131,6 +137,62 @@ def test_overview_renders_refreshes_and_drills_down(browser: Any, wall: str) -> 
     facts = page.locator("#site-facts").inner_text()
     assert "故障" in facts and "超时" in facts and "503" in facts
     page.screenshot(path="/tmp/wall-site.png")
+    page.close()
+    assert watch.problems == []
+
+
+def test_host_tile_drills_down_to_a_host(browser: Any, wall: str) -> None:
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    watch = Watch(page)
+    page.goto(wall + "/")
+    tile = page.locator("a.kpi", has_text="健康主机")
+    tile.wait_for(timeout=20_000)
+    assert tile.locator(".kpi-value").inner_text() == "1/4"
+    tile.click()
+    page.wait_for_url("**/hosts", timeout=10_000)
+    body = page.locator("#hosts-body")
+    body.wait_for(timeout=10_000)
+    rows = body.locator("tr").all_inner_texts()
+    assert [r.split()[0] for r in rows] == ["db-01", "cms-cs", "old-01", "web-01"]  # problems first
+    assert "异常" in rows[0] and "数据过期" in rows[1] and "正常" in rows[3]
+    assert page.locator("#hosts-body .val-bad").inner_text() == "97.0%"
+    page.screenshot(path="/tmp/wall-hosts.png")
+
+    body.locator("a", has_text="web-01").click()
+    page.wait_for_url("**/host/web-01", timeout=10_000)
+    page.wait_for_selector("#host-usage .scatterlayer .trace", timeout=20_000)
+    page.wait_for_selector("#host-disks .barlayer .point", timeout=10_000)
+    page.wait_for_selector("#host-io .scatterlayer .trace", state="attached", timeout=10_000)
+    assert page.locator("#host-usage .scatterlayer .trace").count() == 5
+    assert page.locator("#host-io .scatterlayer .trace").count() == 4
+    assert page.locator("#host-disks .barlayer .point").count() == 2  # / and /data; /mnt/old is gone
+    titles = page.evaluate("() => [...document.querySelectorAll('#host-usage .g-ytitle text, "
+                           "#host-usage .g-y2title text')].map(t => t.textContent)")
+    assert titles == ["使用率（%）", "系统负载"]
+    facts = page.locator("#host-facts").inner_text()
+    assert "正常" in facts and "Web 服务器" in facts and "72.0%" in facts and "3 天 5 小时" in facts
+    with page.expect_response(lambda r: "_dash-update-component" in r.url
+                              and "host-tick" in (r.request.post_data or ""), timeout=10_000) as resp:
+        pass
+    assert resp.value.status == 200
+    page.wait_for_timeout(300)
+    assert page.locator("#host-usage .scatterlayer .trace").count() == 5
+    page.screenshot(path="/tmp/wall-host.png")
+    page.close()
+    assert watch.problems == []
+
+
+def test_4k_wall_scales_the_canvas_without_errors(browser: Any, wall: str) -> None:
+    page = browser.new_page(viewport={"width": 3840, "height": 2160})
+    watch = Watch(page)
+    page.goto(wall + "/host/web-01")
+    page.wait_for_selector("#host-io .scatterlayer .trace", state="attached", timeout=20_000)
+    page.wait_for_timeout(500)
+    box = page.locator(".wall").bounding_box()
+    assert box is not None and (box["width"], box["height"]) == (3840, 2160)
+    # Axis titles sit inside the figure: Plotly's margins were not measured at double size.
+    x = page.evaluate("() => parseFloat(document.querySelector('#host-usage .g-ytitle text').getAttribute('x'))")
+    assert 0 < x < 80
     page.close()
     assert watch.problems == []
 
