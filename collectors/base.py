@@ -101,3 +101,4 @@ class CollectorContext:
     config: Any  # core.config.Config
     sessions: Any  # sqlalchemy sessionmaker bound to the registry database
     clock: Any  # core.clock.Clock
+    store: Any = None  # tsdb.store.MetricStore, for kinds that judge collected history (inspection)

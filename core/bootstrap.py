@@ -114,8 +114,12 @@ def build_scheduler(config: Config, sessions: sessionmaker[Session], store: Any,
     from collectors.scheduler import Scheduler
     from core.clock import SystemClock
 
-    ctx = CollectorContext(config=config, sessions=sessions, clock=SystemClock())
+    ctx = CollectorContext(config=config, sessions=sessions, clock=SystemClock(), store=store)
     c = config.collectors
+    if names is None and not config.inspection.scheduled:
+        from collectors.loader import load_kinds
+
+        names = [n for n in load_kinds() if not n.startswith("inspection_")]
     return Scheduler(build_collectors(ctx, names), store, concurrency=c.concurrency,
                      blocking_threads=c.blocking_threads, jitter_fraction=c.jitter_fraction, node_code=c.node_code)
 

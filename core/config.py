@@ -88,6 +88,7 @@ class InspectionConfig:
     check_timeout: float = 300.0  # seconds one check may take on one site unless its rules say otherwise
     page_budget: int = 500  # most pages a crawling check fetches per site and run
     user_agent: str = "GovOps-Inspector/1.0"
+    scheduled: bool = True  # run the checks on their schedules inside `run` / `collect` (inspection_* collectors)
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ def collected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
         "GOVOPS_DEMO__HTTPS_PORT": "28443",
         "GOVOPS_COLLECTORS__PROBE_TIMEOUT": str(PROBE_TIMEOUT),
         "GOVOPS_COLLECTORS__PROBE_CA_FILE": str(tmp / "demo-ca.pem"),
+        "GOVOPS_INSPECTION__SCHEDULED": "false",  # the inspection collectors are tested on their own
     })
     sessions = prepare_database(config)
     spec, handle, config = start_demo_fleet(config)
