@@ -75,8 +75,10 @@ def _links(spec: FleetSpec, site: SiteSpec) -> str:
 def _footer(spec: FleetSpec, site: SiteSpec, tail: str = "") -> str:
     """Footer with the identity items (minus those an identity_missing fault drops); ``tail`` goes before </body>."""
     missing = inject.missing_identity(spec, site)
-    contact = "" if spec.fault(site.code, "no_consultation") else \
-        f'<p><a href="{site.column("consultation").path}">{L["contact"]}</a></p>'
+    # A navigation site reaches its consultation column through its 互动交流 channel only.
+    nav = spec.fault(site.code, "navigation_homepage")
+    target = f"/{text.CHANNELS[-1][0]}/index.html" if nav else site.column("consultation").path
+    contact = "" if spec.fault(site.code, "no_consultation") else f'<p><a href="{target}">{L["contact"]}</a></p>'
     code = "" if "site_code" in missing else f'　{L["site_code"]}{site.code}'
     filings = [f'<span class="{k}">{escape(v)}</span>' for k, v in (("icp", site.icp), ("psb", site.psb))
                if k not in missing]
