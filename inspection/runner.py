@@ -104,7 +104,7 @@ class InspectionRunner:
 
     def __init__(self, config: Any, sessions: sessionmaker[Session], store: Any, *,
                  checks: Sequence[str] | None = None, rules: Rules | None = None, clock: Clock | None = None,
-                 fetcher: Fetcher | None = None) -> None:
+                 fetcher: Fetcher | None = None, grace_s: float = GRACE_S) -> None:
         known = load_checks()
         names = list(known if checks is None else checks)
         unknown = [n for n in names if n not in known]
@@ -116,6 +116,7 @@ class InspectionRunner:
         self.check_names = list(dict.fromkeys(names))
         self.rules = rules or load_rules(config.resolve_path(config.inspection.rules_file))
         self.clock: Clock = clock or SystemClock()
+        self.grace_s = grace_s
         self.fetcher = fetcher or Fetcher(
             timeout=config.collectors.probe_timeout, max_bytes=config.collectors.probe_max_bytes,
             ca_file=default_ca_file(config), resolve_path=config.resolve_path,
@@ -203,7 +204,7 @@ class InspectionRunner:
             result: CheckResult | None = None
             status, error = RunStatus.OK, None
             try:
-                result = await asyncio.wait_for(self.check(name).run(target, as_of, timeout), timeout + GRACE_S)
+                result = await asyncio.wait_for(self.check(name).run(target, as_of, timeout), timeout + self.grace_s)
                 if not isinstance(result, CheckResult):
                     raise TypeError(f"run() returned {type(result).__name__}, expected CheckResult")
             except (CheckError, FetchError) as exc:
