@@ -1,5 +1,6 @@
 """``python -m demo export --out DIR`` writes the registry CSVs and ground truth;
-``python -m demo serve`` runs the fleet in the foreground until Ctrl-C.
+``python -m demo serve`` runs the fleet in the foreground until Ctrl-C; there ``kill -USR1 <pid>``
+switches on every dormant activatable fault (defacement), once a checker has taken its baseline.
 
 Operator messages are in Simplified Chinese; a bad config or fault file exits with status 2
 and the error naming file, entry and key.
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from core.config import ConfigError, load_config
 from core.logging import setup_logging
-from demo.faults import FaultError
+from demo.faults import ACTIVATABLE_KINDS, FaultError
 from demo.fleet import FleetError, FleetSpec, build_fleet
 
 
@@ -78,11 +79,20 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     print(f"演示网站集群已启动：{len(spec.sites)} 个网站，{len(handle.server.listeners)} 个监听地址，"
           f"{faulted} 个带故障；CA 证书 {spec.ca_file}。按 Ctrl-C 停止。")
-    done = threading.Event()
+    server = handle.server
+    dormant = [f for f in spec.faults if f.kind in ACTIVATABLE_KINDS and not server.is_active(f.site_code, f.kind)]
+    if dormant:
+        print(f"{len(dormant)} 个故障（网页篡改）尚未激活：巡检建立基线后执行 kill -USR1 {os.getpid()} 激活。")
+    done, activate = threading.Event(), threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
+    signal.signal(signal.SIGUSR1, lambda *_: activate.set())
     while not done.wait(1.0):
-        pass
+        if activate.is_set():
+            activate.clear()
+            for f in dormant:
+                handle.activate(f.site_code, f.kind)
+            print(f"已激活 {len(dormant)} 个故障：" + "、".join(f"{f.site_code}（{f.kind}）" for f in dormant))
     handle.stop()
     print("演示网站集群已停止。")
     return 0

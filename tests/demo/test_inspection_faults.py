@@ -194,3 +194,22 @@ def test_clean_sites_are_clean_for_every_check(default_spec: FleetSpec) -> None:
         for e in entries(spec, site, "consultation"):
             assert e.replied is not None and (e.replied - e.published).days <= 90
             assert (day - e.day).days <= 365
+
+
+def test_inspection_dictionary_knows_the_demo_texts_and_clean_pages_miss_it(default_spec: FleetSpec) -> None:
+    """data/inspection/dictionary.toml (the content check's) holds every default wrong text under its kind,
+    and none of its wrong texts occurs on a clean site's pages."""
+    import tomllib
+
+    from core.config import PROJECT_ROOT
+
+    doc = tomllib.loads((PROJECT_ROOT / "data/inspection/dictionary.toml").read_text(encoding="utf-8"))
+    entries_ = {(e["kind"], e["wrong"]): e.get("correct", "") for e in doc["entry"]}
+    for kind, (wrong, right) in text.CONTENT_ERRORS.items():
+        assert entries_.get((kind, wrong)) == right, (kind, wrong)
+    spec = default_spec
+    clean = [s for s in spec.sites if not spec.faults_for(s.code)]
+    pages = [(s, "/") for s in clean] + [(clean[1], p) for p in _site_paths(spec, clean[1].code)]
+    for site, path in pages:
+        doc_text = resolve(spec, site, path).body.decode()
+        assert not [w for _k, w in entries_ if w in doc_text], (site.code, path)

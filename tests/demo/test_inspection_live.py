@@ -219,3 +219,38 @@ def test_redirect_loop(fleet: tuple[FleetSpec, FleetHandle, dict[str, Any]]) -> 
     assert status == 302 and headers["Location"] == url
     with pytest.raises(aiohttp.TooManyRedirects):
         fetch(spec, url, redirects=True)
+
+
+def test_serve_cli_activates_on_sigusr1(tmp_path: Any) -> None:
+    """``python -m demo serve``: SIGUSR1 switches the dormant defacement on; SIGTERM stops the fleet."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    cfg = demo_config(tmp_path, str(EXAMPLE))
+    env = {**os.environ, "GOVOPS_DEMO__BIND_PREFIX": cfg.demo.bind_prefix, "GOVOPS_DEMO__PORT": str(cfg.demo.port),
+           "GOVOPS_DEMO__HTTPS_PORT": str(cfg.demo.https_port), "GOVOPS_DEMO__FAULT_FILE": str(EXAMPLE),
+           "GOVOPS_COLLECTORS__PROBE_CA_FILE": str(cfg.collectors.probe_ca_file), "PYTHONUNBUFFERED": "1"}
+    env.pop("GOVOPS_CONFIG", None)
+    spec = build_fleet(cfg, datetime.now(UTC))
+    site = spec.site(next(f.site_code for f in spec.faults if f.kind == "defacement"))
+    proc = subprocess.Popen([sys.executable, "-m", "demo", "serve"], cwd=PROJECT_ROOT, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert proc.stdout is not None
+        assert "已启动" in proc.stdout.readline() and "kill -USR1" in proc.stdout.readline()
+        assert text.DEFACEMENT_BANNER not in page(spec, site.url)
+        proc.send_signal(signal.SIGUSR1)
+        assert "已激活 1 个故障" in proc.stdout.readline()
+        deadline = time.monotonic() + 5
+        while text.DEFACEMENT_BANNER not in page(spec, site.url) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert text.DEFACEMENT_BANNER in page(spec, site.url)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=5)
