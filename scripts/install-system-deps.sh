@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the tests and benchmarks use: Chromium + ChromeDriver (browser tests) and
-# prometheus-blackbox-exporter (probe benchmark peer), and a CJK font so the wall screens render Chinese. Idempotent; a no-op when all are present.
+# prometheus-blackbox-exporter (probe benchmark peer), nginx (static server of the crawl benchmark), and a CJK font so the wall screens render Chinese. Idempotent; a no-op when all are present.
 set -euo pipefail
 need=()
-for pkg in chromium chromium-driver prometheus-blackbox-exporter fonts-wqy-microhei; do
+for pkg in chromium chromium-driver prometheus-blackbox-exporter fonts-wqy-microhei nginx; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0
