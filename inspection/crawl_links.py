@@ -19,11 +19,13 @@ SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "sms:", "about:", "bl
 # Tags whose target is a page a visitor navigates to (crawl candidates when same-site);
 # the rest are resources that are only checked.
 PAGE_TAGS = frozenset({"a", "area", "iframe", "frame"})
-_SELECTORS: tuple[tuple[str, str], ...] = (
-    ("a[href]", "href"), ("area[href]", "href"), ("img[src]", "src"), ("script[src]", "src"),
-    ("link[href]", "href"), ("iframe[src]", "src"), ("frame[src]", "src"), ("source[src]", "src"),
-    ("embed[src]", "src"), ("object[data]", "data"), ("video[src]", "src"), ("audio[src]", "src"),
-)
+_ATTR_OF: dict[str, str] = {
+    "a": "href", "area": "href", "img": "src", "script": "src", "link": "href", "iframe": "src",
+    "frame": "src", "source": "src", "embed": "src", "object": "data", "video": "src", "audio": "src",
+}
+# One CSS selection per page (document order) instead of one per tag kind.
+_SELECTOR = ",".join(f"{tag}[{attr}]" for tag, attr in _ATTR_OF.items())
+_CTRL = str.maketrans("", "", "\t\r\n")
 # Extensions that are never HTML pages: checked, never fetched for parsing (saves page budget).
 NON_PAGE_EXT = frozenset({
     "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "et", "ofd", "zip", "rar", "7z", "gz", "tar",
@@ -55,7 +57,9 @@ def normalize_url(raw: str, base: str | None = None) -> str | None:
     ``/``, ``.``/``..`` segments resolved, unsafe characters percent-encoded (so ``a b`` and
     ``a%20b`` are one URL). Browsers strip surrounding whitespace and embedded tabs/newlines; so do we.
     """
-    s = "".join(ch for ch in raw.strip() if ch not in "\t\r\n")
+    s = raw.strip()
+    if "\t" in s or "\n" in s or "\r" in s:
+        s = s.translate(_CTRL)
     if not s or s.startswith("#") or s.lower().startswith(SKIP_SCHEMES):
         return None
     try:
@@ -145,31 +149,70 @@ def _anchor_text(node: object) -> str:
     return text[:120]
 
 
-def extract_links(html: str, page_url: str) -> list[Link]:
-    """Every checkable reference of an HTML page, in document order per tag kind, duplicates kept
-    (one per occurrence). Relative URLs resolve against ``<base href>`` when present. Never raises on
-    broken HTML (the parser repairs it as browsers do)."""
+class UrlCache:
+    """Memoised :func:`normalize_url` for one crawl: the same href on many pages is resolved once.
+
+    The cache key holds only what the result depends on: nothing of the base for an absolute
+    http(s) URL, the base's scheme and authority for a root-relative one ("/x"), the whole base
+    otherwise. Bounded: cleared when it reaches ``max_entries``.
+    """
+
+    def __init__(self, max_entries: int = 200_000) -> None:
+        self.max_entries = max_entries
+        self._memo: dict[tuple[str, str], str | None] = {}
+
+    def normalize(self, raw: str, base: str) -> str | None:
+        if raw[:8].lower().startswith(("http://", "https://")):
+            scope = ""  # absolute: the base plays no part
+        elif raw[:1] == "/" and raw[1:2] not in ("/", "\\", "\t", "\r", "\n"):
+            cut = base.find("/", base.find("//") + 2)  # root-relative: only scheme://authority counts
+            scope = base[:cut] if cut > 0 else base
+        else:
+            scope = base
+        key = (raw, scope)
+        try:
+            return self._memo[key]
+        except KeyError:
+            pass
+        if len(self._memo) >= self.max_entries:
+            self._memo.clear()
+        url = self._memo[key] = normalize_url(raw, base)
+        return url
+
+
+def link_tuples(html: str, page_url: str, cache: UrlCache | None = None) -> list[tuple[str, str, str]]:
+    """:func:`extract_links` as (url, tag, text) tuples, resolving through ``cache`` when given
+    (the crawler's hot path: no per-link object beyond the tuple)."""
     tree = LexborHTMLParser(html)
     base = page_url
     base_node = tree.css_first("base[href]")
     if base_node is not None:
         b = normalize_url(base_node.attributes.get("href") or "", page_url)
         base = b or page_url
-    out: list[Link] = []
-    for selector, attr in _SELECTORS:
-        for node in tree.css(selector):
-            value = node.attributes.get(attr)
-            if not value:
+    resolve = cache.normalize if cache is not None else normalize_url
+    out: list[tuple[str, str, str]] = []
+    for node in tree.css(_SELECTOR):
+        tag = node.tag
+        attrs = node.attributes
+        value = attrs.get(_ATTR_OF[tag])
+        if not value:
+            continue
+        if tag == "link":
+            rel = (attrs.get("rel") or "").lower().split()
+            if "stylesheet" not in rel and "icon" not in rel:
                 continue
-            if node.tag == "link":
-                rel = (node.attributes.get("rel") or "").lower().split()
-                if not {"stylesheet", "icon"} & set(rel):
-                    continue
-            url = normalize_url(value, base)
-            if url is None:
-                continue
-            out.append(Link(url, node.tag, _anchor_text(node) if node.tag in ("a", "area") else ""))
+        url = resolve(value, base)
+        if url is None:
+            continue
+        out.append((url, tag, _anchor_text(node) if tag == "a" or tag == "area" else ""))
     return out
+
+
+def extract_links(html: str, page_url: str) -> list[Link]:
+    """Every checkable reference of an HTML page, in document order, duplicates kept (one per
+    occurrence). Relative URLs resolve against ``<base href>`` when present. Never raises on
+    broken HTML (the parser repairs it as browsers do)."""
+    return [Link(url, tag, text) for url, tag, text in link_tuples(html, page_url)]
 
 
 def classify_status(status: int) -> str | None:

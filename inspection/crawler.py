@@ -28,16 +28,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+from yarl import URL
 
 from collectors.probe import classify
 from inspection.crawl_links import (
     PAGE_TAGS,
     RETRYABLE,
     TokenBucket,
+    UrlCache,
     classify_status,
     complete_prefix,
-    extract_links,
     host_key,
+    link_tuples,
     looks_like_page,
     normalize_url,
     origin,
@@ -137,45 +139,49 @@ class Crawler:
         self._progress = progress
         self._now = monotonic
         self._global = asyncio.Semaphore(self.s.global_concurrency)
-        self._host_sems: dict[str, asyncio.Semaphore] = {}
-        self._buckets: dict[str, TokenBucket] = {}
+        self._hosts: dict[str, _Host] = {}  # by host key: limits are per host and port
+        self._host_of: dict[str, _Host] = {}  # by "scheme://authority" prefix: skips re-parsing URLs
+        self._headers = {"User-Agent": self.s.user_agent}
         self._reset()
 
     def _reset(self) -> None:
         self._results: dict[str, LinkResult] = {}
-        self._refs: dict[str, list[Reference]] = {}
+        # (page, tag, text) per occurrence; Reference objects are built for broken URLs only
+        self._refs: dict[str, list[tuple[str, str, str]]] = {}
+        self._urls = UrlCache()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._report = CrawlReport(start_url="")
 
     # ---- requests -------------------------------------------------------------------------
-    async def _slot(self, url: str) -> None:
-        key = host_key(url)
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            bucket = self._buckets[key] = TokenBucket(self.s.per_host_rate)
-        wait = bucket.reserve(self._now())
-        if wait > 0:
-            await asyncio.sleep(wait)
-
-    def _host_sem(self, url: str) -> asyncio.Semaphore:
-        key = host_key(url)
-        sem = self._host_sems.get(key)
-        if sem is None:
-            sem = self._host_sems[key] = asyncio.Semaphore(self.s.per_host_concurrency)
-        return sem
+    def _host(self, url: str) -> _Host:
+        cut = url.find("/", url.find("//") + 2)
+        prefix = url[:cut] if cut > 0 else url
+        host = self._host_of.get(prefix)
+        if host is None:
+            key = host_key(url)
+            host = self._hosts.get(key)
+            if host is None:
+                host = self._hosts[key] = _Host(asyncio.Semaphore(self.s.per_host_concurrency),
+                                                TokenBucket(self.s.per_host_rate))
+            self._host_of[prefix] = host
+        return host
 
     async def _request(self, session: aiohttp.ClientSession, url: str, method: str,
                        read_page: bool) -> tuple[LinkResult, _Page | None]:
         """One request chain (redirects followed). With ``read_page`` an HTML answer is read (up to
         ``max_page_bytes``) and returned as a page; other bodies are read up to ``probe_bytes``."""
-        async with self._global, self._host_sem(url):
-            await self._slot(url)
+        host = self._host(url)
+        async with self._global, host.sem:
+            wait = host.bucket.reserve(self._now())
+            if wait > 0:
+                await asyncio.sleep(wait)
             self._report.requests += 1
             try:
                 async with asyncio.timeout(self.s.request_timeout):
-                    async with session.request(method, url, allow_redirects=True,
+                    # normalised URLs are already percent-encoded: spare yarl the re-quoting
+                    async with session.request(method, URL(url, encoded=True), allow_redirects=True,
                                                max_redirects=self.s.max_redirects,
-                                               headers={"User-Agent": self.s.user_agent}) as resp:
+                                               headers=self._headers) as resp:
                         final = str(resp.url)
                         result = LinkResult(url, resp.status, classify_status(resp.status), "", final, method)
                         if method == "HEAD":
@@ -289,21 +295,27 @@ class Crawler:
         heap: list[tuple[int, int, str]] = []
         order = itertools.count()
 
+        refs = self._refs
+
         def discover(page: _Page, depth: int) -> None:
-            for link in extract_links(page.text, page.final_url):
-                self._refs.setdefault(link.url, []).append(Reference(page.url, link.tag, link.text))
-                if link.url in seen:
+            for url, tag, text in link_tuples(page.text, page.final_url, self._urls):
+                occurrences = refs.get(url)
+                if occurrences is not None:  # seen before: only note where it appears
+                    occurrences.append((page.url, tag, text))
+                    continue
+                refs[url] = [(page.url, tag, text)]
+                if url in seen:
                     continue
                 if len(seen) >= self.s.max_links:
                     report.complete = False
                     continue
-                seen.add(link.url)
+                seen.add(url)
                 report.links_found += 1
-                if (link.tag in PAGE_TAGS and depth < self.s.max_depth and same_site(link.url, origins)
-                        and looks_like_page(link.url)):
-                    heapq.heappush(heap, (depth + 1, next(order), link.url))
+                if (tag in PAGE_TAGS and depth < self.s.max_depth and same_site(url, origins)
+                        and looks_like_page(url)):
+                    heapq.heappush(heap, (depth + 1, next(order), url))
                 else:
-                    self._spawn(self._check(session, link.url))
+                    self._spawn(self._check(session, url))
 
         discover(home, 0)
         fetched = 1
@@ -344,13 +356,21 @@ class Crawler:
         for url, result in self._results.items():
             if result.error is None or url == r.start_url:
                 continue
-            refs = tuple(self._refs.get(url, ()))
+            refs = tuple(Reference(*ref) for ref in self._refs.get(url, ()))
             r.broken.append(BrokenLink(url, result.error, result.status, result.detail, refs,
                                        any(ref.page in home for ref in refs)))
         r.broken.sort(key=lambda b: (not b.on_homepage, b.url))
 
 
+@dataclass
+class _Host:
+    sem: asyncio.Semaphore
+    bucket: TokenBucket
+
+
 async def _read_capped(resp: aiohttp.ClientResponse, limit: int) -> tuple[bytes, bool]:
+    if resp.content_length is not None and resp.content_length <= limit:
+        return await resp.read(), False  # known to fit: one read, no chunk list
     chunks: list[bytes] = []
     size = 0
     async for chunk in resp.content.iter_chunked(65536):
