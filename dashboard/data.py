@@ -5,15 +5,16 @@ through ``cache.memoize(timeout=web.cache_seconds)``, so any number of wall scre
 in the same window cost one query. Results are DataFrames (columns in layouts/frames.py) or
 the dataclasses there. Staleness follows dashboard/health.py: old data is ``stale``, never up.
 
-Sources: the registry (SQLAlchemy: Site, Node, Host) and the metric store (``site_probe``,
-``host``, ``host_disk``, ``collector_run``); the host reads live in dashboard/host_data.py.
+Sources: the registry (SQLAlchemy: Site, Node, Host, inspection findings and runs) and the metric
+store (``site_probe``, ``host``, ``host_disk``, ``collector_run``); the host reads live in
+dashboard/host_data.py, the inspection reads in dashboard/inspection_data.py.
 Nothing here writes.
 """
 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from flask import current_app
@@ -23,10 +24,10 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from core.clock import Clock
 from core.config import Config
-from dashboard import health, host_data
+from dashboard import health, host_data, inspection_data
 from dashboard.readers import as_utc, latest_by, num
 from db.models import Node, NodeLevel, Site
-from layouts.frames import HostDetail, OverviewKpis, SiteDetail
+from layouts.frames import HostDetail, OverviewKpis, SiteDetail, VetoKpis
 from layouts.text import T
 from tsdb.store import MetricStore, Query
 
@@ -63,6 +64,7 @@ class WallData:
         self._host_frame = memo(self._build_host_frame)
         self._host_disks = memo(self._build_host_disks)
         self._host_history = memo(self._build_host_history)
+        self._inspection = memo(self._build_inspection)
 
     def __caching_id__(self) -> str:
         return self._token
@@ -315,6 +317,82 @@ class WallData:
         if hours <= 0:
             raise ValueError(f"host_history: hours must be > 0, got {hours}")
         return self._host_history(name, self._floor(now), hours)
+
+    # ---- inspection -----------------------------------------------------------------------------
+
+    def _build_inspection(self, now: datetime) -> inspection_data.InspectionSnapshot:
+        sites = self._sites(now)
+        return inspection_data.snapshot(
+            self.sessions, list(sites["code"]), dict(zip(sites["code"], sites["city_code"], strict=True)),
+            self.config.resolve_path(self.config.inspection.rules_file), now)
+
+    def inspection(self, now: datetime) -> inspection_data.InspectionSnapshot:
+        """Every enabled site's open and recently resolved findings and veto verdict (one read per window)."""
+        return self._inspection(self._floor(now))
+
+    def site_findings(self, site_code: str, now: datetime) -> pd.DataFrame:
+        """One site's open findings (worst first) then those resolved in the last 7 days; ``FINDING_COLUMNS``."""
+        df = self.inspection(now).findings
+        return df[df["site_code"] == site_code].reset_index(drop=True)
+
+    def site_veto(self, site_code: str, now: datetime) -> pd.DataFrame:
+        """One site's veto items (``VETO_COLUMNS``); empty for an unknown site."""
+        df = self.inspection(now).veto
+        return df[df["site_code"] == site_code].reset_index(drop=True)
+
+    def city_inspection(self, city_code: str, now: datetime) -> pd.DataFrame:
+        """A city's sites with inspection status, veto risk and nearest deadline, riskiest first:
+        vetoed, then at risk, then by nearest deadline, worst open severity and open count."""
+        now = self._floor(now)
+        sites = self._sites(now)
+        sites = sites.loc[sites["city_code"] == city_code, ["code", "name"]]
+        df = sites.merge(self._inspection(now).sites, on="code", how="left")
+        rank = {s.value: s.rank for s in inspection_data.Severity}
+        df = df.assign(_v=~df["vetoed"].astype(bool), _r=~df["at_risk"].astype(bool),
+                       _d=df["days_left"].map(lambda d: 10**6 if d is None or pd.isna(d) else d),
+                       _s=df["status"].map(lambda s: rank.get(s, 9)), _n=-df["open_findings"])
+        df = df.sort_values(["_v", "_r", "_d", "_s", "_n", "code"], kind="stable")
+        return df[["code", "name", "status", "open_findings", "vetoed", "at_risk", "risk_items",
+                   "nearest_deadline", "days_left"]].reset_index(drop=True)
+
+    def veto_kpis(self, now: datetime, city: str | None = None) -> VetoKpis:
+        """Counts of sites with a veto item holding and of sites close to one (and none holding), over the
+        province or one city (``430000`` = 省本级)."""
+        snap = self.inspection(now)
+        df = snap.sites
+        if city is not None:
+            sites = self.site_frame(now)
+            df = df[df["code"].isin(sites.loc[sites["city_code"] == city, "code"])]
+        return VetoKpis(sites_total=len(df), sites_judged=int(df["judged"].sum()), vetoed=int(df["vetoed"].sum()),
+                        at_risk=int(df["at_risk"].sum()),
+                        provisional=any(k == "warn_days" for k, _ in snap.provisional))
+
+    def closest_to_breach(self, now: datetime, n: int = 10) -> pd.DataFrame:
+        """Sites closest to a veto breach: those with an item holding first (most items first), then the
+        at-risk ones by nearest deadline (undated last); ``code, name, city_name, state, item_code,
+        deadline, days_left`` where ``item_code`` is the first holding item, else the nearest at-risk one."""
+        now = self._floor(now)
+        snap = self._inspection(now)
+        veto = snap.veto
+        rows = []
+        for r in snap.sites.itertuples(index=False):
+            if not (r.vetoed or r.at_risk):
+                continue
+            items = veto[(veto["site_code"] == r.code) & veto["item_code"].isin(r.risk_items[:1])]
+            item = items.iloc[0] if not items.empty else None
+            deadline = None if r.vetoed or item is None else item["deadline"]
+            rows.append({"code": r.code, "state": "breached" if r.vetoed else "at_risk",
+                         "item_code": r.risk_items[0], "n_items": len(r.risk_items), "deadline": deadline,
+                         "days_left": None if deadline is None else item["days_to_breach"]})
+        cols = ["code", "name", "city_name", "state", "item_code", "deadline", "days_left"]
+        if not rows:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
+        df = pd.DataFrame(rows).merge(self._sites(now)[["code", "name", "city_name"]], on="code", how="left")
+        df = df.assign(_b=df["state"] != "breached", _n=-df["n_items"].where(df["state"] == "breached", 0),
+                       _d=df["deadline"].map(lambda d: d is None or pd.isna(d)),
+                       _t=df["deadline"].map(lambda d: d if isinstance(d, date) else date.max))
+        df = df.sort_values(["_b", "_n", "_d", "_t", "code"], kind="stable")
+        return df.head(n)[cols].reset_index(drop=True)
 
 
 def wall_data() -> WallData:

@@ -27,6 +27,7 @@ class KpiItem:
     unit: str
     status: str
     href: str | None = None  # the tile is a link (an anchor) to this path
+    note: str | None = None  # a small tag after the label, e.g. 暂定 for a value resting on a provisional rule
 
 
 def missing(v: Any) -> bool:
@@ -89,8 +90,11 @@ def kpi_tile(item: KpiItem, prefix: str) -> html.Div | dcc.Link:
     """A tile whose value and status class can be updated in place by pattern-matching ids;
     an anchor (``dcc.Link``: an ``<a href>`` that navigates without reloading the wall) when the
     item has an ``href``."""
+    label: list[Any] = [item.label]
+    if item.note:
+        label.append(html.Span(item.note, className="tag-provisional"))
     children = [
-        html.Div(item.label, className="kpi-label"),
+        html.Div(label, className="kpi-label"),
         html.Div([html.Span(item.value, id={"type": f"{prefix}-kpi-value", "key": item.key},
                             className="kpi-value"),
                   html.Span(item.unit, className="kpi-unit")], className="kpi-body"),

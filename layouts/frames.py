@@ -15,6 +15,14 @@ DataFrame contracts (column names):
 - host disks: ``mount, used_percent, free_bytes, total_bytes``
 - host history: ``time, cpu_percent, mem_percent, load1, load5, load15, net_rx_bps, net_tx_bps,
   disk_read_bps, disk_write_bps`` (rates in bytes per second)
+- site findings: ``id, site_code, check, kind, severity, location, detail, evidence (dict), first_seen,
+  last_seen, deadline (date), days_left, veto, resolved_at, open`` (severity critical/high/medium/low;
+  open ones worst first, then resolved ones)
+- site veto items: ``site_code, item_code, status, count, threshold, days_to_breach, deadline, provisional``
+  (status breached / at_risk / ok / unknown, in inspection/veto.py's item order)
+- city inspection: ``code, name, status, open_findings, vetoed, at_risk, risk_items (item codes), nearest_deadline,
+  days_left`` (status = worst open severity, ``clean`` or ``unknown``), riskiest first
+- closest to breach: ``code, name, city_name, state (breached/at_risk), item_code, deadline, days_left``
 """
 
 from __future__ import annotations
@@ -84,3 +92,14 @@ class HostDetail:
     load15: float | None
     procs: float | None
     uptime_s: float | None
+
+
+@dataclass(frozen=True)
+class VetoKpis:
+    """Province veto figures: sites with a veto item holding / close to holding (and none holding)."""
+
+    sites_total: int
+    sites_judged: int  # sites with at least one successful inspection run
+    vetoed: int
+    at_risk: int
+    provisional: bool  # the at-risk count rests on a provisional rule value (the early-warning window)

