@@ -40,21 +40,22 @@ def portal_depth(pages: int) -> int:
     return depth
 
 
-def broken_on(i: int, port: int) -> list[tuple[str, str]]:
-    """The planted broken links of page ``i``: (href as written, anchor text)."""
+def broken_on(i: int, port: int, stalls: bool = True) -> list[tuple[str, str]]:
+    """The planted broken links of page ``i``: (href as written, anchor text). ``stalls``: include
+    the never-answering targets (every 211th page)."""
     out = []
     if i % 37 == 0:
         out.append((f"/missing/{i}.html", "已删除页面"))
     if i % 101 == 0:
         out.append((f"http://{PORTAL}:{CLOSED_PORT}/zt/{i}/", "关停专题"))
-    if i % 211 == 0:
+    if stalls and i % 211 == 0:
         out.append((f"/slow/{i}.html", "很慢的页面"))
     if i % 53 == 0:
         out.append((f"http://{EXTERNAL}:{port}/gone/{i}.html", "外站失效"))
     return out
 
 
-def portal_page(i: int, pages: int, port: int) -> str:
+def portal_page(i: int, pages: int, port: int, stalls: bool = True) -> str:
     """HTML of page ``i`` (0 = homepage)."""
     base, ext = f"http://{PORTAL}:{port}", f"http://{EXTERNAL}:{port}"
     links = [f'<a href="/p/{c}.html">栏目页面{c}</a>' for c in range(i * FANOUT + 1, i * FANOUT + FANOUT + 1)
@@ -64,7 +65,7 @@ def portal_page(i: int, pages: int, port: int) -> str:
     links.append(f'<a href="{ext}/ok/{i % 20}.html">友情链接{i % 20}</a>')
     if i % 5 == 0:
         links.append(f'<a href="/files/P0{i}.pdf">附件{i}.pdf</a>')
-    links += [f'<a href="{u}">{label}</a>' for u, label in broken_on(i, port)]
+    links += [f'<a href="{u}">{label}</a>' for u, label in broken_on(i, port, stalls)]
     imgs = '<img src="/static/logo.png" alt="标志">' + (f'<img src="/img/missing-{i}.png">' if i % 73 == 0 else "")
     return ('<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>门户</title>'
             '<link rel="stylesheet" href="/static/site.css"><script src="/static/site.js"></script></head>'
@@ -72,25 +73,25 @@ def portal_page(i: int, pages: int, port: int) -> str:
             f'<p>正文内容 {i}</p><a href="{base}/">返回首页</a></body></html>')
 
 
-def portal_truth(pages: int, port: int) -> set[str]:
+def portal_truth(pages: int, port: int, stalls: bool = True) -> set[str]:
     """Normalised URLs of every planted broken link."""
     truth: set[str] = set()
     for i in range(pages):
-        for u, _ in broken_on(i, port):
+        for u, _ in broken_on(i, port, stalls):
             truth.add(normalize_url(u, f"http://{PORTAL}:{port}/") or u)
         if i % 73 == 0:
             truth.add(f"http://{PORTAL}:{port}/img/missing-{i}.png")
     return truth
 
 
-def write_portal(root: Path, pages: int, port: int) -> tuple[Path, Path]:
+def write_portal(root: Path, pages: int, port: int, stalls: bool = True) -> tuple[Path, Path]:
     """Write the portal under ``root/site`` and the external host under ``root/ext``; returns both."""
     site, ext = root / "site", root / "ext"
     for d in (site / "p", site / "static", site / "files", ext / "ok"):
         d.mkdir(parents=True, exist_ok=True)
-    (site / "index.html").write_text(portal_page(0, pages, port), encoding="utf-8")
+    (site / "index.html").write_text(portal_page(0, pages, port, stalls), encoding="utf-8")
     for i in range(1, pages):
-        (site / "p" / f"{i}.html").write_text(portal_page(i, pages, port), encoding="utf-8")
+        (site / "p" / f"{i}.html").write_text(portal_page(i, pages, port, stalls), encoding="utf-8")
     for name in ("logo.png", "site.css", "site.js"):
         (site / "static" / name).write_bytes(b"x" * 2048)
     for i in range(0, pages, 5):

@@ -8,6 +8,7 @@ monotonic scale) as an argument, so the rate limit is tested without sleeping.
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
@@ -23,9 +24,10 @@ _ATTR_OF: dict[str, str] = {
     "a": "href", "area": "href", "img": "src", "script": "src", "link": "href", "iframe": "src",
     "frame": "src", "source": "src", "embed": "src", "object": "data", "video": "src", "audio": "src",
 }
-# One CSS selection per page (document order) instead of one per tag kind.
-_SELECTOR = ",".join(f"{tag}[{attr}]" for tag, attr in _ATTR_OF.items())
 _CTRL = str.maketrans("", "", "\t\r\n")
+# A root-relative href that normalisation leaves as written: only characters quote() keeps, no
+# "%", "?", "#", no "//" and no dot segments (checked apart). Such an href resolves to origin + href.
+_PLAIN_ROOTED = re.compile(r"/[A-Za-z0-9/:@!$&'()*+,;=._~-]*\Z")
 # Extensions that are never HTML pages: checked, never fetched for parsing (saves page budget).
 NON_PAGE_EXT = frozenset({
     "pdf", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "wps", "et", "ofd", "zip", "rar", "7z", "gz", "tar",
@@ -121,6 +123,13 @@ def host_key(url: str) -> str:
     return f"{host}:{port}"
 
 
+def url_prefix(url: str) -> str:
+    """"scheme://authority" of an absolute URL, as written. For URLs from :func:`normalize_url`,
+    equal prefixes mean equal :func:`origin`, without parsing."""
+    cut = url.find("/", url.find("//") + 2)
+    return url[:cut] if cut > 0 else url
+
+
 def same_site(url: str, origins: frozenset[tuple[str, str, int]] | set[tuple[str, str, int]]) -> bool:
     """True when ``url`` has the scheme, host and port of one of the site's ``origins``."""
     return origin(url) in origins
@@ -144,8 +153,11 @@ def _anchor_text(node: object) -> str:
         attrs = node.attributes  # type: ignore[attr-defined]
         text = (attrs.get("title") or attrs.get("alt") or "").strip()
         if not text:
-            img = node.css_first("img[alt]")  # type: ignore[attr-defined]
-            text = (img.attributes.get("alt") or "").strip() if img is not None else ""
+            # the first descendant <img alt>; a walk, not css_first (which sets up lexbor's selector engine)
+            for child in node.traverse():  # type: ignore[attr-defined]
+                if child.tag == "img" and "alt" in child.attributes:
+                    text = (child.attributes.get("alt") or "").strip()
+                    break
     return text[:120]
 
 
@@ -160,13 +172,19 @@ class UrlCache:
     def __init__(self, max_entries: int = 200_000) -> None:
         self.max_entries = max_entries
         self._memo: dict[tuple[str, str], str | None] = {}
+        self._origins: dict[str, str | None] = {}  # scope -> normalised "scheme://authority"
 
     def normalize(self, raw: str, base: str) -> str | None:
         if raw[:8].lower().startswith(("http://", "https://")):
             scope = ""  # absolute: the base plays no part
         elif raw[:1] == "/" and raw[1:2] not in ("/", "\\", "\t", "\r", "\n"):
-            cut = base.find("/", base.find("//") + 2)  # root-relative: only scheme://authority counts
-            scope = base[:cut] if cut > 0 else base
+            scope = url_prefix(base)  # root-relative: only scheme://authority counts
+            if _PLAIN_ROOTED.match(raw) and "//" not in raw and "/./" not in raw + "/" and "/../" not in raw + "/":
+                prefix = self._origins.get(scope, "")
+                if prefix == "":
+                    home = normalize_url("/", base)
+                    prefix = self._origins[scope] = home[:-1] if home is not None else None
+                return None if prefix is None else prefix + raw
         else:
             scope = base
         key = (raw, scope)
@@ -185,32 +203,35 @@ def link_tuples(html: str, page_url: str, cache: UrlCache | None = None) -> list
     (the crawler's hot path: no per-link object beyond the tuple)."""
     tree = LexborHTMLParser(html)
     base = page_url
-    base_node = tree.css_first("base[href]")
-    if base_node is not None:
-        b = normalize_url(base_node.attributes.get("href") or "", page_url)
-        base = b or page_url
+    for node in tree.tags("base"):  # the first <base> with an href rules the whole document
+        attrs = node.attributes
+        if "href" in attrs:
+            base = normalize_url(attrs["href"] or "", page_url) or page_url
+            break
     resolve = cache.normalize if cache is not None else normalize_url
     out: list[tuple[str, str, str]] = []
-    for node in tree.css(_SELECTOR):
-        tag = node.tag
-        attrs = node.attributes
-        value = attrs.get(_ATTR_OF[tag])
-        if not value:
-            continue
-        if tag == "link":
-            rel = (attrs.get("rel") or "").lower().split()
-            if "stylesheet" not in rel and "icon" not in rel:
+    # tags() per kind rather than a CSS selection: on a fresh tree lexbor's selector engine costs
+    # more to set up than parsing a small page.
+    for tag, attr in _ATTR_OF.items():
+        for node in tree.tags(tag):
+            attrs = node.attributes
+            value = attrs.get(attr)
+            if not value:
                 continue
-        url = resolve(value, base)
-        if url is None:
-            continue
-        out.append((url, tag, _anchor_text(node) if tag == "a" or tag == "area" else ""))
+            if tag == "link":
+                rel = (attrs.get("rel") or "").lower().split()
+                if "stylesheet" not in rel and "icon" not in rel:
+                    continue
+            url = resolve(value, base)
+            if url is None:
+                continue
+            out.append((url, tag, _anchor_text(node) if tag == "a" or tag == "area" else ""))
     return out
 
 
 def extract_links(html: str, page_url: str) -> list[Link]:
-    """Every checkable reference of an HTML page, in document order, duplicates kept (one per
-    occurrence). Relative URLs resolve against ``<base href>`` when present. Never raises on
+    """Every checkable reference of an HTML page, in document order per tag kind (links first),
+    duplicates kept (one per occurrence). Relative URLs resolve against ``<base href>`` when present. Never raises on
     broken HTML (the parser repairs it as browsers do)."""
     return [Link(url, tag, text) for url, tag, text in link_tuples(html, page_url)]
 

@@ -44,6 +44,7 @@ from inspection.crawl_links import (
     normalize_url,
     origin,
     same_site,
+    url_prefix,
 )
 from inspection.fetch import decode
 
@@ -154,8 +155,7 @@ class Crawler:
 
     # ---- requests -------------------------------------------------------------------------
     def _host(self, url: str) -> _Host:
-        cut = url.find("/", url.find("//") + 2)
-        prefix = url[:cut] if cut > 0 else url
+        prefix = url_prefix(url)
         host = self._host_of.get(prefix)
         if host is None:
             key = host_key(url)
@@ -289,6 +289,7 @@ class Crawler:
         homepage = normalize_url(home.final_url) or start
         report.homepage_url = homepage
         origins = {origin(start), origin(homepage)}
+        site = {url_prefix(start), url_prefix(homepage)}  # the same test on normalised URLs, unparsed
         seen: set[str] = {start, homepage}
         # Pages wait in a heap by (depth, discovery order) and are fetched as slots free up, so one
         # slow page never stalls the crawl; the budget counts HTML pages read, shallowest first.
@@ -311,7 +312,7 @@ class Crawler:
                     continue
                 seen.add(url)
                 report.links_found += 1
-                if (tag in PAGE_TAGS and depth < self.s.max_depth and same_site(url, origins)
+                if (tag in PAGE_TAGS and depth < self.s.max_depth and url_prefix(url) in site
                         and looks_like_page(url)):
                     heapq.heappush(heap, (depth + 1, next(order), url))
                 else:
@@ -339,7 +340,7 @@ class Crawler:
                 if page is None:
                     fetched -= 1  # the budget counts pages crawled, not 404s or attachments
                 # A redirect may leave the site: such a page is checked, never parsed as the site's.
-                if page is not None and same_site(page.final_url, origins):
+                if page is not None and (url_prefix(page.final_url) in site or same_site(page.final_url, origins)):
                     discover(page, depth)
         while self._tasks:
             await asyncio.gather(*list(self._tasks))

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from inspection.crawl_links import (
     TokenBucket,
+    UrlCache,
     classify_status,
     complete_prefix,
     extract_links,
@@ -54,6 +55,21 @@ SITE, OTHER = "127.0.83.1", "127.0.83.2"
 ])
 def test_normalize_url(raw: str, base: str | None, expected: str | None) -> None:
     assert normalize_url(raw, base) == expected
+
+
+def test_url_cache_agrees_with_normalize_url() -> None:
+    """The memo and its root-relative fast path give exactly what normalize_url gives, whatever the base."""
+    raws = ["/p/1.html", "/p/1.html", "/a/./b.html", "/a/../b.html", "/a/.", "/a/..", "/...", "/a//b", "/a b",
+            "/a%20b", "/政务.html", "/?q=1", "/x?q=政府", "/x#frag", "/", "//cdn.a.cn/x.js", "/\t/evil.cn/x",
+            "/a:b@c", "/P0%D0%C2.pdf", "x.html", "../up.html", "?page=2", "HTTP://B.CN:80/Q", " /lead.html",
+            "https://b.cn/a/../c", "javascript:void(0)", "#top", "http://b.cn:99999/"]
+    bases = ["http://a.gov.cn/xxgk/index.html", "http://A.GOV.CN:80/xxgk/", "https://a.gov.cn:8443/x?y=/z",
+             "http://a.gov.cn", "http://[::1]:8080/p/"]
+    cache = UrlCache(max_entries=16)  # small: the clearing path runs too
+    for _ in range(2):
+        for base in bases:
+            for raw in raws:
+                assert cache.normalize(raw, base) == normalize_url(raw, base), (raw, base)
 
 
 def test_same_site_and_page_guess() -> None:
