@@ -27,7 +27,7 @@ from inspection.base import Severity
 from inspection.findings import FindingView, latest_runs
 from inspection.listpages import china_day
 from inspection.rules import Rules, RulesError, VetoRules, load_rules, provisional_keys
-from inspection.veto import AT_RISK, BREACHED, SiteVerdict, judge_site
+from inspection.veto import AT_RISK, BREACHED, OK, SiteVerdict, judge_site
 
 log = get_logger(__name__)
 
@@ -40,18 +40,29 @@ VETO_COLUMNS = ["site_code", "item_code", "status", "count", "threshold", "days_
 SITE_COLUMNS = ["code", "judged", "status", "open_findings", "vetoed", "at_risk", "risk_items", "nearest_deadline",
                 "days_left", "last_run"]
 
-# The [veto] rule values each veto item's verdict depends on: an item is marked provisional
-# (暂定) when one of them is (inspection/rules.py provisional_keys()).
-ITEM_RULE_KEYS: dict[str, tuple[str, ...]] = {
-    "unreachable": ("unreachable_warning_ratio",),
-    "homepage_stale": ("warn_days", "undated_is_stale"),
-    "columns_stale": ("warn_days",),
-    "columns_long_stale": ("long_stale_days", "warn_days"),
-    "columns_blank": (),
-    "serious_errors": (),
-    "poor_interaction": ("warn_days",),
-    "services": (),
+# The [veto] rule values each veto item's verdict rests on: (for a breach, for an early warning). An
+# item is marked provisional (暂定) when its verdict rests on a provisional value
+# (inspection/rules.py provisional_keys()); an unjudged item rests on nothing.
+ITEM_RULE_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "unreachable": ((), ("unreachable_warning_ratio",)),
+    "homepage_stale": (("undated_is_stale",), ("warn_days",)),
+    "columns_stale": ((), ("warn_days",)),
+    "columns_long_stale": (("long_stale_days",), ("warn_days",)),
+    "columns_blank": ((), ()),
+    "serious_errors": ((), ()),
+    "poor_interaction": ((), ("warn_days",)),
+    "services": ((), ()),
 }
+
+
+def item_provisional(item_code: str, status: str, provisional: set[str]) -> bool:
+    """Whether the item's verdict rests on a provisional [veto] value (bare key names in ``provisional``):
+    a breach on its breach keys; ``at_risk`` or ``ok`` also on its early-warning keys."""
+    if status not in (BREACHED, AT_RISK, OK):
+        return False
+    breach, warn = ITEM_RULE_KEYS.get(item_code, ((), ()))
+    keys = breach if status == BREACHED else (*breach, *warn)
+    return any(k in provisional for k in keys)
 
 
 @dataclass(frozen=True)
@@ -127,7 +138,7 @@ def veto_frame(verdicts: Iterable[SiteVerdict], provisional: Iterable[str]) -> p
     prov = {k.split(".", 1)[1] for k in provisional if k.startswith("veto.")}
     rows = [{"site_code": v.site_code, "item_code": i.item_code, "status": i.status, "count": i.count,
              "threshold": i.threshold, "days_to_breach": i.days_to_breach, "deadline": i.deadline,
-             "provisional": any(k in prov for k in ITEM_RULE_KEYS.get(i.item_code, ()))}
+             "provisional": item_provisional(i.item_code, i.status, prov)}
             for v in verdicts for i in v.items]
     return pd.DataFrame(rows, columns=VETO_COLUMNS)
 

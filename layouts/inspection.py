@@ -93,21 +93,33 @@ def evidence_summary(evidence: Mapping[str, Any] | None) -> str:
     return "；".join(parts) if parts else T.DASH
 
 
-def _location(url: str) -> str:
-    return url.split("://", 1)[-1]
+def location_text(url: str, site_url: str | None = None) -> str:
+    """A finding's location as shown: the path on the site's own host ("首页" for its homepage), else
+    host and path of the other site (a broken external link)."""
+    rest = url.split("://", 1)[-1]
+    if site_url:
+        home = site_url.split("://", 1)[-1].split("/", 1)[0]
+        host, _, path = rest.partition("/")
+        if host == home:
+            return TI.HOMEPAGE if path in ("", "index.html", "index.htm") else f"/{path}"
+    return rest
 
 
-def _finding_row(r: Any) -> html.Tr:
+def _evidence_cell(evidence: Mapping[str, Any] | None) -> html.Td:
+    # Up to two lines (CSS line clamp): the summary matters more than a uniform row height.
+    return html.Td(html.Div(evidence_summary(evidence), className="evidence"))
+
+
+def _finding_row(r: Any, site_url: str | None) -> html.Tr:
+    loc = html.Span(location_text(r.location, site_url), className="link-text", title=r.location)
     if r.open:
         return html.Tr(className=f"row-sev-{r.severity}", children=[
             html.Td(inspection_badge(r.severity)), html.Td(FINDING_KIND.get(r.kind, r.kind)),
-            html.Td(html.Span(_location(r.location), className="link-text", title=r.location)),
-            html.Td(evidence_summary(r.evidence)), html.Td(format_time(r.first_seen)),
+            html.Td(loc), _evidence_cell(r.evidence), html.Td(format_time(r.first_seen)),
             html.Td(format_deadline(r.deadline, r.days_left))])
     return html.Tr(className="row-resolved", children=[
         html.Td(html.Span(TI.RESOLVED, className="badge badge-resolved")), html.Td(FINDING_KIND.get(r.kind, r.kind)),
-        html.Td(html.Span(_location(r.location), className="link-text", title=r.location)),
-        html.Td(evidence_summary(r.evidence)), html.Td(format_time(r.first_seen)),
+        html.Td(loc), _evidence_cell(r.evidence), html.Td(format_time(r.first_seen)),
         html.Td(f"{TI.RESOLVED} {format_time(r.resolved_at)}")])
 
 
@@ -121,10 +133,12 @@ def _more_row(n: int) -> html.Tr:
     return html.Tr(className="more-row", children=html.Td(TI.MORE.format(n=n), colSpan=len(FINDINGS_HEADERS)))
 
 
-def findings_rows(df: pd.DataFrame, per_check: int = 3, resolved_max: int = 3, judged: bool = True) -> list[html.Tr]:
+def findings_rows(df: pd.DataFrame, site_url: str | None = None, per_check: int = 3, resolved_max: int = 3,
+                  judged: bool = True) -> list[html.Tr]:
     """Open findings grouped by check (the group with the worst finding first; inside, the frame's
     order), at most ``per_check`` rows each plus a "另有 N 项" row; then up to ``resolved_max`` recently
-    resolved ones, greyed. No open finding: "未发现问题" (or "尚未巡检" when ``judged`` is False)."""
+    resolved ones, greyed. No open finding: "未发现问题" (or "尚未巡检" when ``judged`` is False).
+    Locations on ``site_url``'s host show as paths."""
     require_columns(df, _FINDING_COLS, "site findings")
     opened = df[df["open"].astype(bool)]
     resolved = df[~df["open"].astype(bool)]
@@ -139,22 +153,23 @@ def findings_rows(df: pd.DataFrame, per_check: int = 3, resolved_max: int = 3, j
         groups.append((worst, order, str(check), g))
     for _w, _o, check, g in sorted(groups, key=lambda x: x[:3]):
         rows.append(_group_row(CHECK_LABEL.get(check, check), len(g)))
-        rows += [_finding_row(r) for r in g.head(per_check).itertuples(index=False)]
+        rows += [_finding_row(r, site_url) for r in g.head(per_check).itertuples(index=False)]
         if len(g) > per_check:
             rows.append(_more_row(len(g) - per_check))
     if not resolved.empty and resolved_max > 0:
         rows.append(_group_row(TI.RESOLVED_GROUP, len(resolved), "group-resolved"))
-        rows += [_finding_row(r) for r in resolved.head(resolved_max).itertuples(index=False)]
+        rows += [_finding_row(r, site_url) for r in resolved.head(resolved_max).itertuples(index=False)]
     return rows
 
 
-def findings_table(df: pd.DataFrame, body_id: str, judged: bool = True) -> html.Table:
-    return table(FINDINGS_HEADERS, findings_rows(df, judged=judged), body_id, "findings-table")
+def findings_table(df: pd.DataFrame, body_id: str, site_url: str | None = None, judged: bool = True) -> html.Table:
+    return table(FINDINGS_HEADERS, findings_rows(df, site_url, judged=judged), body_id, "findings-table")
 
 
-def veto_measure(item_code: str, count: Any, threshold: Any) -> str:
-    """The count against the threshold: "3 / 5", "失败 12 次 / 阈值 5%", "1 条 / 超 90 天"; "—" without one."""
-    if missing(threshold):
+def veto_measure(item_code: str, count: Any, threshold: Any, status: str = "ok") -> str:
+    """The count against the threshold: "3 / 5", "失败12次 / 5%", "1 条 / 超 90 天"; "—" without a threshold
+    or for an item not judged (``status`` unknown)."""
+    if missing(threshold) or status not in ("breached", "at_risk", "ok"):
         return T.DASH
     t, n = float(threshold), int(count)
     if t < 1:
@@ -176,10 +191,10 @@ def veto_rows(df: pd.DataFrame) -> list[html.Tr]:
         label: list[Any] = [VETO_ITEM_SHORT.get(r.item_code, r.item_code)]
         if r.provisional:
             label.append(provisional_tag())
-        due = format_deadline(r.deadline, r.days_to_breach) if r.status == "at_risk" else T.DASH
+        due = format_days_left(r.days_to_breach) if r.status == "at_risk" else T.DASH
         rows.append(html.Tr(className=f"row-veto-{r.status}", children=[
-            html.Td(label), html.Td(veto_badge(r.status)), html.Td(veto_measure(r.item_code, r.count, r.threshold)),
-            html.Td(due)]))
+            html.Td(label), html.Td(veto_badge(r.status)),
+            html.Td(veto_measure(r.item_code, r.count, r.threshold, r.status)), html.Td(due)]))
     return rows
 
 

@@ -156,12 +156,11 @@ EVIDENCE_LABEL: dict[str, str] = {
     "ratio": "失败比例",
     "failed": "失败次数",
     "newest_date": "最新发布",
-    "window_days": "更新期限",
+    "window_days": "更新周期",
     "matched": "错误表述",
     "expected": "应为",
     "context": "上下文",
     "page_count": "出现页面",
-    "days_left": "剩余天数",
     "domain": "域名",
     "reason": "原因",
 }
@@ -204,8 +203,9 @@ class TI:
     NO_FINDINGS = "未发现问题"
     NOT_INSPECTED = "尚未巡检"
     NO_RISK = "暂无临近否决的网站"
-    RATIO_MEASURE = "失败 {count} 次 / 阈值 {pct}"
+    RATIO_MEASURE = "失败{count}次 / {pct}"
     DAYS_MEASURE = "{count} 条 / 超 {days} 天"
     YES = "是"
     NO = "否"
     LAST_RUN = "最近巡检"
+    HOMEPAGE = "首页"

@@ -30,12 +30,13 @@ def _facts(code: str, now: Any) -> list[html.Div] | None:
     return site_facts(d, age)
 
 
-def _inspection(code: str, now: Any) -> tuple[list[Any], list[Any], Any]:
+def _inspection(code: str, url: str, now: Any) -> tuple[list[Any], list[Any], Any]:
     """(findings rows, veto rows, footnote) of one site."""
     data = wall_data()
     snap = data.inspection(now)
     judged = snap.sites.loc[snap.sites["code"] == code, "judged"]
-    findings = findings_rows(data.site_findings(code, now), judged=bool(judged.iloc[0]) if not judged.empty else False)
+    findings = findings_rows(data.site_findings(code, now), url,
+                             judged=bool(judged.iloc[0]) if not judged.empty else False)
     return findings, veto_rows(data.site_veto(code, now)), provisional_note(snap.provisional, snap.rules_error)
 
 
@@ -47,7 +48,7 @@ def layout(code: str | None = None, **_: Any) -> html.Div:
         return html.Div(className="page page-missing", children=[
             html.H2(f"{T.NOT_FOUND_SITE}：{code}", className="missing"),
             dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")])
-    findings, veto, note = _inspection(detail.code, now)
+    findings, veto, note = _inspection(detail.code, detail.url, now)
     return html.Div(className="page page-site", children=[
         dcc.Interval(id=f"{P}-tick", interval=data.config.web.refresh_seconds * 1000),
         dcc.Store(id=f"{P}-code", data=code),
@@ -87,7 +88,8 @@ def register_callbacks(app: Dash) -> None:
             return no_update, no_update, no_update, no_update, no_update
         data = wall_data()
         now = data.clock.now()
-        facts = _facts(code, now)
-        if facts is None:
+        detail = data.site_detail(code, now)
+        if detail is None:
             return no_update, no_update, no_update, no_update, no_update
-        return (facts, history_figure(data.site_history(code, now, HISTORY_HOURS)), *_inspection(code, now))
+        return (_facts(code, now), history_figure(data.site_history(code, now, HISTORY_HOURS)),
+                *_inspection(code, detail.url, now))

@@ -98,6 +98,15 @@ def test_overview_renders_refreshes_and_drills_down(browser: Any, wall: str) -> 
     assert fills["430300"] == theme.fill_rgba(theme.GREEN, 0.55)
     values = page.locator(".kpi-value").all_inner_texts()
     assert values[:3] == ["3/6", "75.0", "4520"]
+    # The veto tile: 2 sites with a veto item holding, 1 close to one; its count rests on a provisional value.
+    veto = page.locator(".kpi", has_text="否决风险网站")
+    assert veto.locator(".kpi-value").inner_text() == "2/1" and "kpi-down" in (veto.get_attribute("class") or "")
+    assert veto.locator(".tag-provisional").inner_text() == "暂定"
+    closest = page.locator("#overview-closest-body tr").all_inner_texts()
+    assert [r.split()[1][:3] for r in closest] == ["雨湖区", "芙蓉区", "长沙市"]  # breached first, then by deadline
+    assert "已触发" in closest[0] and "重点栏目不更新" in closest[0] and "11-30（剩 3 天）" in closest[2]
+    assert "提前预警天数 7" in page.locator("#overview-closest-note").inner_text()
+    _assert_inside(page, "#overview-closest-body", ".panel-closest")
     assert page.locator(".kpi.kpi-stale").count() >= 1
     assert "芙蓉区人民政府门户网站" in page.locator("#overview-worst-body").inner_text()
 
@@ -124,6 +133,10 @@ def test_overview_renders_refreshes_and_drills_down(browser: Any, wall: str) -> 
     body = page.locator("#city-sites-body").inner_text()
     assert "芙蓉区人民政府门户网站" in body and "长沙市人民政府门户网站" in body
     assert "株洲" not in body
+    insp = page.locator("#city-inspection-body tr").all_inner_texts()
+    assert len(insp) == 2 and insp[0].split("\t") == ["芙蓉区人民政府门户网站", "紧急", "已触发站点无法访问", "—"]
+    assert insp[1].split("\t") == ["长沙市人民政府门户网站", "严重", "临近触发首页不更新", "11-29（剩 2 天）"]
+    assert page.locator(".kpi", has_text="否决风险网站").locator(".kpi-value").inner_text() == "1/1"
     page.wait_for_selector("#city-trend .scatterlayer .trace", timeout=10_000)
     assert "cms-cs" in page.locator(".city-hosts-table").inner_text()  # 长沙's one host, never reported
     with page.expect_response(lambda r: "_dash-update-component" in r.url
@@ -136,9 +149,43 @@ def test_overview_renders_refreshes_and_drills_down(browser: Any, wall: str) -> 
     page.wait_for_selector("#site-history .barlayer", timeout=20_000)
     facts = page.locator("#site-facts").inner_text()
     assert "故障" in facts and "超时" in facts and "503" in facts
+    _assert_inside(page, "#site-facts .fact:last-child", ".panel-facts")  # every fact shows, none cut off
+    groups = page.locator("#site-findings-body .group-label").all_inner_texts()
+    assert groups == ["首页可用性", "近7天已解决"]
+    assert "失败比例 50.0%" in page.locator("#site-findings-body .row-sev-critical").inner_text()
+    assert "证书即将到期" in page.locator("#site-findings-body .row-resolved").inner_text()
+    veto_rows = page.locator("#site-veto-body tr").all_inner_texts()
+    assert veto_rows[0].split()[:2] == ["站点无法访问", "已触发"] and len(veto_rows) == 8
     page.screenshot(path="/tmp/wall-site.png")
+
+    page.goto(wall + "/site/C0100")
+    page.wait_for_selector("#site-findings-body .group-row", timeout=20_000)
+    groups = page.locator("#site-findings-body .group-label").all_inner_texts()
+    assert groups == ["首页更新", "链接可用性", "栏目更新"]  # worst group first
+    body = page.locator("#site-findings-body").inner_text()
+    assert "首页即将超期未更新" in body and "11-30（剩 3 天）" in body and "/tzgg/" in body
+    at_risk = page.locator("#site-veto-body .row-veto-at_risk").inner_text()
+    assert at_risk.split("\t") == ["首页不更新暂定", "临近触发", "0 / 1", "剩 3 天"]
+    with page.expect_response(lambda r: "_dash-update-component" in r.url
+                              and "site-tick" in (r.request.post_data or ""), timeout=10_000) as resp:
+        pass
+    assert resp.value.status == 200
+    page.wait_for_timeout(300)
+    assert page.locator("#site-findings-body .group-row").count() == 3
+    page.screenshot(path="/tmp/wall-site-risk.png")
+    page.goto(wall + "/site/X0302")
+    page.wait_for_selector("#site-findings-body .more-row", timeout=20_000)
+    assert "另有 2 项未显示" in page.locator("#site-findings-body").inner_text()  # 5 stale columns, 3 shown
+    page.screenshot(path="/tmp/wall-site-vetoed.png")
     page.close()
     assert watch.problems == []
+
+
+def _assert_inside(page: Any, inner: str, outer: str) -> None:
+    """The element ``inner`` lies wholly inside ``outer`` (not clipped by the panel's edge)."""
+    a, b = page.locator(inner).first.bounding_box(), page.locator(outer).first.bounding_box()
+    assert a is not None and b is not None
+    assert a["y"] >= b["y"] and a["y"] + a["height"] <= b["y"] + b["height"] + 1, (inner, a, b)
 
 
 def test_host_tile_drills_down_to_a_host(browser: Any, wall: str) -> None:
@@ -185,6 +232,12 @@ def test_host_tile_drills_down_to_a_host(browser: Any, wall: str) -> None:
 def test_4k_wall_scales_the_canvas_without_errors(browser: Any, wall: str) -> None:
     page = browser.new_page(viewport={"width": 3840, "height": 2160})
     watch = Watch(page)
+    for path, shot in (("/", "overview"), ("/site/C0100", "site")):
+        page.goto(wall + path)
+        page.wait_for_selector(".scatterlayer .trace", state="attached", timeout=20_000)
+        page.wait_for_timeout(500)
+        page.screenshot(path=f"/tmp/wall-4k-{shot}.png")
+    _assert_inside(page, "#site-findings-body tr:last-child", ".panel-findings")
     page.goto(wall + "/host/web-01")
     page.wait_for_selector("#host-io .scatterlayer .trace", state="attached", timeout=20_000)
     page.wait_for_timeout(500)
