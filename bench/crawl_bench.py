@@ -209,13 +209,16 @@ def report(title: str, runs: list[Run], truth: set[str]) -> None:
             print(f"  {r.engine}: missed {missed} extra {extra}")
 
 
-def bench_portal(pages: int, concurrency: int, workdir: Path, engines: tuple[str, ...]) -> None:
+def bench_portal(pages: int, concurrency: int, workdir: Path, engines: tuple[str, ...], stalls: bool) -> None:
+    """One portal run per engine; ``stalls`` adds the never-answering targets, whose timeouts put a
+    floor under both engines' wall time (the same for both, so it compresses the ratio)."""
     port = free_port(PORTAL)
     depth = portal_depth(pages)
-    site, ext = write_portal(workdir / "portal", pages, port)
+    root = workdir / ("portal-stalls" if stalls else "portal")
+    site, ext = write_portal(root, pages, port, stalls)
     hold = HoldSocket()
     try:
-        with Nginx(workdir, site, ext, port, hold.port) as nginx:
+        with Nginx(root, site, ext, port, hold.port) as nginx:
             settings = CrawlSettings(page_budget=pages + 10, max_depth=depth, per_host_concurrency=concurrency,
                                      global_concurrency=concurrency, per_host_rate=100_000,
                                      request_timeout=PORTAL_TIMEOUT_S, retries=0)
@@ -223,8 +226,10 @@ def bench_portal(pages: int, concurrency: int, workdir: Path, engines: tuple[str
             runs = [run_ours([url], settings, None, nginx.cpu_seconds)]
             if "linkchecker" in engines:
                 runs.append(run_linkchecker([url], depth, concurrency, PORTAL_TIMEOUT_S, workdir, nginx.cpu_seconds))
+            truth = portal_truth(pages, port, stalls)
+            kinds = "with" if stalls else "without"
             report(f"generated portal on nginx, {pages} pages, depth {depth}, concurrency {concurrency}, "
-                   f"timeout {PORTAL_TIMEOUT_S}s", runs, portal_truth(pages, port))
+                   f"timeout {PORTAL_TIMEOUT_S}s, {kinds} never-answering targets", runs, truth)
     finally:
         hold.close()
 
@@ -284,7 +289,8 @@ def main(argv: list[str] | None = None) -> None:
         if args.only != "portal":
             bench_demo(args.demo_sites, args.concurrency, workdir, engines)
         if args.only != "demo":
-            bench_portal(args.pages, args.concurrency, workdir, engines)
+            bench_portal(args.pages, args.concurrency, workdir, engines, stalls=False)
+            bench_portal(args.pages, args.concurrency, workdir, engines, stalls=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
