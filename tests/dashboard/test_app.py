@@ -45,6 +45,8 @@ def test_two_apps_keep_their_own_data_and_callbacks(worlds: tuple[World, World])
         keys = " ".join(app.callback_map)
         assert "overview-map.figure" in keys and "overview-nav.href" in keys and "city-trend.figure" in keys
         assert "hosts-body.children" in keys and "host-usage.figure" in keys and "host-disks.figure" in keys
+        assert "overview-closest-body.children" in keys and "city-inspection-body.children" in keys
+        assert "site-findings-body.children" in keys and "site-veto-body.children" in keys
 
 
 def test_index_loads_nothing_from_outside(worlds: tuple[World, World]) -> None:
@@ -65,7 +67,10 @@ def test_page_layouts_render_and_unknown_codes_say_so(worlds: tuple[World, World
         assert "overview-map" in overview and "3/6" in overview
         assert "长沙市" in str(_page("city").layout(code="430100"))
         assert "未找到该市州" in str(_page("city").layout(code="999999"))
-        assert "芙蓉区人民政府门户网站" in str(_page("site").layout(code="X0102"))
+        site = str(_page("site").layout(code="X0102"))
+        assert "芙蓉区人民政府门户网站" in site and "site-findings-body" in site and "首页无法访问比例超标" in site
+        assert "overview-closest-body" in overview and "否决风险网站" in overview
+        assert "city-inspection-body" in str(_page("city").layout(code="430100"))
         assert "未找到该网站" in str(_page("site").layout(code="NOPE"))
         hosts = str(_page("hosts").layout())
         assert all(n in hosts for n in ("web-01", "db-01", "cms-cs", "old-01")) and "retired-01" not in hosts
