@@ -5,8 +5,9 @@ table per check name, filled into that check's frozen ``Settings`` dataclass, pl
 veto thresholds and windows of spec §2 (:class:`VetoRules`). Two keys are reserved in every check
 table: ``interval`` (seconds between scheduled runs) and ``timeout`` (seconds one run may take).
 
-A check setting whose name is also a ``[veto]`` key (e.g. ``news_days``) takes the ``[veto]`` value
-unless the check's own table sets it, so one rule value lives in one place.
+A check setting that declares ``metadata={"veto": "<key>"}`` (see :func:`shared`) takes that ``[veto]``
+value unless the check's own table sets it, so one rule value lives in one place. Sharing is explicit:
+two settings that merely share a name (every check has its own ``warn_days``) stay independent.
 
 Loading is all-or-nothing: an unknown check, an unknown key or a value of the wrong form raises
 :class:`RulesError` naming the file, the table, the key and the expected form.
@@ -146,14 +147,24 @@ def parse_rules(doc: Mapping[str, Any], source: str) -> Rules:
     return Rules(source=source, veto=veto, settings=settings, intervals=intervals, timeouts=timeouts)
 
 
+def shared(veto_key: str, default: Any, *, provisional: bool = False) -> Any:
+    """A check setting that takes ``[veto] veto_key`` unless the check's own table sets it."""
+    if veto_key not in {f.name for f in dataclasses.fields(VetoRules)}:
+        raise ValueError(f"shared(): [veto] has no key {veto_key!r}")
+    meta: dict[str, Any] = {"veto": veto_key}
+    if provisional:
+        meta["provisional"] = True
+    return dataclasses.field(default=default, metadata=meta)
+
+
 def _build_settings(kind: Any, values: Mapping[str, Any], veto: VetoRules, source: str, table: str) -> Any:
     cls = getattr(kind, "Settings", None)
     if cls is None or not dataclasses.is_dataclass(cls):
         if values:
             raise RulesError(f"{source}: [{table}]: this check has no settings; only {', '.join(RESERVED)}")
         return None
-    names = {f.name for f in dataclasses.fields(cls)}
-    merged = {k: getattr(veto, k) for k in names if k not in values and hasattr(veto, k)}
+    merged = {f.name: getattr(veto, f.metadata["veto"]) for f in dataclasses.fields(cls)
+              if "veto" in f.metadata and f.name not in values}
     merged.update(values)
     return _fill(cls, merged, source, table)
 

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from inspection.base import CHECKS, CheckContext, CheckError, CheckResult, FindingDraft, Severity, SiteTarget
+from inspection.rules import shared
 from tsdb.store import Query
 
 MEASUREMENT = "site_probe"
@@ -28,10 +29,10 @@ DAY = timedelta(days=1)
 class Settings:
     """Shared with ``[veto]`` by name (see inspection/rules.py)."""
 
-    window_days: int = 7
-    probes_per_day: int = 20
-    unreachable_ratio: float = 0.05
-    unreachable_warning_ratio: float = field(default=0.04, metadata={"provisional": True})
+    window_days: int = shared("window_days", 7)
+    probes_per_day: int = shared("probes_per_day", 20)
+    unreachable_ratio: float = shared("unreachable_ratio", 0.05)
+    unreachable_warning_ratio: float = shared("unreachable_warning_ratio", 0.04, provisional=True)
 
     def __post_init__(self) -> None:
         if self.window_days <= 0 or self.probes_per_day <= 0:

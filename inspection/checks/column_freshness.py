@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
@@ -32,6 +32,7 @@ from inspection.base import (
 )
 from inspection.items import Item
 from inspection.listpages import ListRead, article_date, china_day, read_list
+from inspection.rules import shared
 
 NAME = "column_freshness"
 
@@ -49,10 +50,10 @@ TEXT = {
 
 @dataclass(frozen=True)
 class Settings:
-    news_days: int = 14
-    notice_days: int = 183  # first-level 通知公告, 6 months
-    policy_days: int = 183  # first-level 政策文件, 6 months
-    long_days: int = field(default=365, metadata={"provisional": True})  # "should be updated but long not"
+    news_days: int = shared("news_days", 14)
+    notice_days: int = shared("notice_policy_days", 183)  # first-level 通知公告, 6 months
+    policy_days: int = shared("notice_policy_days", 183)  # first-level 政策文件, 6 months
+    long_days: int = shared("long_stale_days", 365, provisional=True)  # "should be updated but long not"
     warn_days: int = 7
     urgent_days: int = 2
     max_pages: int = 3  # list pages followed when page 1 shows no dated entry

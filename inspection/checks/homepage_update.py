@@ -19,7 +19,7 @@ import hashlib
 import json
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -29,6 +29,7 @@ from inspection.fetch import FetchError
 from inspection.html import links, parse, same_site
 from inspection.items import Item, extract_items
 from inspection.listpages import china_day, read_list
+from inspection.rules import shared
 
 NAME = "homepage_update"
 SNAPSHOT_KEEP = 500  # entry keys remembered per homepage
@@ -48,12 +49,12 @@ TEXT = {
 
 @dataclass(frozen=True)
 class Settings:
-    window_days: int = 14  # 2 weeks (国办秘函〔2019〕19号)
+    window_days: int = shared("homepage_days", 14)  # 2 weeks (国办秘函〔2019〕19号)
     warn_days: int = 5  # early warning when this many days or fewer remain
     urgent_days: int = 2  # early warning turns high at this many days left
     nav_min_dated: int = 3  # fewer dated homepage entries than this: a navigation homepage
     max_second_level: int = 12  # second-level pages read for a navigation homepage
-    undated_counts_as_stale: bool = field(default=True, metadata={"provisional": True})
+    undated_counts_as_stale: bool = shared("undated_is_stale", True, provisional=True)
 
 
 def merge_snapshot(prev: Mapping[str, str | None] | None, items: Sequence[Item],

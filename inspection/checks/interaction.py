@@ -37,6 +37,7 @@ from inspection.fetch import FetchError
 from inspection.html import body_text, parse
 from inspection.items import Item
 from inspection.listpages import ListRead, china_day, read_list
+from inspection.rules import shared
 
 NAME = "interaction"
 
@@ -59,8 +60,8 @@ _ANSWERED = re.compile(r"已答复|已回复|已办结|已处理|已反馈|已�
 
 @dataclass(frozen=True)
 class Settings:
-    reply_days: int = 90  # 3 months
-    lookback_days: int = 365  # messages within the past year
+    reply_days: int = shared("unanswered_days", 90)  # 3 months
+    lookback_days: int = shared("lookback_days", 365)  # messages within the past year
     warn_days: int = 14
     urgent_days: int = 3
     max_pages: int = 10  # list pages per column

@@ -36,6 +36,18 @@ def test_values_are_coerced_and_shared_with_veto(tmp_path: Path) -> None:
                              .replace("0\n", "0.05\n"))).veto.unreachable_warning_ratio == 0.05
 
 
+def test_only_declared_settings_share_veto_values(tmp_path: Path) -> None:
+    rules = load_rules(_write(tmp_path, "[veto]\nwindow_days = 3\nwarn_days = 9\nhomepage_days = 10\n"
+                                       "notice_policy_days = 200\nunanswered_days = 60\n"))
+    home = rules.settings_for("homepage_update")
+    assert home.window_days == 10  # from homepage_days, not from the availability look-back window_days
+    assert home.warn_days == 5  # a same-named setting is not shared unless declared
+    cols = rules.settings_for("column_freshness")
+    assert (cols.notice_days, cols.policy_days, cols.warn_days) == (200, 200, 7)
+    assert rules.settings_for("interaction").reply_days == 60
+    assert rules.settings_for("availability").window_days == 3
+
+
 @pytest.mark.parametrize(("text", "needles"), [
     ("[nonsense]\nx = 1\n", ["[nonsense]", "unknown check", "availability"]),
     ("[veto]\nstale_colums = 5\n", ["[veto] stale_colums", "unknown key", "stale_columns"]),
