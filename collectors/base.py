@@ -57,6 +57,8 @@ class Collector(Protocol):
 
     def targets(self) -> list[Target]: ...
 
+    # Optional: ``max_concurrency: int`` caps this kind's targets in flight (besides the global bound).
+
     def collect(self, target: Target) -> Any:
         """Points for one target: an ``Iterable[Point]``, or an awaitable of one for async kinds.
 

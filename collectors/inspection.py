@@ -48,6 +48,8 @@ class InspectionCollector:
         config = ctx.config
         self.rules: Rules = load_rules(config.resolve_path(config.inspection.rules_file))
         self._runner: InspectionRunner | None = None
+        # Half the inspection budget per group: eight groups never hold every global slot.
+        self.max_concurrency = max(1, config.inspection.concurrency // 2)
 
     @property
     def interval(self) -> float:

@@ -100,6 +100,7 @@ class Scheduler:
         self._slots: asyncio.Semaphore | None = None
         self._threads: asyncio.Semaphore | None = None
         self._write_lock: asyncio.Lock | None = None
+        self._own_slots: dict[str, asyncio.Semaphore] = {}
 
     def _bind_loop(self) -> None:
         loop = asyncio.get_running_loop()
@@ -108,6 +109,8 @@ class Scheduler:
             self._slots = asyncio.Semaphore(self.concurrency)
             self._threads = asyncio.Semaphore(self.blocking_threads)
             self._write_lock = asyncio.Lock()
+            self._own_slots = {c.name: asyncio.Semaphore(limit) for c in self.collectors
+                               if (limit := getattr(c, "max_concurrency", None))}
 
     async def _collect_blocking(self, collector: Collector, target: Target) -> list[Any]:
         assert self._threads is not None and self._loop is not None
@@ -137,7 +140,10 @@ class Scheduler:
 
     async def _one(self, collector: Collector, target: Target) -> tuple[Outcome, list[Point]]:
         assert self._slots is not None
-        async with self._slots:
+        # A kind's own cap is taken first, so its queued targets hold no global slot: a daily crawl of
+        # every site cannot starve the minute-by-minute homepage probes.
+        own = self._own_slots.get(collector.name) or contextlib.nullcontext()
+        async with own, self._slots:
             started = time.monotonic()
             try:
                 work = (self._collect_blocking if collector.blocking else self._collect_async)(collector, target)

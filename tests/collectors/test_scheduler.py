@@ -211,3 +211,37 @@ def test_constructor_rejects_bad_settings() -> None:
         scheduler([], RecordingStore(), concurrency=0)
     with pytest.raises(ValueError, match="listed twice"):
         scheduler([AsyncKind(["a"]), AsyncKind(["b"])], RecordingStore())
+
+
+class CappedKind(AsyncKind):
+    """Records how many of its targets are in flight at once."""
+
+    name: ClassVar[str] = "capped_test"
+    max_concurrency = 2
+
+    def __init__(self, keys: list[str]) -> None:
+        super().__init__(keys)
+        self.in_flight = self.peak = 0
+
+    async def collect(self, target: Target) -> list[Point]:
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        try:
+            await asyncio.sleep(0.02)
+            return await super().collect(target)
+        finally:
+            self.in_flight -= 1
+
+
+def test_a_kind_cap_bounds_its_targets_without_holding_global_slots() -> None:
+    capped, other = CappedKind([f"c{i}" for i in range(8)]), AsyncKind(["a", "b"])
+    sched = scheduler([capped, other], RecordingStore(), concurrency=3)
+
+    async def both() -> list[RunReport]:
+        return list(await asyncio.gather(sched.run_once(capped), sched.run_once(other)))
+
+    reports = asyncio.run(both())
+    assert capped.peak == 2
+    assert [r.ok for r in reports] == [8, 2]
+    # the other kind did not wait behind all eight capped targets: it finished before the last of them
+    assert max(other.done_at.values()) < max(capped.done_at.values())
