@@ -57,7 +57,8 @@ class Collector(Protocol):
 
     def targets(self) -> list[Target]: ...
 
-    # Optional: ``max_concurrency: int`` caps this kind's targets in flight (besides the global bound).
+    # Optional: ``max_concurrency: int`` caps this kind's targets in flight (besides the global bound);
+    # ``first_run_within: float`` bounds the random delay of the first run (seconds after start).
 
     def collect(self, target: Target) -> Any:
         """Points for one target: an ``Iterable[Point]``, or an awaitable of one for async kinds.

@@ -50,6 +50,9 @@ class InspectionCollector:
         self._runner: InspectionRunner | None = None
         # Half the inspection budget per group: eight groups never hold every global slot.
         self.max_concurrency = max(1, config.inspection.concurrency // 2)
+        # A fresh start (a new wall, a restarted node) shows inspection results within minutes, not after
+        # a day's jitter; the first probe rounds land meanwhile for the availability check.
+        self.first_run_within = 300.0
 
     @property
     def interval(self) -> float:

@@ -211,7 +211,9 @@ class Scheduler:
 
     async def _loop_one(self, collector: Collector, stop: asyncio.Event) -> None:
         # Spread the first runs so collectors started together do not fire together.
-        delay = self.rng.uniform(0.0, self.jitter_fraction * collector.interval)
+        spread = self.jitter_fraction * collector.interval
+        first = getattr(collector, "first_run_within", None)  # a daily kind may want its first run soon
+        delay = self.rng.uniform(0.0, spread if first is None else min(spread, first))
         while not await _wait_stop(stop, delay):
             t0 = time.monotonic()
             run = asyncio.ensure_future(self.run_once(collector))

@@ -245,3 +245,29 @@ def test_a_kind_cap_bounds_its_targets_without_holding_global_slots() -> None:
     assert [r.ok for r in reports] == [8, 2]
     # the other kind did not wait behind all eight capped targets: it finished before the last of them
     assert max(other.done_at.values()) < max(capped.done_at.values())
+
+
+def test_first_run_within_bounds_the_start_delay_of_a_long_interval_kind() -> None:
+    class Daily(AsyncKind):
+        name: ClassVar[str] = "daily_test"
+        first_run_within = 0.05
+
+        @property
+        def interval(self) -> float:
+            return 86_400.0
+
+    kind = Daily(["a"])
+    sched = scheduler([kind], RecordingStore(), jitter_fraction=0.5)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(sched.run(stop))
+        for _ in range(100):  # up to 2 s; without the bound the first run would wait hours
+            if kind.runs:
+                break
+            await asyncio.sleep(0.02)
+        stop.set()
+        await task
+
+    asyncio.run(main())
+    assert kind.runs == 1
