@@ -124,4 +124,14 @@ class Check(Protocol):
     async def run(self, target: SiteTarget, as_of: datetime, timeout: float) -> CheckResult: ...
 
 
+class CheckBase:
+    """The constructor every check shares: keep the context, and the settings (defaults when none given)."""
+
+    Settings: ClassVar[type]
+
+    def __init__(self, ctx: CheckContext) -> None:
+        self.ctx = ctx
+        self.settings: Any = ctx.settings if ctx.settings is not None else self.Settings()
+
+
 CHECKS: Registry[type] = Registry("check")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from inspection.base import CHECKS, CheckContext, CheckError, CheckResult, FindingDraft, Severity, SiteTarget
+from inspection.base import CHECKS, CheckBase, CheckError, CheckResult, FindingDraft, Severity, SiteTarget
 from inspection.rules import shared
 from tsdb.store import Query
 
@@ -107,17 +107,13 @@ def judge(t: ProbeTally, s: Settings, target: SiteTarget, start: datetime, as_of
 
 
 @CHECKS.register("availability")
-class AvailabilityCheck:
+class AvailabilityCheck(CheckBase):
     """Homepage availability over the probe history (no network I/O of its own)."""
 
     name: ClassVar[str] = "availability"
     label_zh: ClassVar[str] = "首页可用性"
     interval: ClassVar[float] = 3600.0
     Settings: ClassVar[type] = Settings
-
-    def __init__(self, ctx: CheckContext) -> None:
-        self.ctx = ctx
-        self.settings: Settings = ctx.settings if ctx.settings is not None else Settings()
 
     def _series(self, code: str, start: datetime, stop: datetime, agg: Any) -> list[tuple[datetime, float]]:
         frame = self.ctx.store.query(Query(measurement=MEASUREMENT, field="up", start=start, stop=stop, every=HOUR,

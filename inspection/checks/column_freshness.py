@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 from inspection.base import (
     CHECKS,
-    CheckContext,
+    CheckBase,
     CheckError,
     CheckResult,
     ColumnTarget,
@@ -113,17 +113,13 @@ def judge_column(col: ColumnTarget, read: ListRead, day: date, s: Settings) -> F
 
 
 @CHECKS.register(NAME)
-class ColumnFreshness:
+class ColumnFreshness(CheckBase):
     """Reads each judged column's list page; raises CheckError only when no column page could be read."""
 
     name: ClassVar[str] = NAME
     label_zh: ClassVar[str] = TEXT["label"]
     interval: ClassVar[float] = 24 * 3600.0
     Settings: ClassVar[type] = Settings
-
-    def __init__(self, ctx: CheckContext) -> None:
-        self.ctx = ctx
-        self.settings: Settings = ctx.settings if ctx.settings is not None else Settings()
 
     async def run(self, target: SiteTarget, as_of: datetime, timeout: float) -> CheckResult:
         s, day = self.settings, china_day(as_of)

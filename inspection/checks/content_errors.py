@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 
-from inspection.base import CHECKS, CheckContext, CheckError, CheckResult, FindingDraft, Severity, SiteTarget
+from inspection.base import CHECKS, CheckBase, CheckContext, CheckError, CheckResult, FindingDraft, Severity, SiteTarget
 from inspection.dictionary import DEFAULT_PATH, Dictionary, Hit, load_dictionary
 from inspection.fetch import FetchError, Page
 from inspection.fingerprint import PLATFORM_DOMAINS, hidden_links
@@ -110,7 +110,7 @@ def visible_text(html: str, page_url: str, site_url: str, allowed: Iterable[str]
 
 
 @CHECKS.register(NAME)
-class ContentErrors:
+class ContentErrors(CheckBase):
     """Scans page and attachment text against the dictionary; raises CheckError when the homepage can't be read."""
 
     name: ClassVar[str] = NAME
@@ -119,8 +119,7 @@ class ContentErrors:
     Settings: ClassVar[type] = Settings
 
     def __init__(self, ctx: CheckContext) -> None:
-        self.ctx = ctx
-        self.settings: Settings = ctx.settings if ctx.settings is not None else Settings()
+        super().__init__(ctx)
         path = Path(self.settings.dictionary)
         if ctx.config is not None and hasattr(ctx.config, "resolve_path"):
             path = ctx.config.resolve_path(self.settings.dictionary)

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from collectors.site_probe import make_ssl_context
-from inspection.base import CHECKS, CheckContext, CheckError, CheckResult, FindingDraft, Severity, SiteTarget
+from inspection.base import CHECKS, CheckBase, CheckContext, CheckError, CheckResult, FindingDraft, Severity, SiteTarget
 from inspection.crawler import BrokenLink, Crawler, CrawlReport, CrawlSettings
 
 NAME = "dead_links"
@@ -85,15 +85,14 @@ def stats_for(report: CrawlReport) -> dict[str, float]:
 
 
 @CHECKS.register(NAME)
-class DeadLinksCheck:
+class DeadLinksCheck(CheckBase):
     name: ClassVar[str] = NAME
     label_zh: ClassVar[str] = TEXT["label"]
     interval: ClassVar[float] = 86_400.0  # a crawl a day
     Settings: ClassVar[type] = Settings
 
     def __init__(self, ctx: CheckContext) -> None:
-        self.ctx = ctx
-        self.settings: Settings = ctx.settings if ctx.settings is not None else Settings()
+        super().__init__(ctx)
         self.progress: Any = None  # optional (pages, checked, found) callback, e.g. the CLI's bar
 
     def _crawler(self) -> Crawler:

@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
-from inspection.base import CHECKS, CheckContext, CheckError, CheckResult, FindingDraft, Severity, SiteTarget
+from inspection.base import CHECKS, CheckBase, CheckContext, CheckError, CheckResult, FindingDraft, Severity, SiteTarget
 from inspection.fetch import FetchError
 from inspection.fingerprint import (
     PLATFORM_DOMAINS,
@@ -150,7 +150,7 @@ def baseline_data(fp: Fingerprint, accepted_hosts: set[str] | frozenset[str] = f
 
 
 @CHECKS.register(NAME)
-class Defacement:
+class Defacement(CheckBase):
     """Compares the homepage with its baseline; raises CheckError when the homepage can't be read."""
 
     name: ClassVar[str] = NAME
@@ -159,8 +159,7 @@ class Defacement:
     Settings: ClassVar[type] = Settings
 
     def __init__(self, ctx: CheckContext, baselines: BaselineStore | None = None) -> None:
-        self.ctx = ctx
-        self.settings: Settings = ctx.settings if ctx.settings is not None else Settings()
+        super().__init__(ctx)
         self.baselines: BaselineStore = baselines or (DbBaselines(ctx.sessions) if ctx.sessions is not None
                                                       else MemoryBaselines())
 

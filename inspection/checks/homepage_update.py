@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from inspection.base import CHECKS, CheckContext, CheckError, CheckResult, FindingDraft, Severity, SiteTarget
+from inspection.base import CHECKS, CheckBase, CheckError, CheckResult, FindingDraft, Severity, SiteTarget
 from inspection.fetch import FetchError
 from inspection.html import links, parse, same_site
 from inspection.items import Item, extract_items
@@ -110,17 +110,13 @@ def second_level_urls(html: str, base_url: str, limit: int) -> list[str]:
 
 
 @CHECKS.register(NAME)
-class HomepageUpdate:
+class HomepageUpdate(CheckBase):
     """Judges homepage freshness from its entries; raises CheckError when the homepage can't be read."""
 
     name: ClassVar[str] = NAME
     label_zh: ClassVar[str] = TEXT["label"]
     interval: ClassVar[float] = 24 * 3600.0
     Settings: ClassVar[type] = Settings
-
-    def __init__(self, ctx: CheckContext) -> None:
-        self.ctx = ctx
-        self.settings: Settings = ctx.settings if ctx.settings is not None else Settings()
 
     async def run(self, target: SiteTarget, as_of: datetime, timeout: float) -> CheckResult:
         s, day = self.settings, china_day(as_of)

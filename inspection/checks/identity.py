@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from selectolax.lexbor import LexborHTMLParser
 
 from collectors.probe import fetch_cert_unverified
-from inspection.base import CHECKS, CheckContext, CheckError, CheckResult, FindingDraft, Severity, SiteTarget
+from inspection.base import CHECKS, CheckBase, CheckError, CheckResult, FindingDraft, Severity, SiteTarget
 from inspection.fetch import FetchError
 
 NAME = "identity"
@@ -143,17 +143,13 @@ def tls_findings(url: str, not_after: datetime | None, as_of: datetime, trusted:
 
 
 @CHECKS.register(NAME)
-class IdentityCheck:
+class IdentityCheck(CheckBase):
     """Footer identity and TLS certificate of the homepage; raises CheckError when it can't be read at all."""
 
     name: ClassVar[str] = NAME
     label_zh: ClassVar[str] = TEXT["label"]
     interval: ClassVar[float] = 24 * 3600.0
     Settings: ClassVar[type] = Settings
-
-    def __init__(self, ctx: CheckContext) -> None:
-        self.ctx = ctx
-        self.settings: Settings = ctx.settings if ctx.settings is not None else Settings()
 
     async def run(self, target: SiteTarget, as_of: datetime, timeout: float) -> CheckResult:
         findings: list[FindingDraft] = []

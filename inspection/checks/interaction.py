@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 from inspection import dates as d
 from inspection.base import (
     CHECKS,
-    CheckContext,
+    CheckBase,
     CheckError,
     CheckResult,
     ColumnTarget,
@@ -160,17 +160,13 @@ def response_stats(msgs: list[Message], day: date, s: Settings) -> dict[str, flo
 
 
 @CHECKS.register(NAME)
-class Interaction:
+class Interaction(CheckBase):
     """Reads consultation columns; raises CheckError only when the whole site is unreachable."""
 
     name: ClassVar[str] = NAME
     label_zh: ClassVar[str] = TEXT["label"]
     interval: ClassVar[float] = 24 * 3600.0
     Settings: ClassVar[type] = Settings
-
-    def __init__(self, ctx: CheckContext) -> None:
-        self.ctx = ctx
-        self.settings: Settings = ctx.settings if ctx.settings is not None else Settings()
 
     async def run(self, target: SiteTarget, as_of: datetime, timeout: float) -> CheckResult:
         s, day = self.settings, china_day(as_of)
