@@ -269,3 +269,8 @@ class PageBaseline(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# The identity and alerting tables live in their own modules; importing them here registers them on
+# Base.metadata wherever the models are loaded (migrations, tests, the app).
+from db import models_alerts, models_security  # noqa: E402, F401

@@ -1,0 +1,89 @@
+"""Identity and audit: users with a role and a region scope, kiosk tokens for walls, the audit log.
+
+A user's scope is a node code: ``430000`` (the province) sees everything, a city code sees that city
+and its counties. Passwords and kiosk tokens are stored only as hashes.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models import Base, _enum, utcnow
+
+
+class Role(enum.StrEnum):
+    PROVINCE_ADMIN = "province_admin"  # 省级管理员
+    CITY_ADMIN = "city_admin"  # 市州管理员
+    ONCALL = "oncall"  # 值班员
+    MANAGER = "manager"  # 领导（只读）
+    SECURITY = "security"  # 安全分析员
+    EDITOR = "editor"  # 编辑
+    REVIEWER = "reviewer"  # 审核员
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[Role] = mapped_column(_enum(Role, "user_role"))
+    scope_code: Mapped[str] = mapped_column(ForeignKey("node.code"))
+    phone: Mapped[str | None] = mapped_column(String(32))  # SMS notifications
+    email: Mapped[str | None] = mapped_column(String(128))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LoginAttempt(Base):
+    """Every login attempt; throttling counts recent failures per user name and per address."""
+
+    __tablename__ = "login_attempt"
+    __table_args__ = (Index("ix_login_attempt_username_at", "username", "at"),
+                      Index("ix_login_attempt_remote_at", "remote_addr", "at"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))
+    remote_addr: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    ok: Mapped[bool] = mapped_column(Boolean)
+
+
+class KioskToken(Base):
+    """A read-only, revocable token a wall display uses instead of a personal login."""
+
+    __tablename__ = "kiosk_token"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(128), unique=True)
+    scope_code: Mapped[str] = mapped_column(ForeignKey("node.code"))
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """Append-only: who did what to which object, when and from where. Never updated or deleted."""
+
+    __tablename__ = "audit_entry"
+    __table_args__ = (Index("ix_audit_entry_at", "at"), Index("ix_audit_entry_object", "object_type", "object_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    actor: Mapped[str] = mapped_column(String(96))  # user name, "system", or "kiosk:<name>"
+    action: Mapped[str] = mapped_column(String(64))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str] = mapped_column(String(64))
+    scope_code: Mapped[str | None] = mapped_column(String(6))
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    summary: Mapped[str] = mapped_column(Text, default="")  # Chinese, for the audit screen
