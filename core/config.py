@@ -92,6 +92,23 @@ class InspectionConfig:
 
 
 @dataclass(frozen=True)
+class AlertsConfig:
+    rules_dir: str = "data/alerts/rules"  # every *.yaml file in it is a rule file
+    receivers_file: str = "data/alerts/receivers.toml"
+    eval_interval: float = 30.0  # seconds between evaluation cycles
+    enabled: bool = True  # evaluate rules and send notifications in `run`
+
+
+@dataclass(frozen=True)
+class SecurityConfig:
+    require_login: bool = True  # screens need a login or a kiosk token
+    secret_key_file: str = "var/secret_key"  # created with a random key on first start when missing
+    session_hours: float = 12.0
+    max_failed_logins: int = 5  # within throttle_minutes, per user name and per address
+    throttle_minutes: float = 15.0
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     level: str = "INFO"
     format: str = "logfmt"  # logfmt | json
@@ -106,6 +123,8 @@ class Config:
     demo: DemoConfig = field(default_factory=DemoConfig)
     registry: RegistryConfig = field(default_factory=RegistryConfig)
     inspection: InspectionConfig = field(default_factory=InspectionConfig)
+    alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    security: SecurityConfig = field(default_factory=SecurityConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     def resolve_path(self, value: str) -> Path:
@@ -171,6 +190,9 @@ def _validate(cfg: Config) -> None:
         positive("web", key)
     for key in ("concurrency", "check_timeout", "page_budget"):
         positive("inspection", key)
+    positive("alerts", "eval_interval")
+    for key in ("session_hours", "max_failed_logins", "throttle_minutes"):
+        positive("security", key)
     if not 0 <= cfg.collectors.jitter_fraction < 1:
         raise ConfigError(f"collectors.jitter_fraction: expected 0 <= x < 1, got {cfg.collectors.jitter_fraction}")
     for port_key in ("port",):
