@@ -210,11 +210,30 @@ def build_parser() -> argparse.ArgumentParser:
     from inspection.cli import add_arguments
 
     add_arguments(sub.add_parser("inspect", help="按国家检查指标检查网站，保存并输出发现的问题"))
+    ru = sub.add_parser("rules", help="告警规则文件")
+    rusub = ru.add_subparsers(dest="rules_cmd", required=True, metavar="操作")
+    rc = rusub.add_parser("check", help="校验规则文件（不载入引擎）：有误时逐条输出 文件:行号: 原因")
+    rc.add_argument("files", nargs="+", metavar="FILE", help="规则文件（.yaml）或目录")
     return p
 
 
+def cmd_rules(config: Config, args: argparse.Namespace) -> int:
+    from alerts.rules import RuleFileError, load_rule_files
+
+    try:
+        rs = load_rule_files(args.files)
+    except RuleFileError as exc:
+        for f, line, reason in exc.errors:
+            print(f"{f}:{line}: {reason}", file=sys.stderr, flush=True)
+        _print(f"规则校验失败：{len(exc.errors)} 处错误")
+        return 1
+    _print(f"规则校验通过：{len(rs.files)} 个文件，{len(rs)} 条规则")
+    return 0
+
+
 COMMANDS = {"run": cmd_run, "collect": cmd_collect, "migrate": cmd_migrate, "registry": cmd_registry,
-            "demo-fleet": cmd_demo_fleet, "inspect": cmd_inspect}
+            "demo-fleet": cmd_demo_fleet, "inspect": cmd_inspect,
+            "rules": cmd_rules}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
