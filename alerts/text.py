@@ -1,0 +1,35 @@
+"""User-visible alerting wording, in Simplified Chinese. Each area keeps its own block."""
+
+from __future__ import annotations
+
+# --- On-call: silences, pipeline, operator actions, roster (alerts/silences, pipeline, oncall, roster) ---
+
+SILENCE_KIND = {"silence": "静默", "maintenance": "维护窗口"}
+SILENCE_STATE = {"pending": "未开始", "active": "生效中", "expired": "已过期"}
+AUDIT_SILENCE_CREATE = "新建{kind}：{matchers}；原因：{reason}"
+AUDIT_SILENCE_EXPIRE = "提前结束{kind}：{matchers}"
+
+SUPPRESS_REASON = {
+    "inhibited": "被告警 #{source}（{rule}）抑制",
+    "silenced": "被静默 #{id} 屏蔽（{author}：{reason}）",
+    "maintenance": "处于维护窗口 #{id}（{author}：{reason}）",
+    "no_recipient": "当前无人值班（{scope} 第 {tier} 级）",
+}
+
+ALERT_STATE = {"pending": "待触发", "firing": "告警中", "acknowledged": "已确认", "resolved": "已恢复"}
+
+AUDIT_ACK = "确认告警 #{id}：{note}"
+AUDIT_UNACK = "取消确认告警 #{id}"
+AUDIT_SEVERITY = "告警 #{id} 级别由 {old} 改为 {new}"
+AUDIT_ASSIGN = "告警 #{id} 指派给 {user}"
+AUDIT_CLOSE = "手动关闭告警 #{id}：{reason}"
+AUDIT_NOTE = "告警 #{id} 备注：{note}"
+AUDIT_CONFLICT = "告警 #{id} 的{action}未生效：已被他人先行处理"
+AUDIT_DENIED = "无权处理告警 #{id}（所属地区 {city}）"
+AUDIT_ESCALATE = "告警 #{id} 超时未确认，升级到第 {tier} 级"
+AUDIT_HANDOVER = "交接班：{from_user} → {to_user}，移交未关闭告警 {count} 条；{note}"
+AUDIT_SHIFT = "排班：{user} 第 {tier} 级值班 {start} 至 {end}"
+ACTION = {"ack": "确认", "unack": "取消确认", "severity": "级别调整", "assign": "指派", "close": "关闭", "note": "备注"}
+
+NOTIFY_TITLE = "【{severity}】{city}告警 {count} 条"
+NOTIFY_RESOLVED_TITLE = "【已恢复】{city}告警 {count} 条已恢复"
