@@ -1,0 +1,165 @@
+"""The Notifier family: one interface, one registry, one config loader.
+
+A kind is a class registered in ``NOTIFIERS`` under its name, with a frozen ``Config`` dataclass
+(``config_class``) and ``__init__(self, config)``. ``await notifier.notify(message)`` returns a
+``Delivery``; it never raises for delivery problems (network errors, timeouts, refusals are
+reported as a failed ``Delivery`` whose ``retryable`` says whether trying later may help).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+import aiohttp
+
+from core.plugins import Registry
+
+
+@dataclass(frozen=True)
+class Message:
+    """What a notifier sends: Chinese title and text, plus the alerts for machine receivers.
+
+    ``to`` overrides the receiver's configured addresses (phones, e-mail addresses) when the message
+    goes to the person on duty; empty means "use the configured ones".
+    """
+
+    title: str
+    text: str
+    severity: str = ""
+    city: str = ""
+    group_key: str = ""
+    alerts: tuple[Mapping[str, Any], ...] = ()
+    idem_key: str = ""
+    to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Delivery:
+    ok: bool
+    retryable: bool = False
+    detail: str = ""
+
+
+class Notifier(Protocol):
+    config_class: ClassVar[type]
+
+    async def notify(self, n: Message) -> Delivery: ...
+
+
+NOTIFIERS: Registry[type[Notifier]] = Registry("notifier")
+
+
+class NotifierConfigError(ValueError):
+    """A receiver's settings are invalid; the message names the file, receiver, kind and key."""
+
+
+def parse_config(cls: type, settings: Mapping[str, Any], *, kind: str, where: str) -> Any:
+    """Build the frozen config dataclass ``cls`` from ``settings``; raise NotifierConfigError naming the key.
+
+    Lists become tuples; ints are accepted where floats are expected; anything else must match the
+    annotated type. ``__post_init__`` may raise ValueError("key: reason") for cross-field rules.
+    """
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = sorted(set(settings) - set(fields))
+    if unknown:
+        raise NotifierConfigError(f"{where}: {kind} notifier: unknown key {unknown[0]!r}; "
+                                  f"known: {', '.join(sorted(fields))}")
+    values: dict[str, Any] = {}
+    for name, f in fields.items():
+        if name not in settings:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise NotifierConfigError(f"{where}: {kind} notifier: missing key {name!r}")
+            continue
+        try:
+            values[name] = _coerce(settings[name], hints[name])
+        except TypeError as exc:
+            raise NotifierConfigError(f"{where}: {kind} notifier: key {name!r}: {exc}") from None
+    try:
+        return cls(**values)
+    except ValueError as exc:
+        raise NotifierConfigError(f"{where}: {kind} notifier: {exc}") from None
+
+
+def _coerce(value: Any, hint: Any) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        for arg in typing.get_args(hint):
+            if arg is type(None) and value is None:
+                return None
+            if arg is not type(None):
+                return _coerce(value, arg)
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            raise TypeError(f"expected a list, got {type(value).__name__}")
+        (item,) = typing.get_args(hint)[:1]
+        return tuple(_coerce(v, item) for v in value)
+    if origin is dict or hint is dict:
+        if not isinstance(value, dict):
+            raise TypeError(f"expected a table, got {type(value).__name__}")
+        return dict(value)
+    if hint is Any:
+        return value
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint is int and isinstance(value, bool):
+        raise TypeError("expected an integer, got a boolean")
+    if not isinstance(value, hint):
+        raise TypeError(f"expected {hint.__name__}, got {type(value).__name__} {value!r}")
+    return value
+
+
+def require(condition: bool, key: str, reason: str) -> None:
+    """For ``__post_init__``: raise ValueError naming the key."""
+    if not condition:
+        raise ValueError(f"key {key!r}: {reason}")
+
+
+def http_delivery(status: int, body: str) -> Delivery:
+    """Classify an HTTP answer: 2xx ok; 408, 429 and 5xx retryable; other 4xx are config errors."""
+    snippet = body[:300]
+    if 200 <= status < 300:
+        return Delivery(True, False, f"HTTP {status}")
+    retryable = status in (408, 429) or status >= 500
+    return Delivery(False, retryable, f"HTTP {status}: {snippet}")
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    status: int
+    body: str
+    json: Any = field(default=None)
+
+
+async def post_json(url: str, payload: Any, *, headers: Mapping[str, str] | None = None,
+                    timeout: float = 10.0) -> HttpAnswer | Delivery:
+    """POST ``payload`` as UTF-8 JSON; the answer, or a retryable Delivery on network error or timeout."""
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    hdrs = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
+    try:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http, \
+                http.post(url, data=body, headers=hdrs) as resp:
+            text = await resp.text(errors="replace")
+            try:
+                parsed = json.loads(text) if text else None
+            except ValueError:
+                parsed = None
+            return HttpAnswer(resp.status, text, parsed)
+    except TimeoutError:
+        return Delivery(False, True, f"timeout after {timeout:g} s: {url}")
+    except (aiohttp.ClientError, OSError, asyncio.CancelledError) as exc:
+        if isinstance(exc, asyncio.CancelledError):
+            raise
+        return Delivery(False, True, f"network error: {type(exc).__name__}: {exc}")
+
+
+def markdown_text(n: Message) -> str:
+    """The message as Markdown for chat robots: bold title line, then the Chinese text."""
+    return f"### {n.title}\n\n{n.text}"

@@ -1,0 +1,47 @@
+"""Generic webhook: POSTs the message and its alerts as JSON (Alertmanager's webhook_config, simplified)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from alerts.notifiers.base import NOTIFIERS, Delivery, Message, http_delivery, post_json, require
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    url: str
+    bearer_token: str = ""  # sent as "Authorization: Bearer ..." when set
+    header_name: str = ""  # one extra header, e.g. an API key
+    header_value: str = ""
+    timeout: float = 10.0
+
+    def __post_init__(self) -> None:
+        require(self.url.startswith(("http://", "https://")), "url", "must start with http:// or https://")
+        require(self.timeout > 0, "timeout", "must be positive")
+        require(bool(self.header_name) == bool(self.header_value), "header_value",
+                "header_name and header_value go together")
+
+
+@NOTIFIERS.register("webhook")
+class WebhookNotifier:
+    """Body: {version, title, text, severity, city, group_key, idem_key, alerts}. 2xx is delivered."""
+
+    config_class: ClassVar[type] = WebhookConfig
+
+    def __init__(self, config: WebhookConfig) -> None:
+        self.config = config
+
+    async def notify(self, n: Message) -> Delivery:
+        c = self.config
+        headers: dict[str, str] = {"Idempotency-Key": n.idem_key} if n.idem_key else {}
+        if c.bearer_token:
+            headers["Authorization"] = f"Bearer {c.bearer_token}"
+        if c.header_name:
+            headers[c.header_name] = c.header_value
+        body = {"version": "1", "title": n.title, "text": n.text, "severity": n.severity, "city": n.city,
+                "group_key": n.group_key, "idem_key": n.idem_key, "alerts": [dict(a) for a in n.alerts]}
+        answer = await post_json(c.url, body, headers=headers, timeout=c.timeout)
+        if isinstance(answer, Delivery):
+            return answer
+        return http_delivery(answer.status, answer.body)
