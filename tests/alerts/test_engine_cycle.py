@@ -186,9 +186,8 @@ def test_refresh_does_not_bump_version_so_an_ack_in_between_wins(env: tuple) -> 
 
 def test_absence_per_collector_with_derived_city(env: tuple) -> None:
     sessions, store, rs, _ = env
-    store.write([Point("collector_run", {"last_run": 1.0}, to_ns(T0 - 20 * M), {"collector": c, "node": "430102"})
-                 for c in ("host",)]
-                + [Point("collector_run", {"last_run": 1.0}, to_ns(T0 - M), {"collector": "site_probe", "node": "430102"})])
+    store.write([Point("collector_run", {"last_run": 1.0}, to_ns(T0 - ago), {"collector": c, "node": "430102"})
+                 for c, ago in (("host", 20 * M), ("site_probe", M))])
     r = AlertEngine(sessions, store, only(rs, "collector_silent")).evaluate(T0)
     assert (r.instances, r.created, r.fired) == (2, 1, 1)
     (a,) = alerts(sessions)
