@@ -22,6 +22,7 @@ from core.config import Config
 from dashboard.data import EXTENSION_KEY, WallData
 from layouts.geo import cities
 from layouts.text import APP_TITLE
+from security.web import init_security
 from tsdb.store import MetricStore
 
 HERE = Path(__file__).resolve().parent
@@ -86,6 +87,7 @@ def create_app(config: Config, *, store: MetricStore, sessions: sessionmaker[Ses
     cache.init_app(server)
     data = WallData(config, store, sessions, cache, clock or SystemClock())
     server.extensions[EXTENSION_KEY] = data
+    init_security(server, config, sessions, data.clock)  # login, kiosk sessions, CSRF, region scope
 
     app = Dash(__name__, server=server, use_pages=True, pages_folder=str(PAGES_FOLDER),
                assets_folder=str(ASSETS_FOLDER), serve_locally=True, title=APP_TITLE,

@@ -13,7 +13,7 @@ from dash import Dash
 from core.clock import FixedClock
 from dashboard.app import create_app, playlist
 from dashboard.data import wall_data
-from tests.dashboard.world import NOW, World, build_world
+from tests.dashboard.world import NOW, World, build_world, kiosk_token
 
 
 @pytest.fixture
@@ -51,13 +51,15 @@ def test_two_apps_keep_their_own_data_and_callbacks(worlds: tuple[World, World])
 
 def test_index_loads_nothing_from_outside(worlds: tuple[World, World]) -> None:
     app = _app(worlds[0])
-    html = app.server.test_client().get("/").get_data(as_text=True)
+    client = app.server.test_client()
+    assert client.get("/?kiosk=" + kiosk_token(worlds[0])).status_code == 302  # a kiosk session for the wall
+    html = client.get("/").get_data(as_text=True)
     assert "湖南省政府网站集约化管理平台" in html
     urls = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert urls and all(u.startswith("/") for u in urls), urls
     assert "wall.css" in html and "scale.js" in html
     for url in urls:
-        assert app.server.test_client().get(url).status_code == 200, url
+        assert client.get(url).status_code == 200, url
 
 
 def test_page_layouts_render_and_unknown_codes_say_so(worlds: tuple[World, World]) -> None:

@@ -14,7 +14,7 @@ import pytest
 from core.clock import FixedClock
 from dashboard.app import create_app
 from layouts import theme
-from tests.dashboard.world import NOW, World, build_world
+from tests.dashboard.world import NOW, World, build_world, kiosk_token
 
 pytestmark = pytest.mark.browser
 
@@ -37,15 +37,28 @@ def browser() -> Iterator[Any]:
             b.close()
 
 
-def _serve(world: World) -> Iterator[str]:
+class Wall(str):
+    """The wall's base URL, carrying the kiosk token a wall display opens it with."""
+
+    token: str
+
+    def entry(self, path: str) -> str:
+        """``path`` opened through the kiosk token (the guard swaps it for a read-only session)."""
+        return f"{self}{path}?kiosk={self.token}"
+
+
+def _serve(world: World) -> Iterator[Wall]:
     from waitress import create_server
 
+    token = kiosk_token(world)
     app = create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
     server = create_server(app.server, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, name="wall-test", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.effective_port}"
+        wall = Wall(f"http://127.0.0.1:{server.effective_port}")
+        wall.token = token
+        yield wall
     finally:
         server.close()
         thread.join(timeout=10)
@@ -53,7 +66,7 @@ def _serve(world: World) -> Iterator[str]:
 
 
 @pytest.fixture
-def wall(tmp_path: Path) -> Iterator[str]:
+def wall(tmp_path: Path) -> Iterator[Wall]:
     yield from _serve(build_world(tmp_path, refresh_seconds=1))
 
 
@@ -82,10 +95,10 @@ def _graph(page: Any, graph_id: str, expr: str) -> Any:
                          f"return {expr}; }}")
 
 
-def test_overview_renders_refreshes_and_drills_down(browser: Any, wall: str) -> None:
+def test_overview_renders_refreshes_and_drills_down(browser: Any, wall: Wall) -> None:
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     watch = Watch(page)
-    page.goto(wall + "/")
+    page.goto(wall.entry("/"))
     page.wait_for_selector("#overview-map .scatterlayer .trace", timeout=20_000)
     assert page.title().startswith("全省总览")
     # 14 filled city polygons drawn, plus the label trace.
@@ -188,10 +201,10 @@ def _assert_inside(page: Any, inner: str, outer: str) -> None:
     assert a["y"] >= b["y"] and a["y"] + a["height"] <= b["y"] + b["height"] + 1, (inner, a, b)
 
 
-def test_host_tile_drills_down_to_a_host(browser: Any, wall: str) -> None:
+def test_host_tile_drills_down_to_a_host(browser: Any, wall: Wall) -> None:
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     watch = Watch(page)
-    page.goto(wall + "/")
+    page.goto(wall.entry("/"))
     tile = page.locator("a.kpi", has_text="健康主机")
     tile.wait_for(timeout=20_000)
     assert tile.locator(".kpi-value").inner_text() == "1/4"
@@ -229,11 +242,11 @@ def test_host_tile_drills_down_to_a_host(browser: Any, wall: str) -> None:
     assert watch.problems == []
 
 
-def test_4k_wall_scales_the_canvas_without_errors(browser: Any, wall: str) -> None:
+def test_4k_wall_scales_the_canvas_without_errors(browser: Any, wall: Wall) -> None:
     page = browser.new_page(viewport={"width": 3840, "height": 2160})
     watch = Watch(page)
     for path, shot in (("/", "overview"), ("/site/C0100", "site")):
-        page.goto(wall + path)
+        page.goto(wall.entry(path))
         page.wait_for_selector(".scatterlayer .trace", state="attached", timeout=20_000)
         page.wait_for_timeout(500)
         page.screenshot(path=f"/tmp/wall-4k-{shot}.png")
@@ -254,7 +267,7 @@ def test_rotation_cycles_from_overview_to_the_first_city(browser: Any, tmp_path:
     for url in _serve(build_world(tmp_path, rotate_seconds=1)):
         page = browser.new_page(viewport={"width": 1920, "height": 1080})
         watch = Watch(page)
-        page.goto(url + "/")
+        page.goto(url.entry("/"))
         page.wait_for_url("**/city/430100", timeout=15_000)
         page.wait_for_selector("#city-name", timeout=10_000)
         page.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import to_ns
-from core.config import CollectorsConfig, Config, WebConfig
+from core.config import CollectorsConfig, Config, SecurityConfig, WebConfig
 from db.hunan import seed_nodes
 from db.migrate import upgrade
 from db.models import Host, HostRole, RunStatus, Site, SiteLevel
@@ -205,5 +205,14 @@ def build_world(tmp: Path, *, refresh_seconds: int = 15, rotate_seconds: int = 0
     store = SQLiteMetricStore(tmp / "metrics.db")
     store.write(probe_points() + host_points())
     config = Config(web=WebConfig(refresh_seconds=refresh_seconds, cache_seconds=10, rotate_seconds=rotate_seconds),
-                    collectors=CollectorsConfig(probe_interval=60.0, host_interval=15.0))
+                    collectors=CollectorsConfig(probe_interval=60.0, host_interval=15.0),
+                    security=SecurityConfig(secret_key_file=str(tmp / "secret_key")))
     return World(config, sessions, store)
+
+
+def kiosk_token(world: World, scope_code: str = "430000", name: str = "wall") -> str:
+    """A fresh kiosk token for the world's wall (screens require a login or a kiosk session)."""
+    from security.kiosk import create_token
+
+    with transaction(world.sessions) as s:
+        return create_token(s, name, scope_code, actor="test", now=NOW)

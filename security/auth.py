@@ -1,0 +1,110 @@
+"""Who may do what where: the role → action matrix and the scope check. Pure.
+
+Other packages call :func:`require` before any action; it raises :class:`PermissionDenied` with a
+Chinese message naming the action or the region. Kiosk sessions may only view.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from db.models_security import Role, User
+from security.scope import PROVINCE_CODE, can_see
+
+
+class Action(enum.StrEnum):
+    VIEW = "view"  # screens, alert lists, drill-down
+    ACK = "ack"  # acknowledge / un-acknowledge alerts
+    ASSIGN = "assign"
+    SILENCE = "silence"  # silences and maintenance windows
+    RESOLVE = "resolve"  # close an alert manually, change its severity
+    MANAGE_ROSTER = "manage_roster"  # duty roster and handover
+    MANAGE_USERS = "manage_users"
+    MANAGE_KIOSK = "manage_kiosk"
+    VIEW_AUDIT = "view_audit"
+    MANAGE_RULES = "manage_rules"  # alert rule files and receivers
+    EDIT_CONTENT = "edit_content"
+    REVIEW_CONTENT = "review_content"
+
+
+ACTION_LABELS: dict[Action, str] = {
+    Action.VIEW: "查看", Action.ACK: "确认告警", Action.ASSIGN: "指派告警", Action.SILENCE: "静默告警",
+    Action.RESOLVE: "关闭或调整告警", Action.MANAGE_ROSTER: "管理值班表", Action.MANAGE_USERS: "管理用户",
+    Action.MANAGE_KIOSK: "管理大屏令牌", Action.VIEW_AUDIT: "查看审计日志", Action.MANAGE_RULES: "管理告警规则",
+    Action.EDIT_CONTENT: "编辑内容", Action.REVIEW_CONTENT: "审核内容",
+}
+
+_ONCALL = {Action.VIEW, Action.ACK, Action.ASSIGN, Action.SILENCE, Action.RESOLVE}
+
+PERMISSIONS: dict[Role, frozenset[Action]] = {
+    Role.PROVINCE_ADMIN: frozenset(Action),
+    Role.CITY_ADMIN: frozenset(_ONCALL | {Action.MANAGE_ROSTER, Action.MANAGE_USERS, Action.MANAGE_KIOSK,
+                                          Action.VIEW_AUDIT}),
+    Role.ONCALL: frozenset(_ONCALL),
+    Role.MANAGER: frozenset({Action.VIEW}),
+    Role.SECURITY: frozenset({Action.VIEW, Action.ACK, Action.VIEW_AUDIT}),
+    Role.EDITOR: frozenset({Action.VIEW, Action.EDIT_CONTENT}),
+    Role.REVIEWER: frozenset({Action.VIEW, Action.REVIEW_CONTENT}),
+}
+KIOSK_ACTIONS: frozenset[Action] = frozenset({Action.VIEW})
+
+
+class PermissionDenied(PermissionError):
+    """The principal may not perform the action (or not in that region). The message is Chinese."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Whoever makes a request: a logged-in user (``role`` set) or a kiosk wall (``kiosk`` True)."""
+
+    actor: str  # audit actor: the user name, or "kiosk:<name>"
+    scope_code: str
+    role: Role | None = None
+    user_id: int | None = None
+    kiosk: bool = False
+
+    @classmethod
+    def of_user(cls, user: User) -> Principal:
+        return cls(actor=user.username, scope_code=user.scope_code, role=user.role, user_id=user.id)
+
+    @classmethod
+    def of_kiosk(cls, name: str, scope_code: str) -> Principal:
+        return cls(actor=f"kiosk:{name}", scope_code=scope_code, kiosk=True)
+
+    @property
+    def is_province(self) -> bool:
+        return self.scope_code == PROVINCE_CODE
+
+
+def allowed_actions(principal: Principal) -> frozenset[Action]:
+    """The actions the principal's role (or kiosk) grants, regardless of region."""
+    if principal.kiosk or principal.role is None:
+        return KIOSK_ACTIONS if principal.kiosk else frozenset()
+    return PERMISSIONS[principal.role]
+
+
+def can(principal: Principal | User, action: Action | str, city_code: str = PROVINCE_CODE) -> bool:
+    """Whether ``principal`` may perform ``action`` on an object owned by ``city_code``."""
+    p = principal if isinstance(principal, Principal) else Principal.of_user(principal)
+    return Action(action) in allowed_actions(p) and can_see(p.scope_code, city_code)
+
+
+def require(principal: Principal | User | None, action: Action | str, city_code: str = PROVINCE_CODE) -> Principal:
+    """Return the principal when it may perform ``action`` on ``city_code``'s object; else raise.
+
+    ``city_code`` is the owning city (430000 for province-wide objects such as rule files).
+    Raises :class:`PermissionDenied` (also for ``None``, an anonymous request) and ``ValueError``
+    for an unknown action name.
+    """
+    from security.text import S
+
+    act = Action(action)
+    if principal is None:
+        raise PermissionDenied(S.FORBIDDEN.format(what=ACTION_LABELS[act]))
+    p = principal if isinstance(principal, Principal) else Principal.of_user(principal)
+    if act not in allowed_actions(p):
+        raise PermissionDenied(S.KIOSK_READ_ONLY if p.kiosk else S.FORBIDDEN.format(what=ACTION_LABELS[act]))
+    if not can_see(p.scope_code, city_code):
+        raise PermissionDenied(S.FORBIDDEN_SCOPE.format(code=city_code))
+    return p

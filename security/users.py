@@ -1,0 +1,115 @@
+"""User accounts and login: create, list, authenticate (with throttling), all audited.
+
+Every function takes the caller's session and ``now``; the caller commits, so the audit entry and
+the change land together.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from db.models import Node
+from db.models_security import LoginAttempt, Role, User
+from security import audit
+from security.passwords import check_policy, hash_password, verify_password
+from security.scope import PROVINCE_CODE
+from security.text import ROLE_LABELS, S
+from security.throttle import check as throttle_check
+
+
+class UserError(ValueError):
+    """A user cannot be created or changed as asked; the message is Chinese and names the field."""
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """Outcome of one login attempt: ``user`` on success, else a Chinese ``message``."""
+
+    user: User | None
+    message: str = ""
+    locked_until: datetime | None = None
+
+
+def admin_exists(session: Session) -> bool:
+    """Whether an active province admin exists."""
+    n = session.scalar(select(func.count()).select_from(User)
+                       .where(User.role == Role.PROVINCE_ADMIN, User.active.is_(True)))
+    return bool(n)
+
+
+def _valid_scope(session: Session, role: Role, scope_code: str) -> None:
+    node = session.get(Node, scope_code)
+    if node is None:
+        raise UserError(f"范围 {scope_code}：未知的地区编码（请先初始化地区数据）")
+    if node.code != PROVINCE_CODE and node.city_code != node.code:
+        raise UserError(f"范围 {scope_code}：只能是全省（430000）或某个市州的编码")
+    if role is Role.PROVINCE_ADMIN and scope_code != PROVINCE_CODE:
+        raise UserError(f"角色 {ROLE_LABELS[role]} 的范围必须是全省（430000），而不是 {scope_code}")
+
+
+def create_user(session: Session, username: str, password: str, role: Role | str, scope_code: str, *,
+                actor: str, now: datetime, display_name: str | None = None,
+                remote_addr: str | None = None) -> User:
+    """Add a user with a hashed password; raises :class:`UserError` or ``PasswordError``."""
+    username = username.strip()
+    if not username or len(username) > 64 or any(c.isspace() for c in username):
+        raise UserError(f"用户名 {username!r}：不能为空、不能含空白、最多 64 个字符")
+    try:
+        role = Role(role)
+    except ValueError:
+        raise UserError(f"角色 {role!r}：未知，可选 {', '.join(r.value for r in Role)}") from None
+    check_policy(password)
+    _valid_scope(session, role, scope_code)
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise UserError(f"用户名 {username}：已存在")
+    user = User(username=username, display_name=display_name or username, password_hash=hash_password(password),
+                role=role, scope_code=scope_code, active=True, created_at=now)
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "user.create", "user", user.id, scope_code=scope_code, remote_addr=remote_addr,
+                 summary=S.AUDIT_USER_CREATED.format(user=username, role=ROLE_LABELS[role], scope=scope_code),
+                 detail={"username": username, "role": role.value, "scope_code": scope_code}, at=now)
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.username)))
+
+
+def generate_password() -> str:
+    """A random password for generated accounts (demo admin)."""
+    return secrets.token_urlsafe(12)
+
+
+def authenticate(session: Session, username: str, password: str, remote_addr: str, now: datetime, *,
+                 max_failures: int, window: timedelta) -> LoginResult:
+    """Check a login, record the attempt and audit it. Throttled attempts are refused before the
+    password is checked and are not counted as failures (so a lock ends on time)."""
+    username = username.strip()[:64]
+    until = throttle_check(session, username, remote_addr, now, max_failures, window)
+    if until is not None:
+        audit.record(session, username or "-", "login.refused", "user", username or "-", remote_addr=remote_addr,
+                     summary=S.AUDIT_LOGIN_REFUSED.format(user=username), at=now)
+        minutes = max(1, int((until - now).total_seconds() + 59) // 60)
+        return LoginResult(None, S.THROTTLED.format(minutes=minutes), until)
+    user = session.scalar(select(User).where(User.username == username))
+    ok = user is not None and user.active and verify_password(user.password_hash, password)
+    session.add(LoginAttempt(username=username, remote_addr=remote_addr, at=now, ok=ok))
+    if not ok or user is None:
+        audit.record(session, username or "-", "login.failed", "user", username or "-", remote_addr=remote_addr,
+                     summary=S.AUDIT_LOGIN_FAILED.format(user=username), at=now)
+        return LoginResult(None, S.BAD_CREDENTIALS)
+    user.last_login_at = now
+    audit.record(session, username, "login", "user", user.id, scope_code=user.scope_code, remote_addr=remote_addr,
+                 summary=S.AUDIT_LOGIN.format(user=username), at=now)
+    return LoginResult(user)
+
+
+def record_logout(session: Session, user: User, remote_addr: str | None, now: datetime) -> None:
+    audit.record(session, user.username, "logout", "user", user.id, scope_code=user.scope_code,
+                 remote_addr=remote_addr, summary=S.AUDIT_LOGOUT.format(user=user.username), at=now)
