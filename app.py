@@ -169,6 +169,16 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
         server = create_server(app.server, host=config.web.host, port=config.web.port, threads=8)
         url = f"http://{config.web.host}:{config.web.port}/"
         _print(f"指挥中心已启动：{url}  （按 Ctrl-C 停止）")
+        if config.demo.enabled:
+            from datetime import UTC, datetime
+
+            from security.cli import demo_bootstrap
+            from security.text import S
+
+            token, admin = demo_bootstrap(sessions, datetime.now(UTC))
+            _print(S.DEMO_WALL.format(url=f"{url}?kiosk={token}"))
+            if admin:
+                _print(S.DEMO_ADMIN.format(user=admin[0], password=admin[1]))
         web = threading.Thread(target=server.run, name="web", daemon=True)
         web.start()
         _wait_for_signal()
@@ -184,6 +194,12 @@ def cmd_inspect(config: Config, args: argparse.Namespace) -> int:
     from inspection.cli import run_inspect
 
     return run_inspect(config, args)
+
+
+def cmd_security(config: Config, args: argparse.Namespace) -> int:
+    from security.cli import run
+
+    return run(config, args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -210,6 +226,9 @@ def build_parser() -> argparse.ArgumentParser:
     from inspection.cli import add_arguments
 
     add_arguments(sub.add_parser("inspect", help="按国家检查指标检查网站，保存并输出发现的问题"))
+    from security.cli import add_arguments as add_security_arguments
+
+    add_security_arguments(sub)
     ru = sub.add_parser("rules", help="告警规则文件")
     rusub = ru.add_subparsers(dest="rules_cmd", required=True, metavar="操作")
     rc = rusub.add_parser("check", help="校验规则文件（不载入引擎）：有误时逐条输出 文件:行号: 原因")
