@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts import text as T
+from alerts.errors import ScopeError
 from alerts.matchers import Matcher, parse_matchers
 from db.models_alerts import Silence, SilenceKind
 from security import audit
@@ -24,10 +25,6 @@ from security.scope import can_see, scope_filter
 
 class SilenceError(ValueError):
     """A silence cannot be created or changed as asked; the message says why."""
-
-
-class ScopeError(PermissionError):
-    """The actor's region scope does not cover the object."""
 
 
 class SilenceState(enum.StrEnum):
