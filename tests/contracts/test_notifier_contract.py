@@ -1,0 +1,124 @@
+"""One contract over every registered notifier kind, each against a real loopback receiver of its kind.
+
+A kind without a harness here fails ``test_every_kind_has_a_harness``: a new notifier is not done
+until it is exercised like the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import socket
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from alerts.notifiers import NOTIFIERS, Delivery, Message, NotifierConfigError
+from alerts.notifiers.base import parse_config
+from tests.alerts.notify_receivers import HttpReceiver, smtp_receiver
+
+MSG = Message(title="长沙市政府门户网站无法访问", text="首页连续 3 次探测失败，请值班人员处理。",
+              severity="critical", city="430100", group_key="city:430100",
+              alerts=({"rule": "site_down", "labels": {"site": "hn-cs-001"}},), idem_key="n-1", to=())
+
+
+@dataclass
+class Rig:
+    settings: dict[str, Any]  # config settings pointing at the receiver
+    fail: Callable[[str], None]  # script the next answer: "transient" or "permanent"
+    received: Callable[[], list[str]]  # what arrived, as text
+
+
+def _http(kind: str, ok_body: Any, settings: Callable[[str], dict[str, Any]]) -> Any:
+    @asynccontextmanager
+    async def rig() -> AsyncIterator[Rig]:
+        server = HttpReceiver(ok_body=ok_body)
+        url = await server.start()
+        answers = {"transient": (500, {"error": "busy"}), "permanent": (400, {"error": "bad request"})}
+        try:
+            yield Rig(settings(url), lambda how: server.replies.append(answers[how]),
+                      lambda: [json.dumps(s.body, ensure_ascii=False) for s in server.seen])
+        finally:
+            await server.stop()
+    return rig
+
+
+@asynccontextmanager
+async def _email_rig() -> AsyncIterator[Rig]:
+    with smtp_receiver() as (port, handler):
+        answers = {"transient": "451 4.3.0 try again later", "permanent": "550 5.1.1 mailbox unavailable"}
+        yield Rig({"host": "127.0.0.1", "port": port, "sender": "alerts@govops.test", "to": ["duty@govops.test"],
+                   "timeout": 10.0},
+                  lambda how: handler.replies.append(answers[how]),
+                  lambda: [str(m["Subject"]) + "\n" + m.get_content() for _, _, m in handler.messages])
+
+
+HARNESS = {
+    "webhook": _http("webhook", {}, lambda url: {"url": url, "timeout": 10.0}),
+    "dingtalk": _http("dingtalk", {"errcode": 0, "errmsg": "ok"}, lambda url: {"url": url + "?access_token=t"}),
+    "wecom": _http("wecom", {"errcode": 0, "errmsg": "ok"}, lambda url: {"url": url + "?key=k"}),
+    "sms": _http("sms", {"code": "0"}, lambda url: {"url": url, "phones": ["13800000001"],
+                                                    "success_field": "code", "success_value": "0"}),
+    "email": _email_rig,
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_every_kind_has_a_harness() -> None:
+    assert sorted(NOTIFIERS.names()) == sorted(HARNESS)
+
+
+@pytest.mark.parametrize("kind", NOTIFIERS.names())
+def test_notifier_contract(kind: str) -> None:
+    cls = NOTIFIERS.get(kind)
+
+    async def main() -> list[Delivery]:
+        async with HARNESS[kind]() as rig:
+            notifier = cls(parse_config(cls.config_class, rig.settings, kind=kind, where="contract"))  # type: ignore[call-arg]
+            ok = await notifier.notify(MSG)
+            arrived = rig.received()
+            assert len(arrived) == 1 and MSG.title in arrived[0], arrived
+            rig.fail("transient")
+            transient = await notifier.notify(MSG)
+            rig.fail("permanent")
+            permanent = await notifier.notify(MSG)
+            return [ok, transient, permanent]
+
+    ok, transient, permanent = asyncio.run(asyncio.wait_for(main(), 60))
+    assert (ok.ok, ok.retryable) == (True, False), ok
+    assert (transient.ok, transient.retryable) == (False, True), transient
+    assert (permanent.ok, permanent.retryable) == (False, False), permanent
+    assert transient.detail and permanent.detail
+
+
+@pytest.mark.parametrize("kind", NOTIFIERS.names())
+def test_unreachable_receiver_is_retryable(kind: str) -> None:
+    cls = NOTIFIERS.get(kind)
+    port = _free_port()  # nothing listens there
+    settings = {"email": {"host": "127.0.0.1", "port": port, "sender": "a@govops.test", "to": ["b@govops.test"],
+                          "timeout": 5.0}}.get(kind, {"url": f"http://127.0.0.1:{port}/x", "timeout": 5.0})
+    if kind == "sms":
+        settings["phones"] = ["13800000001"]
+    notifier = cls(parse_config(cls.config_class, settings, kind=kind, where="contract"))  # type: ignore[call-arg]
+    d = asyncio.run(asyncio.wait_for(notifier.notify(MSG), 30))
+    assert (d.ok, d.retryable) == (False, True), d
+
+
+@pytest.mark.parametrize("kind", NOTIFIERS.names())
+def test_config_is_frozen_and_validated(kind: str) -> None:
+    cls = NOTIFIERS.get(kind)
+    assert dataclasses.is_dataclass(cls.config_class)
+    assert cls.config_class.__dataclass_params__.frozen  # type: ignore[attr-defined]
+    with pytest.raises(NotifierConfigError, match=rf"receivers\.toml: {kind} notifier: unknown key 'colour'"):
+        parse_config(cls.config_class, {"colour": "red"}, kind=kind, where="receivers.toml")
+    with pytest.raises(NotifierConfigError, match=rf"{kind} notifier: missing key"):
+        parse_config(cls.config_class, {}, kind=kind, where="receivers.toml")
