@@ -83,7 +83,8 @@ def _instance(rule: Rule, labels: dict[str, str], value: float | None, active: b
 
 
 def _rows(frame: pd.DataFrame, keys: Sequence[str]) -> Iterable[tuple[dict[str, str], Any]]:
-    cols = [frame[k].astype(str).tolist() if k in frame.columns else [""] * len(frame) for k in keys]
+    # A series without the tag has no label (the embedded store answers "", others may answer None).
+    cols = [frame[k].fillna("").astype(str).tolist() if k in frame.columns else [""] * len(frame) for k in keys]
     values = frame["value"].tolist()
     for i, v in enumerate(values):
         yield {k: c[i] for k, c in zip(keys, cols, strict=True) if c[i] != ""}, v

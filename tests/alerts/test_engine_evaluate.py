@@ -90,3 +90,10 @@ def test_summary_renders_labels_and_value() -> None:
     (i,) = evaluate_series(rule, frame)
     assert i.summary == "网站 a 首页加载缓慢，近 10 分钟平均 9123 毫秒"
     assert i.group_key == "site_slow|city=430100"
+
+
+def test_missing_tags_become_missing_labels() -> None:
+    rule = RULES["collector_silent"]
+    frame = pd.DataFrame({"time": [NOW - timedelta(hours=1)], "collector": ["host"], "node": [None], "value": [1.0]})
+    (i,) = evaluate_absence(rule, frame, NOW)
+    assert i.labels == {"collector": "host"} and i.city_code == "430000"
