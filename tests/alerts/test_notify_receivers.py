@@ -1,0 +1,70 @@
+"""The receivers file: the shipped example loads, routes pick receivers, errors name file/receiver/key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from alerts.notifiers.dingtalk import DingTalkConfig
+from alerts.receivers import ReceiversError, load_receivers, parse_receivers
+
+SHIPPED = Path(__file__).resolve().parents[2] / "data" / "alerts" / "receivers.toml"
+
+
+def test_shipped_example_loads_and_sends_nothing_by_default() -> None:
+    r = load_receivers(SHIPPED)
+    assert {x.kind for x in r.receivers.values()} == {"webhook", "dingtalk", "wecom", "email", "sms"}
+    assert not any(x.enabled for x in r.receivers.values())
+    assert r.route("critical", "430100") == []
+
+
+def _doc() -> dict:
+    return {"receivers": {"ding": {"kind": "dingtalk", "url": "http://127.0.0.1:9/r", "secret": "SECx",
+                                   "max_per_minute": 18},
+                          "sms": {"kind": "sms", "url": "http://127.0.0.1:9/s", "on_duty": True, "max_per_hour": 5},
+                          "off": {"kind": "webhook", "url": "http://127.0.0.1:9/w", "enabled": False}},
+            "routes": [{"receivers": ["ding", "off"]},
+                       {"receivers": ["sms", "ding"], "severities": ["critical"], "cities": ["430100"]}]}
+
+
+def test_routes_select_by_severity_and_city_each_receiver_once() -> None:
+    r = parse_receivers(_doc(), "receivers.toml")
+    assert [x.name for x in r.route("critical", "430100")] == ["ding", "sms"]
+    assert [x.name for x in r.route("critical", "430200")] == ["ding"]
+    assert [x.name for x in r.route("low", "430100")] == ["ding"]
+    ding = r.get("ding")
+    assert isinstance(ding.config, DingTalkConfig) and ding.config.secret == "SECx" and ding.max_per_minute == 18
+    assert r.get("sms").on_duty and r.get("sms").max_per_hour == 5
+
+
+@pytest.mark.parametrize(("mutate", "message"), [
+    (lambda d: d["receivers"]["ding"].pop("url"),
+     r"receivers\.toml: receiver 'ding': dingtalk notifier: missing key 'url'"),
+    (lambda d: d["receivers"]["ding"].update(url="ftp://x"),
+     r"receiver 'ding': dingtalk notifier: key 'url': must start"),
+    (lambda d: d["receivers"]["ding"].update(timeout="fast"),
+     r"receiver 'ding': dingtalk notifier: key 'timeout': expected float"),
+    (lambda d: d["receivers"]["ding"].update(kind="pager"),
+     r"receiver 'ding': key 'kind': unknown notifier plug-in 'pager'"),
+    (lambda d: d["receivers"]["sms"].update(max_per_hour=-1), r"receiver 'sms': key 'max_per_hour': must be >= 0"),
+    (lambda d: d["receivers"]["sms"].update(phones=["138-0000"]), r"receiver 'sms': sms notifier: key 'phones'"),
+    (lambda d: d["routes"][1].update(receivers=["nobody"]), r"route #2: key 'receivers': unknown receiver 'nobody'"),
+    (lambda d: d["routes"][1].update(severities=["urgent"]), r"route #2: key 'severities': unknown severity 'urgent'"),
+    (lambda d: d["routes"][0].update(cities=["changsha"]), r"route #1: key 'cities': 'changsha' is not a 6-digit"),
+    (lambda d: d.update(extra=1), r"receivers\.toml: unknown top-level key 'extra'"),
+])
+def test_errors_name_file_receiver_and_key(mutate, message: str) -> None:  # type: ignore[no-untyped-def]
+    doc = _doc()
+    mutate(doc)
+    with pytest.raises(ReceiversError, match=message):
+        parse_receivers(doc, "receivers.toml")
+
+
+def test_file_errors_name_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "receivers.toml"
+    bad.write_text("[receivers.x\nkind = 1\n", encoding="utf-8")
+    with pytest.raises(ReceiversError, match=rf"{bad}: not valid TOML"):
+        load_receivers(bad)
+    with pytest.raises(ReceiversError, match="receivers file not found"):
+        load_receivers(tmp_path / "missing.toml")
