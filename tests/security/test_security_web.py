@@ -1,0 +1,147 @@
+"""The login wall over the real app with Flask's test client: redirects, login/logout, CSRF,
+throttling on the fixed clock, kiosk sessions (read-only, revocable) and region scope."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from dash import Dash
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from core.clock import FixedClock
+from dashboard.app import create_app
+from db.models_security import AuditEntry, Role
+from db.session import transaction
+from security.kiosk import revoke_token
+from security.users import create_user
+from tests.dashboard.world import NOW, World, build_world, kiosk_token
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[World]:
+    w = build_world(tmp_path)
+    with transaction(w.sessions) as s:
+        create_user(s, "root", "root-password", Role.PROVINCE_ADMIN, "430000", actor="test", now=NOW)
+        create_user(s, "cs", "cs-password", Role.ONCALL, "430100", actor="test", now=NOW)
+    try:
+        yield w
+    finally:
+        w.store.close()
+
+
+@pytest.fixture
+def app(world: World) -> Dash:
+    return create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+
+
+def _csrf(client: FlaskClient) -> str:
+    m = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True))
+    assert m
+    return m.group(1)
+
+
+def _login(client: FlaskClient, user: str, pw: str, nxt: str = "/") -> int:
+    r = client.post("/login", data={"username": user, "password": pw, "next": nxt, "csrf_token": _csrf(client)})
+    return r.status_code
+
+
+def _page_callback(client: FlaskClient, pathname: str, headers: dict[str, str] | None = None) -> int:
+    """Dash's page-routing callback, as the renderer sends it when a link is followed."""
+    body = {"output": ".._pages_content.children..._pages_store.data..",
+            "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
+            "inputs": [{"id": "_pages_location", "property": "pathname", "value": pathname},
+                       {"id": "_pages_location", "property": "search", "value": ""}],
+            "changedPropIds": ["_pages_location.pathname"], "state": []}
+    return client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json",
+                       headers=headers or {}).status_code
+
+
+def _audit(world: World) -> list[str]:
+    with world.sessions() as s:
+        return [e.action for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def test_screens_require_login(app: Dash) -> None:
+    c = app.server.test_client()
+    for path in ("/", "/city/430100", "/site/X0102", "/hosts", "/audit"):
+        r = c.get(path)
+        assert r.status_code == 302 and r.location.startswith("/login?next="), path
+    assert c.get("/_dash-layout").status_code == 401
+    assert _page_callback(c, "/") == 401
+    page = c.get("/login").get_data(as_text=True)
+    assert "用户名" in page and "密码" in page and "登录" in page and "_dash" not in page
+
+
+def test_login_logout_and_csrf(app: Dash, world: World) -> None:
+    c = app.server.test_client()
+    r = c.post("/login", data={"username": "root", "password": "root-password"})  # no CSRF token
+    assert r.status_code == 400 and "安全令牌" in r.get_data(as_text=True)
+    r = c.post("/login", data={"username": "root", "password": "nope", "csrf_token": _csrf(c)})
+    assert r.status_code == 401 and "用户名或密码错误" in r.get_data(as_text=True)
+    r = c.post("/login", data={"username": "root", "password": "root-password", "next": "/city/430100",
+                               "csrf_token": _csrf(c)})
+    assert r.status_code == 302 and r.location == "/city/430100"
+    assert c.get("/").status_code == 200 and c.get("/_dash-layout").status_code == 200
+    cookie = c.get_cookie("_csrf_token")
+    assert cookie is not None
+    assert _page_callback(c, "/hosts") == 400  # a Dash POST without the header is refused too
+    assert _page_callback(c, "/hosts", {"X-CSRFToken": cookie.value}) == 200
+    assert c.post("/logout").status_code == 400
+    assert c.post("/logout", data={"csrf_token": _csrf(c)}).status_code == 302
+    assert c.get("/").status_code == 302
+    assert _audit(world)[-3:] == ["login.failed", "login", "logout"]
+    assert _login(c, "evil", "x", "//evil.example/") == 401
+
+
+def test_login_is_throttled(app: Dash, world: World) -> None:
+    c = app.server.test_client()
+    for _ in range(world.config.security.max_failed_logins):
+        assert _login(c, "root", "wrong") == 401
+    r = c.post("/login", data={"username": "root", "password": "root-password", "csrf_token": _csrf(c)})
+    assert r.status_code == 429 and "登录失败次数过多，请在 15 分钟后再试" in r.get_data(as_text=True)
+    assert c.get("/").status_code == 302
+
+
+def test_kiosk_is_read_only_and_revocable(app: Dash, world: World) -> None:
+    token = kiosk_token(world)
+    c = app.server.test_client()
+    assert c.get("/?kiosk=wrong").status_code == 403
+    r = c.get(f"/city/430100?kiosk={token}")
+    assert r.status_code == 302 and r.location == "/city/430100"  # the token leaves the address bar
+    assert c.get("/").status_code == 200 and c.get("/site/C0200").status_code == 200
+    cookie = c.get_cookie("_csrf_token")
+    assert cookie is not None
+    assert _page_callback(c, "/", {"X-CSRFToken": cookie.value}) == 200  # views are callbacks too
+    r = c.post("/logout", data={"csrf_token": _csrf(c)})
+    assert r.status_code == 403 and "只读" in r.get_data(as_text=True)
+    r = c.post("/somewhere", data={"csrf_token": _csrf(c)})
+    assert r.status_code == 403
+    assert app.server.test_client().get("/", headers={"X-Kiosk-Token": token}).status_code == 200
+    with transaction(world.sessions) as s:
+        revoke_token(s, "wall", actor="root", now=NOW)
+    assert c.get("/").status_code == 302  # the next request after revocation
+    assert app.server.test_client().get("/", headers={"X-Kiosk-Token": token}).status_code == 403
+
+
+def test_city_scope_sees_only_its_city(app: Dash, world: World) -> None:
+    c = app.server.test_client()
+    assert _login(c, "cs", "cs-password") == 302
+    r = c.get("/")
+    assert r.status_code == 302 and r.location == "/city/430100"  # the overview is the province's
+    assert c.get("/city/430100").status_code == 200 and c.get("/site/X0102").status_code == 200
+    for path in ("/city/430200", "/site/C0200", "/site/P0001", "/hosts", "/host/web-01"):
+        r = c.get(path)
+        assert r.status_code == 403 and "无权查看其他地区" in r.get_data(as_text=True), path
+    cookie = c.get_cookie("_csrf_token")
+    assert cookie is not None
+    h = {"X-CSRFToken": cookie.value}
+    assert _page_callback(c, "/city/430100", h) == 200
+    assert _page_callback(c, "/city/430200", h) == 403 and _page_callback(c, "/", h) == 403
+    city_kiosk = app.server.test_client()
+    assert city_kiosk.get("/city/430300", headers={"X-Kiosk-Token": kiosk_token(world, "430100", "cs-wall")}
+                          ).status_code == 403
