@@ -7,3 +7,20 @@ RATE_LIMITED_SUMMARY = "另有 {count} 条告警通知因发送频率限制被�
 RATE_LIMITED_MORE = "……等共 {count} 条"
 EMAIL_FOOTER = "—— 湖南省政府网站集约化管理平台 · 运维指挥中心（系统自动发送，请勿直接回复）"
 ALERT_COUNT = "涉及告警 {count} 条"
+
+# Delivery-log wording written by the dispatcher (shown in the alert detail's notification log)
+RECEIVER_UNKNOWN = "接收方 {name} 未在接收方配置文件中定义"
+RECEIVER_DISABLED = "接收方 {name} 已停用"
+NO_ONDUTY = "未指定值班人员，无法发送给值班人"
+ONDUTY_NO_ADDRESS = "值班人员 {user} 未登记{what}，无法发送"
+ADDRESS_WHAT = {"phone": "手机号码", "email": "电子邮箱"}
+RATE_LIMITED = "限流：{scope}超过 {limit} 条/{window}，本条未发送，将合并到下一条通知中"
+RATE_SCOPE_RECEIVER = "接收方 {name} "
+RATE_SCOPE_RECIPIENT = "接收人 {who} "
+WINDOW = {60: "分钟", 3600: "小时"}
+SUMMARISED = "已合并至通知 #{id}"
+SENT = "发送成功（第 {n} 次尝试）：{detail}"
+RETRY = "发送失败（第 {n} 次尝试），{at} 重试：{detail}"
+FAILED = "发送失败（第 {n} 次尝试），不再重试：{detail}"
+AUDIT = {"sent": "通知已发送", "retrying": "通知发送失败，等待重试", "failed": "通知发送失败",
+         "rate_limited": "通知因限流未发送"}
