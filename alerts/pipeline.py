@@ -235,9 +235,12 @@ class Route:
     notifier: str
     matchers: tuple[Matcher, ...] = ()  # empty: every alert
     on_duty: bool = False  # one message per on-duty person (SMS, email) instead of one per group
+    accepts: Callable[[str, str], bool] | None = None  # (severity, city code) -> taken; from receiver routes
 
     def takes(self, alerts: Iterable[AlertSnap]) -> bool:
-        return not self.matchers or any(matches_all(self.matchers, a.match_labels()) for a in alerts)
+        """True when at least one alert of the group passes both the matchers and ``accepts``."""
+        return any((not self.matchers or matches_all(self.matchers, a.match_labels()))
+                   and (self.accepts is None or self.accepts(a.severity, a.city_code)) for a in alerts)
 
 
 @dataclass(frozen=True)
@@ -309,8 +312,12 @@ def payload_of(change: GroupChange, city_names: Mapping[str, str]) -> dict[str, 
                 "summary": a.summary, "labels": dict(a.labels), "city_code": a.city_code, "tier": a.escalation_tier,
                 "fired_at": a.fired_at.isoformat() if a.fired_at else None}
 
-    return {"kind": "notify", "title": title, "severity": worst, "group_key": change.group_key,
-            "city_code": change.city_code, "generation": change.generation, "tier": change.tier,
+    lines = [f"[{SEVERITY.get(a.severity, a.severity)}·{T.ALERT_STATE.get(a.state, a.state)}] {a.summary or a.rule}"
+             for a in change.alerts]
+    lines += [f"[{T.ALERT_STATE['resolved']}] {a.summary or a.rule}" for a in change.resolved]
+    return {"kind": "notify", "title": title, "text": "\n".join(lines), "severity": worst,
+            "group_key": change.group_key, "city": city, "city_code": change.city_code,
+            "generation": change.generation, "tier": change.tier,
             "signature": [list(e) for e in change.signature],
             "alerts": [entry(a) for a in change.alerts], "resolved": [entry(a) for a in change.resolved]}
 

@@ -8,7 +8,7 @@ restart or a repeated cycle writes nothing twice. The caller commits.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +22,7 @@ from alerts import roster
 from alerts import text as T
 from alerts.matchers import parse_matchers
 from alerts.silences import active_silences
+from db.models import Node
 from db.models_alerts import Alert, AlertEvent, AlertState, DeliveryStatus, Notification
 from security import audit
 from security.audit import SYSTEM
@@ -32,6 +33,25 @@ class PlanSettings:
     inhibit_rules: tuple[P.InhibitRule, ...] = P.DEFAULT_INHIBIT_RULES
     escalation: P.EscalationPolicy = field(default_factory=P.EscalationPolicy)
     resolved_lookback: timedelta = timedelta(hours=24)  # resolved alerts older than this are not announced
+
+
+def routes_of(receivers: Any) -> list[P.Route]:
+    """Pipeline routes from an ``alerts.receivers.Receivers`` (routes by severity/city) or a list of receivers."""
+    if hasattr(receivers, "routes") and hasattr(receivers, "receivers"):
+        out: list[P.Route] = []
+        for name, r in receivers.receivers.items():
+            if not getattr(r, "enabled", True):
+                continue
+            mine = tuple(rt for rt in receivers.routes if name in rt.receivers)
+            if not mine:
+                continue
+
+            def accepts(severity: str, city: str, mine: tuple[Any, ...] = mine) -> bool:
+                return any(rt.matches(severity, city) for rt in mine)
+
+            out.append(P.Route(name=name, notifier=r.kind, on_duty=bool(r.on_duty), accepts=accepts))
+        return out
+    return [as_route(r) for r in receivers]
 
 
 def as_route(r: Any) -> P.Route:
@@ -46,10 +66,14 @@ def as_route(r: Any) -> P.Route:
     return P.Route(name=name, notifier=str(kind), matchers=matchers, on_duty=bool(getattr(r, "on_duty", False)))
 
 
-def plan_notifications(session: Session, now: datetime, receivers: Iterable[Any],
-                       settings: PlanSettings = PlanSettings()) -> list[Notification]:
-    """Write this cycle's notification intents; returns the rows newly added (pending and suppressed)."""
-    routes = [as_route(r) for r in receivers]
+def plan_notifications(session: Session, now: datetime, receivers: Any,
+                       settings: PlanSettings | None = None) -> list[Notification]:
+    """Write this cycle's notification intents; returns the rows newly added (pending and suppressed).
+
+    ``receivers`` is an ``alerts.receivers.Receivers`` or an iterable of ``pipeline.Route``/receiver objects.
+    """
+    settings = settings or PlanSettings()
+    routes = routes_of(receivers)
     open_rows = session.scalars(select(Alert).where(Alert.state.in_((AlertState.FIRING, AlertState.ACKNOWLEDGED)))
                                 .order_by(Alert.id)).all()
     snaps = [P.AlertSnap.of(a) for a in open_rows]
@@ -79,6 +103,7 @@ def plan_notifications(session: Session, now: datetime, receivers: Iterable[Any]
             cache[(city, tier)] = roster.recipients(session, city, tier, now)
         return cache[(city, tier)]
 
+    city_names = dict(session.execute(select(Node.code, Node.name)).tuples().all())
     intents: list[P.Intent] = []
     for gk, members in sorted(groups.items()):
         previous = _previous(session, gk)
@@ -86,7 +111,7 @@ def plan_notifications(session: Session, now: datetime, receivers: Iterable[Any]
                   } if previous else {}
         change = P.dedup(gk, members, previous, lookup)
         if change is not None:
-            intents += P.fan_out(change, routes, who)
+            intents += P.fan_out(change, routes, who, city_names)
     intents += _suppressed_intents(snaps, muted)
     return _write(session, intents, now)
 
