@@ -27,3 +27,22 @@ def record(session: Session, actor: str, action: str, object_type: str, object_i
     session.add(entry)
     session.flush()
     return entry
+
+
+def search(session: Session, *, actor: str = "", action: str = "", object_text: str = "",
+           scope_code: str | None = None, limit: int = 200) -> list[AuditEntry]:
+    """Newest-first entries, filtered by actor and action (exact prefix), object (type or id, substring)
+    and, for a city scope, by that city's entries only. At most ``limit`` rows."""
+    from sqlalchemy import or_, select
+
+    q = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+    if actor:
+        q = q.where(AuditEntry.actor.startswith(actor, autoescape=True))
+    if action:
+        q = q.where(AuditEntry.action.startswith(action, autoescape=True))
+    if object_text:
+        q = q.where(or_(AuditEntry.object_type.contains(object_text, autoescape=True),
+                        AuditEntry.object_id.contains(object_text, autoescape=True)))
+    if scope_code is not None:
+        q = q.where(AuditEntry.scope_code == scope_code)
+    return list(session.scalars(q))

@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from dash import Dash
@@ -51,14 +52,18 @@ def _login(client: FlaskClient, user: str, pw: str, nxt: str = "/") -> int:
 
 
 def _page_callback(client: FlaskClient, pathname: str, headers: dict[str, str] | None = None) -> int:
+    return _page(client, pathname, headers=headers).status_code
+
+
+def _page(client: FlaskClient, pathname: str, search: str = "", headers: dict[str, str] | None = None) -> Any:
     """Dash's page-routing callback, as the renderer sends it when a link is followed."""
     body = {"output": ".._pages_content.children..._pages_store.data..",
             "outputs": [{"id": "_pages_content", "property": "children"}, {"id": "_pages_store", "property": "data"}],
             "inputs": [{"id": "_pages_location", "property": "pathname", "value": pathname},
-                       {"id": "_pages_location", "property": "search", "value": ""}],
+                       {"id": "_pages_location", "property": "search", "value": search}],
             "changedPropIds": ["_pages_location.pathname"], "state": []}
     return client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json",
-                       headers=headers or {}).status_code
+                       headers=headers or {})
 
 
 def _audit(world: World) -> list[str]:
@@ -145,3 +150,27 @@ def test_city_scope_sees_only_its_city(app: Dash, world: World) -> None:
     city_kiosk = app.server.test_client()
     assert city_kiosk.get("/city/430300", headers={"X-Kiosk-Token": kiosk_token(world, "430100", "cs-wall")}
                           ).status_code == 403
+
+
+def test_audit_page_is_for_admins_and_filters(app: Dash, world: World) -> None:
+    admin, op = app.server.test_client(), app.server.test_client()
+    assert _login(op, "cs", "cs-password") == 302
+    assert _login(admin, "root", "wrong") == 401
+    assert _login(admin, "root", "root-password") == 302
+
+    def page(c: FlaskClient, search: str = "") -> str:
+        assert c.get("/city/430100").status_code == 200  # the page load that hands out the CSRF cookie
+        cookie = c.get_cookie("_csrf_token")
+        assert cookie is not None
+        r = _page(c, "/audit", search, {"X-CSRFToken": cookie.value})
+        assert r.status_code == 200
+        return json.dumps(r.get_json(), ensure_ascii=False)
+
+    everything = page(admin)
+    assert "审计日志" in everything and "用户 root 登录成功" in everything and "用户名 root 登录失败" in everything
+    assert everything.index("用户 root 登录成功") < everything.index("用户名 root 登录失败")  # newest first
+    only_failed = page(admin, "?action=login.failed")
+    assert "用户名 root 登录失败" in only_failed and "登录成功" not in only_failed
+    assert "创建用户 cs" in page(admin, "?object=user&actor=test") and "登录" not in page(admin, "?actor=nobody")
+    refused = page(op)
+    assert "无权执行此操作：查看审计日志" in refused and "root" not in refused
