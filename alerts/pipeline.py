@@ -76,12 +76,16 @@ class InhibitRule:
     equal: tuple[str, ...]
 
 
+_SITE_TARGET = (make_matcher("site", "=~", ".+"), make_matcher("rule", "!~", "site_down|availability_ratio_.*"))
 DEFAULT_INHIBIT_RULES = (
-    # A site that is down: its dead-link, freshness, TLS and content alerts say nothing new.
-    InhibitRule("site_down", (make_matcher("inhibits", "=", "site"),),
-                (make_matcher("site", "=~", ".+"),), ("site",)),
-    # A node (or its collector) unreachable: every host behind it looks dead for the same reason.
-    InhibitRule("node_down", (make_matcher("inhibits", "=", "node"),),
+    # A site that is down: its dead-link, freshness, TLS and content alerts say nothing new. A rule
+    # marks itself a source with the label ``inhibits: site``; the shipped ``site_down`` rule is one.
+    InhibitRule("site_down_label", (make_matcher("inhibits", "=", "site"),), _SITE_TARGET, ("site",)),
+    InhibitRule("site_down", (make_matcher("rule", "=", "site_down"),), _SITE_TARGET, ("site",)),
+    # A node unreachable or its collector silent: every host behind it looks dead for the same reason.
+    InhibitRule("node_down_label", (make_matcher("inhibits", "=", "node"),),
+                (make_matcher("host", "=~", ".+"),), ("node",)),
+    InhibitRule("collector_silent", (make_matcher("rule", "=", "collector_silent"),),
                 (make_matcher("host", "=~", ".+"),), ("node",)),
 )
 

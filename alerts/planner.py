@@ -103,7 +103,7 @@ def plan_notifications(session: Session, now: datetime, receivers: Any,
             cache[(city, tier)] = roster.recipients(session, city, tier, now)
         return cache[(city, tier)]
 
-    city_names = dict(session.execute(select(Node.code, Node.name)).tuples().all())
+    city_names = {code: name for code, name in session.execute(select(Node.code, Node.name))}
     intents: list[P.Intent] = []
     for gk, members in sorted(groups.items()):
         previous = _previous(session, gk)

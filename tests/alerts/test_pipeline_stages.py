@@ -92,6 +92,15 @@ def test_unreachable_node_inhibits_its_hosts() -> None:
     assert set(P.inhibit([node, host, elsewhere], P.DEFAULT_INHIBIT_RULES)) == {2}
 
 
+def test_shipped_rule_names_are_sources_too() -> None:
+    down = snap(1, "site_down", site="s1")
+    tls = snap(2, "tls_expiring", site="s1")
+    ratio = snap(3, "availability_ratio_veto", site="s1")
+    silent = snap(4, "collector_silent", node="430100", collector="host")
+    host = snap(5, "host_silent", node="430100", host="web1")
+    assert set(P.inhibit([down, tls, ratio, silent, host], P.DEFAULT_INHIBIT_RULES)) == {2, 5}
+
+
 # ---- silence / maintenance
 
 def test_silence_and_maintenance_are_separate_stages() -> None:
