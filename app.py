@@ -252,7 +252,7 @@ def cmd_rules(config: Config, args: argparse.Namespace) -> int:
 
 COMMANDS = {"run": cmd_run, "collect": cmd_collect, "migrate": cmd_migrate, "registry": cmd_registry,
             "demo-fleet": cmd_demo_fleet, "inspect": cmd_inspect,
-            "rules": cmd_rules}
+            "rules": cmd_rules, "users": cmd_security, "kiosk": cmd_security}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

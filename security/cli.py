@@ -52,11 +52,11 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     ksub.add_parser("list", help="列出令牌")
 
 
-def read_password(from_stdin: bool, stdin: TextIO = sys.stdin,
+def read_password(from_stdin: bool, stdin: TextIO | None = None,
                   prompt: Callable[[str], str] = getpass.getpass) -> str:
     """The new password from the first line of stdin, or typed twice at a prompt."""
     if from_stdin:
-        return stdin.readline().rstrip("\r\n")
+        return (stdin or sys.stdin).readline().rstrip("\r\n")
     first = prompt(S.PASSWORD_PROMPT)
     if first != prompt(S.PASSWORD_AGAIN):
         raise PasswordError(S.PASSWORD_MISMATCH)
