@@ -233,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     rusub = ru.add_subparsers(dest="rules_cmd", required=True, metavar="操作")
     rc = rusub.add_parser("check", help="校验规则文件（不载入引擎）：有误时逐条输出 文件:行号: 原因")
     rc.add_argument("files", nargs="+", metavar="FILE", help="规则文件（.yaml）或目录")
+    from alerts.notify_cli import add_arguments as add_notify_arguments
+
+    add_notify_arguments(sub)
     return p
 
 
@@ -250,9 +253,16 @@ def cmd_rules(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_notify(config: Config, args: argparse.Namespace) -> int:
+    from alerts.notify_cli import run
+
+    return run(config, args)
+
+
 COMMANDS = {"run": cmd_run, "collect": cmd_collect, "migrate": cmd_migrate, "registry": cmd_registry,
             "demo-fleet": cmd_demo_fleet, "inspect": cmd_inspect,
-            "rules": cmd_rules, "users": cmd_security, "kiosk": cmd_security}
+            "rules": cmd_rules, "users": cmd_security, "kiosk": cmd_security,
+            "notify": cmd_notify}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -24,3 +24,21 @@ RETRY = "发送失败（第 {n} 次尝试），{at} 重试：{detail}"
 FAILED = "发送失败（第 {n} 次尝试），不再重试：{detail}"
 AUDIT = {"sent": "通知已发送", "retrying": "通知发送失败，等待重试", "failed": "通知发送失败",
          "rate_limited": "通知因限流未发送"}
+
+# `python app.py notify ...` (operator CLI)
+CLI_HELP = "告警通知：校验接收方配置、发送测试消息、发送待发通知"
+CLI_CHECK_HELP = "校验接收方配置文件（默认读取配置中的 [alerts] receivers_file）"
+CLI_TEST_HELP = "立即向一个接收方发送一条测试消息（不写数据库，停用的接收方也可测试）"
+CLI_TEST_TO_HELP = "收件地址（手机号或电子邮箱），替代配置中的默认接收人"
+CLI_SEND_HELP = "把到期的待发通知发送一轮后退出"
+CLI_FILE_HELP = "接收方配置文件（.toml）"
+CLI_RECEIVER_HELP = "接收方名称"
+CLI_INVALID = "接收方配置有误：{error}"
+CLI_VALID = "接收方配置有效：{count} 个接收方（{enabled} 个已启用），{routes} 条路由"
+CLI_UNKNOWN_RECEIVER = "未知的接收方：{name}；已定义：{known}"
+TEST_TITLE = "告警通知测试"
+TEST_TEXT = "这是一条来自运维指挥中心的测试消息，收到即说明接收方 {name} 配置正确，无需处理。"
+CLI_TEST_OK = "测试消息已送达 {name}：{detail}"
+CLI_TEST_FAILED = "测试消息发送失败（{kind}）：{detail}"
+CLI_SENT = "本轮发送：成功 {sent}，待重试 {retrying}，失败 {failed}，限流 {rate_limited}"
+KIND_RETRYABLE = {True: "可重试", False: "需检查配置"}

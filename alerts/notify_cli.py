@@ -1,0 +1,72 @@
+"""`python app.py notify check|test|send-due`: operator commands for notifications (messages in Chinese).
+
+``add_arguments(subparsers)`` adds the ``notify`` command; ``run(config, args) -> exit code``
+(0 ok, 1 invalid file or failed delivery).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from alerts.dispatch import Dispatcher
+from alerts.notifiers import Message
+from alerts.notifiers import text as T
+from alerts.receivers import ReceiversError, load_receivers
+from core.clock import SystemClock
+from core.config import Config
+
+
+def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("notify", help=T.CLI_HELP)
+    nsub = p.add_subparsers(dest="notify_cmd", required=True, metavar="操作")
+    c = nsub.add_parser("check", help=T.CLI_CHECK_HELP)
+    c.add_argument("file", nargs="?", help=T.CLI_FILE_HELP)
+    t = nsub.add_parser("test", help=T.CLI_TEST_HELP)
+    t.add_argument("receiver", help=T.CLI_RECEIVER_HELP)
+    t.add_argument("--to", action="append", default=[], help=T.CLI_TEST_TO_HELP)
+    t.add_argument("--file", help=T.CLI_FILE_HELP)
+    s = nsub.add_parser("send-due", help=T.CLI_SEND_HELP)
+    s.add_argument("--file", help=T.CLI_FILE_HELP)
+
+
+def _say(msg: str, err: bool = False) -> None:
+    print(msg, file=sys.stderr if err else sys.stdout, flush=True)
+
+
+def run(config: Config, args: argparse.Namespace) -> int:
+    path = args.file or config.resolve_path(config.alerts.receivers_file)
+    try:
+        receivers = load_receivers(path)
+    except ReceiversError as exc:
+        _say(T.CLI_INVALID.format(error=exc), err=True)
+        return 1
+    if args.notify_cmd == "check":
+        rs = receivers.receivers.values()
+        _say(T.CLI_VALID.format(count=len(rs), enabled=sum(r.enabled for r in rs), routes=len(receivers.routes)))
+        return 0
+    if args.notify_cmd == "test":
+        if args.receiver not in receivers.receivers:
+            _say(T.CLI_UNKNOWN_RECEIVER.format(name=args.receiver, known="、".join(receivers.receivers) or "无"),
+                 err=True)
+            return 1
+        r = receivers.get(args.receiver)
+        msg = Message(title=T.TEST_TITLE, text=T.TEST_TEXT.format(name=r.name), severity="low",
+                      to=tuple(args.to), idem_key=f"test-{r.name}")
+        d = asyncio.run(r.build().notify(msg))
+        if d.ok:
+            _say(T.CLI_TEST_OK.format(name=r.name, detail=d.detail))
+            return 0
+        _say(T.CLI_TEST_FAILED.format(kind=T.KIND_RETRYABLE[d.retryable], detail=d.detail), err=True)
+        return 1
+    from db.session import make_engine, make_session_factory
+
+    engine = make_engine(config.database_url)
+    try:
+        report = asyncio.run(Dispatcher(make_session_factory(engine), receivers, SystemClock()).send_due())
+    finally:
+        engine.dispose()
+    _say(T.CLI_SENT.format(sent=report.sent, retrying=report.retrying, failed=report.failed,
+                           rate_limited=report.rate_limited))
+    return 0
