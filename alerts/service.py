@@ -1,0 +1,142 @@
+"""One alerting cycle, engine → pipeline → dispatch, and the background service ``app.py run`` starts.
+
+``AlertService.tick(now)`` evaluates the rules (``alerts.engine``), plans notifications
+(``alerts.planner``) and sends what is due (``alerts.dispatch``). Each step commits on its own, so a
+failing step leaves the others' work in place and the next tick resumes from the database. A step
+whose module is missing or whose file is broken is skipped with the reason in the report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from alerts.planner import PlanSettings, plan_notifications
+from core.clock import Clock, SystemClock
+from core.config import Config
+from core.logging import get_logger
+
+log = get_logger(__name__)
+
+
+@dataclass
+class TickReport:
+    evaluated: Any = None  # the engine's EvalReport
+    planned: int = 0  # notification rows written (pending + suppressed)
+    dispatched: Any = None  # the dispatcher's DispatchReport
+    errors: dict[str, str] = field(default_factory=dict)  # step -> what went wrong
+    skipped: dict[str, str] = field(default_factory=dict)  # step -> why it did not run
+
+
+class AlertService:
+    """Ties the engine, the planner and the dispatcher together; ``tick`` is one cycle at ``now``."""
+
+    def __init__(self, config: Config, sessions: sessionmaker[Session], store: Any, clock: Clock | None = None,
+                 *, settings: PlanSettings | None = None) -> None:
+        self.config, self.sessions, self.store = config, sessions, store
+        self.clock = clock or SystemClock()
+        self.settings = settings or PlanSettings()
+        self.skipped: dict[str, str] = {}
+        self.engine = self._build_engine()
+        self.receivers = self._load_receivers()
+        self.dispatcher = self._build_dispatcher()
+
+    def _build_engine(self) -> Any:
+        try:
+            from alerts.engine import AlertEngine
+            from alerts.rules import RuleSet
+        except ImportError as exc:
+            self.skipped["evaluate"] = f"rule engine unavailable: {exc}"
+            return None
+        rules_dir = self.config.resolve_path(self.config.alerts.rules_dir)
+        engine = AlertEngine(self.sessions, self.store, RuleSet(), self.clock)
+        files = sorted(str(p) for p in Path(rules_dir).glob("*.yaml")) if rules_dir.is_dir() else []
+        if files:
+            try:
+                engine.reload(files)
+            except ValueError as exc:  # RuleFileError: no rules in force rather than half of them
+                self.skipped["evaluate"] = f"rule files rejected: {exc}"
+        else:
+            self.skipped["evaluate"] = f"no rule files in {rules_dir}"
+        return engine
+
+    def _load_receivers(self) -> Any:
+        path = self.config.resolve_path(self.config.alerts.receivers_file)
+        try:
+            from alerts.receivers import load_receivers
+        except ImportError as exc:
+            self.skipped["dispatch"] = f"receivers unavailable: {exc}"
+            return []
+        if not path.is_file():
+            self.skipped["dispatch"] = f"no receivers file at {path}"
+            return []
+        return load_receivers(path)  # a broken receivers file stops start-up loudly
+
+    def _build_dispatcher(self) -> Any:
+        if "dispatch" in self.skipped:
+            return None
+        try:
+            from alerts.dispatch import Dispatcher
+        except ImportError as exc:
+            self.skipped["dispatch"] = f"dispatcher unavailable: {exc}"
+            return None
+        return Dispatcher(self.sessions, self.receivers, self.clock)
+
+    def tick(self, now: datetime | None = None) -> TickReport:
+        """One cycle; every step runs even when an earlier one failed (its error is in the report)."""
+        now = now or self.clock.now()
+        rep = TickReport(skipped=dict(self.skipped))
+        if self.engine is not None and "evaluate" not in self.skipped:
+            try:
+                rep.evaluated = self.engine.evaluate(now)
+            except Exception as exc:
+                log.exception("alerts.evaluate_failed")
+                rep.errors["evaluate"] = f"{type(exc).__name__}: {exc}"
+        try:
+            with self.sessions() as s:
+                rep.planned = len(plan_notifications(s, now, self.receivers, self.settings))
+                s.commit()
+        except Exception as exc:
+            log.exception("alerts.plan_failed")
+            rep.errors["plan"] = f"{type(exc).__name__}: {exc}"
+        if self.dispatcher is not None:
+            try:
+                rep.dispatched = asyncio.run(self.dispatcher.send_due(now))
+            except Exception as exc:
+                log.exception("alerts.dispatch_failed")
+                rep.errors["dispatch"] = f"{type(exc).__name__}: {exc}"
+        return rep
+
+
+class AlertingBackgroundService:
+    """Runs ``AlertService.tick`` every ``every_s`` seconds in a thread; ``stop`` returns promptly."""
+
+    def __init__(self, service: AlertService, every_s: float) -> None:
+        self._service = service
+        self._every = every_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._main, name="alerting", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _main(self) -> None:
+        while not self._stop.is_set():
+            try:
+                rep = self._service.tick()
+                if rep.errors:
+                    log.warning("alerts.tick_errors", **rep.errors)
+            except Exception:  # never take the process down
+                log.exception("alerts.tick_crashed")
+            if self._stop.wait(self._every):
+                break
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
