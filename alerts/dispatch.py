@@ -212,7 +212,8 @@ class Dispatcher:
                     n.status, n.next_attempt_at = DeliveryStatus.FAILED, None
                     n.detail = T.FAILED.format(n=n.attempts, detail=d.detail)
             status = DeliveryStatus(n.status).value
-            city = n.payload.get("city") if isinstance(n.payload, dict) else None
+            payload = n.payload if isinstance(n.payload, dict) else {}
+            city = payload.get("city_code") or payload.get("city")  # the planner puts the code in city_code
             audit.record(s, audit.SYSTEM, f"notification.{status}", "notification", n.id,
                          summary=f"{T.AUDIT[status]}：{n.receiver}", at=now,
                          scope_code=city if isinstance(city, str) and len(city) == 6 else None,
