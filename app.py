@@ -13,6 +13,7 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from core.config import Config, ConfigError, load_config
 from core.logging import get_logger, setup_logging
@@ -164,6 +165,8 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
         for svc in (MaintenanceService(store), CollectorService(build_scheduler(config, sessions, store, None))):
             svc.start()
             services.append(svc)
+        if config.alerts.enabled:
+            services.append(_start_alerting(config, sessions, store))
         _print("[5/5] 启动大屏服务 …")
         app = create_app(config, store=store, sessions=sessions)
         server = create_server(app.server, host=config.web.host, port=config.web.port, threads=8)
@@ -188,6 +191,19 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
         stop_all(services)
         store.close()
     return 0
+
+
+def _start_alerting(config: Config, sessions: Any, store: Any) -> object:
+    """Start rule evaluation and notifications; a missing part (no rules, no receivers) is reported, not fatal."""
+    from alerts.service import AlertingBackgroundService, AlertService
+
+    service = AlertService(config, sessions, store)
+    for step, why in service.skipped.items():
+        _print(f"告警：{'规则评估' if step == 'evaluate' else '通知发送'}未启用（{why}）")
+    bg = AlertingBackgroundService(service, config.alerts.eval_interval)
+    bg.start()
+    _print(f"告警服务已启动：每 {config.alerts.eval_interval:g} 秒评估一次")
+    return bg
 
 
 def cmd_inspect(config: Config, args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts import text as T
 from alerts.planner import PlanSettings, plan_notifications
 from core.clock import Clock, SystemClock
 from core.config import Config
@@ -31,7 +32,7 @@ class TickReport:
     planned: int = 0  # notification rows written (pending + suppressed)
     dispatched: Any = None  # the dispatcher's DispatchReport
     errors: dict[str, str] = field(default_factory=dict)  # step -> what went wrong
-    skipped: dict[str, str] = field(default_factory=dict)  # step -> why it did not run
+    skipped: dict[str, str] = field(default_factory=dict)  # step -> why it did not run (Chinese)
 
 
 class AlertService:
@@ -52,7 +53,7 @@ class AlertService:
             from alerts.engine import AlertEngine
             from alerts.rules import RuleSet
         except ImportError as exc:
-            self.skipped["evaluate"] = f"rule engine unavailable: {exc}"
+            self.skipped["evaluate"] = T.SERVICE_SKIP["engine_missing"].format(exc=exc)
             return None
         rules_dir = self.config.resolve_path(self.config.alerts.rules_dir)
         engine = AlertEngine(self.sessions, self.store, RuleSet(), self.clock)
@@ -61,9 +62,9 @@ class AlertService:
             try:
                 engine.reload(files)
             except ValueError as exc:  # RuleFileError: no rules in force rather than half of them
-                self.skipped["evaluate"] = f"rule files rejected: {exc}"
+                self.skipped["evaluate"] = T.SERVICE_SKIP["rules_rejected"].format(exc=exc)
         else:
-            self.skipped["evaluate"] = f"no rule files in {rules_dir}"
+            self.skipped["evaluate"] = T.SERVICE_SKIP["no_rules"].format(path=rules_dir)
         return engine
 
     def _load_receivers(self) -> Any:
@@ -71,10 +72,10 @@ class AlertService:
         try:
             from alerts.receivers import load_receivers
         except ImportError as exc:
-            self.skipped["dispatch"] = f"receivers unavailable: {exc}"
+            self.skipped["dispatch"] = T.SERVICE_SKIP["receivers_missing"].format(exc=exc)
             return []
         if not path.is_file():
-            self.skipped["dispatch"] = f"no receivers file at {path}"
+            self.skipped["dispatch"] = T.SERVICE_SKIP["no_receivers"].format(path=path)
             return []
         return load_receivers(path)  # a broken receivers file stops start-up loudly
 
@@ -84,7 +85,7 @@ class AlertService:
         try:
             from alerts.dispatch import Dispatcher
         except ImportError as exc:
-            self.skipped["dispatch"] = f"dispatcher unavailable: {exc}"
+            self.skipped["dispatch"] = T.SERVICE_SKIP["dispatcher_missing"].format(exc=exc)
             return None
         return Dispatcher(self.sessions, self.receivers, self.clock)
 

@@ -33,3 +33,12 @@ ACTION = {"ack": "确认", "unack": "取消确认", "severity": "级别调整", 
 
 NOTIFY_TITLE = "【{severity}】{city}告警 {count} 条"
 NOTIFY_RESOLVED_TITLE = "【已恢复】{city}告警 {count} 条已恢复"
+
+SERVICE_SKIP = {
+    "engine_missing": "规则引擎不可用：{exc}",
+    "rules_rejected": "规则文件有误，未载入：{exc}",
+    "no_rules": "目录 {path} 中没有规则文件",
+    "receivers_missing": "通知模块不可用：{exc}",
+    "no_receivers": "未找到通知接收方配置文件 {path}",
+    "dispatcher_missing": "通知发送模块不可用：{exc}",
+}
