@@ -125,7 +125,7 @@ class AlertEngine:
                 if d.action is Action.CREATE:
                     self._create(s, inst, d, now, report)
         report.duration_s = time.perf_counter() - t0
-        log.info("alerts.evaluated", rules=report.rules, instances=report.instances, created=report.created,
+        log.info("alerts.evaluated", rules=report.rules, instances=report.instances, new_alerts=report.created,
                  fired=report.fired, resolved=report.resolved, duration_s=round(report.duration_s, 3))
         return report
 
