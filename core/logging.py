@@ -49,7 +49,9 @@ class EventLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
 
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
         extra = {k: kwargs.pop(k) for k in list(kwargs) if k not in ("exc_info", "stack_info", "stacklevel")}
-        kwargs["extra"] = extra
+        # A field named like a LogRecord attribute ("created", "name", ...) would make logging raise;
+        # keep it under a suffixed name instead of losing the event.
+        kwargs["extra"] = {(f"{k}_" if k in _RESERVED else k): v for k, v in extra.items()}
         return msg, kwargs
 
 

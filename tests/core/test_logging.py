@@ -1,0 +1,22 @@
+import json
+import logging
+
+import pytest
+
+from core.logging import JsonFormatter, LogfmtFormatter, get_logger
+
+
+@pytest.mark.parametrize("formatter", [LogfmtFormatter(), JsonFormatter()])
+def test_one_line_per_event_and_reserved_field_names_survive(formatter: logging.Formatter,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    get_logger("t").info("engine.cycle", created=3, name="网站", detail="a b\nc")
+    (record,) = caplog.records
+    line = formatter.format(record)
+    assert "\n" not in line
+    if isinstance(formatter, JsonFormatter):
+        doc = json.loads(line)
+        assert doc["event"] == "engine.cycle" and doc["created_"] == 3 and doc["name_"] == "网站"
+    else:
+        assert "event=engine.cycle" in line and "created_=3" in line and "name_=网站" in line
+        assert 'detail="a b\\nc"' in line
