@@ -1,0 +1,105 @@
+"""The console's state changes, one function between a Dash callback and alerts/oncall.py / silences.py.
+
+:func:`perform` checks the principal's permission (security.auth.require), runs the action in
+its own session through the on-call functions (never a raw update: they guard the state, lock
+optimistically and audit), and returns an :class:`Outcome` whose message is Chinese. Nothing
+raises to the caller for an expected refusal: no login, a kiosk wall, another city, a stale
+version (已被他人处理，请刷新), a wrong state or bad input.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from alerts import oncall, silences
+from alerts.errors import ConflictError, ScopeError, TransitionError
+from alerts.matchers import MatcherError
+from db.models_alerts import Alert
+from layouts.alerts_text import ACTION_OK, TA
+from security.auth import Action, PermissionDenied, Principal, require
+
+ACTIONS: dict[str, Action] = {"ack": Action.ACK, "unack": Action.ACK, "assign": Action.ASSIGN,
+                              "severity": Action.RESOLVE, "close": Action.RESOLVE, "silence": Action.SILENCE,
+                              "note": Action.ACK}
+MAX_SILENCE_HOURS = 24 * 7
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ok: bool
+    message: str  # Chinese, shown under the action buttons
+
+
+def silence_matchers(labels: dict[str, str], rule: str) -> list[dict[str, str]]:
+    """Equality matchers on the alert's rule and labels (so the silence mutes exactly this instance). Pure."""
+    return [{"name": "alertname", "op": "=", "value": rule},
+            *({"name": k, "op": "=", "value": str(v)} for k, v in sorted(labels.items()))]
+
+
+def perform(sessions: sessionmaker[Session], principal: Principal | None, action: str, alert_id: int,
+            version: int, now: datetime, *, note: str = "", user: str = "", severity: str = "",
+            hours: float = 0.0, remote_addr: str | None = None) -> Outcome:
+    """Run ``action`` (ack, unack, assign, severity, close, silence, note) on alert ``alert_id`` read at ``version``."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown console action {action!r}; expected one of {', '.join(ACTIONS)}")
+    with sessions() as s:
+        alert = s.get(Alert, alert_id)
+        if alert is None:
+            return Outcome(False, TA.ERR_GONE)
+        try:
+            p = require(principal, ACTIONS[action], alert.city_code)
+        except PermissionDenied as exc:
+            return Outcome(False, str(exc) if principal is not None else TA.ERR_LOGIN)
+        actor = oncall.Actor(p.actor, p.scope_code, remote_addr)
+        try:
+            return _run(s, actor, action, alert, version, now, note=note.strip(), user=user.strip(),
+                        severity=severity, hours=hours)
+        except ConflictError:
+            return Outcome(False, TA.ERR_CONFLICT)
+        except ScopeError:
+            return Outcome(False, TA.ERR_SCOPE)
+        except TransitionError:
+            s.rollback()
+            return Outcome(False, TA.ERR_STATE)
+        except (ValueError, MatcherError) as exc:
+            s.rollback()
+            return Outcome(False, TA.ERR_INPUT.format(detail=exc))
+
+
+def _run(s: Session, actor: oncall.Actor, action: str, alert: Alert, version: int, now: datetime, *,
+         note: str, user: str, severity: str, hours: float) -> Outcome:
+    aid = alert.id
+    if action == "ack":
+        oncall.acknowledge(s, aid, version, actor, now, note=note)
+    elif action == "unack":
+        oncall.unacknowledge(s, aid, version, actor, now, note=note)
+    elif action == "assign":
+        if not user:
+            return Outcome(False, TA.ERR_NEED_USER)
+        oncall.assign(s, aid, version, actor, now, user, note=note)
+    elif action == "severity":
+        if not severity:
+            return Outcome(False, TA.ERR_NEED_SEVERITY)
+        oncall.change_severity(s, aid, version, actor, now, severity, note=note)
+    elif action == "close":
+        if not note:
+            return Outcome(False, TA.ERR_NEED_REASON)
+        oncall.close(s, aid, version, actor, now, note)
+    elif action == "note":
+        if not note:
+            return Outcome(False, TA.ERR_NEED_NOTE)
+        oncall.add_note(s, aid, actor, now, note)
+    else:  # silence
+        if not 0 < hours <= MAX_SILENCE_HOURS:
+            return Outcome(False, TA.ERR_HOURS.format(max=MAX_SILENCE_HOURS))
+        if not note:
+            return Outcome(False, TA.ERR_NEED_REASON)
+        sil = silences.create(s, silence_matchers(dict(alert.labels or {}), alert.rule), now,
+                              now + timedelta(hours=hours), actor.username, note, scope_code=actor.scope_code,
+                              now=now, remote_addr=actor.remote_addr)
+        s.commit()
+        return Outcome(True, TA.OK_SILENCE.format(id=sil.id, hours=f"{hours:g}"))
+    return Outcome(True, ACTION_OK[action].format(id=aid))

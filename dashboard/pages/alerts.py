@@ -1,0 +1,203 @@
+"""The on-call console (告警处置, /alerts): filters, the alert list, the selected alert's detail (facts,
+metric chart around the firing time, events, notifications, audit) with its actions, and MTTA/MTTR.
+
+Reads go through dashboard/alert_data.py within the viewer's scope; every action goes through
+dashboard/alert_actions.perform (alerts/oncall.py and alerts/silences.py underneath). A kiosk
+wall or an anonymous viewer sees the console read-only. The list and the detail refresh in place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import pandas as pd
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from flask import request
+
+from dashboard import alert_data as ad
+from dashboard.alert_actions import perform
+from dashboard.data import wall_data
+from layouts.alerts import (
+    alert_rows,
+    alert_table,
+    audit_table,
+    detail_facts,
+    events_table,
+    history_rows,
+    metric_figure,
+    notifications_table,
+)
+from layouts.alerts_text import ALERT_STATE, HISTORY_DAYS, SEVERITY, TA
+from security.auth import Principal
+from security.scope import PROVINCE_CODE
+from security.web import current_principal
+
+dash.register_page(__name__, path="/alerts", name=TA.PAGE, title=f"{TA.PAGE} · 运维指挥中心", order=8)
+
+P = "alerts"
+OPEN = "open"
+BUTTONS = ("ack", "unack", "assign", "severity", "close", "silence", "note")
+BUTTON_TEXT = {"ack": TA.BTN_ACK, "unack": TA.BTN_UNACK, "assign": TA.BTN_ASSIGN, "severity": TA.BTN_SEVERITY,
+               "close": TA.BTN_CLOSE, "silence": TA.BTN_SILENCE, "note": TA.BTN_NOTE}
+
+
+def _scope() -> str:
+    p = current_principal()
+    return p.scope_code if p is not None else PROVINCE_CODE
+
+
+def _can_act(p: Principal | None) -> bool:
+    return p is not None and not p.kiosk
+
+
+def _options(mapping: dict[str, str]) -> list[dict[str, str]]:
+    return [{"label": v, "value": k} for k, v in mapping.items()]
+
+
+def _filters(scope: str) -> html.Div:
+    data = wall_data()
+    cities = data.cities()
+    if scope != PROVINCE_CODE:
+        cities = cities[cities["code"] == scope]
+    city_opts = [{"label": n, "value": c} for c, n in zip(cities["code"], cities["name"], strict=True)]
+    if scope == PROVINCE_CODE:
+        city_opts.insert(0, {"label": "省本级", "value": PROVINCE_CODE})
+    with data.sessions() as s:
+        site_opts = [{"label": f"{n}（{c}）", "value": c} for c, n in ad.sites_of(s, scope)]
+    states = {OPEN: "未恢复", **ALERT_STATE}
+
+    def dd(key: str, label: str, options: list[dict[str, str]], value: str | None = None) -> html.Label:
+        return html.Label([html.Span(label), dcc.Dropdown(id=f"{P}-f-{key}", options=options, value=value,
+                                                          placeholder=TA.ANY, clearable=True, searchable=True)],
+                          className="alerts-filter")
+
+    return html.Div(className="alerts-filters", children=[
+        dd("severity", TA.FILTER_SEVERITY, _options(SEVERITY)), dd("city", TA.FILTER_CITY, city_opts),
+        dd("site", TA.FILTER_SITE, site_opts), dd("state", TA.FILTER_STATE, _options(states), OPEN)])
+
+
+def _actions(enabled: bool) -> html.Div:
+    if not enabled:
+        return html.Div(TA.READ_ONLY, className="alerts-readonly", id=f"{P}-readonly")
+    return html.Div(className="alerts-actions", children=[
+        html.Div(className="alerts-inputs", children=[
+            dcc.Input(id=f"{P}-note", type="text", placeholder=TA.NOTE_PLACEHOLDER, debounce=False, value=""),
+            dcc.Input(id=f"{P}-user", type="text", placeholder=TA.USER_PLACEHOLDER, value=""),
+            dcc.Dropdown(id=f"{P}-severity", options=_options(SEVERITY), placeholder=TA.F_SEVERITY,
+                         clearable=True, searchable=False),
+            html.Label([TA.HOURS_LABEL, dcc.Input(id=f"{P}-hours", type="number", min=1, max=168, value=2)])]),
+        html.Div([html.Button(BUTTON_TEXT[b], id=f"{P}-btn-{b}", n_clicks=0, className=f"btn btn-{b}")
+                  for b in BUTTONS], className="alerts-buttons"),
+        html.Div(id=f"{P}-message", className="alerts-message", role="status")])
+
+
+def layout(**_: Any) -> html.Div:
+    data = wall_data()
+    principal = current_principal()
+    scope = _scope()
+    return html.Div(className="page page-alerts", children=[
+        dcc.Interval(id=f"{P}-tick", interval=data.config.web.refresh_seconds * 1000),
+        dcc.Store(id=f"{P}-selected"), dcc.Store(id=f"{P}-version"), dcc.Store(id=f"{P}-changed", data=0),
+        _filters(scope),
+        html.Div(className="alerts-grid", children=[
+            html.Section(className="panel panel-alert-list", children=[
+                html.H2(TA.LIST_TITLE, className="panel-title"),
+                html.Div(alert_table([], f"{P}-body"), className="scroll")]),
+            html.Section(className="panel panel-alert-detail", children=[
+                html.H2(TA.DETAIL_TITLE, className="panel-title"),
+                html.Div(className="scroll", children=[
+                    html.Div(TA.DETAIL_NONE, id=f"{P}-facts"),
+                    _actions(_can_act(principal)),
+                    html.H3(TA.CHART_TITLE),
+                    dcc.Graph(id=f"{P}-chart", figure=metric_figure(pd.DataFrame(columns=["time", "value"]),
+                                                                    None, "", data.clock.now()),
+                              className="alerts-chart", config={"displayModeBar": False, "responsive": True}),
+                    html.H3(TA.EVENTS_TITLE), html.Div(id=f"{P}-events"),
+                    html.H3(TA.NOTIFY_TITLE), html.Div(id=f"{P}-notifications"),
+                    html.H3(TA.AUDIT_TITLE), html.Div(id=f"{P}-audit")])]),
+            html.Section(className="panel panel-alert-history", children=[
+                html.H2(TA.HISTORY_TITLE, className="panel-title"),
+                dcc.RadioItems(id=f"{P}-days", options=[{"label": v, "value": k} for k, v in HISTORY_DAYS.items()],
+                               value=7, inline=True, className="alerts-days"),
+                html.Table(className="wall-table history-table", children=[
+                    html.Thead(html.Tr([html.Th(h) for h in TA.HISTORY_COLUMNS])),
+                    html.Tbody(id=f"{P}-history-body")])]),
+        ]),
+    ])
+
+
+def _filter(severity: str | None, city: str | None, site: str | None, state: str | None) -> ad.AlertFilter:
+    states: tuple[str, ...] = () if not state or state == OPEN else (state,)
+    return ad.AlertFilter(severity=severity or "", city=city or "", site=site or "", states=states)
+
+
+def register_callbacks(app: Dash) -> None:
+    """This page's callbacks, bound to ``app``."""
+
+    @app.callback(Output(f"{P}-body", "children"),
+                  Input(f"{P}-f-severity", "value"), Input(f"{P}-f-city", "value"), Input(f"{P}-f-site", "value"),
+                  Input(f"{P}-f-state", "value"), Input(f"{P}-tick", "n_intervals"), Input(f"{P}-changed", "data"),
+                  Input(f"{P}-selected", "data"))
+    def refresh_list(severity: str | None, city: str | None, site: str | None, state: str | None, _n: Any,
+                     _c: Any, selected: int | None) -> Any:
+        data = wall_data()
+        now = data.clock.now()
+        with data.sessions() as s:
+            df = ad.list_alerts(s, now, _filter(severity, city, site, state), scope_code=_scope())
+        return alert_rows(df, now, selected)
+
+    @app.callback(Output(f"{P}-selected", "data"), Input({"type": f"{P}-row", "id": ALL}, "n_clicks"),
+                  prevent_initial_call=True)
+    def select(clicks: list[int | None]) -> Any:
+        trig = ctx.triggered_id
+        if not isinstance(trig, dict) or not any(t.get("value") for t in ctx.triggered):
+            return no_update  # rows re-rendered with n_clicks 0: not a click
+        return int(trig["id"])
+
+    @app.callback(Output(f"{P}-facts", "children"), Output(f"{P}-chart", "figure"), Output(f"{P}-events", "children"),
+                  Output(f"{P}-notifications", "children"), Output(f"{P}-audit", "children"),
+                  Output(f"{P}-version", "data"),
+                  Input(f"{P}-selected", "data"), Input(f"{P}-changed", "data"), Input(f"{P}-tick", "n_intervals"),
+                  prevent_initial_call=True)
+    def show_detail(selected: int | None, _c: Any, _n: Any) -> tuple[Any, ...]:
+        if selected is None:
+            return (no_update,) * 6
+        data = wall_data()
+        now = data.clock.now()
+        with data.sessions() as s:
+            d = ad.alert_detail(s, int(selected), now, scope_code=_scope())
+        if d is None:
+            return (html.Div(TA.DETAIL_GONE, className="muted"), no_update, "", "", "", None)
+        measurement, fld, series = ad.chart_series(data.store, ad.load_rules(data.config), d, now)
+        fig = metric_figure(series, d.row["fired_at"], f"{measurement}.{fld}" if fld else "", now)
+        return (detail_facts(d.row, d.labels, now, d.resolve_reason), fig, events_table(d.events, now),
+                notifications_table(d.notifications, now), audit_table(d.audit, now),
+                {"id": d.row["id"], "version": d.row["version"]})
+
+    @app.callback(Output(f"{P}-message", "children"), Output(f"{P}-message", "className"),
+                  Output(f"{P}-changed", "data"),
+                  *[Input(f"{P}-btn-{b}", "n_clicks") for b in BUTTONS],
+                  State(f"{P}-version", "data"), State(f"{P}-note", "value"), State(f"{P}-user", "value"),
+                  State(f"{P}-severity", "value"), State(f"{P}-hours", "value"), State(f"{P}-changed", "data"),
+                  prevent_initial_call=True)
+    def act(*args: Any) -> tuple[Any, ...]:
+        version, note, user, severity, hours, changed = args[len(BUTTONS):]
+        trig = ctx.triggered_id
+        if not isinstance(trig, str) or not ctx.triggered or not ctx.triggered[0].get("value"):
+            return no_update, no_update, no_update
+        if not version:
+            return TA.DETAIL_NONE, "alerts-message msg-error", no_update
+        data = wall_data()
+        out = perform(data.sessions, current_principal(), trig.removeprefix(f"{P}-btn-"), int(version["id"]),
+                      int(version["version"]), data.clock.now(), note=note or "", user=user or "",
+                      severity=severity or "", hours=float(hours or 0), remote_addr=request.remote_addr)
+        return out.message, "alerts-message " + ("msg-ok" if out.ok else "msg-error"), (changed or 0) + 1
+
+    @app.callback(Output(f"{P}-history-body", "children"), Input(f"{P}-days", "value"),
+                  Input(f"{P}-tick", "n_intervals"), Input(f"{P}-changed", "data"))
+    def history(days: int, _n: Any, _c: Any) -> Any:
+        data = wall_data()
+        with data.sessions() as s:
+            rows = ad.response_times(s, data.clock.now(), int(days or 7), scope_code=_scope())
+        return history_rows(ad.mtta_mttr(rows))

@@ -1,0 +1,209 @@
+"""Alert components from frames (dashboard/alert_data.py): the wall ticker and city counts, the
+console's table, detail, metric chart and MTTA/MTTR table. Pure: no queries, ``now`` passed in.
+
+Severity colours follow the inspection badges (紧急 red, 严重 orange, 一般 amber, 提示 blue); a
+firing (unacknowledged) critical alert carries ``alert-hot``, which pulses a red border.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from dash import html
+
+from layouts import theme
+from layouts.alerts_text import ALERT_STATE, DELIVERY, EVENT_KIND, SEVERITY, TA
+from layouts.components import format_age, missing
+
+SEVERITY_COLORS = {"critical": theme.RED, "high": "#fb923c", "medium": theme.AMBER, "low": theme.ACCENT}
+LIST_REQUIRED = ("id", "severity", "state", "city_name", "site_name", "summary", "fired_at", "assigned_to",
+                 "acknowledged_by")
+
+
+def _require(df: pd.DataFrame, cols: tuple[str, ...] | list[str], what: str) -> None:
+    lost = [c for c in cols if c not in df.columns]
+    if lost:
+        raise ValueError(f"{what}: frame lacks column(s) {', '.join(lost)}")
+
+
+def is_hot(severity: str, state: str) -> bool:
+    """An unacknowledged critical alert: the wall makes it stand out."""
+    return severity == "critical" and state == "firing"
+
+
+def severity_badge(severity: str) -> html.Span:
+    known = severity if severity in SEVERITY else "unknown"
+    return html.Span(SEVERITY.get(severity, TA.NONE), className=f"badge badge-sev-{known}")
+
+
+def state_badge(state: str) -> html.Span:
+    return html.Span(ALERT_STATE.get(state, state), className=f"badge badge-alert-{state}")
+
+
+def age_of(fired_at: Any, now: datetime) -> str:
+    """"5 分钟前" from the firing time; "—" when unknown."""
+    if missing(fired_at) or fired_at is None:
+        return format_age(None)
+    return format_age((now - pd.Timestamp(fired_at).to_pydatetime()).total_seconds())
+
+
+def fmt_time(t: Any, now: datetime) -> str:
+    """``MM-DD HH:MM:SS`` in the zone of ``now`` (the wall's), "—" when missing."""
+    if t is None or missing(t) or pd.isna(t):
+        return format_age(None)
+    return pd.Timestamp(t).tz_convert(now.tzinfo).strftime("%m-%d %H:%M:%S")
+
+
+def ticker_items(alerts: pd.DataFrame, now: datetime) -> list[html.Span]:
+    """One item per alert (severity word, place, summary, age); a "no alerts" item when empty."""
+    _require(alerts, LIST_REQUIRED, "ticker_items")
+    if alerts.empty:
+        return [html.Span(TA.TICKER_EMPTY, className="ticker-item ticker-empty")]
+    out = []
+    for r in alerts.itertuples(index=False):
+        hot = " alert-hot" if is_hot(r.severity, r.state) else ""
+        place = r.site_name or r.city_name
+        out.append(html.Span(className=f"ticker-item sev-{r.severity}{hot}", children=[
+            html.B(SEVERITY.get(r.severity, r.severity), className="ticker-sev"),
+            html.Span(place, className="ticker-place"), html.Span(r.summary, className="ticker-summary"),
+            html.Span(age_of(r.fired_at, now), className="ticker-age"),
+            *([html.Span(TA.UNACKED, className="ticker-unacked")] if hot else [])]))
+    return out
+
+
+def ticker_class(alerts: pd.DataFrame) -> str:
+    """The ticker strip's class: ``alert-strip-hot`` while any critical alert is unacknowledged."""
+    hot = any(is_hot(s, st) for s, st in zip(alerts.get("severity", []), alerts.get("state", []), strict=True))
+    return "alert-strip alert-strip-hot" if hot else "alert-strip"
+
+
+def city_count_rows(counts: pd.DataFrame, limit: int = 8) -> list[html.Div]:
+    """The map's alert panel: one row per city with open alerts (worst first), coloured by worst severity."""
+    _require(counts, ["city_code", "city_name", "total", "critical", "unacked_critical", "worst"], "city_count_rows")
+    if counts.empty:
+        return [html.Div(TA.COUNTS_EMPTY, className="alert-count-empty")]
+    rows = []
+    for r in counts.head(limit).itertuples(index=False):
+        hot = " alert-hot" if r.unacked_critical else ""
+        rows.append(html.Div(className=f"alert-count sev-{r.worst}{hot}", children=[
+            html.Span(r.city_name, className="alert-count-city"),
+            html.Span(str(r.total), className="alert-count-total"),
+            html.Span(f"{SEVERITY['critical']} {r.critical}" if r.critical else "", className="alert-count-crit")]))
+    return rows
+
+
+def alert_rows(alerts: pd.DataFrame, now: datetime, selected: int | None = None) -> list[html.Tr]:
+    """The console table body; each row is clickable (id ``{"type": "alerts-row", "id": n}``)."""
+    _require(alerts, LIST_REQUIRED, "alert_rows")
+    if alerts.empty:
+        return [html.Tr(html.Td(TA.LIST_EMPTY, colSpan=len(TA.LIST_COLUMNS), className="empty"))]
+    out = []
+    for r in alerts.itertuples(index=False):
+        cls = "alert-row" + (" alert-hot-row" if is_hot(r.severity, r.state) else "") + (
+            " selected" if selected == r.id else "")
+        who = r.assigned_to or r.acknowledged_by or TA.NONE
+        out.append(html.Tr(id={"type": "alerts-row", "id": int(r.id)}, className=cls, n_clicks=0, children=[
+            html.Td(f"#{r.id}"), html.Td(severity_badge(r.severity)), html.Td(state_badge(r.state)),
+            html.Td(r.city_name), html.Td(r.site_name or TA.NONE), html.Td(r.summary, title=r.summary),
+            html.Td(age_of(r.fired_at, now)), html.Td(who)]))
+    return out
+
+
+def alert_table(rows: list[html.Tr], body_id: str) -> html.Table:
+    return html.Table(className="wall-table alerts-table", children=[
+        html.Thead(html.Tr([html.Th(h) for h in TA.LIST_COLUMNS])), html.Tbody(rows, id=body_id)])
+
+
+def _fact(label: str, value: Any) -> html.Div:
+    return html.Div([html.Span(label, className="fact-label"), html.Span(value, className="fact-value")],
+                    className="fact")
+
+
+def detail_facts(row: Mapping[str, Any], labels: Mapping[str, str], now: datetime, resolve_reason: str = ""
+                 ) -> html.Div:
+    """The selected alert's facts: rule, severity, state, place, firing time, who, labels."""
+    label_text = "，".join(f"{k}={v}" for k, v in sorted(labels.items())) or TA.NONE
+    facts = [_fact(TA.F_RULE, row["rule"]), _fact(TA.F_SEVERITY, severity_badge(row["severity"])),
+             _fact(TA.F_STATE, state_badge(row["state"])), _fact(TA.F_CITY, row["city_name"]),
+             _fact(TA.F_SITE, row["site_name"] or TA.NONE),
+             _fact(TA.F_FIRED, f"{fmt_time(row['fired_at'], now)}（{age_of(row['fired_at'], now)}）"),
+             _fact(TA.F_ACK, row["acknowledged_by"] or TA.NONE), _fact(TA.F_ASSIGNEE, row["assigned_to"] or TA.NONE),
+             _fact(TA.F_LABELS, label_text)]
+    if resolve_reason:
+        facts.append(_fact(TA.F_REASON, resolve_reason))
+    return html.Div([html.Div(row["summary"], className="alert-summary"), html.Div(facts, className="facts")])
+
+
+def _small_table(cls: str, headers: tuple[str, ...], rows: list[list[Any]]) -> html.Table:
+    body = [html.Tr([html.Td(c) for c in r]) for r in rows] or [
+        html.Tr(html.Td(TA.NONE, colSpan=len(headers), className="empty"))]
+    return html.Table(className=f"wall-table small-table {cls}", children=[
+        html.Thead(html.Tr([html.Th(h) for h in headers])), html.Tbody(body)])
+
+
+def events_table(events: pd.DataFrame, now: datetime) -> html.Table:
+    _require(events, ["at", "kind", "actor", "from_state", "to_state", "note"], "events_table")
+    rows = [[fmt_time(e.at, now), EVENT_KIND.get(e.kind, e.kind), e.actor,
+             f"{ALERT_STATE.get(e.from_state, e.from_state)} → {ALERT_STATE.get(e.to_state, e.to_state)}"
+             if e.from_state != e.to_state else ALERT_STATE.get(e.to_state, e.to_state), e.note]
+            for e in events.itertuples(index=False)]
+    return _small_table("events-table", TA.EVENTS_COLUMNS, rows)
+
+
+def notifications_table(notes: pd.DataFrame, now: datetime) -> html.Table:
+    _require(notes, ["created_at", "receiver", "notifier", "recipient", "status", "attempts", "detail"],
+             "notifications_table")
+    rows = [[fmt_time(n.created_at, now), n.receiver, n.notifier, n.recipient or TA.NONE,
+             html.Span(DELIVERY.get(n.status, n.status), className=f"delivery delivery-{n.status}"),
+             str(n.attempts), n.detail] for n in notes.itertuples(index=False)]
+    return _small_table("notify-table", TA.NOTIFY_COLUMNS, rows)
+
+
+def audit_table(audit: pd.DataFrame, now: datetime) -> html.Table:
+    _require(audit, ["at", "actor", "action", "summary", "remote_addr"], "audit_table")
+    rows = [[fmt_time(a.at, now), a.actor, a.action, a.summary, a.remote_addr or TA.NONE]
+            for a in audit.itertuples(index=False)]
+    return _small_table("audit-table", TA.AUDIT_COLUMNS, rows)
+
+
+def metric_figure(series: pd.DataFrame, fired_at: datetime | None, title: str, now: datetime) -> go.Figure:
+    """The metric line around the firing time with a vertical marker at it; an annotation when empty."""
+    _require(series, ["time", "value"], "metric_figure")
+    fig = go.Figure(layout=theme.base_layout(margin={"l": 56, "r": 16, "t": 28, "b": 36},
+                                             xaxis=dict(theme.AXIS), yaxis=dict(theme.AXIS, title=title)))
+    if series.empty:
+        fig.add_annotation(text=TA.CHART_NONE, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
+                           font={"size": 20, "color": theme.MUTED})
+        return fig
+    times = pd.to_datetime(series["time"], utc=True).dt.tz_convert(now.tzinfo)
+    fig.add_trace(go.Scatter(x=times, y=series["value"], mode="lines+markers", line={"color": theme.ACCENT},
+                             marker={"size": 5}, name=title))
+    if fired_at is not None:
+        x = pd.Timestamp(fired_at).tz_convert(now.tzinfo)
+        fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper", line={"color": theme.RED, "dash": "dot"})
+        fig.add_annotation(x=x, y=1, yref="paper", text=TA.CHART_FIRED, showarrow=False, yanchor="bottom",
+                           font={"color": theme.RED, "size": 14})
+    return fig
+
+
+def format_span(seconds: float | None) -> str:
+    """"12 分钟" / "3.5 小时" / "—"."""
+    if seconds is None or missing(seconds):
+        return format_age(None)
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} 分钟"
+    return f"{seconds / 3600:.1f} 小时"
+
+
+def history_rows(stats: pd.DataFrame) -> list[html.Tr]:
+    """The MTTA/MTTR table body from :func:`dashboard.alert_data.mtta_mttr`."""
+    _require(stats, ["city_name", "fired", "acked", "resolved", "mtta_s", "mttr_s"], "history_rows")
+    if stats.empty:
+        return [html.Tr(html.Td(TA.HISTORY_EMPTY, colSpan=len(TA.HISTORY_COLUMNS), className="empty"))]
+    return [html.Tr([html.Td(r.city_name), html.Td(str(r.fired)), html.Td(str(r.acked)), html.Td(str(r.resolved)),
+                     html.Td(format_span(r.mtta_s)), html.Td(format_span(r.mttr_s))])
+            for r in stats.itertuples(index=False)]

@@ -1,0 +1,87 @@
+"""User-visible wording of the alert screens (wall ticker, on-call console), in Simplified Chinese."""
+
+from __future__ import annotations
+
+from alerts.text import ALERT_STATE
+from core.text import SEVERITY
+
+__all__ = ["ACTION_OK", "ALERT_STATE", "DELIVERY", "EVENT_KIND", "HISTORY_DAYS", "SEVERITY", "TA"]
+
+EVENT_KIND = {"state": "状态变化", "ack": "确认", "unack": "取消确认", "assign": "指派", "severity": "级别调整",
+              "note": "备注", "escalate": "升级", "close": "手动关闭", "fire": "触发", "resolve": "恢复"}
+DELIVERY = {"pending": "待发送", "sent": "已发送", "retrying": "重试中", "failed": "失败", "rate_limited": "已限流",
+            "suppressed": "已抑制"}
+
+ACTION_OK = {"ack": "已确认告警 #{id}", "unack": "已取消确认告警 #{id}", "assign": "已指派告警 #{id}",
+             "severity": "已调整告警 #{id} 的级别", "close": "已关闭告警 #{id}", "note": "已为告警 #{id} 添加备注"}
+HISTORY_DAYS = {7: "近 7 天", 30: "近 30 天"}
+
+
+class TA:
+    # wall
+    TICKER_TITLE = "实时告警"
+    TICKER_EMPTY = "当前无告警"
+    COUNTS_TITLE = "告警分布"
+    COUNTS_EMPTY = "各市州无未恢复告警"
+    UNACKED = "未确认"
+    # console
+    PAGE = "告警处置"
+    FILTER_SEVERITY = "级别"
+    FILTER_CITY = "市州"
+    FILTER_SITE = "网站"
+    FILTER_STATE = "状态"
+    ANY = "全部"
+    LIST_TITLE = "告警列表"
+    LIST_COLUMNS = ("编号", "级别", "状态", "市州", "网站", "摘要", "持续", "处理人")
+    LIST_EMPTY = "没有符合条件的告警"
+    DETAIL_TITLE = "告警详情"
+    DETAIL_NONE = "请在左侧列表中选择一条告警"
+    DETAIL_GONE = "该告警不存在或不在您的管辖范围内"
+    F_RULE = "规则"
+    F_SEVERITY = "级别"
+    F_STATE = "状态"
+    F_CITY = "市州"
+    F_SITE = "网站"
+    F_FIRED = "触发时间"
+    F_ACK = "确认人"
+    F_ASSIGNEE = "处理人"
+    F_LABELS = "标签"
+    F_REASON = "关闭原因"
+    CHART_TITLE = "触发前后指标"
+    CHART_NONE = "无可用指标数据"
+    CHART_FIRED = "触发"
+    EVENTS_TITLE = "处置记录"
+    EVENTS_COLUMNS = ("时间", "动作", "操作人", "状态", "备注")
+    NOTIFY_TITLE = "通知记录"
+    NOTIFY_COLUMNS = ("时间", "接收方", "方式", "接收人", "状态", "次数", "说明")
+    AUDIT_TITLE = "审计记录"
+    AUDIT_COLUMNS = ("时间", "操作人", "动作", "内容", "来源地址")
+    NONE = "暂无"
+    # actions
+    NOTE_PLACEHOLDER = "备注 / 关闭原因 / 静默原因"
+    USER_PLACEHOLDER = "指派给（用户名）"
+    HOURS_LABEL = "静默小时数"
+    BTN_ACK = "确认"
+    BTN_UNACK = "取消确认"
+    BTN_ASSIGN = "指派"
+    BTN_SEVERITY = "调整级别"
+    BTN_CLOSE = "关闭"
+    BTN_SILENCE = "静默"
+    BTN_NOTE = "备注"
+    READ_ONLY = "只读：登录后可处置告警"
+    OK_SILENCE = "已新建静默 #{id}，时长 {hours} 小时"
+    ERR_CONFLICT = "已被他人处理，请刷新"
+    ERR_SCOPE = "无权处理其他地区的告警"
+    ERR_STATE = "告警当前状态不允许此操作，请刷新"
+    ERR_GONE = "告警不存在"
+    ERR_LOGIN = "未登录，不能处置告警"
+    ERR_INPUT = "输入有误：{detail}"
+    ERR_NEED_USER = "请填写要指派的用户名"
+    ERR_NEED_SEVERITY = "请选择级别"
+    ERR_NEED_REASON = "请填写原因"
+    ERR_NEED_NOTE = "请填写备注内容"
+    ERR_HOURS = "静默时长须大于 0 且不超过 {max} 小时"
+    # history
+    HISTORY_TITLE = "响应时效（MTTA / MTTR）"
+    HISTORY_COLUMNS = ("市州", "告警数", "已确认", "已恢复", "平均确认时长", "平均恢复时长")
+    HISTORY_EMPTY = "该时段内没有告警"

@@ -1,0 +1,41 @@
+"""The wall test world (tests/dashboard/world.py) with alerts raised by the real engine and the shipped
+rule files: site_down fires for 芙蓉区 (X0102, down for 12 hours), among whatever else the rules find."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from alerts.engine import AlertEngine
+from alerts.rules import load_rule_files
+from core.clock import FixedClock
+from db.models_alerts import Alert
+from tests.dashboard.world import NOW, World, build_world
+
+
+def fire_alerts(world: World) -> dict[str, int]:
+    """Evaluate the shipped rules at NOW - 10 min, - 6 min and NOW (probes are 10 minutes apart).
+
+    Returns ``{"rule/site-or-host-or-city": alert id}``."""
+    rules = load_rule_files([world.config.resolve_path(world.config.alerts.rules_dir)])
+    engine = AlertEngine(world.sessions, world.store, rules, FixedClock(NOW))
+    for minutes in (10, 6, 0):
+        engine.evaluate(NOW - timedelta(minutes=minutes))
+    with world.sessions() as s:
+        return {f"{a.rule}/{(a.labels or {}).get('site') or (a.labels or {}).get('host') or a.city_code}": a.id
+                for a in s.scalars(select(Alert).order_by(Alert.id))}
+
+
+def build_alert_world(tmp: Path, **kw: int) -> tuple[World, dict[str, int]]:
+    world = build_world(tmp, **kw)
+    return world, fire_alerts(world)
+
+
+def version(world: World, alert_id: int) -> int:
+    """The alert's current version (the engine bumps it on each change)."""
+    with world.sessions() as s:
+        a = s.get(Alert, alert_id)
+        assert a is not None
+        return a.version
