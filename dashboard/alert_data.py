@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
+from flask import current_app
 from flask_caching import Cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -290,3 +291,19 @@ def sites_of(session: Session, scope_code: str = PROVINCE_CODE) -> Sequence[tupl
             codes.add(labels["site"])
     _, names = _names(session)
     return sorted(((c, names.get(c, c)) for c in codes), key=lambda x: x[0])
+
+
+READER_KEY = "govops_alert_reader"
+
+
+def alert_reader() -> AlertReader:
+    """The current app's :class:`AlertReader`, made on first use from the wall's sessions and cache."""
+    ext = current_app.extensions
+    reader = ext.get(READER_KEY)
+    if reader is None:
+        from dashboard.data import wall_data
+
+        data = wall_data()
+        cache = next(iter(ext["cache"]))  # flask-caching keys its registry by the Cache object
+        reader = ext[READER_KEY] = AlertReader(data.sessions, cache, data.window)
+    return reader

@@ -173,8 +173,9 @@ def audit_table(audit: pd.DataFrame, now: datetime) -> html.Table:
 def metric_figure(series: pd.DataFrame, fired_at: datetime | None, title: str, now: datetime) -> go.Figure:
     """The metric line around the firing time with a vertical marker at it; an annotation when empty."""
     _require(series, ["time", "value"], "metric_figure")
-    fig = go.Figure(layout=theme.base_layout(margin={"l": 56, "r": 16, "t": 28, "b": 36},
-                                             xaxis=dict(theme.AXIS), yaxis=dict(theme.AXIS, title=title)))
+    fig = go.Figure(layout=theme.base_layout(margin={"l": 72, "r": 16, "t": 28, "b": 36},
+                                             xaxis=dict(theme.AXIS),
+                                             yaxis=dict(theme.AXIS, title={"text": title, "font": {"size": 14}})))
     if series.empty:
         fig.add_annotation(text=TA.CHART_NONE, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
                            font={"size": 20, "color": theme.MUTED})

@@ -112,7 +112,8 @@ def layout(**_: Any) -> html.Div:
                     html.H3(TA.CHART_TITLE),
                     dcc.Graph(id=f"{P}-chart", figure=metric_figure(pd.DataFrame(columns=["time", "value"]),
                                                                     None, "", data.clock.now()),
-                              className="alerts-chart", config={"displayModeBar": False, "responsive": True}),
+                              className="alerts-chart", style={"height": "240px"},
+                              config={"displayModeBar": False, "responsive": True}),
                     html.H3(TA.EVENTS_TITLE), html.Div(id=f"{P}-events"),
                     html.H3(TA.NOTIFY_TITLE), html.Div(id=f"{P}-notifications"),
                     html.H3(TA.AUDIT_TITLE), html.Div(id=f"{P}-audit")])]),
@@ -147,13 +148,17 @@ def register_callbacks(app: Dash) -> None:
             df = ad.list_alerts(s, now, _filter(severity, city, site, state), scope_code=_scope())
         return alert_rows(df, now, selected)
 
-    @app.callback(Output(f"{P}-selected", "data"), Input({"type": f"{P}-row", "id": ALL}, "n_clicks"),
-                  prevent_initial_call=True)
-    def select(clicks: list[int | None]) -> Any:
-        trig = ctx.triggered_id
-        if not isinstance(trig, dict) or not any(t.get("value") for t in ctx.triggered):
-            return no_update  # rows re-rendered with n_clicks 0: not a click
-        return int(trig["id"])
+    # Selection runs in the browser: a server round trip could be superseded by the refresh that
+    # re-renders the rows (Dash drops the older of two pending calls), losing the click.
+    app.clientside_callback(
+        """function(clicks) {
+            const t = window.dash_clientside.callback_context.triggered || [];
+            const hit = t.find(x => x.value);
+            if (!hit) { return window.dash_clientside.no_update; }  // rows re-rendered, not clicked
+            return JSON.parse(hit.prop_id.slice(0, hit.prop_id.lastIndexOf('.'))).id;
+        }""",
+        Output(f"{P}-selected", "data"), Input({"type": f"{P}-row", "id": ALL}, "n_clicks"),
+        prevent_initial_call=True)
 
     @app.callback(Output(f"{P}-facts", "children"), Output(f"{P}-chart", "figure"), Output(f"{P}-events", "children"),
                   Output(f"{P}-notifications", "children"), Output(f"{P}-audit", "children"),

@@ -1,5 +1,6 @@
-"""The province overview wall: KPI tiles (with 否决风险网站), the Hunan map, the 24-hour trend, the
-sites with the lowest availability and the sites closest to a veto breach.
+"""The province overview wall: KPI tiles (with 否决风险网站), the Hunan map with open alert counts per
+city, the 24-hour trend, the sites with the lowest availability, the sites closest to a veto breach
+and the alert ticker (newest firing alerts; unacknowledged critical ones pulse red).
 
 The first paint is rendered server-side; afterwards one interval callback patches figures,
 tile values and the table body in place (the page layout is never rebuilt).
@@ -12,8 +13,11 @@ from typing import Any
 import dash
 from dash import ALL, Dash, Input, Output, Patch, ctx, dcc, html, no_update
 
+from dashboard.alert_data import alert_reader
 from dashboard.data import wall_data
 from layouts import theme
+from layouts.alerts import city_count_rows, ticker_class, ticker_items
+from layouts.alerts_text import TA
 from layouts.charts import trend_figure
 from layouts.components import kpi_items, kpi_tile, worst_sites_rows, worst_sites_table
 from layouts.inspection import closest_rows, closest_table, provisional_note, veto_kpi_item
@@ -24,6 +28,7 @@ dash.register_page(__name__, path="/", name=T.OVERVIEW, title=f"{T.OVERVIEW} · 
 
 P = "overview"
 LIST_ROWS = 5  # rows of the worst-sites and closest-to-breach lists that fit the 1080-pixel wall
+TICKER_ROWS = 12  # newest firing alerts scrolled in the ticker
 
 
 def _kpis(now: Any) -> list[Any]:
@@ -48,6 +53,8 @@ def layout(**_: Any) -> html.Div:
     data = wall_data()
     now = data.clock.now()
     snap = data.inspection(now)
+    alerts = alert_reader()
+    tick = alerts.ticker(now, TICKER_ROWS)
     return html.Div(className="page page-overview", children=[
         dcc.Interval(id=f"{P}-tick", interval=data.config.web.refresh_seconds * 1000),
         dcc.Location(id=f"{P}-nav", refresh="callback-nav"),
@@ -58,6 +65,9 @@ def layout(**_: Any) -> html.Div:
                 dcc.Graph(id=f"{P}-map", figure=map_figure(data.city_health(now)), className="graph-map",
                           config={"displayModeBar": False, "scrollZoom": False, "responsive": True}),
                 _legend(),
+                html.Div(className="alert-counts", children=[
+                    html.Div(TA.COUNTS_TITLE, className="alert-counts-title"),
+                    html.Div(city_count_rows(alerts.city_counts(now)), id=f"{P}-alert-counts")]),
                 html.Div(T.ATTRIBUTION, className="attribution"),
             ]),
             html.Div(className="overview-side", children=[
@@ -77,6 +87,10 @@ def layout(**_: Any) -> html.Div:
                 ]),
             ]),
         ]),
+        html.Div(id=f"{P}-ticker", className=ticker_class(tick), children=[
+            html.Span(TA.TICKER_TITLE, className="alert-strip-label"),
+            html.Div(html.Div(ticker_items(tick, now), id=f"{P}-ticker-items", className="ticker-track"),
+                     className="ticker-window")]),
     ])
 
 
@@ -88,6 +102,8 @@ def register_callbacks(app: Dash) -> None:
         Output({"type": f"{P}-kpi-value", "key": ALL}, "children"),
         Output({"type": f"{P}-kpi", "key": ALL}, "className"),
         Output(f"{P}-closest-body", "children"), Output(f"{P}-closest-note", "children"),
+        Output(f"{P}-ticker-items", "children"), Output(f"{P}-ticker", "className"),
+        Output(f"{P}-alert-counts", "children"),
         Input(f"{P}-tick", "n_intervals"), prevent_initial_call=True)
     def refresh(_n: int) -> tuple[Any, ...]:
         data = wall_data()
@@ -99,10 +115,13 @@ def register_callbacks(app: Dash) -> None:
         items = {i.key: i for i in _kpis(now)}
         keys = [o["id"]["key"] for o in ctx.outputs_list[3]]
         snap = data.inspection(now)
+        alerts = alert_reader()
+        tick = alerts.ticker(now, TICKER_ROWS)
         return (patch, trend_figure(data.availability_trend(now)), worst_sites_rows(data.worst_sites(now, LIST_ROWS)),
                 [items[k].value for k in keys], [f"kpi kpi-{items[k].status}" for k in keys],
                 closest_rows(data.closest_to_breach(now, LIST_ROWS)), provisional_note(snap.provisional,
-                                                                                      snap.rules_error))
+                                                                                      snap.rules_error),
+                ticker_items(tick, now), ticker_class(tick), city_count_rows(alerts.city_counts(now)))
 
     @app.callback(Output(f"{P}-nav", "href"), Input(f"{P}-map", "clickData"), prevent_initial_call=True)
     def drill_down(click: dict[str, Any] | None) -> Any:

@@ -1,0 +1,157 @@
+"""The alert screens in real headless Chromium: the wall's ticker and city counts through a kiosk token,
+and the on-call console (/alerts) used by a logged-in operator: filter, select, acknowledge; offline."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.clock import FixedClock
+from dashboard.app import create_app
+from db.models_alerts import Alert
+from db.models_security import Role
+from db.session import transaction
+from security.users import create_user
+from tests.dashboard.alert_world import build_alert_world
+from tests.dashboard.test_wall_browser import ARGS, CHROMIUM, Watch
+from tests.dashboard.world import NOW, World, kiosk_token
+
+pytestmark = pytest.mark.browser
+PASSWORD = "Changsha-oncall-2026!"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed (scripts/install-system-deps.sh)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+class Site(str):
+    world: World
+    ids: dict[str, int]
+    token: str
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Site]:
+    from waitress import create_server
+
+    world, ids = build_alert_world(tmp_path, refresh_seconds=1)
+    with transaction(world.sessions) as s:
+        create_user(s, "cs_oncall", PASSWORD, Role.ONCALL, "430100", actor="test", now=NOW)
+    token = kiosk_token(world)
+    app = create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+    server = create_server(app.server, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, name="alert-console-test", daemon=True)
+    thread.start()
+    try:
+        site = Site(f"http://127.0.0.1:{server.effective_port}")
+        site.world, site.ids, site.token = world, ids, token
+        yield site
+    finally:
+        server.close()
+        thread.join(timeout=10)
+        world.store.close()
+
+
+def test_wall_shows_ticker_and_counts_with_hot_alerts(browser: Any, served: Site) -> None:
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    watch = Watch(page)
+    page.goto(f"{served}/?kiosk={served.token}")
+    page.wait_for_selector("#overview-ticker .ticker-item", timeout=20_000)
+    items = page.locator("#overview-ticker .ticker-item")
+    assert items.count() == 6  # the six firing alerts; the pending host alert is not on the ticker
+    assert "一般" in items.nth(0).inner_text()  # newest first: site_slow fired at 08:00
+    hot = page.locator("#overview-ticker .ticker-item.alert-hot")
+    assert hot.count() == 2 and all("未确认" in t for t in hot.all_inner_texts())
+    assert "alert-strip-hot" in (page.locator("#overview-ticker").get_attribute("class") or "")
+    anim = page.evaluate("() => getComputedStyle(document.querySelector('.ticker-item.alert-hot')).animationName")
+    assert anim == "alert-pulse"
+    counts = page.locator("#overview-alert-counts .alert-count").all_inner_texts()
+    assert [c.split()[:2] for c in counts] == [["长沙市", "5"], ["湘潭市", "1"]]
+    # The strip sits inside the 1080-pixel canvas, below the grid, and the lists keep all their rows.
+    strip = page.locator("#overview-ticker").bounding_box()
+    assert strip is not None and strip["y"] + strip["height"] <= 1080
+    for inner, outer in (("#overview-worst-body tr:last-child", ".panel-worst"),
+                         ("#overview-closest-body tr:last-child", ".panel-closest")):
+        # One read of both boxes in the page: the 1-second refresh may swap the rows between two reads.
+        fits = page.evaluate(f"() => {{ const a = document.querySelector('{inner}').getBoundingClientRect(), "
+                             f"b = document.querySelector('{outer}').getBoundingClientRect(); "
+                             f"return a.height > 0 && a.bottom <= b.bottom + 1; }}")
+        assert fits, inner
+    with page.expect_response(lambda r: "_dash-update-component" in r.url
+                              and "overview-tick" in (r.request.post_data or ""), timeout=10_000) as resp:
+        pass
+    assert resp.value.status == 200
+    page.wait_for_timeout(300)
+    assert page.locator("#overview-ticker .ticker-item").count() == 6
+    page.screenshot(path="/tmp/wall-overview-alerts.png")
+    # A kiosk wall sees the console read-only.
+    page.goto(f"{served}/alerts")
+    page.wait_for_selector("#alerts-body tr.alert-row", timeout=20_000)
+    assert page.locator("#alerts-readonly").inner_text() == "只读：登录后可处置告警"
+    assert page.locator("#alerts-btn-ack").count() == 0
+    page.close()
+    assert watch.problems == []
+
+
+def test_operator_filters_and_acknowledges(browser: Any, served: Site) -> None:
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    watch = Watch(page)
+    page.goto(f"{served}/login?next=/alerts")
+    page.fill("#username", "cs_oncall")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/alerts", timeout=10_000)
+    page.wait_for_selector("#alerts-body tr.alert-row", timeout=20_000)
+    rows = page.locator("#alerts-body tr.alert-row")
+    assert rows.count() == 5  # 长沙's open alerts only: 湘潭's and the province's stay hidden
+    assert "湘潭" not in page.locator("#alerts-body").inner_text()
+
+    # Filter to 紧急 through the dropdown.
+    page.click("#alerts-f-severity")
+    page.locator(".dash-dropdown-option:has(input[value='critical'])").click()  # the open list is a popover
+    page.wait_for_function("() => document.querySelectorAll('#alerts-body tr.alert-row').length === 2",
+                           timeout=10_000)
+    down = served.ids["site_down/X0102"]
+    row = page.locator(f"#alerts-body tr.alert-row:has-text('#{down}')")
+    row.click()
+    page.wait_for_function("() => document.querySelector('#alerts-facts') && "
+                           "document.querySelector('#alerts-facts').innerText.includes('site_down')", timeout=10_000)
+    page.wait_for_selector("#alerts-chart .scatterlayer .trace", timeout=10_000)
+    assert "site_probe.up" in page.locator("#alerts-chart").inner_text()
+    assert "触发" in page.locator("#alerts-events").inner_text()
+
+    page.fill("#alerts-note", "机房排查中")
+    page.click("#alerts-btn-ack")
+    page.wait_for_function("() => document.querySelector('#alerts-message').innerText.includes('已确认告警')",
+                           timeout=10_000)
+    page.wait_for_function(f"() => [...document.querySelectorAll('#alerts-body tr.alert-row')]"
+                           f".some(r => r.innerText.includes('#{down}') && r.innerText.includes('已确认'))",
+                           timeout=10_000)
+    page.wait_for_function("() => document.querySelector('#alerts-audit').innerText.includes('alert.ack')",
+                           timeout=10_000)
+    assert "机房排查中" in page.locator("#alerts-events").inner_text()
+    with served.world.sessions() as s:
+        a = s.get(Alert, down)
+        assert a is not None and (a.state.value, a.acknowledged_by) == ("acknowledged", "cs_oncall")
+
+    # Acknowledging again is refused in Chinese (the alert is no longer firing).
+    page.click("#alerts-btn-ack")
+    page.wait_for_function("() => document.querySelector('#alerts-message').innerText.includes('请刷新')",
+                           timeout=10_000)
+    page.screenshot(path="/tmp/alerts-console.png")
+    page.close()
+    assert watch.problems == []
