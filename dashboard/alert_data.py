@@ -25,6 +25,7 @@ from dashboard import health
 from db.models import Node, NodeLevel, Site
 from db.models_alerts import OPEN_STATES, Alert, AlertEvent, AlertState, Notification
 from db.models_security import AuditEntry
+from inspection.base import Severity
 from security.scope import PROVINCE_CODE, scope_filter
 from tsdb.store import MetricStore, Query
 
@@ -81,7 +82,7 @@ def list_alerts(session: Session, now: datetime, flt: AlertFilter = AlertFilter(
     if flt.city:
         q = q.where(Alert.city_code == flt.city)
     if flt.severity:
-        q = q.where(Alert.severity == flt.severity)
+        q = q.where(Alert.severity == Severity(flt.severity))
     cities, sites = _names(session)
     rows = [_row(a, now, cities, sites) for a in session.scalars(q)]
     if flt.site:

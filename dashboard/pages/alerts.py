@@ -29,7 +29,7 @@ from layouts.alerts import (
     notifications_table,
 )
 from layouts.alerts_text import ALERT_STATE, HISTORY_DAYS, SEVERITY, TA
-from security.auth import Principal
+from security.auth import Action, Principal, allowed_actions
 from security.scope import PROVINCE_CODE
 from security.web import current_principal
 
@@ -48,7 +48,8 @@ def _scope() -> str:
 
 
 def _can_act(p: Principal | None) -> bool:
-    return p is not None and not p.kiosk
+    """Whether to show the action bar (the actions check permissions again on every click)."""
+    return p is not None and Action.ACK in allowed_actions(p)
 
 
 def _options(mapping: dict[str, str]) -> list[dict[str, str]]:
