@@ -17,25 +17,11 @@ from db.models_security import Role
 from db.session import transaction
 from security.users import create_user
 from tests.dashboard.alert_world import build_alert_world
-from tests.dashboard.test_wall_browser import ARGS, CHROMIUM, Watch
+from tests.dashboard.test_wall_browser import Watch
 from tests.dashboard.world import NOW, World, kiosk_token
 
 pytestmark = pytest.mark.browser
 PASSWORD = "Changsha-oncall-2026!"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed (scripts/install-system-deps.sh)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 class Site(str):
