@@ -2,37 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from flask import Flask
-from flask_caching import Cache
 
-from core.clock import FixedClock, to_ns
+from core.clock import to_ns
 from dashboard.data import WallData
-from tests.dashboard.world import EXPECTED_P95, NOW, World, build_world
+from tests.dashboard.world import EXPECTED_P95, NOW, World
 from tsdb.point import Point
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    w = build_world(tmp_path)
-    try:
-        yield w
-    finally:
-        w.store.close()
-
-
-@pytest.fixture
-def data(world: World) -> Iterator[WallData]:
-    app = Flask(__name__)
-    app.config["CACHE_TYPE"] = "SimpleCache"
-    cache = Cache()
-    cache.init_app(app)
-    with app.app_context():
-        yield WallData(world.config, world.store, world.sessions, cache, FixedClock(NOW))
 
 
 def test_overview_counts_staleness_and_p95(data: WallData) -> None:

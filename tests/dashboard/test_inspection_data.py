@@ -3,16 +3,11 @@ inspection/findings.py save_result (tests/dashboard/world.py) and judged by insp
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
-from flask import Flask
-from flask_caching import Cache
 from sqlalchemy import select
 
-from core.clock import FixedClock
 from dashboard import inspection_data
 from dashboard.data import WallData
 from db.models import Site
@@ -20,26 +15,7 @@ from inspection.base import CheckResult
 from inspection.findings import open_findings, save_result
 from inspection.rules import VetoRules
 from inspection.veto import judge_site
-from tests.dashboard.world import CHECK_NAMES, NOW, TODAY, World, build_world
-
-
-@pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
-    w = build_world(tmp_path)
-    try:
-        yield w
-    finally:
-        w.store.close()
-
-
-@pytest.fixture
-def data(world: World) -> Iterator[WallData]:
-    app = Flask(__name__)
-    app.config["CACHE_TYPE"] = "SimpleCache"
-    cache = Cache()
-    cache.init_app(app)
-    with app.app_context():
-        yield WallData(world.config, world.store, world.sessions, cache, FixedClock(NOW))
+from tests.dashboard.world import CHECK_NAMES, NOW, TODAY, World
 
 
 def test_site_status_is_worst_open_severity_clean_or_unknown(data: WallData) -> None:
