@@ -19,7 +19,8 @@ class Action(enum.StrEnum):
     ASSIGN = "assign"
     SILENCE = "silence"  # silences and maintenance windows
     RESOLVE = "resolve"  # close an alert manually, change its severity
-    MANAGE_ROSTER = "manage_roster"  # duty roster and handover
+    MANAGE_ROSTER = "manage_roster"  # duty roster: add and remove shifts
+    HANDOVER = "handover"  # shift handover (交接班): the person on duty passes on the open alerts
     MANAGE_USERS = "manage_users"
     MANAGE_KIOSK = "manage_kiosk"
     VIEW_AUDIT = "view_audit"
@@ -30,12 +31,13 @@ class Action(enum.StrEnum):
 
 ACTION_LABELS: dict[Action, str] = {
     Action.VIEW: "查看", Action.ACK: "确认告警", Action.ASSIGN: "指派告警", Action.SILENCE: "静默告警",
-    Action.RESOLVE: "关闭或调整告警", Action.MANAGE_ROSTER: "管理值班表", Action.MANAGE_USERS: "管理用户",
+    Action.RESOLVE: "关闭或调整告警", Action.MANAGE_ROSTER: "管理值班表", Action.HANDOVER: "交接班",
+    Action.MANAGE_USERS: "管理用户",
     Action.MANAGE_KIOSK: "管理大屏令牌", Action.VIEW_AUDIT: "查看审计日志", Action.MANAGE_RULES: "管理告警规则",
     Action.EDIT_CONTENT: "编辑内容", Action.REVIEW_CONTENT: "审核内容",
 }
 
-_ONCALL = {Action.VIEW, Action.ACK, Action.ASSIGN, Action.SILENCE, Action.RESOLVE}
+_ONCALL = {Action.VIEW, Action.ACK, Action.ASSIGN, Action.SILENCE, Action.RESOLVE, Action.HANDOVER}
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.PROVINCE_ADMIN: frozenset(Action),
