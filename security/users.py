@@ -81,6 +81,15 @@ def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.username)))
 
 
+def users_who_may(session: Session, action: str, city_code: str) -> list[User]:
+    """Active users whose role grants ``action`` on an object of ``city_code`` (the province's or that
+    city's staff), sorted by user name: the choices for assigning an alert, a shift or a handover."""
+    from security.auth import can  # auth imports the models this module does; late import avoids a cycle
+
+    rows = session.scalars(select(User).where(User.active.is_(True)).order_by(User.username)).all()
+    return [u for u in rows if can(u, action, city_code)]
+
+
 def generate_password() -> str:
     """A random password for generated accounts (demo admin)."""
     return secrets.token_urlsafe(12)

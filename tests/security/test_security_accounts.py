@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.hunan import seed_nodes
-from db.models_security import AuditEntry, KioskToken, LoginAttempt, Role
+from db.models_security import AuditEntry, KioskToken, LoginAttempt, Role, User
 from db.session import transaction
 from security.kiosk import KioskError, create_token, hash_token, replace_demo_token, resolve_token, revoke_token
 from security.throttle import locked_until
@@ -101,3 +101,21 @@ def test_kiosk_token_lifecycle(sessions: sessionmaker[Session]) -> None:
         assert resolve_token(s, first) is None and resolve_token(s, second) is not None
     with sessions() as s:
         assert _actions(s) == ["kiosk.create", "kiosk.revoke", "kiosk.create", "kiosk.revoke", "kiosk.create"]
+
+
+def test_users_who_may_respects_role_scope_and_active(migrated_db: tuple[str, sessionmaker[Session]]) -> None:
+    from security.users import users_who_may
+
+    _, sessions = migrated_db
+    now = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+    with sessions() as s:
+        seed_nodes(s)
+        for name, role, scope in [("p_oncall", "oncall", "430000"), ("cs_oncall", "oncall", "430100"),
+                                  ("zz_oncall", "oncall", "430200"), ("cs_manager", "manager", "430100"),
+                                  ("cs_gone", "oncall", "430100")]:
+            create_user(s, name, "long enough pw", role, scope, actor="t", now=now)
+        s.scalar(select(User).where(User.username == "cs_gone")).active = False
+        s.commit()
+        assert [u.username for u in users_who_may(s, "assign", "430100")] == ["cs_oncall", "p_oncall"]
+        assert [u.username for u in users_who_may(s, "assign", "430000")] == ["p_oncall"]
+        assert [u.username for u in users_who_may(s, "view", "430200")] == ["p_oncall", "zz_oncall"]
