@@ -42,3 +42,7 @@ SERVICE_SKIP = {
     "no_receivers": "未找到通知接收方配置文件 {path}",
     "dispatcher_missing": "通知发送模块不可用：{exc}",
 }
+
+# --- Duty screen (/oncall): roster changes (alerts/roster.py) ---
+
+AUDIT_SHIFT_REMOVE = "删除排班：{user} 第 {tier} 级值班 {start} 至 {end}"
