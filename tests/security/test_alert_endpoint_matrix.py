@@ -1,0 +1,162 @@
+"""Every role, a kiosk wall and an anonymous caller against every alert endpoint, over real HTTP.
+
+Each on-call console action (the /alerts page's action callback) is fired through ``/_dash-update-component``
+by a logged-in test client, against an alert of the caller's own city and one of another city. The
+expected outcome is written out here, independently of security.auth.PERMISSIONS: a role either acts (the
+alert row changes, the audit names the actor) or is refused (a Chinese message; the alert, its events and
+the silences are untouched). The console's reads are checked the same way: a city's staff never see
+another city's alerts in the list or the detail.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from dash import Dash
+from sqlalchemy import func, select
+
+from core.clock import FixedClock
+from dashboard.app import create_app
+from db.models_alerts import Alert, AlertEvent, AlertState, Silence
+from db.models_security import AuditEntry, Role
+from db.session import transaction
+from security.users import create_user
+from tests.alerts.oncall_world import add_alert
+from tests.dashboard.world import NOW, World, build_world, kiosk_token
+from tests.security.dash_client import DashClient, outputs
+
+CHANGSHA, ZHUZHOU, PROVINCE = "430100", "430200", "430000"
+PASSWORD = "matrix-password-2026"
+ASSIGNEE = "p_oncall"  # a province on-call operator: may be given any city's alert
+
+# name -> (role, scope); "kiosk" and "anonymous" are not users.
+USERS: dict[str, tuple[Role, str]] = {
+    "p_admin": (Role.PROVINCE_ADMIN, PROVINCE), "cs_admin": (Role.CITY_ADMIN, CHANGSHA),
+    "cs_oncall": (Role.ONCALL, CHANGSHA), "p_oncall": (Role.ONCALL, PROVINCE),
+    "cs_manager": (Role.MANAGER, CHANGSHA), "p_security": (Role.SECURITY, PROVINCE),
+    "cs_editor": (Role.EDITOR, CHANGSHA), "cs_reviewer": (Role.REVIEWER, CHANGSHA),
+}
+PRINCIPALS = [*USERS, "kiosk", "anonymous"]
+SCOPE = {**{u: scope for u, (_, scope) in USERS.items()}, "kiosk": PROVINCE, "anonymous": PROVINCE}
+
+# Who may run each console action (by user), written out from the issue's roles, not from the code.
+ONCALL_STAFF = {"p_admin", "cs_admin", "cs_oncall", "p_oncall"}
+MAY = {"ack": ONCALL_STAFF | {"p_security"}, "unack": ONCALL_STAFF | {"p_security"},
+       "note": ONCALL_STAFF | {"p_security"}, "assign": ONCALL_STAFF, "severity": ONCALL_STAFF,
+       "close": ONCALL_STAFF, "silence": ONCALL_STAFF}
+START_STATE = {"unack": AlertState.ACKNOWLEDGED}  # every other action starts from a firing alert
+
+
+@dataclass
+class Env:
+    world: World
+    app: Dash
+    clients: dict[str, DashClient]
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    world = build_world(tmp_path_factory.mktemp("matrix"))
+    with transaction(world.sessions) as s:
+        for name, (role, scope) in USERS.items():
+            create_user(s, name, PASSWORD, role, scope, actor="test", now=NOW)
+    app = create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+    clients = {name: DashClient(app).login(name, PASSWORD) for name in USERS}
+    clients["kiosk"] = DashClient(app, kiosk_token=kiosk_token(world))
+    clients["anonymous"] = DashClient(app)
+    try:
+        yield Env(world, app, clients)
+    finally:
+        world.store.close()
+
+
+def _new_alert(world: World, city: str, state: AlertState, tag: str) -> tuple[int, int]:
+    with transaction(world.sessions) as s:
+        a = add_alert(s, f"matrix-{tag}", city=city, state=state, fired_at=NOW, site="X0102")
+        if state is AlertState.ACKNOWLEDGED:
+            a.acknowledged_by, a.acknowledged_at = "someone", NOW
+        s.flush()
+        return a.id, a.version
+
+
+def _snapshot(world: World, alert_id: int) -> tuple[Any, ...]:
+    with world.sessions() as s:
+        a = s.get(Alert, alert_id)
+        assert a is not None
+        events = s.scalar(select(func.count()).select_from(AlertEvent).where(AlertEvent.alert_id == alert_id))
+        silences = s.scalar(select(func.count()).select_from(Silence))
+        return a.version, a.state, a.severity, a.assigned_to, a.acknowledged_by, events, silences
+
+
+def _act(client: DashClient, action: str, alert_id: int, version: int) -> tuple[int, dict[str, Any]]:
+    status, got = client.call("..alerts-message.children", {
+        f"alerts-btn-{action}.n_clicks": 1, "alerts-version.data": {"id": alert_id, "version": version},
+        "alerts-note.value": "矩阵测试说明", "alerts-user.value": ASSIGNEE, "alerts-severity.value": "low",
+        "alerts-hours.value": 2, "alerts-changed.data": 0}, f"alerts-btn-{action}.n_clicks")
+    return status, outputs(got)
+
+
+CASES = [(who, action, city) for who in PRINCIPALS for action in MAY for city in (CHANGSHA, ZHUZHOU)]
+
+
+@pytest.mark.parametrize(("who", "action", "city"), CASES, ids=[f"{w}-{a}-{c}" for w, a, c in CASES])
+def test_console_action(env: Env, who: str, action: str, city: str) -> None:
+    alert_id, version = _new_alert(env.world, city, START_STATE.get(action, AlertState.FIRING),
+                                   f"{who}-{action}-{city}")
+    before = _snapshot(env.world, alert_id)
+    status, out = _act(env.clients[who], action, alert_id, version)
+    allowed = who in MAY[action] and (SCOPE.get(who) == PROVINCE or SCOPE.get(who) == city)
+
+    if who == "anonymous":
+        assert status == 401  # the login wall answers before any callback runs
+    else:
+        assert status == 200
+        assert out["alerts-message.className"].endswith("msg-ok" if allowed else "msg-error"), out
+    after = _snapshot(env.world, alert_id)
+    if not allowed:
+        assert after == before, f"{who} was refused {action} but something changed"
+        if who not in ("anonymous", "kiosk") and who in MAY[action]:
+            assert "无权查看其他地区" in out["alerts-message.children"]  # require() refuses the region
+        elif who == "kiosk":
+            assert "只读" in out["alerts-message.children"]
+        elif who != "anonymous":
+            assert "无权执行此操作" in out["alerts-message.children"]
+        return
+    version_after, state, severity, assigned, acked, events, silences = after
+    assert version_after > before[0] or action in ("note", "silence")  # these leave the alert row alone
+    expected = {"ack": lambda: state is AlertState.ACKNOWLEDGED and acked == who,
+                "unack": lambda: state is AlertState.FIRING and acked is None,
+                "note": lambda: events == before[5] + 1,
+                "assign": lambda: assigned == ASSIGNEE,
+                "severity": lambda: severity.value == "low",
+                "close": lambda: state is AlertState.RESOLVED,
+                "silence": lambda: silences == before[6] + 1}
+    assert expected[action](), f"{who} {action}: {after}"
+    with env.world.sessions() as s:
+        entry = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).one()
+    assert entry.actor == who
+    assert entry.action == ("silence.create" if action == "silence" else f"alert.{action}")
+
+
+@pytest.mark.parametrize("who", PRINCIPALS)
+def test_console_reads_stay_in_scope(env: Env, who: str) -> None:
+    mine, _ = _new_alert(env.world, CHANGSHA, AlertState.FIRING, f"read-cs-{who}")
+    other, _ = _new_alert(env.world, ZHUZHOU, AlertState.FIRING, f"read-zz-{who}")
+    client = env.clients[who]
+    status, got = client.call("alerts-body.children", {"alerts-f-state.value": "open"}, "alerts-f-state.value")
+    if who == "anonymous":
+        assert status == 401
+        return
+    assert status == 200
+    listed = json.dumps(got, ensure_ascii=False)
+    province = SCOPE[who] == PROVINCE
+    assert f'"id": {mine}, "type": "alerts-row"' in listed or f'"type": "alerts-row", "id": {mine}' in listed
+    assert (f'#{other}"' in listed) is province, f"{who} list scope"
+
+    _, detail = client.call("..alerts-facts.children", {"alerts-selected.data": other}, "alerts-selected.data")
+    facts = json.dumps(outputs(detail)["alerts-facts.children"], ensure_ascii=False)
+    assert ("该告警不存在或不在您的管辖范围内" in facts) is not province, f"{who} detail scope: {facts[:200]}"
