@@ -33,6 +33,16 @@ class TickReport:
     dispatched: Any = None  # the dispatcher's DispatchReport
     errors: dict[str, str] = field(default_factory=dict)  # step -> what went wrong
     skipped: dict[str, str] = field(default_factory=dict)  # step -> why it did not run (Chinese)
+    rules_error: str = ""  # the rule files on disk were not taken; the rules in force still run (Chinese)
+
+
+def rules_signature(files: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    """What identifies a version of the rule files: path, modification time (ns) and size of each."""
+    out = []
+    for f in files:
+        st = f.stat()
+        out.append((str(f), st.st_mtime_ns, st.st_size))
+    return tuple(out)
 
 
 class AlertService:
@@ -44,6 +54,8 @@ class AlertService:
         self.clock = clock or SystemClock()
         self.settings = settings or PlanSettings()
         self.skipped: dict[str, str] = {}
+        self.rules_error = ""  # why the last change to the rule files was not taken (Chinese), or ""
+        self._rules_signature: tuple[tuple[str, int, int], ...] | None = None
         self.engine = self._build_engine()
         self.receivers = self._load_receivers()
         self.dispatcher = self._build_dispatcher()
@@ -55,17 +67,47 @@ class AlertService:
         except ImportError as exc:
             self.skipped["evaluate"] = T.SERVICE_SKIP["engine_missing"].format(exc=exc)
             return None
-        rules_dir = self.config.resolve_path(self.config.alerts.rules_dir)
         engine = AlertEngine(self.sessions, self.store, RuleSet(), self.clock)
-        files = sorted(str(p) for p in Path(rules_dir).glob("*.yaml")) if rules_dir.is_dir() else []
-        if files:
-            try:
-                engine.reload(files)
-            except ValueError as exc:  # RuleFileError: no rules in force rather than half of them
-                self.skipped["evaluate"] = T.SERVICE_SKIP["rules_rejected"].format(exc=exc)
-        else:
-            self.skipped["evaluate"] = T.SERVICE_SKIP["no_rules"].format(path=rules_dir)
+        self.reload_rules(engine)
         return engine
+
+    def _rule_files(self) -> list[Path]:
+        from alerts.rules import expand_paths
+
+        rules_dir = self.config.resolve_path(self.config.alerts.rules_dir)
+        return expand_paths([rules_dir]) if rules_dir.is_dir() else []
+
+    def reload_rules(self, engine: Any = None) -> bool:
+        """Load the rule files again when any was added, removed or changed since the last look.
+
+        Like Prometheus on SIGHUP, but polled once per tick: a broken file (or an emptied directory) is
+        reported in ``rules_error`` and the rules in force stay in force. Returns whether a new set is in force.
+        """
+        engine = engine or self.engine
+        files = self._rule_files()
+        signature = rules_signature(files)
+        if engine is None or signature == self._rules_signature:
+            return False
+        self._rules_signature = signature
+        rules_dir = self.config.resolve_path(self.config.alerts.rules_dir)
+        loaded = bool(engine.ruleset.rules)
+        if not files:
+            self.rules_error = T.SERVICE_SKIP["no_rules"].format(path=rules_dir)
+            if not loaded:
+                self.skipped["evaluate"] = self.rules_error
+            log.warning("alerts.rules_missing", path=str(rules_dir), kept=len(engine.ruleset.rules))
+            return False
+        try:
+            engine.reload([str(f) for f in files])
+        except ValueError as exc:  # RuleFileError: no rules in force rather than half of them
+            self.rules_error = T.SERVICE_SKIP["rules_rejected" if not loaded else "rules_kept"].format(exc=exc)
+            if not loaded:
+                self.skipped["evaluate"] = self.rules_error
+            log.warning("alerts.rules_rejected", error=str(exc), kept=len(engine.ruleset.rules))
+            return False
+        self.rules_error = ""
+        self.skipped.pop("evaluate", None)
+        return True
 
     def _load_receivers(self) -> Any:
         path = self.config.resolve_path(self.config.alerts.receivers_file)
@@ -92,7 +134,12 @@ class AlertService:
     def tick(self, now: datetime | None = None) -> TickReport:
         """One cycle; every step runs even when an earlier one failed (its error is in the report)."""
         now = now or self.clock.now()
-        rep = TickReport(skipped=dict(self.skipped))
+        try:
+            self.reload_rules()
+        except OSError as exc:  # a file vanished between listing and reading: try again next tick
+            log.warning("alerts.rules_unreadable", error=str(exc))
+            self._rules_signature = None
+        rep = TickReport(skipped=dict(self.skipped), rules_error=self.rules_error)
         if self.engine is not None and "evaluate" not in self.skipped:
             try:
                 rep.evaluated = self.engine.evaluate(now)

@@ -37,6 +37,7 @@ NOTIFY_RESOLVED_TITLE = "【已恢复】{city}告警 {count} 条已恢复"
 SERVICE_SKIP = {
     "engine_missing": "规则引擎不可用：{exc}",
     "rules_rejected": "规则文件有误，未载入：{exc}",
+    "rules_kept": "规则文件有误，未载入，继续按原规则运行：{exc}",
     "no_rules": "目录 {path} 中没有规则文件",
     "receivers_missing": "通知模块不可用：{exc}",
     "no_receivers": "未找到通知接收方配置文件 {path}",

@@ -128,3 +128,44 @@ def test_missing_parts_are_skipped_and_the_thread_stops_promptly(world: tuple, t
     bg.start()
     bg.stop(timeout=5)
     assert not bg._thread.is_alive()
+
+
+def test_rule_files_reload_on_change_and_a_broken_edit_keeps_the_rules_in_force(world: tuple) -> None:
+    config, sessions, store, _ = world
+    rules_dir = config.resolve_path(config.alerts.rules_dir)
+    svc = AlertService(config, sessions, store, FixedClock(T0))
+    assert [r.name for r in svc.engine.ruleset.rules] == ["site_down"] and svc.rules_error == ""
+
+    broken = rules_dir / "zz-broken.yaml"
+    broken.write_text(RULES.replace("site_down", "site_slow").replace("op: \"==\"", "op: \"≈\""), encoding="utf-8")
+    rep = svc.tick(T0)
+    assert "zz-broken.yaml:" in rep.rules_error and "继续按原规则运行" in rep.rules_error
+    assert [r.name for r in svc.engine.ruleset.rules] == ["site_down"] and "evaluate" not in rep.skipped
+    _down(store, T0)
+    svc.tick(T0)
+    svc.tick(T0 + timedelta(minutes=4))
+    with sessions() as s:
+        assert [a.rule for a in s.scalars(select(Alert))] == ["site_down"]  # still evaluated while the edit is broken
+
+    broken.write_text(RULES.replace("site_down", "site_slow"), encoding="utf-8")  # fixed: taken on the next tick
+    rep = svc.tick(T0 + timedelta(minutes=5))
+    assert rep.rules_error == "" and sorted(r.name for r in svc.engine.ruleset.rules) == ["site_down", "site_slow"]
+
+    broken.unlink()
+    (rules_dir / "sites.yaml").unlink()  # an emptied directory is more likely an accident than a decision
+    rep = svc.tick(T0 + timedelta(minutes=6))
+    assert "没有规则文件" in rep.rules_error
+    assert sorted(r.name for r in svc.engine.ruleset.rules) == ["site_down", "site_slow"]
+
+
+def test_rules_broken_at_start_are_skipped_until_fixed(world: tuple) -> None:
+    config, sessions, store, _ = world
+    rules = config.resolve_path(config.alerts.rules_dir) / "sites.yaml"
+    good = rules.read_text(encoding="utf-8")
+    rules.write_text(good.replace("kind: threshold", "kind: thresh"), encoding="utf-8")
+    svc = AlertService(config, sessions, store, FixedClock(T0))
+    rep = svc.tick(T0)
+    assert "sites.yaml:" in rep.skipped["evaluate"] and rep.evaluated is None and not svc.engine.ruleset.rules
+    rules.write_text(good, encoding="utf-8")
+    rep = svc.tick(T0)
+    assert "evaluate" not in rep.skipped and rep.evaluated is not None and rep.evaluated.rules == 1
