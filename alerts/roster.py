@@ -22,14 +22,35 @@ class RosterError(ValueError):
     """A shift or handover is malformed; the message says which field."""
 
 
-def _utc(dt: datetime) -> datetime:
+class ShiftRefused(RosterError):
+    """A refusal about one existing shift (``shift_id``): it overlaps, does not exist or is over."""
+
+    def __init__(self, message: str, shift_id: int) -> None:
+        super().__init__(message)
+        self.shift_id = shift_id
+
+
+class ShiftOverlapError(ShiftRefused):
+    """The same person already holds a shift at that scope and tier overlapping the new one."""
+
+
+class ShiftNotFoundError(ShiftRefused):
+    """No shift has that id (never did, or someone removed it first)."""
+
+
+class ShiftOverError(ShiftRefused):
+    """The shift has ended; it stays as the record of who was on duty."""
+
+
+def as_utc(dt: datetime) -> datetime:
+    """``dt`` in UTC (a naive value is taken as UTC)."""
     # SQLite keeps the wall time of a timezone column and drops the offset: store and compare in UTC.
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 def on_duty(session: Session, scope_code: str, tier: int, now: datetime) -> list[str]:
     """Usernames on duty for ``scope_code`` at ``tier`` at ``now`` (start inclusive, end exclusive), sorted."""
-    now = _utc(now)
+    now = as_utc(now)
     rows = session.scalars(select(DutyShift.username).where(
         DutyShift.scope_code == scope_code, DutyShift.tier == tier,
         DutyShift.starts_at <= now, DutyShift.ends_at > now)).all()
@@ -58,14 +79,15 @@ def add_shift(session: Session, scope_code: str, tier: int, username: str, start
         raise RosterError(f"shift of {username}: ends_at {ends_at.isoformat()} is not after starts_at")
     if tier < 1:
         raise RosterError(f"shift of {username}: tier must be 1 or more, got {tier}")
-    starts_at, ends_at = _utc(starts_at), _utc(ends_at)
+    starts_at, ends_at = as_utc(starts_at), as_utc(ends_at)
     clash = session.scalars(select(DutyShift).where(
         DutyShift.scope_code == scope_code, DutyShift.tier == tier, DutyShift.username == username,
         DutyShift.starts_at < ends_at, DutyShift.ends_at > starts_at).order_by(DutyShift.starts_at)).first()
     if clash is not None:
-        raise RosterError(f"shift of {username}: overlaps shift {clash.id} "
-                          f"({_utc(clash.starts_at).isoformat(timespec='minutes')} – "
-                          f"{_utc(clash.ends_at).isoformat(timespec='minutes')}) at the same scope and tier")
+        raise ShiftOverlapError(f"shift of {username}: overlaps shift {clash.id} "
+                          f"({as_utc(clash.starts_at).isoformat(timespec='minutes')} – "
+                          f"{as_utc(clash.ends_at).isoformat(timespec='minutes')}) at the same scope and tier",
+                                clash.id)
     shift = DutyShift(scope_code=scope_code, tier=tier, username=username, starts_at=starts_at, ends_at=ends_at)
     session.add(shift)
     session.flush()
@@ -85,12 +107,13 @@ def remove_shift(session: Session, shift_id: int, *, actor: str, actor_scope: st
     """
     shift = session.get(DutyShift, shift_id)
     if shift is None:
-        raise RosterError(f"shift {shift_id} does not exist")
+        raise ShiftNotFoundError(f"shift {shift_id} does not exist", shift_id)
     if not can_see(actor_scope, shift.scope_code):
         raise ScopeError(f"shift {shift_id} belongs to {shift.scope_code}, outside scope {actor_scope}")
-    start, end = _utc(shift.starts_at), _utc(shift.ends_at)
-    if end <= _utc(now):
-        raise RosterError(f"shift {shift_id} ended at {end.isoformat(timespec='minutes')} and is kept as record")
+    start, end = as_utc(shift.starts_at), as_utc(shift.ends_at)
+    if end <= as_utc(now):
+        raise ShiftOverError(f"shift {shift_id} ended at {end.isoformat(timespec='minutes')} and is kept as record",
+                             shift_id)
     session.delete(shift)
     session.flush()
     audit.record(session, actor, "roster.remove_shift", "duty_shift", shift_id, scope_code=shift.scope_code,
@@ -107,8 +130,8 @@ def list_shifts(session: Session, now: datetime, *, scope_code: str, days_ahead:
     """Shifts inside the viewer's scope that overlap today (from midnight in ``now``'s zone) up to
     ``days_ahead`` days from now, by start time, scope and tier."""
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    q = select(DutyShift).where(DutyShift.ends_at > _utc(midnight),
-                                DutyShift.starts_at < _utc(now + timedelta(days=days_ahead)))
+    q = select(DutyShift).where(DutyShift.ends_at > as_utc(midnight),
+                                DutyShift.starts_at < as_utc(now + timedelta(days=days_ahead)))
     city = scope_filter(scope_code)
     if city is not None:
         q = q.where(DutyShift.scope_code == city)
@@ -142,7 +165,7 @@ def handover(session: Session, scope_code: str, from_user: str, to_user: str, no
     if not from_user or not to_user or from_user == to_user:
         raise RosterError(f"handover: from_user {from_user!r} and to_user {to_user!r} must be two people")
     ids = open_alert_ids(session, scope_code)
-    h = Handover(scope_code=scope_code, from_user=from_user, to_user=to_user, at=_utc(now), note=note,
+    h = Handover(scope_code=scope_code, from_user=from_user, to_user=to_user, at=as_utc(now), note=note,
                  open_alert_ids=ids)
     session.add(h)
     session.flush()
