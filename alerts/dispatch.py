@@ -236,7 +236,14 @@ def _message(n: Notification, to: tuple[str, ...], held: list[Any]) -> Message:
         if len(held) > SUMMARY_LINES:
             lines.append(T.RATE_LIMITED_MORE.format(count=len(held)))
         text = f"{text}\n\n" + "\n".join(lines)
-    alerts = p.get("alerts", [])
     return Message(title=str(p.get("title", "")), text=text, severity=str(p.get("severity", "")),
                    city=str(p.get("city", "")), group_key=str(p.get("group_key", n.group_key)),
-                   alerts=tuple(a for a in alerts if isinstance(a, dict)), idem_key=n.idem_key, to=to)
+                   alerts=_entries(p.get("alerts"), "firing"), idem_key=n.idem_key, to=to,
+                   resolved=_entries(p.get("resolved"), "resolved"))
+
+
+def _entries(items: Any, status: str) -> tuple[dict[str, Any], ...]:
+    """The payload's alert entries, each marked with its Alertmanager-style ``status``."""
+    if not isinstance(items, list):
+        return ()
+    return tuple({**a, "status": status} for a in items if isinstance(a, dict))

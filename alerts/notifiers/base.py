@@ -19,6 +19,7 @@ from typing import Any, ClassVar, Protocol
 
 import aiohttp
 
+from alerts.notifiers.text import SEVERITY_TAG
 from core.plugins import Registry
 
 
@@ -26,6 +27,8 @@ from core.plugins import Registry
 class Message:
     """What a notifier sends: Chinese title and text, plus the alerts for machine receivers.
 
+    ``alerts`` are the open ones (firing or acknowledged), ``resolved`` those that recovered since the
+    last message; each entry carries ``status`` "firing" or "resolved" (as in Alertmanager's webhook).
     ``to`` overrides the receiver's configured addresses (phones, e-mail addresses) when the message
     goes to the person on duty; empty means "use the configured ones".
     """
@@ -38,6 +41,23 @@ class Message:
     alerts: tuple[Mapping[str, Any], ...] = ()
     idem_key: str = ""
     to: tuple[str, ...] = ()
+    resolved: tuple[Mapping[str, Any], ...] = ()
+
+    @property
+    def status(self) -> str:
+        """"resolved" when the message only announces recoveries, else "firing" (a test message too)."""
+        return "resolved" if self.resolved and not self.alerts else "firing"
+
+    @property
+    def tag(self) -> str:
+        """The severity tag to put before the title (【紧急】…) in a subject or SMS.
+
+        None when the title already opens with one (the planner's titles do: 【紧急】…, 【已恢复】…) and
+        none for a recovery, so a resolved message never reads as an emergency.
+        """
+        if self.status == "resolved" or self.title.startswith("【"):
+            return ""
+        return SEVERITY_TAG.get(self.severity, "")
 
 
 @dataclass(frozen=True)
@@ -161,5 +181,10 @@ async def post_json(url: str, payload: Any, *, headers: Mapping[str, str] | None
 
 
 def markdown_text(n: Message) -> str:
-    """The message as Markdown for chat robots: bold title line, then the Chinese text."""
-    return f"### {n.title}\n\n{n.text}"
+    """The message as Markdown for chat robots: a heading, then one paragraph per line of the text.
+
+    Chat robots' Markdown joins single line breaks, so each line (a firing alert, a resolved one, a
+    summary line) becomes its own paragraph.
+    """
+    lines = [line for line in n.text.splitlines() if line.strip()]
+    return f"### {n.title}\n\n" + "\n\n".join(lines)

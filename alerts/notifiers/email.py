@@ -15,7 +15,7 @@ from email.utils import formatdate, make_msgid
 from typing import ClassVar
 
 from alerts.notifiers.base import NOTIFIERS, Delivery, Message, require
-from alerts.notifiers.text import EMAIL_FOOTER, SEVERITY_TAG
+from alerts.notifiers.text import EMAIL_FOOTER
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class EmailConfig:
 
 def build_email(config: EmailConfig, n: Message, recipients: tuple[str, ...]) -> EmailMessage:
     msg = EmailMessage()
-    msg["Subject"] = f"{SEVERITY_TAG.get(n.severity, '')}{n.title}"
+    msg["Subject"] = f"{n.tag}{n.title}"
     msg["From"] = config.sender
     msg["To"] = ", ".join(recipients)
     msg["Date"] = formatdate(localtime=False)

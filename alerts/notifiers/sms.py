@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from alerts.notifiers.base import NOTIFIERS, Delivery, Message, http_delivery, post_json, require
-from alerts.notifiers.text import SEVERITY_TAG
 
 MAX_CHARS = 300  # long SMS are split by carriers and billed per part; keep it short
 
@@ -64,7 +63,7 @@ class SmsNotifier:
         self.config = config
 
     def sms_text(self, n: Message) -> str:
-        text = f"{SEVERITY_TAG.get(n.severity, '')}{n.title}：{n.text}"
+        text = f"{n.tag}{n.title}：{n.text}"
         return text if len(text) <= MAX_CHARS else text[: MAX_CHARS - 1] + "…"
 
     async def notify(self, n: Message) -> Delivery:

@@ -25,7 +25,11 @@ class WebhookConfig:
 
 @NOTIFIERS.register("webhook")
 class WebhookNotifier:
-    """Body: {version, title, text, severity, city, group_key, idem_key, alerts}. 2xx is delivered."""
+    """Body: {version, status, title, text, severity, city, group_key, idem_key, alerts, resolved}.
+
+    ``status`` is the group's: "firing" while any alert in the message is open, else "resolved";
+    every entry of ``alerts`` and ``resolved`` carries its own ``status``. 2xx is delivered.
+    """
 
     config_class: ClassVar[type] = WebhookConfig
 
@@ -39,8 +43,9 @@ class WebhookNotifier:
             headers["Authorization"] = f"Bearer {c.bearer_token}"
         if c.header_name:
             headers[c.header_name] = c.header_value
-        body = {"version": "1", "title": n.title, "text": n.text, "severity": n.severity, "city": n.city,
-                "group_key": n.group_key, "idem_key": n.idem_key, "alerts": [dict(a) for a in n.alerts]}
+        body = {"version": "1", "status": n.status, "title": n.title, "text": n.text, "severity": n.severity,
+                "city": n.city, "group_key": n.group_key, "idem_key": n.idem_key,
+                "alerts": [dict(a) for a in n.alerts], "resolved": [dict(a) for a in n.resolved]}
         answer = await post_json(c.url, body, headers=headers, timeout=c.timeout)
         if isinstance(answer, Delivery):
             return answer

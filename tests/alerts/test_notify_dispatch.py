@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.dispatch import Dispatcher, DispatchReport, backoff_seconds
+from alerts.pipeline import AlertSnap, GroupChange, payload_of, signature
 from alerts.receivers import Receivers, parse_receivers
 from core.clock import FixedClock
 from db.models import Node, NodeLevel
@@ -228,3 +229,33 @@ def test_on_duty_without_address_and_unknown_receiver_fail_with_a_reason(migrate
     assert "值班人员 lisi 未登记手机号码" in _row(sessions, no_phone).detail
     assert "未指定值班人员" in _row(sessions, nobody).detail
     assert "接收方 pager 未在接收方配置文件中定义" in _row(sessions, unknown).detail
+
+
+def test_a_recovery_reaches_the_webhook_as_resolved(migrated_db: DB) -> None:
+    """The planner's payload for a group whose alerts all resolved, through a real row and dispatcher."""
+    _, sessions = migrated_db
+    gone = AlertSnap(id=11, rule="site_down", state="resolved", severity="critical", labels={"site": "hn-cs-001"},
+                     city_code="430100", group_key="city:430100", summary="长沙市政府门户网站首页无法访问",
+                     fired_at=T0 - timedelta(hours=1))
+    still = AlertSnap(id=12, rule="site_slow", state="firing", severity="medium", labels={"site": "hn-cs-001"},
+                      city_code="430100", group_key="city:430100", summary="长沙市政府门户网站访问缓慢")
+    cities = {"430100": "长沙市"}
+    for key, open_ in (("all", ()), ("mixed", (still,))):
+        change = GroupChange("city:430100", "430100", open_, (gone,), signature(open_), 2)
+        with sessions.begin() as s:
+            s.add(Notification(idem_key=key, group_key="city:430100", alert_ids=[11], receiver="hook",
+                               notifier="webhook", status=DeliveryStatus.PENDING,
+                               payload=payload_of(change, cities)))
+    server = HttpReceiver()
+    report = run(server, lambda url: Dispatcher(sessions, _receivers(url), FixedClock(T0)).send_due(T0))
+    assert report.sent == 2
+    bodies = {s.body["idem_key"]: s.body for s in server.seen}
+    done, mixed = bodies["all"], bodies["mixed"]
+    assert (done["status"], done["alerts"], done["title"]) == ("resolved", [], "【已恢复】长沙市告警 1 条已恢复")
+    (entry,) = done["resolved"]
+    assert (entry["id"], entry["status"], entry["state"], entry["labels"]) == (
+        11, "resolved", "resolved", {"site": "hn-cs-001"})
+    assert "[已恢复] 长沙市政府门户网站首页无法访问" in done["text"]
+    assert mixed["status"] == "firing"
+    assert [(a["id"], a["status"]) for a in mixed["alerts"]] == [(12, "firing")]
+    assert [(a["id"], a["status"]) for a in mixed["resolved"]] == [(11, "resolved")]

@@ -146,3 +146,54 @@ def test_email_without_any_recipient_is_a_config_error() -> None:
     config = EmailConfig(host="127.0.0.1", port=25, sender="alerts@govops.test")
     d = asyncio.run(EmailNotifier(config).notify(MSG))
     assert (d.ok, d.retryable) == (False, False) and "no recipient" in d.detail
+
+
+MIXED = Message(title="【严重】长沙市告警 1 条",
+                text="[严重·告警中] 芙蓉区网站首页无法访问\n[已恢复] 长沙市网站访问缓慢", severity="high",
+                city="长沙市", group_key="city:430100", idem_key="n-43",
+                alerts=({"id": 1, "rule": "site_down", "state": "firing", "status": "firing"},),
+                resolved=({"id": 2, "rule": "site_slow", "state": "resolved", "status": "resolved"},))
+ALL_RESOLVED = Message(title="【已恢复】长沙市告警 1 条已恢复", text="[已恢复] 长沙市网站访问缓慢", severity="high",
+                       resolved=MIXED.resolved)
+
+
+def test_message_status_follows_alertmanager() -> None:
+    assert (MIXED.status, ALL_RESOLVED.status, MSG.status) == ("firing", "resolved", "firing")
+    assert Message(title="告警通知测试", text="").status == "firing"  # a test message announces nothing resolved
+    assert (MSG.tag, ALL_RESOLVED.tag, MIXED.tag) == ("【严重】", "", "")  # planner titles carry their own tag
+
+
+def test_webhook_body_carries_group_status_and_resolved_alerts() -> None:
+    server = HttpReceiver()
+
+    async def body(url: str) -> list[Delivery]:
+        n = WebhookNotifier(WebhookConfig(url=url))
+        return [await n.notify(MIXED), await n.notify(ALL_RESOLVED)]
+
+    assert all(d.ok for d in run(server, body))
+    mixed, done = (s.body for s in server.seen)
+    assert mixed["status"] == "firing"
+    assert [(a["id"], a["status"]) for a in mixed["alerts"]] == [(1, "firing")]
+    assert [(a["id"], a["status"]) for a in mixed["resolved"]] == [(2, "resolved")]
+    assert (done["status"], done["alerts"], done["title"]) == ("resolved", [], ALL_RESOLVED.title)
+    assert [a["status"] for a in done["resolved"]] == ["resolved"]
+
+
+def test_robot_markdown_puts_each_alert_line_in_its_own_paragraph() -> None:
+    ding, wecom = HttpReceiver(ok_body={"errcode": 0}), HttpReceiver(ok_body={"errcode": 0})
+    run(ding, lambda url: DingTalkNotifier(DingTalkConfig(url=url)).notify(MIXED))
+    run(wecom, lambda url: WeComNotifier(WeComConfig(url=url)).notify(MIXED))
+    expected = "### 【严重】长沙市告警 1 条\n\n[严重·告警中] 芙蓉区网站首页无法访问\n\n[已恢复] 长沙市网站访问缓慢"
+    assert ding.seen[0].body["markdown"]["text"] == expected
+    assert wecom.seen[0].body["markdown"]["content"] == expected
+
+
+def test_sms_and_email_of_a_recovery_carry_no_severity_tag() -> None:
+    server = HttpReceiver(ok_body={})
+    run(server, lambda url: SmsNotifier(SmsConfig(url=url, phones=("13800000001",))).notify(ALL_RESOLVED))
+    assert server.seen[0].body["content"] == "【已恢复】长沙市告警 1 条已恢复：[已恢复] 长沙市网站访问缓慢"
+    with smtp_receiver() as (port, handler):
+        config = EmailConfig(host="127.0.0.1", port=port, sender="alerts@govops.test", to=("ops@govops.test",))
+        assert asyncio.run(asyncio.wait_for(EmailNotifier(config).notify(ALL_RESOLVED), 30)).ok
+        ((_, _, msg),) = handler.messages
+    assert msg["Subject"] == ALL_RESOLVED.title and "[已恢复] 长沙市网站访问缓慢" in msg.get_content()

@@ -25,6 +25,12 @@ MSG = Message(title="长沙市政府门户网站无法访问", text="首页连�
               severity="critical", city="430100", group_key="city:430100",
               alerts=({"rule": "site_down", "labels": {"site": "hn-cs-001"}},), idem_key="n-1", to=())
 
+# An all-resolved message as the planner words it: the title says 已恢复, the text has one line per alert.
+RESOLVED = Message(title="【已恢复】长沙市告警 1 条已恢复", text="[已恢复] 长沙市政府门户网站首页恢复访问",
+                   severity="critical", city="长沙市", group_key="city:430100", idem_key="n-2",
+                   resolved=({"id": 7, "rule": "site_down", "state": "resolved", "status": "resolved",
+                              "labels": {"site": "hn-cs-001"}},))
+
 
 @dataclass
 class Rig:
@@ -87,6 +93,12 @@ def test_notifier_contract(kind: str) -> None:
             ok = await notifier.notify(MSG)
             arrived = rig.received()
             assert len(arrived) == 1 and MSG.title in arrived[0], arrived
+            recovered = await notifier.notify(RESOLVED)
+            assert recovered.ok, recovered
+            arrived = rig.received()
+            # the recovery reaches the receiver as such, and never under an emergency tag
+            assert len(arrived) == 2 and RESOLVED.title in arrived[1] and "首页恢复访问" in arrived[1], arrived
+            assert "紧急" not in arrived[1], arrived[1]
             rig.fail("transient")
             transient = await notifier.notify(MSG)
             rig.fail("permanent")
