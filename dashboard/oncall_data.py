@@ -51,8 +51,8 @@ def scopes(session: Session, viewer_scope: str) -> list[tuple[str, str]]:
 
 
 def _names(session: Session) -> dict[str, str]:
-    return {PROVINCE_CODE: PROVINCE_NAME, **dict(session.execute(
-        select(Node.code, Node.name).where(Node.level == NodeLevel.CITY)).tuples())}
+    return {PROVINCE_CODE: PROVINCE_NAME, **{c: n for c, n in session.execute(
+        select(Node.code, Node.name).where(Node.level == NodeLevel.CITY))}}
 
 
 def on_duty_now(session: Session, now: datetime, *, scope_code: str) -> pd.DataFrame:
