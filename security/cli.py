@@ -1,5 +1,8 @@
 """``app.py users ...`` and ``app.py kiosk ...``: accounts and wall tokens from the command line,
-plus the demo bootstrap ``app.py run`` uses. Messages to operators are Chinese (security.text)."""
+plus the demo bootstrap ``app.py run`` uses. Messages to operators are Chinese (security.text).
+
+Account changes (``users disable|enable|passwd|set-role``) exit 0 when done (or already so) and 2
+with a Chinese message naming the field when refused; a refusal writes nothing."""
 
 from __future__ import annotations
 
@@ -21,14 +24,25 @@ from security.kiosk import DEMO_WALL, KioskError, create_token, list_tokens, rep
 from security.passwords import PasswordError
 from security.scope import PROVINCE_CODE
 from security.text import ROLE_LABELS, S
-from security.users import UserError, admin_exists, create_user, generate_password, list_users
+from security.users import (
+    UserError,
+    admin_exists,
+    change_role,
+    create_user,
+    generate_password,
+    list_users,
+    set_active,
+    set_password,
+)
 
 CLI_ACTOR = "cli"
+CLI_ORIGIN = "本机命令行"  # the audit's "from where" for changes made with app.py
+BAD_INPUT = 2  # exit code of an account change refused for its input (nothing written)
 
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register the ``users`` and ``kiosk`` subcommands on the top-level parser."""
-    u = sub.add_parser("users", help="用户管理：创建首个管理员、添加用户、列出用户")
+    u = sub.add_parser("users", help="用户管理：创建首个管理员、添加、列出、停用/启用、改密码、调整角色")
     usub = u.add_subparsers(dest="users_cmd", required=True, metavar="操作")
     ca = usub.add_parser("create-admin", help="创建省级管理员（已有管理员时拒绝，除非加 --force）")
     ca.add_argument("--username", required=True, help="用户名")
@@ -42,6 +56,16 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
     ad.add_argument("--scope", required=True, help="范围：430000（全省）或市州编码")
     ad.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（第一行）")
     usub.add_parser("list", help="列出用户")
+    for name, text in (("disable", "停用用户（其已登录的会话在下一次请求时失效；不能停用唯一的省级管理员）"),
+                       ("enable", "重新启用已停用的用户")):
+        usub.add_parser(name, help=text).add_argument("username", metavar="用户名", help="用户名")
+    pw = usub.add_parser("passwd", help="修改用户密码（其已登录的会话在下一次请求时失效）")
+    pw.add_argument("username", metavar="用户名", help="用户名")
+    pw.add_argument("--password-stdin", action="store_true", help="从标准输入读取新密码（第一行）；否则提示输入两次")
+    sr = usub.add_parser("set-role", help="调整用户的角色和范围（下一次请求起生效）")
+    sr.add_argument("username", metavar="用户名", help="用户名")
+    sr.add_argument("--role", required=True, help=f"角色：{', '.join(r.value for r in Role)}")
+    sr.add_argument("--scope", required=True, help="范围：430000（全省）或市州编码")
     k = sub.add_parser("kiosk", help="大屏令牌：创建、吊销、列出（只读、可吊销）")
     ksub = k.add_subparsers(dest="kiosk_cmd", required=True, metavar="操作")
     kc = ksub.add_parser("create", help="创建令牌（只显示一次）")
@@ -53,12 +77,14 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:  # type: ignore[type
 
 
 def read_password(from_stdin: bool, stdin: TextIO | None = None,
-                  prompt: Callable[[str], str] = getpass.getpass) -> str:
-    """The new password from the first line of stdin, or typed twice at a prompt."""
+                  prompt: Callable[[str], str] | None = None) -> str:
+    """The new password from the first line of stdin, or typed twice at a prompt (getpass by default);
+    raises ``PasswordError`` when the two differ."""
     if from_stdin:
         return (stdin or sys.stdin).readline().rstrip("\r\n")
-    first = prompt(S.PASSWORD_PROMPT)
-    if first != prompt(S.PASSWORD_AGAIN):
+    ask = prompt or getpass.getpass  # looked up per call, so a test can stand in for the terminal
+    first = ask(S.PASSWORD_PROMPT)
+    if first != ask(S.PASSWORD_AGAIN):
         raise PasswordError(S.PASSWORD_MISMATCH)
     return first
 
@@ -67,8 +93,43 @@ def _fmt(t: datetime | None) -> str:
     return S.NEVER if t is None else t.strftime("%Y-%m-%d %H:%M")
 
 
+def _change(sessions: sessionmaker[Session], args: argparse.Namespace, now: datetime,
+            out: Callable[[str], None]) -> int:
+    """``users disable|enable|passwd|set-role``: one transaction each; on a refusal nothing is written."""
+    name = args.username.strip()
+    who = {"actor": CLI_ACTOR, "now": now, "remote_addr": CLI_ORIGIN}
+    try:
+        if args.users_cmd == "passwd":
+            with sessions() as s:  # an unknown user is refused before the password is asked for
+                if s.scalar(select(User.id).where(User.username == name)) is None:
+                    raise UserError(S.USER_UNKNOWN.format(user=name))
+            password = read_password(args.password_stdin)
+            with transaction(sessions) as s:
+                set_password(s, name, password, **who)
+            out(S.USER_PASSWORD_SET.format(user=name))
+        elif args.users_cmd == "set-role":
+            with transaction(sessions) as s:
+                changed = change_role(s, name, args.role, args.scope, **who)
+            role = ROLE_LABELS[Role(args.role)]
+            out((S.USER_ROLE_SET if changed else S.USER_ROLE_SAME).format(user=name, role=role,
+                                                                           scope=args.scope.strip()))
+        else:
+            active = args.users_cmd == "enable"
+            with transaction(sessions) as s:
+                changed = set_active(s, name, active, **who)
+            done, same = (S.USER_ENABLED, S.USER_ALREADY_ENABLED) if active else (
+                S.USER_DISABLED, S.USER_ALREADY_DISABLED)
+            out((done if changed else same).format(user=name))
+    except (UserError, PasswordError) as exc:
+        out(str(exc))
+        return BAD_INPUT
+    return 0
+
+
 def run_users(sessions: sessionmaker[Session], args: argparse.Namespace, now: datetime,
               out: Callable[[str], None]) -> int:
+    if args.users_cmd in ("disable", "enable", "passwd", "set-role"):
+        return _change(sessions, args, now, out)
     if args.users_cmd == "list":
         with sessions() as s:
             out(S.USER_LIST_HEADER)
@@ -85,7 +146,7 @@ def run_users(sessions: sessionmaker[Session], args: argparse.Namespace, now: da
                 return 1
             password = read_password(args.password_stdin)
             create_user(s, args.username, password, role, scope, actor=CLI_ACTOR, now=now,
-                        display_name=args.display_name)
+                        display_name=args.display_name, remote_addr=CLI_ORIGIN)
     except (UserError, PasswordError) as exc:
         out(str(exc))
         return 1

@@ -1,4 +1,5 @@
-"""User accounts and login: create, list, authenticate (with throttling), all audited.
+"""User accounts and login: create, list, disable/enable, change password, change role and scope,
+authenticate (with throttling), all audited.
 
 Every function takes the caller's session and ``now``; the caller commits, so the audit entry and
 the change land together.
@@ -6,6 +7,7 @@ the change land together.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -52,6 +54,13 @@ def _valid_scope(session: Session, role: Role, scope_code: str) -> None:
         raise UserError(f"角色 {ROLE_LABELS[role]} 的范围必须是全省（430000），而不是 {scope_code}")
 
 
+def _role(role: Role | str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise UserError(S.ROLE_UNKNOWN.format(role=role, choices=", ".join(r.value for r in Role))) from None
+
+
 def create_user(session: Session, username: str, password: str, role: Role | str, scope_code: str, *,
                 actor: str, now: datetime, display_name: str | None = None,
                 remote_addr: str | None = None) -> User:
@@ -59,10 +68,7 @@ def create_user(session: Session, username: str, password: str, role: Role | str
     username = username.strip()
     if not username or len(username) > 64 or any(c.isspace() for c in username):
         raise UserError(f"用户名 {username!r}：不能为空、不能含空白、最多 64 个字符")
-    try:
-        role = Role(role)
-    except ValueError:
-        raise UserError(f"角色 {role!r}：未知，可选 {', '.join(r.value for r in Role)}") from None
+    role = _role(role)
     check_policy(password)
     _valid_scope(session, role, scope_code)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
@@ -88,6 +94,90 @@ def users_who_may(session: Session, action: str, city_code: str) -> list[User]:
 
     rows = session.scalars(select(User).where(User.active.is_(True)).order_by(User.username)).all()
     return [u for u in rows if can(u, action, city_code)]
+
+
+def _user(session: Session, username: str) -> User:
+    """The user called ``username`` (locked for update where the database can); raises :class:`UserError`."""
+    name = username.strip()
+    user = session.scalar(select(User).where(User.username == name).with_for_update())
+    if user is None:
+        raise UserError(S.USER_UNKNOWN.format(user=name or username))
+    return user
+
+
+def _refuse_last_admin(session: Session, user: User, what: str) -> None:
+    """Refuse ``what`` when it would leave no active province admin (nobody could manage accounts)."""
+    if not (user.active and user.role is Role.PROVINCE_ADMIN):
+        return
+    # Lock the admins' rows (PostgreSQL): two sessions disabling the last two admins at once cannot both pass.
+    others = session.scalars(select(User.id).where(User.role == Role.PROVINCE_ADMIN, User.active.is_(True),
+                                                   User.id != user.id).with_for_update()).all()
+    if not others:
+        raise UserError(S.LAST_ADMIN.format(user=user.username, what=what))
+
+
+def set_active(session: Session, username: str, active: bool, *, actor: str, now: datetime,
+               remote_addr: str | None = None) -> bool:
+    """Disable (``active=False``) or re-enable an account; False when it already was so (nothing written).
+
+    A disabled user's live session ends on its next request (security.web checks ``active``).
+    Raises :class:`UserError` for an unknown user or for disabling the last active province admin."""
+    user = _user(session, username)
+    if user.active == active:
+        return False
+    if not active:
+        _refuse_last_admin(session, user, S.WHAT_DISABLE)
+    user.active = active
+    audit.record(session, actor, "user.enable" if active else "user.disable", "user", user.id,
+                 scope_code=user.scope_code, remote_addr=remote_addr,
+                 summary=(S.AUDIT_USER_ENABLED if active else S.AUDIT_USER_DISABLED).format(user=user.username),
+                 detail={"username": user.username, "active": active}, at=now)
+    return True
+
+
+def set_password(session: Session, username: str, password: str, *, actor: str, now: datetime,
+                 remote_addr: str | None = None) -> User:
+    """Replace a user's password (policy-checked, freshly salted). Every session opened with the old
+    password ends on its next request (:func:`session_marker` changes with the hash).
+    Raises :class:`UserError` for an unknown user, ``PasswordError`` for a weak password."""
+    user = _user(session, username)
+    check_policy(password)
+    user.password_hash = hash_password(password)
+    audit.record(session, actor, "user.password", "user", user.id, scope_code=user.scope_code,
+                 remote_addr=remote_addr, summary=S.AUDIT_USER_PASSWORD.format(user=user.username),
+                 detail={"username": user.username}, at=now)
+    return user
+
+
+def change_role(session: Session, username: str, role: Role | str, scope_code: str, *, actor: str, now: datetime,
+                remote_addr: str | None = None) -> bool:
+    """Give a user a new role and scope, validated as in :func:`create_user`; False when both are
+    unchanged (nothing written). Takes effect on the user's next request. Raises :class:`UserError`
+    (unknown user, role or scope; demoting the last active province admin)."""
+    user = _user(session, username)
+    role = _role(role)
+    scope_code = scope_code.strip()
+    _valid_scope(session, role, scope_code)
+    if (user.role, user.scope_code) == (role, scope_code):
+        return False
+    if role is not Role.PROVINCE_ADMIN:
+        _refuse_last_admin(session, user, S.WHAT_DEMOTE)
+    before = {"role": user.role.value, "scope_code": user.scope_code}
+    user.role, user.scope_code = role, scope_code
+    audit.record(session, actor, "user.role", "user", user.id, scope_code=scope_code, remote_addr=remote_addr,
+                 summary=S.AUDIT_USER_ROLE.format(user=user.username, old_role=ROLE_LABELS[Role(before["role"])],
+                                                  old_scope=before["scope_code"], role=ROLE_LABELS[role],
+                                                  scope=scope_code),
+                 detail={"username": user.username, "before": before,
+                         "after": {"role": role.value, "scope_code": scope_code}}, at=now)
+    return True
+
+
+def session_marker(user: User) -> str:
+    """A short digest of the user's password hash, kept in the login session and compared on each
+    request: a new password (a new salted hash) ends every session opened before it. The digest of
+    a salted scrypt hash tells a cookie reader nothing about the password."""
+    return hashlib.sha256(user.password_hash.encode("utf-8")).hexdigest()[:24]
 
 
 def generate_password() -> str:

@@ -2,7 +2,10 @@
 CSRF protection and region scope on page paths.
 
 ``init_security(server, config, sessions, clock)`` attaches everything to a Flask app. Each request
-then has ``current_principal()``: the logged-in user, the kiosk wall, or None when login is off.
+then has ``current_principal()``: the logged-in user, the kiosk wall, or None when login is off. A user's
+session ends on its next request once the account is disabled or its password is changed (the
+session keeps a digest of the password hash it logged in with), and a role or scope change applies
+on the next request, since the principal is read from the database each time.
 
 CSRF: Flask-WTF's CSRFProtect guards every POST/PUT/PATCH/DELETE, Dash's own
 ``/_dash-update-component`` included. Dash's renderer copies the ``_csrf_token`` cookie into an
@@ -33,11 +36,12 @@ from security.auth import Principal
 from security.kiosk import live_token, resolve_token
 from security.scope import PROVINCE_CODE
 from security.text import S
-from security.users import authenticate, record_logout
+from security.users import authenticate, record_logout, session_marker
 
 EXTENSION_KEY = "govops_security"
 KIOSK_PARAM = "kiosk"
 KIOSK_HEADER = "X-Kiosk-Token"
+PASSWORD_MARK = "pwm"  # session key: security.users.session_marker of the hash the session logged in with
 CSRF_COOKIE = "_csrf_token"  # the name dash-renderer reads
 DASH_CALLBACK = "/_dash-update-component"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -134,6 +138,7 @@ def login() -> Any:
         result = authenticate(s, username, password, _remote(), st.clock.now(), max_failures=sec.max_failed_logins,
                               window=timedelta(minutes=sec.throttle_minutes))
         user_id = result.user.id if result.user is not None else None
+        marker = session_marker(result.user) if result.user is not None else ""
     if user_id is None:
         status = 429 if result.locked_until is not None else 401
         return render_template_string(_LOGIN_PAGE, s=S, next=nxt, username=username.strip(),
@@ -141,6 +146,7 @@ def login() -> Any:
     session.clear()  # a fresh session on login: no fixation
     session.permanent = True
     session["uid"] = user_id
+    session[PASSWORD_MARK] = marker
     return redirect(nxt)
 
 
@@ -189,7 +195,8 @@ def _from_session() -> Principal | None:
     if "uid" in session:
         with st.sessions() as s:
             user = s.get(User, session["uid"])
-            if user is None or not user.active:
+            # Disabled, or the password changed since this session logged in: it ends here.
+            if user is None or not user.active or session.get(PASSWORD_MARK) != session_marker(user):
                 session.clear()
                 return None
             return Principal.of_user(user)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +14,7 @@ from sqlalchemy import select
 import app as app_module
 from core.bootstrap import prepare_database
 from core.config import load_config
-from db.models_security import KioskToken, User
+from db.models_security import AuditEntry, KioskToken, Role, User
 from security.cli import demo_bootstrap
 from security.kiosk import resolve_token
 from security.passwords import verify_password
@@ -73,3 +74,76 @@ def test_demo_bootstrap_creates_admin_once_and_a_fresh_wall_token(cfg: str) -> N
         assert resolve_token(s, token1) is None and resolve_token(s, token2) is not None
         user = s.scalar(select(User))
         assert user is not None and verify_password(user.password_hash, admin[1])
+
+
+@pytest.fixture
+def any_db_cfg(db_url: str, tmp_path: Path) -> str:
+    """A config file on the parametrized database (SQLite file, or the PostgreSQL test schema)."""
+    path = tmp_path / "govops-db.toml"
+    path.write_text(f"[database]\nurl = {json.dumps(db_url)}\n", encoding="utf-8")
+    return str(path)
+
+
+def test_account_lifecycle_commands(any_db_cfg: str, capsys: pytest.CaptureFixture[str],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    run = lambda *a, stdin="": _run(any_db_cfg, capsys, monkeypatch, *a, stdin=stdin)  # noqa: E731
+    assert run("users", "create-admin", "--username", "root", "--password-stdin", stdin="root-password\n")[0] == 0
+    assert run("users", "add", "--username", "op", "--role", "oncall", "--scope", "430100", "--password-stdin",
+               stdin="op-password\n")[0] == 0
+    sessions = prepare_database(load_config(any_db_cfg))
+
+    def op() -> User:
+        with sessions() as s:
+            user = s.scalar(select(User).where(User.username == "op"))
+            assert user is not None
+            s.expunge(user)
+            return user
+
+    def audit_actions() -> list[tuple[str, str, str | None]]:
+        with sessions() as s:
+            return [(e.actor, e.action, e.remote_addr) for e in s.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+
+    before = audit_actions()
+    # Refusals: exit 2, a Chinese message naming the field, nothing written.
+    assert run("users", "disable", "ghost") == (2, "用户 ghost：不存在\n")
+    assert run("users", "disable", "root") == (
+        2, "用户 root：是唯一启用的省级管理员，不能停用（请先启用或创建另一名省级管理员）\n")
+    assert run("users", "passwd", "op", "--password-stdin", stdin="short\n") == (2, "密码至少需要 8 个字符\n")
+    assert run("users", "passwd", "ghost", "--password-stdin", stdin="long-enough-1\n") == (2, "用户 ghost：不存在\n")
+    code, out = run("users", "set-role", "op", "--role", "king", "--scope", "430100")
+    assert code == 2 and out.startswith("角色 'king'：未知，可选 province_admin")
+    assert run("users", "set-role", "op", "--role", "oncall", "--scope", "999999") == (
+        2, "范围 999999：未知的地区编码（请先初始化地区数据）\n")
+    assert run("users", "set-role", "root", "--role", "oncall", "--scope", "430000")[0] == 2
+    assert audit_actions() == before
+    assert (op().active, op().role, op().scope_code) == (True, Role.ONCALL, "430100")
+
+    # Changes: exit 0, one audit entry each, by the command line.
+    assert run("users", "disable", "op") == (0, "已停用用户 op；其已登录的会话在下一次请求时失效\n")
+    assert run("users", "disable", "op") == (0, "用户 op 已是停用状态，未做修改\n")
+    code, out = run("users", "list")
+    assert re.search(r"op\top\t值班员\t430100\t停用", out)
+    assert run("users", "enable", "op") == (0, "已启用用户 op\n")
+    assert run("users", "passwd", "op", "--password-stdin", stdin="op-new-password\n") == (
+        0, "已修改用户 op 的密码；其已登录的会话在下一次请求时失效\n")
+    assert verify_password(op().password_hash, "op-new-password")
+    assert run("users", "set-role", "op", "--role", "city_admin", "--scope", "430200") == (
+        0, "已将用户 op 调整为 市州管理员（范围 430200），下一次请求起生效\n")
+    assert run("users", "set-role", "op", "--role", "city_admin", "--scope", "430200") == (
+        0, "用户 op 已是 市州管理员（范围 430200），未做修改\n")
+    assert (op().active, op().role, op().scope_code) == (True, Role.CITY_ADMIN, "430200")
+    assert audit_actions()[len(before):] == [("cli", a, "本机命令行") for a in (
+        "user.disable", "user.enable", "user.password", "user.role")]
+
+
+def test_passwd_prompts_twice(any_db_cfg: str, capsys: pytest.CaptureFixture[str],
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    run = lambda *a, stdin="": _run(any_db_cfg, capsys, monkeypatch, *a, stdin=stdin)  # noqa: E731
+    assert run("users", "create-admin", "--username", "root", "--password-stdin", stdin="root-password\n")[0] == 0
+    typed = iter(["first-password", "other-password", "good-password", "good-password"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(typed))
+    assert run("users", "passwd", "root") == (2, "两次输入的密码不一致\n")
+    assert run("users", "passwd", "root")[0] == 0
+    with prepare_database(load_config(any_db_cfg))() as s:
+        root = s.scalar(select(User).where(User.username == "root"))
+        assert root is not None and verify_password(root.password_hash, "good-password")

@@ -19,7 +19,7 @@ from dashboard.app import create_app
 from db.models_security import AuditEntry, Role
 from db.session import transaction
 from security.kiosk import revoke_token
-from security.users import create_user
+from security.users import change_role, create_user, set_active, set_password
 from tests.dashboard.world import NOW, World, build_world, kiosk_token
 
 
@@ -110,6 +110,37 @@ def test_login_is_throttled(app: Dash, world: World) -> None:
     r = c.post("/login", data={"username": "root", "password": "root-password", "csrf_token": _csrf(c)})
     assert r.status_code == 429 and "登录失败次数过多，请在 15 分钟后再试" in r.get_data(as_text=True)
     assert c.get("/").status_code == 302
+
+
+def test_disabled_user_and_changed_password_end_live_sessions(app: Dash, world: World) -> None:
+    """Sessions are signed cookies holding the user id; the guard reads the account on every request."""
+    alive, other = app.server.test_client(), app.server.test_client()
+    assert _login(alive, "cs", "cs-password", "/alerts") == 302
+    assert _login(other, "root", "root-password") == 302
+    assert alive.get("/alerts").status_code == 200
+    with transaction(world.sessions) as s:
+        set_active(s, "cs", False, actor="root", now=NOW)
+    r = alive.get("/alerts")
+    assert r.status_code == 302 and r.location.startswith("/login")  # the very next request
+    assert _login(alive, "cs", "cs-password") == 401  # and no new login while disabled
+    with transaction(world.sessions) as s:
+        set_active(s, "cs", True, actor="root", now=NOW)
+    assert _login(alive, "cs", "cs-password", "/alerts") == 302
+    assert alive.get("/alerts").status_code == 200
+    # A new password ends every session opened with the old one, the admin's own ones included.
+    with transaction(world.sessions) as s:
+        set_password(s, "cs", "cs-new-password", actor="root", now=NOW)
+    assert alive.get("/alerts").status_code == 302
+    assert _page_callback(alive, "/alerts") == 401  # Dash callbacks of the old session too
+    assert _login(alive, "cs", "cs-password") == 401
+    assert _login(alive, "cs", "cs-new-password", "/alerts") == 302
+    assert alive.get("/alerts").status_code == 200
+    assert other.get("/").status_code == 200  # root's session is not touched by cs's change
+    # A role or scope change applies on the next request, the session kept.
+    with transaction(world.sessions) as s:
+        change_role(s, "cs", Role.ONCALL, "430200", actor="root", now=NOW)
+    assert alive.get("/city/430100").status_code == 403
+    assert alive.get("/city/430200").status_code == 200
 
 
 def test_kiosk_is_read_only_and_revocable(app: Dash, world: World) -> None:
