@@ -1,7 +1,15 @@
-"""E-mail over SMTP (standard-library smtplib in a worker thread): optional STARTTLS and login.
+"""E-mail over SMTP (standard-library smtplib in a worker thread): transport security and login.
+
+``security`` is "none", "starttls" (upgrade a plain connection, usually port 587 or 25) or "tls"
+(implicit TLS, usually port 465); the older key ``starttls = true`` means "starttls". With TLS the
+server's certificate is verified against the system CAs, or the PEM bundle in ``ca_file``, and its
+name against ``host``; there is no switch to turn verification off. When STARTTLS is required and the
+server does not offer it, nothing is sent (no plaintext fallback). A login (``username``/``password``)
+over an unencrypted connection is a configuration error unless ``allow_plaintext_login`` is set.
 
 The subject and body are Chinese, UTF-8 encoded. SMTP 4xx answers and connection problems are
-retryable; 5xx answers (unknown mailbox, auth refused, relaying denied) are configuration errors.
+retryable; 5xx answers (unknown mailbox, login refused, relaying denied), certificate and TLS
+handshake failures and a missing STARTTLS are configuration errors.
 """
 
 from __future__ import annotations
@@ -12,10 +20,13 @@ import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from pathlib import Path
 from typing import ClassVar
 
+from alerts.notifiers import text as T
 from alerts.notifiers.base import NOTIFIERS, Delivery, Message, require
-from alerts.notifiers.text import EMAIL_FOOTER
+
+SECURITY = ("none", "starttls", "tls")
 
 
 @dataclass(frozen=True)
@@ -24,9 +35,12 @@ class EmailConfig:
     sender: str  # From: address
     port: int = 25
     to: tuple[str, ...] = ()  # default recipients; the person on duty replaces them
-    starttls: bool = False
+    security: str = ""  # "none" | "starttls" | "tls"; empty: "starttls" if starttls else "none"
+    starttls: bool = False  # older spelling of security = "starttls"
+    ca_file: str = ""  # PEM CA bundle trusted instead of the system's (a private CA)
     username: str = ""
     password: str = ""
+    allow_plaintext_login: bool = False  # login without TLS: only on a trusted network
     timeout: float = 15.0
 
     def __post_init__(self) -> None:
@@ -35,7 +49,23 @@ class EmailConfig:
         require(0 < self.port < 65536, "port", "must be 1..65535")
         require(all("@" in a for a in self.to), "to", "every entry must be an e-mail address")
         require(self.timeout > 0, "timeout", "must be positive")
+        require(self.security in ("", *SECURITY), "security", f"must be one of {', '.join(SECURITY)}")
+        require(not self.starttls or self.security in ("", "starttls"), "starttls",
+                f"contradicts security = {self.security!r}; keep only security")
         require(bool(self.username) or not self.password, "username", "a password needs a username")
+        # smtplib encodes AUTH responses as ASCII; a non-ASCII secret would fail mid-dialogue
+        require(self.username.isascii() and self.password.isascii(), "password",
+                "user name and password must be ASCII (smtplib cannot send others)")
+        require(not self.username or self.mode != "none" or self.allow_plaintext_login, "username",
+                'a login over an unencrypted connection sends the password in clear: set security = "starttls" '
+                'or "tls" (or allow_plaintext_login = true on a trusted network)')
+        require(not self.ca_file or self.mode != "none", "ca_file", 'needs security = "starttls" or "tls"')
+        require(not self.ca_file or Path(self.ca_file).is_file(), "ca_file", f"file not found: {self.ca_file}")
+
+    @property
+    def mode(self) -> str:
+        """The effective transport security: "none", "starttls" or "tls"."""
+        return self.security or ("starttls" if self.starttls else "none")
 
 
 def build_email(config: EmailConfig, n: Message, recipients: tuple[str, ...]) -> EmailMessage:
@@ -45,23 +75,64 @@ def build_email(config: EmailConfig, n: Message, recipients: tuple[str, ...]) ->
     msg["To"] = ", ".join(recipients)
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=config.sender.rsplit("@", 1)[1])
-    msg.set_content(f"{n.text}\n\n{EMAIL_FOOTER}\n", charset="utf-8")
+    msg.set_content(f"{n.text}\n\n{T.EMAIL_FOOTER}\n", charset="utf-8")
     return msg
 
 
-def _send_blocking(config: EmailConfig, msg: EmailMessage, recipients: tuple[str, ...]) -> Delivery:
+class _Refused(Exception):
+    """A failure decided during the SMTP dialogue, carrying its Delivery."""
+
+    def __init__(self, delivery: Delivery) -> None:
+        super().__init__(delivery.detail)
+        self.delivery = delivery
+
+
+def _secure_and_login(config: EmailConfig, smtp: smtplib.SMTP, context: ssl.SSLContext) -> None:
+    where = f"{config.host}:{config.port}"
+    if config.mode == "starttls":
+        smtp.ehlo()
+        if not smtp.has_extn("starttls"):  # never fall back to plaintext
+            raise _Refused(Delivery(False, False, T.SMTP_NO_STARTTLS.format(where=where)))
+        smtp.starttls(context=context)
+        smtp.ehlo()  # the session restarts after STARTTLS; capabilities (AUTH) may change
+    if not config.username:
+        return
     try:
-        with smtplib.SMTP(config.host, config.port, timeout=config.timeout) as smtp:
-            if config.starttls:
-                smtp.starttls(context=ssl.create_default_context())
-            if config.username:
-                smtp.login(config.username, config.password)
+        smtp.login(config.username, config.password)
+    except smtplib.SMTPAuthenticationError as exc:
+        reply = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        raise _Refused(Delivery(False, 400 <= exc.smtp_code < 500, T.SMTP_LOGIN_REFUSED.format(
+            where=where, user=config.username, code=exc.smtp_code, reply=reply))) from None
+    except smtplib.SMTPNotSupportedError:
+        raise _Refused(Delivery(False, False, T.SMTP_NO_AUTH.format(where=where, user=config.username))) from None
+
+
+def _send_blocking(config: EmailConfig, msg: EmailMessage, recipients: tuple[str, ...]) -> Delivery:
+    where = f"{config.host}:{config.port}"
+    try:
+        context = ssl.create_default_context(cafile=config.ca_file or None)
+    except (OSError, ssl.SSLError) as exc:
+        return Delivery(False, False, T.SMTP_CA_UNREADABLE.format(path=config.ca_file, reason=exc))
+    try:
+        smtp: smtplib.SMTP
+        if config.mode == "tls":
+            smtp = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout, context=context)
+        else:
+            smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+        with smtp:
+            _secure_and_login(config, smtp, context)
             refused = smtp.send_message(msg, from_addr=config.sender, to_addrs=list(recipients))
+    except _Refused as exc:
+        return exc.delivery
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
         return Delivery(False, all(400 <= c < 500 for c in codes), f"recipients refused: {exc.recipients}")
     except smtplib.SMTPResponseException as exc:
         return Delivery(False, 400 <= exc.smtp_code < 500, f"SMTP {exc.smtp_code}: {exc.smtp_error!r}")
+    except ssl.SSLCertVerificationError as exc:
+        return Delivery(False, False, T.SMTP_CERT_UNTRUSTED.format(where=where, reason=exc.verify_message or exc))
+    except ssl.SSLError as exc:
+        return Delivery(False, False, T.SMTP_TLS_FAILED.format(where=where, mode=config.mode, reason=exc.reason or exc))
     except (smtplib.SMTPException, OSError) as exc:
         return Delivery(False, True, f"SMTP error: {type(exc).__name__}: {exc}")
     if refused:  # some recipients accepted: resending would duplicate theirs, so report and stop

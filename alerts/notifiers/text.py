@@ -42,3 +42,11 @@ CLI_TEST_OK = "测试消息已送达 {name}：{detail}"
 CLI_TEST_FAILED = "测试消息发送失败（{kind}）：{detail}"
 CLI_SENT = "本轮发送：成功 {sent}，待重试 {retrying}，失败 {failed}，限流 {rate_limited}"
 KIND_RETRYABLE = {True: "可重试", False: "需检查配置"}
+
+# E-mail transport security (Delivery details, shown in the notification log and by `notify test`)
+SMTP_NO_STARTTLS = "邮件服务器 {where} 不支持 STARTTLS，已按配置拒绝以明文发送（security = \"starttls\"）"
+SMTP_NO_AUTH = "邮件服务器 {where} 不支持登录（AUTH），无法以用户 {user} 登录"
+SMTP_LOGIN_REFUSED = "邮件服务器 {where} 拒绝用户 {user} 登录（用户名或密码错误？）：SMTP {code} {reply}"
+SMTP_CERT_UNTRUSTED = "邮件服务器 {where} 的证书未通过校验：{reason}；如使用内部 CA，请在 ca_file 中配置其证书"
+SMTP_TLS_FAILED = "与邮件服务器 {where} 的 TLS 握手失败（security = \"{mode}\" 是否与端口匹配？）：{reason}"
+SMTP_CA_UNREADABLE = "无法读取 ca_file {path}：{reason}"

@@ -2,7 +2,9 @@
 
 ``HttpReceiver`` answers each request from a queue of replies (then a default), so a test scripts
 "500, then 200". With ``dingtalk_secret`` it checks DingTalk's signature the way the real robot
-does and refuses a bad one with errcode 310000.
+does and refuses a bad one with errcode 310000. ``smtp_receiver`` takes aiosmtpd's own options
+(STARTTLS or implicit TLS, AUTH); ``make_tls`` writes a throw-away CA and a server certificate for
+127.0.0.1 signed by it.
 """
 
 from __future__ import annotations
@@ -10,18 +12,26 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
 import socket
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 
 @dataclass
@@ -76,6 +86,9 @@ class _SmtpHandler:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], EmailMessage]] = []
         self.replies: list[str] = []  # e.g. "451 4.3.0 try later", "550 5.1.1 no such user"
+        self.users: dict[str, str] = {}  # accepted logins
+        self.logins: list[tuple[str, str, bool]] = []  # (mechanism, user, accepted)
+        self.secure: list[bool] = []  # per message: did it arrive over TLS?
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.replies:
@@ -83,20 +96,91 @@ class _SmtpHandler:
         msg = message_from_bytes(envelope.content or b"", policy=policy.default)
         assert isinstance(msg, EmailMessage)
         self.messages.append((envelope.mail_from or "", list(envelope.rcpt_tos), msg))
+        transport = server.transport
+        self.secure.append(transport is not None and transport.get_extra_info("ssl_object") is not None)
         return "250 OK"
+
+    def authenticate(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str,
+                     data: Any) -> AuthResult:
+        assert isinstance(data, LoginPassword)
+        user = data.login.decode("utf-8", "replace")
+        ok = user in self.users and hmac.compare_digest(self.users[user].encode(), data.password)
+        self.logins.append((mechanism, user, ok))
+        return AuthResult(success=ok, handled=False)
+
+
+@dataclass(frozen=True)
+class Tls:
+    ca_file: str  # PEM of the throw-away CA: what a client trusts
+    other_ca_file: str  # a second CA that signed nothing here: trusting it must not be enough
+    server: ssl.SSLContext  # server context with a certificate for 127.0.0.1 signed by the CA
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def _ca(cn: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(_name(cn)).issuer_name(_name(cn)).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(hours=1))
+            .not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                         content_commitment=False, key_encipherment=False, data_encipherment=False,
+                                         key_agreement=False, encipher_only=False, decipher_only=False),
+                           critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .sign(key, hashes.SHA256()))
+    return key, cert
+
+
+def make_tls(tmp: Path) -> Tls:
+    """A CA and a server certificate for 127.0.0.1 (and localhost) it signed, valid for a day."""
+    ca_key, ca = _ca("govops test CA")
+    _, other = _ca("govops unrelated CA")
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(_name("127.0.0.1")).issuer_name(ca.subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                                                        x509.DNSName("localhost")]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    pem = serialization.Encoding.PEM
+    files = {"ca.pem": ca.public_bytes(pem), "other-ca.pem": other.public_bytes(pem),
+             "server.pem": cert.public_bytes(pem),
+             "server.key": key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())}
+    for name, data in files.items():
+        (tmp / name).write_bytes(data)
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(tmp / "server.pem", tmp / "server.key")
+    return Tls(str(tmp / "ca.pem"), str(tmp / "other-ca.pem"), server)
 
 
 @contextmanager
-def smtp_receiver() -> Iterator[tuple[int, _SmtpHandler]]:
-    """A real SMTP server on 127.0.0.1 (its own thread); yields (port, handler)."""
+def smtp_receiver(users: dict[str, str] | None = None, **options: Any) -> Iterator[tuple[int, _SmtpHandler]]:
+    """A real SMTP server on 127.0.0.1 (its own thread); yields (port, handler).
+
+    ``users`` are the logins it accepts (AUTH is then offered); ``options`` go to aiosmtpd: e.g.
+    ``tls_context`` + ``require_starttls`` for STARTTLS, ``ssl_context`` for implicit TLS,
+    ``auth_required``, ``auth_exclude_mechanism``, ``auth_require_tls``.
+    """
     handler = _SmtpHandler()
+    handler.users = dict(users or {})
+    if users is not None:
+        options.setdefault("authenticator", handler.authenticate)
     # aiosmtpd's Controller cannot bind port 0 (it probes the port it was given), so pick a free one;
     # another process may grab it in between, hence a few bounded tries
     for attempt in range(5):
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
-        controller = Controller(handler, hostname="127.0.0.1", port=port)
+        controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
         try:
             controller.start()
             break

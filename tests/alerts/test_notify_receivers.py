@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from pathlib import Path
 
 import pytest
 
+from alerts.notifiers import NOTIFIERS
 from alerts.notifiers.dingtalk import DingTalkConfig
 from alerts.receivers import ReceiversError, load_receivers, parse_receivers
 
@@ -17,6 +20,17 @@ def test_shipped_example_loads_and_sends_nothing_by_default() -> None:
     assert {x.kind for x in r.receivers.values()} == {"webhook", "dingtalk", "wecom", "email", "sms"}
     assert not any(x.enabled for x in r.receivers.values())
     assert r.route("critical", "430100") == []
+
+
+def test_shipped_example_lists_every_key_of_every_kind() -> None:
+    """Each kind's example section names all its config keys, set or as a commented-out line."""
+    text = SHIPPED.read_text(encoding="utf-8")
+    sections = re.split(r"^\[", text, flags=re.MULTILINE)
+    for kind in NOTIFIERS.names():
+        (section,) = [s for s in sections if re.search(rf'^kind = "{kind}"', s, re.MULTILINE)]
+        listed = set(re.findall(r"^#? ?(\w+) = ", section, re.MULTILINE))
+        keys = {f.name for f in dataclasses.fields(NOTIFIERS.get(kind).config_class)}
+        assert keys <= listed, f"{kind}: not in {SHIPPED.name}: {sorted(keys - listed)}"
 
 
 def _doc() -> dict:
