@@ -28,8 +28,9 @@ def fire_alerts(world: World) -> dict[str, int]:
                 for a in s.scalars(select(Alert).order_by(Alert.id))}
 
 
-def build_alert_world(tmp: Path, **kw: int) -> tuple[World, dict[str, int]]:
-    world = build_world(tmp, **kw)
+def build_alert_world(tmp: Path, *, db_url: str | None = None, **kw: int) -> tuple[World, dict[str, int]]:
+    """The world (registry at ``db_url`` if given, else SQLite in ``tmp``) with the engine's alerts raised."""
+    world = build_world(tmp, db_url=db_url, **kw)
     return world, fire_alerts(world)
 
 

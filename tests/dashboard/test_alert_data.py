@@ -1,7 +1,12 @@
-"""Alert reads and console actions on a real SQLite registry, with alerts raised by the real engine."""
+"""Alert reads and console actions on a real registry, with alerts raised by the real engine.
+
+Every test runs on SQLite and, when ``GOVOPS_TEST_PG_URL`` is set, on PostgreSQL (the ``db_url``
+fixture: a fresh schema per run), so the screens' queries are checked on the production database.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +19,9 @@ from dashboard import alert_data as ad
 from dashboard.alert_actions import perform, silence_matchers
 from db.models_alerts import Alert, DeliveryStatus, Notification
 from db.models_security import Role
+from db.session import transaction
 from security.auth import Principal
+from security.users import create_user
 from tests.dashboard.alert_world import build_alert_world, version
 from tests.dashboard.world import NOW, World
 
@@ -26,13 +33,14 @@ MANAGER = Principal(actor="boss", scope_code="430000", role=Role.MANAGER, user_i
 KIOSK = Principal.of_kiosk("wall", "430000")
 
 
-@pytest.fixture(scope="module")
-def aworld(tmp_path_factory: pytest.TempPathFactory) -> tuple[World, dict[str, int]]:
-    return build_alert_world(Path(tmp_path_factory.mktemp("alerts")))
-
-
-def _fresh(tmp_path: Path) -> tuple[World, dict[str, int]]:
-    return build_alert_world(tmp_path)
+@pytest.fixture
+def aworld(db_url: str, tmp_path: Path) -> Iterator[tuple[World, dict[str, int]]]:
+    """A fresh alert world per test (the registry on ``db_url``): tests may change it freely."""
+    world, ids = build_alert_world(tmp_path, db_url=db_url)
+    try:
+        yield world, ids
+    finally:
+        world.close()  # PostgreSQL: no pooled connection may outlive the schema reset
 
 
 def test_list_filters_scope_and_order(aworld: tuple[World, dict[str, int]]) -> None:
@@ -73,8 +81,8 @@ def test_counts_by_city_puts_unacknowledged_critical_first(aworld: tuple[World, 
     assert ad.counts_by_city(pd.DataFrame(columns=ad.ALERT_COLUMNS)).empty
 
 
-def test_detail_carries_events_notifications_audit_and_chart(tmp_path: Path) -> None:
-    world, ids = _fresh(tmp_path)
+def test_detail_carries_events_notifications_audit_and_chart(aworld: tuple[World, dict[str, int]]) -> None:
+    world, ids = aworld
     aid = ids["site_down/X0102"]
     with world.sessions() as s:
         v = version(world, aid)
@@ -109,8 +117,8 @@ def test_detail_carries_events_notifications_audit_and_chart(tmp_path: Path) -> 
     assert (m2, f2) == ad.FALLBACK_SERIES and set(s2["value"]) == {1.0}
 
 
-def test_actions_go_through_oncall_with_chinese_refusals(tmp_path: Path) -> None:
-    world, ids = _fresh(tmp_path)
+def test_actions_go_through_oncall_with_chinese_refusals(aworld: tuple[World, dict[str, int]]) -> None:
+    world, ids = aworld
     aid = ids["site_down/X0102"]
     go = world.sessions
     v = version(world, aid)
@@ -123,7 +131,9 @@ def test_actions_go_through_oncall_with_chinese_refusals(tmp_path: Path) -> None
     stale = perform(go, PROV, "ack", aid, v, NOW)  # read the version before cs_op acknowledged
     assert (stale.ok, stale.message) == (False, "已被他人处理，请刷新")
     assert perform(go, PROV, "ack", aid, v + 1, NOW).message == "告警当前状态不允许此操作，请刷新"
-    assert perform(go, PROV, "assign", aid, v + 1, NOW).message == "请填写要指派的用户名"
+    assert perform(go, PROV, "assign", aid, v + 1, NOW).message == "请选择要指派的处理人"
+    with transaction(go) as s:  # the assignee must be a real account (tests/dashboard/test_alert_actions.py)
+        create_user(s, "wang", "wang-password", Role.ONCALL, "430100", actor="test", now=NOW)
     assert perform(go, PROV, "assign", aid, v + 1, NOW, user="wang").ok
     assert perform(go, PROV, "severity", aid, v + 2, NOW, severity="bogus").message.startswith("输入有误")
     assert perform(go, PROV, "severity", aid, v + 2, NOW, severity="high").ok
@@ -154,8 +164,8 @@ def test_actions_go_through_oncall_with_chinese_refusals(tmp_path: Path) -> None
         {"name": "b", "op": "=", "value": "2"}]
 
 
-def test_mtta_mttr_per_city_from_real_rows(tmp_path: Path) -> None:
-    world, ids = _fresh(tmp_path)
+def test_mtta_mttr_per_city_from_real_rows(aworld: tuple[World, dict[str, int]]) -> None:
+    world, ids = aworld
     with world.sessions() as s:
         # 长沙 site_down fired 07:54: acknowledged after 4 min, closed after 36 min.
         down, veto = ids["site_down/X0102"], ids["availability_ratio_veto/X0102"]

@@ -1,4 +1,5 @@
-"""A small, exactly known world for the wall tests: a migrated SQLite registry and a real
+"""A small, exactly known world for the wall tests: a migrated registry (a SQLite file, or the
+database at a given URL such as the ``db_url`` fixture's PostgreSQL schema) and a real
 SQLiteMetricStore seeded with points at fixed times around ``NOW``."""
 
 from __future__ import annotations
@@ -40,6 +41,13 @@ class World:
     config: Config
     sessions: sessionmaker[Session]
     store: SQLiteMetricStore
+
+    def close(self) -> None:
+        """Close the metric store and the registry's connections (before a test schema is dropped)."""
+        self.store.close()
+        engine = self.sessions.kw.get("bind")
+        if engine is not None:
+            engine.dispose()
 
 
 def _probe(code: str, node: str, city: str, level: str, t: datetime, up: int, latency: float,
@@ -189,8 +197,9 @@ def seed_inspection(sessions: sessionmaker[Session]) -> None:
         run("C0200", "availability", NOW - timedelta(hours=1), [], RunStatus.ERROR)
 
 
-def build_world(tmp: Path, *, refresh_seconds: int = 15, rotate_seconds: int = 0) -> World:
-    url = f"sqlite:///{tmp / 'registry.db'}"
+def build_world(tmp: Path, *, refresh_seconds: int = 15, rotate_seconds: int = 0, db_url: str | None = None) -> World:
+    """The seeded world; the registry goes to ``db_url`` (an empty database) or to a SQLite file in ``tmp``."""
+    url = db_url or f"sqlite:///{tmp / 'registry.db'}"
     upgrade(url)
     sessions = make_session_factory(make_engine(url))
     with transaction(sessions) as s:
