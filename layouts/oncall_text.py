@@ -60,7 +60,10 @@ class TO:
     F_KIND = "类型"
     F_MATCHERS = "匹配条件"
     MATCHERS_PLACEHOLDER = '例如 rule=site_down, site=~"4301.*", severity!=low'
-    F_DURATION = "时长（小时，未填结束时间时使用）"
+    F_DURATION = "时长（小时）"
+    TIME_PLACEHOLDER = "例如 2026-11-27 08:00"
+    SILENCE_START_PLACEHOLDER = "留空表示立即生效"
+    SILENCE_END_PLACEHOLDER = "留空则按时长计算"
     F_REASON = "原因"
     BTN_SILENCE = "新建"
     # permissions
