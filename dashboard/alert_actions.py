@@ -5,6 +5,10 @@ its own session through the on-call functions (never a raw update: they guard th
 optimistically and audit), and returns an :class:`Outcome` whose message is Chinese. Nothing
 raises to the caller for an expected refusal: no login, a kiosk wall, another city, a stale
 version (已被他人处理，请刷新), a wrong state or bad input.
+
+Assigning is checked here too, whatever the console's picker offered: the assignee must exist, be
+active and be allowed to handle alerts of the alert's city (:func:`assign_refusal`).
+:func:`assignees` is the picker's reader: the users an alert may be given to.
 """
 
 from __future__ import annotations
@@ -12,19 +16,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import pandas as pd
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import oncall, silences
 from alerts.errors import ConflictError, ScopeError, TransitionError
 from alerts.matchers import MatcherError
 from db.models_alerts import Alert
+from db.models_security import User
 from layouts.alerts_text import ACTION_OK, TA
-from security.auth import Action, PermissionDenied, Principal, require
+from security.auth import Action, PermissionDenied, Principal, allowed_actions, can, require
+from security.scope import can_see
+from security.text import ROLE_LABELS
+from security.users import users_who_may
 
 ACTIONS: dict[str, Action] = {"ack": Action.ACK, "unack": Action.ACK, "assign": Action.ASSIGN,
                               "severity": Action.RESOLVE, "close": Action.RESOLVE, "silence": Action.SILENCE,
                               "note": Action.ACK}
 MAX_SILENCE_HOURS = 24 * 7
+HANDLE = Action.ACK  # what an assignee must be allowed on the alert's city: to handle it at all
+ASSIGNEE_COLUMNS = ["username", "display_name", "role_label"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +49,31 @@ def silence_matchers(labels: dict[str, str], rule: str) -> list[dict[str, str]]:
     """Equality matchers on the alert's rule and labels (so the silence mutes exactly this instance). Pure."""
     return [{"name": "alertname", "op": "=", "value": rule},
             *({"name": k, "op": "=", "value": str(v)} for k, v in sorted(labels.items()))]
+
+
+def assignees(session: Session, principal: Principal | None, alert_id: int) -> pd.DataFrame:
+    """The users alert ``alert_id`` may be assigned to (active, allowed to handle its city's alerts),
+    by user name; columns :data:`ASSIGNEE_COLUMNS`. Empty when the alert is gone or the principal may
+    not assign it (a wall or a manager learns no user names)."""
+    alert = session.get(Alert, alert_id)
+    if alert is None or principal is None or not can(principal, Action.ASSIGN, alert.city_code):
+        return pd.DataFrame(columns=ASSIGNEE_COLUMNS)
+    rows = [(u.username, u.display_name, ROLE_LABELS[u.role]) for u in users_who_may(session, HANDLE, alert.city_code)]
+    return pd.DataFrame(rows, columns=ASSIGNEE_COLUMNS)
+
+
+def assign_refusal(session: Session, username: str, city_code: str) -> str | None:
+    """Why ``username`` may not be given an alert of ``city_code`` (Chinese), or None when they may."""
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        return TA.ERR_ASSIGNEE_UNKNOWN.format(user=username)
+    if not user.active:
+        return TA.ERR_ASSIGNEE_DISABLED.format(user=username)
+    if HANDLE not in allowed_actions(Principal.of_user(user)):
+        return TA.ERR_ASSIGNEE_ROLE.format(user=username, role=ROLE_LABELS[user.role])
+    if not can_see(user.scope_code, city_code):
+        return TA.ERR_ASSIGNEE_SCOPE.format(user=username, scope=user.scope_code, city=city_code)
+    return None
 
 
 def perform(sessions: sessionmaker[Session], principal: Principal | None, action: str, alert_id: int,
@@ -79,6 +116,9 @@ def _run(s: Session, actor: oncall.Actor, action: str, alert: Alert, version: in
     elif action == "assign":
         if not user:
             return Outcome(False, TA.ERR_NEED_USER)
+        why = assign_refusal(s, user, alert.city_code)
+        if why:
+            return Outcome(False, why)
         oncall.assign(s, aid, version, actor, now, user, note=note)
     elif action == "severity":
         if not severity:

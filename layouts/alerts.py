@@ -118,6 +118,13 @@ def alert_table(rows: list[html.Tr], body_id: str) -> html.Table:
         html.Thead(html.Tr([html.Th(h) for h in TA.LIST_COLUMNS])), html.Tbody(rows, id=body_id)])
 
 
+def assignee_options(users: pd.DataFrame) -> list[dict[str, str]]:
+    """The assign picker's options, "姓名（用户名）· 角色" → user name, in the frame's order."""
+    _require(users, ["username", "display_name", "role_label"], "assignee_options")
+    return [{"label": TA.ASSIGNEE_OPTION.format(name=r.display_name, user=r.username, role=r.role_label),
+             "value": r.username} for r in users.itertuples(index=False)]
+
+
 def _fact(label: str, value: Any) -> html.Div:
     return html.Div([html.Span(label, className="fact-label"), html.Span(value, className="fact-value")],
                     className="fact")

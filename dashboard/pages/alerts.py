@@ -4,6 +4,8 @@ metric chart around the firing time, events, notifications, audit) with its acti
 Reads go through dashboard/alert_data.py within the viewer's scope; every action goes through
 dashboard/alert_actions.perform (alerts/oncall.py and alerts/silences.py underneath). A kiosk
 wall or an anonymous viewer sees the console read-only. The list and the detail refresh in place.
+"Assign" picks from the users who may handle the selected alert's city (alert_actions.assignees);
+perform() checks the pick again on the server.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from flask import request
 
 from dashboard import alert_data as ad
-from dashboard.alert_actions import perform
+from dashboard.alert_actions import assignees, perform
 from dashboard.data import wall_data
 from layouts.alerts import (
     alert_rows,
     alert_table,
+    assignee_options,
     audit_table,
     detail_facts,
     events_table,
@@ -84,7 +87,8 @@ def _actions(enabled: bool) -> html.Div:
     return html.Div(className="alerts-actions", children=[
         html.Div(className="alerts-inputs", children=[
             dcc.Input(id=f"{P}-note", type="text", placeholder=TA.NOTE_PLACEHOLDER, debounce=False, value=""),
-            dcc.Input(id=f"{P}-user", type="text", placeholder=TA.USER_PLACEHOLDER, value=""),
+            dcc.Dropdown(id=f"{P}-user", options=[], placeholder=TA.USER_PLACEHOLDER, clearable=True,
+                         searchable=True),
             dcc.Dropdown(id=f"{P}-severity", options=_options(SEVERITY), placeholder=TA.F_SEVERITY,
                          clearable=True, searchable=False),
             html.Label([TA.HOURS_LABEL, dcc.Input(id=f"{P}-hours", type="number", min=1, max=168, value=2)])]),
@@ -180,6 +184,18 @@ def register_callbacks(app: Dash) -> None:
         return (detail_facts(d.row, d.labels, now, d.resolve_reason), fig, events_table(d.events, now),
                 notifications_table(d.notifications, now), audit_table(d.audit, now),
                 {"id": d.row["id"], "version": d.row["version"]})
+
+    # The assign picker follows the selection only (not the refresh tick, which would drop a pick in
+    # progress); the pick is kept when the new alert may go to the same user. Absent for read-only
+    # viewers, so Dash never calls it for them; assignees() refuses them anyway.
+    @app.callback(Output(f"{P}-user", "options"), Output(f"{P}-user", "value"),
+                  Input(f"{P}-selected", "data"), State(f"{P}-user", "value"), prevent_initial_call=True)
+    def assign_choices(selected: int | None, current: str | None) -> tuple[Any, Any]:
+        if selected is None:
+            return [], None
+        with wall_data().sessions() as s:
+            options = assignee_options(assignees(s, current_principal(), int(selected)))
+        return options, current if current in {o["value"] for o in options} else None
 
     @app.callback(Output(f"{P}-message", "children"), Output(f"{P}-message", "className"),
                   Output(f"{P}-changed", "data"),

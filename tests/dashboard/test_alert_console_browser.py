@@ -1,5 +1,6 @@
 """The alert screens in real headless Chromium: the wall's ticker and city counts through a kiosk token,
-and the on-call console (/alerts) used by a logged-in operator: filter, select, acknowledge; offline."""
+and the on-call console (/alerts) used by a logged-in operator: filter, select, acknowledge, assign through
+the user picker; offline."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ def served(tmp_path: Path) -> Iterator[Site]:
     world, ids = build_alert_world(tmp_path, refresh_seconds=1)
     with transaction(world.sessions) as s:
         create_user(s, "cs_oncall", PASSWORD, Role.ONCALL, "430100", actor="test", now=NOW)
+        create_user(s, "p_oncall", PASSWORD, Role.ONCALL, "430000", actor="test", now=NOW, display_name="李值班")
+        create_user(s, "xt_oncall", PASSWORD, Role.ONCALL, "430300", actor="test", now=NOW)  # not for 长沙
     token = kiosk_token(world)
     app = create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
     server = create_server(app.server, host="127.0.0.1", port=0, threads=4)
@@ -88,7 +91,10 @@ def test_wall_shows_ticker_and_counts_with_hot_alerts(browser: Any, served: Site
     page.goto(f"{served}/alerts")
     page.wait_for_selector("#alerts-body tr.alert-row", timeout=20_000)
     assert page.locator("#alerts-readonly").inner_text() == "只读：登录后可处置告警"
-    assert page.locator("#alerts-btn-ack").count() == 0
+    assert page.locator("#alerts-btn-ack").count() == 0 and page.locator("#alerts-user").count() == 0
+    page.locator("#alerts-body tr.alert-row").first.click()  # selecting works without the picker's callback
+    page.wait_for_function("() => document.querySelector('#alerts-facts').innerText.includes('规则')",
+                           timeout=10_000)
     page.close()
     assert watch.problems == []
 
@@ -138,6 +144,23 @@ def test_operator_filters_and_acknowledges(browser: Any, served: Site) -> None:
     page.click("#alerts-btn-ack")
     page.wait_for_function("() => document.querySelector('#alerts-message').innerText.includes('请刷新')",
                            timeout=10_000)
+
+    # Assign through the picker: only users who may handle 长沙's alerts are offered.
+    page.click("#alerts-user")
+    option = page.locator(".dash-dropdown-option:has(input[value='p_oncall'])")
+    option.wait_for(timeout=10_000)
+    offered = page.locator(".dash-dropdown-option").all_inner_texts()
+    assert [o.strip() for o in offered] == ["cs_oncall（cs_oncall）· 值班员", "李值班（p_oncall）· 值班员"], (
+        offered)
+    option.click()
+    page.click("#alerts-btn-assign")
+    page.wait_for_function("() => document.querySelector('#alerts-message').innerText.includes('已指派告警')",
+                           timeout=10_000)
+    page.wait_for_function("() => document.querySelector('#alerts-facts').innerText.includes('p_oncall')",
+                           timeout=10_000)
+    with served.world.sessions() as s:
+        a = s.get(Alert, down)
+        assert a is not None and a.assigned_to == "p_oncall"
     page.screenshot(path="/tmp/alerts-console.png")
     page.close()
     assert watch.problems == []

@@ -160,3 +160,21 @@ def test_console_reads_stay_in_scope(env: Env, who: str) -> None:
     _, detail = client.call("..alerts-facts.children", {"alerts-selected.data": other}, "alerts-selected.data")
     facts = json.dumps(outputs(detail)["alerts-facts.children"], ensure_ascii=False)
     assert ("该告警不存在或不在您的管辖范围内" in facts) is not province, f"{who} detail scope: {facts[:200]}"
+
+
+@pytest.mark.parametrize("who", PRINCIPALS)
+def test_assign_choices_only_for_who_may_assign(env: Env, who: str) -> None:
+    """The assign picker's callback, called directly: user names go only to those who may assign the alert."""
+    mine, _ = _new_alert(env.world, CHANGSHA, AlertState.FIRING, f"pick-cs-{who}")
+    status, got = env.clients[who].call("..alerts-user.options", {"alerts-selected.data": mine},
+                                        "alerts-selected.data")
+    if who == "anonymous":
+        assert status == 401
+        return
+    assert status == 200
+    offered = [o["value"] for o in outputs(got)["alerts-user.options"]]
+    if who in MAY["assign"] and SCOPE[who] in (PROVINCE, CHANGSHA):
+        # Those who may handle 长沙's alerts: its staff, the province's on-call staff and the analyst.
+        assert offered == ["cs_admin", "cs_oncall", "p_admin", "p_oncall", "p_security"], who
+    else:
+        assert offered == [], f"{who} was shown user names"
