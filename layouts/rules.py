@@ -1,0 +1,192 @@
+"""Components of the rules page (告警规则) from a rules snapshot and a rule frame (dashboard/rules_data.py).
+
+Pure: no file or database access; times are shown in the zone passed in. Each rule's condition is
+spelled out in Chinese with the raw keys beside it (metric, aggregation, window, comparison and
+threshold; ``for`` and keep-firing), so an operator can match the page against the YAML file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from dash import html
+
+from collectors.base import METRICS
+from layouts.rules_text import (
+    AGG,
+    CHECK_LABEL,
+    FINDING_KIND,
+    KIND,
+    LABEL_NAME,
+    MEASUREMENT,
+    OP,
+    SEVERITY,
+    STATE_NOTE,
+    TR,
+)
+
+if TYPE_CHECKING:
+    from dashboard.rules_data import FileVersion, RuleFileView, RulesSnapshot
+
+_PLACEHOLDER = re.compile(r"\{labels\[([A-Za-z0-9_]+)\]\}|\{value(?:[:!][^}]*)?\}")
+BAD_STATES = ("kept", "rejected", "empty", "empty_kept")
+
+
+def format_span(seconds: float) -> str:
+    """``"7 天"``, ``"1 小时 30 分钟"``, ``"90 秒"`` → ``"1 分钟 30 秒"``; ``"—"`` for zero."""
+    s = round(seconds)
+    if s <= 0:
+        return TR.NONE
+    parts = []
+    for size, unit in ((86400, TR.DAY), (3600, TR.HOUR), (60, TR.MINUTE), (1, TR.SECOND)):
+        if s >= size:
+            parts.append(f"{s // size} {unit}")
+            s %= size
+    return " ".join(parts)
+
+
+def format_value(v: float) -> str:
+    """A threshold without a needless ``.0``."""
+    return f"{v:g}"
+
+
+def metric_text(measurement: str, field: str) -> str:
+    """``"首页加载耗时（site_probe.latency_ms）"`` from the collector's declaration when there is one."""
+    spec = METRICS.get((measurement, field))
+    label = spec.label_zh if spec is not None else f"{MEASUREMENT.get(measurement, measurement)} {field}"
+    return TR.METRIC.format(label=label, key=f"{measurement}.{field}")
+
+
+def _unit(measurement: str, field: str) -> str:
+    spec = METRICS.get((measurement, field))
+    return f" {spec.unit}" if spec is not None and spec.unit and spec.unit not in ("B", "s") else ""
+
+
+def _labelled(names: Any, labels: Mapping[str, str]) -> str:
+    return TR.LIST_SEP.join(f"{labels.get(n, n)}（{n}）" if n in labels else str(n) for n in names)
+
+
+def condition_text(row: Mapping[str, Any]) -> str:
+    """The rule's condition in Chinese with the raw keys, e.g.
+    ``首页加载耗时（site_probe.latency_ms）近 10 分钟平均值 大于（>）8000 ms``."""
+    kind = row["kind"]
+    if kind == "finding":
+        parts = [TR.FINDING.format(checks=_labelled(row["checks"], CHECK_LABEL))]
+        if len(row["kinds"]):
+            parts.append(TR.FINDING_KINDS.format(kinds=_labelled(row["kinds"], FINDING_KIND)))
+        if row["min_severity"]:
+            parts.append(TR.FINDING_MIN.format(severity=SEVERITY.get(row["min_severity"], row["min_severity"])))
+        if row["deadline_days"] is not None and not pd.isna(row["deadline_days"]):
+            parts.append(TR.FINDING_DEADLINE.format(days=int(row["deadline_days"])))
+        return TR.SEP.join(parts)
+    metric = metric_text(row["measurement"], row["field"])
+    if kind == "absence":
+        return TR.ABSENCE.format(metric=metric, span=format_span(row["absent_for_s"]))
+    op, sym = OP.get(row["op"], row["op"]), row["op"]
+    if kind == "ratio":
+        value = f"{format_value(row['value'])}（{row['value']:.0%}）" if 0 <= row["value"] <= 1 else format_value(
+            row["value"])
+        return TR.RATIO.format(metric=metric, window=format_span(row["window_s"]), op=op, sym=sym, value=value,
+                               what=TR.RATIO_INVERT if row["invert"] else TR.RATIO_PLAIN)
+    return TR.THRESHOLD.format(metric=metric, window=format_span(row["window_s"]), agg=AGG.get(row["agg"], row["agg"]),
+                               op=op, sym=sym,
+                               value=format_value(row["value"]) + _unit(row["measurement"], row["field"]))
+
+
+def timing_text(row: Mapping[str, Any]) -> str:
+    """``for`` and keep-firing: ``"持续 3 分钟 后触发；恢复后保持 2 分钟"``."""
+    first = TR.FOR.format(span=format_span(row["for_s"])) if row["for_s"] > 0 else TR.FOR_NONE
+    second = TR.KEEP.format(span=format_span(row["keep_firing_s"])) if row["keep_firing_s"] > 0 else TR.KEEP_NONE
+    return f"{first}{TR.SEP}{second}"
+
+
+def summary_text(template: str) -> str:
+    """The summary template with its placeholders as readable marks (``〈网站〉``, ``〈值〉``)."""
+    def mark(m: re.Match[str]) -> str:
+        return f"〈{LABEL_NAME.get(m.group(1), m.group(1))}〉" if m.group(1) else TR.SUMMARY_VALUE
+
+    return _PLACEHOLDER.sub(mark, template)
+
+
+def _open_cell(n: int) -> html.Td:
+    return html.Td(str(n), className="rules-open val-bad" if n else "rules-open muted")
+
+
+def rule_rows(df: pd.DataFrame) -> list[html.Tr]:
+    """One table row per rule of a rule frame."""
+    out = []
+    for r in df.to_dict("records"):
+        sev = r["severity"]
+        out.append(html.Tr(className=f"rules-row rules-sev-{sev}", children=[
+            html.Td([html.Div(r["name"], className="rules-name"),
+                     html.Div(summary_text(r["summary"]), className="rules-summary")]),
+            html.Td(KIND.get(r["kind"], r["kind"]), className=f"rules-kind rules-kind-{r['kind']}"),
+            html.Td(html.Span(SEVERITY.get(sev, sev), className=f"badge badge-sev-{sev}")),
+            html.Td(condition_text(r), className="rules-condition"),
+            html.Td(timing_text(r), className="rules-timing"),
+            html.Td(" ".join(f"{k}={v}" for k, v in r["labels"].items()) or TR.NONE, className="rules-labels"),
+            html.Td(_labelled(r["group_by"], LABEL_NAME) or TR.NONE, className="rules-group"),
+            _open_cell(int(r["open"]))]))
+    return out
+
+
+def fmt_time(t: datetime | None, tz: tzinfo | None) -> str:
+    return t.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if t is not None else TR.FILE_UNREADABLE
+
+
+def _version(v: FileVersion | None, tz: tzinfo | None) -> list[Any]:
+    if v is None:
+        return [html.Span(TR.FILE_REMOVED, className="rules-file-removed")]
+    return [html.Span(f"{TR.FILE_MTIME} {fmt_time(v.mtime, tz)}", className="rules-mtime"),
+            html.Span([f"{TR.FILE_SHA} ", html.Code(v.sha or TR.FILE_UNREADABLE, className="rules-sha")])]
+
+
+def file_section(view: RuleFileView, rows: pd.DataFrame, tz: tzinfo | None, *, filtered: bool) -> html.Section:
+    """One file: name, version, state, its ``FILE:LINE: reason`` errors in red, and its rules in force."""
+    broken = bool(view.errors)
+    tag = (html.Span(TR.FILE_BROKEN, className="badge rules-tag-broken") if broken
+           else html.Span(TR.FILE_IN_FORCE, className="badge rules-tag-ok"))
+    head = html.Div(className="rules-file-head", children=[
+        html.H2(view.name, className="panel-title rules-file-name"), tag,
+        html.Span(className="rules-file-meta", children=[*_version(view.disk, tz),
+                                                        html.Span(TR.FILE_RULES.format(n=len(view.rules)))])])
+    children: list[Any] = [head]
+    if view.changed and view.loaded is not None:
+        children.append(html.Div(TR.FILE_LOADED.format(mtime=fmt_time(view.loaded.mtime, tz), sha=view.loaded.sha),
+                                 className="rules-file-loaded"))
+    if broken:
+        children.append(html.Ul(className="rules-file-errors", children=[
+            html.Li(f"{view.path}:{line}: {reason}", className="rules-file-error") for line, reason in view.errors]))
+        if not view.rules:
+            children.append(html.Div(TR.FILE_NOT_LOADED, className="muted rules-file-note"))
+    if view.rules:
+        body = rule_rows(rows) or [html.Tr(html.Td(TR.NO_MATCH if filtered else TR.NO_RULES,
+                                                   colSpan=len(TR.COLUMNS), className="empty"))]
+        children.append(html.Table(className="wall-table rules-table", children=[
+            html.Thead(html.Tr([html.Th(h) for h in TR.COLUMNS])), html.Tbody(body)]))
+    cls = "panel rules-file" + (" rules-file-broken" if broken else "")
+    return html.Section(className=cls, id={"type": "rules-file", "name": view.name}, children=children)
+
+
+def status_banner(snap: RulesSnapshot) -> html.Div:
+    """What the engine does with the files: all loaded, broken (rules kept or none running), or none found."""
+    note = STATE_NOTE[snap.state].format(rules=len(snap.in_force), files=len(snap.in_force.files),
+                                         directory=snap.directory)
+    bad = snap.state in BAD_STATES
+    return html.Div(note, id="rules-status", role="alert" if bad else "status",
+                    className=f"rules-status rules-status-{snap.state}" + (" rules-status-bad" if bad else ""))
+
+
+def rules_body(snap: RulesSnapshot, shown: pd.DataFrame, total: int, tz: tzinfo | None, *, filtered: bool,
+               scope_note: str) -> list[Any]:
+    """The page body: the status banner, the count line and one section per file."""
+    sections = [file_section(v, shown[shown["file"] == v.path], tz, filtered=filtered) for v in snap.files]
+    return [status_banner(snap),
+            html.Div([html.Span(TR.SHOWN.format(shown=len(shown), total=total), id="rules-shown"),
+                      html.Span(scope_note, className="muted")], className="rules-countline"),
+            *sections,
+            html.Div([html.Div(TR.READ_ONLY), html.Div(TR.VERSION_NOTE)], className="footnote rules-footnote")]
