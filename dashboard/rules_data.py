@@ -26,6 +26,10 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+# The collectors declare the metrics (Chinese name, unit) the page spells the conditions with.
+import collectors.host
+import collectors.scheduler
+import collectors.site_probe  # noqa: F401
 from alerts.rules import Rule, RuleFileError, RuleSet, expand_paths, load_rule_files
 from alerts.service import rules_signature
 from core.config import Config

@@ -12,10 +12,6 @@ from typing import Any
 import dash
 from dash import Dash, Input, Output, dcc, html
 
-# The collectors declare the metrics the conditions take their Chinese names from.
-import collectors.host
-import collectors.scheduler
-import collectors.site_probe  # noqa: F401
 from dashboard.data import wall_data
 from dashboard.rules_data import RuleFilter, filter_rules, open_counts, rule_frame, rules_reader
 from layouts.rules import rules_body
