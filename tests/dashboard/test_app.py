@@ -82,3 +82,27 @@ def test_page_layouts_render_and_unknown_codes_say_so(worlds: tuple[World, World
         assert "city-hosts-body" in str(_page("city").layout(code="430100"))
         assert "city-hosts-body" not in str(_page("city").layout(code="430300"))  # 湘潭 has no hosts
     assert playlist()[0] == "/" and len(playlist()) == 15
+
+
+def test_city_wall_ticker_shows_only_that_citys_alerts(tmp_path: Path) -> None:
+    from dashboard.alert_data import alert_reader
+    from tests.dashboard.alert_world import build_alert_world
+
+    world, _ = build_alert_world(tmp_path)
+    try:
+        app = _app(world)
+        with app.server.test_request_context("/"):
+            reader = alert_reader()
+            changsha = reader.ticker(NOW, 12, scope_code="430100")
+            assert set(changsha["city_code"]) == {"430100"} and len(changsha) == 5  # 长沙's five firing alerts
+            assert list(reader.ticker(NOW, 12, scope_code="430300")["rule"]) == ["content_errors_severe"]
+            assert reader.ticker(NOW, 12, scope_code="430400").empty
+            assert len(reader.ticker(NOW, 12)) == 6  # the province sees all firing alerts
+            page = str(_page("city").layout(code="430100"))
+            assert "city-ticker" in page and "alert-strip alert-strip-hot" in page  # unacknowledged 紧急
+            assert "湘潭" not in page.split("city-ticker")[1] and page.count("ticker-item sev-") == 5
+            xiangtan = str(_page("city").layout(code="430300"))
+            assert xiangtan.count("ticker-item sev-high") == 1 and "alert-strip-hot" not in xiangtan
+            assert "当前无告警" in str(_page("city").layout(code="430400"))
+    finally:
+        world.store.close()
