@@ -52,11 +52,17 @@ class DashClient:
         """Fire the callback whose (first) output starts with ``output_prefix``.
 
         ``values`` maps "component-id.property" to a value (anything not given is None); ``changed`` is the
-        "id.property" that triggered it. Returns the HTTP status and the JSON response (None if not JSON).
+        "id.property" that triggered it (see :func:`pattern_prop` for a pattern-matched component). A
+        pattern-matching input ``{"type": T, "id": ALL}`` takes its components from ``values["T.property"]``,
+        a list of ``(id, value)``. Returns the HTTP status and the JSON response (None if not JSON).
         """
         key, spec = self._spec(output_prefix)
 
-        def item(dep: dict[str, Any]) -> dict[str, Any]:
+        def item(dep: dict[str, Any]) -> Any:
+            if dep["id"].startswith("{"):  # a pattern-matching (ALL) input: one entry per matched component
+                kind = json.loads(dep["id"])["type"]
+                return [{"id": {"type": kind, "id": i}, "property": dep["property"], "value": v}
+                        for i, v in values.get(f"{kind}.{dep['property']}", [])]
             name = f"{dep['id']}.{dep['property']}"
             return {"id": dep["id"], "property": dep["property"], "value": values.get(name)}
 
@@ -75,6 +81,11 @@ class DashClient:
                                                              "_pages_location.search": search},
                                 "_pages_location.pathname")
         return status, json.dumps(got, ensure_ascii=False) if got is not None else ""
+
+
+def pattern_prop(kind: str, ident: int, prop: str = "n_clicks") -> str:
+    """The changed-property name dash-renderer sends for component ``{"type": kind, "id": ident}``."""
+    return json.dumps({"id": ident, "type": kind}, sort_keys=True, separators=(",", ":")) + f".{prop}"
 
 
 def outputs(response: Any) -> dict[str, Any]:

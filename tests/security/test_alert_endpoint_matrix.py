@@ -1,4 +1,5 @@
-"""Every role, a kiosk wall and an anonymous caller against every alert endpoint, over real HTTP.
+"""Every role, a kiosk wall and an anonymous caller against every alert endpoint, over real HTTP: the on-call
+console (/alerts) and the duty screen (/oncall: roster, handover, silences).
 
 Each on-call console action (the /alerts page's action callback) is fired through ``/_dash-update-component``
 by a logged-in test client, against an alert of the caller's own city and one of another city. The
@@ -13,21 +14,23 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from dash import Dash
 from sqlalchemy import func, select
 
+from alerts import silences
 from core.clock import FixedClock
 from dashboard.app import create_app
-from db.models_alerts import Alert, AlertEvent, AlertState, Silence
+from db.models_alerts import Alert, AlertEvent, AlertState, DutyShift, Handover, Silence
 from db.models_security import AuditEntry, Role
 from db.session import transaction
 from security.users import create_user
 from tests.alerts.oncall_world import add_alert
 from tests.dashboard.world import NOW, World, build_world, kiosk_token
-from tests.security.dash_client import DashClient, outputs
+from tests.security.dash_client import DashClient, outputs, pattern_prop
 
 CHANGSHA, ZHUZHOU, PROVINCE = "430100", "430200", "430000"
 PASSWORD = "matrix-password-2026"
@@ -178,3 +181,108 @@ def test_assign_choices_only_for_who_may_assign(env: Env, who: str) -> None:
         assert offered == ["cs_admin", "cs_oncall", "p_admin", "p_oncall", "p_security"], who
     else:
         assert offered == [], f"{who} was shown user names"
+
+
+# The duty screen (/oncall): roster, handover, silences. Expected, from the issue's roles:
+ROSTER_ADMINS = {"p_admin", "cs_admin"}
+MAY_DUTY = {"add_shift": ROSTER_ADMINS, "remove_shift": ROSTER_ADMINS, "handover": ONCALL_STAFF,
+            "create_silence": ONCALL_STAFF, "expire_silence": ONCALL_STAFF}
+DUTY_CASES = [(who, action, city) for who in PRINCIPALS for action in MAY_DUTY for city in (CHANGSHA, ZHUZHOU)
+              if not (action == "handover" and city == ZHUZHOU)]  # a handover is always in the actor's own region
+
+
+def _counts(world: World) -> dict[str, Any]:
+    with world.sessions() as s:
+        return {"shifts": s.scalar(select(func.count()).select_from(DutyShift)),
+                "handovers": s.scalar(select(func.count()).select_from(Handover)),
+                "silences": s.scalar(select(func.count()).select_from(Silence)),
+                "expired": s.scalar(select(func.count()).select_from(Silence)
+                                    .where(Silence.expired_early_at.is_not(None)))}
+
+
+def _duty_call(env: Env, who: str, action: str, city: str, n: int) -> tuple[int, dict[str, Any], str]:
+    client, fmt = env.clients[who], "%Y-%m-%d %H:%M"
+    if action == "add_shift":
+        start = NOW + timedelta(hours=2 * n + 1)
+        status, got = client.call("..oncall-roster-msg.children", {
+            "oncall-shift-add.n_clicks": 1, "oncall-shift-scope.value": city, "oncall-shift-tier.value": 1,
+            "oncall-shift-user.value": ASSIGNEE, "oncall-shift-start.value": start.strftime(fmt),
+            "oncall-shift-end.value": (start + timedelta(hours=1)).strftime(fmt)}, "oncall-shift-add.n_clicks")
+        return status, outputs(got), "oncall-roster-msg"
+    if action == "remove_shift":
+        with transaction(env.world.sessions) as s:
+            shift = DutyShift(scope_code=city, tier=2, username=ASSIGNEE, starts_at=NOW + timedelta(days=3, hours=n),
+                              ends_at=NOW + timedelta(days=3, hours=n + 1))
+            s.add(shift)
+            s.flush()
+            sid = shift.id
+        status, got = client.call("..oncall-roster-msg.children", {"oncall-remove.n_clicks": [(sid, 1)]},
+                                  pattern_prop("oncall-remove", sid))
+        return status, outputs(got), "oncall-roster-msg"
+    if action == "handover":
+        status, got = client.call("..oncall-handover-msg.children", {
+            "oncall-handover-go.n_clicks": 1, "oncall-handover-to.value": "p_admin" if who == ASSIGNEE else ASSIGNEE,
+            "oncall-handover-note.value": "交接：矩阵测试"}, "oncall-handover-go.n_clicks")
+        return status, outputs(got), "oncall-handover-msg"
+    if action == "create_silence":
+        status, got = client.call("..oncall-silence-msg.children", {
+            "oncall-silence-add.n_clicks": 1, "oncall-silence-kind.value": "silence",
+            "oncall-silence-matchers.value": f"city={city}, site=X0102", "oncall-silence-hours.value": 2,
+            "oncall-silence-reason.value": "矩阵测试"}, "oncall-silence-add.n_clicks")
+        return status, outputs(got), "oncall-silence-msg"
+    with transaction(env.world.sessions) as s:  # expire_silence
+        sil = silences.create(s, [{"name": "site", "op": "=", "value": "X0102"}], NOW, NOW + timedelta(hours=4),
+                              "test", "待解除", scope_code=city, now=NOW)
+        sid = sil.id
+    status, got = client.call("..oncall-silence-msg.children", {"oncall-expire.n_clicks": [(sid, 1)]},
+                              pattern_prop("oncall-expire", sid))
+    return status, outputs(got), "oncall-silence-msg"
+
+
+@pytest.mark.parametrize(("who", "action", "city"), DUTY_CASES, ids=[f"{w}-{a}-{c}" for w, a, c in DUTY_CASES])
+def test_duty_screen_action(env: Env, who: str, action: str, city: str) -> None:
+    n = DUTY_CASES.index((who, action, city))
+    before = _counts(env.world)
+    status, out, msg = _duty_call(env, who, action, city, n)
+    setup = {"remove_shift": "shifts", "expire_silence": "silences"}.get(action)
+    if setup:  # the row to act on was written by the test itself
+        before[setup] += 1
+    allowed = who in MAY_DUTY[action] and (SCOPE.get(who) == PROVINCE or SCOPE.get(who) == city
+                                           or action == "create_silence")
+    if who == "anonymous":
+        assert status == 401
+    else:
+        assert status == 200
+        assert out[f"{msg}.className"].endswith("msg-ok" if allowed else "msg-error"), (out, who, action)
+        if who == "kiosk":
+            assert "只读" in out[f"{msg}.children"]
+    after = _counts(env.world)
+    if not allowed:
+        assert after == before, f"{who} was refused {action} but something changed"
+        return
+    changed = {"add_shift": ("shifts", 1), "remove_shift": ("shifts", -1), "handover": ("handovers", 1),
+               "create_silence": ("silences", 1), "expire_silence": ("expired", 1)}[action]
+    assert after == {**before, changed[0]: before[changed[0]] + changed[1]}, (who, action)
+    with env.world.sessions() as s:
+        entry = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1)).one()
+        assert entry.actor == who
+        if action == "create_silence" and SCOPE[who] != PROVINCE:  # confined to the author's city
+            newest = s.scalars(select(Silence).order_by(Silence.id.desc()).limit(1)).one()
+            assert {"name": "city", "op": "=", "value": SCOPE[who]} in newest.matchers
+
+
+@pytest.mark.parametrize("who", PRINCIPALS)
+def test_duty_screen_reads_stay_in_scope(env: Env, who: str) -> None:
+    with transaction(env.world.sessions) as s:
+        mine = silences.create(s, [{"name": "rule", "op": "=", "value": f"read-{who}-cs"}], NOW,
+                               NOW + timedelta(hours=4), "test", "读取测试", scope_code=CHANGSHA, now=NOW).id
+        other = silences.create(s, [{"name": "rule", "op": "=", "value": f"read-{who}-zz"}], NOW,
+                                NOW + timedelta(hours=4), "test", "读取测试", scope_code=ZHUZHOU, now=NOW).id
+    status, got = env.clients[who].call("oncall-silences-body.children", {"oncall-silence-state.value": ""},
+                                        "oncall-silence-state.value")
+    if who == "anonymous":
+        assert status == 401
+        return
+    listed = json.dumps(got, ensure_ascii=False)
+    assert f"read-{who}-cs" in listed and mine
+    assert (f"read-{who}-zz" in listed) is (SCOPE[who] == PROVINCE) and other
