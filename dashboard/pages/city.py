@@ -20,6 +20,7 @@ from layouts.components import city_kpi_items, city_sites_rows, city_sites_table
 from layouts.hosts import city_hosts_rows, city_hosts_table
 from layouts.inspection import city_inspection_rows, city_inspection_table, veto_kpi_item
 from layouts.text import TI, T
+from security.web import current_principal
 
 dash.register_page(__name__, path_template="/city/<code>", name=T.CITY_PAGE,
                    title=f"{T.CITY_PAGE} · 运维指挥中心", order=1)
@@ -40,6 +41,12 @@ def _city_row(code: str, now: Any) -> tuple[str | None, Any]:
 
 def _kpis(code: str, row: Any, now: Any) -> list[Any]:
     return [*city_kpi_items(row), veto_kpi_item(wall_data().veto_kpis(now, city=code))]
+
+
+def _sees_overview() -> bool:
+    """Whether the viewer may open the province overview (a city's users and walls may not)."""
+    p = current_principal()
+    return p is None or p.is_province
 
 
 def _ticker(code: str, now: Any) -> html.Div:
@@ -82,7 +89,7 @@ def layout(code: str | None = None, **_: Any) -> html.Div:
         dcc.Store(id=f"{P}-code", data=code),
         html.Div(className="page-head", children=[
             html.H2(name, id=f"{P}-name", className="page-name"),
-            dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")]),
+            *([dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")] if _sees_overview() else [])]),
         html.Div([kpi_tile(i, P) for i in _kpis(code or "", row, now)], className="kpi-row kpi-row-5"),
         html.Div(panels, className="city-grid" + (" city-grid-hosts" if not hosts.empty else "")),
         _ticker(code or "", now),

@@ -104,5 +104,6 @@ def test_city_wall_ticker_shows_only_that_citys_alerts(tmp_path: Path) -> None:
             xiangtan = str(_page("city").layout(code="430300"))
             assert xiangtan.count("ticker-item sev-high") == 1 and "alert-strip-hot" not in xiangtan
             assert "当前无告警" in str(_page("city").layout(code="430400"))
+            assert "返回全省总览" in page  # anonymous (login off) and province viewers may go back to the overview
     finally:
         world.store.close()
