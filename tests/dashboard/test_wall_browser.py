@@ -57,23 +57,47 @@ def wall(tmp_path: Path) -> Iterator[Wall]:
 
 
 class Watch:
-    """Collects console errors, failed requests and any request that leaves 127.0.0.1."""
+    """Collects console errors, failed requests and any request that leaves 127.0.0.1.
+
+    A refresh still in flight when the test navigates the page elsewhere or closes it is aborted by the
+    browser (net::ERR_ABORTED); that is the test leaving, not a fault, so only those are let through.
+    """
 
     def __init__(self, page: Any) -> None:
         self.problems: list[str] = []
+        self._page = page
+        self._seq = 0
+        self._started: dict[int, int] = {}  # id(request) -> order it started in
+        self._last_navigation = -1
+        self._closing = False
         page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}")
                 if m.type == "error" else None)
         page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        page.on("requestfailed", lambda r: self.problems.append(f"failed: {r.url} {r.failure}"))
+        page.on("requestfailed", self._failed)
         page.on("request", self._request)
         page.on("response", lambda r: self.problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
 
     def _request(self, r: Any) -> None:
+        self._seq += 1
+        self._started[id(r)] = self._seq
+        if r.is_navigation_request() and r.frame == self._page.main_frame:
+            self._last_navigation = self._seq
         host = urlparse(r.url).hostname or ""
         if r.url.startswith(("data:", "blob:")):
             return
         if not host.startswith("127."):
             self.problems.append(f"external request: {r.url}")
+
+    def _failed(self, r: Any) -> None:
+        left = self._closing or self._started.get(id(r), self._seq) < self._last_navigation
+        if left and "ERR_ABORTED" in str(r.failure or ""):
+            return
+        self.problems.append(f"failed: {r.url} {r.failure}")
+
+    def close(self) -> None:
+        """Close the page; requests it aborts on the way out are not problems."""
+        self._closing = True
+        self._page.close()
 
 
 def _graph(page: Any, graph_id: str, expr: str) -> Any:
@@ -176,7 +200,7 @@ def test_overview_renders_refreshes_and_drills_down(browser: Any, wall: Wall) ->
     page.wait_for_selector("#site-findings-body .more-row", timeout=20_000)
     assert "另有 2 项未显示" in page.locator("#site-findings-body").inner_text()  # 5 stale columns, 3 shown
     page.screenshot(path="/tmp/wall-site-vetoed.png")
-    page.close()
+    watch.close()
     assert watch.problems == []
 
 
@@ -224,7 +248,7 @@ def test_host_tile_drills_down_to_a_host(browser: Any, wall: Wall) -> None:
     page.wait_for_timeout(300)
     assert page.locator("#host-usage .scatterlayer .trace").count() == 5
     page.screenshot(path="/tmp/wall-host.png")
-    page.close()
+    watch.close()
     assert watch.problems == []
 
 
@@ -245,7 +269,7 @@ def test_4k_wall_scales_the_canvas_without_errors(browser: Any, wall: Wall) -> N
     # Axis titles sit inside the figure: Plotly's margins were not measured at double size.
     x = page.evaluate("() => parseFloat(document.querySelector('#host-usage .g-ytitle text').getAttribute('x'))")
     assert 0 < x < 80
-    page.close()
+    watch.close()
     assert watch.problems == []
 
 
@@ -256,5 +280,5 @@ def test_rotation_cycles_from_overview_to_the_first_city(browser: Any, tmp_path:
         page.goto(url.entry("/"))
         page.wait_for_url("**/city/430100", timeout=15_000)
         page.wait_for_selector("#city-name", timeout=10_000)
-        page.close()
+        watch.close()
         assert watch.problems == []
