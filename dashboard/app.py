@@ -32,7 +32,7 @@ from tsdb.store import MetricStore
 HERE = Path(__file__).resolve().parent
 PAGES_FOLDER = HERE / "pages"
 ASSETS_FOLDER = HERE / "assets"
-PAGE_MODULES = ("overview", "city", "site", "hosts", "host", "alerts", "audit", "rules")
+PAGE_MODULES = ("overview", "city", "site", "hosts", "host", "alerts", "audit", "oncall", "rules")
 
 
 def playlist() -> list[str]:
@@ -73,7 +73,7 @@ def nav_items(principal: Principal | None) -> list[NavItem]:
     return items
 
 
-def _nav(principal: Principal, items: list[NavItem]) -> tuple[html.Nav, html.Div]:
+def _nav(principal: Principal, items: list[NavItem]) -> tuple[html.Nav, html.Form]:
     """The links (left of the title) and the user with 退出 (under the clock)."""
     links = html.Nav(className="wall-nav", id="wall-nav", title=TN.LABEL, children=[
         dcc.Link(i.label, href=i.href, className="wall-nav-link", id={"type": "wall-nav-link", "key": i.key})
@@ -143,7 +143,7 @@ def _register_shell_callbacks(app: Dash) -> None:
 def create_app(config: Config, *, store: MetricStore, sessions: sessionmaker[Session],
                clock: Clock | None = None) -> Dash:
     """A Dash app serving ``/`` (overview), ``/city/<code>``, ``/site/<code>``, ``/hosts``, ``/host/<name>``
-    and the console pages (``/alerts``, ``/audit``, ``/rules``; with them ``/oncall`` when present); a
+    and the console pages (``/alerts``, ``/oncall``, ``/audit``, ``/rules``); a
     logged-in user gets a navigation bar in the header.
 
     ``clock`` defaults to the system clock; tests pass a fixed one. The Flask server is
