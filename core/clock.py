@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Protocol
 
 
@@ -30,6 +30,17 @@ class FixedClock:
         from datetime import timedelta
 
         self.current = self.current + timedelta(seconds=seconds)
+
+
+@dataclass(frozen=True)
+class ZonedClock:
+    """Another clock's time in the zone people read (the screens' 北京时间); the instant is the same."""
+
+    inner: Clock
+    tz: tzinfo
+
+    def now(self) -> datetime:
+        return self.inner.now().astimezone(self.tz)
 
 
 def utc_ns() -> int:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ENV_PREFIX = "GOVOPS_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +49,11 @@ class WebConfig:
     refresh_seconds: int = 15  # wall screen refresh cadence
     cache_seconds: int = 10  # flask-caching timeout in front of store queries
     rotate_seconds: int = 0  # 0 = no playlist rotation on the wall
+    timezone: str = "Asia/Shanghai"  # IANA zone every screen shows and reads times in (storage stays UTC)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
 
 @dataclass(frozen=True)
@@ -203,6 +209,11 @@ def _validate(cfg: Config) -> None:
     parts = cfg.demo.bind_prefix.split(".")
     if len(parts) != 3 or parts[0] != "127" or not all(p.isdigit() and int(p) < 256 for p in parts):
         raise ConfigError(f"demo.bind_prefix: expected a loopback /24 such as 127.0.1, got {cfg.demo.bind_prefix!r}")
+    try:
+        ZoneInfo(cfg.web.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"web.timezone: expected an IANA time zone such as Asia/Shanghai, got {cfg.web.timezone!r}"
+                          ) from None
     code = cfg.collectors.node_code
     if not (len(code) == 6 and code.isdigit()):
         raise ConfigError(f"collectors.node_code: expected a 6-digit administrative code, got {code!r}")

@@ -19,7 +19,7 @@ from flask_caching import Cache
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.clock import Clock, SystemClock
+from core.clock import Clock, SystemClock, ZonedClock
 from core.config import Config
 from dashboard.data import EXTENSION_KEY, WallData
 from layouts.geo import cities
@@ -155,7 +155,8 @@ def create_app(config: Config, *, store: MetricStore, sessions: sessionmaker[Ses
     server.config["GOVOPS_CONFIG"] = config
     cache = Cache()
     cache.init_app(server)
-    data = WallData(config, store, sessions, cache, clock or SystemClock())
+    # Screens run on the configured zone's time; storage stays UTC (db.types.UTCDateTime).
+    data = WallData(config, store, sessions, cache, ZonedClock(clock or SystemClock(), config.web.tz))
     server.extensions[EXTENSION_KEY] = data
     init_security(server, config, sessions, data.clock)  # login, kiosk sessions, CSRF, region scope
 

@@ -10,10 +10,11 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.models import Base, _enum, utcnow
+from db.types import UTCDateTime
 from inspection.base import Severity
 
 
@@ -54,18 +55,18 @@ class Alert(Base):
     value: Mapped[float | None] = mapped_column(Float)
     city_code: Mapped[str] = mapped_column(String(6))  # scope: 430000 for province-level objects
     group_key: Mapped[str] = mapped_column(String(256), default="")
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    fired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_true_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_eval_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_true_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_eval_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     acknowledged_by: Mapped[str | None] = mapped_column(String(64))
     assigned_to: Mapped[str | None] = mapped_column(String(64))
-    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolved_by: Mapped[str | None] = mapped_column(String(64))  # "system" when the condition cleared
     resolve_reason: Mapped[str | None] = mapped_column(Text)
     escalation_tier: Mapped[int] = mapped_column(Integer, default=1)
-    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     events: Mapped[list[AlertEvent]] = relationship(back_populates="alert", order_by="AlertEvent.id",
@@ -80,7 +81,7 @@ class AlertEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     alert_id: Mapped[int] = mapped_column(ForeignKey("alert.id", ondelete="CASCADE"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     kind: Mapped[str] = mapped_column(String(32))  # state / ack / unack / assign / severity / note / escalate / close
     actor: Mapped[str] = mapped_column(String(96))
     from_state: Mapped[str | None] = mapped_column(String(16))
@@ -108,13 +109,13 @@ class Silence(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[SilenceKind] = mapped_column(_enum(SilenceKind, "silence_kind"), default=SilenceKind.SILENCE)
     matchers: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
     scope_code: Mapped[str] = mapped_column(String(6))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    expired_early_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expired_early_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class DutyShift(Base):
@@ -127,8 +128,8 @@ class DutyShift(Base):
     scope_code: Mapped[str] = mapped_column(String(6))
     tier: Mapped[int] = mapped_column(Integer, default=1)
     username: Mapped[str] = mapped_column(String(64))
-    starts_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ends_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Handover(Base):
@@ -140,7 +141,7 @@ class Handover(Base):
     scope_code: Mapped[str] = mapped_column(String(6))
     from_user: Mapped[str] = mapped_column(String(64))
     to_user: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")
     open_alert_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
 
@@ -171,8 +172,8 @@ class Notification(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     status: Mapped[DeliveryStatus] = mapped_column(_enum(DeliveryStatus, "delivery_status"))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     detail: Mapped[str] = mapped_column(Text, default="")

@@ -32,6 +32,8 @@ def test_file_and_env_override(tmp_path: Path) -> None:
     ("[database]\nurl = 'mysql://x'\n", {}, "database.url"),
     ("[demo]\nbind_prefix = '10.0.0'\n", {}, "demo.bind_prefix"),
     ("[web\n", {}, "invalid TOML"),
+    ("[web]\ntimezone = 'Beijing'\n", {}, "web.timezone"),
+    ("", {"GOVOPS_WEB__TIMEZONE": "../etc/passwd"}, "web.timezone"),
 ])
 def test_wrong_settings_name_the_key(tmp_path: Path, toml: str, env: dict[str, str], needle: str) -> None:
     f = tmp_path / "c.toml"

@@ -107,3 +107,29 @@ def test_city_wall_ticker_shows_only_that_citys_alerts(tmp_path: Path) -> None:
             assert "返回全省总览" in page  # anonymous (login off) and province viewers may go back to the overview
     finally:
         world.store.close()
+
+
+
+def test_screens_show_beijing_time_while_storage_stays_utc(tmp_path: Path) -> None:
+    """An audit entry made at 08:00 UTC is listed as 16:00 (web.timezone = Asia/Shanghai) and stored as UTC."""
+    from sqlalchemy import select
+
+    from db.models_security import AuditEntry, Role
+    from db.session import transaction
+    from security import audit
+    from security.users import create_user
+    from tests.security.dash_client import DashClient
+
+    world = build_world(tmp_path)
+    try:
+        with transaction(world.sessions) as s:
+            create_user(s, "root", "root-password", Role.PROVINCE_ADMIN, "430000", actor="test", now=NOW)
+            audit.record(s, "tester", "probe.time", "test", "1", at=NOW, summary="时区检查")
+        app = create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+        status, content = DashClient(app).login("root", "root-password").page("/audit", "?action=probe.time")
+        assert status == 200 and "时区检查" in content
+        assert "2026-11-27 16:00:00" in content and "2026-11-27 08:00:00" not in content
+        with world.sessions() as s:
+            assert s.scalars(select(AuditEntry).where(AuditEntry.action == "probe.time")).one().at == NOW
+    finally:
+        world.store.close()

@@ -202,8 +202,8 @@ def _counts(world: World) -> dict[str, Any]:
 
 def _duty_call(env: Env, who: str, action: str, city: str, n: int) -> tuple[int, dict[str, Any], str]:
     client, fmt = env.clients[who], "%Y-%m-%d %H:%M"
-    if action == "add_shift":
-        start = NOW + timedelta(hours=2 * n + 1)
+    if action == "add_shift":  # typed as the wall shows time: 北京时间 by default
+        start = (NOW + timedelta(hours=2 * n + 1)).astimezone(env.world.config.web.tz)
         status, got = client.call("..oncall-roster-msg.children", {
             "oncall-shift-add.n_clicks": 1, "oncall-shift-scope.value": city, "oncall-shift-tier.value": 1,
             "oncall-shift-user.value": ASSIGNEE, "oncall-shift-start.value": start.strftime(fmt),
