@@ -205,7 +205,7 @@ class WallData:
         """Availability % per bucket (``time, availability``) over the last ``hours``, optionally one city."""
         if hours <= 0:
             raise ValueError(f"availability_trend: hours must be > 0, got {hours}")
-        return self._trend(self._floor(now), hours, city)
+        return _in_zone(self._trend(self._floor(now), hours, city), now)
 
     def worst_sites(self, now: datetime, n: int = 10) -> pd.DataFrame:
         """The ``n`` sites with the lowest 24-hour availability (no data ranks last), then down first:
@@ -265,7 +265,7 @@ class WallData:
         """``time, latency_ms, availability`` per bucket over the last ``hours`` for one site."""
         if hours <= 0:
             raise ValueError(f"site_history: hours must be > 0, got {hours}")
-        return self._history(site_code, self._floor(now), hours)
+        return _in_zone(self._history(site_code, self._floor(now), hours), now)
 
 
     # ---- hosts ----------------------------------------------------------------------------------
@@ -316,7 +316,7 @@ class WallData:
         (CPU and memory %, load, network and disk byte rates)."""
         if hours <= 0:
             raise ValueError(f"host_history: hours must be > 0, got {hours}")
-        return self._host_history(name, self._floor(now), hours)
+        return _in_zone(self._host_history(name, self._floor(now), hours), now)
 
     # ---- inspection -----------------------------------------------------------------------------
 
@@ -398,3 +398,11 @@ class WallData:
 def wall_data() -> WallData:
     """The current Flask app's :class:`WallData` (set by dashboard.app.create_app)."""
     return current_app.extensions[EXTENSION_KEY]
+
+
+def _in_zone(df: pd.DataFrame, now: datetime) -> pd.DataFrame:
+    """``df`` with its ``time`` column in ``now``'s zone: Plotly draws a timestamp's wall time and ignores
+    its offset, so a chart shows the zone the wall runs on (北京时间) only if the times are in it."""
+    if now.tzinfo is None or "time" not in df or df.empty:
+        return df
+    return df.assign(time=pd.to_datetime(df["time"], utc=True).dt.tz_convert(now.tzinfo))

@@ -87,3 +87,17 @@ def test_screens_in_one_cache_window_share_one_query(data: WallData, world: Worl
 def test_naive_now_is_refused(data: WallData) -> None:
     with pytest.raises(ValueError, match="naive"):
         data.overview_kpis(NOW.replace(tzinfo=None))
+
+
+def test_chart_frames_follow_the_zone_of_now(data: WallData) -> None:
+    """Plotly draws wall times and ignores offsets: frames for charts come in the wall's zone, same instants."""
+    from zoneinfo import ZoneInfo
+
+    local_now = NOW.astimezone(ZoneInfo("Asia/Shanghai"))
+    for read in (lambda n: data.availability_trend(n), lambda n: data.site_history("X0102", n),
+                 lambda n: data.host_history("web-01", n)):
+        utc, local = read(NOW), read(local_now)
+        assert not utc.empty and str(utc["time"].dt.tz) == "UTC"
+        assert str(local["time"].dt.tz) == "Asia/Shanghai"
+        assert list(local["time"]) == list(utc["time"])  # the same instants
+        assert local["time"].iloc[-1].hour == (utc["time"].iloc[-1].hour + 8) % 24
