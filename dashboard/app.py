@@ -105,6 +105,7 @@ def _shell(config: Config, principal: Principal | None = None) -> html.Div:
         header,
         html.Main(dash.page_container, className="wall-main"),
         dcc.Interval(id="wall-clock-tick", interval=1000),
+        dcc.Store(id="wall-timezone", data=config.web.timezone),
         dcc.Location(id="wall-rotate-nav", refresh="callback-nav"),
         dcc.Store(id="wall-playlist", data=rotation),
         dcc.Interval(id="wall-rotate-tick", interval=max(rotate, 1) * 1000,
@@ -115,13 +116,19 @@ def _shell(config: Config, principal: Principal | None = None) -> html.Div:
 def _register_shell_callbacks(app: Dash) -> None:
     # Clock and rotation run in the browser: no server round trip, no growing DOM.
     app.clientside_callback(
-        """function(n) {
-            const d = new Date(), p = (x) => String(x).padStart(2, '0');
-            const w = '日一二三四五六'[d.getDay()];
-            return `${d.getFullYear()}年${p(d.getMonth() + 1)}月${p(d.getDate())}日 星期${w} `
-                 + `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+        # The wall's zone (web.timezone), not the browser's: a wall PC set to UTC still shows 北京时间.
+        """function(n, tz) {
+            const parts = {};
+            try {
+                new Intl.DateTimeFormat('en-US', {timeZone: tz, year: 'numeric', month: '2-digit',
+                    day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+                    weekday: 'short'}).formatToParts(new Date()).forEach(x => { parts[x.type] = x.value; });
+            } catch (e) { return window.dash_clientside.no_update; }
+            const w = '日一二三四五六'[['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(parts.weekday)];
+            return `${parts.year}年${parts.month}月${parts.day}日 星期${w} `
+                 + `${parts.hour}:${parts.minute}:${parts.second}`;
         }""",
-        Output("wall-clock", "children"), Input("wall-clock-tick", "n_intervals"))
+        Output("wall-clock", "children"), Input("wall-clock-tick", "n_intervals"), State("wall-timezone", "data"))
     app.clientside_callback(
         """function(n, list) {
             if (!n || !list || !list.length) { return window.dash_clientside.no_update; }

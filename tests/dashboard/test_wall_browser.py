@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -121,6 +123,11 @@ def test_overview_renders_refreshes_and_drills_down(browser: Any, wall: Wall) ->
     assert fills["430300"] == theme.fill_rgba(theme.GREEN, 0.55)
     values = page.locator(".kpi-value").all_inner_texts()
     assert values[:3] == ["3/6", "75.0", "4520"]
+    # The header clock runs in the browser on web.timezone (北京时间), whatever zone the wall PC is set to.
+    shown = datetime.strptime(page.locator("#wall-clock").inner_text().replace(" 星期", " ")[:11] + " "
+                              + page.locator("#wall-clock").inner_text()[-8:], "%Y年%m月%d日 %H:%M:%S")
+    beijing = datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    assert abs((beijing - shown).total_seconds()) < 10, (shown, beijing)
     # The veto tile: 2 sites with a veto item holding, 1 close to one; its count rests on a provisional value.
     veto = page.locator(".kpi", has_text="否决风险网站")
     assert veto.locator(".kpi-value").inner_text() == "2/1" and "kpi-down" in (veto.get_attribute("class") or "")
