@@ -186,6 +186,8 @@ def metric_figure(series: pd.DataFrame, fired_at: datetime | None, title: str, n
     if series.empty:
         fig.add_annotation(text=TA.CHART_NONE, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper",
                            font={"size": 20, "color": theme.MUTED})
+        fig.update_xaxes(visible=False)  # bare -1..6 axes would read as data
+        fig.update_yaxes(visible=False)
         return fig
     times = pd.to_datetime(series["time"], utc=True).dt.tz_convert(now.tzinfo)
     fig.add_trace(go.Scatter(x=times, y=series["value"], mode="lines+markers", line={"color": theme.ACCENT},

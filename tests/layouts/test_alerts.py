@@ -96,3 +96,5 @@ def test_metric_figure_marks_the_firing_time() -> None:
     assert fig.layout.shapes[0].line.color == theme.RED and fig.layout.annotations[0].text == "触发"
     empty = la.metric_figure(series.iloc[0:0], None, "", NOW)
     assert len(empty.data) == 0 and empty.layout.annotations[0].text == "无可用指标数据"
+    assert empty.layout.xaxis.visible is False and empty.layout.yaxis.visible is False
+    assert fig.layout.xaxis.visible is not False
