@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import html
+from dash import dcc, html
 
 from layouts import theme
 from layouts.alerts_text import ALERT_STATE, DELIVERY, EVENT_KIND, SEVERITY, TA
@@ -58,8 +58,10 @@ def fmt_time(t: Any, now: datetime) -> str:
     return pd.Timestamp(t).tz_convert(now.tzinfo).strftime("%m-%d %H:%M:%S")
 
 
-def ticker_items(alerts: pd.DataFrame, now: datetime) -> list[html.Span]:
-    """One item per alert (severity word, place, summary, age); a "no alerts" item when empty."""
+def ticker_items(alerts: pd.DataFrame, now: datetime) -> list[Any]:
+    """One item per alert (severity word, place, summary, age), each a link to it in the on-call console
+    (/alerts?alert=N), so an operator at the wall gets to acknowledge in one click; a "no alerts" item when
+    empty."""
     _require(alerts, LIST_REQUIRED, "ticker_items")
     if alerts.empty:
         return [html.Span(TA.TICKER_EMPTY, className="ticker-item ticker-empty")]
@@ -67,7 +69,8 @@ def ticker_items(alerts: pd.DataFrame, now: datetime) -> list[html.Span]:
     for r in alerts.itertuples(index=False):
         hot = " alert-hot" if is_hot(r.severity, r.state) else ""
         place = r.site_name or r.city_name
-        out.append(html.Span(className=f"ticker-item sev-{r.severity}{hot}", children=[
+        out.append(dcc.Link(href=f"/alerts?alert={int(r.id)}", className=f"ticker-item sev-{r.severity}{hot}",
+                            children=[
             html.B(SEVERITY.get(r.severity, r.severity), className="ticker-sev"),
             html.Span(place, className="ticker-place"), html.Span(r.summary, className="ticker-summary"),
             html.Span(age_of(r.fired_at, now), className="ticker-age"),

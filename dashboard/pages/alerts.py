@@ -97,13 +97,15 @@ def _actions(enabled: bool) -> html.Div:
         html.Div(id=f"{P}-message", className="alerts-message", role="status")])
 
 
-def layout(**_: Any) -> html.Div:
+def layout(alert: str = "", **_: Any) -> html.Div:
+    """``?alert=N`` (a wall ticker's link) opens the console with alert N selected."""
     data = wall_data()
     principal = current_principal()
     scope = _scope()
     return html.Div(className="page page-alerts", children=[
         dcc.Interval(id=f"{P}-tick", interval=data.config.web.refresh_seconds * 1000),
-        dcc.Store(id=f"{P}-selected"), dcc.Store(id=f"{P}-version"), dcc.Store(id=f"{P}-changed", data=0),
+        dcc.Store(id=f"{P}-selected", data=int(alert) if alert.strip().isdigit() else None),
+        dcc.Store(id=f"{P}-version"), dcc.Store(id=f"{P}-changed", data=0),
         _filters(scope),
         html.Div(className="alerts-grid", children=[
             html.Section(className="panel panel-alert-list", children=[
@@ -168,8 +170,7 @@ def register_callbacks(app: Dash) -> None:
     @app.callback(Output(f"{P}-facts", "children"), Output(f"{P}-chart", "figure"), Output(f"{P}-events", "children"),
                   Output(f"{P}-notifications", "children"), Output(f"{P}-audit", "children"),
                   Output(f"{P}-version", "data"),
-                  Input(f"{P}-selected", "data"), Input(f"{P}-changed", "data"), Input(f"{P}-tick", "n_intervals"),
-                  prevent_initial_call=True)
+                  Input(f"{P}-selected", "data"), Input(f"{P}-changed", "data"), Input(f"{P}-tick", "n_intervals"))
     def show_detail(selected: int | None, _c: Any, _n: Any) -> tuple[Any, ...]:
         if selected is None:
             return (no_update,) * 6
@@ -189,7 +190,7 @@ def register_callbacks(app: Dash) -> None:
     # progress); the pick is kept when the new alert may go to the same user. Absent for read-only
     # viewers, so Dash never calls it for them; assignees() refuses them anyway.
     @app.callback(Output(f"{P}-user", "options"), Output(f"{P}-user", "value"),
-                  Input(f"{P}-selected", "data"), State(f"{P}-user", "value"), prevent_initial_call=True)
+                  Input(f"{P}-selected", "data"), State(f"{P}-user", "value"))
     def assign_choices(selected: int | None, current: str | None) -> tuple[Any, Any]:
         if selected is None:
             return [], None

@@ -174,3 +174,29 @@ def test_operator_filters_and_acknowledges(browser: Any, served: Site) -> None:
         assert a is not None and a.assigned_to == "p_oncall"
     page.screenshot(path="/tmp/alerts-console.png")
     assert _close(page, watch) == []
+
+
+def test_operator_goes_from_the_wall_ticker_to_the_alert_and_acknowledges(browser: Any, served: Site) -> None:
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    watch = Watch(page)
+    page.goto(f"{served}/login?next=/city/430100")
+    page.fill("#username", "cs_oncall")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/city/430100", timeout=10_000)
+    down = served.ids["site_down/X0102"]
+    item = page.locator(f"#city-ticker a.ticker-item[href='/alerts?alert={down}']")
+    item.wait_for(timeout=20_000)
+    assert "紧急" in item.inner_text()
+    item.click(force=True)  # the strip scrolls; the link is what matters
+    page.wait_for_url(f"**/alerts?alert={down}", timeout=10_000)
+    page.wait_for_function("() => document.querySelector('#alerts-facts') && "
+                           "document.querySelector('#alerts-facts').innerText.includes('site_down')", timeout=20_000)
+    page.wait_for_selector(f"#alerts-body tr.alert-row.selected:has-text('#{down}')", timeout=20_000)
+    page.click("#alerts-btn-ack")
+    page.wait_for_function("() => document.querySelector('#alerts-message').innerText.includes('已确认告警')",
+                           timeout=10_000)
+    with served.world.sessions() as s:
+        a = s.get(Alert, down)
+        assert a is not None and (a.state.value, a.acknowledged_by) == ("acknowledged", "cs_oncall")
+    assert _close(page, watch) == []

@@ -42,6 +42,7 @@ def test_ticker_items_colour_age_and_hot_flag() -> None:
     assert _text(items[0]) == "紧急芙蓉区人民政府门户网站摘要15 分钟前未确认"
     assert "3 小时前" in _text(items[1]) and "未确认" not in _text(items[1])
     assert "湘潭市" in _text(items[2])  # no site: the city names the place
+    assert [i.href for i in items] == [f"/alerts?alert={i}" for i in FRAME["id"]]  # one click to the console
     assert la.ticker_class(FRAME) == "alert-strip alert-strip-hot"
     assert la.ticker_class(FRAME.iloc[1:]) == "alert-strip"
     empty = pd.DataFrame(columns=ALERT_COLUMNS)
