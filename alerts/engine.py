@@ -118,18 +118,23 @@ class AlertEngine:
                               _aware(alert.last_true_at))
                 d = step(cur, inst is not None and inst.active, now, rule.for_, rule.keep_firing_for)
                 self._apply(s, alert, inst, d, now, report)
+            new: list[tuple[Alert, Decision]] = []
             for fp, inst in instances.items():
                 if fp in open_alerts:
                     continue
                 d = step(None, inst.active, now, inst.rule.for_, inst.rule.keep_firing_for)
                 if d.action is Action.CREATE:
-                    self._create(s, inst, d, now, report)
+                    new.append((self._create(s, inst, d, now, report), d))
+            if new:
+                s.flush()  # one batched INSERT for every new alert; their events need the ids
+                for alert, d in new:
+                    self._record(s, alert, d, now)
         report.duration_s = time.perf_counter() - t0
         log.info("alerts.evaluated", rules=report.rules, instances=report.instances, new_alerts=report.created,
                  fired=report.fired, resolved=report.resolved, duration_s=round(report.duration_s, 3))
         return report
 
-    def _create(self, s: Session, inst: Instance, d: Decision, now: datetime, report: EvalReport) -> None:
+    def _create(self, s: Session, inst: Instance, d: Decision, now: datetime, report: EvalReport) -> Alert:
         rule = inst.rule
         assert d.state is not None
         alert = Alert(fingerprint=inst.fingerprint, rule=rule.name, rule_file=rule.file, severity=rule.severity,
@@ -138,10 +143,9 @@ class AlertEngine:
                       fired_at=now if d.fired_now else None, last_true_at=now, last_eval_at=now,
                       escalation_tier=1, version=1)
         s.add(alert)
-        s.flush()
         report.created += 1
         report.fired += int(d.fired_now)
-        self._record(s, alert, d, now)
+        return alert
 
     def _apply(self, s: Session, alert: Alert, inst: Instance | None, d: Decision, now: datetime,
                report: EvalReport) -> None:
@@ -195,6 +199,6 @@ class AlertEngine:
             summary = f"告警 {alert.rule}（{alert.summary}）状态：{_STATE_LABEL[frm.value] if frm else '新建'} → " \
                       f"{_STATE_LABEL[to.value]}"
             audit.record(s, SYSTEM, f"alert.{to.value}", "alert", alert.id, summary=summary,
-                         scope_code=alert.city_code, at=now,
+                         scope_code=alert.city_code, at=now, flush=False,
                          detail={"fingerprint": alert.fingerprint, "from": frm.value if frm else None,
                                  "to": to.value, "reason": why})

@@ -19,13 +19,17 @@ SYSTEM = "system"
 
 def record(session: Session, actor: str, action: str, object_type: str, object_id: str | int, *,
            summary: str = "", scope_code: str | None = None, remote_addr: str | None = None,
-           detail: Mapping[str, Any] | None = None, at: datetime | None = None) -> AuditEntry:
-    """Add one audit entry to ``session`` (flushed, not committed) and return it."""
+           detail: Mapping[str, Any] | None = None, at: datetime | None = None, flush: bool = True) -> AuditEntry:
+    """Add one audit entry to ``session`` (flushed unless ``flush`` is False, never committed) and return it.
+
+    A caller writing many entries in one transaction passes ``flush=False`` and lets the commit insert
+    them in one batch."""
     entry = AuditEntry(at=at or datetime.now(UTC), actor=actor, action=action, object_type=object_type,
                        object_id=str(object_id), scope_code=scope_code, remote_addr=remote_addr,
                        detail=dict(detail or {}), summary=summary)
     session.add(entry)
-    session.flush()
+    if flush:
+        session.flush()
     return entry
 
 
