@@ -165,10 +165,13 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
         for svc in (MaintenanceService(store), CollectorService(build_scheduler(config, sessions, store, None))):
             svc.start()
             services.append(svc)
+        from alerts.rule_dir import RuleDirectory
+
+        rules = RuleDirectory(config.resolve_path(config.alerts.rules_dir))  # one truth for engine and /rules
         if config.alerts.enabled:
-            services.append(_start_alerting(config, sessions, store))
+            services.append(_start_alerting(config, sessions, store, rules))
         _print("[5/5] 启动大屏服务 …")
-        app = create_app(config, store=store, sessions=sessions)
+        app = create_app(config, store=store, sessions=sessions, rules=rules)
         server = create_server(app.server, host=config.web.host, port=config.web.port, threads=8)
         url = f"http://{config.web.host}:{config.web.port}/"
         _print(f"指挥中心已启动：{url}  （按 Ctrl-C 停止）")
@@ -193,11 +196,11 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def _start_alerting(config: Config, sessions: Any, store: Any) -> object:
+def _start_alerting(config: Config, sessions: Any, store: Any, rules: Any) -> object:
     """Start rule evaluation and notifications; a missing part (no rules, no receivers) is reported, not fatal."""
     from alerts.service import AlertingBackgroundService, AlertService
 
-    service = AlertService(config, sessions, store)
+    service = AlertService(config, sessions, store, rules=rules)
     for step, why in service.skipped.items():
         _print(f"告警：{'规则评估' if step == 'evaluate' else '通知发送'}未启用（{why}）")
     bg = AlertingBackgroundService(service, config.alerts.eval_interval)

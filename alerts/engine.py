@@ -63,10 +63,13 @@ class AlertEngine:
 
     def reload(self, paths: Sequence[str | Path]) -> RuleSet:
         """Load new rule files; on :class:`alerts.rules.RuleFileError` the rules in force stay and it re-raises."""
-        new = load_rule_files(paths)
-        self._ruleset = new
-        log.info("alerts.rules_loaded", rules=len(new), files=len(new.files))
-        return new
+        return self.use(load_rule_files(paths))
+
+    def use(self, ruleset: RuleSet) -> RuleSet:
+        """Evaluate ``ruleset`` from the next cycle on (a set already loaded whole, e.g. by RuleDirectory)."""
+        self._ruleset = ruleset
+        log.info("alerts.rules_loaded", rules=len(ruleset), files=len(ruleset.files))
+        return ruleset
 
     def _fetch(self, rule: Rule, now: datetime, findings: list[Any]) -> list[Instance]:
         if rule.kind == "finding":

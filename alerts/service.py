@@ -12,13 +12,13 @@ import asyncio
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import text as T
 from alerts.planner import PlanSettings, plan_notifications
+from alerts.rule_dir import RuleDirectory
 from core.clock import Clock, SystemClock
 from core.config import Config
 from core.logging import get_logger
@@ -36,26 +36,19 @@ class TickReport:
     rules_error: str = ""  # the rule files on disk were not taken; the rules in force still run (Chinese)
 
 
-def rules_signature(files: list[Path]) -> tuple[tuple[str, int, int], ...]:
-    """What identifies a version of the rule files: path, modification time (ns) and size of each."""
-    out = []
-    for f in files:
-        st = f.stat()
-        out.append((str(f), st.st_mtime_ns, st.st_size))
-    return tuple(out)
-
-
 class AlertService:
     """Ties the engine, the planner and the dispatcher together; ``tick`` is one cycle at ``now``."""
 
     def __init__(self, config: Config, sessions: sessionmaker[Session], store: Any, clock: Clock | None = None,
-                 *, settings: PlanSettings | None = None) -> None:
+                 *, settings: PlanSettings | None = None, rules: RuleDirectory | None = None) -> None:
+        """``rules`` is the rule directory to follow; pass the one the web app reads so both show one truth."""
         self.config, self.sessions, self.store = config, sessions, store
         self.clock = clock or SystemClock()
         self.settings = settings or PlanSettings()
         self.skipped: dict[str, str] = {}
         self.rules_error = ""  # why the last change to the rule files was not taken (Chinese), or ""
-        self._rules_signature: tuple[tuple[str, int, int], ...] | None = None
+        self.rules = rules or RuleDirectory(config.resolve_path(config.alerts.rules_dir))
+        self._seen_generation = -1
         self.engine = self._build_engine()
         self.receivers = self._load_receivers()
         self.dispatcher = self._build_dispatcher()
@@ -71,43 +64,35 @@ class AlertService:
         self.reload_rules(engine)
         return engine
 
-    def _rule_files(self) -> list[Path]:
-        from alerts.rules import expand_paths
-
-        rules_dir = self.config.resolve_path(self.config.alerts.rules_dir)
-        return expand_paths([rules_dir]) if rules_dir.is_dir() else []
-
     def reload_rules(self, engine: Any = None) -> bool:
-        """Load the rule files again when any was added, removed or changed since the last look.
+        """Take the rule files again when any was added, removed or changed since the last look.
 
-        Like Prometheus on SIGHUP, but polled once per tick: a broken file (or an emptied directory) is
-        reported in ``rules_error`` and the rules in force stay in force. Returns whether a new set is in force.
+        Like Prometheus on SIGHUP, but polled once per tick (the policy is alerts.rule_dir's): a broken
+        file or an emptied directory is reported in ``rules_error`` and the rules in force stay in force.
+        Returns whether a new set is in force.
         """
         engine = engine or self.engine
-        files = self._rule_files()
-        signature = rules_signature(files)
-        if engine is None or signature == self._rules_signature:
+        if engine is None:
             return False
-        self._rules_signature = signature
-        rules_dir = self.config.resolve_path(self.config.alerts.rules_dir)
-        loaded = bool(engine.ruleset.rules)
-        if not files:
-            self.rules_error = T.SERVICE_SKIP["no_rules"].format(path=rules_dir)
-            if not loaded:
-                self.skipped["evaluate"] = self.rules_error
-            log.warning("alerts.rules_missing", path=str(rules_dir), kept=len(engine.ruleset.rules))
+        st = self.rules.refresh()
+        if st.generation == self._seen_generation:
             return False
-        try:
-            engine.reload([str(f) for f in files])
-        except ValueError as exc:  # RuleFileError: no rules in force rather than half of them
-            self.rules_error = T.SERVICE_SKIP["rules_rejected" if not loaded else "rules_kept"].format(exc=exc)
-            if not loaded:
-                self.skipped["evaluate"] = self.rules_error
-            log.warning("alerts.rules_rejected", error=str(exc), kept=len(engine.ruleset.rules))
-            return False
-        self.rules_error = ""
-        self.skipped.pop("evaluate", None)
-        return True
+        self._seen_generation = st.generation
+        if st.taken:
+            engine.use(st.in_force)
+            self.rules_error = ""
+            self.skipped.pop("evaluate", None)
+            return True
+        kept = bool(st.in_force.rules)
+        if not st.files:
+            self.rules_error = T.SERVICE_SKIP["no_rules"].format(path=st.directory)
+            log.warning("alerts.rules_missing", path=str(st.directory), kept=len(st.in_force.rules))
+        else:
+            self.rules_error = T.SERVICE_SKIP["rules_kept" if kept else "rules_rejected"].format(exc=st.error_text)
+            log.warning("alerts.rules_rejected", error=st.error_text, kept=len(st.in_force.rules))
+        if not kept:
+            self.skipped["evaluate"] = self.rules_error
+        return False
 
     def _load_receivers(self) -> Any:
         path = self.config.resolve_path(self.config.alerts.receivers_file)
@@ -134,11 +119,7 @@ class AlertService:
     def tick(self, now: datetime | None = None) -> TickReport:
         """One cycle; every step runs even when an earlier one failed (its error is in the report)."""
         now = now or self.clock.now()
-        try:
-            self.reload_rules()
-        except OSError as exc:  # a file vanished between listing and reading: try again next tick
-            log.warning("alerts.rules_unreadable", error=str(exc))
-            self._rules_signature = None
+        self.reload_rules()
         rep = TickReport(skipped=dict(self.skipped), rules_error=self.rules_error)
         if self.engine is not None and "evaluate" not in self.skipped:
             try:

@@ -19,9 +19,11 @@ from flask_caching import Cache
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts.rule_dir import RuleDirectory
 from core.clock import Clock, SystemClock, ZonedClock
 from core.config import Config
 from dashboard.data import EXTENSION_KEY, WallData
+from dashboard.rules_data import RULE_DIRECTORY_KEY
 from layouts.geo import cities
 from layouts.text import APP_TITLE, TN
 from security.auth import Action, Principal, allowed_actions
@@ -148,12 +150,13 @@ def _register_shell_callbacks(app: Dash) -> None:
 
 
 def create_app(config: Config, *, store: MetricStore, sessions: sessionmaker[Session],
-               clock: Clock | None = None) -> Dash:
+               clock: Clock | None = None, rules: RuleDirectory | None = None) -> Dash:
     """A Dash app serving ``/`` (overview), ``/city/<code>``, ``/site/<code>``, ``/hosts``, ``/host/<name>``
     and the console pages (``/alerts``, ``/oncall``, ``/audit``, ``/rules``); a
     logged-in user gets a navigation bar in the header.
 
-    ``clock`` defaults to the system clock; tests pass a fixed one. The Flask server is
+    ``clock`` defaults to the system clock; tests pass a fixed one. ``rules`` is the alerting service's
+    rule directory when it runs in this process, so /rules shows the set it evaluates. The Flask server is
     ``app.server``; its ``extensions`` hold the cache and the :class:`WallData`.
     """
     server = Flask(__name__)
@@ -165,6 +168,8 @@ def create_app(config: Config, *, store: MetricStore, sessions: sessionmaker[Ses
     # Screens run on the configured zone's time; storage stays UTC (db.types.UTCDateTime).
     data = WallData(config, store, sessions, cache, ZonedClock(clock or SystemClock(), config.web.tz))
     server.extensions[EXTENSION_KEY] = data
+    if rules is not None:  # the alerting service's own rule directory: /rules shows what it evaluates
+        server.extensions[RULE_DIRECTORY_KEY] = rules
     init_security(server, config, sessions, data.clock)  # login, kiosk sessions, CSRF, region scope
 
     app = Dash(__name__, server=server, use_pages=True, pages_folder=str(PAGES_FOLDER),

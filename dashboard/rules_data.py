@@ -1,23 +1,19 @@
 """Read-only view of the alert rules behind the rules page (告警规则, /rules).
 
-The page shows the same truth the alerting engine acts on. :class:`RulesReader` applies the policy of
-``alerts.service.AlertService.reload_rules`` to the same ``[alerts] rules_dir``: the directory is read
-again when a file was added, removed or changed; a new set is taken only when *every* file loads
-(:func:`alerts.rules.load_rule_files` rejects the whole set when one file is broken); otherwise the
-rules in force stay in force and the errors are reported with ``FILE:LINE: reason``.
-
+The page shows the same truth the alerting engine acts on: both read the rule directory through
+:class:`alerts.rule_dir.RuleDirectory` (one object when ``app.py run`` hosts both), which takes a new
+set only when every file loads and otherwise keeps the rules in force, reporting ``FILE:LINE: reason``.
 Each file carries its version without git: modification time and the first 12 hex digits of the
-SHA-256 of its content. :func:`rule_frame` and :func:`filter_rules` are pure; :func:`open_counts`
-takes the session and the viewer's scope.
+SHA-256 of its content. :func:`build_snapshot`, :func:`rule_frame` and :func:`filter_rules` are pure;
+:func:`open_counts` takes the session and the viewer's scope.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,8 +26,8 @@ from sqlalchemy.orm import Session
 import collectors.host
 import collectors.scheduler
 import collectors.site_probe  # noqa: F401
-from alerts.rules import Rule, RuleFileError, RuleSet, expand_paths, load_rule_files
-from alerts.service import rules_signature
+from alerts.rule_dir import FileVersion, RuleDirectory
+from alerts.rules import Rule, RuleSet
 from core.config import Config
 from db.models_alerts import OPEN_STATES, Alert
 from security.scope import PROVINCE_CODE, scope_filter
@@ -46,29 +42,6 @@ STATE_EMPTY = "empty"  # no rule files and none ever loaded
 RULE_COLUMNS = ["file", "line", "name", "kind", "severity", "summary", "measurement", "field", "agg", "window_s",
                 "op", "value", "invert", "absent_for_s", "for_s", "keep_firing_s", "labels", "group_by", "checks",
                 "kinds", "min_severity", "deadline_days", "open"]
-
-
-@dataclass(frozen=True)
-class FileVersion:
-    """A rule file's version: path, modification time (UTC) and a short SHA-256 of its bytes."""
-
-    path: str
-    mtime: datetime | None
-    sha: str  # first 12 hex digits; "" when the file could not be read
-
-    @property
-    def name(self) -> str:
-        return Path(self.path).name
-
-
-def file_version(path: Path) -> FileVersion:
-    """The version of ``path`` now; mtime None and sha "" when it cannot be read."""
-    try:
-        st = path.stat()
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-    except OSError:
-        return FileVersion(str(path), None, "")
-    return FileVersion(str(path), datetime.fromtimestamp(st.st_mtime, UTC), digest)
 
 
 @dataclass(frozen=True)
@@ -136,44 +109,32 @@ def build_snapshot(directory: str, disk: Iterable[FileVersion], in_force: RuleSe
 
 
 class RulesReader:
-    """The web process's copy of the rules in force for one app; thread-safe.
+    """The rules page's view of one :class:`alerts.rule_dir.RuleDirectory`; thread-safe.
 
-    :meth:`snapshot` looks at the directory (path, mtime and size of each file) and loads it again only
-    when that changed, keeping the last set that loaded completely, as the alerting service does.
+    Given the directory the alerting service follows (``app.py run`` shares one), the page shows exactly
+    the set the engine evaluates; on its own it applies the same policy to the same files.
     """
 
-    def __init__(self, config: Config) -> None:
-        self.directory = config.resolve_path(config.alerts.rules_dir)
+    def __init__(self, config: Config, directory: RuleDirectory | None = None) -> None:
+        self.rules = directory or RuleDirectory(config.resolve_path(config.alerts.rules_dir))
+        self.directory = self.rules.directory
         self._lock = threading.Lock()
-        self._signature: tuple[tuple[str, int, int], ...] | None = None
-        self._in_force = RuleSet()
-        self._loaded: dict[str, FileVersion] = {}
+        self._generation = -1
         self._snapshot = build_snapshot(str(self.directory), [], RuleSet(), {}, [])
 
     def snapshot(self, now: datetime | None = None) -> RulesSnapshot:
-        """The current :class:`RulesSnapshot` (re-read only when a file was added, removed or changed)."""
+        """The current :class:`RulesSnapshot` (rebuilt only when the directory changed)."""
+        st = self.rules.refresh()
         with self._lock:
-            files = expand_paths([self.directory]) if self.directory.is_dir() else []
-            try:
-                signature = rules_signature(files)
-            except OSError:  # a file vanished between listing and stat: look again next time
-                signature = None
-            if signature is not None and signature == self._signature:
-                return self._snapshot
-            self._signature = signature
-            disk = [file_version(f) for f in files]
-            errors: list[tuple[str, int, str]] = []
-            if files:
-                try:
-                    self._in_force = load_rule_files(files)
-                    self._loaded = {v.path: v for v in disk}
-                except RuleFileError as exc:
-                    errors = exc.errors
-            self._snapshot = build_snapshot(str(self.directory), disk, self._in_force, self._loaded, errors, now)
+            if st.generation != self._generation:
+                self._generation = st.generation
+                self._snapshot = build_snapshot(str(self.directory), st.files, st.in_force,
+                                                {v.path: v for v in st.loaded}, st.errors, now)
             return self._snapshot
 
 
 READER_KEY = "govops_rules_reader"
+RULE_DIRECTORY_KEY = "govops_rule_directory"  # set by create_app(rules=...) to share the engine's directory
 
 
 def rules_reader() -> RulesReader:
@@ -183,7 +144,7 @@ def rules_reader() -> RulesReader:
     if reader is None:
         from dashboard.data import wall_data
 
-        reader = ext[READER_KEY] = RulesReader(wall_data().config)
+        reader = ext[READER_KEY] = RulesReader(wall_data().config, ext.get(RULE_DIRECTORY_KEY))
     return reader
 
 
