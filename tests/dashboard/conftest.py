@@ -13,7 +13,7 @@ from flask_caching import Cache
 
 from core.clock import FixedClock
 from dashboard.data import WallData
-from tests.dashboard.test_wall_browser import ARGS, CHROMIUM
+from tests.dashboard.browser_support import ARGS, CHROMIUM
 from tests.dashboard.world import NOW, World, build_world
 
 

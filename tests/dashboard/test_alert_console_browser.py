@@ -4,21 +4,18 @@ the user picker; offline."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from core.clock import FixedClock
-from dashboard.app import create_app
 from db.models_alerts import Alert
 from db.models_security import Role
 from db.session import transaction
 from security.users import create_user
 from tests.dashboard.alert_world import build_alert_world
-from tests.dashboard.test_wall_browser import Watch
+from tests.dashboard.browser_support import Watch, login, serve
 from tests.dashboard.world import NOW, World, kiosk_token
 
 pytestmark = pytest.mark.browser
@@ -33,26 +30,16 @@ class Site(str):
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Site]:
-    from waitress import create_server
-
     world, ids = build_alert_world(tmp_path, refresh_seconds=1)
     with transaction(world.sessions) as s:
         create_user(s, "cs_oncall", PASSWORD, Role.ONCALL, "430100", actor="test", now=NOW)
         create_user(s, "p_oncall", PASSWORD, Role.ONCALL, "430000", actor="test", now=NOW, display_name="李值班")
         create_user(s, "xt_oncall", PASSWORD, Role.ONCALL, "430300", actor="test", now=NOW)  # not for 长沙
     token = kiosk_token(world)
-    app = create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
-    server = create_server(app.server, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, name="alert-console-test", daemon=True)
-    thread.start()
-    try:
-        site = Site(f"http://127.0.0.1:{server.effective_port}")
+    with serve(world, "alert-console-test") as base:
+        site = Site(base)
         site.world, site.ids, site.token = world, ids, token
         yield site
-    finally:
-        server.close()
-        thread.join(timeout=10)
-        world.store.close()
 
 
 def _close(page: Any, watch: Watch) -> list[str]:
@@ -113,11 +100,7 @@ def test_wall_shows_ticker_and_counts_with_hot_alerts(browser: Any, served: Site
 def test_operator_filters_and_acknowledges(browser: Any, served: Site) -> None:
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     watch = Watch(page)
-    page.goto(f"{served}/login?next=/alerts")
-    page.fill("#username", "cs_oncall")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/alerts", timeout=10_000)
+    login(page, served, "cs_oncall", PASSWORD, "/alerts")
     page.wait_for_selector("#alerts-body tr.alert-row", timeout=20_000)
     rows = page.locator("#alerts-body tr.alert-row")
     assert rows.count() == 5  # 长沙's open alerts only: 湘潭's and the province's stay hidden
@@ -179,11 +162,7 @@ def test_operator_filters_and_acknowledges(browser: Any, served: Site) -> None:
 def test_operator_goes_from_the_wall_ticker_to_the_alert_and_acknowledges(browser: Any, served: Site) -> None:
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     watch = Watch(page)
-    page.goto(f"{served}/login?next=/city/430100")
-    page.fill("#username", "cs_oncall")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/city/430100", timeout=10_000)
+    login(page, served, "cs_oncall", PASSWORD, "/city/430100")
     down = served.ids["site_down/X0102"]
     item = page.locator(f"#city-ticker a.ticker-item[href='/alerts?alert={down}']")
     item.wait_for(timeout=20_000)

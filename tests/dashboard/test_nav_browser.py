@@ -4,19 +4,16 @@ wall still rotates, 长沙's wall shows 长沙's ticker and stays; no console er
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from core.clock import FixedClock
-from dashboard.app import create_app
 from db.models_security import Role
 from db.session import transaction
 from security.users import create_user
 from tests.dashboard.alert_world import build_alert_world
-from tests.dashboard.test_wall_browser import Watch
+from tests.dashboard.browser_support import Watch, login, serve
 from tests.dashboard.world import NOW, kiosk_token
 
 pytestmark = pytest.mark.browser
@@ -30,24 +27,14 @@ class Site(str):
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    from waitress import create_server
-
     world, _ = build_alert_world(tmp_path_factory.mktemp("nav"), rotate_seconds=1)
     with transaction(world.sessions) as s:
         create_user(s, "cs_oncall", PASSWORD, Role.ONCALL, "430100", actor="test", now=NOW)
     token, city_token = kiosk_token(world), kiosk_token(world, "430100", name="cs-wall")
-    app = create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
-    server = create_server(app.server, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, name="nav-test", daemon=True)
-    thread.start()
-    try:
-        site = Site(f"http://127.0.0.1:{server.effective_port}")
+    with serve(world, "nav-test") as base:
+        site = Site(base)
         site.token, site.city_token = token, city_token
         yield site
-    finally:
-        server.close()
-        thread.join(timeout=10)
-        world.store.close()
 
 
 def _active(page: Any) -> list[str]:
@@ -57,10 +44,7 @@ def _active(page: Any) -> list[str]:
 def test_operator_clicks_from_the_wall_to_the_console_and_the_rules(browser: Any, served: Site) -> None:
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     watch = Watch(page)
-    page.goto(f"{served}/login?next=/city/430100")
-    page.fill("#username", "cs_oncall")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    login(page, served, "cs_oncall", PASSWORD, "/city/430100")
     page.wait_for_selector("#city-ticker .ticker-item", timeout=20_000)
     links = page.locator(".wall-nav-link").all_inner_texts()
     assert links == ["总览", "告警处置", "值班与静默", "告警规则"]  # no 审计日志 for on-call staff

@@ -4,7 +4,6 @@ creates a silence and ends it, removes the shift; a kiosk wall sees the screen w
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,14 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from core.clock import FixedClock
-from dashboard.app import create_app
 from db.models_alerts import DutyShift, Handover, Silence
 from db.models_security import AuditEntry, Role
 from db.session import transaction
 from security.users import create_user
 from tests.dashboard.alert_world import build_alert_world
-from tests.dashboard.test_wall_browser import Watch
+from tests.dashboard.browser_support import Watch, login, serve
 from tests.dashboard.world import NOW, World, kiosk_token
 
 pytestmark = pytest.mark.browser
@@ -33,25 +30,15 @@ class Site(str):
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Site]:
-    from waitress import create_server
-
     world, _ = build_alert_world(tmp_path, refresh_seconds=30)
     with transaction(world.sessions) as s:
         create_user(s, "cs_admin", PASSWORD, Role.CITY_ADMIN, "430100", actor="test", now=NOW)
         create_user(s, "cs_night", PASSWORD, Role.ONCALL, "430100", actor="test", now=NOW, display_name="夜班小李")
     token = kiosk_token(world)
-    app = create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
-    server = create_server(app.server, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, name="oncall-test", daemon=True)
-    thread.start()
-    try:
-        site = Site(f"http://127.0.0.1:{server.effective_port}")
+    with serve(world, "oncall-test") as base:
+        site = Site(base)
         site.world, site.token = world, token
         yield site
-    finally:
-        server.close()
-        thread.join(timeout=10)
-        world.store.close()
 
 
 def _wait_text(page: Any, selector: str, text: str) -> None:
@@ -67,11 +54,7 @@ def _pick(page: Any, dropdown: str, value: str) -> None:
 def test_city_admin_runs_the_duty_screen(browser: Any, served: Site) -> None:
     page = browser.new_page(viewport={"width": 1920, "height": 1080})
     watch = Watch(page)
-    page.goto(f"{served}/login?next=/oncall")
-    page.fill("#username", "cs_admin")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/oncall", timeout=10_000)
+    login(page, served, "cs_admin", PASSWORD, "/oncall")
     page.wait_for_selector("#oncall-duty-430100", timeout=20_000)
     assert page.locator("#oncall-duty tbody tr").count() == 1  # 长沙 only: a city admin sees its own roster
     assert "无人值班" in page.locator("#oncall-duty-430100").inner_text()

@@ -3,27 +3,19 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.clock import FixedClock
-from dashboard.app import create_app
 from layouts import theme
-from tests.dashboard.world import NOW, World, build_world, kiosk_token
+from tests.dashboard.browser_support import Watch, serve
+from tests.dashboard.world import World, build_world, kiosk_token
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
 
 class Wall(str):
     """The wall's base URL, carrying the kiosk token a wall display opens it with."""
@@ -36,70 +28,16 @@ class Wall(str):
 
 
 def _serve(world: World) -> Iterator[Wall]:
-    from waitress import create_server
-
     token = kiosk_token(world)
-    app = create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
-    server = create_server(app.server, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, name="wall-test", daemon=True)
-    thread.start()
-    try:
-        wall = Wall(f"http://127.0.0.1:{server.effective_port}")
+    with serve(world, "wall-test") as base:
+        wall = Wall(base)
         wall.token = token
         yield wall
-    finally:
-        server.close()
-        thread.join(timeout=10)
-        world.store.close()
 
 
 @pytest.fixture
 def wall(tmp_path: Path) -> Iterator[Wall]:
     yield from _serve(build_world(tmp_path, refresh_seconds=1))
-
-
-class Watch:
-    """Collects console errors, failed requests and any request that leaves 127.0.0.1.
-
-    A refresh still in flight when the test navigates the page elsewhere or closes it is aborted by the
-    browser (net::ERR_ABORTED); that is the test leaving, not a fault, so only those are let through.
-    """
-
-    def __init__(self, page: Any) -> None:
-        self.problems: list[str] = []
-        self._page = page
-        self._seq = 0
-        self._started: dict[int, int] = {}  # id(request) -> order it started in
-        self._last_navigation = -1
-        self._closing = False
-        page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}")
-                if m.type == "error" else None)
-        page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        page.on("requestfailed", self._failed)
-        page.on("request", self._request)
-        page.on("response", lambda r: self.problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
-
-    def _request(self, r: Any) -> None:
-        self._seq += 1
-        self._started[id(r)] = self._seq
-        if r.is_navigation_request() and r.frame == self._page.main_frame:
-            self._last_navigation = self._seq
-        host = urlparse(r.url).hostname or ""
-        if r.url.startswith(("data:", "blob:")):
-            return
-        if not host.startswith("127."):
-            self.problems.append(f"external request: {r.url}")
-
-    def _failed(self, r: Any) -> None:
-        left = self._closing or self._started.get(id(r), self._seq) < self._last_navigation
-        if left and "ERR_ABORTED" in str(r.failure or ""):
-            return
-        self.problems.append(f"failed: {r.url} {r.failure}")
-
-    def close(self) -> None:
-        """Close the page; requests it aborts on the way out are not problems."""
-        self._closing = True
-        self._page.close()
 
 
 def _graph(page: Any, graph_id: str, expr: str) -> Any:

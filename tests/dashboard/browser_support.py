@@ -1,0 +1,89 @@
+"""What every browser test needs: Debian's Chromium and its flags, a watch for console errors and
+failed or external requests, the app served on loopback, and the login form filled in."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from urllib.parse import urlparse
+
+from core.clock import FixedClock
+from dashboard.app import create_app
+from tests.dashboard.world import NOW, World
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+class Watch:
+    """Collects console errors, failed requests and any request that leaves 127.0.0.1.
+
+    A refresh still in flight when the test navigates the page elsewhere or closes it is aborted by the
+    browser (net::ERR_ABORTED); that is the test leaving, not a fault, so only those are let through.
+    """
+
+    def __init__(self, page: Any) -> None:
+        self.problems: list[str] = []
+        self._page = page
+        self._seq = 0
+        self._started: dict[int, int] = {}  # id(request) -> order it started in
+        self._last_navigation = -1
+        self._closing = False
+        page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}")
+                if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        page.on("requestfailed", self._failed)
+        page.on("request", self._request)
+        page.on("response", lambda r: self.problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None)
+
+    def _request(self, r: Any) -> None:
+        self._seq += 1
+        self._started[id(r)] = self._seq
+        if r.is_navigation_request() and r.frame == self._page.main_frame:
+            self._last_navigation = self._seq
+        host = urlparse(r.url).hostname or ""
+        if r.url.startswith(("data:", "blob:")):
+            return
+        if not host.startswith("127."):
+            self.problems.append(f"external request: {r.url}")
+
+    def _failed(self, r: Any) -> None:
+        left = self._closing or self._started.get(id(r), self._seq) < self._last_navigation
+        if left and "ERR_ABORTED" in str(r.failure or ""):
+            return
+        self.problems.append(f"failed: {r.url} {r.failure}")
+
+    def close(self) -> None:
+        """Close the page; requests it aborts on the way out are not problems."""
+        self._closing = True
+        self._page.close()
+
+
+@contextmanager
+def serve(world: World, name: str = "browser-test") -> Iterator[str]:
+    """``world``'s app on waitress at 127.0.0.1 (a free port, fixed clock at NOW); yields the base URL.
+    Stops the server and closes the world's store on the way out."""
+    from waitress import create_server
+
+    app = create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+    server = create_server(app.server, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, name=name, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        server.close()
+        thread.join(timeout=10)
+        world.store.close()
+
+
+def login(page: Any, base: str, username: str, password: str, next_path: str) -> None:
+    """Sign in through the real login form and wait until ``next_path`` is open."""
+    page.goto(f"{base}/login?next={next_path}")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{next_path}", timeout=10_000)
