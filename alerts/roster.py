@@ -6,7 +6,7 @@ has nobody on duty. Changes write an audit entry in the caller's session (flushe
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -42,15 +42,8 @@ class ShiftOverError(ShiftRefused):
     """The shift has ended; it stays as the record of who was on duty."""
 
 
-def as_utc(dt: datetime) -> datetime:
-    """``dt`` in UTC (a naive value is taken as UTC)."""
-    # SQLite keeps the wall time of a timezone column and drops the offset: store and compare in UTC.
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-
-
 def on_duty(session: Session, scope_code: str, tier: int, now: datetime) -> list[str]:
     """Usernames on duty for ``scope_code`` at ``tier`` at ``now`` (start inclusive, end exclusive), sorted."""
-    now = as_utc(now)
     rows = session.scalars(select(DutyShift.username).where(
         DutyShift.scope_code == scope_code, DutyShift.tier == tier,
         DutyShift.starts_at <= now, DutyShift.ends_at > now)).all()
@@ -79,14 +72,13 @@ def add_shift(session: Session, scope_code: str, tier: int, username: str, start
         raise RosterError(f"shift of {username}: ends_at {ends_at.isoformat()} is not after starts_at")
     if tier < 1:
         raise RosterError(f"shift of {username}: tier must be 1 or more, got {tier}")
-    starts_at, ends_at = as_utc(starts_at), as_utc(ends_at)
     clash = session.scalars(select(DutyShift).where(
         DutyShift.scope_code == scope_code, DutyShift.tier == tier, DutyShift.username == username,
         DutyShift.starts_at < ends_at, DutyShift.ends_at > starts_at).order_by(DutyShift.starts_at)).first()
     if clash is not None:
         raise ShiftOverlapError(f"shift of {username}: overlaps shift {clash.id} "
-                          f"({as_utc(clash.starts_at).isoformat(timespec='minutes')} – "
-                          f"{as_utc(clash.ends_at).isoformat(timespec='minutes')}) at the same scope and tier",
+                          f"({clash.starts_at.isoformat(timespec='minutes')} – "
+                          f"{clash.ends_at.isoformat(timespec='minutes')}) at the same scope and tier",
                                 clash.id)
     shift = DutyShift(scope_code=scope_code, tier=tier, username=username, starts_at=starts_at, ends_at=ends_at)
     session.add(shift)
@@ -110,8 +102,8 @@ def remove_shift(session: Session, shift_id: int, *, actor: str, actor_scope: st
         raise ShiftNotFoundError(f"shift {shift_id} does not exist", shift_id)
     if not can_see(actor_scope, shift.scope_code):
         raise ScopeError(f"shift {shift_id} belongs to {shift.scope_code}, outside scope {actor_scope}")
-    start, end = as_utc(shift.starts_at), as_utc(shift.ends_at)
-    if end <= as_utc(now):
+    start, end = shift.starts_at, shift.ends_at
+    if end <= now:
         raise ShiftOverError(f"shift {shift_id} ended at {end.isoformat(timespec='minutes')} and is kept as record",
                              shift_id)
     session.delete(shift)
@@ -130,8 +122,8 @@ def list_shifts(session: Session, now: datetime, *, scope_code: str, days_ahead:
     """Shifts inside the viewer's scope that overlap today (from midnight in ``now``'s zone) up to
     ``days_ahead`` days from now, by start time, scope and tier."""
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    q = select(DutyShift).where(DutyShift.ends_at > as_utc(midnight),
-                                DutyShift.starts_at < as_utc(now + timedelta(days=days_ahead)))
+    q = select(DutyShift).where(DutyShift.ends_at > midnight,
+                                DutyShift.starts_at < now + timedelta(days=days_ahead))
     city = scope_filter(scope_code)
     if city is not None:
         q = q.where(DutyShift.scope_code == city)
@@ -165,7 +157,7 @@ def handover(session: Session, scope_code: str, from_user: str, to_user: str, no
     if not from_user or not to_user or from_user == to_user:
         raise RosterError(f"handover: from_user {from_user!r} and to_user {to_user!r} must be two people")
     ids = open_alert_ids(session, scope_code)
-    h = Handover(scope_code=scope_code, from_user=from_user, to_user=to_user, at=as_utc(now), note=note,
+    h = Handover(scope_code=scope_code, from_user=from_user, to_user=to_user, at=now, note=note,
                  open_alert_ids=ids)
     session.add(h)
     session.flush()

@@ -4,8 +4,7 @@ alerts/roster.py / alerts/silences.py.
 
 Each checks the principal's permission and region (security.auth.require), validates the form values
 (times typed in the wall's zone, people from :func:`security.users.users_who_may`, matchers as text),
-runs the domain function in its own session (which audits) with ``now`` in UTC (SQLite keeps a
-timezone column's wall time and drops the offset), commits, and returns an
+runs the domain function in its own session (which audits), commits, and returns an
 :class:`~dashboard.alert_actions.Outcome` with a Chinese message. Expected refusals never raise and
 write nothing: no login, a kiosk wall, another city, bad input, a stale row.
 """
@@ -20,7 +19,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts import roster, silences
 from alerts.errors import ScopeError
 from alerts.matchers import MatcherError, parse_matcher_text
-from alerts.roster import as_utc
 from dashboard import oncall_data as od
 from dashboard.alert_actions import MAX_SILENCE_HOURS, Outcome
 from db.models_alerts import DutyShift, Silence, SilenceKind
@@ -148,7 +146,7 @@ def perform_add_shift(sessions: sessionmaker[Session], principal: Principal | No
             return Outcome(False, TO.ERR_USER_NOT_ALLOWED.format(user=username, scope=scope_name))
         try:
             shift = roster.add_shift(s, scope_code, level, username, start, end, actor=p.actor,
-                                     actor_scope=p.scope_code, now=as_utc(now), remote_addr=remote_addr)
+                                     actor_scope=p.scope_code, now=now, remote_addr=remote_addr)
         except roster.ShiftOverlapError as exc:
             s.rollback()
             return Outcome(False, TO.ERR_SHIFT_OVERLAP.format(user=username, id=exc.shift_id))
@@ -170,7 +168,7 @@ def perform_remove_shift(sessions: sessionmaker[Session], principal: Principal |
         if isinstance(p, Outcome):
             return p
         try:
-            gone = roster.remove_shift(s, shift_id, actor=p.actor, actor_scope=p.scope_code, now=as_utc(now),
+            gone = roster.remove_shift(s, shift_id, actor=p.actor, actor_scope=p.scope_code, now=now,
                                        remote_addr=remote_addr)
         except roster.ShiftOverError:
             s.rollback()
@@ -202,7 +200,7 @@ def perform_handover(sessions: sessionmaker[Session], principal: Principal | Non
             return Outcome(False, TO.ERR_RECIPIENT_NOT_ALLOWED.format(user=to_user))
         try:
             h = roster.handover(s, p.scope_code, p.actor, to_user, (note or "").strip(), actor=p.actor,
-                                actor_scope=p.scope_code, now=as_utc(now), remote_addr=remote_addr)
+                                actor_scope=p.scope_code, now=now, remote_addr=remote_addr)
         except ScopeError:
             s.rollback()
             return Outcome(False, TO.ERR_SCOPE)
@@ -243,7 +241,7 @@ def perform_create_silence(sessions: sessionmaker[Session], principal: Principal
     with sessions() as s:
         try:
             sil = silences.create(s, raw, start, end, p.actor, reason, kind=SilenceKind(kind),
-                                  scope_code=p.scope_code, now=as_utc(now), remote_addr=remote_addr)
+                                  scope_code=p.scope_code, now=now, remote_addr=remote_addr)
         except (silences.SilenceError, MatcherError) as exc:
             s.rollback()
             return Outcome(False, TO.ERR_INPUT.format(detail=exc))
@@ -277,7 +275,7 @@ def perform_expire_silence(sessions: sessionmaker[Session], principal: Principal
             return Outcome(False, TO.ERR_SILENCE_EXPIRED.format(id=silence_id))
         kind = SILENCE_KIND[sil.kind.value]
         try:
-            silences.expire(s, silence_id, p.actor, p.scope_code, as_utc(now), remote_addr=remote_addr)
+            silences.expire(s, silence_id, p.actor, p.scope_code, now, remote_addr=remote_addr)
         except ScopeError:
             s.rollback()
             return Outcome(False, TO.ERR_SCOPE)

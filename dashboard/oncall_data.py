@@ -59,8 +59,7 @@ def on_duty_now(session: Session, now: datetime, *, scope_code: str) -> pd.DataF
     """One row per visible scope and tier: who is on duty at ``now`` (``users`` sorted, "" when nobody),
     ``until`` the last of their shifts' ends, and ``fallback`` True when a city has nobody at that tier
     and the province's roster covers it (what :func:`alerts.roster.recipients` does)."""
-    utc_now = roster.as_utc(now)
-    q = select(DutyShift).where(DutyShift.starts_at <= utc_now, DutyShift.ends_at > utc_now)
+    q = select(DutyShift).where(DutyShift.starts_at <= now, DutyShift.ends_at > now)
     current: dict[tuple[str, int], list[DutyShift]] = {}
     for sh in session.scalars(q):
         current.setdefault((sh.scope_code, sh.tier), []).append(sh)
