@@ -129,7 +129,10 @@ class WallData:
         return self._sites(self._floor(now))
 
     def _availability_by_site(self, now: datetime) -> pd.DataFrame:
-        q = Query("site_probe", "up", now - AVAIL_WINDOW, now, agg="avg", group_by=("site",))
+        # ``now`` is floored to the cache window, but statuses take the newest probe whenever it came:
+        # count the window's probes too, or a site probed since the floor shows down with no availability.
+        end = now + timedelta(seconds=self.window)
+        q = Query("site_probe", "up", end - AVAIL_WINDOW, end, agg="avg", group_by=("site",))
         df = self.store.query(q)
         if df.empty:
             return pd.DataFrame({"code": pd.Series(dtype=object), "availability": pd.Series(dtype=float)})

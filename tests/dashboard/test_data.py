@@ -101,3 +101,13 @@ def test_chart_frames_follow_the_zone_of_now(data: WallData) -> None:
         assert str(local["time"].dt.tz) == "Asia/Shanghai"
         assert list(local["time"]) == list(utc["time"])  # the same instants
         assert local["time"].iloc[-1].hour == (utc["time"].iloc[-1].hour + 8) % 24
+
+
+def test_availability_counts_probes_newer_than_the_cache_window_start(data: WallData, world: World) -> None:
+    """A status comes from the newest probe whenever it came; the availability beside it must count it too."""
+    world.store.write([Point("site_probe", {"up": 0, "latency_ms": 2000.0}, to_ns(NOW + timedelta(seconds=3)),
+                             {"site": "C0400", "node": "430400", "city": "430400", "level": "city_portal"})])
+    at = NOW + timedelta(seconds=4)  # the same cache window as NOW
+    detail = data.site_detail("C0400", at)
+    assert detail is not None and detail.status == "down" and detail.availability == 0.0
+    assert "C0400" in data.worst_sites(at, n=10)["code"].tolist()
