@@ -167,6 +167,9 @@ def test_host_tile_drills_down_to_a_host(browser: Any, wall: Wall) -> None:
     page.wait_for_url("**/hosts", timeout=10_000)
     body = page.locator("#hosts-body")
     body.wait_for(timeout=10_000)
+    # Read the rows once laid out: before that innerText runs the cells together ("web-01Web").
+    page.wait_for_function("() => { const r = document.querySelector('#hosts-body tr:last-child'); "
+                           "return r && r.getBoundingClientRect().height > 0; }", timeout=10_000)
     rows = body.locator("tr").all_inner_texts()
     assert [r.split()[0] for r in rows] == ["db-01", "cms-cs", "old-01", "web-01"]  # problems first
     assert "异常" in rows[0] and "数据过期" in rows[1] and "正常" in rows[3]
