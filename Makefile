@@ -23,6 +23,7 @@ test: $(STAMP) system-deps
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/deptry .
 
 bench: $(STAMP) system-deps
 	$(PY) -m bench.store_bench

@@ -15,10 +15,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from core.config import Config, ConfigError, load_config
+from core.cli import ChineseArgumentParser, CliError, guarded, leaf_parsers
+from core.config import Config, load_config
 from core.logging import get_logger, setup_logging
 
 log = get_logger("app")
+VERBOSE_HELP = "在标准错误输出运行日志（默认只输出警告和错误）；出错时显示详细信息"
 
 
 def _print(msg: str) -> None:
@@ -51,8 +53,7 @@ def cmd_registry(config: Config, args: argparse.Namespace) -> int:
     sessions = prepare_database(config)
     if args.registry_cmd == "import":
         if not args.sites and not args.columns:
-            _print("请至少指定 --sites 或 --columns 文件")
-            return 2
+            raise CliError("请至少指定 --sites 或 --columns 文件")
         try:
             for path, fn, label in ((args.sites, import_sites, "网站"), (args.columns, import_columns, "栏目")):
                 if path is None:
@@ -64,33 +65,63 @@ def cmd_registry(config: Config, args: argparse.Namespace) -> int:
             _print(str(exc))
             return 1
         return 0
+    if not args.sites and not args.columns:
+        raise CliError("请至少指定 --sites 或 --columns 导出文件")
+    for target in (args.sites, args.columns):
+        if target:
+            _check_output_file(Path(target))
+    from db.tabular import TableFileError
+
     with sessions() as s:
-        if args.sites:
-            _print(f"已导出 {export_sites(s, Path(args.sites))} 个网站到 {args.sites}")
-        if args.columns:
-            _print(f"已导出 {export_columns(s, Path(args.columns))} 个栏目到 {args.columns}")
+        try:
+            if args.sites:
+                _print(f"已导出 {export_sites(s, Path(args.sites))} 个网站到 {args.sites}")
+            if args.columns:
+                _print(f"已导出 {export_columns(s, Path(args.columns))} 个栏目到 {args.columns}")
+        except TableFileError as exc:  # a value an .xlsx cannot hold: nothing was written to that file
+            raise CliError(f"导出失败：{exc}") from None
     return 0
 
 
-def cmd_collect(config: Config, args: argparse.Namespace) -> int:
-    from core.bootstrap import build_scheduler, open_metric_store, prepare_database, register_local_host
+def _check_output_file(path: Path) -> None:
+    """Refuse, in Chinese, an export target that cannot be written: unknown format, no such folder."""
+    from db.tabular import TableFileError, table_format
 
+    try:
+        table_format(path)
+    except TableFileError as exc:
+        raise CliError(f"导出文件 {path}：{exc}") from None
+    if path.is_dir():
+        raise CliError(f"导出文件 {path}：这是一个目录，请给出文件名")
+    if not path.parent.is_dir():
+        raise CliError(f"导出文件 {path}：所在目录 {path.parent} 不存在")
+
+
+def cmd_collect(config: Config, args: argparse.Namespace) -> int:
+    from core.bootstrap import (
+        build_scheduler,
+        build_schedulers,
+        open_metric_store,
+        prepare_database,
+        register_local_host,
+    )
+
+    names = _collector_names(args.collectors)
     sessions = prepare_database(config)
     register_local_host(config, sessions)
     store = open_metric_store(config)
-    names = args.collectors.split(",") if args.collectors else None
-    scheduler = build_scheduler(config, sessions, store, names)
-    try:
-        if args.once:
-            from core.bootstrap import collect_once
-
-            for r in asyncio.run(collect_once(scheduler)):
-                _print(f"{r.collector}: 成功 {r.ok}，失败 {r.failed}，超时 {r.timed_out}，"
-                       f"数据点 {r.points}，耗时 {r.duration_s:.1f} 秒")
+    if args.once:
+        try:
+            asyncio.run(_collect_once_with_progress(build_scheduler(config, sessions, store, names)))
             return 0
+        finally:
+            store.close()
+    schedulers = build_schedulers(config, sessions, store, names)
+    try:
         from core.services import CollectorService, MaintenanceService, stop_all
 
-        services = [MaintenanceService(store), CollectorService(scheduler)]
+        services = [MaintenanceService(store),
+                    *(CollectorService(sch, name=f"collectors-{part}") for part, sch in schedulers.items())]
         for svc in services:
             svc.start()
         _wait_for_signal()
@@ -98,6 +129,36 @@ def cmd_collect(config: Config, args: argparse.Namespace) -> int:
         return 0
     finally:
         store.close()
+
+
+async def _collect_once_with_progress(scheduler: Any) -> None:
+    """One round of every collector, one line as each starts and one with its result (a round of the
+    inspection collectors takes minutes)."""
+    collectors = list(scheduler.collectors)
+    try:
+        for i, c in enumerate(collectors, 1):
+            _print(f"[{i}/{len(collectors)}] {c.name} 运行中 …")
+            r = await scheduler.run_once(c)
+            _print(f"[{i}/{len(collectors)}] {r.collector}：成功 {r.ok}，失败 {r.failed}，超时 {r.timed_out}，"
+                   f"数据点 {r.points}，耗时 {r.duration_s:.1f} 秒")
+    finally:
+        await scheduler.aclose()
+
+
+def _collector_names(text: str | None) -> list[str] | None:
+    """The ``--collectors`` list, every name checked against the registered collectors (Chinese refusal)."""
+    if not text:
+        return None
+    from collectors.loader import load_kinds
+
+    names = [n.strip() for n in text.split(",") if n.strip()]
+    known = sorted(load_kinds())
+    unknown = [n for n in names if n not in known]
+    if len(set(names)) != len(names):
+        raise CliError(f"--collectors：采集器重复列出：{text}")
+    if unknown or not names:
+        raise CliError(f"--collectors：未知的采集器 {'、'.join(unknown) or '（空）'}；可选：{'、'.join(known)}")
+    return names
 
 
 def _wait_for_signal() -> None:
@@ -135,8 +196,9 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
     from waitress import create_server
 
     from core.bootstrap import (
-        build_scheduler,
+        build_schedulers,
         load_registry,
+        make_clock,
         open_metric_store,
         prepare_database,
         register_local_host,
@@ -145,13 +207,17 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
     from core.services import CollectorService, MaintenanceService, stop_all
     from dashboard.app import create_app
 
+    _check_port_free(config.web.host, config.web.port)
     _print("[1/5] 准备数据库 …")
     sessions = prepare_database(config)
+    clock = make_clock(config)  # one clock for collectors, alerting, maintenance and screens
+    if config.demo.enabled and config.demo.time_scale > 1:
+        _print(f"演示时钟加速 {config.demo.time_scale:g} 倍：现实 1 分钟相当于 {config.demo.time_scale:g} 分钟")
     services: list[object] = []
     spec = None
     if config.demo.enabled:
         _print("[2/5] 启动演示网站集群 …")
-        spec, handle, config = start_demo_fleet(config)
+        spec, handle, config = start_demo_fleet(config, clock.now())
         services.append(handle)
         _print(f"演示网站集群已启动：{len(spec.sites)} 个网站")
     else:
@@ -162,31 +228,40 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
     store = open_metric_store(config)
     try:
         _print("[4/5] 启动采集器 …")
-        for svc in (MaintenanceService(store), CollectorService(build_scheduler(config, sessions, store, None))):
+        schedulers = build_schedulers(config, sessions, store, None, clock=clock)
+        for svc in (MaintenanceService(store, clock=clock),
+                    *(CollectorService(sch, name=f"collectors-{part}") for part, sch in schedulers.items())):
             svc.start()
             services.append(svc)
         from alerts.rule_dir import RuleDirectory
 
         rules = RuleDirectory(config.resolve_path(config.alerts.rules_dir))  # one truth for engine and /rules
         if config.alerts.enabled:
-            services.append(_start_alerting(config, sessions, store, rules))
+            services.append(_start_alerting(config, sessions, store, rules, clock))
         _print("[5/5] 启动大屏服务 …")
-        app = create_app(config, store=store, sessions=sessions, rules=rules)
-        server = create_server(app.server, host=config.web.host, port=config.web.port, threads=8)
+        app = create_app(config, store=store, sessions=sessions, rules=rules, clock=clock)
+        # poll(), not select(): the process also holds the probes' and crawls' sockets, and select() fails for
+        # any descriptor above 1023 — the web thread would die and leave every request hanging.
+        server = create_server(app.server, host=config.web.host, port=config.web.port, threads=8,
+                               asyncore_use_poll=True)
         url = f"http://{config.web.host}:{config.web.port}/"
         _print(f"指挥中心已启动：{url}  （按 Ctrl-C 停止）")
+        accounts_note = None
         if config.demo.enabled:
             from datetime import UTC, datetime
 
-            from security.cli import demo_bootstrap
+            from security.cli import DEMO_TOKEN_FILE, demo_bootstrap
             from security.text import S
 
-            token, admin = demo_bootstrap(sessions, datetime.now(UTC))
+            # The wall token is kept beside the secret key and reused: walls survive restarts.
+            token_file = config.resolve_path(config.security.secret_key_file).parent / DEMO_TOKEN_FILE
+            token, admin = demo_bootstrap(sessions, datetime.now(UTC), token_file)
             _print(S.DEMO_WALL.format(url=f"{url}?kiosk={token}"))
-            if admin:
-                _print(S.DEMO_ADMIN.format(user=admin[0], password=admin[1]))
+            accounts_note = _seed_demo_accounts(config, sessions, admin, clock.now())
         web = threading.Thread(target=server.run, name="web", daemon=True)
         web.start()
+        if accounts_note:  # last, so start-up lines do not scroll it away
+            _print(accounts_note)
         _wait_for_signal()
         _print("正在停止 …")
         server.close()
@@ -196,14 +271,47 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def _start_alerting(config: Config, sessions: Any, store: Any, rules: Any) -> object:
+def _seed_demo_accounts(config: Config, sessions: Any, admin: tuple[str, str] | None, now: Any) -> str | None:
+    """Demo on-call users and their rolling roster; the generated passwords (the demo admin's too) go to
+    a 0600 file, never to the screen or the log. Returns the line naming that file (None: no file)."""
+    from security.demo_seed import ROSTER_DAYS, seed_demo_accounts
+    from security.text import S
+
+    seeded = seed_demo_accounts(config, sessions, now, admin)  # the roster covers the screens' clock
+    if seeded.created_users or seeded.added_shifts:
+        _print(S.DEMO_ROSTER.format(users=seeded.created_users, shifts=seeded.added_shifts, days=ROSTER_DAYS))
+    return S.DEMO_ACCOUNTS.format(path=seeded.file) if seeded.file else None
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse to start (before anything runs) when the web address cannot be bound."""
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror:
+        raise CliError(f"web.host {host}：无法解析的地址") from None
+    family, kind, proto, _, addr = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(addr)
+        except OSError as exc:
+            from core.cli import os_error_text
+
+            raise CliError(f"无法在 {host}:{port} 上提供大屏服务：{os_error_text(exc)}"
+                           "（可用 GOVOPS_WEB__PORT 或配置文件 [web] port 换一个端口）") from None
+
+
+def _start_alerting(config: Config, sessions: Any, store: Any, rules: Any, clock: Any) -> object:
     """Start rule evaluation and notifications; a missing part (no rules, no receivers) is reported, not fatal."""
     from alerts.service import AlertingBackgroundService, AlertService
+    from core.clock import time_scale
 
-    service = AlertService(config, sessions, store, rules=rules)
+    service = AlertService(config, sessions, store, clock, rules=rules)
     for step, why in service.skipped.items():
         _print(f"告警：{'规则评估' if step == 'evaluate' else '通知发送'}未启用（{why}）")
-    bg = AlertingBackgroundService(service, config.alerts.eval_interval)
+    bg = AlertingBackgroundService(service, config.alerts.eval_interval / time_scale(clock))
     bg.start()
     _print(f"告警服务已启动：每 {config.alerts.eval_interval:g} 秒评估一次")
     return bg
@@ -222,26 +330,29 @@ def cmd_security(config: Config, args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="app.py", description="湖南省政府网站集约化管理平台 · 运维指挥中心")
-    p.add_argument("--config", help="TOML 配置文件（默认读取 $GOVOPS_CONFIG；不指定则全部使用默认值）")
+    """The whole command tree, in Chinese (core.cli.ChineseArgumentParser); ``--verbose`` is accepted
+    before the command and after it."""
+    p = ChineseArgumentParser(prog="app.py", description="湖南省政府网站集约化管理平台 · 运维指挥中心")
+    p.add_argument("--config", metavar="文件", help="TOML 配置文件（默认读取 $GOVOPS_CONFIG；不指定则全部使用默认值）")
+    p.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
     sub = p.add_subparsers(dest="cmd", required=True, metavar="命令")
     sub.add_parser("run", help="一键启动：迁移数据库、载入登记表、启动演示集群、采集器和大屏")
     c = sub.add_parser("collect", help="只运行采集器（不启动大屏）")
     c.add_argument("--once", action="store_true", help="每个采集器只运行一轮后退出")
-    c.add_argument("--collectors", help="逗号分隔的采集器名称，如 host,site_probe")
+    c.add_argument("--collectors", metavar="名称", help="逗号分隔的采集器名称，如 host,site_probe")
     m = sub.add_parser("migrate", help="把数据库结构升级到最新版本")
-    m.add_argument("--downgrade", metavar="REV", help="降级到指定版本（base 表示全部回退）")
+    m.add_argument("--downgrade", metavar="版本", help="降级到指定版本（base 表示全部回退）")
     r = sub.add_parser("registry", help="网站登记表导入导出（CSV / XLSX）")
     rsub = r.add_subparsers(dest="registry_cmd", required=True, metavar="操作")
     ri = rsub.add_parser("import", help="导入网站和栏目（逐行校验，任何一行有误则全部不导入）")
-    ri.add_argument("--sites", help="网站文件：site_code,name,url,level,node_code")
-    ri.add_argument("--columns", help="栏目文件：site_code,column_name,kind,url")
+    ri.add_argument("--sites", metavar="文件", help="网站文件：site_code,name,url,level,node_code")
+    ri.add_argument("--columns", metavar="文件", help="栏目文件：site_code,column_name,kind,url")
     ri.add_argument("--dry-run", action="store_true", help="只校验不写入")
     re_ = rsub.add_parser("export", help="导出网站和栏目")
-    re_.add_argument("--sites", help="导出网站到此文件（.csv 或 .xlsx）")
-    re_.add_argument("--columns", help="导出栏目到此文件（.csv 或 .xlsx）")
+    re_.add_argument("--sites", metavar="文件", help="导出网站到此文件（.csv 或 .xlsx）")
+    re_.add_argument("--columns", metavar="文件", help="导出栏目到此文件（.csv 或 .xlsx）")
     d = sub.add_parser("demo-fleet", help="单独运行演示网站集群，或导出其登记表和故障清单")
-    d.add_argument("--export", metavar="DIR", help="导出 sites.csv、columns.csv 和 ground-truth.json 后退出")
+    d.add_argument("--export", metavar="目录", help="导出 sites.csv、columns.csv 和 ground-truth.json 后退出")
     from inspection.cli import add_arguments
 
     add_arguments(sub.add_parser("inspect", help="按国家检查指标检查网站，保存并输出发现的问题"))
@@ -251,10 +362,13 @@ def build_parser() -> argparse.ArgumentParser:
     ru = sub.add_parser("rules", help="告警规则文件")
     rusub = ru.add_subparsers(dest="rules_cmd", required=True, metavar="操作")
     rc = rusub.add_parser("check", help="校验规则文件（不载入引擎）：有误时逐条输出 文件:行号: 原因")
-    rc.add_argument("files", nargs="+", metavar="FILE", help="规则文件（.yaml）或目录")
+    rc.add_argument("files", nargs="+", metavar="文件", help="规则文件（.yaml）或目录")
     from alerts.notify_cli import add_arguments as add_notify_arguments
 
     add_notify_arguments(sub)
+    for leaf in leaf_parsers(p).values():  # `app.py run -v` as well as `app.py -v run`
+        if leaf is not p:
+            leaf.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
     return p
 
 
@@ -285,14 +399,16 @@ COMMANDS = {"run": cmd_run, "collect": cmd_collect, "migrate": cmd_migrate, "reg
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit status. A user error (bad input, a missing file, an unreachable database)
+    ends in one Chinese line on stderr and status 2, never a traceback (that only with ``--verbose``)."""
     args = build_parser().parse_args(argv)
-    try:
+
+    def body() -> int:
         config = load_config(args.config)
-    except ConfigError as exc:
-        print(f"配置错误：{exc}", file=sys.stderr)
-        return 2
-    setup_logging(config.logging.level, config.logging.format)
-    return COMMANDS[args.cmd](config, args)
+        setup_logging(config.logging.level, config.logging.format, quiet=not args.verbose)
+        return COMMANDS[args.cmd](config, args)
+
+    return guarded(body, verbose=args.verbose)
 
 
 if __name__ == "__main__":

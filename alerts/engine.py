@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,18 +18,32 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.evaluate import Instance, evaluate_absence, evaluate_findings, evaluate_series
+from alerts.coverage import SliceCounter
+from alerts.evaluate import (
+    COLLECTOR_HEALTH,
+    COLLECTOR_INTERVAL,
+    Details,
+    Instance,
+    details_of,
+    evaluate_absence,
+    evaluate_findings,
+    evaluate_series,
+    group_of,
+)
+from alerts.labels import LabelNames, label_names
 from alerts.lifecycle import Action, Current, Decision, step
 from alerts.rules import Rule, RuleSet, load_rule_files
+from alerts.summary import Timing, placeholders
+from alerts.text import ALERT_STATE, AUDIT_STATE_CHANGE, AUDIT_STATE_NEW, REASON_REGROUPED, REASON_REMOVED
 from core.clock import Clock, SystemClock
 from core.logging import get_logger
 from db.models_alerts import OPEN_STATES, Alert, AlertEvent, AlertState
 from security import audit
+from tsdb.facts import latest_values
 from tsdb.store import MetricStore, Query
 
 log = get_logger(__name__)
 SYSTEM = audit.SYSTEM
-_STATE_LABEL = {"pending": "待确认", "firing": "告警中", "acknowledged": "已认领", "resolved": "已恢复"}
 
 
 @dataclass
@@ -49,6 +63,17 @@ def _aware(t: datetime | None) -> datetime | None:
     return t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t
 
 
+def regrouped(labels: dict[str, Any], rule: Rule) -> bool:
+    """Whether an alert carries a series label its rule no longer groups by (the rule's grouping changed)."""
+    return bool(set(labels) - set(group_of(rule)) - set(rule.labels) - {"alertname"})
+
+
+def _facts(inst: Instance) -> dict[str, Any]:
+    """What the evaluation knew, kept with the alert so its text is rendered when shown (alerts.summary), and
+    the rule's Chinese title (screens name the rule by it, also once the rule is gone)."""
+    return {**inst.facts, "template": inst.partial_summary, "title": inst.rule.title}
+
+
 class AlertEngine:
     """Evaluates a :class:`RuleSet` against a metric store and the inspection findings."""
 
@@ -56,6 +81,11 @@ class AlertEngine:
                  clock: Clock | None = None) -> None:
         self.sessions, self.store, self.clock = sessions, store, clock or SystemClock()
         self._ruleset = ruleset
+        # The writers declare what a rule's detail_fields name (a probe's reason is a text fact, tsdb.catalogue):
+        # every collector kind is imported first, as alerts.labels does for the kinds' names.
+        from collectors.loader import load_kinds
+
+        load_kinds()
 
     @property
     def ruleset(self) -> RuleSet:
@@ -71,15 +101,31 @@ class AlertEngine:
         log.info("alerts.rules_loaded", rules=len(ruleset), files=len(ruleset.files))
         return ruleset
 
-    def _fetch(self, rule: Rule, now: datetime, findings: list[Any]) -> list[Instance]:
+    def _fetch(self, rule: Rule, now: datetime, findings: list[Any], counter: SliceCounter) -> list[Instance]:
         if rule.kind == "finding":
             return evaluate_findings(rule, findings, now)
         if rule.kind == "absence":
-            return evaluate_absence(rule, self.store.latest(rule.measurement, rule.field), now)
+            intervals = None
+            if rule.interval_field:
+                intervals = self.store.latest(rule.measurement, rule.interval_field)
+            elif rule.interval_of:
+                intervals = self.store.latest(COLLECTOR_HEALTH, COLLECTOR_INTERVAL, {"collector": rule.interval_of})
+            return evaluate_absence(rule, self.store.latest(rule.measurement, rule.field), now, intervals,
+                                    self._details(rule, None))
         agg = "avg" if rule.kind == "ratio" else rule.agg
         frame = self.store.query(Query(rule.measurement, rule.field, now - rule.window, now, agg=agg,  # type: ignore[arg-type]
                                        group_by=rule.group_by))
-        return evaluate_series(rule, frame)
+        # Rules over the same series and window (the 4 % and 5 % ratios) share one count per slice.
+        coverage = counter.coverage(rule) if rule.min_samples else None
+        return evaluate_series(rule, frame, coverage, self._details(rule, now - rule.window))
+
+    def _details(self, rule: Rule, since: datetime | None) -> Details | None:
+        """The newest value of each of the rule's ``detail_fields`` per series (one ``latest`` each), from
+        ``since`` on (a window rule's window: an older failure reason is not this one's)."""
+        if not rule.detail_fields:
+            return None
+        return details_of(rule, {f: latest_values(self.store, rule.measurement, f, since=since)
+                                 for f in rule.detail_fields})
 
     def evaluate(self, now: datetime | None = None) -> EvalReport:
         """Run one cycle at ``now`` (the clock's time by default) and commit it; returns the counts."""
@@ -96,14 +142,19 @@ class AlertEngine:
                 findings = open_findings(s, checks=checks)
             instances: dict[str, Instance] = {}
             ok_rules: set[str] = set()
+            names: LabelNames | None = None  # read once a cycle, only when a summary says {names[…]}
+            counter = SliceCounter(self.store, now)  # data coverage per series and window, shared this cycle
             for rule in rules:
                 try:
-                    got = self._fetch(rule, now, findings)
+                    got = self._fetch(rule, now, findings, counter)
                 except Exception as exc:  # a broken backend for one rule must not stop the others
                     report.errors[rule.name] = f"{type(exc).__name__}: {exc}"
                     log.error("alerts.rule_failed", rule=rule.name, error=str(exc))
                     continue
                 ok_rules.add(rule.name)
+                if got and "names" in placeholders(rule.summary):
+                    names = names or label_names(s)
+                    got = [replace(i, facts={**i.facts, "names": names.for_labels(i.labels)}) for i in got]
                 for inst in got:
                     instances[inst.fingerprint] = inst
             report.instances = len(instances)
@@ -117,15 +168,22 @@ class AlertEngine:
                 if rule is None:
                     self._close_orphan(s, alert, now, report)
                     continue
+                if inst is None and regrouped(alert.labels or {}, rule):
+                    # The rule now groups differently (e.g. per site, no longer per kind): this alert's
+                    # series is no longer one; the same fault is judged under its new grouping.
+                    self._close_orphan(s, alert, now, report, REASON_REGROUPED, "rule_regrouped")
+                    continue
                 cur = Current(AlertState(alert.state), _aware(alert.started_at),  # type: ignore[arg-type]
                               _aware(alert.last_true_at))
-                d = step(cur, inst is not None and inst.active, now, rule.for_, rule.keep_firing_for)
+                # Too little data to judge (inst.known False) decides nothing, as a fetch error does.
+                d = step(cur, inst is not None and inst.active, now, rule.for_, rule.keep_firing_for,
+                         known=inst is None or inst.known)
                 self._apply(s, alert, inst, d, now, report)
             new: list[tuple[Alert, Decision]] = []
             for fp, inst in instances.items():
                 if fp in open_alerts:
                     continue
-                d = step(None, inst.active, now, inst.rule.for_, inst.rule.keep_firing_for)
+                d = step(None, inst.active, now, inst.rule.for_, inst.rule.keep_firing_for, known=inst.known)
                 if d.action is Action.CREATE:
                     new.append((self._create(s, inst, d, now, report), d))
             if new:
@@ -140,8 +198,10 @@ class AlertEngine:
     def _create(self, s: Session, inst: Instance, d: Decision, now: datetime, report: EvalReport) -> Alert:
         rule = inst.rule
         assert d.state is not None
+        timing = Timing(d.state.value, now, now if d.fired_now else None, None, now, inst.value)
         alert = Alert(fingerprint=inst.fingerprint, rule=rule.name, rule_file=rule.file, severity=rule.severity,
-                      rule_severity=rule.severity, state=d.state, labels=inst.all_labels, summary=inst.summary,
+                      rule_severity=rule.severity, state=d.state, labels=inst.all_labels,
+                      summary=inst.summary_at(timing, now), facts=_facts(inst),
                       value=inst.value, city_code=inst.city_code, group_key=inst.group_key, started_at=now,
                       fired_at=now if d.fired_now else None, last_true_at=now, last_eval_at=now,
                       escalation_tier=1, version=1)
@@ -153,8 +213,15 @@ class AlertEngine:
     def _apply(self, s: Session, alert: Alert, inst: Instance | None, d: Decision, now: datetime,
                report: EvalReport) -> None:
         values: dict[str, Any] = {"last_eval_at": now, "last_true_at": d.last_true_at}
-        if inst is not None:
-            values.update(value=inst.value, summary=inst.summary)
+        if inst is not None and not inst.known:
+            # Undecided: the value and text stay those of the last verdict; the facts say how much data
+            # there is now (the console's 数据 line), the rest of what the verdict knew is kept.
+            values["facts"] = {**(alert.facts or {}), **inst.facts, "undecided": True}
+        elif inst is not None:
+            state = (d.state or AlertState(alert.state)).value
+            timing = Timing(state, _aware(alert.started_at), now if d.fired_now else _aware(alert.fired_at),
+                            now if state == AlertState.RESOLVED.value else None, now, inst.value)
+            values.update(value=inst.value, summary=inst.summary_at(timing, now), facts=_facts(inst))
         if d.action is Action.KEEP:
             # No version bump: refreshing the value must not make an operator's concurrent change lose.
             s.execute(update(Alert).where(Alert.id == alert.id).values(**values)
@@ -177,17 +244,19 @@ class AlertEngine:
         report.resolved += int(d.state is AlertState.RESOLVED)
         self._record(s, alert, d, now)
 
-    def _close_orphan(self, s: Session, alert: Alert, now: datetime, report: EvalReport) -> None:
-        """An open alert whose rule is no longer loaded is resolved: nothing would ever clear it."""
+    def _close_orphan(self, s: Session, alert: Alert, now: datetime, report: EvalReport,
+                      reason: str = REASON_REMOVED, note: str = "rule_removed") -> None:
+        """An open alert whose rule is no longer loaded (or no longer groups it so) is resolved: nothing
+        would ever clear it."""
         res = s.execute(update(Alert).where(Alert.id == alert.id, Alert.version == alert.version)
                         .values(state=AlertState.RESOLVED, resolved_at=now, resolved_by=SYSTEM,
-                                resolve_reason="规则已删除", last_eval_at=now, version=alert.version + 1)
+                                resolve_reason=reason, last_eval_at=now, version=alert.version + 1)
                         .execution_options(synchronize_session=False))
         if res.rowcount != 1:  # type: ignore[attr-defined]
             report.skipped += 1
             return
         report.resolved += 1
-        self._record(s, alert, Decision(Action.TRANSITION, AlertState.RESOLVED), now, note="rule_removed",
+        self._record(s, alert, Decision(Action.TRANSITION, AlertState.RESOLVED), now, note=note,
                      from_state=AlertState(alert.state))
 
     def _record(self, s: Session, alert: Alert, d: Decision, now: datetime, note: str | None = None,
@@ -199,8 +268,9 @@ class AlertEngine:
             s.add(AlertEvent(alert_id=alert.id, at=now, kind="state", actor=SYSTEM,
                              from_state=frm.value if frm else None, to_state=to.value, note=why,
                              detail={"value": alert.value} if alert.value is not None else {}))
-            summary = f"告警 {alert.rule}（{alert.summary}）状态：{_STATE_LABEL[frm.value] if frm else '新建'} → " \
-                      f"{_STATE_LABEL[to.value]}"
+            summary = AUDIT_STATE_CHANGE.format(id=alert.id, summary=alert.summary,
+                                                from_state=ALERT_STATE[frm.value] if frm else AUDIT_STATE_NEW,
+                                                to_state=ALERT_STATE[to.value])
             audit.record(s, SYSTEM, f"alert.{to.value}", "alert", alert.id, summary=summary,
                          scope_code=alert.city_code, at=now, flush=False,
                          detail={"fingerprint": alert.fingerprint, "from": frm.value if frm else None,

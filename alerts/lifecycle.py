@@ -3,7 +3,9 @@
 pending -> firing once the condition has held for the rule's ``for``; firing and acknowledged stay
 while it holds; they resolve only after it has been false for ``keep_firing_for`` (flapping
 protection). A pending alert whose condition clears is dropped: resolved without ever firing, so
-nothing is notified. Acknowledgement, assignment and manual closing belong to the on-call service.
+nothing is notified. A condition that cannot be decided (``known=False``: the window holds too little
+data for the rule's minimum) changes nothing: no alert is opened, none fires or resolves, and the time it
+was last true stays. Acknowledgement, assignment and manual closing belong to the on-call service.
 """
 
 from __future__ import annotations
@@ -48,12 +50,19 @@ class Decision:
 
 
 def step(current: Current | None, active: bool, now: datetime, for_: timedelta,
-         keep_firing_for: timedelta) -> Decision:
+         keep_firing_for: timedelta, known: bool = True) -> Decision:
     """The transition of one fingerprint for one evaluation at ``now``.
 
     ``current`` is its open alert (None when there is none); ``active`` whether the condition holds
-    (a series with no data counts as false).
+    (a series with no data counts as false); ``known`` False when the condition could not be decided
+    (not enough data): then nothing changes — no new alert, and an open one is kept as it is
+    (``Action.KEEP``, its ``last_true_at`` unchanged, so ``keep_firing_for`` does not run out meanwhile
+    from this evaluation alone).
     """
+    if not known:
+        if current is None:
+            return Decision(Action.NONE)
+        return Decision(Action.KEEP, current.state, False, current.last_true_at)
     if current is None:
         if not active:
             return Decision(Action.NONE)

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import sys
+import time
+from pathlib import Path
 
 from alerts.dispatch import Dispatcher
 from alerts.notifiers import Message
 from alerts.notifiers import text as T
 from alerts.receivers import ReceiversError, load_receivers
-from core.clock import SystemClock
+from core.clock import SystemClock, ZonedClock
 from core.config import Config
 
 
@@ -22,13 +25,24 @@ def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p = sub.add_parser("notify", help=T.CLI_HELP)
     nsub = p.add_subparsers(dest="notify_cmd", required=True, metavar="操作")
     c = nsub.add_parser("check", help=T.CLI_CHECK_HELP)
-    c.add_argument("file", nargs="?", help=T.CLI_FILE_HELP)
+    c.add_argument("file", nargs="?", metavar="文件", help=T.CLI_FILE_HELP)
     t = nsub.add_parser("test", help=T.CLI_TEST_HELP)
-    t.add_argument("receiver", help=T.CLI_RECEIVER_HELP)
-    t.add_argument("--to", action="append", default=[], help=T.CLI_TEST_TO_HELP)
-    t.add_argument("--file", help=T.CLI_FILE_HELP)
+    t.add_argument("receiver", metavar="接收方", help=T.CLI_RECEIVER_HELP)
+    t.add_argument("--to", action="append", default=[], metavar="地址", help=T.CLI_TEST_TO_HELP)
+    t.add_argument("--file", metavar="文件", help=T.CLI_FILE_HELP)
     s = nsub.add_parser("send-due", help=T.CLI_SEND_HELP)
-    s.add_argument("--file", help=T.CLI_FILE_HELP)
+    s.add_argument("--file", metavar="文件", help=T.CLI_FILE_HELP)
+    s.add_argument("--lease", type=_seconds, default=60.0, metavar="秒", help=T.CLI_LEASE_HELP)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= 86400):
+        raise argparse.ArgumentTypeError(T.CLI_LEASE_BAD.format(value=text))
+    return value
 
 
 def _say(msg: str, err: bool = False) -> None:
@@ -37,6 +51,10 @@ def _say(msg: str, err: bool = False) -> None:
 
 def run(config: Config, args: argparse.Namespace) -> int:
     path = args.file or config.resolve_path(config.alerts.receivers_file)
+    if not Path(path).is_file():
+        _say(T.CLI_INVALID.format(error=f"文件 {path} 不存在" if not Path(path).exists() else f"{path} 不是文件"),
+             err=True)
+        return 1
     try:
         receivers = load_receivers(path)
     except ReceiversError as exc:
@@ -52,8 +70,9 @@ def run(config: Config, args: argparse.Namespace) -> int:
                  err=True)
             return 1
         r = receivers.get(args.receiver)
+        # a key of its own: a receiver deduplicating on keys would drop a second test with the same one
         msg = Message(title=T.TEST_TITLE, text=T.TEST_TEXT.format(name=r.name), severity="low",
-                      to=tuple(args.to), idem_key=f"test-{r.name}")
+                      to=tuple(args.to), idem_key=f"test-{r.name}-{time.time_ns()}")
         d = asyncio.run(r.build().notify(msg))
         if d.ok:
             _say(T.CLI_TEST_OK.format(name=r.name, detail=d.detail))
@@ -64,9 +83,11 @@ def run(config: Config, args: argparse.Namespace) -> int:
 
     engine = make_engine(config.database_url)
     try:
-        report = asyncio.run(Dispatcher(make_session_factory(engine), receivers, SystemClock()).send_due())
+        dispatcher = Dispatcher(make_session_factory(engine), receivers, ZonedClock(SystemClock(), config.web.tz),
+                                lease_s=args.lease)  # message times in web.timezone, as the service sends them
+        report = asyncio.run(dispatcher.send_due())
     finally:
         engine.dispose()
     _say(T.CLI_SENT.format(sent=report.sent, retrying=report.retrying, failed=report.failed,
-                           rate_limited=report.rate_limited))
+                           rate_limited=report.rate_limited, unknown=report.unknown))
     return 0

@@ -24,7 +24,7 @@ from core.text import SEVERITY
 from db.models_alerts import OPEN_STATES, Alert, AlertEvent, AlertState
 from inspection.base import Severity
 from security import audit
-from security.scope import can_see
+from security.scope import can_see, node_of
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ def _load(session: Session, alert_id: int, actor: Actor, action: str, now: datet
     alert = session.get(Alert, alert_id, populate_existing=True)
     if alert is None:
         raise LookupError(f"alert {alert_id} does not exist")
-    if not can_see(actor.scope_code, alert.city_code):
+    if not can_see(actor.scope_code, alert.city_code, node_of(alert.labels)):
         session.rollback()
         audit.record(session, actor.username, f"alert.{action}.denied", "alert", alert_id, at=now,
                      scope_code=actor.scope_code, remote_addr=actor.remote_addr,

@@ -14,11 +14,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from alerts import summary as S
 from alerts import text as T
-from alerts.matchers import Matcher, make_matcher, matches_all
+from alerts.inhibition import InhibitRule, Suppression, inhibit
+from alerts.matchers import Matcher, matches_all
 from alerts.silences import ActiveSilence
 from core.text import SEVERITY
 from db.models_alerts import SilenceKind
+
+__all__ = ["AlertSnap", "GroupChange", "InhibitRule", "Intent", "PreviousPlan", "Route", "Suppression", "dedup",
+           "escalate", "fan_out", "inhibit", "maintenance", "payload_of", "render_payload", "signature", "silence"]
 
 NOTIFIED_STATES = ("firing", "acknowledged")  # pending alerts are never announced
 SignatureEntry = tuple[int, str, str, int]  # (alert id, state, severity, escalation tier)
@@ -40,14 +45,22 @@ class AlertSnap:
     escalation_tier: int = 1
     escalated_at: datetime | None = None
     version: int = 1
+    # For texts computed when sent (alerts.summary): the alert's own timestamps, value and kept template.
+    started_at: datetime | None = None
+    resolved_at: datetime | None = None
+    last_eval_at: datetime | None = None
+    value: float | None = None
+    template: str = ""
 
     @classmethod
     def of(cls, a: Any) -> AlertSnap:
+        template = (getattr(a, "facts", None) or {}).get("template")
         return cls(id=a.id, rule=a.rule, state=str(a.state), severity=str(a.severity), labels=dict(a.labels or {}),
                    city_code=a.city_code, group_key=a.group_key or f"city={a.city_code}", summary=a.summary or "",
                    fired_at=_aware(a.fired_at), escalation_tier=a.escalation_tier or 1,
-                   escalated_at=_aware(a.escalated_at),
-                   version=a.version)
+                   escalated_at=_aware(a.escalated_at), version=a.version, started_at=_aware(a.started_at),
+                   resolved_at=_aware(a.resolved_at), last_eval_at=_aware(a.last_eval_at), value=a.value,
+                   template=template if isinstance(template, str) else "")
 
     def match_labels(self) -> dict[str, str]:
         """Labels as matchers see them: the alert's own, plus ``rule``/``alertname``, ``severity``, ``city``."""
@@ -57,60 +70,8 @@ class AlertSnap:
         return out
 
 
-@dataclass(frozen=True)
-class Suppression:
-    stage: str  # inhibited / silenced / maintenance
-    reason: str  # Chinese, shown on the console
-    by: int  # the source alert or silence id
-
-
 # ---------------------------------------------------------------- inhibit
-
-@dataclass(frozen=True)
-class InhibitRule:
-    """While a firing alert matches ``source``, alerts matching ``target`` with equal ``equal`` labels are muted."""
-
-    name: str
-    source: tuple[Matcher, ...]
-    target: tuple[Matcher, ...]
-    equal: tuple[str, ...]
-
-
-_SITE_TARGET = (make_matcher("site", "=~", ".+"), make_matcher("rule", "!~", "site_down|availability_ratio_.*"))
-DEFAULT_INHIBIT_RULES = (
-    # A site that is down: its dead-link, freshness, TLS and content alerts say nothing new. A rule
-    # marks itself a source with the label ``inhibits: site``; the shipped ``site_down`` rule is one.
-    InhibitRule("site_down_label", (make_matcher("inhibits", "=", "site"),), _SITE_TARGET, ("site",)),
-    InhibitRule("site_down", (make_matcher("rule", "=", "site_down"),), _SITE_TARGET, ("site",)),
-    # A node unreachable or its collector silent: every host behind it looks dead for the same reason.
-    InhibitRule("node_down_label", (make_matcher("inhibits", "=", "node"),),
-                (make_matcher("host", "=~", ".+"),), ("node",)),
-    InhibitRule("collector_silent", (make_matcher("rule", "=", "collector_silent"),),
-                (make_matcher("host", "=~", ".+"),), ("node",)),
-)
-
-
-def inhibit(alerts: Sequence[AlertSnap], rules: Sequence[InhibitRule]) -> dict[int, Suppression]:
-    """Alerts muted by a firing (or acknowledged) source alert; an alert never inhibits itself."""
-    out: dict[int, Suppression] = {}
-    labels = {a.id: a.match_labels() for a in alerts}
-    for rule in rules:
-        sources = [a for a in alerts if a.state in NOTIFIED_STATES and matches_all(rule.source, labels[a.id])]
-        if not sources:
-            continue
-        for a in alerts:
-            if a.id in out or not matches_all(rule.target, labels[a.id]) or matches_all(rule.source, labels[a.id]):
-                continue  # a source never mutes another source: two "site down" alerts both stay visible
-            for src in sources:
-                if src.id == a.id or any(labels[src.id].get(k, "") != labels[a.id].get(k, "") for k in rule.equal):
-                    continue
-                if not all(labels[a.id].get(k) for k in rule.equal):
-                    continue  # equal on an absent label would tie unrelated alerts together
-                reason = T.SUPPRESS_REASON["inhibited"].format(source=src.id, rule=src.rule)
-                out[a.id] = Suppression("inhibited", reason, src.id)
-                break
-    return out
-
+# The stage lives in alerts/inhibition.py (the screens call it too); its rules come from the rule files.
 
 # ---------------------------------------------------------------- silence / maintenance
 
@@ -270,13 +231,13 @@ Recipients = Callable[[str, int], Sequence[str]]  # (city code, tier) -> usernam
 
 
 def fan_out(change: GroupChange, routes: Sequence[Route], recipients: Recipients,
-            city_names: Mapping[str, str] | None = None) -> list[Intent]:
+            city_names: Mapping[str, str] | None = None, now: datetime | None = None) -> list[Intent]:
     """One intent per route taking the group; on-duty routes get one per person of tiers 1..group tier.
 
     When nobody would be told, one suppressed intent says so, which also records the group's new
     signature so the change is not re-planned every cycle.
     """
-    payload = payload_of(change, city_names or {})
+    payload = payload_of(change, city_names or {}, now)
     subject = change.alerts or change.resolved
     ids = tuple(a.id for a in (*change.alerts, *change.resolved))
     out: list[Intent] = []
@@ -300,8 +261,12 @@ def fan_out(change: GroupChange, routes: Sequence[Route], recipients: Recipients
     return out
 
 
-def payload_of(change: GroupChange, city_names: Mapping[str, str]) -> dict[str, Any]:
-    """The message body notifiers render: Chinese title plus one entry per alert."""
+def payload_of(change: GroupChange, city_names: Mapping[str, str], now: datetime | None = None) -> dict[str, Any]:
+    """The message body notifiers render: Chinese title plus one entry per alert.
+
+    Each entry keeps what its text is computed from (timestamps, value, template), so the dispatcher
+    renders the text again when it sends (:func:`render_payload`); ``text`` here is as of ``now``.
+    """
     city = city_names.get(change.city_code, change.city_code)
     if change.alerts:
         worst = min(change.alerts, key=lambda a: _rank(a.severity)).severity
@@ -314,16 +279,61 @@ def payload_of(change: GroupChange, city_names: Mapping[str, str]) -> dict[str, 
         return {"id": a.id, "rule": a.rule, "state": a.state, "state_label": T.ALERT_STATE.get(a.state, a.state),
                 "severity": a.severity, "severity_label": SEVERITY.get(a.severity, a.severity),
                 "summary": a.summary, "labels": dict(a.labels), "city_code": a.city_code, "tier": a.escalation_tier,
-                "fired_at": a.fired_at.isoformat() if a.fired_at else None}
+                "fired_at": _iso(a.fired_at), "started_at": _iso(a.started_at), "resolved_at": _iso(a.resolved_at),
+                "last_eval_at": _iso(a.last_eval_at), "value": a.value, "template": a.template}
 
-    lines = [f"[{SEVERITY.get(a.severity, a.severity)}·{T.ALERT_STATE.get(a.state, a.state)}] {a.summary or a.rule}"
-             for a in change.alerts]
-    lines += [f"[{T.ALERT_STATE['resolved']}] {a.summary or a.rule}" for a in change.resolved]
-    return {"kind": "notify", "title": title, "text": "\n".join(lines), "severity": worst,
-            "group_key": change.group_key, "city": city, "city_code": change.city_code,
-            "generation": change.generation, "tier": change.tier,
-            "signature": [list(e) for e in change.signature],
-            "alerts": [entry(a) for a in change.alerts], "resolved": [entry(a) for a in change.resolved]}
+    payload = {"kind": "notify", "title": title, "text": "", "severity": worst,
+               "group_key": change.group_key, "city": city, "city_code": change.city_code,
+               "generation": change.generation, "tier": change.tier,
+               "signature": [list(e) for e in change.signature],
+               "alerts": [entry(a) for a in change.alerts], "resolved": [entry(a) for a in change.resolved]}
+    return render_payload(payload, now) if now is not None else {**payload, "text": _text(payload)}
+
+
+def render_payload(payload: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """The payload with every entry's ``summary`` and ``duration`` and the ``text`` computed for ``now``.
+
+    Entries written before their timing was kept (no ``started_at``) keep their stored summary.
+    """
+    def one(e: Any) -> Any:
+        if not isinstance(e, Mapping) or not e.get("started_at"):
+            return e
+        t = S.Timing(str(e.get("state", "")), _parse(e.get("started_at")), _parse(e.get("fired_at")),
+                     _parse(e.get("resolved_at")), _parse(e.get("last_eval_at")), e.get("value"))
+        summary = S.shown(str(e.get("summary", "")), {"template": e.get("template") or None}, t, now)
+        return {**e, "summary": summary, "duration": S.duration(t, now),
+                "duration_in_text": "{duration}" in str(e.get("template") or "")}
+
+    out = {**payload, "alerts": [one(e) for e in payload.get("alerts") or []],
+           "resolved": [one(e) for e in payload.get("resolved") or []]}
+    out["text"] = _text(out)
+    return out
+
+
+def _text(payload: Mapping[str, Any]) -> str:
+    def line(e: Mapping[str, Any], tag: str) -> str:
+        text = str(e.get("summary") or e.get("rule", ""))
+        if e.get("duration") and not e.get("duration_in_text"):
+            text += T.NOTIFY_DURATION.format(duration=e["duration"])
+        return f"[{tag}] {text}"
+
+    lines = [line(e, f"{e.get('severity_label', '')}·{e.get('state_label', '')}") for e in payload.get("alerts") or []
+             if isinstance(e, Mapping)]
+    lines += [line(e, T.ALERT_STATE["resolved"]) for e in payload.get("resolved") or [] if isinstance(e, Mapping)]
+    return "\n".join(lines)
+
+
+def _iso(dt: datetime | None) -> str | None:
+    return dt.isoformat() if dt is not None else None
+
+
+def _parse(v: Any) -> datetime | None:
+    if not isinstance(v, str) or not v:
+        return None
+    try:
+        return _aware(datetime.fromisoformat(v))
+    except ValueError:
+        return None
 
 
 def _aware(dt: datetime | None) -> datetime | None:

@@ -30,7 +30,7 @@ from security.audit import SYSTEM
 
 @dataclass(frozen=True)
 class PlanSettings:
-    inhibit_rules: tuple[P.InhibitRule, ...] = P.DEFAULT_INHIBIT_RULES
+    inhibit_rules: tuple[P.InhibitRule, ...] | None = None  # None: the rule files' (AlertService passes them)
     escalation: P.EscalationPolicy = field(default_factory=P.EscalationPolicy)
     resolved_lookback: timedelta = timedelta(hours=24)  # resolved alerts older than this are not announced
 
@@ -61,25 +61,28 @@ def as_route(r: Any) -> P.Route:
     name = r.name
     kind = getattr(r, "notifier", None) or getattr(r, "kind", None) or getattr(r, "type", None)
     raw = getattr(r, "matchers", ()) or ()
-    matchers = tuple(parse_matchers(raw, where=f"receiver {name} matchers")) if raw and isinstance(
+    matchers = tuple(parse_matchers(raw, where=f"接收方 {name} 的匹配条件")) if raw and isinstance(
         next(iter(raw)), dict) else tuple(raw)
     return P.Route(name=name, notifier=str(kind), matchers=matchers, on_duty=bool(getattr(r, "on_duty", False)))
 
 
 def plan_notifications(session: Session, now: datetime, receivers: Any,
-                       settings: PlanSettings | None = None) -> list[Notification]:
+                       settings: PlanSettings | None = None,
+                       inhibit_rules: Sequence[P.InhibitRule] | None = None) -> list[Notification]:
     """Write this cycle's notification intents; returns the rows newly added (pending and suppressed).
 
     ``receivers`` is an ``alerts.receivers.Receivers`` or an iterable of ``pipeline.Route``/receiver objects.
+    ``inhibit_rules`` are the rule files' (``RuleSet.inhibit_rules``), unless ``settings`` names its own.
     """
     settings = settings or PlanSettings()
+    rules = settings.inhibit_rules if settings.inhibit_rules is not None else tuple(inhibit_rules or ())
     routes = routes_of(receivers)
     open_rows = session.scalars(select(Alert).where(Alert.state.in_((AlertState.FIRING, AlertState.ACKNOWLEDGED)))
                                 .order_by(Alert.id)).all()
     snaps = [P.AlertSnap.of(a) for a in open_rows]
     silences = active_silences(session, now)
     muted: dict[int, P.Suppression] = {}
-    for stage in (P.inhibit(snaps, settings.inhibit_rules), P.silence(snaps, silences), P.maintenance(snaps, silences)):
+    for stage in (P.inhibit(snaps, rules), P.silence(snaps, silences), P.maintenance(snaps, silences)):
         for k, v in stage.items():
             muted.setdefault(k, v)
     loud = [a for a in snaps if a.id not in muted]
@@ -111,7 +114,7 @@ def plan_notifications(session: Session, now: datetime, receivers: Any,
                   } if previous else {}
         change = P.dedup(gk, members, previous, lookup)
         if change is not None:
-            intents += P.fan_out(change, routes, who, city_names)
+            intents += P.fan_out(change, routes, who, city_names, now)
     intents += _suppressed_intents(snaps, muted)
     return _write(session, intents, now)
 

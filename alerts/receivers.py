@@ -16,11 +16,14 @@ Format::
     cities = ["430100"]                 # city codes; empty or absent: all (430000 = province-level)
 
 ``load_receivers(path)`` validates everything and raises ``ReceiversError`` naming the file, the
-receiver (or route) and the key; nothing is half-loaded.
+receiver (or route) and the key; nothing is half-loaded. Whatever the file holds ends in that error and
+nothing else: a file over :data:`MAX_FILE_BYTES`, a byte that is not UTF-8 or TOML nested too deep
+(``core.filetext``) names its line, and numbers must be finite (``timeout = inf`` would wait forever).
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,15 +31,21 @@ from pathlib import Path
 from typing import Any
 
 from alerts.notifiers import NOTIFIERS, NotifierConfigError
-from alerts.notifiers.base import Notifier, parse_config
-from core.plugins import PluginError
+from alerts.notifiers.base import Notifier, parse_config, type_name
+from core.cli import os_error_text
+from core.config import ConfigError
+from core.filetext import TextFileError, parse_toml, read_text, toml_error_text
 from inspection.base import Severity
 
 COMMON_KEYS = ("kind", "enabled", "on_duty", "max_per_minute", "max_per_hour")
+MAX_FILE_BYTES = 256 * 1024  # the shipped file is 3 KB
+MAX_NUMBER = 10**9  # no count, limit or timeout of a receiver is larger
+MAX_TIMEOUT = 600.0  # seconds; every kind has a timeout
 
 
-class ReceiversError(ValueError):
-    """The receivers file is invalid; the message names file, receiver or route, and key."""
+class ReceiversError(ConfigError):
+    """The receivers file is invalid; the message (Chinese) names file, line where known, receiver or route,
+    and key. A configuration error: a command that meets one says so in Chinese (core.cli) and exits 2."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +82,7 @@ class Receivers:
         try:
             return self.receivers[name]
         except KeyError:
-            raise KeyError(f"unknown receiver {name!r} (not in {self.source or 'the receivers file'})") from None
+            raise KeyError(f"没有名为 {name!r} 的接收方（{self.source or '接收方文件'}中未定义）") from None
 
     def route(self, severity: str, city: str) -> list[Receiver]:
         """Enabled receivers of every route matching ``severity`` and ``city``, each once, in file order."""
@@ -84,68 +93,168 @@ class Receivers:
         return [self.receivers[n] for n in names if self.receivers[n].enabled]
 
 
-def _check(cond: bool, where: str, msg: str) -> None:
-    if not cond:
-        raise ReceiversError(f"{where}: {msg}")
+class _Place:
+    """Where a receiver or route lives in the file: the line of its table header, and of a key inside it,
+    found in the file's text (TOML parsers keep no positions). Line 0 when unknown."""
+
+    def __init__(self, source: str, text: str | None) -> None:
+        self.source = source
+        self.lines = (text or "").splitlines()
+
+    def header(self, pattern: str, nth: int = 1) -> int:
+        """The line of the ``nth`` header matching ``pattern`` (a regex over the stripped line), or 0."""
+        seen = 0
+        for i, line in enumerate(self.lines, 1):
+            if re.fullmatch(pattern, line.strip()):
+                seen += 1
+                if seen == nth:
+                    return i
+        return 0
+
+    def key(self, start: int, key: str) -> int:
+        """The line of ``key = …`` in the table whose header is on line ``start``; ``start`` when not found."""
+        if not key or not start:
+            return start
+        name = re.escape(key.split(".")[0])
+        pattern = re.compile(rf"\s*(?:{name}|\"{name}\"|'{name}')\s*[=.]")
+        for i in range(start, len(self.lines)):  # self.lines[start] is the line after the header
+            line = self.lines[i]
+            if line.strip().startswith("["):
+                break
+            if pattern.match(line):
+                return i + 1
+        return start
+
+    def at(self, line: int) -> str:
+        return f"{self.source}:{line}" if line else self.source
 
 
-def _receiver(name: str, table: Any, where: str) -> Receiver:
-    _check(isinstance(table, dict), where, "must be a table")
+def _receiver_line(place: _Place, name: str) -> int:
+    quoted = rf"(?:{re.escape(name)}|\"{re.escape(name)}\"|'{re.escape(name)}')"
+    return place.header(rf"\[\s*receivers\s*\.\s*{quoted}\s*\]")
+
+
+class _Where:
+    """One receiver (``name``) or route (``route`` number) of the file, for messages: ``FILE:LINE：接收方 X：…``."""
+
+    def __init__(self, place: _Place, *, name: str | None = None, route: int | None = None) -> None:
+        self.place = place
+        self.name, self.route = name, route
+        if name is not None:
+            self.line = _receiver_line(place, name)
+        elif route is not None:
+            self.line = place.header(r"\[\[\s*routes\s*\]\]", route)
+        else:
+            self.line = 0
+
+    def what(self) -> str:
+        if self.name is not None:
+            return f"接收方 {self.name}"
+        if self.route is not None:
+            return f"第 {self.route} 条路由（[[routes]]）"
+        return ""
+
+    def error(self, msg: str, key: str | None = None) -> ReceiversError:
+        line = self.place.key(self.line, key) if key is not None and self.line else self.line
+        head = self.place.at(line)
+        what = self.what()
+        return ReceiversError(f"{head}: {what}：{msg}" if what else f"{head}: {msg}")
+
+    def check(self, cond: bool, msg: str, key: str | None = None) -> None:
+        if not cond:
+            raise self.error(msg, key)
+
+
+def _numbers(value: Any, where: _Where, key: str, depth: int = 0) -> None:
+    """Every number in ``value`` finite and at most :data:`MAX_NUMBER` in magnitude."""
+    if isinstance(value, bool) or depth > 8:
+        return
+    if isinstance(value, int | float):
+        where.check(abs(value) <= MAX_NUMBER,  # False for nan too; an int of any size compares fine
+                    f"键 {key}：应为有限的数，且绝对值不超过 {MAX_NUMBER}，而不是 {_shown(value)}", key)
+    elif isinstance(value, list):
+        for item in value:
+            _numbers(item, where, key, depth + 1)
+    elif isinstance(value, dict):
+        for k, item in value.items():
+            _numbers(item, where, f"{key}.{k}", depth + 1)
+
+
+def _shown(value: Any, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _receiver(name: str, table: Any, where: _Where) -> Receiver:
+    where.check(isinstance(table, dict), f"应为表（[receivers.{name}]），而不是{type_name(table)}")
+    for key, value in table.items():
+        _numbers(value, where, key)
+    timeout = table.get("timeout")
+    where.check(not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= MAX_TIMEOUT,
+                f"键 timeout：最多 {MAX_TIMEOUT:g} 秒，而不是 {_shown(timeout)}", "timeout")
     kind = table.get("kind")
-    _check(isinstance(kind, str), where, "key 'kind': missing or not a string")
-    try:
-        cls = NOTIFIERS.get(kind)
-    except PluginError as exc:
-        raise ReceiversError(f"{where}: key 'kind': {exc}") from None
+    where.check(isinstance(kind, str), "缺少键 kind（接收方类型）" if "kind" not in table
+                else f"键 kind：应为文本，而不是{type_name(kind)}", "kind" if "kind" in table else None)
+    if kind not in NOTIFIERS:
+        raise where.error(f"键 kind：没有 {kind!r} 这种接收方类型（可用：{'、'.join(NOTIFIERS.names())}）", "kind")
+    cls = NOTIFIERS.get(kind)
     common: dict[str, Any] = {}
     for key, typ in (("enabled", bool), ("on_duty", bool), ("max_per_minute", int), ("max_per_hour", int)):
         if key in table:
             val = table[key]
-            _check(isinstance(val, typ) and (typ is bool or not isinstance(val, bool)), where,
-                   f"key {key!r}: expected {typ.__name__}, got {val!r}")
-            _check(typ is bool or val >= 0, where, f"key {key!r}: must be >= 0")
+            where.check(isinstance(val, typ) and (typ is bool or not isinstance(val, bool)),
+                        f"键 {key}：应为{type_name(typ)}，而不是 {_shown(val)}", key)
+            where.check(typ is bool or val >= 0, f"键 {key}：不能为负数", key)
             common[key] = val
     settings = {k: v for k, v in table.items() if k not in COMMON_KEYS}
     try:
-        config = parse_config(cls.config_class, settings, kind=kind, where=where)
+        config = parse_config(cls.config_class, settings, kind=kind, where=where.what())
     except NotifierConfigError as exc:
-        raise ReceiversError(str(exc)) from None
+        line = where.place.key(where.line, exc.key) if exc.key and where.line else where.line
+        raise ReceiversError(f"{where.place.at(line)}: {exc}") from None
+    except (TypeError, ValueError, OverflowError) as exc:  # a kind's own checks tripping over an odd value
+        raise where.error(f"{kind} 类型的配置无效（{exc}）") from None
     return Receiver(name=name, kind=kind, config=config, **common)
 
 
-def _strings(value: Any, where: str, key: str) -> tuple[str, ...]:
-    _check(isinstance(value, list) and all(isinstance(v, str) for v in value), where,
-           f"key {key!r}: expected a list of strings")
+def _strings(value: Any, where: _Where, key: str) -> tuple[str, ...]:
+    where.check(isinstance(value, list) and all(isinstance(v, str) for v in value),
+                f"键 {key}：应为文本的列表", key)
     return tuple(value)
 
 
-def parse_receivers(data: Mapping[str, Any], source: str) -> Receivers:
-    """Validate a parsed receivers document; ``source`` names it in errors."""
+def parse_receivers(data: Mapping[str, Any], source: str, text: str | None = None) -> Receivers:
+    """Validate a parsed receivers document; ``source`` names it in errors, ``text`` (the file's text, when
+    known) gives them line numbers. Raises :class:`ReceiversError` (Chinese: file, line, receiver or route,
+    key)."""
+    place = _Place(source, text)
+    top = _Where(place)
     unknown = sorted(set(data) - {"receivers", "routes"})
-    _check(not unknown, source, f"unknown top-level key {unknown[0]!r}" if unknown else "")
+    top.check(not unknown, f"未知的顶层键 {unknown[0]}（只能是 receivers 和 routes）" if unknown else "")
     tables = data.get("receivers", {})
-    _check(isinstance(tables, dict), source, "'receivers' must be a table of tables")
-    receivers = {name: _receiver(name, t, f"{source}: receiver {name!r}") for name, t in tables.items()}
+    top.check(isinstance(tables, dict), "receivers 应为表的表（[receivers.名称]）")
+    receivers = {name: _receiver(name, t, _Where(place, name=name)) for name, t in tables.items()}
     routes: list[Route] = []
     raw_routes = data.get("routes", [])
-    _check(isinstance(raw_routes, list), source, "'routes' must be an array of tables ([[routes]])")
+    top.check(isinstance(raw_routes, list), "routes 应为表的数组（[[routes]]）")
     severities = {s.value for s in Severity}
     for i, r in enumerate(raw_routes, 1):
-        where = f"{source}: route #{i}"
-        _check(isinstance(r, dict), where, "must be a table")
+        where = _Where(place, route=i)
+        where.check(isinstance(r, dict), f"应为表，而不是{type_name(r)}")
         bad = sorted(set(r) - {"receivers", "severities", "cities"})
-        _check(not bad, where, f"unknown key {bad[0]!r}" if bad else "")
+        where.check(not bad, f"未知的键 {bad[0]}（只能是 receivers、severities、cities）" if bad else "",
+                    bad[0] if bad else None)
         names = _strings(r.get("receivers"), where, "receivers")
-        _check(bool(names), where, "key 'receivers': must name at least one receiver")
+        where.check(bool(names), "键 receivers：至少要列出一个接收方", "receivers")
         for n in names:
-            _check(n in receivers, where, f"key 'receivers': unknown receiver {n!r}")
+            where.check(n in receivers, f"键 receivers：没有名为 {n!r} 的接收方", "receivers")
         sev = _strings(r.get("severities", []), where, "severities")
-        for s in sev:
-            _check(s in severities, where, f"key 'severities': unknown severity {s!r}; "
-                   f"known: {', '.join(sorted(severities))}")
+        for sv in sev:
+            where.check(sv in severities, f"键 severities：未知的级别 {sv!r}（可用：{'、'.join(sorted(severities))}）",
+                        "severities")
         cities = _strings(r.get("cities", []), where, "cities")
         for c in cities:
-            _check(len(c) == 6 and c.isdigit(), where, f"key 'cities': {c!r} is not a 6-digit division code")
+            where.check(len(c) == 6 and c.isdigit(), f"键 cities：{c!r} 不是 6 位行政区划代码", "cities")
         routes.append(Route(names, frozenset(sev), frozenset(cities)))
     return Receivers(receivers, tuple(routes), source)
 
@@ -154,9 +263,14 @@ def load_receivers(path: str | Path) -> Receivers:
     """Read and validate the receivers file; raises ReceiversError (file, receiver/route, key)."""
     p = Path(path)
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
+        text = read_text(p, MAX_FILE_BYTES)
+        data = parse_toml(text, p)
     except FileNotFoundError:
-        raise ReceiversError(f"{p}: receivers file not found") from None
+        raise ReceiversError(f"{p}: 接收方文件不存在") from None
+    except OSError as exc:
+        raise ReceiversError(f"{p}: 无法读取接收方文件（{os_error_text(exc)}）") from None
+    except TextFileError as exc:
+        raise ReceiversError(str(exc)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ReceiversError(f"{p}: not valid TOML: {exc}") from None
-    return parse_receivers(data, str(p))
+        raise ReceiversError(toml_error_text(p, exc, text)) from None
+    return parse_receivers(data, str(p), text)

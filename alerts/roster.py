@@ -15,7 +15,7 @@ from alerts import text as T
 from alerts.errors import ScopeError
 from db.models_alerts import OPEN_STATES, Alert, DutyShift, Handover
 from security import audit
-from security.scope import PROVINCE_CODE, can_see, scope_filter
+from security.scope import PROVINCE_CODE, can_see, city_prefilter, node_of, scope_filter
 
 
 class RosterError(ValueError):
@@ -141,12 +141,12 @@ def recent_handovers(session: Session, *, scope_code: str, limit: int = 20) -> l
 
 
 def open_alert_ids(session: Session, scope_code: str) -> list[int]:
-    """Ids of open alerts a ``scope_code`` shift is responsible for."""
-    q = select(Alert.id).where(Alert.state.in_(OPEN_STATES)).order_by(Alert.id)
-    city = scope_filter(scope_code)
+    """Ids of open alerts a ``scope_code`` shift is responsible for (a county's: those of its node)."""
+    q = select(Alert.id, Alert.city_code, Alert.labels).where(Alert.state.in_(OPEN_STATES)).order_by(Alert.id)
+    city = city_prefilter(scope_code)
     if city is not None:
         q = q.where(Alert.city_code == city)
-    return list(session.scalars(q).all())
+    return [aid for aid, code, labels in session.execute(q) if can_see(scope_code, code, node_of(labels))]
 
 
 def handover(session: Session, scope_code: str, from_user: str, to_user: str, note: str, *, actor: str,

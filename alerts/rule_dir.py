@@ -3,7 +3,9 @@
 :meth:`RuleDirectory.refresh` looks at the directory (path, modification time and size of each file)
 and loads it again only when that changed. A new set is taken only when every file loads
 (:func:`alerts.rules.load_rule_files` rejects the whole set when one file is broken); otherwise, and
-when the directory lost its files, the rules in force stay in force. Every change seen bumps
+when the directory lost its files, the rules in force stay in force; nothing a file holds can make
+:meth:`RuleDirectory.refresh` raise (a failure it did not foresee is reported like a broken file, so the
+engine and the rules page keep running on the rules in force). Every change seen bumps
 ``generation``, so several readers of one directory (the engine, the web page) each notice it once.
 """
 
@@ -15,7 +17,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from alerts.rules import RuleFileError, RuleSet, expand_paths, load_rule_files
+from alerts.rules import MAX_FILE_BYTES, UNFORESEEN, RuleFileError, RuleSet, expand_paths, load_rule_files
+from core.logging import get_logger
+
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -32,10 +37,12 @@ class FileVersion:
 
 
 def file_version(path: Path) -> FileVersion:
-    """The version of ``path`` now; mtime None and sha "" when it cannot be read."""
+    """The version of ``path`` now; mtime None and sha "" when it cannot be read (sha of the first
+    :data:`~alerts.rules.MAX_FILE_BYTES` + 1 bytes: a larger file is never loaded)."""
     try:
         st = path.stat()
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        with path.open("rb") as fh:  # a file over the limit is refused unread; its first bytes tell versions apart
+            digest = hashlib.sha256(fh.read(MAX_FILE_BYTES + 1)).hexdigest()[:12]
     except OSError:
         return FileVersion(str(path), None, "")
     return FileVersion(str(path), datetime.fromtimestamp(st.st_mtime, UTC), digest)
@@ -91,10 +98,10 @@ class RuleDirectory:
     def refresh(self) -> RuleDirState:
         """The state now, reloading when a file was added, removed or changed since the last look."""
         with self._lock:
-            files = expand_paths([self.directory]) if self.directory.is_dir() else []
             try:
+                files = expand_paths([self.directory]) if self.directory.is_dir() else []
                 signature = rules_signature(files)
-            except OSError:  # a file vanished between listing and stat: look again next time
+            except OSError:  # unreadable, or a file vanished between listing and stat: look again next time
                 return self._state
             if signature == self._signature:
                 return self._state
@@ -108,5 +115,8 @@ class RuleDirectory:
                     st = replace(st, errors=tuple(exc.errors))
                 except OSError:  # vanished while being read: keep what is in force, look again next time
                     return self._state
+                except Exception:  # load_rule_files reports every file error itself; this is a bug of ours
+                    log.exception("alerts.rule_dir_unforeseen", directory=str(self.directory))
+                    st = replace(st, errors=((str(self.directory), 0, UNFORESEEN),))
             self._signature, self._state = signature, st
             return st

@@ -3,7 +3,8 @@
 ``AlertService.tick(now)`` evaluates the rules (``alerts.engine``), plans notifications
 (``alerts.planner``) and sends what is due (``alerts.dispatch``). Each step commits on its own, so a
 failing step leaves the others' work in place and the next tick resumes from the database. A step
-whose module is missing or whose file is broken is skipped with the reason in the report.
+whose file is missing or broken is skipped with the reason in the report; a module of ours that does
+not import is a bug and stops start-up loudly (never skipped).
 """
 
 from __future__ import annotations
@@ -17,8 +18,12 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import text as T
+from alerts.dispatch import Dispatcher
+from alerts.engine import AlertEngine
 from alerts.planner import PlanSettings, plan_notifications
+from alerts.receivers import load_receivers
 from alerts.rule_dir import RuleDirectory
+from alerts.rules import RuleSet
 from core.clock import Clock, SystemClock
 from core.config import Config
 from core.logging import get_logger
@@ -53,18 +58,12 @@ class AlertService:
         self.receivers = self._load_receivers()
         self.dispatcher = self._build_dispatcher()
 
-    def _build_engine(self) -> Any:
-        try:
-            from alerts.engine import AlertEngine
-            from alerts.rules import RuleSet
-        except ImportError as exc:
-            self.skipped["evaluate"] = T.SERVICE_SKIP["engine_missing"].format(exc=exc)
-            return None
+    def _build_engine(self) -> AlertEngine:
         engine = AlertEngine(self.sessions, self.store, RuleSet(), self.clock)
         self.reload_rules(engine)
         return engine
 
-    def reload_rules(self, engine: Any = None) -> bool:
+    def reload_rules(self, engine: AlertEngine | None = None) -> bool:
         """Take the rule files again when any was added, removed or changed since the last look.
 
         Like Prometheus on SIGHUP, but polled once per tick (the policy is alerts.rule_dir's): a broken
@@ -72,8 +71,6 @@ class AlertService:
         Returns whether a new set is in force.
         """
         engine = engine or self.engine
-        if engine is None:
-            return False
         st = self.rules.refresh()
         if st.generation == self._seen_generation:
             return False
@@ -96,32 +93,26 @@ class AlertService:
 
     def _load_receivers(self) -> Any:
         path = self.config.resolve_path(self.config.alerts.receivers_file)
-        try:
-            from alerts.receivers import load_receivers
-        except ImportError as exc:
-            self.skipped["dispatch"] = T.SERVICE_SKIP["receivers_missing"].format(exc=exc)
-            return []
         if not path.is_file():
             self.skipped["dispatch"] = T.SERVICE_SKIP["no_receivers"].format(path=path)
             return []
         return load_receivers(path)  # a broken receivers file stops start-up loudly
 
-    def _build_dispatcher(self) -> Any:
+    def _build_dispatcher(self) -> Dispatcher | None:
         if "dispatch" in self.skipped:
-            return None
-        try:
-            from alerts.dispatch import Dispatcher
-        except ImportError as exc:
-            self.skipped["dispatch"] = T.SERVICE_SKIP["dispatcher_missing"].format(exc=exc)
             return None
         return Dispatcher(self.sessions, self.receivers, self.clock)
 
     def tick(self, now: datetime | None = None) -> TickReport:
-        """One cycle; every step runs even when an earlier one failed (its error is in the report)."""
-        now = now or self.clock.now()
+        """One cycle; every step runs even when an earlier one failed (its error is in the report).
+
+        The cycle runs in ``web.timezone`` (the instant is the same; storage stays UTC), so the times the
+        texts name (``自 08:12 起``) are the ones people read on the walls.
+        """
+        now = (now or self.clock.now()).astimezone(self.config.web.tz)
         self.reload_rules()
         rep = TickReport(skipped=dict(self.skipped), rules_error=self.rules_error)
-        if self.engine is not None and "evaluate" not in self.skipped:
+        if "evaluate" not in self.skipped:
             try:
                 rep.evaluated = self.engine.evaluate(now)
             except Exception as exc:
@@ -129,7 +120,8 @@ class AlertService:
                 rep.errors["evaluate"] = f"{type(exc).__name__}: {exc}"
         try:
             with self.sessions() as s:
-                rep.planned = len(plan_notifications(s, now, self.receivers, self.settings))
+                inhibit_rules = self.engine.ruleset.inhibit_rules
+                rep.planned = len(plan_notifications(s, now, self.receivers, self.settings, inhibit_rules))
                 s.commit()
         except Exception as exc:
             log.exception("alerts.plan_failed")
@@ -141,6 +133,11 @@ class AlertService:
                 log.exception("alerts.dispatch_failed")
                 rep.errors["dispatch"] = f"{type(exc).__name__}: {exc}"
         return rep
+
+    def drain(self) -> None:
+        """Ask the dispatch step to start no new delivery (a graceful stop); the ones in flight finish."""
+        if self.dispatcher is not None:
+            self.dispatcher.drain()
 
 
 class AlertingBackgroundService:
@@ -168,4 +165,5 @@ class AlertingBackgroundService:
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
+        self._service.drain()  # a delivery cut off by the exit would be left with an unknown outcome
         self._thread.join(timeout)

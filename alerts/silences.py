@@ -17,10 +17,13 @@ from sqlalchemy.orm import Session
 
 from alerts import text as T
 from alerts.errors import ScopeError
-from alerts.matchers import Matcher, parse_matchers
+from alerts.matchers import Matcher, MatcherError, parse_matchers
+from core.logging import get_logger
 from db.models_alerts import Silence, SilenceKind
 from security import audit
-from security.scope import can_see, scope_filter
+from security.scope import PROVINCE_CODE, can_see, city_of, is_county
+
+log = get_logger(__name__)
 
 
 class SilenceError(ValueError):
@@ -72,20 +75,21 @@ def create(session: Session, matchers: Iterable[Mapping[str, str]], starts_at: d
            now: datetime, remote_addr: str | None = None) -> Silence:
     """Add a silence (or maintenance window); raises :class:`SilenceError` / ``MatcherError`` on bad input.
 
-    ``scope_code`` is the author's scope: a city user's silence gets an extra ``city=<code>`` matcher,
-    so it can never mute another city's alerts.
+    ``scope_code`` is the author's scope: a city user's silence gets an extra ``city=<code>`` matcher, a
+    county user's ``city=<its city>`` and ``node=<code>`` (:func:`region_matchers`), so it can never mute
+    another region's alerts.
     """
     raw = [dict(m) for m in matchers]
-    parsed = parse_matchers(raw, where="silence matchers")
+    parsed = parse_matchers(raw, where="静默的匹配条件")
     if ends_at <= starts_at:
         raise SilenceError(f"silence: ends_at {ends_at.isoformat()} is not after starts_at {starts_at.isoformat()}")
     if ends_at <= now:
         raise SilenceError(f"silence: ends_at {ends_at.isoformat()} is already in the past")
     if not reason.strip():
         raise SilenceError("silence: a reason is required")
-    city = scope_filter(scope_code)
-    if city is not None and not any(m.name == "city" and m.op == "=" and m.value == city for m in parsed):
-        raw.append({"name": "city", "op": "=", "value": city})
+    for name, value in region_matchers(scope_code):
+        if not any(m.name == name and m.op == "=" and m.value == value for m in parsed):
+            raw.append({"name": name, "op": "=", "value": value})
     s = Silence(kind=kind, matchers=raw, starts_at=starts_at, ends_at=ends_at, created_by=author,
                 reason=reason.strip(), scope_code=scope_code, created_at=now)
     session.add(s)
@@ -96,6 +100,16 @@ def create(session: Session, matchers: Iterable[Mapping[str, str]], starts_at: d
                  summary=T.AUDIT_SILENCE_CREATE.format(kind=label, matchers=_text(raw), reason=s.reason),
                  detail={"matchers": raw, "starts_at": starts_at.isoformat(), "ends_at": ends_at.isoformat()})
     return s
+
+
+def region_matchers(scope_code: str) -> list[tuple[str, str]]:
+    """The equality matchers that keep a silence of ``scope_code`` inside it: none for the province,
+    ``city`` for a city, ``city`` and ``node`` for a county (alerts carry both labels). Pure."""
+    if scope_code == PROVINCE_CODE:
+        return []
+    if is_county(scope_code):
+        return [("city", city_of(scope_code)), ("node", scope_code)]
+    return [("city", scope_code)]
 
 
 def expire(session: Session, silence_id: int, actor: str, actor_scope: str, now: datetime,
@@ -129,14 +143,20 @@ def list_silences(session: Session, now: datetime, *, state: SilenceState | None
 
 
 def active_silences(session: Session, now: datetime) -> list[ActiveSilence]:
-    """Silences active at ``now``, matchers parsed (a stored matcher that no longer parses is skipped)."""
+    """Silences active at ``now``, matchers parsed. A stored matcher that no longer parses (a silence
+    written before matchers became RE2's, with a look-ahead or a backreference) is skipped and logged
+    (``silence.unparseable``): it mutes nothing rather than stop the alerting cycle."""
     rows = session.scalars(select(Silence).where(Silence.starts_at <= now, Silence.ends_at > now)).all()
     out: list[ActiveSilence] = []
     for s in rows:
         if state_of(s, now) is not SilenceState.ACTIVE:
             continue
-        out.append(ActiveSilence(s.id, s.kind, tuple(parse_matchers(s.matchers, where=f"silence {s.id}")),
-                                 s.reason, s.created_by))
+        try:
+            matchers = tuple(parse_matchers(s.matchers, where=f"静默 #{s.id} 的匹配条件"))
+        except MatcherError as exc:
+            log.warning("silence.unparseable", silence=s.id, reason=str(exc))
+            continue
+        out.append(ActiveSilence(s.id, s.kind, matchers, s.reason, s.created_by))
     return out
 
 

@@ -2,6 +2,26 @@
 
 from __future__ import annotations
 
+# --- Alert summaries computed when shown (alerts/summary.py) ---
+
+NO_VALUE = "—"
+DETAIL_MISSING = "未记录"  # a rule's detail field (e.g. {reason}) the series has no value of
+LIST_SEP = "、"
+UNIT_SECOND, UNIT_MINUTE, UNIT_HOUR, UNIT_DAY = "秒", "分钟", "小时", "天"
+DURATION_PENDING = "已持续 {span}（待触发）"
+DURATION_OPEN = "自 {since} 起已持续 {span}"
+DURATION_RESOLVED = "持续 {span} 后恢复"
+ELAPSED_PENDING = "{span}（待触发）"
+ELAPSED_RESOLVED = "{span}（已恢复）"
+EXPIRED_DAYS = "已过期 {days} 天"
+EXPIRED_TODAY = "已于今天过期"
+EXPIRES_TODAY = "今天到期"
+EXPIRES_IN = "将在 {days} 天后到期"
+COVERAGE_OK = "数据充足（共 {samples} 次监测）"  # short of data: inspection.text.sufficiency_text, as everywhere
+SUMMARY_POSITIONAL = "占位符须有名称（如 {labels[site]}、{value}），不能用 {} 或 {0}"
+SUMMARY_DISPLAY_SPEC = "占位符 {{{name}}} 在显示时计算，不能带格式或下标"
+SUMMARY_UNKNOWN = "未知的占位符 {names}（可用：{known}）"
+
 # --- On-call: silences, pipeline, operator actions, roster (alerts/silences, pipeline, oncall, roster) ---
 
 SILENCE_KIND = {"silence": "静默", "maintenance": "维护窗口"}
@@ -10,13 +30,19 @@ AUDIT_SILENCE_CREATE = "新建{kind}：{matchers}；原因：{reason}"
 AUDIT_SILENCE_EXPIRE = "提前结束{kind}：{matchers}"
 
 SUPPRESS_REASON = {
-    "inhibited": "被告警 #{source}（{rule}）抑制",
+    "inhibited": "被告警 #{source} 抑制",
     "silenced": "被静默 #{id} 屏蔽（{author}：{reason}）",
     "maintenance": "处于维护窗口 #{id}（{author}：{reason}）",
     "no_recipient": "当前无人值班（{scope} 第 {tier} 级）",
 }
 
+# The one name of each alert state, everywhere: screens, notifications and audit summaries.
 ALERT_STATE = {"pending": "待触发", "firing": "告警中", "acknowledged": "已确认", "resolved": "已恢复"}
+# An alert by its number, never its rule's code (dashboard/audit_data.py rewrites only older entries).
+AUDIT_STATE_CHANGE = "告警 #{id}（{summary}）状态：{from_state} → {to_state}"
+AUDIT_STATE_NEW = "新建"
+REASON_REMOVED = "规则已删除"  # resolve_reason of an open alert whose rule was removed
+REASON_REGROUPED = "规则分组已修改，按新分组重新判定"  # ... whose rule no longer groups it so
 
 AUDIT_ACK = "确认告警 #{id}：{note}"
 AUDIT_UNACK = "取消确认告警 #{id}"
@@ -33,15 +59,13 @@ ACTION = {"ack": "确认", "unack": "取消确认", "severity": "级别调整", 
 
 NOTIFY_TITLE = "【{severity}】{city}告警 {count} 条"
 NOTIFY_RESOLVED_TITLE = "【已恢复】{city}告警 {count} 条已恢复"
+NOTIFY_DURATION = "（{duration}）"
 
 SERVICE_SKIP = {
-    "engine_missing": "规则引擎不可用：{exc}",
     "rules_rejected": "规则文件有误，未载入：{exc}",
     "rules_kept": "规则文件有误，未载入，继续按原规则运行：{exc}",
     "no_rules": "目录 {path} 中没有规则文件",
-    "receivers_missing": "通知模块不可用：{exc}",
     "no_receivers": "未找到通知接收方配置文件 {path}",
-    "dispatcher_missing": "通知发送模块不可用：{exc}",
 }
 
 # --- Duty screen (/oncall): roster changes (alerts/roster.py) ---

@@ -69,6 +69,9 @@ def fill(store: SQLiteMetricStore, sites: int, minutes: int, now: datetime, rng:
             up = 0 if i in down and m <= 6 else 1
             pts.append(Point("site_probe", {"up": up, "latency_ms": rng.uniform(80, 900) if up else 15000.0,
                                             "tls_days": 20.0 if i % 97 == 0 else 200.0}, t, tags))
+            if not up:  # the failure marker site_down's detail (reason) is read from, as the probe writes it
+                pts.append(Point("site_probe", {"failure": 1}, t,
+                                 {**tags, "error": "timeout", "reason": "连接超时（15 秒内未加载完成）"}))
         store.write(pts)
 
 

@@ -51,8 +51,8 @@ from bench.static_portal import (
     portal_truth,
     write_portal,
 )
-from inspection.crawl_links import looks_like_page, normalize_url, origin, same_site
-from inspection.crawler import Crawler, CrawlSettings
+from webread.crawl_links import looks_like_page, normalize_url, origin, same_site
+from webread.crawler import Crawler, CrawlSettings
 
 DEMO_PREFIX = "127.0.85"
 DEMO_TIMEOUT_S = 2
@@ -133,8 +133,11 @@ def _own_cpu() -> float:
 def run_ours(urls: list[str], settings: CrawlSettings, ssl_ctx: Any, server_cpu: Callable[[], float]) -> Run:
     async def main() -> tuple[int, set[str]]:
         import aiohttp
-        connector = aiohttp.TCPConnector(limit=settings.global_concurrency,
-                                         limit_per_host=settings.per_host_concurrency, ssl=ssl_ctx)
+
+        from webread.addresses import AddressPolicy
+        from webread.client import GuardedConnector
+        connector = GuardedConnector(limit=settings.global_concurrency, limit_per_host=settings.per_host_concurrency,
+                                     ssl=ssl_ctx, policy=AddressPolicy(registered=urls))  # the fleet is the registry
         async with aiohttp.ClientSession(connector=connector) as session:
             # sites in parallel (the inspection runner runs several sites at once), one shared client
             reports = await asyncio.gather(*(Crawler(settings, session=session).crawl(u, time_budget=RUN_LIMIT_S)
@@ -237,7 +240,7 @@ def bench_portal(pages: int, concurrency: int, workdir: Path, engines: tuple[str
 def bench_demo(n_sites: int, concurrency: int, workdir: Path, engines: tuple[str, ...]) -> None:
     from demo.faults import UNREACHABLE_KINDS
     from demo.fleet import build_fleet
-    from inspection.fetch import Fetcher
+    from webread.fetch import Fetcher
 
     port = free_port(f"{DEMO_PREFIX}.1")
     as_of = datetime.now(UTC)

@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.probe_bench --targets 200 --probes 2000
 
 A child process serves ``--targets`` loopback HTTP servers (one port each) with a
-~60 KB Chinese government homepage. Phase 1 runs our :func:`collectors.probe.probe`
+~60 KB Chinese government homepage. Phase 1 runs our :func:`webread.probe.probe`
 (fresh connection per probe, as the collector does) in this process and measures
 this process's CPU. Phase 2 drives the same probes through blackbox_exporter's
 ``/probe`` endpoint at the same concurrency and measures the exporter process's
@@ -32,7 +32,8 @@ from pathlib import Path
 import aiohttp
 import psutil
 
-from collectors.probe import ProbeConnector, probe
+from webread.addresses import AddressPolicy
+from webread.probe import ProbeConnector, probe
 
 BLACKBOX = "/usr/bin/prometheus-blackbox-exporter"
 COLUMNS = ("要闻动态", "通知公告", "政策文件", "政策解读", "人事信息", "规划计划", "政务咨询", "专题专栏")
@@ -146,7 +147,8 @@ async def _drive(urls: list[str], concurrency: int, one: Callable[[str], Awaitab
 async def run_ours(urls: list[str], page_bytes: int, concurrency: int, timeout: float,
                    time_limit: float) -> Phase:
     me = psutil.Process()
-    connector = ProbeConnector(limit=concurrency, force_close=True, ttl_dns_cache=300)
+    connector = ProbeConnector(limit=concurrency, force_close=True, ttl_dns_cache=300,
+                               policy=AddressPolicy(registered=urls))  # the fleet is the registry
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=None)) as session:
         async def one(url: str) -> bool:
             r = await probe(session, url, timeout=timeout, max_bytes=10 << 20, verify_tls=True, ssl_context=None)

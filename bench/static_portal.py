@@ -24,7 +24,7 @@ from types import TracebackType
 
 import psutil
 
-from inspection.crawl_links import normalize_url
+from webread.crawl_links import normalize_url
 
 PORTAL, EXTERNAL = "127.0.84.1", "127.0.84.2"
 FANOUT = 8

@@ -1,4 +1,4 @@
-"""The Collector plug-in family and the metric declarations collectors own.
+"""The Collector plug-in family (the metrics a kind writes are declared in :mod:`tsdb.catalogue`).
 
 A collector names its targets and turns one target into points. The scheduler,
 never the collector, owns timing, timeouts, jitter, concurrency and retries.
@@ -6,12 +6,12 @@ never the collector, owns timing, timeouts, jitter, concurrency and retries.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from core.plugins import Registry
-from tsdb.point import Point
+from tsdb.catalogue import MetricSpec
 
 
 @dataclass(frozen=True)
@@ -26,22 +26,12 @@ class Target:
     params: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class MetricSpec:
-    """A metric declared once beside its collector: axes, exports and reports read it."""
-
-    measurement: str
-    field: str
-    unit: str
-    label_zh: str
-    description: str = ""
-
-
 @runtime_checkable
 class Collector(Protocol):
     """One kind of collection. ``blocking`` kinds run in the bounded thread pool."""
 
     name: ClassVar[str]
+    label_zh: ClassVar[str]  # the kind's Chinese name on screens and in alert texts (采集器 …)
     blocking: ClassVar[bool]
     metrics: ClassVar[Sequence[MetricSpec]]
 
@@ -70,31 +60,21 @@ class Collector(Protocol):
 
 COLLECTORS: Registry[type] = Registry("collector")
 
-METRICS: dict[tuple[str, str], MetricSpec] = {}
+def collector_label(name: str) -> str:
+    """The Chinese name a registered collector kind declares (``label_zh``); ``name`` itself for a kind not
+    registered in this process (e.g. one removed since it reported)."""
+    if name in COLLECTORS:
+        return str(getattr(COLLECTORS.get(name), "label_zh", "") or name)
+    return name
 
 
-def declare(*specs: MetricSpec) -> tuple[MetricSpec, ...]:
-    """Register metric declarations; the same (measurement, field) declared twice is an error."""
-    for s in specs:
-        key = (s.measurement, s.field)
-        if key in METRICS and METRICS[key] != s:
-            raise ValueError(f"metric {s.measurement}.{s.field} declared twice with different meanings")
-        METRICS[key] = s
-    return specs
-
-
-def metric(measurement: str, field_name: str) -> MetricSpec:
-    try:
-        return METRICS[(measurement, field_name)]
-    except KeyError:
-        raise KeyError(f"metric {measurement}.{field_name} is not declared") from None
-
-
-def points_for(measurement: str, tags: Mapping[str, str], time_ns: int,
-               values: Iterable[tuple[str, float | int | bool | str | None]]) -> list[Point]:
-    """One point with the non-None values; empty list if every value is None."""
-    fields = {k: v for k, v in values if v is not None}
-    return [Point(measurement, fields, time_ns, dict(tags))] if fields else []
+def collector_of(measurement: str, field_name: str) -> str | None:
+    """The registered collector kind that declares ``measurement.field`` (the first, in registration order);
+    None when no kind does (e.g. the scheduler's own ``collector_run``)."""
+    for name, kind in COLLECTORS:
+        if any((m.measurement, m.field) == (measurement, field_name) for m in getattr(kind, "metrics", ())):
+            return name
+    return None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Builds collector instances by kind name after importing every collector module."""
+"""Builds collector instances by kind name after importing every collector kind (``collectors/kinds/``)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ from core.plugins import PluginError, import_submodules
 
 
 def load_kinds() -> list[str]:
-    """Import every module of ``collectors`` so its kinds register; returns the kind names.
+    """Import every module of ``collectors.kinds`` so its kinds register; returns the kind names.
 
     An import error or a kind registered twice propagates: start-up stops loudly.
     """
-    import_submodules("collectors")
+    import collectors.scheduler  # noqa: F401  (declares the scheduler's own ``collector_run`` metrics)
+
+    import_submodules("collectors.kinds")
     return COLLECTORS.names()
 
 

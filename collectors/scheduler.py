@@ -19,15 +19,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from collectors.base import Collector, MetricSpec, Target, declare, points_for
-from core.clock import Clock, SystemClock, to_ns
+from collectors.base import Collector, Target
+from core.clock import Clock, SystemClock, time_scale, to_ns
 from core.logging import get_logger
-from tsdb.point import Point
+from tsdb.catalogue import MetricSpec, declare, declare_measurement
+from tsdb.point import Point, points_for
 from tsdb.store import MetricStore
 
 log = get_logger(__name__)
 
 HEALTH = "collector_run"
+declare_measurement(HEALTH, "采集器运行")
 METRICS = declare(
     MetricSpec(HEALTH, "duration_s", "s", "采集耗时", "one run of a collector over all its targets"),
     MetricSpec(HEALTH, "targets_ok", "个", "采集成功目标数"),
@@ -36,6 +38,8 @@ METRICS = declare(
     MetricSpec(HEALTH, "points", "个", "写入数据点数"),
     MetricSpec(HEALTH, "last_run", "s", "最近采集时间", "unix seconds at the end of the run"),
     MetricSpec(HEALTH, "crashed", "", "采集器异常", "1 when the collector could not even list its targets"),
+    MetricSpec(HEALTH, "interval_s", "s", "采集间隔",
+               "the collector's interval (before jitter): absence rules judge its silence against it"),
 )
 
 Outcome = Literal["ok", "failed", "timeout"]
@@ -53,6 +57,7 @@ class RunReport:
     timed_out: int
     points: int
     error: str | None = None
+    interval_s: float | None = None  # the collector's interval when it ran
 
 
 def next_delay(interval: float, spent: float, jitter_fraction: float, rng: random.Random) -> float:
@@ -184,7 +189,8 @@ class Scheduler:
         report = RunReport(
             collector=collector.name, started=started_at, duration_s=time.monotonic() - t0,
             ok=sum(o == "ok" for o, _ in outcomes), failed=sum(o == "failed" for o, _ in outcomes),
-            timed_out=sum(o == "timeout" for o, _ in outcomes), points=len(points), error=error)
+            timed_out=sum(o == "timeout" for o, _ in outcomes), points=len(points), error=error,
+            interval_s=float(collector.interval))
         await self._write(collector, points + self._health(report))
         log.info("collector.run", collector=collector.name, targets=len(targets), ok=report.ok,
                  failed=report.failed, timeout=report.timed_out, points=report.points,
@@ -196,7 +202,7 @@ class Scheduler:
         return points_for(HEALTH, {"collector": r.collector, "node": self.node_code}, to_ns(now), [
             ("duration_s", round(r.duration_s, 6)), ("targets_ok", r.ok), ("targets_failed", r.failed),
             ("targets_timeout", r.timed_out), ("points", r.points), ("last_run", now.timestamp()),
-            ("crashed", 1 if r.error else 0),
+            ("crashed", 1 if r.error else 0), ("interval_s", r.interval_s),
         ])
 
     async def _write(self, collector: Collector, points: list[Point]) -> None:
@@ -210,10 +216,15 @@ class Scheduler:
                           error=_describe(exc))
 
     async def _loop_one(self, collector: Collector, stop: asyncio.Event) -> None:
+        # Intervals are clock seconds; on a compressed clock (the demo's time_scale) fewer real ones pass.
+        # The scheduler's hard timeouts stay real (a crawl's work does not shrink with the clock); a
+        # collector that waits on the demo fleet compresses its own waits (the probe: webread/probe.py).
+        scale = time_scale(self.clock)
+        interval = collector.interval / scale
         # Spread the first runs so collectors started together do not fire together.
-        spread = self.jitter_fraction * collector.interval
+        spread = self.jitter_fraction * interval
         first = getattr(collector, "first_run_within", None)  # a daily kind may want its first run soon
-        delay = self.rng.uniform(0.0, spread if first is None else min(spread, first))
+        delay = self.rng.uniform(0.0, spread if first is None else min(spread, first / scale))
         while not await _wait_stop(stop, delay):
             t0 = time.monotonic()
             run = asyncio.ensure_future(self.run_once(collector))
@@ -227,7 +238,7 @@ class Scheduler:
             stopper.cancel()
             if run.exception() is not None:  # run_once does not raise; this is a scheduler bug
                 log.error("collector.run_crashed", collector=collector.name, error=_describe(run.exception()))
-            delay = next_delay(collector.interval, time.monotonic() - t0, self.jitter_fraction, self.rng)
+            delay = next_delay(interval, time.monotonic() - t0, self.jitter_fraction, self.rng)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Run every collector on its own interval until ``stop`` is set; in-flight runs are cancelled.

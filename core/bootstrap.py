@@ -87,18 +87,19 @@ def open_metric_store(config: Config) -> Any:
     return open_store(config)
 
 
-def build_demo_fleet(config: Config) -> Any:
+def build_demo_fleet(config: Config, now: datetime | None = None) -> Any:
     from demo.fleet import build_fleet
 
-    return build_fleet(config, datetime.now(UTC))
+    return build_fleet(config, now or datetime.now(UTC))
 
 
-def start_demo_fleet(config: Config) -> tuple[Any, Any, Config]:
-    """Build and start the demo fleet; returns (spec, handle, config trusting the fleet's CA)."""
+def start_demo_fleet(config: Config, now: datetime | None = None) -> tuple[Any, Any, Config]:
+    """Build and start the demo fleet as of ``now``; returns (spec, handle, config trusting the fleet's CA)."""
     from demo.server import FleetServer
 
-    spec = build_demo_fleet(config)
-    handle = FleetServer(spec).start_in_thread()
+    spec = build_demo_fleet(config, now)
+    scale = config.demo.time_scale if config.demo.enabled else 1.0
+    handle = FleetServer(spec, time_scale=scale).start_in_thread()
     handle.ready()
     if not config.collectors.probe_ca_file and spec.ca_file:
         config = dataclasses.replace(config, collectors=dataclasses.replace(
@@ -106,22 +107,51 @@ def start_demo_fleet(config: Config) -> tuple[Any, Any, Config]:
     return spec, handle, config
 
 
+def make_clock(config: Config) -> Any:
+    """The process clock: real time, or the demo's compressed clock when ``demo.time_scale`` > 1."""
+    from core.clock import ScaledClock, SystemClock
+
+    if config.demo.enabled and config.demo.time_scale > 1:
+        return ScaledClock(config.demo.time_scale)
+    return SystemClock()
+
+
 def build_scheduler(config: Config, sessions: sessionmaker[Session], store: Any,
-                    names: Sequence[str] | None = None) -> Any:
-    """The collector scheduler over the registered collectors (all, or those named)."""
+                    names: Sequence[str] | None = None, clock: Any = None) -> Any:
+    """The collector scheduler over the registered collectors (all, or those named), on ``clock``
+    (default :func:`make_clock`)."""
     from collectors.base import CollectorContext
     from collectors.loader import build_collectors
     from collectors.scheduler import Scheduler
-    from core.clock import SystemClock
 
-    ctx = CollectorContext(config=config, sessions=sessions, clock=SystemClock(), store=store)
+    clock = clock or make_clock(config)
+    ctx = CollectorContext(config=config, sessions=sessions, clock=clock, store=store)
     c = config.collectors
     if names is None and not config.inspection.scheduled:
         from collectors.loader import load_kinds
 
         names = [n for n in load_kinds() if not n.startswith("inspection_")]
     return Scheduler(build_collectors(ctx, names), store, concurrency=c.concurrency,
-                     blocking_threads=c.blocking_threads, jitter_fraction=c.jitter_fraction, node_code=c.node_code)
+                     blocking_threads=c.blocking_threads, jitter_fraction=c.jitter_fraction, node_code=c.node_code,
+                     clock=clock)
+
+
+def build_schedulers(config: Config, sessions: sessionmaker[Session], store: Any,
+                     names: Sequence[str] | None = None, clock: Any = None) -> dict[str, Any]:
+    """The collectors split over two schedulers, each for its own event-loop thread: ``monitoring``
+    (probes, hosts: many short network waits) and ``inspection`` (crawls and page parsing, minutes of
+    work). A crawl parsing a page on its loop can then never hold back a probe's timing on the other.
+    A part with no collector is left out."""
+    from collectors.loader import load_kinds
+
+    wanted = list(names) if names is not None else load_kinds()
+    if names is None and not config.inspection.scheduled:
+        wanted = [n for n in wanted if not n.startswith("inspection_")]
+    parts = {"monitoring": [n for n in wanted if not n.startswith("inspection_")],
+             "inspection": [n for n in wanted if n.startswith("inspection_")]}
+    clock = clock or make_clock(config)
+    return {part: build_scheduler(config, sessions, store, kinds, clock=clock)
+            for part, kinds in parts.items() if kinds}
 
 
 async def collect_once(scheduler: Any) -> list[Any]:

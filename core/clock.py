@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Protocol
 
 
@@ -27,9 +28,36 @@ class FixedClock:
         return self.current
 
     def advance(self, seconds: float) -> None:
-        from datetime import timedelta
-
         self.current = self.current + timedelta(seconds=seconds)
+
+
+class ScaledClock:
+    """Time that runs ``factor`` times faster than the wall clock, from ``origin`` (default: now).
+
+    The demo runs on it to show hours of operation in minutes (``demo.time_scale``): every timestamp,
+    window and verdict follows it, while whoever sleeps divides real intervals by :attr:`factor`.
+    Monotonic underneath, so a system clock step does not make it jump.
+    """
+
+    def __init__(self, factor: float, origin: datetime | None = None,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        if not factor >= 1.0:
+            raise ValueError(f"ScaledClock: factor must be >= 1, got {factor!r}")
+        self.factor = float(factor)
+        self._origin = origin or datetime.now(UTC)
+        self._monotonic = monotonic
+        self._t0 = monotonic()
+
+    def now(self) -> datetime:
+        return self._origin + timedelta(seconds=(self._monotonic() - self._t0) * self.factor)
+
+
+def time_scale(clock: Clock) -> float:
+    """How many clock seconds pass per real second (1 for every clock but :class:`ScaledClock`)."""
+    inner = getattr(clock, "inner", None)
+    if inner is not None:
+        return time_scale(inner)
+    return float(getattr(clock, "factor", 1.0))
 
 
 @dataclass(frozen=True)

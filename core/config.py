@@ -1,15 +1,22 @@
 """Configuration: one optional TOML file plus environment-variable overrides.
 
 Every setting has a default, so no file is needed. An override is spelled
-``GOVOPS_<SECTION>__<KEY>`` (double underscore), e.g. ``GOVOPS_WEB__PORT=9000``.
+``GOVOPS_<SECTION>__<KEY>`` (double underscore), e.g. ``GOVOPS_WEB__PORT=9000``; a section may hold
+sub-tables (a field typed as a dataclass: ``[metrics.embedded]``, ``GOVOPS_METRICS__EMBEDDED__PATH``).
 A wrong value stops start-up with :class:`ConfigError`, which names the key,
-where the value came from and the expected form.
+where the value came from and the expected form. Every number must be finite and in its
+sane range (:data:`RANGES`; ``session_hours = 1e308`` would overflow the first time a session
+is dated), and the file itself is read with ``core.filetext`` limits (size, UTF-8, TOML depth),
+each refusal naming its line.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
+import math
 import os
+import re
 import tomllib
 import typing
 from collections.abc import Mapping
@@ -18,12 +25,72 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.filetext import TextFileError, parse_toml, read_text, toml_error_text
+
 ENV_PREFIX = "GOVOPS_"
+MAX_FILE_BYTES = 1024 * 1024  # the documented example is 6 KB
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class ConfigError(ValueError):
-    """A setting is unknown or has the wrong form; the message names key and source."""
+    """A setting is unknown or has the wrong form; the message (Chinese) names the key and where its value came
+    from: the file and line, the environment variable, or the default. ``key`` is ``(section, name)`` when the
+    error is about one setting."""
+
+    def __init__(self, message: str, key: tuple[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+class _Origins:
+    """Where each setting's value came from, to name it in errors: ``FILE:LINE`` (the line found in the file's
+    text), ``环境变量 GOVOPS_…``, or the default."""
+
+    def __init__(self, path: Path | None = None, text: str = "") -> None:
+        self.path = path
+        self.lines = text.splitlines()
+        self.sources: dict[tuple[str, str], str] = {}
+
+    def _line(self, section: str, key: str) -> int:
+        table = re.compile(rf"\[\s*{re.escape(section)}\s*\]")
+        item = re.compile(rf"\s*[\"']?{re.escape(key)}[\"']?\s*=")
+        inside = False
+        for i, line in enumerate(self.lines, 1):
+            stripped = line.strip()
+            if stripped.startswith("["):
+                inside = bool(table.fullmatch(stripped))
+            elif inside and item.match(line):
+                return i
+        return 0
+
+    def header(self, section: str) -> int:
+        """The line of ``[section]`` (or of ``section.… =`` / ``section = {…}`` at the top level), or 0."""
+        table = re.compile(rf"\[\s*{re.escape(section)}\s*\]|\s*{re.escape(section)}\s*[.=].*")
+        return next((i for i, line in enumerate(self.lines, 1) if table.fullmatch(line.strip())), 0)
+
+    def from_file(self, section: str, key: str) -> None:
+        line = self._line(section, key)
+        self.sources[(section, key)] = f"{self.path}:{line}" if line else str(self.path)
+
+    def from_env(self, section: str, key: str, env_key: str) -> None:
+        self.sources[(section, key)] = f"环境变量 {env_key}"
+
+    def where(self, section: str, key: str) -> str:
+        """``FILE:LINE: 配置项 web.port`` (or the environment variable, or 默认值)."""
+        source = self.sources.get((section, key))
+        return f"{source}: 配置项 {section}.{key}" if source else f"配置项 {section}.{key}（默认值）"
+
+
+def _kind(raw: Any) -> str:
+    """A value as people read it in an error: its repr, cut to 60 characters."""
+    text = repr(raw)
+    return text if len(text) <= 60 else text[:60] + "…"
+
+
+def resolve_path(value: str) -> Path:
+    """A relative path in the config is relative to the project root."""
+    p = Path(value)
+    return p if p.is_absolute() else PROJECT_ROOT / p
 
 
 @dataclass(frozen=True)
@@ -33,13 +100,29 @@ class DatabaseConfig:
 
 
 @dataclass(frozen=True)
-class MetricsConfig:
-    backend: str = "sqlite"  # a registered MetricStore kind
-    path: str = "var/metrics.db"  # embedded backend's file
+class EmbeddedMetricsConfig:
+    """``[metrics.embedded]``: the embedded metric store (tsdb.sqlite_store), one SQLite file with rollups."""
+
+    path: str = "var/metrics.db"
     raw_retention_hours: float = 48.0
     minute_retention_days: float = 15.0
     hour_retention_days: float = 400.0
     day_retention_days: float = 1830.0
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    """``[metrics]``: which registered MetricStore kind to use; each kind reads its own ``[metrics.<kind>]``
+    table (a field of the same name), built by ``tsdb.store.STORES[kind].from_config(section)``."""
+
+    backend: str = "embedded"
+    embedded: EmbeddedMetricsConfig = field(default_factory=EmbeddedMetricsConfig)
+
+    @property
+    def section(self) -> Any:
+        """The settings of the chosen backend (None when this file declares no table for it)."""
+        value = getattr(self, self.backend, None)
+        return value if dataclasses.is_dataclass(value) else None
 
 
 @dataclass(frozen=True)
@@ -79,6 +162,7 @@ class DemoConfig:
     https_port: int = 18443
     seed: int = 20261127
     fault_file: str = ""  # optional TOML of declared faults; empty = seeded default mix
+    time_scale: float = 1.0  # > 1: the demo's clock runs this many times faster (hours shown in minutes)
 
 
 @dataclass(frozen=True)
@@ -98,6 +182,22 @@ class InspectionConfig:
 
 
 @dataclass(frozen=True)
+class FetchConfig:
+    """The shared fetch policy of probes and checks (package ``webread``): which addresses they may reach."""
+
+    block_internal: bool = True  # refuse loopback, private and link-local addresses that are not a registered site's
+    allow_networks: tuple[str, ...] = ()  # internal networks that may be reached anyway, e.g. "10.43.0.0/16"
+
+    def __post_init__(self) -> None:
+        for entry in self.allow_networks:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ConfigError(f"配置项 fetch.allow_networks：应为 IP 网段（如 10.43.0.0/16 或 fd12:3456::/48），"
+                                  f"而不是 {entry!r}", ("fetch", "allow_networks")) from None
+
+
+@dataclass(frozen=True)
 class AlertsConfig:
     rules_dir: str = "data/alerts/rules"  # every *.yaml file in it is a rule file
     receivers_file: str = "data/alerts/receivers.toml"
@@ -112,6 +212,7 @@ class SecurityConfig:
     session_hours: float = 12.0
     max_failed_logins: int = 5  # within throttle_minutes, per user name and per address
     throttle_minutes: float = 15.0
+    cookie_secure: bool = False  # mark cookies Secure (HTTPS only); on by itself for requests that came over HTTPS
 
 
 @dataclass(frozen=True)
@@ -129,14 +230,14 @@ class Config:
     demo: DemoConfig = field(default_factory=DemoConfig)
     registry: RegistryConfig = field(default_factory=RegistryConfig)
     inspection: InspectionConfig = field(default_factory=InspectionConfig)
+    fetch: FetchConfig = field(default_factory=FetchConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     security: SecurityConfig = field(default_factory=SecurityConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     def resolve_path(self, value: str) -> Path:
         """A relative path in the config is relative to the project root."""
-        p = Path(value)
-        return p if p.is_absolute() else PROJECT_ROOT / p
+        return resolve_path(value)
 
     @property
     def database_url(self) -> str:
@@ -153,45 +254,117 @@ _CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 
-def _coerce(section: str, key: str, raw: Any, typ: Any, source: str) -> Any:
-    where = f"{section}.{key} (from {source})"
+def _coerce(raw: Any, typ: Any, where: str) -> Any:
+    """``raw`` (from TOML or an environment variable) as ``typ``; raises :class:`ConfigError` naming ``where``."""
     if typ is bool:
         if isinstance(raw, bool):
             return raw
         if isinstance(raw, str) and raw.lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             return raw.lower() in ("1", "true", "yes", "on")
-        raise ConfigError(f"{where}: expected true or false, got {raw!r}")
+        raise ConfigError(f"{where}：应为 true 或 false，而不是 {_kind(raw)}")
     if typ is int:
-        if isinstance(raw, bool):
-            raise ConfigError(f"{where}: expected an integer, got {raw!r}")
+        if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+            raise ConfigError(f"{where}：应为整数，而不是 {_kind(raw)}")
         try:
             return int(raw)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{where}: expected an integer, got {raw!r}") from None
+        except (TypeError, ValueError, OverflowError):
+            raise ConfigError(f"{where}：应为整数，而不是 {_kind(raw)}") from None
     if typ is float:
         if isinstance(raw, bool):
-            raise ConfigError(f"{where}: expected a number, got {raw!r}")
+            raise ConfigError(f"{where}：应为数字，而不是 {_kind(raw)}")
         try:
-            return float(raw)
-        except (TypeError, ValueError):
-            raise ConfigError(f"{where}: expected a number, got {raw!r}") from None
+            value = float(raw)
+        except (TypeError, ValueError, OverflowError):
+            raise ConfigError(f"{where}：应为数字，而不是 {_kind(raw)}") from None
+        if not math.isfinite(value):
+            raise ConfigError(f"{where}：应为有限的数，而不是 {_kind(raw)}")
+        return value
     if typ is str:
         if not isinstance(raw, str):
-            raise ConfigError(f"{where}: expected a string, got {raw!r}")
+            raise ConfigError(f"{where}：应为文本（加引号），而不是 {_kind(raw)}")
         return raw
-    raise ConfigError(f"{where}: unsupported setting type {typ}")
+    if typ == tuple[str, ...]:  # a TOML array of strings, or a comma-separated environment value
+        items = raw.split(",") if isinstance(raw, str) else raw
+        if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+            raise ConfigError(f"{where}：应为文本的列表，而不是 {_kind(raw)}")
+        return tuple(i.strip() for i in items if i.strip())
+    raise ConfigError(f"{where}：不支持的设置类型")
 
 
-def _validate(cfg: Config) -> None:
+# The sane range (inclusive) of every numeric setting. A numeric key missing here gets UNDECLARED_RANGE;
+# tests/core/test_config.py fails until it is declared.
+RANGES: dict[tuple[str, str], tuple[float, float]] = {
+    ("metrics.embedded", "raw_retention_hours"): (0.01, 24 * 3660),
+    ("metrics.embedded", "minute_retention_days"): (0.01, 3660),
+    ("metrics.embedded", "hour_retention_days"): (0.01, 36600),
+    ("metrics.embedded", "day_retention_days"): (0.01, 36600),
+    ("web", "port"): (1, 65535),
+    ("web", "refresh_seconds"): (1, 86400),
+    ("web", "cache_seconds"): (1, 86400),
+    ("web", "rotate_seconds"): (0, 86400),
+    ("collectors", "concurrency"): (1, 10_000),
+    ("collectors", "blocking_threads"): (1, 1024),
+    ("collectors", "jitter_fraction"): (0, 0.999),
+    ("collectors", "host_interval"): (0.001, 86400),
+    ("collectors", "probe_interval"): (0.001, 86400),
+    ("collectors", "probe_timeout"): (0.001, 3600),
+    ("collectors", "probe_max_bytes"): (1, 2**30),
+    ("demo", "port"): (1, 65535),
+    ("demo", "https_port"): (1, 65535),
+    ("demo", "seed"): (0, 2**63 - 1),
+    ("demo", "time_scale"): (1, 3600),
+    ("inspection", "concurrency"): (1, 1024),
+    ("inspection", "check_timeout"): (0.001, 86400),
+    ("inspection", "page_budget"): (1, 1_000_000),
+    ("alerts", "eval_interval"): (0.001, 86400),
+    ("security", "session_hours"): (0.001, 24 * 400),
+    ("security", "max_failed_logins"): (1, 1000),
+    ("security", "throttle_minutes"): (0.001, 7 * 24 * 60),
+}
+UNDECLARED_RANGE = (0.0, 1e9)
+
+
+def numeric_settings(cfg: Config) -> list[tuple[str, str, float]]:
+    """``(section, key, value)`` of every int or float setting; a sub-table's section is dotted
+    (``metrics.embedded``)."""
+    out: list[tuple[str, str, float]] = []
+
+    def walk(name: str, section: Any) -> None:
+        for f in dataclasses.fields(section):
+            value = getattr(section, f.name)
+            if dataclasses.is_dataclass(value):
+                walk(f"{name}.{f.name}", value)
+            elif isinstance(value, int | float) and not isinstance(value, bool):
+                out.append((name, f.name, value))
+
+    for sec in dataclasses.fields(cfg):
+        walk(sec.name, getattr(cfg, sec.name))
+    return out
+
+
+def _check_ranges(cfg: Config, origins: _Origins) -> None:
+    for section, key, value in numeric_settings(cfg):
+        lo, hi = RANGES.get((section, key), UNDECLARED_RANGE)
+        if not (math.isfinite(value) and lo <= value <= hi):
+            raise ConfigError(f"{origins.where(section, key)}：应为 {lo:g} 到 {hi:g} 之间的数，而不是 {_kind(value)}")
+
+
+def _validate(cfg: Config, origins: _Origins) -> None:
+    def refuse(section: str, key: str, reason: str) -> ConfigError:
+        return ConfigError(f"{origins.where(section, key)}：{reason}")
+
     def positive(section: str, key: str) -> None:
-        if getattr(getattr(cfg, section), key) <= 0:
-            raise ConfigError(f"{section}.{key}: expected a value > 0, got {getattr(getattr(cfg, section), key)!r}")
+        obj: Any = cfg
+        for part in section.split("."):
+            obj = getattr(obj, part)
+        if getattr(obj, key) <= 0:
+            raise refuse(section, key, f"应大于 0，而不是 {_kind(getattr(obj, key))}")
 
     for key in ("concurrency", "blocking_threads", "host_interval", "probe_interval", "probe_timeout",
                 "probe_max_bytes"):
         positive("collectors", key)
     for key in ("raw_retention_hours", "minute_retention_days", "hour_retention_days", "day_retention_days"):
-        positive("metrics", key)
+        positive("metrics.embedded", key)
     for key in ("refresh_seconds", "cache_seconds"):
         positive("web", key)
     for key in ("concurrency", "check_timeout", "page_budget"):
@@ -200,23 +373,121 @@ def _validate(cfg: Config) -> None:
     for key in ("session_hours", "max_failed_logins", "throttle_minutes"):
         positive("security", key)
     if not 0 <= cfg.collectors.jitter_fraction < 1:
-        raise ConfigError(f"collectors.jitter_fraction: expected 0 <= x < 1, got {cfg.collectors.jitter_fraction}")
-    for port_key in ("port",):
-        if not 0 < cfg.web.port < 65536:
-            raise ConfigError(f"web.{port_key}: expected a TCP port 1-65535, got {cfg.web.port}")
+        raise refuse("collectors", "jitter_fraction",
+                     f"应满足 0 ≤ x < 1，而不是 {_kind(cfg.collectors.jitter_fraction)}")
+    if not 0 < cfg.web.port < 65536:
+        raise refuse("web", "port", f"应为 1 到 65535 之间的 TCP 端口，而不是 {_kind(cfg.web.port)}")
     if not (cfg.database.url.startswith("sqlite") or cfg.database.url.startswith("postgresql")):
-        raise ConfigError(f"database.url: expected sqlite:///PATH or postgresql://..., got {cfg.database.url!r}")
+        raise refuse("database", "url", f"应为 sqlite:///路径 或 postgresql://…，而不是 {_kind(cfg.database.url)}")
     parts = cfg.demo.bind_prefix.split(".")
     if len(parts) != 3 or parts[0] != "127" or not all(p.isdigit() and int(p) < 256 for p in parts):
-        raise ConfigError(f"demo.bind_prefix: expected a loopback /24 such as 127.0.1, got {cfg.demo.bind_prefix!r}")
+        raise refuse("demo", "bind_prefix",
+                     f"应为本机回环网段的前三段（如 127.0.1），而不是 {_kind(cfg.demo.bind_prefix)}")
+    if not 1 <= cfg.demo.time_scale <= 3600:
+        raise refuse("demo", "time_scale", f"应在 1 到 3600 之间（1 为真实时间），而不是 {_kind(cfg.demo.time_scale)}")
+    if cfg.demo.time_scale != 1 and not cfg.demo.enabled:
+        raise refuse("demo", "time_scale", "加速时钟只用于演示站点群（demo.enabled = true）；真实网站按真实时间探测")
     try:
         ZoneInfo(cfg.web.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"web.timezone: expected an IANA time zone such as Asia/Shanghai, got {cfg.web.timezone!r}"
-                          ) from None
+        raise refuse("web", "timezone",
+                     f"应为 IANA 时区名（如 Asia/Shanghai），而不是 {_kind(cfg.web.timezone)}") from None
     code = cfg.collectors.node_code
     if not (len(code) == 6 and code.isdigit()):
-        raise ConfigError(f"collectors.node_code: expected a 6-digit administrative code, got {code!r}")
+        raise refuse("collectors", "node_code", f"应为 6 位行政区划代码，而不是 {_kind(code)}")
+
+
+# Settings that moved (section, key) -> the table that holds them now, and values that were renamed.
+MOVED: dict[tuple[str, str], str] = {
+    ("metrics", key): "metrics.embedded"
+    for key in ("path", "raw_retention_hours", "minute_retention_days", "hour_retention_days", "day_retention_days")
+}
+RENAMED_VALUES: dict[tuple[str, str, str], str] = {("metrics", "backend", "sqlite"): "embedded"}
+
+
+def _env_key(section: str, key: str) -> str:
+    return f"{ENV_PREFIX}{section.upper().replace('.', '__')}__{key.upper()}"
+
+
+def _refuse_moved(name: str, from_file: Mapping[str, Any], env: Mapping[str, str], source_name: str) -> None:
+    """A setting of an older release gets one Chinese sentence saying where it lives now."""
+    for key, raw in from_file.items():
+        if (name, key) in MOVED:
+            new = MOVED[(name, key)]
+            raise ConfigError(f"{name}.{key}（来自 {source_name}）：该设置已移到 [{new}] 表，请把 {key} = {raw!r} "
+                              f"写在 [{new}] 下（见 govops.example.toml）")
+    for (section, key), new in MOVED.items():
+        old_env = _env_key(section, key)
+        if section == name and old_env in env:
+            raise ConfigError(f"环境变量 ${old_env} 已停用：设置 {section}.{key} 已移到 [{new}]，"
+                              f"请改用 ${_env_key(new, key)}")
+
+
+def _refuse_renamed(name: str, values: Mapping[str, Any], source: Mapping[str, str]) -> None:
+    for key, value in values.items():
+        new = RENAMED_VALUES.get((name, key, str(value)))
+        if new is not None:
+            raise ConfigError(f"{name}.{key}（来自 {source[key]}）：取值 {value!r} 已改名为 {new!r}，"
+                              f"请改为 {key} = {new!r}")
+
+
+def _load_section(cls: Any, name: str, from_file: Any, env: Mapping[str, str], source_name: str,
+                  origins: _Origins) -> Any:
+    """The dataclass ``cls`` of section ``name`` (dotted for a sub-table) from its file table and the
+    environment; a field typed as a dataclass is a sub-table ``[name.field]``."""
+    if not isinstance(from_file, dict):
+        raise ConfigError(f"{source_name}: {name} 应为表（[{name}]）")
+    _refuse_moved(name, from_file, env, source_name)
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    values: dict[str, Any] = {}
+    source: dict[str, str] = {}
+    for key, raw in from_file.items():
+        origins.from_file(name, key)
+        if key not in known:
+            raise ConfigError(f"{origins.where(name, key)}：没有这个配置项"
+                              f"（[{name}] 中可用的有：{'、'.join(sorted(known))}）")
+        if not dataclasses.is_dataclass(hints[key]):
+            values[key], source[key] = _coerce(raw, hints[key], origins.where(name, key)), source_name
+    for key in known:
+        if dataclasses.is_dataclass(hints[key]):
+            values[key] = _load_section(hints[key], f"{name}.{key}", from_file.get(key, {}), env, source_name,
+                                        origins)
+            continue
+        env_key = _env_key(name, key)
+        if env_key in env:
+            origins.from_env(name, key, env_key)
+            values[key] = _coerce(env[env_key], hints[key], origins.where(name, key))
+            source[key] = f"${env_key}"
+    for key, val in values.items():
+        choices = _CHOICES.get((name, key))
+        if choices:
+            val = val.upper() if key == "level" else val
+            values[key] = val
+            if val not in choices:
+                raise ConfigError(f"{origins.where(name, key)}：应为 {'、'.join(choices)} 之一，而不是 {_kind(val)}")
+    _refuse_renamed(name, values, source)
+    try:
+        return cls(**values)
+    except ConfigError as exc:  # a section's own check (__post_init__): say where the value came from
+        if exc.key is None or exc.key not in origins.sources:
+            raise
+        raise ConfigError(f"{origins.sources[exc.key]}: {exc}", exc.key) from None
+
+
+def _check_env_key(key: str, sections: Mapping[str, Any]) -> None:
+    """``GOVOPS_A__B[__C]`` must name a setting (a sub-table's through its table)."""
+    parts = key[len(ENV_PREFIX):].lower().split("__")
+    if parts[0] not in sections:
+        raise ConfigError(f"环境变量 {key}: 没有 [{parts[0]}] 这个配置节（可用的有：{'、'.join(sorted(sections))}）")
+    obj: Any = sections[parts[0]]
+    for i, part in enumerate(parts[1:], start=1):
+        names = {f.name for f in dataclasses.fields(obj)}
+        if part not in names:
+            raise ConfigError(f"环境变量 {key}: 没有配置项 {'.'.join(parts[:i + 1])}")
+        obj = getattr(obj, part)
+        if dataclasses.is_dataclass(obj) == (i == len(parts) - 1):  # a table where a value belongs, or the reverse
+            raise ConfigError(f"环境变量 {key}: 没有配置项 {'.'.join(parts)}")
 
 
 def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Config:
@@ -227,57 +498,58 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
     env = os.environ if env is None else env
     path = path or env.get("GOVOPS_CONFIG") or None
     file_values: dict[str, Any] = {}
-    source_name = "defaults"
+    origins = _Origins()
     if path:
         p = Path(path)
         if not p.is_file():
-            raise ConfigError(f"config file {p}: not found")
+            raise ConfigError(f"{p}: 配置文件不存在")
+        text = ""
         try:
-            file_values = tomllib.loads(p.read_text(encoding="utf-8"))
+            text = read_text(p, MAX_FILE_BYTES)
+            file_values = parse_toml(text, p)
+        except OSError as exc:
+            raise ConfigError(f"{p}: 无法读取配置文件（{exc.strerror or exc}）") from None
+        except TextFileError as exc:
+            raise ConfigError(str(exc)) from None
         except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"config file {p}: invalid TOML: {exc}") from None
-        source_name = str(p)
+            raise ConfigError(toml_error_text(p, exc, text)) from None
+        origins = _Origins(p, text)
+    source_name = str(origins.path) if origins.path else "默认配置"
 
-    hints = typing.get_type_hints(Config)
     sections: dict[str, Any] = {}
     for sec_field in dataclasses.fields(Config):
-        sec_cls = hints[sec_field.name]
-        sec_hints = typing.get_type_hints(sec_cls)
-        known = {f.name for f in dataclasses.fields(sec_cls)}
-        values: dict[str, Any] = {}
-        from_file = file_values.get(sec_field.name, {})
-        if not isinstance(from_file, dict):
-            raise ConfigError(f"{sec_field.name} (from {source_name}): expected a [{sec_field.name}] table")
-        for key, raw in from_file.items():
-            if key not in known:
-                raise ConfigError(f"{sec_field.name}.{key} (from {source_name}): unknown setting; "
-                                  f"known: {', '.join(sorted(known))}")
-            values[key] = _coerce(sec_field.name, key, raw, sec_hints[key], source_name)
-        for key in known:
-            env_key = f"{ENV_PREFIX}{sec_field.name.upper()}__{key.upper()}"
-            if env_key in env:
-                values[key] = _coerce(sec_field.name, key, env[env_key], sec_hints[key], f"${env_key}")
-        for key, val in values.items():
-            choices = _CHOICES.get((sec_field.name, key))
-            if choices:
-                val = val.upper() if key == "level" else val
-                values[key] = val
-                if val not in choices:
-                    raise ConfigError(f"{sec_field.name}.{key}: expected one of {', '.join(choices)}, got {val!r}")
-        sections[sec_field.name] = sec_cls(**values)
+        sec_cls = typing.get_type_hints(Config)[sec_field.name]
+        sections[sec_field.name] = _load_section(sec_cls, sec_field.name, file_values.get(sec_field.name, {}), env,
+                                                 source_name, origins)
     unknown_sections = set(file_values) - set(sections)
     if unknown_sections:
-        raise ConfigError(f"{sorted(unknown_sections)[0]} (from {source_name}): unknown section; "
-                          f"known: {', '.join(sorted(sections))}")
+        first = sorted(unknown_sections)[0]
+        line = origins.header(first)
+        raise ConfigError(f"{source_name}{f':{line}' if line else ''}: 没有 [{first}] 这个配置节"
+                          f"（可用的有：{'、'.join(sorted(sections))}）")
     for key in env:
         if key.startswith(ENV_PREFIX) and "__" in key:
-            sec = key[len(ENV_PREFIX):].split("__", 1)[0].lower()
-            if sec not in sections:
-                raise ConfigError(f"${key}: unknown section {sec!r}; known: {', '.join(sorted(sections))}")
-            name = key.split("__", 1)[1].lower()
-            if name not in {f.name for f in dataclasses.fields(type(sections[sec]))}:
-                raise ConfigError(f"${key}: unknown setting {sec}.{name}")
+            _check_env_key(key, sections)
     cfg = Config(**sections)
-    _validate(cfg)
-    return cfg
+    _validate(cfg, origins)
+    _check_ranges(cfg, origins)
+    return _compressed_apart(cfg)
+
+
+COMPRESSED_DIR = "var/compressed"
+
+
+def _compressed_apart(cfg: Config) -> Config:
+    """A demo on a compressed clock stamps its data hours or days ahead of real time; in the default
+    databases a later real-time run would read those future points as the newest (ages of 0, absence
+    never judged). Unless the databases were chosen explicitly, it keeps its own under var/compressed/."""
+    if cfg.demo.time_scale == 1:
+        return cfg
+    database, metrics = cfg.database, cfg.metrics
+    if database.url == DatabaseConfig.url:
+        database = dataclasses.replace(database, url=f"sqlite:///{COMPRESSED_DIR}/govops.db")
+    if metrics.embedded.path == EmbeddedMetricsConfig.path:
+        metrics = dataclasses.replace(metrics, embedded=dataclasses.replace(
+            metrics.embedded, path=f"{COMPRESSED_DIR}/metrics.db"))
+    return dataclasses.replace(cfg, database=database, metrics=metrics)
 

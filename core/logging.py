@@ -1,6 +1,7 @@
-"""Structured logging: one line per event, logfmt or JSON, level from config.
+"""Structured logging: one line per event, logfmt or JSON, level from config, on stderr.
 
-Use ``log = get_logger(__name__)`` and ``log.info("probe.done", site=code, ms=12.3)``.
+Use ``log = get_logger(__name__)`` and ``log.info("probe.done", site=code, ms=12.3)``. The command line
+sets it up quiet (warnings and worse only) unless ``--verbose`` is given.
 """
 
 from __future__ import annotations
@@ -73,11 +74,19 @@ class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
-def setup_logging(level: str = "INFO", fmt: str = "logfmt") -> None:
+def setup_logging(level: str = "INFO", fmt: str = "logfmt", *, quiet: bool = False) -> None:
+    """One handler on stderr for the root logger at ``level``.
+
+    ``quiet`` (the command line without ``--verbose``) lets only warnings and worse reach stderr, so a
+    command's own output is not interleaved with log lines; records below still reach other handlers
+    (a test's capture) at ``level``."""
     handler = _CurrentStderrHandler()
     handler.setFormatter(JsonFormatter() if fmt == "json" else LogfmtFormatter())
+    numeric = logging.getLevelName(level) if isinstance(level, str) else level
+    if quiet:
+        handler.setLevel(max(logging.WARNING, numeric))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     for noisy in ("werkzeug", "urllib3", "asyncio", "paramiko", "alembic", "waitress"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, numeric))

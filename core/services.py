@@ -10,8 +10,8 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Sequence
-from datetime import UTC, datetime
 
+from core.clock import Clock, SystemClock, time_scale
 from core.logging import get_logger
 
 log = get_logger(__name__)
@@ -20,11 +20,11 @@ log = get_logger(__name__)
 class CollectorService:
     """Runs the collector scheduler on a private event loop until stopped."""
 
-    def __init__(self, scheduler) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, scheduler, name: str = "collectors") -> None:  # type: ignore[no-untyped-def]
         self._scheduler = scheduler
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._main, name="collectors", daemon=True)
+        self._thread = threading.Thread(target=self._main, name=name, daemon=True)
         self._started = threading.Event()
 
     def start(self) -> None:
@@ -53,9 +53,10 @@ class CollectorService:
 class MaintenanceService:
     """Calls ``store.maintain(now)`` on a fixed cadence (downsampling and retention)."""
 
-    def __init__(self, store, every_s: float = 60.0) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, store, every_s: float = 60.0, clock: Clock | None = None) -> None:  # type: ignore[no-untyped-def]
         self._store = store
-        self._every = every_s
+        self._clock: Clock = clock or SystemClock()
+        self._every = every_s / time_scale(self._clock)  # clock seconds; fewer real ones on a compressed clock
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._main, name="store-maintenance", daemon=True)
 
@@ -65,7 +66,7 @@ class MaintenanceService:
     def _main(self) -> None:
         while not self._stop.wait(self._every):
             try:
-                counts = self._store.maintain(datetime.now(UTC))
+                counts = self._store.maintain(self._clock.now())
                 log.info("store.maintained", **{k: v for k, v in counts.items() if v})
             except Exception:
                 log.exception("store.maintain_failed")

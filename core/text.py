@@ -45,7 +45,7 @@ HOST_ROLE = {
 # Health states shown on screens. "stale" is never shown as healthy.
 STATUS = {"up": "正常", "down": "故障", "slow": "缓慢", "stale": "数据过期", "unknown": "未知"}
 
-# Probe failure classes (collectors.probe) as operators read them.
+# Probe failure classes (webread.probe) as operators read them.
 PROBE_ERROR = {
     "timeout": "超时（未在时限内打开）",
     "dns": "域名解析失败",
@@ -54,6 +54,7 @@ PROBE_ERROR = {
     "tls": "证书错误",
     "http_status": "HTTP 错误状态",
     "too_large": "页面过大",
+    "blocked": "跳转到内网地址，未访问",
     "other": "其他错误",
 }
 

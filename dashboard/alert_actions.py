@@ -23,11 +23,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts import oncall, silences
 from alerts.errors import ConflictError, ScopeError, TransitionError
 from alerts.matchers import MatcherError
+from dashboard import inputs
 from db.models_alerts import Alert
 from db.models_security import User
 from layouts.alerts_text import ACTION_OK, TA
 from security.auth import Action, PermissionDenied, Principal, allowed_actions, can, require
-from security.scope import can_see
+from security.scope import PROVINCE_CODE, Owner, can_see, covers, node_of
 from security.text import ROLE_LABELS
 from security.users import users_who_may
 
@@ -56,22 +57,31 @@ def assignees(session: Session, principal: Principal | None, alert_id: int) -> p
     by user name; columns :data:`ASSIGNEE_COLUMNS`. Empty when the alert is gone or the principal may
     not assign it (a wall or a manager learns no user names)."""
     alert = session.get(Alert, alert_id)
-    if alert is None or principal is None or not can(principal, Action.ASSIGN, alert.city_code):
+    node = node_of(alert.labels) if alert is not None else None
+    if alert is None or principal is None or not can(principal, Action.ASSIGN, alert.city_code, node):
         return pd.DataFrame(columns=ASSIGNEE_COLUMNS)
-    rows = [(u.username, u.display_name, ROLE_LABELS[u.role]) for u in users_who_may(session, HANDLE, alert.city_code)]
+    rows = [(u.username, u.display_name, ROLE_LABELS[u.role])
+            for u in users_who_may(session, HANDLE, alert.city_code, node)
+            if covers(principal.scope_code, Owner.of_scope(u.scope_code))]  # never a name of another region
     return pd.DataFrame(rows, columns=ASSIGNEE_COLUMNS)
 
 
-def assign_refusal(session: Session, username: str, city_code: str) -> str | None:
-    """Why ``username`` may not be given an alert of ``city_code`` (Chinese), or None when they may."""
+def assign_refusal(session: Session, username: str, city_code: str, viewer_scope: str = PROVINCE_CODE,
+                   node_code: str | None = None) -> str | None:
+    """Why ``username`` may not be given an alert of ``city_code`` (filed under ``node_code``: a county's alert
+    may go to that county's staff too) (Chinese), or None when they may.
+
+    A user outside ``viewer_scope`` (the assigning principal's) who may not take the alert reads as unknown:
+    the refusal never tells another region's accounts, roles or scopes apart from missing ones."""
     user = session.scalar(select(User).where(User.username == username))
-    if user is None:
+    if user is None or (not covers(viewer_scope, Owner.of_scope(user.scope_code))
+                        and not (user.active and can(user, HANDLE, city_code, node_code))):
         return TA.ERR_ASSIGNEE_UNKNOWN.format(user=username)
     if not user.active:
         return TA.ERR_ASSIGNEE_DISABLED.format(user=username)
     if HANDLE not in allowed_actions(Principal.of_user(user)):
         return TA.ERR_ASSIGNEE_ROLE.format(user=username, role=ROLE_LABELS[user.role])
-    if not can_see(user.scope_code, city_code):
+    if not can_see(user.scope_code, city_code, node_code):
         return TA.ERR_ASSIGNEE_SCOPE.format(user=username, scope=user.scope_code, city=city_code)
     return None
 
@@ -79,15 +89,26 @@ def assign_refusal(session: Session, username: str, city_code: str) -> str | Non
 def perform(sessions: sessionmaker[Session], principal: Principal | None, action: str, alert_id: int,
             version: int, now: datetime, *, note: str = "", user: str = "", severity: str = "",
             hours: float = 0.0, remote_addr: str | None = None) -> Outcome:
-    """Run ``action`` (ack, unack, assign, severity, close, silence, note) on alert ``alert_id`` read at ``version``."""
+    """Run ``action`` (ack, unack, assign, severity, close, silence, note) on alert ``alert_id`` read at ``version``.
+
+    The other values are taken as the browser sent them (dashboard.inputs): an id or version that is not
+    an integer reads as a gone alert or a stale version, a note that is not text as no note."""
     if action not in ACTIONS:
         raise ValueError(f"unknown console action {action!r}; expected one of {', '.join(ACTIONS)}")
+    ident, seen = inputs.integer(alert_id), inputs.integer(version)
+    if ident is None:
+        return Outcome(False, TA.ERR_GONE)
+    if seen is None:
+        return Outcome(False, TA.ERR_CONFLICT)
+    alert_id, version = ident, seen
+    note, user, severity = inputs.text(note), inputs.text(user, limit=128), inputs.text(severity, limit=32)
+    hours = inputs.number(hours) or 0.0
     with sessions() as s:
         alert = s.get(Alert, alert_id)
         if alert is None:
             return Outcome(False, TA.ERR_GONE)
         try:
-            p = require(principal, ACTIONS[action], alert.city_code)
+            p = require(principal, ACTIONS[action], alert.city_code, node_of(alert.labels))
         except PermissionDenied as exc:
             return Outcome(False, str(exc) if principal is not None else TA.ERR_LOGIN)
         actor = oncall.Actor(p.actor, p.scope_code, remote_addr)
@@ -116,7 +137,7 @@ def _run(s: Session, actor: oncall.Actor, action: str, alert: Alert, version: in
     elif action == "assign":
         if not user:
             return Outcome(False, TA.ERR_NEED_USER)
-        why = assign_refusal(s, user, alert.city_code)
+        why = assign_refusal(s, user, alert.city_code, actor.scope_code, node_of(alert.labels))
         if why:
             return Outcome(False, why)
         oncall.assign(s, aid, version, actor, now, user, note=note)

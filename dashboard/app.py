@@ -1,6 +1,6 @@
 """The wall-screen app factory: Dash pages on a Flask server with flask-caching in front of the store.
 
-Everything is served from this process (``serve_locally``, local assets, system CJK fonts):
+Everything is served from this process (``serve_locally``, local assets, the bundled CJK font):
 a wall in a government machine room has no internet. Per-app state (config, store,
 sessions, clock, cache) lives on the Flask app (``server.extensions``), never in module
 globals, so two apps can share one process.
@@ -14,26 +14,51 @@ from pathlib import Path
 
 import dash
 from dash import ALL, Dash, Input, Output, State, dcc, html
-from flask import Flask
+from flask import Flask, has_app_context
 from flask_caching import Cache
 from flask_wtf.csrf import generate_csrf
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.rule_dir import RuleDirectory
-from core.clock import Clock, SystemClock, ZonedClock
+from collectors.loader import load_kinds
+from core.clock import Clock, SystemClock, ZonedClock, time_scale
 from core.config import Config
-from dashboard.data import EXTENSION_KEY, WallData
+from dashboard.data import EXTENSION_KEY, WallData, wall_data
+from dashboard.not_found import init_not_found
+from dashboard.page_access import install as install_access
+from dashboard.page_access import register_page_callbacks
 from dashboard.rules_data import RULE_DIRECTORY_KEY
+from layouts import theme
 from layouts.geo import cities
-from layouts.text import APP_TITLE, TN
+from layouts.text import APP_TITLE, TN, TW
 from security.auth import Action, Principal, allowed_actions
 from security.text import ROLE_LABELS
-from security.web import current_principal, init_security
+from security.web import LAST_GOOD_KEY, PING_PATH, current_principal, init_security
 from tsdb.store import MetricStore
 
 HERE = Path(__file__).resolve().parent
 PAGES_FOLDER = HERE / "pages"
 ASSETS_FOLDER = HERE / "assets"
+# The bundled font (dashboard/assets/fonts/fonts.css), preloaded so text is measured in it from the first paint.
+FONT_FILES = ("fonts/govops-wall-sans-regular.woff2", "fonts/govops-wall-sans-bold.woff2")
+INDEX_TEMPLATE = """<!DOCTYPE html>
+<html lang="zh-CN">
+    <head>
+        {%metas%}
+        <title>{%title%}</title>
+        {%favicon%}
+        PRELOADS
+        {%css%}
+    </head>
+    <body>
+        {%app_entry%}
+        <footer>
+            {%config%}
+            {%scripts%}
+            {%renderer%}
+        </footer>
+    </body>
+</html>"""
 PAGE_MODULES = ("overview", "city", "site", "hosts", "host", "alerts", "audit", "oncall", "rules")
 
 
@@ -90,6 +115,22 @@ def _nav(principal: Principal, items: list[NavItem]) -> tuple[html.Nav, html.For
     return links, logout
 
 
+def _lost_overlay(config: Config, kiosk: bool) -> html.Div:
+    """The dark full-screen notice dashboard/assets/connection.js raises while the wall's callbacks fail
+    (server down or restarting, session or token refused), with the wording it fills in."""
+    texts = {"network": TW.LOST_NETWORK, "http": TW.LOST_HTTP, "server": TW.LOST_SERVER, "last": TW.LOST_LAST,
+             "last-none": TW.LOST_LAST_NONE, "retry": TW.LOST_RETRY, "retrying": TW.LOST_RETRYING}
+    data = {f"data-{k}": v for k, v in texts.items()}
+    data.update({"data-ping": PING_PATH, "data-last-key": LAST_GOOD_KEY, "data-timezone": config.web.timezone,
+                 "data-kiosk": "1" if kiosk else ""})
+    return html.Div(id="wall-lost", className="wall-lost", hidden=True, **data, children=[
+        html.Div(className="wall-lost-box", children=[
+            html.Div(TW.LOST_TITLE, className="wall-lost-title"),
+            html.Div(id="wall-lost-reason", className="wall-lost-reason"),
+            html.Div(id="wall-lost-last", className="wall-lost-last"),
+            html.Div(id="wall-lost-retry", className="wall-lost-retry")])])
+
+
 def _shell(config: Config, principal: Principal | None = None) -> html.Div:
     """The page frame for ``principal`` (called by Dash on every page load, inside the request)."""
     rotate = config.web.rotate_seconds
@@ -103,11 +144,15 @@ def _shell(config: Config, principal: Principal | None = None) -> html.Div:
     else:
         header = html.Header(className="wall-header", children=[
             html.Div(className="wall-emblem"), html.H1(APP_TITLE, className="wall-title"), clock])
-    return html.Div(className="wall", children=[
+    kiosk = principal is None or principal.kiosk  # a wall: nobody at it to log in again
+    return html.Div(className="wall", **{"data-page-seconds": str(theme.PAGE_SECONDS),
+                                         "data-page-of": TW.PAGE_OF}, children=[
         header,
         html.Main(dash.page_container, className="wall-main"),
+        _lost_overlay(config, kiosk),
         dcc.Interval(id="wall-clock-tick", interval=1000),
         dcc.Store(id="wall-timezone", data=config.web.timezone),
+        dcc.Store(id="wall-time-scale", data=_time_scale_data()),
         dcc.Location(id="wall-rotate-nav", refresh="callback-nav"),
         dcc.Store(id="wall-playlist", data=rotation),
         dcc.Interval(id="wall-rotate-tick", interval=max(rotate, 1) * 1000,
@@ -115,22 +160,40 @@ def _shell(config: Config, principal: Principal | None = None) -> html.Div:
     ])
 
 
+def _time_scale_data() -> dict[str, float] | None:
+    """The demo's compressed clock for the header (None in real time): its scale and its time now."""
+    if not has_app_context():  # the shell built outside a request (tests): real time
+        return None
+    clock = wall_data().clock
+    scale = time_scale(clock)
+    return {"scale": scale, "origin_ms": clock.now().timestamp() * 1000} if scale > 1 else None
+
+
 def _register_shell_callbacks(app: Dash) -> None:
     # Clock and rotation run in the browser: no server round trip, no growing DOM.
     app.clientside_callback(
         # The wall's zone (web.timezone), not the browser's: a wall PC set to UTC still shows 北京时间.
-        """function(n, tz) {
+        """function(n, tz, ts) {
+            let now = new Date();
+            let tag = '';
+            if (ts && ts.scale > 1) {  // the demo's compressed clock: the screens' time, not the wall PC's
+                const c = window._govopsClock;
+                if (!c || c.origin !== ts.origin_ms) { window._govopsClock = {origin: ts.origin_ms, at: Date.now()}; }
+                now = new Date(ts.origin_ms + (Date.now() - window._govopsClock.at) * ts.scale);
+                tag = ` （演示时钟 ×${ts.scale}）`;
+            }
             const parts = {};
             try {
                 new Intl.DateTimeFormat('en-US', {timeZone: tz, year: 'numeric', month: '2-digit',
                     day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
-                    weekday: 'short'}).formatToParts(new Date()).forEach(x => { parts[x.type] = x.value; });
+                    weekday: 'short'}).formatToParts(now).forEach(x => { parts[x.type] = x.value; });
             } catch (e) { return window.dash_clientside.no_update; }
             const w = '日一二三四五六'[['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(parts.weekday)];
             return `${parts.year}年${parts.month}月${parts.day}日 星期${w} `
-                 + `${parts.hour}:${parts.minute}:${parts.second}`;
+                 + `${parts.hour}:${parts.minute}:${parts.second}` + tag;
         }""",
-        Output("wall-clock", "children"), Input("wall-clock-tick", "n_intervals"), State("wall-timezone", "data"))
+        Output("wall-clock", "children"), Input("wall-clock-tick", "n_intervals"), State("wall-timezone", "data"),
+        State("wall-time-scale", "data"))
     app.clientside_callback(
         """function(n, list) {
             if (!n || !list || !list.length) { return window.dash_clientside.no_update; }
@@ -159,6 +222,9 @@ def create_app(config: Config, *, store: MetricStore, sessions: sessionmaker[Ses
     rule directory when it runs in this process, so /rules shows the set it evaluates. The Flask server is
     ``app.server``; its ``extensions`` hold the cache and the :class:`WallData`.
     """
+    # Every collector kind declares its metrics (tsdb.catalogue) when imported: screens title axes and
+    # spell rule conditions from those declarations.
+    load_kinds()
     server = Flask(__name__)
     server.config["CACHE_TYPE"] = "SimpleCache"
     server.config["CACHE_DEFAULT_TIMEOUT"] = config.web.cache_seconds
@@ -170,20 +236,28 @@ def create_app(config: Config, *, store: MetricStore, sessions: sessionmaker[Ses
     server.extensions[EXTENSION_KEY] = data
     if rules is not None:  # the alerting service's own rule directory: /rules shows what it evaluates
         server.extensions[RULE_DIRECTORY_KEY] = rules
-    init_security(server, config, sessions, data.clock)  # login, kiosk sessions, CSRF, region scope
+    # Login sessions, throttles and kiosk use live in real time even when the demo's clock is compressed.
+    real = data.clock if time_scale(data.clock) == 1 else ZonedClock(SystemClock(), config.web.tz)
+    init_security(server, config, sessions, real)  # login, kiosk sessions, CSRF, region scope
 
     app = Dash(__name__, server=server, use_pages=True, pages_folder=str(PAGES_FOLDER),
                assets_folder=str(ASSETS_FOLDER), serve_locally=True, title=APP_TITLE,
                update_title=None, suppress_callback_exceptions=True,
                meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
+    app.index_string = INDEX_TEMPLATE.replace("PRELOADS", "\n        ".join(
+        f'<link rel="preload" href="{app.get_asset_url(f)}" as="font" type="font/woff2" crossorigin>'
+        for f in FONT_FILES))
     # A function: Dash calls it on each page load inside the request, so the header fits the viewer.
     app.layout = lambda: _shell(config, current_principal())
     _register_shell_callbacks(app)
+    init_not_found(app)  # unknown paths: a dark Chinese 页面不存在 with status 404, not Dash's English 200
     # Page modules keep their callbacks in register_callbacks(app): bound to this app, not to
-    # Dash's process-wide callback list, so a second app in the process gets its own.
+    # Dash's process-wide callback list, so a second app in the process gets its own. Each page's
+    # callbacks are declared with the access the page declares; the guard refuses anything undeclared.
     for registered in dash.page_registry.values():
         module = registered.get("module")
         mod = sys.modules.get(module) if module else None
         if mod is not None and hasattr(mod, "register_callbacks"):
-            mod.register_callbacks(app)
+            register_page_callbacks(app, mod)
+    install_access(app)
     return app

@@ -29,6 +29,8 @@ from dashboard.readers import as_utc, latest_by, num
 from db.models import Node, NodeLevel, Site
 from layouts.frames import HostDetail, OverviewKpis, SiteDetail, VetoKpis
 from layouts.text import T
+from security.scope import is_county
+from tsdb.series import honest_query
 from tsdb.store import MetricStore, Query
 
 EXTENSION_KEY = "govops_wall_data"
@@ -38,8 +40,15 @@ AVAIL_WINDOW = timedelta(hours=24)
 TREND_BUCKETS = 144  # 10-minute buckets over 24 hours
 _SEVERITY = {"down": 0, "stale": 1, "slow": 2, "up": 3}
 
-SITE_COLUMNS = ["code", "name", "url", "level", "node_name", "city_code", "city_name", "up", "last_probe",
+SITE_COLUMNS = ["code", "name", "url", "level", "node_code", "node_name", "city_code", "city_name", "up", "last_probe",
                 "latency_ms", "http_status", "tls_days", "error", "status"]
+
+
+def in_region(df: pd.DataFrame, code: str) -> pd.Series:
+    """Rows of a frame with ``city_code`` and ``node_code`` columns that belong to the wall of ``code``: a
+    city's (or ``430000`` 省本级's) by city, a county's by its own node (security.scope: a county has only what
+    is filed under itself)."""
+    return df["node_code"] == code if is_county(code) else df["city_code"] == code
 
 
 class WallData:
@@ -53,7 +62,7 @@ class WallData:
         self.sessions = sessions
         self.window = config.web.cache_seconds
         # Same databases -> same token, so processes sharing a cache backend share entries too.
-        ident = f"{config.database_url}|{config.metrics.backend}|{config.resolve_path(config.metrics.path)}"
+        ident = f"{config.database_url}|{config.metrics.backend}|{config.metrics.section!r}"
         self._token = hashlib.sha1(ident.encode()).hexdigest()[:16]
         memo = cache.memoize(timeout=config.web.cache_seconds)
         self._sites = memo(self._site_frame)
@@ -92,9 +101,10 @@ class WallData:
                 city_code, city_name = PROVINCE_CODE, T.PROVINCE_LEVEL
             else:
                 city_code, city_name = node_code, node_name
-            out.append({"code": code, "name": name, "url": url, "level": str(level.value), "node_name": node_name,
-                        "city_code": city_code, "city_name": city_name})
-        return pd.DataFrame(out, columns=["code", "name", "url", "level", "node_name", "city_code", "city_name"])
+            out.append({"code": code, "name": name, "url": url, "level": str(level.value), "node_code": node_code,
+                        "node_name": node_name, "city_code": city_code, "city_name": city_name})
+        return pd.DataFrame(out, columns=["code", "name", "url", "level", "node_code", "node_name", "city_code",
+                                          "city_name"])
 
     def cities(self) -> pd.DataFrame:
         """``code, name`` of the 14 cities in code order (not cached: a tiny indexed read)."""
@@ -194,18 +204,48 @@ class WallData:
         return pd.DataFrame(rows, columns=["code", "name", "sites_total", "up", "down", "stale", "availability",
                                            "status"])
 
+    def region_health(self, code: str, now: datetime) -> pd.Series | None:
+        """The :meth:`city_health` row of a city (or ``430000`` 省本级), or the same figures over a county's own
+        sites (``code, name, sites_total, up, down, stale, availability, status``); None for any other code."""
+        if not is_county(code):
+            health_rows = self.city_health(now)
+            hit = health_rows[health_rows["code"] == code]
+            return None if hit.empty else hit.iloc[0]
+        with self.sessions() as s:
+            name = s.scalar(select(Node.name).where(Node.code == code, Node.level == NodeLevel.COUNTY))
+        if name is None:
+            return None
+        sites = self.site_frame(now)
+        st = sites.loc[sites["node_code"] == code, "status"]
+        up = int(st.isin(("up", "slow")).sum())
+        down, stale = int((st == "down").sum()), int((st == "stale").sum())
+        return pd.Series({"code": code, "name": name, "sites_total": len(st), "up": up, "down": down, "stale": stale,
+                          "availability": health.availability(up, down),
+                          "status": health.city_status(len(st), up, down, stale)})
+
+    def _probe_settle(self) -> timedelta:
+        # A probe round writes its points when it ends: a bucket is whole one round after it closes.
+        c = self.config.collectors
+        return timedelta(seconds=max(c.probe_interval, c.probe_timeout + 5))
+
+    def _live_end(self, now: datetime) -> datetime:
+        # ``now`` is floored to the cache window; the live window takes the window's probes too, as the
+        # statuses beside it do (they read the newest probe whenever it came).
+        return now + timedelta(seconds=self.window)
+
     def _availability_trend(self, now: datetime, hours: float, city: str | None) -> pd.DataFrame:
         every = timedelta(seconds=max(60, int(hours * 3600 / TREND_BUCKETS)))
-        tags = {"city": city} if city else {}
-        df = self.store.query(Query("site_probe", "up", now - timedelta(hours=hours), now, every=every,
-                                    agg="avg", tags=tags))
-        if df.empty:
-            return pd.DataFrame({"time": pd.Series(dtype="datetime64[ns, UTC]"),
-                                 "availability": pd.Series(dtype=float)})
-        return pd.DataFrame({"time": df["time"], "availability": df["value"].astype(float) * 100.0})
+        tags = {("node" if is_county(city) else "city"): city} if city else {}
+        df = honest_query(self.store, Query("site_probe", "up", now - timedelta(hours=hours), now, every=every,
+                                            agg="avg", tags=tags), now, settle=self._probe_settle(),
+                          live_end=self._live_end(now))
+        return pd.DataFrame({"time": df["time"], "availability": df["value"].astype(float) * 100.0,
+                             "partial": df["partial"]})
 
     def availability_trend(self, now: datetime, hours: float = 24, city: str | None = None) -> pd.DataFrame:
-        """Availability % per bucket (``time, availability``) over the last ``hours``, optionally one city."""
+        """Availability % per bucket (``time, availability, partial``) over the last ``hours``, optionally one
+        city or county (probes tagged with that node): complete buckets, then one ``partial`` row over the
+        trailing bucket width (see tsdb.series)."""
         if hours <= 0:
             raise ValueError(f"availability_trend: hours must be > 0, got {hours}")
         return _in_zone(self._trend(self._floor(now), hours, city), now)
@@ -222,11 +262,11 @@ class WallData:
             drop=True)
 
     def city_sites(self, city_code: str, now: datetime) -> pd.DataFrame:
-        """A city's sites, problems first: ``code, name, level, node_name, status, latency_ms, tls_days,
-        availability``. Empty for an unknown city."""
+        """A city's (or a county's, :func:`in_region`) sites, problems first: ``code, name, level, node_name,
+        status, latency_ms, tls_days, availability``. Empty for an unknown city."""
         now = self._floor(now)
         df = self._sites(now)
-        df = self._with_availability(df[df["city_code"] == city_code], now)
+        df = self._with_availability(df[in_region(df, city_code)], now)
         df = df.assign(_sev=df["status"].map(_SEVERITY)).sort_values(["_sev", "code"])
         return df[["code", "name", "level", "node_name", "status", "latency_ms", "tls_days",
                    "availability"]].reset_index(drop=True)
@@ -249,23 +289,26 @@ class WallData:
             latency_ms=num(r["latency_ms"]), http_status=None if http is None else int(http),
             tls_days=num(r["tls_days"]), last_probe=as_utc(r["last_probe"]),
             error=None if err is None or pd.isna(err) else str(err),
-            availability=num(a.iloc[0]) if not a.empty else None)
+            availability=num(a.iloc[0]) if not a.empty else None, node_code=r["node_code"])
 
     def _site_history(self, site_code: str, now: datetime, hours: float) -> pd.DataFrame:
         start = now - timedelta(hours=hours)
         every = timedelta(seconds=max(60, int(hours * 3600 / TREND_BUCKETS)))
         tags = {"site": site_code}
-        lat = self.store.query(Query("site_probe", "latency_ms", start, now, every=every, agg="avg", tags=tags))
-        up = self.store.query(Query("site_probe", "up", start, now, every=every, agg="avg", tags=tags))
-        lat = (lat[["time", "value"]].rename(columns={"value": "latency_ms"}) if not lat.empty
-               else pd.DataFrame({"time": pd.Series(dtype="datetime64[ns, UTC]"), "latency_ms": []}))
-        up = (up[["time", "value"]].rename(columns={"value": "availability"}) if not up.empty
-              else pd.DataFrame({"time": pd.Series(dtype="datetime64[ns, UTC]"), "availability": []}))
+        kw = {"settle": self._probe_settle(), "live_end": self._live_end(now)}
+        lat = honest_query(self.store, Query("site_probe", "latency_ms", start, now, every=every, agg="avg",
+                                             tags=tags), now, **kw)
+        up = honest_query(self.store, Query("site_probe", "up", start, now, every=every, agg="avg", tags=tags),
+                          now, **kw)
+        lat = lat[["time", "value", "partial"]].rename(columns={"value": "latency_ms"})
+        up = up[["time", "value", "partial"]].rename(columns={"value": "availability"})
         up["availability"] = up["availability"].astype(float) * 100.0
-        return lat.merge(up, on="time", how="outer").sort_values("time").reset_index(drop=True)
+        df = lat.merge(up, on=["time", "partial"], how="outer").sort_values(["partial", "time"])
+        return df[["time", "latency_ms", "availability", "partial"]].reset_index(drop=True)
 
     def site_history(self, site_code: str, now: datetime, hours: float = 24) -> pd.DataFrame:
-        """``time, latency_ms, availability`` per bucket over the last ``hours`` for one site."""
+        """``time, latency_ms, availability, partial`` per bucket over the last ``hours`` for one site (complete
+        buckets, then the live ``partial`` row)."""
         if hours <= 0:
             raise ValueError(f"site_history: hours must be > 0, got {hours}")
         return _in_zone(self._history(site_code, self._floor(now), hours), now)
@@ -284,8 +327,11 @@ class WallData:
         return self._host_frame(self._floor(now))
 
     def city_hosts(self, city_code: str, now: datetime) -> pd.DataFrame:
-        """The hosts whose city is ``city_code`` (``430000`` = province level), problems first."""
+        """The hosts whose city is ``city_code`` (``430000`` = province level), problems first; for a county, its
+        own registered hosts (an unregistered host has no owner below the province)."""
         df = self.host_frame(now)
+        if is_county(city_code):
+            return df[(df["node_code"] == city_code) & df["registered"].astype(bool)].reset_index(drop=True)
         return df[df["city_code"] == city_code].reset_index(drop=True)
 
     def host_detail(self, name: str, now: datetime) -> HostDetail | None:
@@ -312,11 +358,14 @@ class WallData:
 
     def _build_host_history(self, name: str, now: datetime, hours: float) -> pd.DataFrame:
         every = timedelta(seconds=max(60, int(hours * 3600 / TREND_BUCKETS)))
-        return host_data.host_history(self.store, name, now - timedelta(hours=hours), now, every)
+        c = self.config.collectors
+        settle = timedelta(seconds=max(c.host_interval, 5.0))
+        return host_data.host_history(self.store, name, now - timedelta(hours=hours), now, every, settle=settle,
+                                      live_end=self._live_end(now))
 
     def host_history(self, name: str, now: datetime, hours: float = 24) -> pd.DataFrame:
-        """Bucket averages over the last ``hours``: ``time`` and ``host_data.HISTORY_FIELDS``
-        (CPU and memory %, load, network and disk byte rates)."""
+        """Bucket averages over the last ``hours``: ``time``, ``host_data.HISTORY_FIELDS`` (CPU and memory %,
+        load, network and disk byte rates) and ``partial`` (the live row over the trailing bucket width)."""
         if hours <= 0:
             raise ValueError(f"host_history: hours must be > 0, got {hours}")
         return _in_zone(self._host_history(name, self._floor(now), hours), now)
@@ -344,57 +393,54 @@ class WallData:
         return df[df["site_code"] == site_code].reset_index(drop=True)
 
     def city_inspection(self, city_code: str, now: datetime) -> pd.DataFrame:
-        """A city's sites with inspection status, veto risk and nearest deadline, riskiest first:
+        """A city's (or a county's) sites with inspection status, veto risk and nearest deadline, riskiest first:
         vetoed, then at risk, then by nearest deadline, worst open severity and open count."""
         now = self._floor(now)
         sites = self._sites(now)
-        sites = sites.loc[sites["city_code"] == city_code, ["code", "name"]]
+        sites = sites.loc[in_region(sites, city_code), ["code", "name"]]
         df = sites.merge(self._inspection(now).sites, on="code", how="left")
         rank = {s.value: s.rank for s in inspection_data.Severity}
         df = df.assign(_v=~df["vetoed"].astype(bool), _r=~df["at_risk"].astype(bool),
+                       _i=~df["insufficient"].astype(bool),
                        _d=df["days_left"].map(lambda d: 10**6 if d is None or pd.isna(d) else d),
                        _s=df["status"].map(lambda s: rank.get(s, 9)), _n=-df["open_findings"])
-        df = df.sort_values(["_v", "_r", "_d", "_s", "_n", "code"], kind="stable")
+        df = df.sort_values(["_v", "_r", "_i", "_d", "_s", "_n", "code"], kind="stable")
         return df[["code", "name", "status", "open_findings", "vetoed", "at_risk", "risk_items",
-                   "nearest_deadline", "days_left"]].reset_index(drop=True)
+                   "nearest_deadline", "days_left", "insufficient", "insufficient_items"]].reset_index(drop=True)
 
     def veto_kpis(self, now: datetime, city: str | None = None) -> VetoKpis:
-        """Counts of sites with a veto item holding and of sites close to one (and none holding), over the
-        province or one city (``430000`` = 省本级)."""
+        """Counts of sites with a veto item holding, of sites close to one (and none holding) and of sites
+        neither whose verdict on some item waits for data, over the province or one city (``430000`` = 省本级)
+        or county."""
         snap = self.inspection(now)
         df = snap.sites
         if city is not None:
             sites = self.site_frame(now)
-            df = df[df["code"].isin(sites.loc[sites["city_code"] == city, "code"])]
+            df = df[df["code"].isin(sites.loc[in_region(sites, city), "code"])]
         return VetoKpis(sites_total=len(df), sites_judged=int(df["judged"].sum()), vetoed=int(df["vetoed"].sum()),
                         at_risk=int(df["at_risk"].sum()),
-                        provisional=any(k == "warn_days" for k, _ in snap.provisional))
+                        provisional=any(k == "warn_days" for k, _ in snap.provisional),
+                        insufficient=int(df["insufficient"].sum()))
 
     def closest_to_breach(self, now: datetime, n: int = 10) -> pd.DataFrame:
         """Sites closest to a veto breach: those with an item holding first (most items first), then the
-        at-risk ones by nearest deadline (undated last); ``code, name, city_name, state, item_code,
-        deadline, days_left`` where ``item_code`` is the first holding item, else the nearest at-risk one."""
+        at-risk ones by nearest deadline (undated last), then those whose verdict waits for data but whose
+        failures so far reach the warning line (state ``insufficient``, most data first); ``code, name,
+        city_name, state, item_code, deadline, days_left, have, need, unit`` where ``item_code`` is the
+        first holding item, else the nearest at-risk one, else the one short of data."""
         now = self._floor(now)
         snap = self._inspection(now)
-        veto = snap.veto
-        rows = []
-        for r in snap.sites.itertuples(index=False):
-            if not (r.vetoed or r.at_risk):
-                continue
-            items = veto[(veto["site_code"] == r.code) & veto["item_code"].isin(r.risk_items[:1])]
-            item = items.iloc[0] if not items.empty else None
-            deadline = None if r.vetoed or item is None else item["deadline"]
-            rows.append({"code": r.code, "state": "breached" if r.vetoed else "at_risk",
-                         "item_code": r.risk_items[0], "n_items": len(r.risk_items), "deadline": deadline,
-                         "days_left": None if deadline is None else item["days_to_breach"]})
-        cols = ["code", "name", "city_name", "state", "item_code", "deadline", "days_left"]
+        rows = [dict(r, n_items=n_items) for r, n_items in inspection_data.breach_candidates(snap)]
+        cols = ["code", "name", "city_name", "state", "item_code", "deadline", "days_left", "have", "need", "unit"]
         if not rows:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
         df = pd.DataFrame(rows).merge(self._sites(now)[["code", "name", "city_name"]], on="code", how="left")
-        df = df.assign(_b=df["state"] != "breached", _n=-df["n_items"].where(df["state"] == "breached", 0),
+        order = {"breached": 0, "at_risk": 1, "insufficient": 2}
+        df = df.assign(_b=df["state"].map(order), _n=-df["n_items"].where(df["state"] == "breached", 0),
                        _d=df["deadline"].map(lambda d: d is None or pd.isna(d)),
-                       _t=df["deadline"].map(lambda d: d if isinstance(d, date) else date.max))
-        df = df.sort_values(["_b", "_n", "_d", "_t", "code"], kind="stable")
+                       _t=df["deadline"].map(lambda d: d if isinstance(d, date) else date.max),
+                       _h=-df["have"].map(lambda h: 0 if h is None or pd.isna(h) else h))
+        df = df.sort_values(["_b", "_n", "_d", "_t", "_h", "code"], kind="stable")
         return df.head(n)[cols].reset_index(drop=True)
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from dashboard import health
 from dashboard.readers import num
 from db.models import Host, Node, NodeLevel
+from tsdb.series import honest_query
 from tsdb.store import MetricStore, Query
 
 MEASUREMENT = "host"
@@ -167,18 +168,25 @@ def host_disks(store: MetricStore, name: str, since: datetime) -> pd.DataFrame:
 
 
 def host_history(store: MetricStore, name: str, start: datetime, stop: datetime, every: timedelta,
-                 fields: Sequence[str] = HISTORY_FIELDS) -> pd.DataFrame:
-    """Bucket averages of ``fields`` for one host: ``time`` plus one column per field, by time."""
-    series: dict[str, pd.Series] = {}
+                 fields: Sequence[str] = HISTORY_FIELDS, *, settle: timedelta = timedelta(0),
+                 live_end: datetime | None = None) -> pd.DataFrame:
+    """Bucket averages of ``fields`` for one host: ``time``, one column per field and ``partial``.
+
+    Complete buckets only (see tsdb.series.honest_query), by time, then the live row over the trailing
+    bucket width (``partial`` True) when there is data in it.
+    """
+    frames = []
     for field in fields:
-        df = store.query(Query(MEASUREMENT, field, start, stop, every=every, agg="avg", tags={"host": name}))
+        df = honest_query(store, Query(MEASUREMENT, field, start, stop, every=every, agg="avg",
+                                       tags={"host": name}), stop, settle=settle, live_end=live_end)
         if not df.empty:
-            series[field] = pd.Series(pd.to_numeric(df["value"], errors="coerce").to_numpy(),
-                                      index=pd.DatetimeIndex(df["time"]), name=field)
-    if not series:
+            frames.append(df[["time", "partial"]].assign(**{field: pd.to_numeric(df["value"], errors="coerce")}))
+    if not frames:
         return pd.DataFrame({"time": pd.Series(dtype="datetime64[ns, UTC]"),
-                             **{f: pd.Series(dtype=float) for f in fields}})
-    out = pd.concat(series.values(), axis=1).sort_index()
-    out = out.reindex(columns=list(fields))
-    out.index.name = "time"
-    return out.reset_index()
+                             **{f: pd.Series(dtype=float) for f in fields}, "partial": pd.Series(dtype=bool)})
+    out = frames[0]
+    for f in frames[1:]:
+        out = out.merge(f, on=["time", "partial"], how="outer")
+    out = out.reindex(columns=["time", *fields, "partial"]).sort_values(["partial", "time"], kind="stable")
+    out["partial"] = out["partial"].astype(bool)
+    return out.reset_index(drop=True)

@@ -27,7 +27,7 @@ from inspection.base import Severity
 from inspection.findings import FindingView, latest_runs
 from inspection.listpages import china_day
 from inspection.rules import Rules, RulesError, VetoRules, load_rules, provisional_keys
-from inspection.veto import AT_RISK, BREACHED, OK, SiteVerdict, judge_site
+from inspection.veto import AT_RISK, BREACHED, INSUFFICIENT, OK, SiteVerdict, judge_site
 
 log = get_logger(__name__)
 
@@ -36,9 +36,9 @@ RECENT = timedelta(days=7)  # resolved findings stay on the site page (greyed) t
 FINDING_COLUMNS = ["id", "site_code", "check", "kind", "severity", "location", "detail", "evidence", "first_seen",
                    "last_seen", "deadline", "days_left", "veto", "resolved_at", "open"]
 VETO_COLUMNS = ["site_code", "item_code", "status", "count", "threshold", "days_to_breach", "deadline",
-                "provisional"]
+                "provisional", "have", "need", "unit"]
 SITE_COLUMNS = ["code", "judged", "status", "open_findings", "vetoed", "at_risk", "risk_items", "nearest_deadline",
-                "days_left", "last_run"]
+                "days_left", "last_run", "insufficient", "insufficient_items"]
 
 # The [veto] rule values each veto item's verdict rests on: (for a breach, for an early warning). An
 # item is marked provisional (暂定) when its verdict rests on a provisional value
@@ -70,8 +70,11 @@ class InspectionSnapshot:
     """Everything the screens show about inspections at ``as_of`` (a China calendar day).
 
     ``findings``: ``FINDING_COLUMNS`` (open and recently resolved); ``veto``: ``VETO_COLUMNS``, one row
-    per (site, veto item); ``sites``: ``SITE_COLUMNS``, one row per given site. ``status`` is the worst
-    open severity, ``clean`` (judged, nothing open) or ``unknown`` (never judged, nothing open).
+    per (site, veto item), ``have``/``need``/``unit`` its data sufficiency (None for items judged from
+    one crawl); ``sites``: ``SITE_COLUMNS``, one row per given site. ``status`` is the worst open
+    severity, ``clean`` (judged, nothing open) or ``unknown`` (never judged, nothing open).
+    ``insufficient``: no item holds or is close and some item is still short of data (the site is
+    neither vetoed nor fine); ``insufficient_items`` lists those items whatever the others say.
     ``provisional``: ``(key, value)`` of the provisional [veto] values in force; ``rules_error``: why the
     rules file could not be read (defaults are used then), else None.
     """
@@ -138,7 +141,10 @@ def veto_frame(verdicts: Iterable[SiteVerdict], provisional: Iterable[str]) -> p
     prov = {k.split(".", 1)[1] for k in provisional if k.startswith("veto.")}
     rows = [{"site_code": v.site_code, "item_code": i.item_code, "status": i.status, "count": i.count,
              "threshold": i.threshold, "days_to_breach": i.days_to_breach, "deadline": i.deadline,
-             "provisional": item_provisional(i.item_code, i.status, prov)}
+             "provisional": item_provisional(i.item_code, i.status, prov),
+             "have": i.sufficiency.have if i.sufficiency else None,
+             "need": i.sufficiency.need if i.sufficiency else None,
+             "unit": i.sufficiency.unit if i.sufficiency else None}
             for v in verdicts for i in v.items]
     return pd.DataFrame(rows, columns=VETO_COLUMNS)
 
@@ -173,8 +179,35 @@ def site_frame(codes: Sequence[str], views: Sequence[FindingView], verdicts: Map
                      "open_findings": len(fs), "vetoed": bool(breached), "at_risk": bool(risky) and not breached,
                      "risk_items": breached + [i.item_code for i in risky], "nearest_deadline": nearest,
                      "days_left": None if nearest is None else (nearest - today).days,
-                     "last_run": last_run.get(code)})
+                     "last_run": last_run.get(code),
+                     "insufficient": bool(verdict and verdict.insufficient and not verdict.veto_risk),
+                     "insufficient_items": [i.item_code for i in items if i.status == INSUFFICIENT]})
     return pd.DataFrame(rows, columns=SITE_COLUMNS)
+
+
+def breach_candidates(snap: InspectionSnapshot) -> list[tuple[dict[str, Any], int]]:
+    """The sites "closest to a breach" lists, unsorted, each with its number of holding items: vetoed
+    and at-risk sites (their first risk item), and sites short of data on an item whose findings so far
+    reach the warning line (count > 0: e.g. failed probes at ≥ 4 % of the few there are). Rows:
+    ``code, state, item_code, deadline, days_left, have, need, unit``."""
+    veto = snap.veto
+    out: list[tuple[dict[str, Any], int]] = []
+    for r in snap.sites.itertuples(index=False):
+        if r.vetoed or r.at_risk:
+            code, state, n_items = r.risk_items[0], "breached" if r.vetoed else "at_risk", len(r.risk_items)
+        else:
+            items = veto[(veto["site_code"] == r.code) & (veto["status"] == INSUFFICIENT) & (veto["count"] > 0)]
+            if items.empty:
+                continue
+            code, state, n_items = items.iloc[0]["item_code"], INSUFFICIENT, 0
+        rows = veto[(veto["site_code"] == r.code) & (veto["item_code"] == code)]
+        item = rows.iloc[0] if not rows.empty else None
+        deadline = None if state != "at_risk" or item is None else item["deadline"]
+        out.append(({"code": r.code, "state": state, "item_code": code, "deadline": deadline,
+                     "days_left": None if deadline is None else item["days_to_breach"],
+                     "have": None if item is None else item["have"], "need": None if item is None else item["need"],
+                     "unit": None if item is None else item["unit"]}, n_items))
+    return out
 
 
 def snapshot(sessions: sessionmaker[Session], site_codes: Sequence[str], city_of: Mapping[str, str],

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts import roster, silences
 from alerts.errors import ScopeError
 from alerts.matchers import MatcherError, parse_matcher_text
+from dashboard import inputs
 from dashboard import oncall_data as od
 from dashboard.alert_actions import MAX_SILENCE_HOURS, Outcome
 from db.models_alerts import DutyShift, Silence, SilenceKind
@@ -36,19 +37,21 @@ class InputError(ValueError):
     """A form value is unusable; the message is Chinese and names the field or the matcher."""
 
 
-def parse_time(text: str | None, field: str, tz: tzinfo | None) -> datetime:
+def parse_time(text: object, field: str, tz: tzinfo | None) -> datetime:
     """A form time (``2026-11-27 08:00``, ``2026-11-27T08:00`` from a datetime input, seconds optional) read
-    in ``tz`` (the wall's zone) unless it carries an offset; returned in UTC. Pure."""
-    value = (text or "").strip()
+    in ``tz`` (the wall's zone) unless it carries an offset; returned in UTC. Anything else the browser
+    sends (not text, not a time, a time UTC cannot hold such as ``0001-01-01T00:00+14:00``) raises
+    :class:`InputError`. Pure."""
+    value = inputs.text(text, limit=64).strip()
     if not value:
         raise InputError(TO.ERR_TIME_EMPTY.format(field=field))
     try:
         dt = datetime.fromisoformat(value)
-    except ValueError:
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=tz or UTC)
+        return dt.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise InputError(TO.ERR_TIME_FORMAT.format(field=field, value=value)) from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=tz or UTC)
-    return dt.astimezone(UTC)
 
 
 def _split(text: str) -> list[str]:
@@ -72,19 +75,16 @@ _FORM = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*(=~|!~|!=|=)")
 
 
 def _matcher_detail(piece: str, exc: MatcherError) -> str:
-    msg = str(exc)
-    if "regular expression" in msg:
-        return f"正则表达式无效（{msg.rsplit(': ', 1)[-1]}）"
     if not _FORM.match(piece):
         return "应写作 名称=值、名称!=值、名称=~正则 或 名称!~正则，名称由字母、数字和下划线组成"
-    return msg
+    return exc.detail
 
 
-def parse_matchers_text(text: str | None) -> list[dict[str, str]]:
+def parse_matchers_text(text: object) -> list[dict[str, str]]:
     """Matchers typed as ``name=value, name!=value, name=~regex, name!~regex`` (values optionally in double
     quotes; a comma inside a regex needs the quotes) in their stored form. Raises :class:`InputError`
     naming the bad matcher by position and text. Pure."""
-    pieces = _split(text or "")
+    pieces = _split(inputs.text(text))
     if not pieces:
         raise InputError(TO.ERR_NEED_MATCHERS)
     out = []
@@ -115,18 +115,16 @@ def perform_add_shift(sessions: sessionmaker[Session], principal: Principal | No
                       tier: int | str | None, username: str, starts_at: str, ends_at: str, now: datetime,
                       remote_addr: str | None = None) -> Outcome:
     """Put ``username`` on the ``scope_code`` roster at ``tier`` (needs 管理值班表 in that region)."""
+    scope_code = inputs.text(scope_code, limit=16)
     if not scope_code:
         return Outcome(False, TO.ERR_NEED_SCOPE)
     p = _allowed(principal, Action.MANAGE_ROSTER, scope_code)
     if isinstance(p, Outcome):
         return p
-    try:
-        level = int(tier or 0)
-    except (TypeError, ValueError):
-        level = 0
+    level = inputs.integer(tier) or 0
     if level not in od.TIERS:
         return Outcome(False, TO.ERR_NEED_TIER.format(max=od.TIERS[-1]))
-    username = (username or "").strip()
+    username = inputs.text(username, limit=128).strip()
     if not username:
         return Outcome(False, TO.ERR_NEED_USER)
     tz = now.tzinfo
@@ -160,6 +158,10 @@ def perform_add_shift(sessions: sessionmaker[Session], principal: Principal | No
 def perform_remove_shift(sessions: sessionmaker[Session], principal: Principal | None, shift_id: int,
                          now: datetime, remote_addr: str | None = None) -> Outcome:
     """Remove a current or future shift (needs 管理值班表 in the shift's region)."""
+    ident = inputs.integer(shift_id)
+    if ident is None:
+        return Outcome(False, TO.ERR_SHIFT_GONE.format(id=inputs.text(shift_id, 20)))
+    shift_id = ident
     with sessions() as s:
         shift = s.get(DutyShift, shift_id)
         if shift is None:
@@ -190,7 +192,8 @@ def perform_handover(sessions: sessionmaker[Session], principal: Principal | Non
     p = _allowed(principal, Action.HANDOVER, scope)
     if isinstance(p, Outcome):
         return p
-    to_user = (to_user or "").strip()
+    to_user = inputs.text(to_user, limit=128).strip()
+    note = inputs.text(note)
     if not to_user:
         return Outcome(False, TO.ERR_NEED_RECIPIENT)
     if to_user == p.actor:
@@ -220,14 +223,15 @@ def perform_create_silence(sessions: sessionmaker[Session], principal: Principal
     p = _allowed(principal, Action.SILENCE, scope)
     if isinstance(p, Outcome):
         return p
+    kind, reason = inputs.text(kind, limit=32), inputs.text(reason)
     if kind not in SILENCE_KIND:
         return Outcome(False, TO.ERR_KIND)
     tz = now.tzinfo
     try:
         raw = parse_matchers_text(matchers)
-        start = parse_time(starts_at, TO.F_START, tz) if (starts_at or "").strip() else now.astimezone(UTC)
-        typed_end = (ends_at or "").strip()
-        end = parse_time(typed_end, TO.F_END, tz) if typed_end else start + timedelta(hours=_hours(hours))
+        typed_start, typed_end = inputs.text(starts_at, 64).strip(), inputs.text(ends_at, 64).strip()
+        start = parse_time(typed_start, TO.F_START, tz) if typed_start else now.astimezone(UTC)
+        end = parse_time(typed_end, TO.F_END, tz) if typed_end else _plus_hours(start, _hours(hours))
     except InputError as exc:
         return Outcome(False, str(exc))
     if end <= start:
@@ -249,21 +253,29 @@ def perform_create_silence(sessions: sessionmaker[Session], principal: Principal
         return Outcome(True, TO.OK_SILENCE.format(kind=SILENCE_KIND[kind], id=sil.id))
 
 
-def _hours(hours: float | str | None) -> float:
-    if hours is None or str(hours).strip() == "":
+def _hours(hours: object) -> float:
+    if hours is None or (isinstance(hours, str) and not hours.strip()):
         raise InputError(TO.ERR_NEED_END)
-    try:
-        value = float(hours)
-    except (TypeError, ValueError):
-        raise InputError(TO.ERR_DURATION.format(max=MAX_SILENCE_HOURS)) from None
-    if not 0 < value <= MAX_SILENCE_HOURS:
+    value = inputs.number(hours)
+    if value is None or not 0 < value <= MAX_SILENCE_HOURS:
         raise InputError(TO.ERR_DURATION.format(max=MAX_SILENCE_HOURS))
     return value
+
+
+def _plus_hours(start: datetime, hours: float) -> datetime:
+    try:
+        return start + timedelta(hours=hours)
+    except OverflowError:  # a start in year 9999
+        raise InputError(TO.ERR_DURATION.format(max=MAX_SILENCE_HOURS)) from None
 
 
 def perform_expire_silence(sessions: sessionmaker[Session], principal: Principal | None, silence_id: int,
                            now: datetime, remote_addr: str | None = None) -> Outcome:
     """End a pending or active silence now (needs 静默告警 in the silence's region)."""
+    ident = inputs.integer(silence_id)
+    if ident is None:
+        return Outcome(False, TO.ERR_SILENCE_GONE.format(id=inputs.text(silence_id, 20)))
+    silence_id = ident
     with sessions() as s:
         sil = s.get(Silence, silence_id)
         if sil is None:

@@ -5,7 +5,9 @@ a form may offer.
 Every function takes the session and (where time matters) ``now`` and writes nothing. Frames carry
 plain values with times as aware UTC datetimes; layouts/oncall.py formats them in the wall's zone.
 Scope: ``scope_code`` is the viewer's region (430000 sees the province and all 14 cities, a city
-sees itself only).
+sees itself only, a county its own handovers, silences and alerts). Rosters are kept per city and for the
+province (alerts.roster.recipients): a county has none of its own, so its duty panel lists nobody (its
+alerts go to its city's roster, which is the city's and not shown to it).
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from alerts.silences import SilenceState, list_silences
 from dashboard.alert_data import aware
 from db.models import Node, NodeLevel
 from db.models_alerts import Alert, DutyShift
-from security.auth import Action
-from security.scope import PROVINCE_CODE, scope_filter
+from layouts.oncall_text import SILENCE_STATE, TO
+from security.auth import Action, Principal, can
+from security.scope import PROVINCE_CODE, Owner, covers, is_county, scope_filter
 from security.users import users_who_may
 
 TIERS: tuple[int, ...] = tuple(range(1, EscalationPolicy().max_tier + 1))
@@ -42,17 +45,25 @@ SILENCE_COLUMNS = ["id", "kind", "state", "matchers", "starts_at", "ends_at", "c
 
 
 def scopes(session: Session, viewer_scope: str) -> list[tuple[str, str]]:
-    """``(code, name)`` of the rosters the viewer sees: the province then the cities by code, or its city."""
-    cities = [(c, n) for c, n in session.execute(
-        select(Node.code, Node.name).where(Node.level == NodeLevel.CITY).order_by(Node.code))]
+    """``(code, name)`` of the regions the viewer's forms and lists work in: the province then the cities by
+    code, or its own city or county."""
     if scope_filter(viewer_scope) is None:
+        cities = [(c, n) for c, n in session.execute(
+            select(Node.code, Node.name).where(Node.level == NodeLevel.CITY).order_by(Node.code))]
         return [(PROVINCE_CODE, PROVINCE_NAME), *cities]
-    return [(c, n) for c, n in cities if c == viewer_scope] or [(viewer_scope, viewer_scope)]
+    name = session.scalar(select(Node.name).where(Node.code == viewer_scope,
+                                                  Node.level.in_((NodeLevel.CITY, NodeLevel.COUNTY))))
+    return [(viewer_scope, name or viewer_scope)]
+
+
+def roster_scopes(session: Session, viewer_scope: str) -> list[tuple[str, str]]:
+    """The rosters the viewer sees (:func:`scopes` less counties: a county has no roster of its own)."""
+    return [(c, n) for c, n in scopes(session, viewer_scope) if not is_county(c)]
 
 
 def _names(session: Session) -> dict[str, str]:
     return {PROVINCE_CODE: PROVINCE_NAME, **{c: n for c, n in session.execute(
-        select(Node.code, Node.name).where(Node.level == NodeLevel.CITY))}}
+        select(Node.code, Node.name).where(Node.level.in_((NodeLevel.CITY, NodeLevel.COUNTY))))}}
 
 
 def on_duty_now(session: Session, now: datetime, *, scope_code: str) -> pd.DataFrame:
@@ -64,7 +75,7 @@ def on_duty_now(session: Session, now: datetime, *, scope_code: str) -> pd.DataF
     for sh in session.scalars(q):
         current.setdefault((sh.scope_code, sh.tier), []).append(sh)
     rows = []
-    for code, name in scopes(session, scope_code):
+    for code, name in roster_scopes(session, scope_code):
         for tier in TIERS:
             shifts = current.get((code, tier), [])
             users = sorted({sh.username for sh in shifts})
@@ -137,11 +148,27 @@ def matchers_text(raw: Sequence[dict[str, str]]) -> str:
     return ", ".join(f'{m["name"]}{m["op"]}"{m["value"]}"' for m in raw)
 
 
-def silences(session: Session, now: datetime, *, scope_code: str, state: str = "") -> pd.DataFrame:
+class SilenceFilterError(ValueError):
+    """A silence-state filter value that is none of the states; the message is Chinese."""
+
+
+def silence_state(value: object) -> SilenceState | None:
+    """The state a filter value asks for (None: every state, for "" or None). Pure; raises
+    :class:`SilenceFilterError` for anything else — a value comes from the browser, so it may be anything."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value in {s.value for s in SilenceState}:
+        return SilenceState(value)
+    shown = str(value)[:40]
+    raise SilenceFilterError(TO.SILENCE_STATE_UNKNOWN.format(value=shown, choices="、".join(SILENCE_STATE.values())))
+
+
+def silences(session: Session, now: datetime, *, scope_code: str, state: str | None = "") -> pd.DataFrame:
     """Silences and maintenance windows in scope, newest first, with ``state`` derived from ``now``
-    (pending / active / expired); ``ends_at`` is the effective end (an early expiry when there is one)."""
+    (pending / active / expired); ``ends_at`` is the effective end (an early expiry when there is one).
+    Raises :class:`SilenceFilterError` for an unknown ``state``."""
+    wanted = silence_state(state)
     names = _names(session)
-    wanted = SilenceState(state) if state else None
     rows = []
     for s, st in list_silences(session, now, state=wanted, scope_code=scope_code):
         end = aware(s.ends_at)
@@ -156,6 +183,18 @@ def silences(session: Session, now: datetime, *, scope_code: str, state: str = "
 
 
 def people(session: Session, scope_code: str, action: Action = Action.HANDOVER) -> list[tuple[str, str]]:
-    """``(username, display name)`` of active users who may take ``action`` in ``scope_code``: the choices for
-    a shift at that scope and for a handover recipient."""
+    """``(username, display name)`` of active users who may take ``action`` in ``scope_code``: who may hold a
+    shift at that scope or receive a handover (what the actions accept; pickers show :func:`choices`)."""
     return [(u.username, u.display_name or u.username) for u in users_who_may(session, action, scope_code)]
+
+
+def choices(session: Session, principal: Principal | None, scope_code: str, need: Action,
+            action: Action = Action.HANDOVER) -> list[tuple[str, str]]:
+    """The people a picker offers ``principal`` for ``scope_code``: those of :func:`people` whose own scope
+    lies within the principal's (a picker never names someone of another region, the province's staff
+    included for a city), and nobody when the principal may not ``need`` there (a wall, a manager, another
+    region's staff, an anonymous viewer)."""
+    if principal is None or not can(principal, need, scope_code):
+        return []
+    return [(u.username, u.display_name or u.username) for u in users_who_may(session, action, scope_code)
+            if covers(principal.scope_code, Owner.of_scope(u.scope_code))]

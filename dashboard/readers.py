@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from tsdb.facts import latest_values
 from tsdb.store import MetricStore, TagFilter
 
 
@@ -21,8 +22,9 @@ def empty_latest(key: str) -> pd.DataFrame:
 
 def latest_by(store: MetricStore, measurement: str, field: str, key: str, since: datetime,
               tags: TagFilter | None = None) -> pd.DataFrame:
-    """Newest ``time``/``value`` per ``key`` tag (several series, e.g. one per probing node, collapse)."""
-    df = store.latest(measurement, field, tags=tags, since=since)
+    """Newest ``time``/``value`` per ``key`` tag (several series, e.g. one per probing node, collapse);
+    ``field`` may name a text fact (``site_probe.error``, tsdb.catalogue)."""
+    df = latest_values(store, measurement, field, tags=tags, since=since)
     if df.empty or key not in df.columns:
         return empty_latest(key)
     df = df.sort_values("time").drop_duplicates(key, keep="last")

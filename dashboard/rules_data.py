@@ -22,15 +22,14 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-# The collectors declare the metrics (Chinese name, unit) the page spells the conditions with.
-import collectors.host
-import collectors.scheduler
-import collectors.site_probe  # noqa: F401
+from alerts.coverage import Coverage, SliceCounter
+from alerts.inhibition import InhibitRule
 from alerts.rule_dir import FileVersion, RuleDirectory
 from alerts.rules import Rule, RuleSet
 from core.config import Config
 from db.models_alerts import OPEN_STATES, Alert
-from security.scope import PROVINCE_CODE, scope_filter
+from security.scope import PROVINCE_CODE, can_see, city_prefilter, is_county, node_of
+from tsdb.store import MetricStore
 
 # What the page says about the set as a whole.
 STATE_OK = "ok"  # every file loaded; these rules are in force
@@ -39,9 +38,35 @@ STATE_REJECTED = "rejected"  # a file is broken and no set was ever loaded: no r
 STATE_EMPTY_KEPT = "empty_kept"  # the directory lost its files: the rules loaded before stay in force
 STATE_EMPTY = "empty"  # no rule files and none ever loaded
 
-RULE_COLUMNS = ["file", "line", "name", "kind", "severity", "summary", "measurement", "field", "agg", "window_s",
-                "op", "value", "invert", "absent_for_s", "for_s", "keep_firing_s", "labels", "group_by", "checks",
-                "kinds", "min_severity", "deadline_days", "open"]
+RULE_COLUMNS = ["file", "line", "name", "title", "kind", "severity", "summary", "measurement", "field", "agg",
+                "window_s", "op", "value", "invert", "absent_for_s", "interval_field", "interval_of",
+                "absent_intervals", "for_s", "keep_firing_s", "labels", "group_by", "checks", "kinds", "min_severity",
+                "deadline_days", "open", "min_samples", "min_samples_per_s", "coverage"]
+COVERAGE_TTL_S = 60  # the rules page counts each window rule's data at most once a minute
+
+
+@dataclass(frozen=True)
+class CoverageStats:
+    """How many series of a window rule have enough data to be judged, and the furthest along of the rest."""
+
+    sufficient: int
+    short: int
+    best_short: Coverage | None = None  # the insufficient series with the most data
+
+
+def coverage_stats(store: MetricStore, rules: Iterable[Rule], now: datetime) -> dict[str, CoverageStats]:
+    """Per rule with a data minimum, the series with enough data and those without (the engine's counts:
+    one count query per slice and series, shared by the rules over the same series, as in a cycle)."""
+    counter = SliceCounter(store, now)
+    out: dict[str, CoverageStats] = {}
+    for r in rules:
+        if not r.min_samples:
+            continue
+        covs = list(counter.coverage(r).values())
+        short = [c for c in covs if not c.sufficient]
+        best = max(short, key=lambda c: (c.counted, c.samples), default=None)
+        out[r.name] = CoverageStats(len(covs) - len(short), len(short), best)
+    return out
 
 
 @dataclass(frozen=True)
@@ -58,6 +83,7 @@ class RuleFileView:
     loaded: FileVersion | None
     errors: tuple[tuple[int, str], ...] = ()
     rules: tuple[Rule, ...] = ()
+    inhibits: tuple[InhibitRule, ...] = ()  # the file's inhibit rules in force
 
     @property
     def name(self) -> str:
@@ -91,14 +117,16 @@ def build_snapshot(directory: str, disk: Iterable[FileVersion], in_force: RuleSe
     """Group the rules in force and the errors by file (directory order, then files only in force). Pure."""
     disk_list = list(disk)
     errs = tuple(errors)
-    paths = [v.path for v in disk_list] + sorted({r.file for r in in_force.rules} - {v.path for v in disk_list})
+    in_force_files = {r.file for r in in_force.rules} | {ir.file for ir in in_force.inhibit_rules}
+    paths = [v.path for v in disk_list] + sorted(in_force_files - {v.path for v in disk_list})
     by_disk = {v.path: v for v in disk_list}
     files = []
     for p in paths:
         files.append(RuleFileView(
-            path=p, disk=by_disk.get(p), loaded=loaded.get(p) if any(r.file == p for r in in_force.rules) else None,
+            path=p, disk=by_disk.get(p), loaded=loaded.get(p) if p in in_force_files else None,
             errors=tuple((line, reason) for f, line, reason in errs if f == p),
-            rules=tuple(r for r in in_force.rules if r.file == p)))
+            rules=tuple(r for r in in_force.rules if r.file == p),
+            inhibits=tuple(ir for ir in in_force.inhibit_rules if ir.file == p)))
     if not disk_list:
         state = STATE_EMPTY_KEPT if in_force.rules else STATE_EMPTY
     elif errs:
@@ -121,6 +149,20 @@ class RulesReader:
         self._lock = threading.Lock()
         self._generation = -1
         self._snapshot = build_snapshot(str(self.directory), [], RuleSet(), {}, [])
+        self._coverage: tuple[int, datetime, dict[str, CoverageStats]] | None = None
+
+    def coverage(self, store: MetricStore, now: datetime) -> dict[str, CoverageStats]:
+        """:func:`coverage_stats` of the rules in force, recounted at most every :data:`COVERAGE_TTL_S`."""
+        snap = self.snapshot(now)
+        with self._lock:
+            cached = self._coverage
+            if cached is not None and cached[0] == self._generation and \
+                    0 <= (now - cached[1]).total_seconds() < COVERAGE_TTL_S:
+                return cached[2]
+        stats = coverage_stats(store, snap.in_force.rules, now)
+        with self._lock:
+            self._coverage = (self._generation, now, stats)
+        return stats
 
     def snapshot(self, now: datetime | None = None) -> RulesSnapshot:
         """The current :class:`RulesSnapshot` (rebuilt only when the directory changed)."""
@@ -150,8 +192,16 @@ def rules_reader() -> RulesReader:
 
 def open_counts(session: Session, *, scope_code: str = PROVINCE_CODE) -> dict[str, int]:
     """Open alerts (pending, firing, acknowledged) per rule name inside the viewer's scope."""
+    if is_county(scope_code):  # a county's alerts are told apart by their node label: counted here
+        counts: dict[str, int] = {}
+        q = select(Alert.rule, Alert.city_code, Alert.labels).where(
+            Alert.state.in_(list(OPEN_STATES)), Alert.city_code == city_prefilter(scope_code))
+        for rule, city_code, labels in session.execute(q):
+            if can_see(scope_code, city_code, node_of(labels)):
+                counts[rule] = counts.get(rule, 0) + 1
+        return counts
     q = select(Alert.rule, func.count(Alert.id)).where(Alert.state.in_(list(OPEN_STATES))).group_by(Alert.rule)
-    city = scope_filter(scope_code)
+    city = city_prefilter(scope_code)
     if city is not None:
         q = q.where(Alert.city_code == city)
     return {rule: int(n) for rule, n in session.execute(q)}
@@ -161,17 +211,23 @@ def _seconds(td: Any) -> float:
     return float(td.total_seconds())
 
 
-def rule_frame(rules: Iterable[Rule], counts: Mapping[str, int] | None = None) -> pd.DataFrame:
-    """One row per rule (columns :data:`RULE_COLUMNS`), in file order; ``open`` from ``counts``. Pure."""
-    counts = counts or {}
-    rows = [{"file": r.file, "line": r.line, "name": r.name, "kind": r.kind, "severity": r.severity.value,
-             "summary": r.summary, "measurement": r.measurement, "field": r.field, "agg": r.agg,
-             "window_s": _seconds(r.window), "op": r.op, "value": r.value, "invert": r.invert,
-             "absent_for_s": _seconds(r.absent_for), "for_s": _seconds(r.for_),
+def rule_frame(rules: Iterable[Rule], counts: Mapping[str, int] | None = None,
+               coverage: Mapping[str, CoverageStats] | None = None) -> pd.DataFrame:
+    """One row per rule (columns :data:`RULE_COLUMNS`), in file order; ``open`` from ``counts``, ``coverage``
+    (a :class:`CoverageStats` or None) from :func:`coverage_stats`. Pure."""
+    counts, coverage = counts or {}, coverage or {}
+    rows = [{"file": r.file, "line": r.line, "name": r.name, "title": r.title, "kind": r.kind,
+             "severity": r.severity.value, "summary": r.summary, "measurement": r.measurement, "field": r.field,
+             "agg": r.agg,             "window_s": _seconds(r.window), "op": r.op, "value": r.value, "invert": r.invert,
+             "absent_for_s": _seconds(r.absent_for), "interval_field": r.interval_field,
+             "interval_of": r.interval_of, "absent_intervals": r.absent_intervals, "for_s": _seconds(r.for_),
              "keep_firing_s": _seconds(r.keep_firing_for), "labels": dict(r.labels), "group_by": tuple(r.group_by),
              "checks": tuple(r.checks), "kinds": tuple(r.kinds),
              "min_severity": r.min_severity.value if r.min_severity is not None else "",
-             "deadline_days": r.deadline_within_days, "open": int(counts.get(r.name, 0))} for r in rules]
+             "deadline_days": r.deadline_within_days, "open": int(counts.get(r.name, 0)),
+             "min_samples": r.min_samples,
+             "min_samples_per_s": _seconds(r.min_samples_per) if r.min_samples_per else 0.0,
+             "coverage": coverage.get(r.name)} for r in rules]
     return pd.DataFrame(rows, columns=RULE_COLUMNS)
 
 
@@ -194,7 +250,8 @@ def filter_rules(df: pd.DataFrame, flt: RuleFilter) -> pd.DataFrame:
     needle = flt.text.strip().lower()
     if needle and not out.empty:
         def hay(r: pd.Series) -> str:
-            parts = [r["name"], r["summary"], r["measurement"], r["field"], Path(r["file"]).name,
+            parts = [r["name"], r["title"], r["summary"], r["measurement"], r["field"], r["interval_field"],
+                     r["interval_of"], Path(r["file"]).name,
                      *r["checks"], *r["kinds"], *r["group_by"], *(f"{k}={v}" for k, v in r["labels"].items())]
             return " ".join(str(p) for p in parts).lower()
 

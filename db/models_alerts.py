@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from alerts.delivery import DeliveryStatus
 from db.models import Base, _enum, utcnow
 from db.types import UTCDateTime
 from inspection.base import Severity
@@ -68,6 +69,9 @@ class Alert(Base):
     escalation_tier: Mapped[int] = mapped_column(Integer, default=1)
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # What the last evaluation knew (alerts.summary): "template" (the summary with its display placeholders),
+    # "limit_s" / "interval_s" (absence), "samples" (window rules); None on rows from before revision 0004.
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     events: Mapped[list[AlertEvent]] = relationship(back_populates="alert", order_by="AlertEvent.id",
                                                     cascade="all, delete-orphan")
@@ -146,15 +150,6 @@ class Handover(Base):
     open_alert_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
 
 
-class DeliveryStatus(enum.StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    RETRYING = "retrying"
-    FAILED = "failed"  # gave up, or not retryable
-    RATE_LIMITED = "rate_limited"
-    SUPPRESSED = "suppressed"  # silenced / inhibited / deduplicated
-
-
 class Notification(Base):
     """One message to one receiver about one group of alerts; ``idem_key`` makes sending idempotent."""
 
@@ -177,3 +172,9 @@ class Notification(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     detail: Mapped[str] = mapped_column(Text, default="")
+    # The claim on the row's current attempt (alerts.delivery): who sends it and until when nobody else may;
+    # both cleared when the outcome is recorded. Still set after the lease lapsed: the attempt has no outcome.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # how many of ``attempts`` ended without a known outcome (the sender died or the answer was lost)
+    unknown_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))

@@ -43,8 +43,48 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
+class SessionEnd(enum.StrEnum):
+    """Why a login session ended (closed: the guard refuses an ended session whatever the reason)."""
+
+    LOGOUT = "logout"
+    PASSWORD = "password"  # the password was changed
+    DISABLED = "disabled"  # the account was disabled
+    ROLE = "role"  # the role or scope was changed
+    EXPIRED = "expired"  # unused for longer than session_hours
+
+
+class LoginSession(Base):
+    """A personal login, kept server-side so it can be ended: the browser's signed cookie carries a
+    random session id, only its SHA-256 is stored here, and the guard checks the row on every request."""
+
+    __tablename__ = "login_session"
+    __table_args__ = (Index("ix_login_session_user", "user_id", "ended_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    end_reason: Mapped[SessionEnd | None] = mapped_column(_enum(SessionEnd, "session_end"))
+
+
+class LoginGate(Base):
+    """Lock rows for the login throttle: an attempt locks the rows of its user name's and its address's
+    stripes (a hash modulo a fixed count, so the table never grows) while it checks and counts recent
+    failures, so parallel attempts are counted one after another on SQLite and PostgreSQL alike."""
+
+    __tablename__ = "login_gate"
+
+    stripe: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    touched_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
 class LoginAttempt(Base):
-    """Every login attempt; throttling counts recent failures per user name and per address."""
+    """Every login attempt; throttling counts recent failures per user name and per address. An attempt
+    is stored as failed before its password is checked and marked ok once it succeeds, so attempts in
+    flight count against the limit."""
 
     __tablename__ = "login_attempt"
     __table_args__ = (Index("ix_login_attempt_username_at", "username", "at"),

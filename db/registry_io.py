@@ -35,14 +35,21 @@ SITE_HEADER = ("site_code", "name", "url", "level", "node_code", "organizer", "e
 COLUMN_HEADER = ("site_code", "column_name", "kind", "url", "item_selector", "date_selector", "first_level")
 
 
+MAX_LISTED = 200  # errors the message lists; ``errors`` keeps them all
+
+
 class RegistryImportError(ValueError):
-    """An import file has bad rows; ``errors`` lists every one. Nothing was written."""
+    """An import file has bad rows; ``errors`` lists every one (the message the first
+    :data:`MAX_LISTED`). Nothing was written."""
 
     def __init__(self, errors: Sequence[RowError], source: str = "") -> None:
         self.errors = list(errors)
         self.source = source
         head = T.IMPORT_FAILED.format(source=f"{source} " if source else "", count=len(self.errors))
-        super().__init__("\n".join([head, *(str(e) for e in self.errors)]))
+        lines = [head, *(str(e) for e in self.errors[:MAX_LISTED])]
+        if len(self.errors) > MAX_LISTED:
+            lines.append(T.MORE_ERRORS.format(count=len(self.errors) - MAX_LISTED))
+        super().__init__("\n".join(lines))
 
 
 @dataclass(frozen=True)

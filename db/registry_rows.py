@@ -2,10 +2,15 @@
 
 No database here: callers pass what the database knows (node levels, existing site codes).
 Every row is checked and every problem reported as a :class:`RowError`; nothing is half-accepted.
+Every field has a length limit, and no cell may hold a control character (a NUL ends a PostgreSQL
+insert in a traceback and cannot be written to XLSX; a line break or a bidirectional override in a
+site name misleads whoever reads it); a cell refused for either is not checked further, so its
+content is never echoed back whole.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass
 from enum import StrEnum
@@ -41,20 +46,24 @@ SITE_FIELDS = (
     Field("site_code", ("标识码", "网站标识码", "政府网站标识码", "code"), True, 16),
     Field("name", ("网站名称", "名称", "site_name"), True, 128),
     Field("url", ("网址", "网站地址", "首页地址", "site_url"), True, 512),
-    Field("level", ("级别", "网站级别"), True),
+    Field("level", ("级别", "网站级别"), True, 64),
     Field("node_code", ("行政区划代码", "区划代码", "所属区划"), True, 6),
     Field("organizer", ("主办单位",), False, 128),
-    Field("enabled", ("启用", "是否启用"), False),
+    Field("enabled", ("启用", "是否启用"), False, 16),
 )
 COLUMN_FIELDS = (
     Field("site_code", ("标识码", "网站标识码", "政府网站标识码"), True, 16),
     Field("column_name", ("栏目名称", "栏目", "name"), True, 128),
-    Field("kind", ("栏目类型", "类型"), True),
+    Field("kind", ("栏目类型", "类型"), True, 64),
     Field("url", ("栏目地址", "栏目网址", "网址"), True, 512),
     Field("item_selector", ("条目选择器", "列表选择器"), False, 256),
     Field("date_selector", ("日期选择器",), False, 256),
-    Field("first_level", ("一级栏目", "是否一级栏目"), False),
+    Field("first_level", ("一级栏目", "是否一级栏目"), False, 16),
 )
+# C0 and C1 controls (NUL, tab, line breaks, DEL …), lone surrogates, and the bidirectional embeddings,
+# overrides and isolates that can make a name read differently from what it is.
+REFUSED_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+MAX_HEADER = 64  # characters of a header cell
 # Which node level each site level belongs to: a city portal hangs on a city node, and so on.
 SITE_LEVEL_NODE = {
     SiteLevel.PROVINCIAL_PORTAL: NodeLevel.PROVINCE, SiteLevel.PROVINCIAL_DEPARTMENT: NodeLevel.PROVINCE,
@@ -91,6 +100,11 @@ class ColumnRow:
     given: frozenset[str]
 
 
+def _shown(value: str, limit: int = 40) -> str:
+    """``value`` as an error message may quote it: cut to ``limit``, control characters as spaces."""
+    return REFUSED_CHARS.sub(" ", value[:limit]) + ("…" if len(value) > limit else "")
+
+
 def _norm(header: str) -> str:
     return header.strip().lstrip("*＊").rstrip("*＊").replace(" ", "").lower()
 
@@ -105,8 +119,8 @@ def map_header(header: list[str], fields: tuple[Field, ...]) -> tuple[dict[str, 
     for i, h in enumerate(header):
         name = lookup.get(_norm(h))
         if name is None:
-            errors.append(RowError(1, h or T.EXTRA_CELL_COLUMN.format(index=i + 1),
-                                   T.UNKNOWN_HEADER.format(header=h, known=known)))
+            errors.append(RowError(1, _shown(h, MAX_HEADER) or T.EXTRA_CELL_COLUMN.format(index=i + 1),
+                                   T.UNKNOWN_HEADER.format(header=_shown(h, MAX_HEADER), known=known)))
         elif name in index:
             errors.append(RowError(1, h, T.DUPLICATE_HEADER.format(other=written[name])))
         else:
@@ -149,6 +163,7 @@ class _RowReader:
         self.errors.append(RowError(self.line, self.written.get(field, field), reason))
 
     def get(self, field: str) -> str:
+        """The cell's value; "" (after recording why) when it is too long or holds a control character."""
         i = self.index.get(field)
         value = self.cells[i] if i is not None and i < len(self.cells) else ""
         spec = self.fields[field]
@@ -156,6 +171,10 @@ class _RowReader:
             self.err(field, T.REQUIRED)
         elif spec.limit is not None and len(value) > spec.limit:
             self.err(field, T.TOO_LONG.format(length=len(value), limit=spec.limit))
+            return ""
+        elif bad := REFUSED_CHARS.search(value):
+            self.err(field, T.CONTROL_CHAR.format(code=ord(bad.group())))
+            return ""
         return value
 
     def url(self, field: str) -> str:
@@ -186,7 +205,7 @@ class _RowReader:
         for i, value in enumerate(self.cells[width:], start=width + 1):
             if value:
                 self.errors.append(RowError(self.line, T.EXTRA_CELL_COLUMN.format(index=i),
-                                            T.EXTRA_CELL.format(value=value)))
+                                            T.EXTRA_CELL.format(value=_shown(value))))
 
 
 def _parse(table: Table, fields: tuple[Field, ...],

@@ -12,6 +12,8 @@ UNSUPPORTED_FORMAT = "不支持的文件格式“{suffix}”：请使用 .csv �
 FILE_NOT_FOUND = "文件不存在：{path}"
 UNKNOWN_ENCODING = "无法识别文件编码：请另存为 UTF-8 或 GBK（GB18030）编码的 CSV 文件"
 BAD_XLSX = "无法读取 Excel 文件：{detail}"
+XLSX_CONTROL_CHAR = ("第 {line} 行 {column}：含有 Excel 文件无法保存的控制字符，无法导出为 .xlsx；"
+                     "请改为导出 .csv，或先修正该内容")
 EMPTY_FILE = "文件为空：缺少表头行"
 UNKNOWN_HEADER = "未知的列名“{header}”，可用的列：{known}"
 DUPLICATE_HEADER = "列名重复（与“{other}”指同一列）"
@@ -34,3 +36,14 @@ DUPLICATE_COLUMN = "网站 {site} 的栏目“{value}”与第 {first} 行重复
 UNKNOWN_SITE = "标识码 {value} 的网站既不在数据库中，也不在本次导入中"
 EXTRA_CELL = "该列没有列名，内容“{value}”无法识别"
 EXTRA_CELL_COLUMN = "第 {index} 列"
+
+# Limits (issue 9): what no registry needs and a hostile file would use.
+FILE_TOO_LARGE = "文件过大：超过 {limit} MB，未读取"
+TOO_MANY_ROWS = "行数过多：最多 {limit} 行"
+BAD_CSV = "第 {line} 行：CSV 无法解析（{detail}）"
+CSV_FIELD_TOO_LARGE = "单元格内容超过 131072 个字符"
+XLSX_NO_SHEET = "没有工作表"
+XLSX_DAMAGED = "文件已损坏或不是 Excel 工作簿"
+TOO_MANY_COLUMNS = "第 {line} 行：列数过多，最多 {limit} 列"
+MORE_ERRORS = "……另有 {count} 处错误未列出"
+CONTROL_CHAR = "含有控制字符（U+{code:04X}），请删除后再导入"

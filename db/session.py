@@ -9,13 +9,16 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.files import SQLITE_SIDE_FILES, make_private
+
 
 def make_engine(url: str, echo: bool = False) -> Engine:
-    """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout."""
+    """An engine for ``url``; SQLite files get WAL, foreign keys, a busy timeout and mode 0600."""
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[1] if "///" in url else ""
+        path = url.split("///", 1)[1].split("?", 1)[0] if "///" in url else ""
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            # The registry holds password hashes: the file (and SQLite's side files) for its owner only.
+            make_private(Path(path), side_files=SQLITE_SIDE_FILES)
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")

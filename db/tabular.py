@@ -4,6 +4,13 @@ CSV input may be UTF-8 (with or without BOM), UTF-16 with BOM, or GBK/GB18030 (w
 Chinese Windows), comma- or tab-separated. CSV output is UTF-8 with BOM so Excel opens it correctly.
 XLSX uses the first worksheet. Every cell comes back as a stripped string ("" for empty).
 Rows carry their spreadsheet line number (header = line 1) so errors can point at them.
+
+Formula safety (CSV/formula injection): a spreadsheet runs a cell that starts with ``=``, ``+``, ``-``
+or ``@`` (and, when splitting a CSV, a tab or carriage return) as a formula, so a site named
+``=HYPERLINK(…)`` would become a live link in whoever opens the export. XLSX cells are always written
+as text (a text cell is never evaluated, whatever it starts with). CSV cells that start with a trigger
+are escaped the OWASP way, with a leading ``'``; a cell that already starts with ``'`` gets one too, so
+reading a CSV undoes exactly that escaping and export → import is the identity.
 """
 
 from __future__ import annotations
@@ -20,6 +27,14 @@ from typing import Any
 from db import registry_text as T
 
 SUFFIXES = (".csv", ".xlsx")
+ESCAPE = "'"
+# What makes a spreadsheet read a cell as a formula (OWASP "CSV Injection"), plus the full-width forms
+# of = + - @, which an East Asian Excel may also take as a formula's start (a cheap precaution).
+FORMULA_TRIGGERS = frozenset("=+-@\t\r＝＋－＠")
+_ESCAPED_STARTS = FORMULA_TRIGGERS | {ESCAPE}
+MAX_FILE_BYTES = 32 * 1024 * 1024  # a registry of every Chinese government site is a few MB
+MAX_ROWS = 200_000  # more rows than any registry has: the rest is not read
+MAX_COLUMNS = 64  # cells further right are not read (an XLSX may claim 16,384 columns)
 
 
 class TableFileError(ValueError):
@@ -53,6 +68,25 @@ def _cell(value: Any) -> str:
     return str(value).strip().strip("\u3000\xa0").strip()
 
 
+def escape_csv_cell(value: str) -> str:
+    """``value`` as a CSV cell no spreadsheet runs as a formula: ``'`` in front when it starts with a
+    formula trigger or with ``'`` itself. :func:`unescape_csv_cell` is its exact inverse."""
+    return ESCAPE + value if value[:1] in _ESCAPED_STARTS else value
+
+
+def unescape_csv_cell(cell: str) -> str:
+    """Undo :func:`escape_csv_cell`: drop one leading ``'`` before a formula trigger or another ``'``.
+    Any other cell (a hand-made ``'0731``, say) is returned as it is."""
+    return cell[1:] if cell[:1] == ESCAPE and cell[1:2] in _ESCAPED_STARTS else cell
+
+
+def xlsx_unwritable(value: str) -> bool:
+    """Whether ``value`` holds a control character an XLSX file cannot store (XML 1.0 forbids them)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    return ILLEGAL_CHARACTERS_RE.search(value) is not None
+
+
 def decode_csv_bytes(raw: bytes) -> str:
     """The text of a CSV file in any supported encoding; raises :class:`TableFileError` otherwise."""
     if raw.startswith(b"\xef\xbb\xbf"):
@@ -71,7 +105,8 @@ def _read_csv(path: Path) -> list[list[Any]]:
     text = decode_csv_bytes(path.read_bytes())
     first = text.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return [[unescape_csv_cell(c) for c in row]
+            for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
 
 
 def _read_xlsx(path: Path) -> list[list[Any]]:
@@ -81,11 +116,36 @@ def _read_xlsx(path: Path) -> list[list[Any]]:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise TableFileError(T.BAD_XLSX.format(detail=exc)) from None
+    except Exception:  # a damaged or hostile workbook can fail in many ways inside openpyxl
+        raise TableFileError(T.BAD_XLSX.format(detail=T.XLSX_DAMAGED)) from None
     try:
-        ws = wb.worksheets[0]
-        return [list(r) for r in ws.iter_rows(values_only=True)]
+        if not wb.worksheets:
+            raise TableFileError(T.BAD_XLSX.format(detail=T.XLSX_NO_SHEET))
+        rows: list[list[Any]] = []
+        for r in wb.worksheets[0].iter_rows(max_col=MAX_COLUMNS + 1, values_only=True):
+            if len(rows) > MAX_ROWS:
+                raise TableFileError(T.TOO_MANY_ROWS.format(limit=MAX_ROWS))
+            rows.append(list(r))
+        return rows
+    except TableFileError:
+        raise
+    except Exception:  # the sheet's XML is parsed while iterating
+        raise TableFileError(T.BAD_XLSX.format(detail=T.XLSX_DAMAGED)) from None
     finally:
         wb.close()
+
+
+def _csv_error_line(path: Path) -> int:
+    """The line where Python's csv reader fails on ``path`` (a second pass, only after it failed)."""
+    text = decode_csv_bytes(path.read_bytes())
+    first = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if first.count("\t") > first.count(",") else ",")
+    try:
+        for _ in reader:
+            pass
+    except csv.Error:
+        return reader.line_num
+    return 0
 
 
 def read_table(path: Path) -> Table:
@@ -93,13 +153,24 @@ def read_table(path: Path) -> Table:
     fmt = table_format(path)
     if not path.is_file():
         raise TableFileError(T.FILE_NOT_FOUND.format(path=path))
-    raw_rows = _read_csv(path) if fmt == "csv" else _read_xlsx(path)
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise TableFileError(T.FILE_TOO_LARGE.format(limit=MAX_FILE_BYTES // (1024 * 1024)))
+    try:
+        raw_rows = _read_csv(path) if fmt == "csv" else _read_xlsx(path)
+    except csv.Error as exc:  # e.g. a cell over csv's field limit of 131,072 characters
+        raise TableFileError(T.BAD_CSV.format(line=_csv_error_line(path), detail=T.CSV_FIELD_TOO_LARGE
+                                              if "field larger" in str(exc) else exc)) from None
+    if len(raw_rows) > MAX_ROWS + 1:
+        raise TableFileError(T.TOO_MANY_ROWS.format(limit=MAX_ROWS))
     if not raw_rows or not any(_cell(v) for v in raw_rows[0]):
         raise TableFileError(T.EMPTY_FILE)
     header = [_cell(v) for v in raw_rows[0]]
     while header and not header[-1]:
         header.pop()  # Excel often carries empty trailing header cells
     rows: list[tuple[int, list[str]]] = []
+    for line, raw in enumerate(raw_rows, start=1):
+        if len(raw) > MAX_COLUMNS and any(_cell(v) for v in raw[MAX_COLUMNS:]):
+            raise TableFileError(T.TOO_MANY_COLUMNS.format(line=line, limit=MAX_COLUMNS))
     for line, raw in enumerate(raw_rows[1:], start=2):
         cells = [_cell(v) for v in raw]
         while len(cells) > len(header) and not cells[-1]:
@@ -109,10 +180,29 @@ def read_table(path: Path) -> Table:
     return Table(header=header, rows=rows)
 
 
+def _xlsx_row(ws: Any, values: Sequence[str], line: int, header: Sequence[str]) -> list[Any]:
+    """Text cells (never formulas; text also keeps codes exact); raises :class:`TableFileError` for a
+    value an XLSX file cannot hold, naming its line and column."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cells = []
+    for i, value in enumerate(values):
+        text = str(value)
+        if xlsx_unwritable(text):
+            column = header[i] if i < len(header) else T.EXTRA_CELL_COLUMN.format(index=i + 1)
+            raise TableFileError(T.XLSX_CONTROL_CHAR.format(line=line, column=column))
+        cell = WriteOnlyCell(ws, value=text)
+        cell.data_type = "s"  # openpyxl would store "=…" as a formula
+        cells.append(cell)
+    return cells
+
+
 def write_table(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]) -> int:
-    """Write ``header`` and ``rows`` as .csv (UTF-8 with BOM) or .xlsx (text cells); returns the row count.
+    """Write ``header`` and ``rows`` as .csv (UTF-8 with BOM, formula triggers escaped) or .xlsx (text
+    cells); returns the row count. :func:`read_table` reads back exactly the cells written.
 
     The file is written to a temporary sibling and renamed, so a failure never leaves half a file.
+    Raises :class:`TableFileError` (unsupported suffix, or a control character an XLSX cannot hold).
     """
     fmt = table_format(path)
     tmp = path.with_name(f".{path.name}.tmp")
@@ -121,19 +211,23 @@ def write_table(path: Path, header: Sequence[str], rows: Iterable[Sequence[str]]
         if fmt == "csv":
             with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
                 writer = csv.writer(fh, lineterminator="\r\n")
-                writer.writerow(header)
+                writer.writerow([escape_csv_cell(str(v)) for v in header])
                 for row in rows:
-                    writer.writerow(row)
+                    writer.writerow([escape_csv_cell(str(v)) for v in row])
                     count += 1
         else:
             from openpyxl import Workbook
 
             wb = Workbook(write_only=True)
             ws = wb.create_sheet()
-            ws.append(list(header))
-            for row in rows:
-                ws.append([str(v) for v in row])  # text cells keep codes exact in Excel
-                count += 1
+            ws.append(_xlsx_row(ws, header, 1, header))
+            try:
+                for row in rows:
+                    ws.append(_xlsx_row(ws, row, count + 2, header))
+                    count += 1
+            except TableFileError:
+                ws.close()  # end the sheet's writer cleanly; the temporary file is removed below
+                raise
             wb.save(tmp)
         tmp.replace(path)
     finally:

@@ -35,7 +35,11 @@ INSPECTION_KINDS = frozenset(KINDS[9:])
 ROBUSTNESS_KINDS = frozenset({"gbk_no_charset", "huge_page", "redirect_loop"})
 # Kinds whose effect can be switched on at run time (a checker takes its baseline first).
 ACTIVATABLE_KINDS = frozenset({"defacement"})
-CONTENT_ERROR_KINDS = ("wrong_name", "wrong_formulation", "banned_word")
+# Content errors by finding kind: dictionary entries (listed wrong forms), then near misses of the lexicon's
+# canonical terms (one-character homophone / look-alike slips no dictionary lists).
+DICTIONARY_ERROR_KINDS = ("wrong_name", "wrong_formulation", "banned_word")
+NEAR_MISS_ERROR_KINDS = ("misspelt_name", "misspelt_place", "misspelt_formulation")
+CONTENT_ERROR_KINDS = DICTIONARY_ERROR_KINDS + NEAR_MISS_ERROR_KINDS
 IDENTITY_ITEMS = ("site_code", "icp", "psb")
 
 # Kinds that make a site unreachable or unusable for visitors (and for links from other sites).
@@ -253,8 +257,10 @@ def load_fault_file(path: Path, site_codes: set[str], probe_timeout: float) -> l
 
 
 # Extra instances in the default mix beyond one per kind: both navigation cases, every content error
-# kind and every identity item, so a run over the default fleet exercises every finding kind.
-_MIX_EXTRA = ("navigation_homepage", "content_error", "content_error", "identity_missing", "identity_missing")
+# kind and every identity item, so a run over the default fleet exercises every finding kind. The near-miss
+# content errors come last, so the rest of the seeded mix is what it was before they existed.
+_MIX_EXTRA = ("navigation_homepage", "content_error", "content_error", "identity_missing", "identity_missing",
+              "content_error", "content_error", "content_error")
 _STALE_MIX_COLUMNS = ("news", "notice", "policy", "personnel", "planning")
 
 
@@ -263,7 +269,8 @@ def default_faults(seed: int, candidates: Sequence[tuple[str, bool]], probe_time
     """The seeded default mix over ``candidates`` (site code, serves HTTPS), one fault per site.
 
     Every kind appears at least once (navigation_homepage fresh and stale, content_error and
-    identity_missing once per error kind / footer item, one content error in an attachment);
+    identity_missing once per error kind / footer item, one dictionary and one near-miss content error
+    in an attachment);
     about ``share`` of the candidates get a fault, more when the kinds need it. TLS kinds go
     to HTTPS sites. Deterministic for a given seed and candidate order.
     """
@@ -281,7 +288,9 @@ def default_faults(seed: int, candidates: Sequence[tuple[str, bool]], probe_time
     rng.shuffle(plain)
     pool = https[2:] + plain
     rng.shuffle(pool)
-    attachment = rng.choice(CONTENT_ERROR_KINDS)  # the content error placed in a PDF or DOCX
+    # The content errors placed in a PDF or DOCX: one dictionary kind now, one near-miss kind drawn when the
+    # first near-miss fault comes (last in the mix, so earlier draws stay as they were).
+    attachment = {"dictionary": rng.choice(DICTIONARY_ERROR_KINDS)}
     seen: dict[str, int] = {}
     faults: list[Fault] = []
     for kind in kinds:
@@ -292,7 +301,7 @@ def default_faults(seed: int, candidates: Sequence[tuple[str, bool]], probe_time
     return faults
 
 
-def _mix_params(rng: random.Random, kind: str, n: int, attachment: str) -> dict[str, Any]:
+def _mix_params(rng: random.Random, kind: str, n: int, attachment: dict[str, str]) -> dict[str, Any]:
     """Parameters of the ``n``-th (0-based) fault of ``kind`` in the default mix."""
     if kind == "stale_column":
         return {"column": rng.choice(_STALE_MIX_COLUMNS)}
@@ -304,7 +313,9 @@ def _mix_params(rng: random.Random, kind: str, n: int, attachment: str) -> dict[
         return {"count": rng.randint(2, 6)}
     if kind == "content_error":
         error = CONTENT_ERROR_KINDS[n % len(CONTENT_ERROR_KINDS)]
-        return {"error": error, "where": rng.choice(("pdf", "docx")) if error == attachment else "article"}
+        if error in NEAR_MISS_ERROR_KINDS and "near_miss" not in attachment:
+            attachment["near_miss"] = rng.choice(NEAR_MISS_ERROR_KINDS)
+        return {"error": error, "where": rng.choice(("pdf", "docx")) if error in attachment.values() else "article"}
     if kind == "identity_missing":
         return {"which": IDENTITY_ITEMS[n % len(IDENTITY_ITEMS)]}
     if kind == "navigation_homepage":

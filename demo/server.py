@@ -34,8 +34,12 @@ HOMEPAGE_PATHS = ("/", "/index.html", "/index.htm")
 class FleetServer:
     """Serves every site of ``spec`` on loopback. ``await start()`` returns once all listeners are bound."""
 
-    def __init__(self, spec: FleetSpec, shutdown_timeout: float = 1.0) -> None:
+    def __init__(self, spec: FleetSpec, shutdown_timeout: float = 1.0, time_scale: float = 1.0) -> None:
+        """``time_scale`` > 1: the fleet lives on the demo's compressed clock, so its delays shrink alike."""
+        if time_scale < 1:
+            raise ValueError(f"FleetServer: time_scale must be >= 1, got {time_scale!r}")
         self.spec = spec
+        self.time_scale = time_scale
         self.shutdown_timeout = shutdown_timeout
         self.listeners: list[tuple[str, int, bool]] = []  # (address, port, tls)
         self._runner: web.AppRunner | None = None
@@ -144,7 +148,7 @@ class FleetServer:
             return web.Response(status=error.params["status"], body=body, headers={"Content-Type": HTML})
         slow = self.spec.fault(site.code, "slow")
         if slow and request.path in HOMEPAGE_PATHS:
-            await asyncio.sleep(slow.params["delay_s"])
+            await asyncio.sleep(slow.params["delay_s"] / self.time_scale)
         kind = special(self.spec, site, request.path)
         if kind == "redirect_loop":
             raise web.HTTPFound(site.abs_url(request.path))  # to itself, for ever

@@ -96,18 +96,25 @@ LABEL = {
 
 # --- inspection faults ------------------------------------------------------------------------
 # Default wrong texts of the content_error fault: error kind -> (wrong text, correct text). The
-# inspection dictionary (data/inspection/dictionary.toml) must hold these entries; none of them
-# occurs anywhere on a clean demo page (tests/demo check that).
+# inspection dictionary (data/inspection/dictionary.toml) must hold the first three; the misspelt_* ones
+# are one-character slips of lexicon terms (data/inspection/lexicon/) that no dictionary lists: only
+# near-miss detection finds them. None of them occurs anywhere on a clean demo page (tests/demo check that).
 CONTENT_ERRORS = {
     "wrong_name": ("国务院总里", "国务院总理"),
     "wrong_formulation": ("一路一带", "一带一路"),
     "banned_word": ("六合彩", ""),
+    "misspelt_name": ("国务院办公听", "国务院办公厅"),  # 听/厅: same pinyin (ting)
+    "misspelt_place": ("湘谭市", "湘潭市"),  # 谭/潭: same pinyin (tan), look-alike
+    "misspelt_formulation": ("中国特色社会主意", "中国特色社会主义"),  # 意/义: same pinyin (yi)
 }
 # The sentence a wrong text is planted in, per error kind ({text} is the wrong text).
 CONTENT_ERROR_SENTENCES = {
     "wrong_name": "据新华社报道，{text}日前主持召开会议，研究部署下一阶段重点工作。",
     "wrong_formulation": "会议要求，各级各部门要坚定不移推进{text}建设，确保各项部署落地见效。",
     "banned_word": "最新{text}开奖结果已经公布，点击查看详情。",
+    "misspelt_name": "{text}近日印发通知，对做好政务公开工作作出部署。",
+    "misspelt_place": "近日，{text}召开全市安全生产工作会议，部署下一阶段重点工作。",
+    "misspelt_formulation": "会议强调，要坚持和发展{text}，奋力谱写中国式现代化新篇章。",
 }
 # Channels (二级页面) of a navigation-only homepage: (slug, name, column kinds they gather).
 CHANNELS = (("xwzx", "新闻中心", ("news",)), ("zwgk", "政务公开", ("notice", "policy", "personnel", "planning")),

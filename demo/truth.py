@@ -18,6 +18,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from db.tabular import escape_csv_cell
 from demo.entries import date_format, dead_links, entries, homepage_newest, page_count, today
 from demo.expect import expected_findings
 from demo.faults import ACTIVATABLE_KINDS, Fault
@@ -136,7 +137,7 @@ def _write_csv(path: Path, header: tuple[str, ...], rows: list[tuple[str, ...]])
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(header)
-            w.writerows(rows)
+            w.writerows([escape_csv_cell(c) for c in row] for row in rows)  # read back by db.tabular
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; the registry file is meant to be read by others
         os.replace(tmp, path)
     except BaseException:

@@ -1,25 +1,44 @@
 """``python app.py inspect``: run the inspection checks over the registry now and print the findings.
 
-Findings go to stdout (JSON: a list of objects; or a table); progress and the summary go to stderr,
-so ``--format json`` output can be piped. Exit status: 0 done, 2 bad arguments (unknown site code,
-unknown check, bad date, bad rules file).
+stdout: the open findings (a table, or with ``--format json`` one JSON document), then in the table
+form the monitoring hints (one line per kind) and the veto verdicts. stderr: a start line, progress
+(a bar on a terminal; without one, plain lines every tenth of the sites or every 10 s), the runs that
+could not judge (one line per check and reason) and a one-line summary, so the JSON can be piped.
+Times are shown in ``web.timezone`` with the zone named; JSON keeps UTC ISO 8601.
+
+Exit status: 0 done, 1 nothing to inspect or the demo fleet could not start, 2 bad arguments
+(unknown or empty site code, unknown or empty check list, bad date, bad rules file: a Chinese message
+naming the value, no traceback), 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import logging
 import sys
-import unicodedata
-from collections import Counter
-from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta, timezone
+import time
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
-from inspection.text import CHECK_LABEL, CLI, FINDING_KIND, RUN_STATUS, SEVERITY
+from core.cli import zone_label  # every command names the zone the same way
+from inspection.progress import SiteTracker, progress_for
+from inspection.report import (
+    failure_lines,
+    format_table,
+    hint_lines,
+    json_document,
+    split_hints,
+    summary_line,
+    verdict_lines,
+)
+from inspection.text import CLI
 
-CHINA = timezone(timedelta(hours=8), "CST")
+CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -27,68 +46,71 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="只检查这个网站（标识码，可重复）；默认检查全部已启用网站")
     p.add_argument("--checks", help="逗号分隔的检查项名称，如 availability,dead_links；默认全部")
     p.add_argument("--as-of", dest="as_of", metavar="YYYY-MM-DD",
-                   help="监测时间点（该日北京时间 24 时）；默认为现在")
+                   help="监测时间点：该日 24 时（按 web.timezone，默认北京时间）；默认为现在")
     p.add_argument("--format", choices=("json", "table"), default="table", help="输出格式（默认 table）")
     p.add_argument("--rules", metavar="FILE", help="检查规则文件（默认取配置 inspection.rules_file）")
     p.add_argument("--demo", action="store_true", help="先在本进程启动演示网站集群并载入其登记表")
+    # --verbose comes from app.py's parser, on every command (core.cli)
 
 
-def parse_as_of(value: str | None, now: datetime) -> datetime:
-    """The reference time: the end of the given day in Beijing time (as UTC), or ``now``; ValueError if malformed."""
+def parse_as_of(value: str | None, now: datetime, tz: tzinfo = CHINA) -> datetime:
+    """The reference time: the end of the given day in ``tz`` (as UTC), or ``now``; ValueError if malformed."""
     if value is None:
         return now
     day = date.fromisoformat(value.strip())
     if len(value.strip()) != 10:
         raise ValueError(value)
-    return (datetime(day.year, day.month, day.day, tzinfo=CHINA) + timedelta(days=1)).astimezone(UTC)
+    return (datetime(day.year, day.month, day.day, tzinfo=tz) + timedelta(days=1)).astimezone(UTC)
 
 
-def _width(s: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in s)
-
-
-def _cut(s: str, limit: int) -> str:
-    out, w = "", 0
-    for ch in s:
-        w += _width(ch)
-        if w > limit - 1:
-            return out + "…"
-        out += ch
-    return out
-
-
-def format_table(rows: Sequence[dict[str, Any]]) -> str:
-    """Findings as an aligned plain-text table with Chinese headers (wide characters count double)."""
-    if not rows:
-        return CLI["no_findings"]
-    limits = (14, 14, 22, 6, 60, 70, 10, 4, 19)
-    body = [[r["site_code"], CHECK_LABEL.get(r["check"], r["check"]), FINDING_KIND.get(r["kind"], r["kind"]),
-             SEVERITY.get(r["severity"], r["severity"]), r["location"], r["detail"], r["deadline"] or "",
-             CLI["yes"] if r["veto"] else CLI["no"], r["first_seen"][:19].replace("T", " ")] for r in rows]
-    table = [list(CLI["header"]), *[[_cut(str(v), lim) for v, lim in zip(row, limits, strict=True)] for row in body]]
-    widths = [max(_width(row[i]) for row in table) for i in range(len(limits))]
-    return "\n".join("  ".join(cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)).rstrip()
-                     for row in table)
+@contextlib.contextmanager
+def _quiet_logs(verbose: bool) -> Iterator[None]:
+    """Warnings and errors only on stderr while the command runs, unless ``verbose``."""
+    root = logging.getLogger()
+    before = root.level
+    if not verbose and before < logging.WARNING:
+        root.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        root.setLevel(before)
 
 
 def run_inspect(config: Any, args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """The ``inspect`` command; returns the exit status."""
+    out, err = out or sys.stdout, err or sys.stderr
+    with _quiet_logs(bool(getattr(args, "verbose", False))):
+        try:
+            return _inspect(config, args, out, err)
+        except KeyboardInterrupt:
+            print(CLI["interrupted"], file=err, flush=True)
+            return 130
+
+
+def _inspect(config: Any, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from core.bootstrap import load_registry, open_metric_store, prepare_database, start_demo_fleet
-    from inspection.findings import open_findings
+    from inspection.catalog import load_checks
     from inspection.rules import RulesError, load_rules
     from inspection.runner import InspectionError, InspectionRunner
-
-    out, err = out or sys.stdout, err or sys.stderr
 
     def fail(msg: str) -> int:
         print(msg, file=err, flush=True)
         return 2
 
+    tz, zone = config.web.tz, zone_label(config.web.timezone)
     try:
-        as_of = parse_as_of(args.as_of, datetime.now(UTC))
+        as_of = parse_as_of(args.as_of, datetime.now(UTC), tz)
     except ValueError:
         return fail(CLI["bad_date"].format(value=args.as_of))
-    checks = [c.strip() for c in args.checks.split(",") if c.strip()] if args.checks else None
+    checks = None
+    if args.checks is not None:
+        checks = [c.strip() for c in args.checks.split(",") if c.strip()]
+        if not checks:
+            return fail(CLI["no_checks"].format(value=args.checks, known=", ".join(load_checks())))
+    blank = [c for c in args.site or () if not c.strip()]
+    if blank:
+        return fail(CLI["empty_site"].format(value=blank[0]))
+    sites = [c.strip() for c in args.site] if args.site else None
     try:
         rules = load_rules(args.rules or config.resolve_path(config.inspection.rules_file))
     except RulesError as exc:
@@ -96,47 +118,102 @@ def run_inspect(config: Any, args: argparse.Namespace, out: TextIO | None = None
     sessions = prepare_database(config)
     handle = None
     if args.demo:
-        spec, handle, config = start_demo_fleet(config)
+        try:
+            spec, handle, config = start_demo_fleet(config)
+        except OSError as exc:
+            print(CLI["demo_failed"].format(error=exc), file=err, flush=True)
+            return 1
         load_registry(config, sessions, spec)
         print(CLI["demo_started"].format(n=len(spec.sites)), file=err, flush=True)
     store = open_metric_store(config)
     try:
         try:
             runner = InspectionRunner(config, sessions, store, checks=checks, rules=rules)
-            targets = runner.targets(args.site)
+            targets = runner.targets(sites)
         except InspectionError as exc:
             return fail(str(exc))
         if not targets:
             print(CLI["no_sites"], file=err, flush=True)
             return 1
-        outcomes = asyncio.run(_run(runner, [t.code for t in targets], as_of, err))
-        with sessions() as s:
-            rows = [v.as_dict() for v in open_findings(s, [t.code for t in targets], runner.check_names)]
+        as_of_text = as_of.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        print(CLI["start"].format(sites=len(targets), checks=len(runner.check_names), as_of=as_of_text, zone=zone),
+              file=err, flush=True)
+        started = time.monotonic()
+        names = {t.code: t.name for t in targets}
+        outcomes = asyncio.run(_run(runner, names, as_of, err))
+        elapsed = time.monotonic() - started
+        rows, verdicts = _read(sessions, [t.code for t in targets], runner.check_names, rules.veto, as_of, names)
     finally:
         store.close()
         if handle is not None:
             handle.stop()
     if args.format == "json":
-        print(json.dumps(rows, ensure_ascii=False, indent=2), file=out, flush=True)
+        print(json.dumps(json_document(as_of, rows, verdicts, names, outcomes), ensure_ascii=False, indent=2),
+              file=out, flush=True)
     else:
-        print(format_table(rows), file=out, flush=True)
-    status = Counter(o.status for o in outcomes)
-    for o in outcomes:
-        if o.status != "ok":
-            print(CLI["run_failed"].format(site=o.site_code, check=o.check, status=RUN_STATUS[o.status],
-                                           error=o.error or ""), file=err)
-    print(CLI["summary"].format(sites=len(targets), runs=len(outcomes), ok=status["ok"], error=status["error"],
-                                timeout=status["timeout"], findings=len(rows)), file=err, flush=True)
+        _print_table(rows, verdicts, names, tz, zone, as_of_text, out)
+    for line in failure_lines(outcomes):
+        print(line, file=err)
+    print(summary_line(len(targets), outcomes, rows, verdicts, elapsed), file=err, flush=True)
     return 0
 
 
-async def _run(runner: Any, codes: list[str], as_of: datetime, err: TextIO) -> list[Any]:
-    from tqdm import tqdm
+def _print_table(rows: list[dict[str, Any]], verdicts: list[Any], names: dict[str, str], tz: tzinfo, zone: str,
+                 as_of_text: str, out: TextIO) -> None:
+    found, hints = split_hints(rows)
+    if found or not hints:
+        print(format_table(found, tz, zone), file=out)
+    lines = hint_lines(hints)
+    if lines:
+        print("\n" + CLI["hints_title"], *lines, sep="\n", file=out)
+    print("\n" + CLI["verdicts_title"].format(as_of=as_of_text, zone=zone), file=out)
+    print("\n".join(verdict_lines(verdicts, names)) or CLI["verdicts_none"], file=out, flush=True)
 
-    bar = tqdm(total=len(codes) * len(runner.check_names), desc=CLI["progress"], file=err, unit="项",
-               disable=not err.isatty())
+
+def _read(sessions: Any, codes: list[str], checks: list[str], veto_rules: Any, as_of: datetime,
+          names: dict[str, str]) -> tuple[list[dict[str, Any]], list[Any]]:
+    """(open findings of ``checks`` on the sites, as dicts; every site's veto verdict from all its open
+    findings and the checks whose newest run succeeded, as the wall judges it)."""
+    from db.models import RunStatus
+    from inspection.findings import latest_runs, open_findings
+    from inspection.listpages import china_day
+    from inspection.veto import judge_site
+
+    with sessions() as s:
+        every = open_findings(s, codes)
+        runs = latest_runs(s, codes)
+    judged: dict[str, set[str]] = {c: set() for c in codes}
+    for r in runs:
+        if r.status is RunStatus.OK:
+            judged[r.site_code].add(r.check)
+    by_site: dict[str, list[Any]] = {c: [] for c in codes}
+    for v in every:
+        by_site[v.site_code].append(v)
+    verdicts = [judge_site(c, by_site[c], veto_rules, china_day(as_of), judged_checks=judged[c]) for c in codes]
+    rows = [v.as_dict() for v in every if v.check in checks]
+    return rows, verdicts
+
+
+async def _run(runner: Any, names: dict[str, str], as_of: datetime, err: TextIO) -> list[Any]:
+    tracker = SiteTracker(names, len(runner.check_names))
+    progress = progress_for(tracker.total, err)
+
+    def on_outcome(_done: int, _total: int, outcome: Any) -> None:
+        current = names.get(outcome.site_code, outcome.site_code)
+        if tracker.feed(outcome.site_code):
+            progress.advance(tracker.done, current)
+        else:
+            progress.show(current)
+
+    async def heartbeat() -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            progress.tick()
+
+    beat = asyncio.create_task(heartbeat())
     try:
-        return await runner.run(codes, as_of, progress=lambda done, total, outcome: bar.update(1))
+        return await runner.run(list(names), as_of, progress=on_outcome)
     finally:
-        bar.close()
+        beat.cancel()
+        progress.close()
         await runner.aclose()

@@ -1,7 +1,8 @@
 """The content-error dictionary: versioned entries and allow-list, matched with one Aho-Corasick automaton.
 
 :func:`load_dictionary` reads the TOML file admins edit (data/inspection/dictionary.toml) and
-raises :class:`DictionaryError` naming the file, the entry and the key for any bad value.
+raises :class:`DictionaryError` naming the file, the entry and the key for any bad value, and naming
+the line for a file over :data:`MAX_FILE_BYTES`, a byte that is not UTF-8 or TOML nested too deep.
 :meth:`Dictionary.scan` finds every entry in a text after :func:`normalise` (NFKC full-width ->
 half-width, zero-width characters dropped, whitespace inside Chinese runs removed so "习 近 平"
 still matches) and drops hits covered by an allow-list phrase or by the entry's own correct form.
@@ -21,9 +22,12 @@ from typing import Any
 
 import ahocorasick
 
+from core.filetext import TextFileError, parse_toml, read_text, toml_array_line, toml_error_text, toml_line
+
 KINDS = ("wrong_name", "wrong_formulation", "banned_word")
 SEVERITIES = ("critical", "high", "medium", "low")
 DEFAULT_PATH = "data/inspection/dictionary.toml"
+MAX_FILE_BYTES = 4 * 1024 * 1024  # tens of thousands of entries; the shipped file is 4 KB
 CONTEXT_CHARS = 30
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
@@ -144,95 +148,113 @@ def _find_all(text: str, phrase: str) -> Iterable[tuple[int, int]]:
 
 
 def make_dictionary(version: str, entries: Iterable[Entry], allow: Iterable[AllowRule] = (),
-                    source: str = "") -> Dictionary:
+                    source: str = "", text: str = "") -> Dictionary:
     """A dictionary with its automaton built (entries keep their order; the automaton matches all)."""
     entries = tuple(entries)
     automaton = ahocorasick.Automaton()
     for i, e in enumerate(entries):
         key = _norm(e.wrong)
         if not key:
-            raise DictionaryError(f"{source or 'dictionary'}: entry #{i + 1}: key 'wrong': empty after normalisation")
+            raise DictionaryError(f"{_place(source, text, 'entry', i + 1, 'wrong')}：键 wrong：规范化后为空")
         if automaton.exists(key):
             prev = automaton.get(key)[0] + 1
-            raise DictionaryError(f"{source or 'dictionary'}: entry #{i + 1}: key 'wrong': {e.wrong!r} "
-                                  f"duplicates entry #{prev}")
+            raise DictionaryError(f"{_place(source, text, 'entry', i + 1, 'wrong')}：键 wrong：{e.wrong!r} "
+                                  f"与第 {prev} 条 [[entry]] 重复")
         automaton.add_word(key, (i, len(key)))
     if entries:
         automaton.make_automaton()
     return Dictionary(version, entries, tuple(allow), source, automaton)
 
 
+def _place(source: str, text: str, table: str, nth: int, key: str = "") -> str:
+    """``FILE:LINE: 第 N 条 [[table]]`` (the line of ``key`` in it when found in ``text``)."""
+    line = toml_array_line(text, table, nth, key) if text else 0
+    return f"{source or '词典'}{f':{line}' if line else ''}: 第 {nth} 条 [[{table}]]"
+
+
 def _text(where: str, table: dict[str, Any], key: str, required: bool) -> str:
     value = table.get(key, "")
     if not isinstance(value, str):
-        raise DictionaryError(f"{where}: key {key!r}: expected text, got {value!r}")
+        raise DictionaryError(f"{where}：键 {key}：应为文本，而不是 {value!r}")
     if required and not value.strip():
-        raise DictionaryError(f"{where}: key {key!r}: missing or empty")
+        raise DictionaryError(f"{where}：键 {key}：缺少或为空")
     return value.strip()
 
 
-def parse_dictionary(doc: dict[str, Any], source: str) -> Dictionary:
-    """A :class:`Dictionary` from the parsed TOML ``doc``; ``source`` names the file in errors."""
+def parse_dictionary(doc: dict[str, Any], source: str, text: str = "") -> Dictionary:
+    """A :class:`Dictionary` from the parsed TOML ``doc``; ``source`` names the file in errors, ``text`` (the
+    file's, when known) gives them lines."""
     extra = sorted(set(doc) - {"dictionary", "entry", "allow"})
     if extra:
-        raise DictionaryError(f"{source}: key {extra[0]!r}: unknown top-level key; expected [dictionary], "
-                              "[[entry]], [[allow]]")
+        raise DictionaryError(f"{source}: 未知的顶层键 {extra[0]}（只能是 [dictionary]、[[entry]]、[[allow]]）")
     head = doc.get("dictionary")
     if not isinstance(head, dict):
-        raise DictionaryError(f"{source}: key 'dictionary': missing [dictionary] table with a version")
+        raise DictionaryError(f"{source}: 缺少带 version 的 [dictionary] 表")
     version = head.get("version")
     if isinstance(version, int | float) and not isinstance(version, bool):
         version = str(version)
     if not isinstance(version, str) or not version.strip():
-        raise DictionaryError(f"{source}: [dictionary] key 'version': expected non-empty text, got {version!r}")
+        line = toml_line(text, "dictionary", "version") if text else 0
+        raise DictionaryError(f"{source}{f':{line}' if line else ''}: [dictionary] 键 version：应为非空文本，"
+                              f"而不是 {version!r}")
     entries: list[Entry] = []
     raw_entries = doc.get("entry", [])
     if not isinstance(raw_entries, list):
-        raise DictionaryError(f"{source}: key 'entry': expected [[entry]] tables")
+        raise DictionaryError(f"{source}: entry 应为 [[entry]] 表")
     for i, raw in enumerate(raw_entries, 1):
-        where = f"{source}: entry #{i}"
+        where = _place(source, text, "entry", i)
         if not isinstance(raw, dict):
-            raise DictionaryError(f"{where}: expected a table")
+            raise DictionaryError(f"{where}：应为表")
         unknown = sorted(set(raw) - {"kind", "wrong", "correct", "severity", "note"})
         if unknown:
-            raise DictionaryError(f"{where}: key {unknown[0]!r}: unknown key")
-        kind = _text(where, raw, "kind", True)
+            raise DictionaryError(f"{_place(source, text, 'entry', i, unknown[0])}：未知的键 {unknown[0]}"
+                                  "（可用：kind、wrong、correct、severity、note）")
+        kind = _text(_place(source, text, "entry", i, "kind"), raw, "kind", True)
         if kind not in KINDS:
-            raise DictionaryError(f"{where}: key 'kind': expected one of {', '.join(KINDS)}, got {kind!r}")
-        wrong = _text(where, raw, "wrong", True)
-        where = f"{where} ({wrong})"
-        correct = _text(where, raw, "correct", kind != "banned_word")
-        severity = _text(where, raw, "severity", False) or "critical"
+            raise DictionaryError(f"{_place(source, text, 'entry', i, 'kind')}：键 kind：应为 {'、'.join(KINDS)} "
+                                  f"之一，而不是 {kind!r}")
+        wrong = _text(_place(source, text, "entry", i, "wrong"), raw, "wrong", True)
+
+        def at(key: str, i: int = i, wrong: str = wrong) -> str:
+            return f"{_place(source, text, 'entry', i, key)}（{wrong}）"
+        correct = _text(at("correct"), raw, "correct", kind != "banned_word")
+        severity = _text(at("severity"), raw, "severity", False) or "critical"
         if severity not in SEVERITIES:
-            raise DictionaryError(f"{where}: key 'severity': expected one of {', '.join(SEVERITIES)}, "
-                                  f"got {severity!r}")
+            raise DictionaryError(f"{at('severity')}：键 severity：应为 {'、'.join(SEVERITIES)} 之一，"
+                                  f"而不是 {severity!r}")
         if correct and _norm(correct) == _norm(wrong):
-            raise DictionaryError(f"{where}: key 'correct': same as 'wrong' after normalisation")
-        entries.append(Entry(kind, wrong, correct, severity, _text(where, raw, "note", False)))
+            raise DictionaryError(f"{at('correct')}：键 correct：规范化后与 wrong 相同")
+        entries.append(Entry(kind, wrong, correct, severity, _text(at("note"), raw, "note", False)))
     allow: list[AllowRule] = []
     raw_allow = doc.get("allow", [])
     if not isinstance(raw_allow, list):
-        raise DictionaryError(f"{source}: key 'allow': expected [[allow]] tables")
+        raise DictionaryError(f"{source}: allow 应为 [[allow]] 表")
     for i, raw in enumerate(raw_allow, 1):
-        where = f"{source}: allow #{i}"
+        where = _place(source, text, "allow", i)
         if not isinstance(raw, dict):
-            raise DictionaryError(f"{where}: expected a table")
+            raise DictionaryError(f"{where}：应为表")
         unknown = sorted(set(raw) - {"phrase", "url", "note"})
         if unknown:
-            raise DictionaryError(f"{where}: key {unknown[0]!r}: unknown key")
-        allow.append(AllowRule(_text(where, raw, "phrase", True), _text(where, raw, "url", False),
-                               _text(where, raw, "note", False)))
-    return make_dictionary(version.strip(), entries, allow, source)
+            raise DictionaryError(f"{_place(source, text, 'allow', i, unknown[0])}：未知的键 {unknown[0]}"
+                                  "（可用：phrase、url、note）")
+        allow.append(AllowRule(_text(_place(source, text, "allow", i, "phrase"), raw, "phrase", True),
+                               _text(_place(source, text, "allow", i, "url"), raw, "url", False),
+                               _text(_place(source, text, "allow", i, "note"), raw, "note", False)))
+    return make_dictionary(version.strip(), entries, allow, source, text)
 
 
 def load_dictionary(path: Path) -> Dictionary:
     """Read and validate the dictionary file; raises :class:`DictionaryError` naming file, entry and key."""
     if not path.is_file():
-        raise DictionaryError(f"dictionary file {path}: not found")
+        raise DictionaryError(f"{path}: 词典文件不存在")
+    text = ""
     try:
-        doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as exc:
-        raise DictionaryError(f"dictionary file {path}: not UTF-8: {exc}") from None
+        text = read_text(path, MAX_FILE_BYTES)
+        doc = parse_toml(text, path)
+    except OSError as exc:
+        raise DictionaryError(f"{path}: 无法读取词典文件（{exc.strerror or exc}）") from None
+    except TextFileError as exc:
+        raise DictionaryError(str(exc)) from None
     except tomllib.TOMLDecodeError as exc:
-        raise DictionaryError(f"dictionary file {path}: invalid TOML: {exc}") from None
-    return parse_dictionary(doc, f"dictionary file {path}")
+        raise DictionaryError(toml_error_text(path, exc, text)) from None
+    return parse_dictionary(doc, str(path), text)

@@ -4,14 +4,21 @@
 or gone. :func:`save_result` applies that plan for one (site, check) after a *successful* run; a run
 that failed (CheckError, timeout, crash) must not call it, so its findings stay open. Nothing is ever
 deleted: a finding that disappears is resolved, one that comes back is reopened.
+
+What a check found comes from sites nobody here controls, so everything is made storable before it is
+written (:func:`clean_text`, :func:`json_safe`): NUL characters are dropped (PostgreSQL text and JSON refuse
+them), lone surrogates from undecodable bytes become U+FFFD (no driver and no UTF-8 output can encode
+them), and non-finite numbers in evidence and stats become null (PostgreSQL's JSON refuses NaN).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
@@ -22,6 +29,7 @@ from db.models import CheckRun, Finding, Node, RunStatus, Site
 from inspection.base import CheckResult, FindingDraft, Severity
 
 LOCATION_MAX = 2048
+KIND_MAX = 48  # db.models.Finding.kind: a check's own vocabulary, never page content
 
 
 def fingerprint(check: str, kind: str, location: str) -> str:
@@ -80,15 +88,43 @@ def reconcile(existing: Sequence[FindingRecord], drafts: Sequence[FindingDraft],
     return plan
 
 
-def _json_safe(evidence: Mapping[str, Any]) -> dict[str, Any]:
-    # Dates and other values become strings, so the JSON column stores exactly what it returns.
-    return json.loads(json.dumps(dict(evidence), ensure_ascii=False, default=str))
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """``text`` without NUL characters and with every lone surrogate replaced by U+FFFD."""
+    if not _UNSTORABLE.search(text):
+        return text
+    return _UNSTORABLE.sub(lambda m: "" if m.group() == "\x00" else "\ufffd", text)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {clean_text(k): _clean(v) for k, v in value.items()}
+    return value
+
+
+def json_safe(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` as the JSON column stores and returns it: dates and other values as strings, tuples as lists,
+    then cleaned (:func:`clean_text` on keys and strings, non-finite numbers as null)."""
+    return _clean(json.loads(json.dumps(dict(data), ensure_ascii=False, default=str)))  # type: ignore[no-any-return]
+
+
+def _storable(d: FindingDraft) -> FindingDraft:
+    return replace(d, check=clean_text(d.check), kind=clean_text(d.kind), location=clean_text(d.location),
+                   detail=clean_text(d.detail))
 
 
 def _apply(row: Finding, d: FindingDraft, now: datetime) -> None:
     row.severity = Severity(d.severity)
     row.detail = d.detail
-    row.evidence = _json_safe(d.evidence)
+    row.evidence = json_safe(d.evidence)
     row.deadline = d.deadline
     row.veto = bool(d.veto)
     row.last_seen = now
@@ -98,18 +134,22 @@ def save_result(session: Session, site_id: int, result: CheckResult, now: dateti
     """Persist a successful run's findings for (site, ``result.check``); returns what changed.
 
     Raises ValueError (before writing anything) when a draft belongs to another check or has an
-    empty location or kind.
+    empty location or kind. Text and evidence are stored cleaned (see the module docstring).
     """
-    for d in result.findings:
+    drafts = [_storable(d) for d in result.findings]
+    for d in drafts:
         if d.check != result.check:
             raise ValueError(f"finding {d.kind!r} at {d.location!r} says check {d.check!r}, "
                              f"but the result is of check {result.check!r}")
         if not d.kind or not d.location:
             raise ValueError(f"check {result.check}: a finding needs a kind and a location, got {d!r}")
+        if len(d.kind) > KIND_MAX:
+            raise ValueError(f"check {result.check}: a finding's kind is at most {KIND_MAX} characters, "
+                             f"got {d.kind[:60]!r}…")
         Severity(d.severity)
     existing = session.scalars(select(Finding).where(Finding.site_id == site_id,
                                                      Finding.check == result.check)).all()
-    plan = reconcile(existing, result.findings, now)
+    plan = reconcile(existing, drafts, now)
     for d in plan.created:
         row = Finding(site_id=site_id, check=d.check, kind=d.kind, location=d.location[:LOCATION_MAX],
                       fingerprint=draft_fingerprint(d), first_seen=now, reopen_count=0)
@@ -132,8 +172,8 @@ def record_run(session: Session, site_id: int, check: str, *, as_of: datetime, s
                stats: Mapping[str, Any] | None = None, findings: int = 0) -> CheckRun:
     """Add one :class:`CheckRun` row (the caller's transaction commits it)."""
     run = CheckRun(site_id=site_id, check=check, as_of=as_of, started_at=started_at, finished_at=finished_at,
-                   status=RunStatus(status), error=error[:4000] if error else None,
-                   stats=_json_safe(stats or {}), findings=findings)
+                   status=RunStatus(status), error=clean_text(error)[:4000] if error else None,
+                   stats=json_safe(stats or {}), findings=findings)
     session.add(run)
     session.flush()
     return run

@@ -25,7 +25,7 @@ from urllib.parse import urljoin
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from inspection import dates as d
-from inspection.html import in_chrome, link_of, meta_tags, node_text, parse
+from webread.html import in_chrome, link_of, meta_tags, node_text, parse
 
 MAX_LINKS = 3000  # anchors examined per page: bounds time on huge pages
 MIN_TITLE = 4  # characters; shorter link texts are navigation (更多, 首页, 1, 2 ...)

@@ -1,6 +1,6 @@
 """Reading list pages over HTTP: page 1, then further pages while the caller wants more.
 
-The I/O half of :mod:`inspection.items`: fetch with the shared :class:`~inspection.fetch.Fetcher`,
+The I/O half of :mod:`inspection.items`: fetch with the shared :class:`~webread.fetch.Fetcher`,
 extract with :func:`~inspection.items.extract_items`, follow 下一页 links up to a bound. Failures
 come back as data (``error``/``status``), never as exceptions, so one bad column cannot stop a run.
 """
@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from inspection.fetch import FetchError
-from inspection.html import parse
 from inspection.items import Item, ItemList, article_item, extract_items
+from webread.fetch import FetchError
+from webread.html import parse
 
 CST = timezone(timedelta(hours=8), "CST")
 

@@ -10,12 +10,16 @@ value unless the check's own table sets it, so one rule value lives in one place
 two settings that merely share a name (every check has its own ``warn_days``) stay independent.
 
 Loading is all-or-nothing: an unknown check, an unknown key or a value of the wrong form raises
-:class:`RulesError` naming the file, the table, the key and the expected form.
+:class:`RulesError` naming the file, the table, the key and the expected form. So does whatever else
+the file holds: a file over :data:`MAX_FILE_BYTES`, a byte that is not UTF-8, TOML nested too deep
+(``core.filetext``, with the line), a number that is not finite or beyond :data:`MAX_NUMBER` (day
+counts beyond :data:`MAX_DAYS`: date arithmetic would overflow at run time).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 import types
 import typing
@@ -24,15 +28,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.plugins import import_submodules
+from core.filetext import TextFileError, parse_toml, read_text, toml_error_text, toml_line
 from inspection.base import CHECKS
+from inspection.catalog import load_checks
 
 PROVISIONAL = {"provisional": True}
 RESERVED = ("interval", "timeout")
+MAX_FILE_BYTES = 256 * 1024  # the shipped file is 2 KB
+MAX_NUMBER = 10**8  # seconds, counts, bytes: nothing sane is larger
+MAX_DAYS = 36_600  # a key named *_days: a century
 
 
 class RulesError(ValueError):
-    """The rules file is unreadable or has an unknown table/key or a value of the wrong form."""
+    """The rules file is unreadable or has an unknown table/key or a value of the wrong form; the message is
+    Chinese and names the file, the line where known, the table and the key."""
+
+
+class _Loc:
+    """Names a place of the rules file in messages: ``FILE:LINE: [table] key``."""
+
+    def __init__(self, source: str, text: str = "") -> None:
+        self.source, self.text = source, text
+
+    def __call__(self, table: str, key: str = "") -> str:
+        line = toml_line(self.text, table, key) if self.text else 0
+        head = f"{self.source}:{line}" if line else self.source
+        return f"{head}: [{table}] {key}".rstrip()
 
 
 @dataclass(frozen=True)
@@ -59,9 +80,10 @@ class VetoRules:
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             if not isinstance(value, bool) and value <= 0:
-                raise ValueError(f"{f.name}: expected a value > 0, got {value!r}")
+                raise ValueError(f"{f.name}：应大于 0，而不是 {value!r}")
         if not 0 < self.unreachable_warning_ratio <= self.unreachable_ratio < 1:
-            raise ValueError("unreachable_warning_ratio <= unreachable_ratio < 1 does not hold")
+            raise ValueError("unreachable_warning_ratio 和 unreachable_ratio 应满足 "
+                             "0 < unreachable_warning_ratio ≤ unreachable_ratio < 1")
 
 
 @dataclass(frozen=True)
@@ -78,7 +100,7 @@ class Rules:
         """The check's ``Settings`` instance (from the file, else defaults with ``[veto]`` values shared)."""
         if check in self.settings:
             return self.settings[check]
-        return _build_settings(CHECKS.get(check), {}, self.veto, self.source, check)
+        return _build_settings(CHECKS.get(check), {}, self.veto, _Loc(self.source), check)
 
     def interval_for(self, check: str) -> float:
         return float(self.intervals.get(check, CHECKS.get(check).interval))
@@ -88,12 +110,6 @@ class Rules:
 
     def provisional_keys(self) -> list[str]:
         return provisional_keys()
-
-
-def load_checks() -> list[str]:
-    """Import every module of ``inspection.checks`` so its check registers; returns the check names."""
-    import_submodules("inspection.checks")
-    return CHECKS.names()
 
 
 def provisional_keys() -> list[str]:
@@ -111,21 +127,29 @@ def load_rules(path: str | Path) -> Rules:
     """Read and validate the rules file at ``path``; raises :class:`RulesError`."""
     p = Path(path)
     if not p.is_file():
-        raise RulesError(f"检查规则文件 {p} 不存在 (rules file not found)")
+        raise RulesError(f"{p}: 检查规则文件不存在")
+    text = ""
     try:
-        doc = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RulesError(f"{p}: invalid TOML: {exc}") from None
-    return parse_rules(doc, str(p))
+        text = read_text(p, MAX_FILE_BYTES)
+        doc = parse_toml(text, p)
+    except OSError as exc:
+        raise RulesError(f"{p}: 无法读取检查规则文件（{exc.strerror or exc}）") from None
+    except TextFileError as exc:
+        raise RulesError(str(exc)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(toml_error_text(p, exc, text)) from None
+    return parse_rules(doc, str(p), text)
 
 
-def parse_rules(doc: Mapping[str, Any], source: str) -> Rules:
-    """Rules from an already parsed TOML document; ``source`` names it in errors."""
+def parse_rules(doc: Mapping[str, Any], source: str, text: str = "") -> Rules:
+    """Rules from an already parsed TOML document; ``source`` names it in errors, ``text`` (the file's, when
+    known) gives them lines."""
+    loc = _Loc(source, text)
     known = load_checks()
     veto_raw = doc.get("veto", {})
     if not isinstance(veto_raw, dict):
-        raise RulesError(f"{source}: [veto]: expected a table")
-    veto = _fill(VetoRules, veto_raw, source, "veto")
+        raise RulesError(f"{source}: [veto] 应为表")
+    veto = _fill(VetoRules, veto_raw, loc, "veto")
     settings: dict[str, Any] = {}
     intervals: dict[str, float] = {}
     timeouts: dict[str, float] = {}
@@ -133,17 +157,17 @@ def parse_rules(doc: Mapping[str, Any], source: str) -> Rules:
         if table == "veto":
             continue
         if table not in known:
-            raise RulesError(f"{source}: [{table}]: unknown check; known: veto, {', '.join(sorted(known))}")
+            raise RulesError(f"{loc(table)}：没有这项检查（可用：veto、{'、'.join(sorted(known))}）")
         if not isinstance(raw, dict):
-            raise RulesError(f"{source}: [{table}]: expected a table")
+            raise RulesError(f"{loc(table)}：应为表")
         values = dict(raw)
         for key, target in (("interval", intervals), ("timeout", timeouts)):
             if key in values:
-                seconds = _coerce(f"{source}: [{table}] {key}", values.pop(key), float)
+                seconds = _coerce(loc(table, key), values.pop(key), float)
                 if seconds <= 0:
-                    raise RulesError(f"{source}: [{table}] {key}: expected seconds > 0, got {seconds!r}")
+                    raise RulesError(f"{loc(table, key)}：应为大于 0 的秒数，而不是 {seconds!r}")
                 target[table] = seconds
-        settings[table] = _build_settings(CHECKS.get(table), values, veto, source, table)
+        settings[table] = _build_settings(CHECKS.get(table), values, veto, loc, table)
     return Rules(source=source, veto=veto, settings=settings, intervals=intervals, timeouts=timeouts)
 
 
@@ -157,51 +181,59 @@ def shared(veto_key: str, default: Any, *, provisional: bool = False) -> Any:
     return dataclasses.field(default=default, metadata=meta)
 
 
-def _build_settings(kind: Any, values: Mapping[str, Any], veto: VetoRules, source: str, table: str) -> Any:
+def _build_settings(kind: Any, values: Mapping[str, Any], veto: VetoRules, loc: _Loc, table: str) -> Any:
     cls = getattr(kind, "Settings", None)
     if cls is None or not dataclasses.is_dataclass(cls):
         if values:
-            raise RulesError(f"{source}: [{table}]: this check has no settings; only {', '.join(RESERVED)}")
+            raise RulesError(f"{loc(table, next(iter(values)))}：这项检查没有设置项，只能设置 "
+                             f"{'、'.join(RESERVED)}")
         return None
     merged = {f.name: getattr(veto, f.metadata["veto"]) for f in dataclasses.fields(cls)
               if "veto" in f.metadata and f.name not in values}
     merged.update(values)
-    return _fill(cls, merged, source, table)
+    return _fill(cls, merged, loc, table)
 
 
-def _fill(cls: Any, values: Mapping[str, Any], source: str, table: str) -> Any:
+def _fill(cls: Any, values: Mapping[str, Any], loc: _Loc, table: str) -> Any:
     fields = {f.name: f for f in dataclasses.fields(cls)}
     hints = typing.get_type_hints(cls)
     kwargs: dict[str, Any] = {}
     for key, raw in values.items():
         if key not in fields:
-            extra = f" (reserved: {', '.join(RESERVED)})" if table != "veto" else ""
-            raise RulesError(f"{source}: [{table}] {key}: unknown key; known: "
-                             f"{', '.join(sorted(fields))}{extra}")
-        kwargs[key] = _coerce(f"{source}: [{table}] {key}", raw, hints[key])
+            extra = f"；各项检查还可设置 {'、'.join(RESERVED)}" if table != "veto" else ""
+            raise RulesError(f"{loc(table, key)}：没有这个设置项（可用：{'、'.join(sorted(fields))}{extra}）")
+        kwargs[key] = _coerce(loc(table, key), raw, hints[key])
     try:
         return cls(**kwargs)
     except (TypeError, ValueError) as exc:
-        raise RulesError(f"{source}: [{table}]: {exc}") from None
+        raise RulesError(f"{loc(table)}：{exc}") from None
 
 
 def _describe(typ: Any) -> str:
-    simple = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+    simple = {bool: "布尔值（true 或 false）", int: "整数", float: "数字", str: "文本"}
     if typ in simple:
         return simple[typ]
     origin, args = typing.get_origin(typ), typing.get_args(typ)
     if origin in (tuple, list, frozenset, set):
-        return f"an array of {_describe(args[0])}" if args else "an array"
+        return f"{_describe(args[0])}的数组" if args else "数组"
     if origin in (dict, Mapping):
-        return f"a table of {_describe(args[1])}" if len(args) == 2 else "a table"
+        return f"值为{_describe(args[1])}的表" if len(args) == 2 else "表"
     if origin in (typing.Union, types.UnionType):
-        return " or ".join("nothing" if a is type(None) else _describe(a) for a in args)
-    return str(typ)
+        return "或".join("空" if a is type(None) else _describe(a) for a in args)
+    return "其他类型的值"
+
+
+def _bounded(where: str, value: float) -> float:
+    """``value`` when finite and within :data:`MAX_NUMBER` (:data:`MAX_DAYS` for a ``*_days`` key)."""
+    most = MAX_DAYS if where.rsplit(" ", 1)[-1].endswith("_days") else MAX_NUMBER
+    if not (math.isfinite(value) and abs(value) <= most):
+        raise RulesError(f"{where}：应为有限的数，且绝对值不超过 {most}，而不是 {value!r}")
+    return value
 
 
 def _coerce(where: str, raw: Any, typ: Any) -> Any:
     """``raw`` (a TOML value) as ``typ``; raises RulesError naming ``where`` and the expected form."""
-    fail = RulesError(f"{where}: expected {_describe(typ)}, got {raw!r}")
+    fail = RulesError(f"{where}：应为{_describe(typ)}，而不是 {raw!r}")
     if typ is Any:
         return raw
     if typ is bool:
@@ -210,11 +242,11 @@ def _coerce(where: str, raw: Any, typ: Any) -> Any:
         raise fail
     if typ is int:
         if isinstance(raw, int) and not isinstance(raw, bool):
-            return raw
+            return _bounded(where, raw)
         raise fail
     if typ is float:
         if isinstance(raw, int | float) and not isinstance(raw, bool):
-            return float(raw)
+            return float(_bounded(where, raw))
         raise fail
     if typ is str:
         if isinstance(raw, str):
@@ -241,4 +273,4 @@ def _coerce(where: str, raw: Any, typ: Any) -> Any:
             raise fail
         inner = args[1] if len(args) == 2 else Any
         return {str(k): _coerce(f"{where}.{k}", v, inner) for k, v in raw.items()}
-    raise RulesError(f"{where}: unsupported setting type {typ}")
+    raise RulesError(f"{where}：不支持的设置类型")

@@ -1,4 +1,5 @@
-"""Readable text of pages and attachments, bounded in size: HTML (selectolax), PDF (pypdf), DOCX (python-docx).
+"""Readable text of pages and attachments, bounded in size: HTML (selectolax), PDF (pypdf), DOCX (python-docx),
+XLSX (openpyxl, read-only).
 
 Pure functions of bytes/str. Each raises :class:`ExtractError` (naming the document and why) for
 a document it cannot read, never a library-specific exception, so one broken attachment is a clear
@@ -17,9 +18,10 @@ from selectolax.lexbor import LexborHTMLParser as HTMLParser
 MAX_CHARS = 200_000
 MAX_PDF_PAGES = 50
 _SKIP_TAGS = ("script", "style", "noscript", "template", "svg")
-_ATTACHMENT_SUFFIX = {".pdf": "pdf", ".docx": "docx"}
+_ATTACHMENT_SUFFIX = {".pdf": "pdf", ".docx": "docx", ".xlsx": "xlsx"}
 _ATTACHMENT_TYPE = {"application/pdf": "pdf",
-                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx"}
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "docx",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx"}
 
 
 class ExtractError(ValueError):
@@ -75,7 +77,7 @@ def same_site(url: str, site_url: str) -> bool:
 
 
 def attachment_type(url: str, content_type: str = "") -> str | None:
-    """"pdf" or "docx" by content type, else by the URL's suffix; None for anything else."""
+    """"pdf", "docx" or "xlsx" by content type, else by the URL's suffix; None for anything else."""
     by_type = _ATTACHMENT_TYPE.get(content_type.split(";")[0].strip().lower())
     if by_type:
         return by_type
@@ -136,11 +138,39 @@ def docx_text(data: bytes, name: str = "DOCX", max_chars: int = MAX_CHARS) -> st
     return "\n".join(parts)[:max_chars]
 
 
+def xlsx_text(data: bytes, name: str = "XLSX", max_chars: int = MAX_CHARS) -> str:
+    """Text cells of every sheet of a .xlsx, row by row (cells joined by tabs), read in streaming mode and
+    stopped at ``max_chars``; raises :class:`ExtractError` for an unreadable file."""
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    parts: list[str] = []
+    size = 0
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            for sheet in book.worksheets:
+                for row in sheet.iter_rows(values_only=True):
+                    line = "\t".join(str(v) for v in row if isinstance(v, str) and v)
+                    if line:
+                        parts.append(line)
+                        size += len(line) + 1
+                    if size >= max_chars:
+                        return "\n".join(parts)[:max_chars]
+        finally:
+            book.close()
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, OSError) as exc:
+        raise ExtractError(f"{name}: unreadable XLSX: {type(exc).__name__}: {exc}"[:300]) from None
+    return "\n".join(parts)[:max_chars]
+
+
 def attachment_text(kind: str, data: bytes, name: str, max_chars: int = MAX_CHARS,
                     max_pages: int = MAX_PDF_PAGES) -> str:
-    """Text of an attachment of ``kind`` ("pdf"/"docx"); raises :class:`ExtractError`."""
+    """Text of an attachment of ``kind`` ("pdf"/"docx"/"xlsx"); raises :class:`ExtractError`."""
     if kind == "pdf":
         return pdf_text(data, name, max_pages, max_chars)
     if kind == "docx":
         return docx_text(data, name, max_chars)
+    if kind == "xlsx":
+        return xlsx_text(data, name, max_chars)
     raise ExtractError(f"{name}: unsupported attachment type {kind!r}")

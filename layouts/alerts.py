@@ -7,17 +7,32 @@ firing (unacknowledged) critical alert carries ``alert-hot``, which pulses a red
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from alerts import summary as S
+from alerts.labels import LabelNames
+from alerts.summary import Timing
 from layouts import theme
-from layouts.alerts_text import ALERT_STATE, DELIVERY, EVENT_KIND, SEVERITY, TA
+from layouts.alerts_text import (
+    ALERT_STATE,
+    DELIVERY,
+    EVENT_KIND,
+    EVENT_NOTE,
+    METRIC_AGG,
+    NOTIFIER_KIND,
+    SEVERITY,
+    TA,
+)
+from layouts.charts import add_live, split_live
 from layouts.components import format_age, missing
+from security.text import action_label, actor_label
+from tsdb.catalogue import CATALOGUE
 
 SEVERITY_COLORS = {"critical": theme.RED, "high": "#fb923c", "medium": theme.AMBER, "low": theme.ACCENT}
 LIST_REQUIRED = ("id", "severity", "state", "city_name", "site_name", "summary", "fired_at", "assigned_to",
@@ -44,11 +59,34 @@ def state_badge(state: str) -> html.Span:
     return html.Span(ALERT_STATE.get(state, state), className=f"badge badge-alert-{state}")
 
 
-def age_of(fired_at: Any, now: datetime) -> str:
-    """"5 分钟前" from the firing time; "—" when unknown."""
-    if missing(fired_at) or fired_at is None:
-        return format_age(None)
-    return format_age((now - pd.Timestamp(fired_at).to_pydatetime()).total_seconds())
+def _time(t: Any) -> datetime | None:
+    return None if t is None or missing(t) or pd.isna(t) else pd.Timestamp(t).to_pydatetime()
+
+
+def timing(row: Mapping[str, Any]) -> Timing:
+    """The alert's timing from a :data:`dashboard.alert_data.ALERT_COLUMNS` row (a dict or a named tuple)."""
+    get = row.get if isinstance(row, Mapping) else (lambda k, d=None: getattr(row, k, d))
+    value = get("value")
+    return Timing(str(get("state", "")), _time(get("started_at")), _time(get("fired_at")), _time(get("resolved_at")),
+                  _time(get("last_eval_at")), None if value is None or pd.isna(value) else float(value))
+
+
+def summary_at(row: Any, now: datetime) -> str:
+    """The alert's text at ``now``: computed placeholders (durations, days left) from its own timestamps."""
+    get = row.get if isinstance(row, Mapping) else (lambda k, d=None: getattr(row, k, d))
+    facts = get("facts")
+    return S.shown(str(get("summary", "") or ""), facts if isinstance(facts, Mapping) else None, timing(row), now)
+
+
+def _says_duration(row: Any) -> bool:
+    """The alert's own text already tells how long (its template has ``{duration}``)."""
+    facts = row.get("facts") if isinstance(row, Mapping) else getattr(row, "facts", None)
+    return isinstance(facts, Mapping) and "{duration}" in str(facts.get("template", ""))
+
+
+def elapsed_text(row: Any, now: datetime) -> str:
+    """How long the alert's condition has held (``15 分钟``, ``2 分钟（待触发）``), computed at ``now``."""
+    return S.elapsed(timing(row), now)
 
 
 def fmt_time(t: Any, now: datetime) -> str:
@@ -72,8 +110,9 @@ def ticker_items(alerts: pd.DataFrame, now: datetime) -> list[Any]:
         out.append(dcc.Link(href=f"/alerts?alert={int(r.id)}", className=f"ticker-item sev-{r.severity}{hot}",
                             children=[
             html.B(SEVERITY.get(r.severity, r.severity), className="ticker-sev"),
-            html.Span(place, className="ticker-place"), html.Span(r.summary, className="ticker-summary"),
-            html.Span(age_of(r.fired_at, now), className="ticker-age"),
+            html.Span(place, className="ticker-place"), html.Span(summary_at(r, now), className="ticker-summary"),
+            *([] if _says_duration(r) else [html.Span(TA.TICKER_ELAPSED.format(span=elapsed_text(r, now)),
+                                                      className="ticker-age")]),
             *([html.Span(TA.UNACKED, className="ticker-unacked")] if hot else [])]))
     return out
 
@@ -106,14 +145,29 @@ def alert_rows(alerts: pd.DataFrame, now: datetime, selected: int | None = None)
         return [html.Tr(html.Td(TA.LIST_EMPTY, colSpan=len(TA.LIST_COLUMNS), className="empty"))]
     out = []
     for r in alerts.itertuples(index=False):
-        cls = "alert-row" + (" alert-hot-row" if is_hot(r.severity, r.state) else "") + (
-            " selected" if selected == r.id else "")
+        source = source_id(r)
+        cls = "alert-row" + (" alert-hot-row" if is_hot(r.severity, r.state) and source is None else "") + (
+            " alert-dependant" if source is not None else "") + (" selected" if selected == r.id else "")
         who = r.assigned_to or r.acknowledged_by or TA.NONE
+        text = summary_at(r, now)
+        summary_cell: list[Any] = [text]
+        if source is not None:
+            summary_cell.insert(0, html.Span(TA.DEPENDANT_OF.format(id=source), className="alert-dependant-tag"))
+        listed = getattr(r, "dependants", ())
+        deps = len(listed) if isinstance(listed, tuple | list) else 0
+        if deps:
+            summary_cell.append(html.Span(TA.HAS_DEPENDANTS.format(n=deps), className="alert-dependants-tag"))
         out.append(html.Tr(id={"type": "alerts-row", "id": int(r.id)}, className=cls, n_clicks=0, children=[
             html.Td(f"#{r.id}"), html.Td(severity_badge(r.severity)), html.Td(state_badge(r.state)),
-            html.Td(r.city_name), html.Td(r.site_name or TA.NONE), html.Td(r.summary, title=r.summary),
-            html.Td(age_of(r.fired_at, now)), html.Td(who)]))
+            html.Td(r.city_name), html.Td(r.site_name or TA.NONE), html.Td(summary_cell, title=text),
+            html.Td(elapsed_text(r, now), className="alert-elapsed"), html.Td(who)]))
     return out
+
+
+def source_id(row: Any) -> int | None:
+    """The top-level alert a row is a dependant of (``inhibited_by``), or None."""
+    v = row.get("inhibited_by") if isinstance(row, Mapping) else getattr(row, "inhibited_by", None)
+    return None if v is None or missing(v) or pd.isna(v) else int(v)
 
 
 def alert_table(rows: list[html.Tr], body_id: str) -> html.Table:
@@ -128,24 +182,68 @@ def assignee_options(users: pd.DataFrame) -> list[dict[str, str]]:
              "value": r.username} for r in users.itertuples(index=False)]
 
 
+def read_only_note(role_label: str | None) -> str:
+    """Why the console is read-only: the user's role when logged in (``role_label``), else the login hint."""
+    return TA.READ_ONLY_ROLE.format(role=role_label) if role_label else TA.READ_ONLY
+
+
 def _fact(label: str, value: Any) -> html.Div:
     return html.Div([html.Span(label, className="fact-label"), html.Span(value, className="fact-value")],
                     className="fact")
 
 
-def detail_facts(row: Mapping[str, Any], labels: Mapping[str, str], now: datetime, resolve_reason: str = ""
-                 ) -> html.Div:
-    """The selected alert's facts: rule, severity, state, place, firing time, who, labels."""
-    label_text = "，".join(f"{k}={v}" for k, v in sorted(labels.items())) or TA.NONE
-    facts = [_fact(TA.F_RULE, row["rule"]), _fact(TA.F_SEVERITY, severity_badge(row["severity"])),
+def _alert_ref(a: Mapping[str, Any]) -> dcc.Link:
+    """Another alert by its number and text (never its rule's code), a link to it."""
+    return dcc.Link(TA.ALERT_REF.format(id=a["id"], summary=a["summary"]), href=f"/alerts?alert={int(a['id'])}",
+                    className="alert-ref")
+
+
+def rule_title(row: Any, now: datetime) -> str:
+    """The alert's rule by its Chinese title (kept in the alert's facts at evaluation); the alert's text when
+    the rule has none (an older alert, a rule without ``title``)."""
+    get = row.get if isinstance(row, Mapping) else (lambda k, d=None: getattr(row, k, d))
+    facts = get("facts")
+    title = facts.get("title") if isinstance(facts, Mapping) else None
+    return str(title) if title else summary_at(row, now)
+
+
+def label_text(labels: Mapping[str, str], names: LabelNames | None = None) -> str:
+    """The alert's labels in Chinese, "网站 芙蓉区人民政府门户网站，检查项 网页篡改与暗链"; "暂无" when none."""
+    items = (names or LabelNames()).items(labels)
+    return TA.LABEL_SEP.join(TA.LABEL_ITEM.format(key=k, value=v) for k, v in items) or TA.NONE
+
+
+def detail_facts(row: Mapping[str, Any], labels: Mapping[str, str], now: datetime, resolve_reason: str = "",
+                 source: Mapping[str, Any] | None = None, dependants: Sequence[Mapping[str, Any]] = (),
+                 names: LabelNames | None = None) -> html.Div:
+    """The selected alert's facts: rule (its Chinese title), severity, state, place, times, who, labels (in
+    Chinese, ``names``), and how it belongs to a problem: the alert it depends on (被 #N 抑制) or the alerts
+    listed under it."""
+    facts = [_fact(TA.F_RULE, rule_title(row, now)), _fact(TA.F_SEVERITY, severity_badge(row["severity"])),
              _fact(TA.F_STATE, state_badge(row["state"])), _fact(TA.F_CITY, row["city_name"]),
              _fact(TA.F_SITE, row["site_name"] or TA.NONE),
-             _fact(TA.F_FIRED, f"{fmt_time(row['fired_at'], now)}（{age_of(row['fired_at'], now)}）"),
+             _fact(TA.F_STARTED, fmt_time(row.get("started_at"), now)),
+             _fact(TA.F_FIRED, TA.NOT_YET if _time(row.get("fired_at")) is None else fmt_time(row["fired_at"], now)),
+             _fact(TA.F_DURATION, S.duration(timing(row), now)),
              _fact(TA.F_ACK, row["acknowledged_by"] or TA.NONE), _fact(TA.F_ASSIGNEE, row["assigned_to"] or TA.NONE),
-             _fact(TA.F_LABELS, label_text)]
+             _fact(TA.F_LABELS, label_text(labels, names))]
+    kept = row.get("facts") if isinstance(row.get("facts"), Mapping) else {}
+    if kept.get("coverage"):  # a window rule: how much data its verdict rests on
+        coverage = str(kept["coverage"])
+        if kept.get("undecided") and row["state"] in S.OPEN:  # too little data now: the last verdict is kept
+            coverage = TA.COVERAGE_UNDECIDED.format(coverage=coverage,
+                                                    state=ALERT_STATE.get(row["state"], row["state"]))
+        facts.append(_fact(TA.F_COVERAGE, coverage))
+    if kept.get("limit_s") is not None:  # an absence rule: the silence allowed for this series
+        facts.append(_fact(TA.F_LIMIT, S.span(float(kept["limit_s"]))))
     if resolve_reason:
         facts.append(_fact(TA.F_REASON, resolve_reason))
-    return html.Div([html.Div(row["summary"], className="alert-summary"), html.Div(facts, className="facts")])
+    if source is not None:
+        facts.append(_fact(TA.F_SOURCE, [TA.SOURCE_NOTE, _alert_ref(source)]))
+    if dependants:
+        facts.append(_fact(TA.F_DEPENDANTS.format(n=len(dependants)),
+                           html.Ul([html.Li(_alert_ref(d)) for d in dependants], className="alert-dependants")))
+    return html.Div([html.Div(summary_at(row, now), className="alert-summary"), html.Div(facts, className="facts")])
 
 
 def _small_table(cls: str, headers: tuple[str, ...], rows: list[list[Any]]) -> html.Table:
@@ -156,10 +254,13 @@ def _small_table(cls: str, headers: tuple[str, ...], rows: list[list[Any]]) -> h
 
 
 def events_table(events: pd.DataFrame, now: datetime) -> html.Table:
+    """处置记录: the engine's reasons (``for_elapsed`` …) and the actor ``system`` in Chinese; an operator's
+    note as written."""
     _require(events, ["at", "kind", "actor", "from_state", "to_state", "note"], "events_table")
-    rows = [[fmt_time(e.at, now), EVENT_KIND.get(e.kind, e.kind), e.actor,
+    rows = [[fmt_time(e.at, now), EVENT_KIND.get(e.kind, e.kind), actor_label(e.actor),
              f"{ALERT_STATE.get(e.from_state, e.from_state)} → {ALERT_STATE.get(e.to_state, e.to_state)}"
-             if e.from_state != e.to_state else ALERT_STATE.get(e.to_state, e.to_state), e.note]
+             if e.from_state != e.to_state else ALERT_STATE.get(e.to_state, e.to_state),
+             EVENT_NOTE.get(e.note, e.note) if e.kind == "state" else e.note]
             for e in events.itertuples(index=False)]
     return _small_table("events-table", TA.EVENTS_COLUMNS, rows)
 
@@ -167,21 +268,34 @@ def events_table(events: pd.DataFrame, now: datetime) -> html.Table:
 def notifications_table(notes: pd.DataFrame, now: datetime) -> html.Table:
     _require(notes, ["created_at", "receiver", "notifier", "recipient", "status", "attempts", "detail"],
              "notifications_table")
-    rows = [[fmt_time(n.created_at, now), n.receiver, n.notifier, n.recipient or TA.NONE,
+    rows = [[fmt_time(n.created_at, now), n.receiver, NOTIFIER_KIND.get(n.notifier, n.notifier),
+             n.recipient or TA.NONE,
              html.Span(DELIVERY.get(n.status, n.status), className=f"delivery delivery-{n.status}"),
              str(n.attempts), n.detail] for n in notes.itertuples(index=False)]
     return _small_table("notify-table", TA.NOTIFY_COLUMNS, rows)
 
 
 def audit_table(audit: pd.DataFrame, now: datetime) -> html.Table:
+    """审计记录: actions and actors by their Chinese names (security/text.py), as the audit page shows them."""
     _require(audit, ["at", "actor", "action", "summary", "remote_addr"], "audit_table")
-    rows = [[fmt_time(a.at, now), a.actor, a.action, a.summary, a.remote_addr or TA.NONE]
+    rows = [[fmt_time(a.at, now), actor_label(a.actor), action_label(a.action), a.summary, a.remote_addr or TA.NONE]
             for a in audit.itertuples(index=False)]
     return _small_table("audit-table", TA.AUDIT_COLUMNS, rows)
 
 
+def metric_title(measurement: str, field: str, agg: str, every: timedelta = timedelta(minutes=5)) -> str:
+    """The chart's Chinese title from the metric's declaration (tsdb.catalogue) and its bucket, e.g.
+    ``首页加载耗时（每 5 分钟平均，ms）``, ``网站可用（每 1 天平均）``; never the raw ``site_probe.up``."""
+    spec = CATALOGUE.find(measurement, field)
+    label = spec.label_zh if spec is not None else CATALOGUE.measurement_label(measurement) or TA.METRIC_UNKNOWN
+    unit = spec.unit if spec is not None and spec.unit else ""
+    return METRIC_AGG.get(agg, METRIC_AGG["avg"]).format(label=label, unit=f"，{unit}" if unit else "",
+                                                         every=S.span(every.total_seconds()))
+
+
 def metric_figure(series: pd.DataFrame, fired_at: datetime | None, title: str, now: datetime) -> go.Figure:
-    """The metric line around the firing time with a vertical marker at it; an annotation when empty."""
+    """The metric line around the firing time with a vertical marker at it; an annotation when empty.
+    ``partial`` rows (the running bucket) are drawn apart as 统计中."""
     _require(series, ["time", "value"], "metric_figure")
     fig = go.Figure(layout=theme.base_layout(margin={"l": 72, "r": 16, "t": 28, "b": 36},
                                              xaxis=dict(theme.AXIS),
@@ -192,9 +306,11 @@ def metric_figure(series: pd.DataFrame, fired_at: datetime | None, title: str, n
         fig.update_xaxes(visible=False)  # bare -1..6 axes would read as data
         fig.update_yaxes(visible=False)
         return fig
-    times = pd.to_datetime(series["time"], utc=True).dt.tz_convert(now.tzinfo)
-    fig.add_trace(go.Scatter(x=times, y=series["value"], mode="lines+markers", line={"color": theme.ACCENT},
+    series = series.assign(time=pd.to_datetime(series["time"], utc=True).dt.tz_convert(now.tzinfo))
+    done, live = split_live(series)
+    fig.add_trace(go.Scatter(x=done["time"], y=done["value"], mode="lines+markers", line={"color": theme.ACCENT},
                              marker={"size": 5}, name=title))
+    add_live(fig, done, live, "value", theme.ACCENT, ".4g")
     if fired_at is not None:
         x = pd.Timestamp(fired_at).tz_convert(now.tzinfo)
         fig.add_shape(type="line", x0=x, x1=x, y0=0, y1=1, yref="paper", line={"color": theme.RED, "dash": "dot"})

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from alerts.text import ALERT_STATE
 from core.text import SEVERITY
+from inspection.text import FINDING_KIND
 
-__all__ = ["ACTION_OK", "ALERT_STATE", "DELIVERY", "EVENT_KIND", "HISTORY_DAYS", "SEVERITY", "TA"]
+# Evidence of findings in the alert detail is worded by inspection/evidence.py (the site page's words).
+__all__ = ["ACTION_OK", "ALERT_STATE", "DELIVERY", "EVENT_KIND", "EVENT_NOTE", "FINDING_KIND", "HISTORY_DAYS",
+           "METRIC_AGG", "NOTIFIER_KIND", "SEVERITY", "TA"]
+
+# The console chart's title per aggregation (the metric's Chinese label and unit come from its declaration).
+METRIC_AGG = {"avg": "{label}（每 {every}平均{unit}）", "count": "{label} 数据点数（每 {every}）"}
 
 EVENT_KIND = {"state": "状态变化", "ack": "确认", "unack": "取消确认", "assign": "指派", "severity": "级别调整",
               "note": "备注", "escalate": "升级", "close": "手动关闭", "fire": "触发", "resolve": "恢复"}
+# The engine's reasons for a state change (alert_event.note of kind "state"), in words.
+EVENT_NOTE = {"for_elapsed": "条件持续满足，触发", "condition_cleared": "条件已恢复",
+              "dropped_before_firing": "未触发即恢复", "rule_removed": "规则已删除", "rule_regrouped": "规则分组已修改"}
+NOTIFIER_KIND = {"webhook": "网络回调", "dingtalk": "钉钉", "wecom": "企业微信", "email": "电子邮件", "sms": "短信"}
 DELIVERY = {"pending": "待发送", "sent": "已发送", "retrying": "重试中", "failed": "失败", "rate_limited": "已限流",
-            "suppressed": "已抑制"}
+            "suppressed": "已抑制", "unknown": "结果未知"}
 
 ACTION_OK = {"ack": "已确认告警 #{id}", "unack": "已取消确认告警 #{id}", "assign": "已指派告警 #{id}",
              "severity": "已调整告警 #{id} 的级别", "close": "已关闭告警 #{id}", "note": "已为告警 #{id} 添加备注"}
@@ -42,12 +52,34 @@ class TA:
     F_STATE = "状态"
     F_CITY = "市州"
     F_SITE = "网站"
+    F_STARTED = "开始时间"
     F_FIRED = "触发时间"
+    F_DURATION = "时长"
+    NOT_YET = "未触发"  # 触发时间 of an alert that never fired (pending, or resolved before firing)
+    TICKER_ELAPSED = "持续 {span}"
     F_ACK = "确认人"
     F_ASSIGNEE = "处理人"
     F_LABELS = "标签"
+    LABEL_ITEM = "{key} {value}"
+    LABEL_SEP = "，"
+    ALERT_REF = "#{id} {summary}"
     F_REASON = "关闭原因"
+    F_COVERAGE = "数据"
+    COVERAGE_UNDECIDED = "{coverage}：暂不判定，保持“{state}”"  # the data fell short while the alert was open
+    F_LIMIT = "允许中断"
+    F_SOURCE = "所属问题"
+    SOURCE_NOTE = "本告警由下列告警引起，已被抑制（不单独通知、不上大屏）："
+    F_DEPENDANTS = "关联告警（{n} 条）"
+    DEPENDANT_OF = "被 #{id} 抑制"
+    HAS_DEPENDANTS = "含 {n} 条关联告警"
     CHART_TITLE = "触发前后指标"
+    EVIDENCE_TITLE = "巡检发现与证据"
+    METRIC_UNKNOWN = "指标"
+    FINDINGS_NONE = "没有与本告警对应的巡检发现（可能已整改，或巡检记录已清理）"
+    FINDING_OPEN = "未整改"
+    FINDING_RESOLVED = "已于 {at} 整改"
+    FINDING_LOCATION = "位置"
+    FINDING_SEEN = "首次发现 {first} · 最近发现 {last}"
     CHART_NONE = "无可用指标数据"
     CHART_FIRED = "触发"
     EVENTS_TITLE = "处置记录"
@@ -69,7 +101,8 @@ class TA:
     BTN_CLOSE = "关闭"
     BTN_SILENCE = "静默"
     BTN_NOTE = "备注"
-    READ_ONLY = "只读：登录后可处置告警"
+    READ_ONLY = "只读：登录后可处置告警"  # a kiosk wall or an anonymous viewer
+    READ_ONLY_ROLE = "只读：当前角色“{role}”无处置告警的权限"  # logged in, but the role cannot act
     OK_SILENCE = "已新建静默 #{id}，时长 {hours} 小时"
     ERR_CONFLICT = "已被他人处理，请刷新"
     ERR_SCOPE = "无权处理其他地区的告警"

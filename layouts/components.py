@@ -1,6 +1,7 @@
 """Wall components built from data: KPI tiles, status badges and tables (no controls, no queries).
 
-Tables are plain HTML (no sorting or paging widgets: nobody touches a wall). Every builder
+Tables are plain HTML (no sorting or paging widgets: nobody touches a wall; a table that has more rows
+than fit pages itself in the browser, see :func:`paged`). Every builder
 takes the frames documented in layouts/frames.py and raises ValueError on a missing column.
 """
 
@@ -128,6 +129,18 @@ def table(headers: list[str], rows: list[html.Tr], body_id: str | dict[str, str]
         html.Thead(html.Tr([html.Th(h) for h in headers])),
         html.Tbody(rows, id=body_id),
     ])
+
+
+def paged(body: Any) -> html.Div:
+    """``body`` (a wall table) in a window that takes its panel's remaining height; when the rows do not
+    fit, dashboard/assets/paging.js shows them a page at a time (theme.PAGE_SECONDS each) with 第 k/n 页 in
+    the panel title's page indicator (see :func:`panel_title`)."""
+    return html.Div(body, className="paged-window")
+
+
+def panel_title(text: Any) -> html.H2:
+    """A panel's title with the (empty until paging.js fills it) page indicator of its paged table."""
+    return html.H2([text, html.Span(className="page-indicator", hidden=True)], className="panel-title")
 
 
 HOSTS_PATH = "/hosts"

@@ -5,24 +5,28 @@ dashboard/data.py produces these; layouts/ only reads them, so builders stay pur
 DataFrame contracts (column names):
 
 - city health: ``code, name, sites_total, up, down, stale, availability, status``
-- availability trend: ``time`` (tz-aware UTC), ``availability`` (0–100)
+- availability trend: ``time`` (tz-aware UTC), ``availability`` (0–100), ``partial`` (optional; True on the
+  live row of the running bucket, tsdb/series.py — drawn apart as 统计中, never as a finished value)
 - worst sites: ``code, name, city_name, status, availability, latency_ms``
 - city sites: ``code, name, level, node_name, status, latency_ms, tls_days, availability``
-- site history: ``time, latency_ms, availability``
+- site history: ``time, latency_ms, availability``, optional ``partial`` as for the trend
 - hosts: ``name, address, role, registered, node_code, node_name, city_code, city_name, status, last_seen,
   cpu_percent, mem_percent, mem_used_bytes, mem_total_bytes, swap_percent, load1, load5, load15, procs,
   uptime_s, disk_percent`` (status ``up`` / ``unhealthy`` / ``stale``; percentages 0–100)
 - host disks: ``mount, used_percent, free_bytes, total_bytes``
 - host history: ``time, cpu_percent, mem_percent, load1, load5, load15, net_rx_bps, net_tx_bps,
-  disk_read_bps, disk_write_bps`` (rates in bytes per second)
+  disk_read_bps, disk_write_bps`` (rates in bytes per second), optional ``partial`` as for the trend
 - site findings: ``id, site_code, check, kind, severity, location, detail, evidence (dict), first_seen,
   last_seen, deadline (date), days_left, veto, resolved_at, open`` (severity critical/high/medium/low;
   open ones worst first, then resolved ones)
-- site veto items: ``site_code, item_code, status, count, threshold, days_to_breach, deadline, provisional``
-  (status breached / at_risk / ok / unknown, in inspection/veto.py's item order)
+- site veto items: ``site_code, item_code, status, count, threshold, days_to_breach, deadline, provisional,
+  have, need, unit`` (status breached / at_risk / ok / insufficient / unknown, in inspection/veto.py's item
+  order; ``have``/``need``/``unit`` the item's data sufficiency, None when it has no window of its own)
 - city inspection: ``code, name, status, open_findings, vetoed, at_risk, risk_items (item codes), nearest_deadline,
-  days_left`` (status = worst open severity, ``clean`` or ``unknown``), riskiest first
-- closest to breach: ``code, name, city_name, state (breached/at_risk), item_code, deadline, days_left``
+  days_left, insufficient, insufficient_items`` (status = worst open severity, ``clean`` or ``unknown``;
+  ``insufficient``: neither vetoed nor at risk, some item short of data), riskiest first
+- closest to breach: ``code, name, city_name, state (breached/at_risk/insufficient), item_code, deadline,
+  days_left, have, need, unit``
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ class SiteDetail:
     last_probe: datetime | None
     error: str | None
     availability: float | None  # over the history window
+    node_code: str = ""  # the division the site is filed under (its county for a county's site)
 
 
 @dataclass(frozen=True)
@@ -103,3 +108,4 @@ class VetoKpis:
     vetoed: int
     at_risk: int
     provisional: bool  # the at-risk count rests on a provisional rule value (the early-warning window)
+    insufficient: int = 0  # sites neither vetoed nor at risk whose verdict on some item waits for data

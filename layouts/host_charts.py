@@ -1,7 +1,7 @@
 """Host figures from frames: CPU/memory/load history, network and disk I/O rates, disk usage bars.
 
-Series names and units come from the metric declarations (``collectors.base.metric``) when the
-host collector is loaded; the fallbacks below read the same. Pure: frames in, figures out.
+Series names and units come from the metric declarations (:mod:`tsdb.catalogue`, declared by the host
+collector). Pure: frames in, figures out.
 """
 
 from __future__ import annotations
@@ -10,26 +10,13 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from collectors.base import metric
 from layouts import theme
-from layouts.charts import time_range
+from layouts.charts import add_live, split_live, time_range
 from layouts.components import require_columns
 from layouts.hosts import format_bytes
 from layouts.text import T
+from tsdb.catalogue import metric
 
-# Fallback (label, unit) per (measurement, field), identical to collectors/host.py's declarations.
-_FALLBACK: dict[tuple[str, str], tuple[str, str]] = {
-    ("host", "cpu_percent"): ("CPU 使用率", "%"),
-    ("host", "mem_percent"): ("内存使用率", "%"),
-    ("host", "load1"): ("1 分钟负载", ""),
-    ("host", "load5"): ("5 分钟负载", ""),
-    ("host", "load15"): ("15 分钟负载", ""),
-    ("host", "net_rx_bps"): ("网络接收速率", "B/s"),
-    ("host", "net_tx_bps"): ("网络发送速率", "B/s"),
-    ("host", "disk_read_bps"): ("磁盘读速率", "B/s"),
-    ("host", "disk_write_bps"): ("磁盘写速率", "B/s"),
-    ("host_disk", "used_percent"): ("磁盘使用率", "%"),
-}
 HISTORY_COLUMNS = ("time", "cpu_percent", "mem_percent", "load1", "load5", "load15", "net_rx_bps", "net_tx_bps",
                    "disk_read_bps", "disk_write_bps")
 DISK_COLUMNS = ("mount", "used_percent", "free_bytes", "total_bytes")
@@ -37,11 +24,8 @@ SPACING = 0.16  # between the two stacked plots: room for the lower one's legend
 
 
 def declared(measurement: str, field: str) -> tuple[str, str]:
-    """(Chinese label, unit) of a metric from its declaration, else the built-in fallback."""
-    try:
-        spec = metric(measurement, field)
-    except KeyError:
-        return _FALLBACK.get((measurement, field), (field, ""))
+    """(Chinese label, unit) of a metric from its declaration; KeyError for an undeclared one."""
+    spec = metric(measurement, field)
     return spec.label_zh, spec.unit
 
 
@@ -52,7 +36,7 @@ def axis_title(label: str, unit: str) -> str:
 def _no_data(fig: go.Figure) -> go.Figure:
     """An empty figure: "暂无数据" and no axes (empty axes suggest a flat zero line)."""
     fig.add_annotation(text=T.NO_DATA, showarrow=False, xref="paper", yref="paper", x=0.5, y=0.5,
-                       font={"size": 28, "color": theme.MUTED})
+                       font={"size": theme.FONT_NO_DATA_PX, "color": theme.MUTED})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return fig
@@ -60,7 +44,7 @@ def _no_data(fig: go.Figure) -> go.Figure:
 
 def _legend(y: float) -> dict[str, object]:
     return {"orientation": "h", "x": 1, "xanchor": "right", "y": y, "yanchor": "bottom",
-            "font": {"size": 16, "color": theme.MUTED}, "bgcolor": "rgba(0,0,0,0)"}
+            "font": {"size": theme.FONT_CHART_PX, "color": theme.MUTED}, "bgcolor": "rgba(0,0,0,0)"}
 
 
 def _two_rows(uirevision: str) -> go.Figure:
@@ -68,22 +52,24 @@ def _two_rows(uirevision: str) -> go.Figure:
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=SPACING)
     top_of_lower = (1 - SPACING) / 2
     fig.update_layout(**theme.base_layout(
-        uirevision=uirevision, margin={"l": 90, "r": 20, "t": 34, "b": 36}, showlegend=True,
+        uirevision=uirevision, margin={"l": 20, "r": 20, "t": 34, "b": 10}, showlegend=True,
         legend=_legend(1.0), legend2=_legend(top_of_lower)))
     return fig
 
 
 def _lines(fig: go.Figure, df: pd.DataFrame, fields: tuple[str, ...], row: int, hover_fmt: str) -> None:
-    short = len(df) <= 36  # markers while the history is short: a single bucket drawn as a line is invisible
+    done, live = split_live(df)
+    short = len(done) <= 36  # markers while the history is short: a single bucket drawn as a line is invisible
+    legend = "legend" if row == 1 else "legend2"
     for i, field in enumerate(fields):
         label, unit = declared("host", field)
         color = theme.SERIES[i % len(theme.SERIES)]
         fig.add_trace(go.Scatter(
-            x=df["time"], y=df[field], mode="lines+markers" if short else "lines", name=label,
-            legend="legend" if row == 1 else "legend2",
-            line={"color": color, "width": 3}, marker={"size": 7, "color": color},
+            x=done["time"], y=done[field], mode="lines+markers" if short else "lines", name=label,
+            legend=legend, line={"color": color, "width": 3}, marker={"size": 7, "color": color},
             hovertemplate="%{x|%m-%d %H:%M}<br>" + label + "：%{y:" + hover_fmt + "}" + (f" {unit}" if unit else "")
             + "<extra></extra>"), row=row, col=1)
+        add_live(fig, done, live, field, color, hover_fmt, unit, row=row, legend=legend)
 
 
 def host_usage_figure(df: pd.DataFrame) -> go.Figure:
@@ -133,7 +119,7 @@ def disk_bars_figure(df: pd.DataFrame, limit: float = 90.0, warn: float = 80.0) 
     with the limit drawn as a dashed line. ``df`` is a host disks frame."""
     require_columns(df, DISK_COLUMNS, "host disks")
     label, unit = declared("host_disk", "used_percent")
-    fig = go.Figure(layout=theme.base_layout(uirevision="host-disks", margin={"l": 20, "r": 30, "t": 10, "b": 50},
+    fig = go.Figure(layout=theme.base_layout(uirevision="host-disks", margin={"l": 20, "r": 30, "t": 10, "b": 10},
                                              bargap=0.4))
     if not df.empty:
         used = pd.to_numeric(df["used_percent"], errors="coerce")
@@ -141,11 +127,11 @@ def disk_bars_figure(df: pd.DataFrame, limit: float = 90.0, warn: float = 80.0) 
         fig.add_trace(go.Bar(
             y=df["mount"], x=used, orientation="h", marker={"color": [_bar_color(u, limit, warn) for u in used]},
             text=[f"{u:.1f}%  {T.DISK_FREE} {f}" for u, f in zip(used, free, strict=True)],
-            textposition="inside", insidetextanchor="start", textfont={"size": 18, "color": "#06121f"},
+            textposition="inside", insidetextanchor="start", textfont={"size": theme.FONT_CHART_PX, "color": "#06121f"},
             customdata=free, name=label,
             hovertemplate="%{y}<br>" + label + "：%{x:.1f}%<br>" + T.DISK_FREE + "：%{customdata}<extra></extra>"))
         fig.add_vline(x=limit, line={"color": theme.RED, "width": 2, "dash": "dash"})
     fig.update_xaxes(**theme.AXIS, range=[0, 100], title={"text": axis_title(label, unit)}, ticksuffix="")
     fig.update_yaxes(**theme.AXIS, autorange="reversed", automargin=True, type="category")
-    fig.update_yaxes(tickfont={"size": 18, "color": theme.TEXT})
+    fig.update_yaxes(tickfont={"size": theme.FONT_CHART_PX, "color": theme.TEXT})
     return _no_data(fig) if df.empty else fig

@@ -83,7 +83,7 @@ def map_figure(city_health: pd.DataFrame) -> go.Figure:
     fig.add_trace(go.Scatter(
         x=[s.label_lon for s in shapes], y=[s.label_lat for s in shapes], mode="text",
         text=[styles[s.code].label for s in shapes], customdata=[s.code for s in shapes],
-        textfont={"family": theme.FONT_FAMILY, "size": 18, "color": theme.TEXT},
+        textfont={"family": theme.FONT_FAMILY, "size": theme.FONT_MAP_LABEL_PX, "color": theme.TEXT},
         hovertext=[styles[s.code].hover for s in shapes], hoverinfo="text", name="labels"))
     axis = {"visible": False, "showgrid": False, "zeroline": False, "fixedrange": True}
     fig.update_layout(**theme.base_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0}, dragmode=False,

@@ -22,6 +22,7 @@ class TO:
     DUTY_SCOPE = "地区"
     DUTY_NOBODY = "无人值班"
     DUTY_FALLBACK = "无人（由省本级兜底）"
+    DUTY_COUNTY = "区县不单独排班：本区县的告警按所属市州的值班表通知市州值班人员。"
     DUTY_UNTIL = "至 {time}"
     # 值班表
     ROSTER_TITLE = "值班表（今日起 7 天）"
@@ -55,6 +56,7 @@ class TO:
     SILENCE_ALL = "全部"
     SILENCE_COLUMNS = ("编号", "类型", "状态", "匹配条件", "开始", "结束", "创建人", "原因", "操作")
     SILENCE_EMPTY = "没有符合条件的静默或维护窗口"
+    SILENCE_STATE_UNKNOWN = "状态筛选“{value}”无法识别，可选：全部、{choices}"
     BTN_EXPIRE = "结束"
     SILENCE_ADD = "新建静默 / 维护窗口"
     F_KIND = "类型"

@@ -15,24 +15,26 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from dash import html
 
-from collectors.base import METRICS
+from alerts.evaluate import COLLECTOR_HEALTH, COLLECTOR_INTERVAL
 from layouts.rules_text import (
     AGG,
     CHECK_LABEL,
     FINDING_KIND,
     KIND,
     LABEL_NAME,
-    MEASUREMENT,
     OP,
     SEVERITY,
     STATE_NOTE,
+    SUMMARY_FACT,
     TR,
 )
+from tsdb.catalogue import CATALOGUE
 
 if TYPE_CHECKING:
     from dashboard.rules_data import FileVersion, RuleFileView, RulesSnapshot
 
-_PLACEHOLDER = re.compile(r"\{labels\[([A-Za-z0-9_]+)\]\}|\{value(?:[:!][^}]*)?\}")
+_PLACEHOLDER = re.compile(r"\{(?:labels|names)\[([A-Za-z0-9_]+)\]\}|\{value(?:[:!][^}]*)?\}"
+                          r"|\{([a-z_]+)(?:[:!][^}]*)?\}")
 BAD_STATES = ("kept", "rejected", "empty", "empty_kept")
 
 
@@ -56,13 +58,13 @@ def format_value(v: float) -> str:
 
 def metric_text(measurement: str, field: str) -> str:
     """``"首页加载耗时（site_probe.latency_ms）"`` from the collector's declaration when there is one."""
-    spec = METRICS.get((measurement, field))
-    label = spec.label_zh if spec is not None else f"{MEASUREMENT.get(measurement, measurement)} {field}"
+    spec = CATALOGUE.find(measurement, field)
+    label = spec.label_zh if spec is not None else f"{CATALOGUE.measurement_label(measurement) or measurement} {field}"
     return TR.METRIC.format(label=label, key=f"{measurement}.{field}")
 
 
 def _unit(measurement: str, field: str) -> str:
-    spec = METRICS.get((measurement, field))
+    spec = CATALOGUE.find(measurement, field)
     return f" {spec.unit}" if spec is not None and spec.unit and spec.unit not in ("B", "s") else ""
 
 
@@ -85,16 +87,60 @@ def condition_text(row: Mapping[str, Any]) -> str:
         return TR.SEP.join(parts)
     metric = metric_text(row["measurement"], row["field"])
     if kind == "absence":
-        return TR.ABSENCE.format(metric=metric, span=format_span(row["absent_for_s"]))
+        return absence_text(row, metric)
     op, sym = OP.get(row["op"], row["op"]), row["op"]
     if kind == "ratio":
         value = f"{format_value(row['value'])}（{row['value']:.0%}）" if 0 <= row["value"] <= 1 else format_value(
             row["value"])
         return TR.RATIO.format(metric=metric, window=format_span(row["window_s"]), op=op, sym=sym, value=value,
-                               what=TR.RATIO_INVERT if row["invert"] else TR.RATIO_PLAIN)
+                               what=TR.RATIO_INVERT if row["invert"] else TR.RATIO_PLAIN) + data_minimum_text(row)
     return TR.THRESHOLD.format(metric=metric, window=format_span(row["window_s"]), agg=AGG.get(row["agg"], row["agg"]),
                                op=op, sym=sym,
-                               value=format_value(row["value"]) + _unit(row["measurement"], row["field"]))
+                               value=format_value(row["value"]) + _unit(row["measurement"], row["field"])
+                               ) + data_minimum_text(row)
+
+
+def data_minimum_text(row: Mapping[str, Any]) -> str:
+    """``；数据要求：近 7 天 每 1 天 至少 20 次监测`` for a window rule with a data minimum, else ``""``."""
+    n = row.get("min_samples") or 0
+    if not n or pd.isna(n):
+        return ""
+    per = row.get("min_samples_per_s") or 0
+    if per and per < row["window_s"]:
+        return TR.SEP + TR.DATA_MIN_PER.format(window=format_span(row["window_s"]), per=format_span(per), n=int(n))
+    return TR.SEP + TR.DATA_MIN.format(n=int(n))
+
+
+def coverage_text(stats: Any) -> str:
+    """The data a window rule has now (``dashboard.rules_data.CoverageStats``): 监测中 with how many series
+    may be judged and how far the others are; ``""`` for a rule without a data minimum."""
+    if stats is None or (isinstance(stats, float) and pd.isna(stats)):
+        return ""
+    if not stats.sufficient and not stats.short:
+        return TR.COVERAGE_NONE
+    if not stats.short:
+        return TR.COVERAGE_ALL.format(n=stats.sufficient)
+    best = stats.best_short.progress() if stats.best_short is not None else TR.NONE
+    return TR.COVERAGE_SOME.format(ok=stats.sufficient, short=stats.short, best=best)
+
+
+def absence_text(row: Mapping[str, Any], metric: str) -> str:
+    """A fixed limit, or so many of each series' own intervals with the floor and where the interval comes from."""
+    if not row.get("absent_intervals"):
+        return TR.ABSENCE.format(metric=metric, span=format_span(row["absent_for_s"]))
+    if row.get("interval_field"):
+        source = TR.INTERVAL_FIELD.format(metric=metric_text(row["measurement"], row["interval_field"]))
+    else:
+        source = TR.INTERVAL_OF.format(collector=row["interval_of"],
+                                       metric=metric_text(COLLECTOR_HEALTH, COLLECTOR_INTERVAL))
+    return TR.ABSENCE_INTERVALS.format(metric=metric, n=format_value(row["absent_intervals"]),
+                                       span=format_span(row["absent_for_s"]), source=source)
+
+
+def inhibit_text(rule: Any) -> str:
+    """An inhibit rule (alerts.inhibition.InhibitRule) in Chinese with its matchers as written."""
+    return TR.INHIBIT.format(source=TR.AND.join(map(str, rule.source)), target=TR.AND.join(map(str, rule.target)),
+                             equal=_labelled(rule.equal, LABEL_NAME))
 
 
 def timing_text(row: Mapping[str, Any]) -> str:
@@ -104,10 +150,16 @@ def timing_text(row: Mapping[str, Any]) -> str:
     return f"{first}{TR.SEP}{second}"
 
 
-def summary_text(template: str) -> str:
-    """The summary template with its placeholders as readable marks (``〈网站〉``, ``〈值〉``)."""
+def summary_text(template: str, measurement: str = "") -> str:
+    """The summary template with its placeholders as readable marks (``〈网站〉``, ``〈值〉``; a detail field of
+    ``measurement`` by its declared label, ``〈故障原因〉``)."""
     def mark(m: re.Match[str]) -> str:
-        return f"〈{LABEL_NAME.get(m.group(1), m.group(1))}〉" if m.group(1) else TR.SUMMARY_VALUE
+        if m.group(1):
+            return f"〈{LABEL_NAME.get(m.group(1), m.group(1))}〉"
+        if m.group(2):
+            label = CATALOGUE.label(measurement, m.group(2))  # a detail may be a field or a text fact
+            return SUMMARY_FACT.get(m.group(2)) or (f"〈{label}〉" if label is not None else m.group(0))
+        return TR.SUMMARY_VALUE
 
     return _PLACEHOLDER.sub(mark, template)
 
@@ -123,10 +175,13 @@ def rule_rows(df: pd.DataFrame) -> list[html.Tr]:
         sev = r["severity"]
         out.append(html.Tr(className=f"rules-row rules-sev-{sev}", children=[
             html.Td([html.Div(r["name"], className="rules-name"),
-                     html.Div(summary_text(r["summary"]), className="rules-summary")]),
+                     *([html.Div(r["title"], className="rules-title")] if r.get("title") else []),
+                     html.Div(summary_text(r["summary"], r["measurement"]), className="rules-summary")]),
             html.Td(KIND.get(r["kind"], r["kind"]), className=f"rules-kind rules-kind-{r['kind']}"),
             html.Td(html.Span(SEVERITY.get(sev, sev), className=f"badge badge-sev-{sev}")),
-            html.Td(condition_text(r), className="rules-condition"),
+            html.Td([condition_text(r), *([html.Div(cov, className="rules-coverage")]
+                                          if (cov := coverage_text(r.get("coverage"))) else [])],
+                    className="rules-condition"),
             html.Td(timing_text(r), className="rules-timing"),
             html.Td(" ".join(f"{k}={v}" for k, v in r["labels"].items()) or TR.NONE, className="rules-labels"),
             html.Td(_labelled(r["group_by"], LABEL_NAME) or TR.NONE, className="rules-group"),
@@ -153,7 +208,9 @@ def file_section(view: RuleFileView, rows: pd.DataFrame, tz: tzinfo | None, *, f
     head = html.Div(className="rules-file-head", children=[
         html.H2(view.name, className="panel-title rules-file-name"), tag,
         html.Span(className="rules-file-meta", children=[*_version(view.disk, tz),
-                                                        html.Span(TR.FILE_RULES.format(n=len(view.rules)))])])
+                                                        html.Span(TR.FILE_RULES.format(n=len(view.rules))),
+                                                        *([html.Span(TR.FILE_INHIBITS.format(n=len(view.inhibits)))]
+                                                          if view.inhibits else [])])])
     children: list[Any] = [head]
     if view.changed and view.loaded is not None:
         children.append(html.Div(TR.FILE_LOADED.format(mtime=fmt_time(view.loaded.mtime, tz), sha=view.loaded.sha),
@@ -168,6 +225,11 @@ def file_section(view: RuleFileView, rows: pd.DataFrame, tz: tzinfo | None, *, f
                                                    colSpan=len(TR.COLUMNS), className="empty"))]
         children.append(html.Table(className="wall-table rules-table", children=[
             html.Thead(html.Tr([html.Th(h) for h in TR.COLUMNS])), html.Tbody(body)]))
+    if view.inhibits:
+        children.append(html.Div(className="rules-inhibits", children=[
+            html.H3(TR.INHIBIT_TITLE, className="rules-inhibits-title"),
+            html.Ul([html.Li([html.Span(ir.name, className="rules-name"), "：", inhibit_text(ir)],
+                             className="rules-inhibit") for ir in view.inhibits])]))
     cls = "panel rules-file" + (" rules-file-broken" if broken else "")
     return html.Section(className=cls, id={"type": "rules-file", "name": view.name}, children=children)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from alerts.labels import LABEL_NAME
 from core.text import SEVERITY
-from inspection.text import CHECK_LABEL, FINDING_KIND
+from inspection.catalog import CHECK_LABEL
+from inspection.text import FINDING_KIND
 
-__all__ = ["AGG", "CHECK_LABEL", "FINDING_KIND", "KIND", "LABEL_NAME", "MEASUREMENT", "OP", "SEVERITY", "STATE_NOTE",
-           "TR"]
+__all__ = ["AGG", "CHECK_LABEL", "FINDING_KIND", "KIND", "LABEL_NAME", "OP", "SEVERITY", "STATE_NOTE",
+           "SUMMARY_FACT", "TR"]
 
 # Rule kinds (alerts/rules.py KINDS).
 KIND = {"threshold": "阈值", "absence": "数据中断", "ratio": "比例", "finding": "巡检发现"}
@@ -17,11 +19,13 @@ AGG = {"avg": "平均值", "min": "最小值", "max": "最大值", "sum": "总�
 # Comparisons (alerts/rules.py OPS).
 OP = {">": "大于", ">=": "大于等于", "<": "小于", "<=": "小于等于", "==": "等于", "!=": "不等于"}
 
-# Measurements without a collector declaration in this process, and the labels rules group by.
-MEASUREMENT = {"site_probe": "网站探测", "host": "主机", "host_disk": "主机磁盘", "collector_run": "采集器运行",
-               "inspection": "巡检"}
-LABEL_NAME = {"site": "网站", "node": "节点", "city": "市州", "level": "网站类别", "host": "主机", "mount": "挂载点",
-              "collector": "采集器", "check": "检查项", "kind": "问题类型", "location": "位置"}
+# Measurement and metric names: their declarations (tsdb.catalogue).
+# LABEL_NAME: each label key's one Chinese name (alerts/labels.py, shared with the console).
+
+# Computed placeholders of summaries (alerts/summary.py), as the page shows them.
+SUMMARY_FACT = {"threshold": "〈阈值〉", "limit": "〈允许中断时长〉", "interval": "〈采集间隔〉",
+                "samples": "〈样本数〉", "duration": "〈持续时长〉", "silence": "〈中断时长〉",
+                "days_left": "〈到期情况〉"}
 
 # The set as a whole (dashboard/rules_data.py STATE_*): what the engine does with these files.
 STATE_NOTE = {
@@ -51,6 +55,11 @@ class TR:
     FILE_MTIME = "修改时间"
     FILE_SHA = "SHA-256"
     FILE_RULES = "生效规则 {n} 条"
+    FILE_INHIBITS = "抑制规则 {n} 条"
+    INHIBIT_TITLE = "抑制规则（一个故障只算一个问题）"
+    INHIBIT = ("当 {source} 的告警触发时，{equal}相同且符合 {target} 的告警作为它的关联告警："
+               "不单独通知，不上大屏，在告警处置页列在它下面")
+    AND = " 且 "
     FILE_IN_FORCE = "生效中"
     FILE_BROKEN = "有误，未载入"
     FILE_REMOVED = "已从目录删除，规则仍在生效"
@@ -70,6 +79,14 @@ class TR:
     RATIO_INVERT = "失败比例（1 − 平均值）"
     RATIO_PLAIN = "平均值"
     ABSENCE = "{metric} 超过 {span} 没有数据"
+    ABSENCE_INTERVALS = "{metric} 超过 {n} 个采集间隔没有数据（不少于 {span}；间隔取自{source}，间隔未知时不判定）"
+    INTERVAL_FIELD = "同一序列的 {metric}"
+    INTERVAL_OF = "采集器 {collector} 记录的 {metric}"
+    DATA_MIN_PER = "数据要求：近 {window} 每 {per} 至少 {n} 次监测，不足时不判定"
+    DATA_MIN = "数据要求：窗口内至少 {n} 次监测，不足时不判定"
+    COVERAGE_NONE = "监测中：尚无数据"
+    COVERAGE_ALL = "监测中：{n} 个对象数据充足，可判定"
+    COVERAGE_SOME = "监测中：数据充足 {ok} 个，数据不足 {short} 个（不判定；最多{best}）"  # best: 已有 N/M 次监测
     FINDING = "巡检项 {checks} 发现问题"
     FINDING_KINDS = "问题类型：{kinds}"
     FINDING_MIN = "级别不低于 {severity}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.text import APP_TITLE, HOST_ROLE, PROBE_ERROR, SEVERITY, SITE_LEVEL, STATUS
+from inspection.text import EVIDENCE_LABEL as _INSPECTION_EVIDENCE_LABEL
 
 __all__ = ["APP_TITLE", "CITY_STATUS", "EVIDENCE_LABEL", "HOST_ROLE", "HOST_STATUS", "INSPECTION_STATUS", "PROBE_ERROR",
            "RULE_LABEL", "SEVERITY", "SITE_LEVEL", "SITE_LEVEL_SHORT", "SITE_STATUS", "TI", "TN", "VETO_ITEM_SHORT",
@@ -117,6 +118,9 @@ class T:
     HOVER_DOWN = "故障"
     HOVER_STALE = "数据过期"
     HOVER_AVAIL = "可用率"
+    # The running bucket of a chart (tsdb.series): drawn dashed, never as a finished value.
+    LIVE = "统计中"
+    LIVE_HOVER = "统计中：最近一个时段（尚未结束）"
     NOT_FOUND_CITY = "未找到该市州"
     NOT_FOUND_SITE = "未找到该网站"
     BACK_OVERVIEW = "返回全省总览"
@@ -136,6 +140,21 @@ class TN:
     AUDIT = "审计日志"
     LOGOUT = "退出"
     USER = "{user}（{role}）"
+
+
+class TW:
+    """Wall upkeep: the overlay of a wall that lost its server, session or token (dashboard/assets/
+    connection.js fills in ``{…}``), and the page indicator of paged tables (paging.js)."""
+
+    LOST_TITLE = "大屏连接中断，正在重试…"
+    LOST_NETWORK = "无法连接服务器（服务器已停止或正在重启）"
+    LOST_HTTP = "服务器拒绝请求（状态码 {status}）：{text}"
+    LOST_SERVER = "服务器暂时无法响应（状态码 {status}）"
+    LOST_LAST = "最后一次正常数据：{t}"
+    LOST_LAST_NONE = "最后一次正常数据：本页打开后尚无"
+    LOST_RETRY = "第 {n} 次重试失败，{s} 秒后再试"
+    LOST_RETRYING = "正在重试…"
+    PAGE_OF = "第 {k}/{n} 页"
 
 
 # --- Inspection screens (wording of checks, kinds, severities and veto items: inspection/text.py) ---
@@ -163,21 +182,9 @@ RULE_LABEL: dict[str, str] = {
     "undated_is_stale": "无日期信息视为未更新",
 }
 
-# Evidence keys shown in a finding's summary, in this order (values shortened).
-EVIDENCE_LABEL: dict[str, str] = {
-    "status": "状态码",
-    "error_zh": "错误",
-    "ratio": "失败比例",
-    "failed": "失败次数",
-    "newest_date": "最新发布",
-    "window_days": "更新周期",
-    "matched": "错误表述",
-    "expected": "应为",
-    "context": "上下文",
-    "page_count": "出现页面",
-    "domain": "域名",
-    "reason": "原因",
-}
+# Evidence keys in Chinese, for every key a check declares: one table, inspection/text.py's (the
+# value wording and the summary order live with it, in inspection/evidence.py).
+EVIDENCE_LABEL = _INSPECTION_EVIDENCE_LABEL
 
 
 class TI:
@@ -188,7 +195,7 @@ class TI:
     CITY_INSPECTION_TITLE = "本市州网站巡检与否决风险"
     CLOSEST_TITLE = "最接近违规的网站"
     KPI_VETO = "否决风险网站"
-    KPI_VETO_UNIT = "已触发/临近"
+    KPI_VETO_UNIT = "已触发/临近/数据不足"
     RESOLVED_GROUP = "近7天已解决"
     RESOLVED = "已解决"
     MORE = "另有 {n} 项未显示"
@@ -218,6 +225,8 @@ class TI:
     NOT_INSPECTED = "尚未巡检"
     NO_RISK = "暂无临近否决的网站"
     RATIO_MEASURE = "失败{count}次 / {pct}"
+    SO_FAR_RATIO = "目前失败{count}次"  # an item short of data: the evidence so far, no verdict
+    SO_FAR = "目前 {count}"
     DAYS_MEASURE = "{count} 条 / 超 {days} 天"
     YES = "是"
     NO = "否"

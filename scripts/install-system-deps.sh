@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages the tests and benchmarks use: Chromium + ChromeDriver (browser tests) and
-# prometheus-blackbox-exporter (probe benchmark peer), nginx (static server of the crawl benchmark), and a CJK font so the wall screens render Chinese. Idempotent; a no-op when all are present.
+# prometheus-blackbox-exporter (probe benchmark peer), nginx (static server of the crawl benchmark), and two
+# system CJK fonts: the browser layout tests run the walls under each (and under none) to prove the bundled
+# font makes them independent of the PC's fonts; fonts-noto-cjk is also the source of that bundled font
+# (tools/build_wall_font.py); fontconfig's fc-list checks those setups. Idempotent; a no-op when all are present.
 set -euo pipefail
 need=()
-for pkg in chromium chromium-driver prometheus-blackbox-exporter fonts-wqy-microhei nginx; do
+for pkg in chromium chromium-driver prometheus-blackbox-exporter fonts-wqy-microhei fonts-noto-cjk fontconfig nginx; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -86,16 +86,20 @@ def allowed_actions(principal: Principal) -> frozenset[Action]:
     return PERMISSIONS[principal.role]
 
 
-def can(principal: Principal | User, action: Action | str, city_code: str = PROVINCE_CODE) -> bool:
-    """Whether ``principal`` may perform ``action`` on an object owned by ``city_code``."""
+def can(principal: Principal | User, action: Action | str, city_code: str = PROVINCE_CODE,
+        node_code: str | None = None) -> bool:
+    """Whether ``principal`` may perform ``action`` on an object owned by ``city_code`` (filed under
+    ``node_code`` when known: a county's alert is its county's, security.scope.can_see)."""
     p = principal if isinstance(principal, Principal) else Principal.of_user(principal)
-    return Action(action) in allowed_actions(p) and can_see(p.scope_code, city_code)
+    return Action(action) in allowed_actions(p) and can_see(p.scope_code, city_code, node_code)
 
 
-def require(principal: Principal | User | None, action: Action | str, city_code: str = PROVINCE_CODE) -> Principal:
+def require(principal: Principal | User | None, action: Action | str, city_code: str = PROVINCE_CODE,
+            node_code: str | None = None) -> Principal:
     """Return the principal when it may perform ``action`` on ``city_code``'s object; else raise.
 
-    ``city_code`` is the owning city (430000 for province-wide objects such as rule files).
+    ``city_code`` is the owning city (430000 for province-wide objects such as rule files), ``node_code``
+    the object's node when known (a county sees only objects of its own node).
     Raises :class:`PermissionDenied` (also for ``None``, an anonymous request) and ``ValueError``
     for an unknown action name.
     """
@@ -107,6 +111,6 @@ def require(principal: Principal | User | None, action: Action | str, city_code:
     p = principal if isinstance(principal, Principal) else Principal.of_user(principal)
     if act not in allowed_actions(p):
         raise PermissionDenied(S.KIOSK_READ_ONLY if p.kiosk else S.FORBIDDEN.format(what=ACTION_LABELS[act]))
-    if not can_see(p.scope_code, city_code):
+    if not can_see(p.scope_code, city_code, node_code):
         raise PermissionDenied(S.FORBIDDEN_SCOPE.format(code=city_code))
     return p

@@ -30,7 +30,8 @@ def hash_token(token: str) -> str:
 
 def create_token(session: Session, name: str, scope_code: str, *, actor: str, now: datetime,
                  created_by: int | None = None, remote_addr: str | None = None) -> str:
-    """Create a token named ``name`` for ``scope_code`` and return the plain token (shown once)."""
+    """Create a token named ``name`` for ``scope_code`` (the province, a city or a county: a county wall sees
+    only its county, security.scope) and return the plain token (shown once)."""
     name = name.strip()
     if not name or len(name) > 64:
         raise KioskError(f"令牌名称 {name!r}：不能为空，最多 64 个字符")
@@ -80,7 +81,7 @@ def live_token(session: Session, token_id: int) -> KioskToken | None:
 
 def replace_demo_token(session: Session, scope_code: str, *, now: datetime) -> str:
     """A fresh demo-wall token: the previous demo token (if any) is revoked, since its plain value
-    is unknown after it was printed. Returns the new token."""
+    is unknown. Returns the new token."""
     old = session.scalar(select(KioskToken).where(KioskToken.name == DEMO_WALL))
     if old is not None:
         if old.revoked_at is None:
@@ -88,3 +89,14 @@ def replace_demo_token(session: Session, scope_code: str, *, now: datetime) -> s
         old.name = f"{DEMO_WALL}-{old.id}"  # free the name for the new one; the old row stays for the audit
         session.flush()
     return create_token(session, DEMO_WALL, scope_code, actor=audit.SYSTEM, now=now)
+
+
+def demo_token(session: Session, scope_code: str, *, now: datetime, kept: str | None) -> tuple[str, bool]:
+    """The demo wall's token: ``kept`` (the plain token saved at an earlier start) while it is still the
+    live ``demo-wall`` row for ``scope_code``, so open walls keep working across restarts; otherwise a
+    fresh one (the old row revoked, as its plain value is lost). Returns (token, created)."""
+    if kept:
+        row = resolve_token(session, kept.strip())
+        if row is not None and row.name == DEMO_WALL and row.scope_code == scope_code:
+            return kept.strip(), False
+    return replace_demo_token(session, scope_code, now=now), True

@@ -1,5 +1,5 @@
-"""User accounts and login: create, list, disable/enable, change password, change role and scope,
-authenticate (with throttling), all audited.
+"""User accounts: create, list, disable/enable, change password, change role and scope, all audited
+(the login itself is security.login).
 
 Every function takes the caller's session and ``now``; the caller commits, so the audit entry and
 the change land together.
@@ -7,34 +7,23 @@ the change land together.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from db.models import Node
-from db.models_security import LoginAttempt, Role, User
+from db.models import Node, NodeLevel
+from db.models_security import Role, SessionEnd, User
 from security import audit
-from security.passwords import check_policy, hash_password, verify_password
+from security.passwords import check_policy, hash_password
 from security.scope import PROVINCE_CODE
+from security.sessions import end_user_sessions
 from security.text import ROLE_LABELS, S
-from security.throttle import check as throttle_check
 
 
 class UserError(ValueError):
     """A user cannot be created or changed as asked; the message is Chinese and names the field."""
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    """Outcome of one login attempt: ``user`` on success, else a Chinese ``message``."""
-
-    user: User | None
-    message: str = ""
-    locked_until: datetime | None = None
 
 
 def admin_exists(session: Session) -> bool:
@@ -45,13 +34,15 @@ def admin_exists(session: Session) -> bool:
 
 
 def _valid_scope(session: Session, role: Role, scope_code: str) -> None:
+    """A scope is the province, a city or a county (a county user sees only its county, security.scope);
+    a province admin's is the province, a city admin's the province or a city."""
     node = session.get(Node, scope_code)
     if node is None:
         raise UserError(f"范围 {scope_code}：未知的地区编码（请先初始化地区数据）")
-    if node.code != PROVINCE_CODE and node.city_code != node.code:
-        raise UserError(f"范围 {scope_code}：只能是全省（430000）或某个市州的编码")
     if role is Role.PROVINCE_ADMIN and scope_code != PROVINCE_CODE:
         raise UserError(f"角色 {ROLE_LABELS[role]} 的范围必须是全省（430000），而不是 {scope_code}")
+    if role is Role.CITY_ADMIN and node.level is NodeLevel.COUNTY:
+        raise UserError(f"角色 {ROLE_LABELS[role]} 的范围必须是全省或某个市州的编码，而不是区县 {scope_code}")
 
 
 def _role(role: Role | str) -> Role:
@@ -87,13 +78,14 @@ def list_users(session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.username)))
 
 
-def users_who_may(session: Session, action: str, city_code: str) -> list[User]:
-    """Active users whose role grants ``action`` on an object of ``city_code`` (the province's or that
-    city's staff), sorted by user name: the choices for assigning an alert, a shift or a handover."""
+def users_who_may(session: Session, action: str, city_code: str, node_code: str | None = None) -> list[User]:
+    """Active users whose role grants ``action`` on an object of ``city_code`` filed under ``node_code``
+    (the province's or that city's staff, and that county's when the object is a county's), sorted by user
+    name: the choices for assigning an alert, a shift or a handover."""
     from security.auth import can  # auth imports the models this module does; late import avoids a cycle
 
     rows = session.scalars(select(User).where(User.active.is_(True)).order_by(User.username)).all()
-    return [u for u in rows if can(u, action, city_code)]
+    return [u for u in rows if can(u, action, city_code, node_code)]
 
 
 def _user(session: Session, username: str) -> User:
@@ -120,7 +112,7 @@ def set_active(session: Session, username: str, active: bool, *, actor: str, now
                remote_addr: str | None = None) -> bool:
     """Disable (``active=False``) or re-enable an account; False when it already was so (nothing written).
 
-    A disabled user's live session ends on its next request (security.web checks ``active``).
+    Disabling ends every live session of the user (security.sessions) at once.
     Raises :class:`UserError` for an unknown user or for disabling the last active province admin."""
     user = _user(session, username)
     if user.active == active:
@@ -128,6 +120,8 @@ def set_active(session: Session, username: str, active: bool, *, actor: str, now
     if not active:
         _refuse_last_admin(session, user, S.WHAT_DISABLE)
     user.active = active
+    if not active:
+        end_user_sessions(session, user.id, now, SessionEnd.DISABLED)
     audit.record(session, actor, "user.enable" if active else "user.disable", "user", user.id,
                  scope_code=user.scope_code, remote_addr=remote_addr,
                  summary=(S.AUDIT_USER_ENABLED if active else S.AUDIT_USER_DISABLED).format(user=user.username),
@@ -137,12 +131,13 @@ def set_active(session: Session, username: str, active: bool, *, actor: str, now
 
 def set_password(session: Session, username: str, password: str, *, actor: str, now: datetime,
                  remote_addr: str | None = None) -> User:
-    """Replace a user's password (policy-checked, freshly salted). Every session opened with the old
-    password ends on its next request (:func:`session_marker` changes with the hash).
+    """Replace a user's password (policy-checked, freshly salted) and end every live session of the
+    user (security.sessions), even when the same password is set again.
     Raises :class:`UserError` for an unknown user, ``PasswordError`` for a weak password."""
     user = _user(session, username)
     check_policy(password)
     user.password_hash = hash_password(password)
+    end_user_sessions(session, user.id, now, SessionEnd.PASSWORD)
     audit.record(session, actor, "user.password", "user", user.id, scope_code=user.scope_code,
                  remote_addr=remote_addr, summary=S.AUDIT_USER_PASSWORD.format(user=user.username),
                  detail={"username": user.username}, at=now)
@@ -152,7 +147,8 @@ def set_password(session: Session, username: str, password: str, *, actor: str, 
 def change_role(session: Session, username: str, role: Role | str, scope_code: str, *, actor: str, now: datetime,
                 remote_addr: str | None = None) -> bool:
     """Give a user a new role and scope, validated as in :func:`create_user`; False when both are
-    unchanged (nothing written). Takes effect on the user's next request. Raises :class:`UserError`
+    unchanged (nothing written). Ends every live session of the user: they log in again under the
+    new role. Raises :class:`UserError`
     (unknown user, role or scope; demoting the last active province admin)."""
     user = _user(session, username)
     role = _role(role)
@@ -164,6 +160,7 @@ def change_role(session: Session, username: str, role: Role | str, scope_code: s
         _refuse_last_admin(session, user, S.WHAT_DEMOTE)
     before = {"role": user.role.value, "scope_code": user.scope_code}
     user.role, user.scope_code = role, scope_code
+    end_user_sessions(session, user.id, now, SessionEnd.ROLE)
     audit.record(session, actor, "user.role", "user", user.id, scope_code=scope_code, remote_addr=remote_addr,
                  summary=S.AUDIT_USER_ROLE.format(user=user.username, old_role=ROLE_LABELS[Role(before["role"])],
                                                   old_scope=before["scope_code"], role=ROLE_LABELS[role],
@@ -173,42 +170,6 @@ def change_role(session: Session, username: str, role: Role | str, scope_code: s
     return True
 
 
-def session_marker(user: User) -> str:
-    """A short digest of the user's password hash, kept in the login session and compared on each
-    request: a new password (a new salted hash) ends every session opened before it. The digest of
-    a salted scrypt hash tells a cookie reader nothing about the password."""
-    return hashlib.sha256(user.password_hash.encode("utf-8")).hexdigest()[:24]
-
-
 def generate_password() -> str:
     """A random password for generated accounts (demo admin)."""
     return secrets.token_urlsafe(12)
-
-
-def authenticate(session: Session, username: str, password: str, remote_addr: str, now: datetime, *,
-                 max_failures: int, window: timedelta) -> LoginResult:
-    """Check a login, record the attempt and audit it. Throttled attempts are refused before the
-    password is checked and are not counted as failures (so a lock ends on time)."""
-    username = username.strip()[:64]
-    until = throttle_check(session, username, remote_addr, now, max_failures, window)
-    if until is not None:
-        audit.record(session, username or "-", "login.refused", "user", username or "-", remote_addr=remote_addr,
-                     summary=S.AUDIT_LOGIN_REFUSED.format(user=username), at=now)
-        minutes = max(1, int((until - now).total_seconds() + 59) // 60)
-        return LoginResult(None, S.THROTTLED.format(minutes=minutes), until)
-    user = session.scalar(select(User).where(User.username == username))
-    ok = user is not None and user.active and verify_password(user.password_hash, password)
-    session.add(LoginAttempt(username=username, remote_addr=remote_addr, at=now, ok=ok))
-    if not ok or user is None:
-        audit.record(session, username or "-", "login.failed", "user", username or "-", remote_addr=remote_addr,
-                     summary=S.AUDIT_LOGIN_FAILED.format(user=username), at=now)
-        return LoginResult(None, S.BAD_CREDENTIALS)
-    user.last_login_at = now
-    audit.record(session, username, "login", "user", user.id, scope_code=user.scope_code, remote_addr=remote_addr,
-                 summary=S.AUDIT_LOGIN.format(user=username), at=now)
-    return LoginResult(user)
-
-
-def record_logout(session: Session, user: User, remote_addr: str | None, now: datetime) -> None:
-    audit.record(session, user.username, "logout", "user", user.id, scope_code=user.scope_code,
-                 remote_addr=remote_addr, summary=S.AUDIT_LOGOUT.format(user=user.username), at=now)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
@@ -75,6 +77,23 @@ def migrated_db(db_url: str) -> Iterator[tuple[str, sessionmaker[Session]]]:
 # In CI nothing may be skipped silently: GOVOPS_REQUIRE_PG / GOVOPS_REQUIRE_BROWSER turn a skip of a
 # test marked `postgres` / `browser` into a failure, so a missing service cannot pass as green.
 _REQUIRED = {"postgres": "GOVOPS_REQUIRE_PG", "browser": "GOVOPS_REQUIRE_BROWSER"}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's headless Chromium (never a downloaded browser), one per test module."""
+    from tests.dashboard.browser_support import ARGS, CHROMIUM
+
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed (scripts/install-system-deps.sh)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
 
 
 @pytest.hookimpl(hookwrapper=True)

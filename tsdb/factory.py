@@ -1,33 +1,33 @@
-"""Build the configured metric store from :class:`core.config.Config`."""
+"""Build the configured metric store from :class:`core.config.Config`: ``STORES[backend].from_config(section)``."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from core.config import Config
+from core.config import Config, ConfigError
 from core.plugins import PluginError, import_submodules
 from tsdb.store import STORES, MetricStore
 
 
 def open_store(config: Config) -> MetricStore:
-    """The backend named by ``config.metrics.backend``, opened on ``config.metrics.path``.
+    """The backend named by ``config.metrics.backend``, built from its own ``[metrics.<backend>]`` section.
 
-    Raises :class:`core.plugins.PluginError` naming the known backends when the name is
-    unknown. Every module of the ``tsdb`` package is imported first so that each backend
-    has registered itself.
+    Every module of the ``tsdb`` package is imported first so that each backend has registered
+    itself. Raises :class:`core.config.ConfigError` (Chinese, naming the known backends) for an
+    unknown name, and :class:`core.plugins.PluginError` for a backend without a settings table or
+    one that does not implement the interface (a bug).
     """
     import_submodules("tsdb")
     m = config.metrics
     if m.backend not in STORES:
-        known = ", ".join(sorted(STORES.names())) or "none"
-        raise PluginError(f"metrics.backend: unknown metric store {m.backend!r}; known: {known}")
+        known = "、".join(sorted(STORES.names())) or "无"
+        raise ConfigError(f"metrics.backend：未知的指标存储后端 {m.backend!r}，可选：{known}")
     kind: Any = STORES.get(m.backend)
-    store = kind(config.resolve_path(m.path),
-                 raw_retention=timedelta(hours=m.raw_retention_hours),
-                 minute_retention=timedelta(days=m.minute_retention_days),
-                 hour_retention=timedelta(days=m.hour_retention_days),
-                 day_retention=timedelta(days=m.day_retention_days))
+    section = m.section
+    if section is None or not isinstance(section, kind.config_class):
+        raise PluginError(f"metric store {m.backend!r} has no [metrics.{m.backend}] settings of type "
+                          f"{kind.config_class.__name__} in core.config.MetricsConfig")
+    store = kind.from_config(section)
     if not isinstance(store, MetricStore):
         raise PluginError(f"metric store {m.backend!r} does not implement the MetricStore interface")
     return store

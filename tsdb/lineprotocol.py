@@ -9,7 +9,14 @@ double-quoted, with ``\\"`` and ``\\\\`` escaped; they may span lines, as in Inf
 
 Field values: float (``1``, ``-1.5e3``), integer (``12i``), unsigned (``12u``), boolean
 (``t T true True TRUE f F false False FALSE``), string (``"..."``). Blank lines and lines
-starting with ``#`` are skipped. Pure logic: no I/O, no clock.
+starting with ``#`` are skipped. Pure logic: no I/O, no clock. String values parse, as the format has
+them, but a metric store keeps numbers only and refuses them (:mod:`tsdb.store`): text goes in tags.
+
+Limits (each refusal is a :class:`LineProtocolError` with line and column): timestamps must fit a
+signed 64-bit count of nanoseconds after scaling (the store keeps them as SQLite integers), integers
+their 64-bit range, floats must be finite; names are at most :data:`MAX_NAME` characters, tag values
+:data:`MAX_TAG_VALUE`, string field values :data:`MAX_STRING` (InfluxDB's 64 KiB), and a line carries
+at most :data:`MAX_TAGS` tags and :data:`MAX_FIELDS` fields.
 """
 
 from __future__ import annotations
@@ -26,6 +33,12 @@ PRECISION_FACTOR: dict[str, int] = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 UINT64_MAX = 2**64 - 1
+MAX_NAME = 256  # measurement, tag key, field key
+MAX_TAG_VALUE = 1024
+MAX_STRING = 64 * 1024
+MAX_TAGS = 256
+MAX_FIELDS = 1024
+_MAX_DIGITS = 20  # more digits than any 64-bit integer has (int() of thousands of digits is refused)
 
 _FLOAT_RE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\Z")
 _INT_RE = re.compile(r"[+-]?\d+[iu]\Z")
@@ -93,7 +106,11 @@ def _parse_value(sc: _Scanner, pos: int) -> tuple[FieldValue, int]:
                 i += 2
                 continue
             if ch == '"':
-                return _unescape_string(s[pos + 1:i]), i + 1
+                value = _unescape_string(s[pos + 1:i])
+                if len(value) > MAX_STRING:
+                    raise sc.error(pos, text.LP_TOO_LONG.format(what=text.LP_WHAT_STRING, length=len(value),
+                                                                limit=MAX_STRING))
+                return value, i + 1
             i += 1
         raise sc.error(pos, text.LP_UNTERMINATED_STRING)
     end = pos
@@ -106,6 +123,8 @@ def _parse_value(sc: _Scanner, pos: int) -> tuple[FieldValue, int]:
         if not math.isfinite(value):
             raise sc.error(pos, text.LP_BAD_FIELD_VALUE.format(value=token))
     elif _INT_RE.match(token):
+        if len(token.lstrip("+-")) > _MAX_DIGITS + 1:
+            raise sc.error(pos, text.LP_INT_RANGE.format(value=_cut(token)))
         value = int(token[:-1])
         lo, hi = (INT64_MIN, INT64_MAX) if token[-1] == "i" else (0, UINT64_MAX)
         if not lo <= value <= hi:
@@ -115,8 +134,18 @@ def _parse_value(sc: _Scanner, pos: int) -> tuple[FieldValue, int]:
     elif token in _FALSE:
         value = False
     else:
-        raise sc.error(pos, text.LP_BAD_FIELD_VALUE.format(value=token or "（空）"))
+        raise sc.error(pos, text.LP_BAD_FIELD_VALUE.format(value=_cut(token) or "（空）"))
     return value, end
+
+
+def _cut(token: str, limit: int = 40) -> str:
+    """A token as shown in an error: never more than ``limit`` characters."""
+    return token if len(token) <= limit else token[:limit] + "…"
+
+
+def _check_len(sc: _Scanner, pos: int, value: str, what: str, limit: int) -> None:
+    if len(value) > limit:
+        raise sc.error(pos, text.LP_TOO_LONG.format(what=what, length=len(value), limit=limit))
 
 
 def _parse_line(sc: _Scanner, pos: int, factor: int, default_time_ns: int | None) -> tuple[Point, int]:
@@ -124,18 +153,23 @@ def _parse_line(sc: _Scanner, pos: int, factor: int, default_time_ns: int | None
     measurement, i = sc.name(pos, ", ")
     if not measurement:
         raise sc.error(pos, text.LP_EMPTY_MEASUREMENT)
+    _check_len(sc, pos, measurement, text.LP_WHAT_MEASUREMENT, MAX_NAME)
     tags: dict[str, str] = {}
     while i < n and s[i] == ",":
         key, j = sc.name(i + 1, ",= ")
         if not key:
             raise sc.error(i + 1, text.LP_EMPTY_TAG_KEY)
+        _check_len(sc, i + 1, key, text.LP_WHAT_TAG_KEY, MAX_NAME)
         if j >= n or s[j] != "=":
             raise sc.error(j, text.LP_EXPECTED_EQUALS)
         value, k = sc.name(j + 1, ",= ")
         if not value:
             raise sc.error(j + 1, text.LP_EMPTY_TAG_VALUE.format(key=key))
+        _check_len(sc, j + 1, value, text.LP_WHAT_TAG_VALUE, MAX_TAG_VALUE)
         if key in tags:
             raise sc.error(i + 1, text.LP_DUPLICATE_TAG.format(key=key))
+        if len(tags) >= MAX_TAGS:
+            raise sc.error(i + 1, text.LP_TOO_MANY.format(what=text.LP_WHAT_TAGS, limit=MAX_TAGS))
         tags[key] = value
         i = k
     if i >= n or s[i] != " ":
@@ -148,10 +182,13 @@ def _parse_line(sc: _Scanner, pos: int, factor: int, default_time_ns: int | None
         key, j = sc.name(i, ",= ")
         if not key:
             raise sc.error(i, text.LP_EMPTY_FIELD_KEY)
+        _check_len(sc, i, key, text.LP_WHAT_FIELD_KEY, MAX_NAME)
         if j >= n or s[j] != "=":
             raise sc.error(j, text.LP_EXPECTED_EQUALS)
         if key in fields:
             raise sc.error(i, text.LP_DUPLICATE_FIELD.format(key=key))
+        if len(fields) >= MAX_FIELDS:
+            raise sc.error(i, text.LP_TOO_MANY.format(what=text.LP_WHAT_FIELDS, limit=MAX_FIELDS))
         fields[key], i = _parse_value(sc, j + 1)
         if i < n and s[i] == ",":
             i += 1
@@ -167,10 +204,12 @@ def _parse_line(sc: _Scanner, pos: int, factor: int, default_time_ns: int | None
         token = rest.split(" ", 1)[0]
         if len(token) < len(rest):
             extra = rest[len(token):].strip()
-            raise sc.error(i + len(token) + 1, text.LP_TRAILING.format(value=extra))
+            raise sc.error(i + len(token) + 1, text.LP_TRAILING.format(value=_cut(extra)))
         if not _TS_RE.match(token):
-            raise sc.error(i, text.LP_BAD_TIMESTAMP.format(value=token))
-        time_ns = int(token) * factor
+            raise sc.error(i, text.LP_BAD_TIMESTAMP.format(value=_cut(token)))
+        time_ns = int(token) * factor if len(token.lstrip("-")) <= _MAX_DIGITS else INT64_MAX + 1
+        if not INT64_MIN <= time_ns <= INT64_MAX:
+            raise sc.error(i, text.LP_TIMESTAMP_RANGE.format(value=_cut(token)))
     elif default_time_ns is not None:
         time_ns = default_time_ns
     else:

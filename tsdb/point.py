@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 FieldValue = float | int | bool | str
@@ -20,3 +20,10 @@ class Point:
             raise ValueError("point has an empty measurement name")
         if not self.fields:
             raise ValueError(f"point {self.measurement!r} has no fields")
+
+
+def points_for(measurement: str, tags: Mapping[str, str], time_ns: int,
+               values: Iterable[tuple[str, FieldValue | None]]) -> list[Point]:
+    """One point with the non-None values; empty list if every value is None."""
+    fields = {k: v for k, v in values if v is not None}
+    return [Point(measurement, fields, time_ns, dict(tags))] if fields else []

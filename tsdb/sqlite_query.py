@@ -19,31 +19,30 @@ import pandas as pd
 
 from tsdb.planner import Segment, TierSpan, plan
 from tsdb.sqlite_schema import TIER_ORDER, TIERS, floor_sql, get_meta
-from tsdb.store import Query, QueryError, TagFilter
+from tsdb.store import Query, TagFilter
 
 NEG_INF = -(2**62)
 POS_INF = 2**62
 
 
 def _resolve(conn: sqlite3.Connection, measurement: str, field: str,
-             tags: TagFilter) -> tuple[int | None, str, list[tuple[int, dict[str, str]]]]:
-    """(fid, kind, [(sid, tags)]) of the series matching the filter; fid None if unknown."""
-    row = conn.execute("SELECT id, kind FROM fields WHERE measurement = ? AND field = ?",
-                       (measurement, field)).fetchone()
+             tags: TagFilter) -> tuple[int | None, list[tuple[int, dict[str, str]]]]:
+    """(fid, [(sid, tags)]) of the series matching the filter; fid None if unknown."""
+    row = conn.execute("SELECT id FROM fields WHERE measurement = ? AND field = ?", (measurement, field)).fetchone()
     if row is None:
-        return None, "num", []
-    fid, kind = int(row[0]), str(row[1])
+        return None, []
+    fid = int(row[0])
     sql = ["SELECT id, tags FROM series WHERE fid = ?"]
     args: list[object] = [fid]
     for key, want in tags.items():
         values: Sequence[str] = [want] if isinstance(want, str) else list(want)
         if not values:
-            return fid, kind, []
+            return fid, []
         sql.append(f"AND id IN (SELECT sid FROM series_tag WHERE fid = ? AND key = ? "
                    f"AND value IN ({','.join('?' * len(values))}))")
         args += [fid, key, *values]
     rows = conn.execute(" ".join(sql), args).fetchall()
-    return fid, kind, [(int(sid), json.loads(t)) for sid, t in rows]
+    return fid, [(int(sid), json.loads(t)) for sid, t in rows]
 
 
 def _fill_sel(conn: sqlite3.Connection, rows: list[tuple[int, int]]) -> None:
@@ -90,9 +89,9 @@ _PARTS = {
 
 
 def _segment_rows(conn: sqlite3.Connection, seg: Segment, fid: int, agg: str, every: int | None,
-                  start: int, grouped: bool, raw_table: str) -> list[tuple]:
+                  start: int, grouped: bool) -> list[tuple]:
     if seg.tier == "raw":
-        table, col, parts = raw_table, "ts", _PARTS[agg][1]
+        table, col, parts = "raw", "ts", _PARTS[agg][1]
     else:
         table, col, parts = TIERS[seg.tier][0], "bucket", _PARTS[agg][0]
     group_cols = []
@@ -182,9 +181,7 @@ def _frame(times: list[int], cols: dict[str, list], values: list) -> pd.DataFram
 
 
 def run_query(conn: sqlite3.Connection, q: Query, start: int, stop: int) -> pd.DataFrame:
-    fid, kind, series = _resolve(conn, q.measurement, q.field, q.tags)
-    if kind == "str" and q.agg not in ("last", "count"):
-        raise QueryError(f"{q.measurement}.{q.field} holds strings: only 'last' and 'count' apply, not {q.agg!r}")
+    fid, series = _resolve(conn, q.measurement, q.field, q.tags)
     empty = _frame([], {k: [] for k in q.group_by}, [])
     if fid is None or not series:
         return empty
@@ -196,12 +193,9 @@ def run_query(conn: sqlite3.Connection, q: Query, start: int, stop: int) -> pd.D
     _fill_sel(conn, sel)
     every = None if q.every is None else q.every // timedelta(microseconds=1) * 1000
     key = _group_key(q)
-    if kind == "str":
-        segments, raw_table = [Segment("raw", start, stop)], "raw_str"
-    else:
-        segments, raw_table = plan(start, stop, every, _spans(conn, key)), "raw"
+    segments = plan(start, stop, every, _spans(conn, key))
     parts = [_group_segment_rows(conn, s, fid, q, every, start, key or "", groups) if s.tier.startswith("g")
-             else _segment_rows(conn, s, fid, q.agg, every, start, bool(q.group_by), raw_table) for s in segments]
+             else _segment_rows(conn, s, fid, q.agg, every, start, bool(q.group_by)) for s in segments]
     rows = _merge(q.agg, [p for p in parts if p] or [[]])
     if not rows:
         return empty
@@ -224,7 +218,7 @@ def run_query(conn: sqlite3.Connection, q: Query, start: int, stop: int) -> pd.D
 
 def run_latest(conn: sqlite3.Connection, measurement: str, field: str, tags: TagFilter,
                since: int | None) -> pd.DataFrame:
-    fid, _kind, series = _resolve(conn, measurement, field, tags)
+    fid, series = _resolve(conn, measurement, field, tags)
     if fid is None or not series:
         return _frame([], {}, [])
     _fill_sel(conn, [(sid, 0) for sid, _ in series])

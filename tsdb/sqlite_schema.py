@@ -2,10 +2,11 @@
 
 Layout (all times are integer nanoseconds since the epoch, UTC):
 
-- ``fields``: one row per (measurement, field) with its kind, ``num`` or ``str``.
+- ``fields``: one row per (measurement, field); values are numbers (``kind`` is ``num``; files written
+  before text facts became tags also had ``str`` fields and a ``raw_str`` table, dropped on open).
 - ``series``: one row per (field, canonical tag set); ``series_tag`` is the inverted
   tag index ``(fid, key, value) -> sid`` used by filters.
-- ``raw`` / ``raw_str``: samples keyed ``(fid, ts, sid)``; points arrive roughly in time
+- ``raw``: samples keyed ``(fid, ts, sid)``; points arrive roughly in time
   order, so inserts append at the end of each field's key range, and rollups and
   retention read or delete one contiguous time range per field.
 - ``roll_1m`` / ``roll_1h`` / ``roll_1d``: count, sum, min, max, last, last_ts per
@@ -16,7 +17,7 @@ Layout (all times are integer nanoseconds since the epoch, UTC):
   keyed ``(fid, key, bucket, value)``: "all sites per city, hourly, 30 days" reads ~10k
   rows instead of 1.4M. ``grp_cover`` says for which ``[since, until)`` each key was rolled.
   A series without the key counts under value ``""``.
-- ``latest``: newest sample of every series (numeric or string), kept on write.
+- ``latest``: newest sample of every series, kept on write.
 - ``meta``: watermarks (everything before ``wm_<tier>`` is rolled into that tier) and
   floors (the tier holds nothing before ``floor_<tier>``).
 """
@@ -41,9 +42,6 @@ CREATE TABLE IF NOT EXISTS series_tag (
     PRIMARY KEY (fid, key, value, sid)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS raw (
     fid INTEGER NOT NULL, ts INTEGER NOT NULL, sid INTEGER NOT NULL, value REAL NOT NULL,
-    PRIMARY KEY (fid, ts, sid)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS raw_str (
-    fid INTEGER NOT NULL, ts INTEGER NOT NULL, sid INTEGER NOT NULL, value TEXT NOT NULL,
     PRIMARY KEY (fid, ts, sid)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS series_tag_by_sid ON series_tag (sid, key);
 CREATE TABLE IF NOT EXISTS latest (sid INTEGER PRIMARY KEY, ts INTEGER NOT NULL, value NOT NULL);
@@ -86,6 +84,30 @@ def floor_sql(expr: str, width: int) -> str:
 def create_schema(conn: sqlite3.Connection) -> None:
     conn.executescript(SCHEMA + "".join(TIER_DDL.format(t=TIERS[n][0]) for n in TIER_ORDER)
                        + "".join(GRP_DDL.format(t=f"grp_{n}") for n in GROUPED_TIERS))
+
+
+def drop_text_fields(conn: sqlite3.Connection) -> int:
+    """Remove the string fields a file written before text facts became tags still holds (their series,
+    newest values and the ``raw_str`` table) in one transaction; returns how many fields went.
+
+    Their meaning now lives in tags (``site_probe.failure`` with ``error`` and ``reason``); the old raw
+    strings were kept 48 hours by default and nothing reads them any more."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'raw_str'").fetchone() is None:
+        return 0
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        fids = [r[0] for r in conn.execute("SELECT id FROM fields WHERE kind = 'str'")]
+        for fid in fids:
+            conn.execute("DELETE FROM latest WHERE sid IN (SELECT id FROM series WHERE fid = ?)", (fid,))
+            conn.execute("DELETE FROM series_tag WHERE fid = ?", (fid,))
+            conn.execute("DELETE FROM series WHERE fid = ?", (fid,))
+            conn.execute("DELETE FROM fields WHERE id = ?", (fid,))
+        conn.execute("DROP TABLE raw_str")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return len(fids)
 
 
 def roll(conn: sqlite3.Connection, tier: str, fid: int, a: int, b: int, group_keys: Sequence[str] = ()) -> int:

@@ -16,9 +16,12 @@ import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 
+from core.config import EmbeddedMetricsConfig, resolve_path
+from core.files import SQLITE_SIDE_FILES, make_private
 from tsdb import sqlite_query
 from tsdb.planner import floor_to
 from tsdb.point import Point
@@ -27,6 +30,7 @@ from tsdb.sqlite_schema import (
     TIER_ORDER,
     TIERS,
     create_schema,
+    drop_text_fields,
     get_meta,
     merge_point,
     roll,
@@ -67,9 +71,10 @@ LATEST_SWEEP_NS = 120 * 10**9
 GROUP_TIERS = tuple(f"g{t}" for t in GROUPED_TIERS)  # dirty keys: per-tag-value rows to refresh
 # new fields, new series and new cache entries of a write, committed to the caches only on success
 _NewEntries = tuple[dict, dict, dict]
+_Tags = tuple[tuple[str, str], ...]
 
 
-@STORES.register("sqlite")
+@STORES.register("embedded")
 class SQLiteMetricStore:
     """:class:`tsdb.store.MetricStore` on a local SQLite file (created if absent).
 
@@ -80,6 +85,16 @@ class SQLiteMetricStore:
     ready, so queries filtering and grouping on one of them read few rows. Tags with an
     empty value are dropped, as InfluxDB does.
     """
+
+    config_class: ClassVar[type] = EmbeddedMetricsConfig
+
+    @classmethod
+    def from_config(cls, section: EmbeddedMetricsConfig) -> SQLiteMetricStore:
+        """The store on ``section.path`` (relative to the project folder) with its retention settings."""
+        return cls(resolve_path(section.path), raw_retention=timedelta(hours=section.raw_retention_hours),
+                   minute_retention=timedelta(days=section.minute_retention_days),
+                   hour_retention=timedelta(days=section.hour_retention_days),
+                   day_retention=timedelta(days=section.day_retention_days))
 
     def __init__(self, path: str | Path, *, raw_retention: timedelta = timedelta(hours=48),
                  minute_retention: timedelta = timedelta(days=15),
@@ -99,17 +114,19 @@ class SQLiteMetricStore:
         if any(not k or not isinstance(k, str) for k in group_keys):
             raise ValueError(f"group_keys must be non-empty tag names, got {group_keys!r}")
         self.group_keys = tuple(group_keys)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private(self.path, side_files=SQLITE_SIDE_FILES)  # owner only, like the registry database
         self._local = threading.local()
         self._conns: list[sqlite3.Connection] = []
         self._conns_lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._closed = False
         # writer-side caches; entries are added only after their transaction commits
-        self._fields: dict[tuple[str, str], tuple[int, str]] = {}
-        self._series: dict[tuple[int, tuple[tuple[str, str], ...]], int] = {}
-        self._entries: dict[tuple[str, tuple[tuple[str, str], ...]], dict[str, tuple[int, int, bool]]] = {}
-        create_schema(self._conn())
+        self._fields: dict[tuple[str, str], int] = {}
+        self._series: dict[tuple[int, _Tags], int] = {}
+        self._entries: dict[tuple[str, _Tags], dict[str, tuple[int, int]]] = {}
+        conn = self._conn()
+        create_schema(conn)
+        drop_text_fields(conn)  # a file written before text facts became tags
 
     # -- connections -------------------------------------------------------------------
 
@@ -140,24 +157,18 @@ class SQLiteMetricStore:
 
     # -- writing -----------------------------------------------------------------------
 
-    def _field(self, conn: sqlite3.Connection, m: str, f: str, kind: str,
-               new: dict[tuple[str, str], tuple[int, str]]) -> int:
+    def _field(self, conn: sqlite3.Connection, m: str, f: str, new: dict[tuple[str, str], int]) -> int:
         key = (m, f)
-        hit = self._fields.get(key) or new.get(key)
-        if hit is None:
-            row = conn.execute("SELECT id, kind FROM fields WHERE measurement = ? AND field = ?", key).fetchone()
+        fid = self._fields.get(key) or new.get(key)
+        if fid is None:
+            row = conn.execute("SELECT id FROM fields WHERE measurement = ? AND field = ?", key).fetchone()
             if row is None:
-                cur = conn.execute("INSERT INTO fields (measurement, field, kind) VALUES (?, ?, ?)", (m, f, kind))
-                row = (cur.lastrowid, kind)
-            hit = new[key] = (int(row[0]), str(row[1]))
-        if hit[1] != kind:
-            want = "numeric" if hit[1] == "num" else "string"
-            raise ValueError(f"field {m}.{f} holds {want} values; a point gives it a "
-                             f"{'string' if kind == 'str' else 'numeric'} value")
-        return hit[0]
+                row = (conn.execute("INSERT INTO fields (measurement, field, kind) VALUES (?, ?, 'num')",
+                                    key).lastrowid,)
+            fid = new[key] = int(row[0])
+        return fid
 
-    def _sid(self, conn: sqlite3.Connection, fid: int, tkey: tuple[tuple[str, str], ...],
-             new: dict[tuple[int, tuple[tuple[str, str], ...]], int]) -> int:
+    def _sid(self, conn: sqlite3.Connection, fid: int, tkey: _Tags, new: dict[tuple[int, _Tags], int]) -> int:
         key = (fid, tkey)
         sid = self._series.get(key) or new.get(key)
         if sid is None:
@@ -176,9 +187,9 @@ class SQLiteMetricStore:
     def write(self, points: Iterable[Point]) -> int:
         """Store points in one transaction (all or none); returns the number of points.
 
-        Raises ValueError naming the point for a non-finite or non-numeric value, a bad
-        tag or timestamp, or a field whose kind (numeric/string) differs from what the
-        store already holds; nothing of the batch is stored then.
+        Raises ValueError naming the point for a non-finite or non-numeric value (text too:
+        text facts are tags, see :mod:`tsdb.catalogue`), a bad tag or timestamp; nothing of the
+        batch is stored then.
         """
         pts = list(points)
         if not pts:
@@ -199,25 +210,22 @@ class SQLiteMetricStore:
                 self._entries.setdefault((m, tkey), {})[f] = entry
         return len(pts)
 
-    def _entry(self, conn: sqlite3.Connection, i: int, p: Point, tkey: tuple[tuple[str, str], ...], f: str,
-               v: object, new: _NewEntries) -> tuple[int, int, bool]:
-        """(fid, sid, is_string) for a field not in the committed cache; validates on the way."""
+    def _entry(self, conn: sqlite3.Connection, i: int, p: Point, tkey: _Tags, f: str,
+               new: _NewEntries) -> tuple[int, int]:
+        """(fid, sid) for a field not in the committed cache; validates on the way."""
         key = (p.measurement, tkey, f)
-        is_str = type(v) is str
         entry = new[2].get(key)
-        if entry is None or entry[2] != is_str:
+        if entry is None:
             _validate(i, p)
-            fid = self._field(conn, p.measurement, f, "str" if is_str else "num", new[0])
+            fid = self._field(conn, p.measurement, f, new[0])
             clean = tuple(kv for kv in tkey if kv[1] != "")
-            entry = new[2][key] = (fid, self._sid(conn, fid, clean, new[1]), is_str)
+            entry = new[2][key] = (fid, self._sid(conn, fid, clean, new[1]))
         return entry
 
     def _write_tx(self, conn: sqlite3.Connection, pts: list[Point], new: _NewEntries) -> None:
         nums: list[tuple[int, int, int, float]] = []
-        strs: list[tuple[int, int, int, str]] = []
-        latest_str: list[tuple[int, int, str]] = []
         entries = self._entries
-        empty: dict[str, tuple[int, int, bool]] = {}
+        empty: dict[str, tuple[int, int]] = {}
         lo = hi = pts[0].time_ns
         for i, p in enumerate(pts):
             tkey = tuple(sorted(p.tags.items()))
@@ -231,29 +239,14 @@ class SQLiteMetricStore:
             known = entries.get((p.measurement, tkey), empty)
             for f, v in p.fields.items():
                 tv = type(v)
-                # fast path: a known numeric series and a plain float/int/bool value
-                if tv is float or tv is int or tv is bool:
-                    entry = known.get(f)
-                    if entry is not None and not entry[2]:
-                        fv = float(v)
-                        if fv - fv != 0.0:  # NaN or infinite
-                            _validate(i, p)
-                        nums.append((entry[0], ts, entry[1], fv))
-                        continue
+                if not (tv is float or tv is int or tv is bool):  # text, None, other types: refused by name
+                    _validate(i, p)
+                fv = float(v)
+                if fv - fv != 0.0:  # NaN or infinite
+                    _validate(i, p)
                 entry = known.get(f)
-                if entry is None or entry[2] != (tv is str):
-                    entry = self._entry(conn, i, p, tkey, f, v, new)
-                if entry[2]:
-                    strs.append((entry[0], ts, entry[1], v))  # type: ignore[arg-type]
-                    latest_str.append((entry[1], ts, v))  # type: ignore[arg-type]
-                    continue
-                try:
-                    fv = float(v)
-                except (TypeError, ValueError):
-                    _validate(i, p)
-                    raise
-                if fv - fv != 0.0:
-                    _validate(i, p)
+                if entry is None:
+                    entry = self._entry(conn, i, p, tkey, f, new)
                 nums.append((entry[0], ts, entry[1], fv))
         meta = get_meta(conn)
         wm = meta.get("wm_1m")
@@ -261,9 +254,6 @@ class SQLiteMetricStore:
         if wm is not None and nums and lo < wm:
             nums, dirty = self._place_late(conn, nums, meta)
         conn.executemany("INSERT OR REPLACE INTO raw (fid, ts, sid, value) VALUES (?, ?, ?, ?)", nums)
-        if strs:
-            conn.executemany("INSERT OR REPLACE INTO raw_str (fid, ts, sid, value) VALUES (?, ?, ?, ?)", strs)
-            conn.executemany(LATEST_UPSERT, latest_str)
         self._update_latest(conn, nums, lo, hi)
         if dirty:
             _reroll(conn, meta, dirty, self.group_keys)
@@ -339,7 +329,7 @@ class SQLiteMetricStore:
                     stop = min(target, wm + CHUNK[tier])
                     with _tx(conn):
                         # fields are read inside the transaction: another process may add one
-                        fids = _fids(conn, "num")
+                        fids = _fids(conn)
                         for fid in fids:
                             counts[f"rolled_{tier}"] += roll(conn, tier, fid, wm, stop, self.group_keys)
                         if tier in GROUPED_TIERS:
@@ -348,11 +338,10 @@ class SQLiteMetricStore:
                     wm = stop
                 source_wm = wm
             with _tx(conn):
-                counts.update(self._expire(conn, now_ns, _fids(conn, "num"), _fids(conn, "str")))
+                counts.update(self._expire(conn, now_ns, _fids(conn)))
         return counts
 
-    def _expire(self, conn: sqlite3.Connection, now_ns: int, fids: list[int],
-                str_fids: list[int]) -> dict[str, int]:
+    def _expire(self, conn: sqlite3.Connection, now_ns: int, fids: list[int]) -> dict[str, int]:
         meta = get_meta(conn)
         out: dict[str, int] = {}
         # a finer level is only cut where its data is already rolled into the next tier
@@ -372,16 +361,12 @@ class SQLiteMetricStore:
                     conn.execute(f"DELETE FROM grp_{level} WHERE fid = ? AND bucket < ?", (fid, cut))
             if cut > meta.get(f"floor_{level}", NEG_INF):
                 set_meta(conn, f"floor_{level}", cut)
-        cut = floor_to(now_ns - self.retention["raw"], MINUTE)
-        out["deleted_raw_str"] = sum(
-            conn.execute("DELETE FROM raw_str WHERE fid = ? AND ts < ?", (fid, cut)).rowcount for fid in str_fids)
         return out
 
     # -- reading -----------------------------------------------------------------------
 
     def query(self, q: Query) -> pd.DataFrame:
-        """See :meth:`tsdb.store.MetricStore.query`; raises QueryError for string fields
-        with an aggregation other than ``last``/``count``."""
+        """See :meth:`tsdb.store.MetricStore.query`."""
         conn = self._conn()
         with _tx(conn, "BEGIN"):
             return sqlite_query.run_query(conn, q, dt_to_ns(q.start), dt_to_ns(q.stop))
@@ -395,8 +380,8 @@ class SQLiteMetricStore:
                                            None if since is None else dt_to_ns(since))
 
 
-def _fids(conn: sqlite3.Connection, kind: str) -> list[int]:
-    return [r[0] for r in conn.execute("SELECT id FROM fields WHERE kind = ?", (kind,))]
+def _fids(conn: sqlite3.Connection) -> list[int]:
+    return [r[0] for r in conn.execute("SELECT id FROM fields")]
 
 
 def _reroll(conn: sqlite3.Connection, meta: dict[str, int], dirty: dict[str, set[tuple[int, int]]],
@@ -438,13 +423,16 @@ def _validate(i: int, p: Point) -> None:
     where = f"point {i} ({p.measurement})"
     if not isinstance(p.time_ns, int) or isinstance(p.time_ns, bool):
         raise ValueError(f"{where}: time_ns must be an integer, got {p.time_ns!r}")
-    for k, v in p.tags.items():
-        if not isinstance(k, str) or not isinstance(v, str) or not k:
-            raise ValueError(f"{where}: tag {k!r}={v!r} must be a non-empty string key with a string value")
+    for k, tv in p.tags.items():
+        if not isinstance(k, str) or not isinstance(tv, str) or not k:
+            raise ValueError(f"{where}: tag {k!r}={tv!r} must be a non-empty string key with a string value")
     for k, v in p.fields.items():
         if not isinstance(k, str) or not k:
             raise ValueError(f"{where}: field name {k!r} must be a non-empty string")
-        if isinstance(v, float) and not math.isfinite(v):
-            raise ValueError(f"{where}: field {k!r} is {v}; only finite numbers can be stored")
-        if not isinstance(v, (int, float, str)):
+        if isinstance(v, str):
+            raise ValueError(f"{where}: field {k!r} holds text {v[:40]!r}; a metric store keeps numbers only "
+                             "(text facts are tags: tsdb.catalogue.TextSpec)")
+        if not isinstance(v, (int, float)):
             raise ValueError(f"{where}: field {k!r} has unsupported type {type(v).__name__}")
+        if not math.isfinite(v):
+            raise ValueError(f"{where}: field {k!r} is {v}; only finite numbers can be stored")

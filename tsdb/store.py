@@ -3,6 +3,12 @@
 Nothing backend-specific leaks through it: the embedded SQLite backend and the
 scale-out VictoriaMetrics/InfluxDB backend answer the same :class:`Query` with
 the same DataFrame shape.
+
+Values are numbers. A field value is a float, int or bool (bools read back as 1.0 / 0.0); text is
+never a field value, since a Prometheus-model backend stores none. A textual fact (a probe's failure
+class and reason) is a *tag* of a numeric marker field written beside the other fields, declared as a
+:class:`tsdb.catalogue.TextSpec` and read with :func:`tsdb.facts.latest_values`. Every backend refuses
+a text field value with ValueError, so nothing can come to rely on one backend keeping text.
 """
 
 from __future__ import annotations
@@ -10,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 import pandas as pd
 
@@ -61,7 +67,9 @@ class Query:
 @runtime_checkable
 class MetricStore(Protocol):
     def write(self, points: Iterable[Point]) -> int:
-        """Store points atomically (all or none); returns how many were written."""
+        """Store points atomically (all or none); returns how many were written.
+
+        Raises ValueError naming the point for a value that is not a finite number (text included)."""
         ...
 
     def query(self, q: Query) -> pd.DataFrame:
@@ -84,4 +92,17 @@ class MetricStore(Protocol):
     def close(self) -> None: ...
 
 
-STORES: Registry[type] = Registry("metric store")
+class MetricStoreKind(Protocol):
+    """A registered backend: ``STORES[name]``. Its settings are the ``[metrics.<name>]`` table, a frozen
+    dataclass ``config_class`` declared in :class:`core.config.MetricsConfig` (field ``<name>``), which
+    validates types and ranges at load."""
+
+    config_class: ClassVar[type]
+
+    @classmethod
+    def from_config(cls, section: Any) -> MetricStore:
+        """The store opened on its settings; raises ValueError (or OSError) when it cannot be."""
+        ...
+
+
+STORES: Registry[Any] = Registry("metric store")

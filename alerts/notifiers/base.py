@@ -3,7 +3,12 @@
 A kind is a class registered in ``NOTIFIERS`` under its name, with a frozen ``Config`` dataclass
 (``config_class``) and ``__init__(self, config)``. ``await notifier.notify(message)`` returns a
 ``Delivery``; it never raises for delivery problems (network errors, timeouts, refusals are
-reported as a failed ``Delivery`` whose ``retryable`` says whether trying later may help).
+reported as a failed ``Delivery`` whose ``retryable`` says whether trying later may help, and whose
+``maybe_delivered`` says the request may have arrived although no answer came back).
+
+``idempotent`` says whether the receiver takes a repeated ``Message.idem_key`` as the same delivery,
+so that sending a message again after an unknown outcome cannot give its people a second copy. Only
+then does the dispatcher send a message again whose first attempt may have arrived (alerts.delivery).
 """
 
 from __future__ import annotations
@@ -65,10 +70,12 @@ class Delivery:
     ok: bool
     retryable: bool = False
     detail: str = ""
+    maybe_delivered: bool = False  # failed after the request went out: the receiver may have it
 
 
 class Notifier(Protocol):
     config_class: ClassVar[type]
+    idempotent: bool  # the receiver deduplicates on Message.idem_key: resending an unknown outcome is safe
 
     async def notify(self, n: Message) -> Delivery: ...
 
@@ -77,35 +84,62 @@ NOTIFIERS: Registry[type[Notifier]] = Registry("notifier")
 
 
 class NotifierConfigError(ValueError):
-    """A receiver's settings are invalid; the message names the file, receiver, kind and key."""
+    """A receiver's settings are invalid; the message (Chinese) names the file, receiver, kind and key;
+    ``key`` is the offending key when one is to blame (the receivers file finds its line by it)."""
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+class KeyValueError(ValueError):
+    """A config dataclass's ``__post_init__`` check failed (:func:`require`): ``key`` and a Chinese ``reason``."""
+
+    def __init__(self, key: str, reason: str) -> None:
+        super().__init__(f"键 {key}：{reason}")
+        self.key = key
+        self.reason = reason
+
+
+_TYPE_NAMES = {str: "文本", int: "整数", float: "数字", bool: "布尔值（true 或 false）", list: "列表", tuple: "列表",
+               dict: "表"}
+
+
+def type_name(t: Any) -> str:
+    """A type or a value's type in Chinese (文本, 整数, 列表 …)."""
+    t = t if isinstance(t, type) else type(t)
+    return _TYPE_NAMES.get(t, "其他类型的值")
 
 
 def parse_config(cls: type, settings: Mapping[str, Any], *, kind: str, where: str) -> Any:
-    """Build the frozen config dataclass ``cls`` from ``settings``; raise NotifierConfigError naming the key.
+    """Build the frozen config dataclass ``cls`` from ``settings``; raise NotifierConfigError naming the key
+    (Chinese; ``where`` names the file and receiver).
 
     Lists become tuples; ints are accepted where floats are expected; anything else must match the
-    annotated type. ``__post_init__`` may raise ValueError("key: reason") for cross-field rules.
+    annotated type. ``__post_init__`` may raise :class:`KeyValueError` (:func:`require`) for cross-field rules.
     """
     hints = typing.get_type_hints(cls)
     fields = {f.name: f for f in dataclasses.fields(cls)}
     unknown = sorted(set(settings) - set(fields))
     if unknown:
-        raise NotifierConfigError(f"{where}: {kind} notifier: unknown key {unknown[0]!r}; "
-                                  f"known: {', '.join(sorted(fields))}")
+        raise NotifierConfigError(f"{where}：{kind} 类型没有键 {unknown[0]}（可用的键：{'、'.join(sorted(fields))}）",
+                                  unknown[0])
     values: dict[str, Any] = {}
     for name, f in fields.items():
         if name not in settings:
             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-                raise NotifierConfigError(f"{where}: {kind} notifier: missing key {name!r}")
+                raise NotifierConfigError(f"{where}：{kind} 类型缺少键 {name}")
             continue
         try:
             values[name] = _coerce(settings[name], hints[name])
         except TypeError as exc:
-            raise NotifierConfigError(f"{where}: {kind} notifier: key {name!r}: {exc}") from None
+            raise NotifierConfigError(f"{where}：键 {name}：{exc}", name) from None
     try:
         return cls(**values)
-    except ValueError as exc:
-        raise NotifierConfigError(f"{where}: {kind} notifier: {exc}") from None
+    except KeyValueError as exc:
+        raise NotifierConfigError(f"{where}：键 {exc.key}：{exc.reason}", exc.key) from None
+    except ValueError as exc:  # a kind's own check that is not a require()
+        raise NotifierConfigError(f"{where}：{kind} 类型的配置无效（{exc}）") from None
 
 
 def _coerce(value: Any, hint: Any) -> Any:
@@ -118,28 +152,33 @@ def _coerce(value: Any, hint: Any) -> Any:
                 return _coerce(value, arg)
     if origin is tuple:
         if not isinstance(value, list | tuple):
-            raise TypeError(f"expected a list, got {type(value).__name__}")
+            raise TypeError(f"应为列表，而不是{type_name(value)}")
         (item,) = typing.get_args(hint)[:1]
         return tuple(_coerce(v, item) for v in value)
     if origin is dict or hint is dict:
         if not isinstance(value, dict):
-            raise TypeError(f"expected a table, got {type(value).__name__}")
+            raise TypeError(f"应为表，而不是{type_name(value)}")
         return dict(value)
     if hint is Any:
         return value
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if hint is int and isinstance(value, bool):
-        raise TypeError("expected an integer, got a boolean")
+        raise TypeError("应为整数，而不是布尔值")
     if not isinstance(value, hint):
-        raise TypeError(f"expected {hint.__name__}, got {type(value).__name__} {value!r}")
+        raise TypeError(f"应为{type_name(hint)}，而不是{type_name(value)} {_shown(value)}")
     return value
 
 
+def _shown(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
 def require(condition: bool, key: str, reason: str) -> None:
-    """For ``__post_init__``: raise ValueError naming the key."""
+    """For ``__post_init__``: raise :class:`KeyValueError` naming the key, with a Chinese ``reason``."""
     if not condition:
-        raise ValueError(f"key {key!r}: {reason}")
+        raise KeyValueError(key, reason)
 
 
 def http_delivery(status: int, body: str) -> Delivery:
@@ -160,11 +199,24 @@ class HttpAnswer:
 
 async def post_json(url: str, payload: Any, *, headers: Mapping[str, str] | None = None,
                     timeout: float = 10.0) -> HttpAnswer | Delivery:
-    """POST ``payload`` as UTF-8 JSON; the answer, or a retryable Delivery on network error or timeout."""
+    """POST ``payload`` as UTF-8 JSON; the answer, or a retryable Delivery on network error or timeout.
+
+    A failure after the request's headers went out (a timeout waiting for the answer, a dropped
+    connection) is ``maybe_delivered``: the receiver may have acted on it.
+    """
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     hdrs = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
+    sent = False
+
+    async def _on_sent(*_: Any) -> None:
+        nonlocal sent
+        sent = True
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_headers_sent.append(_on_sent)
     try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as http, \
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout),
+                                         trace_configs=[trace]) as http, \
                 http.post(url, data=body, headers=hdrs) as resp:
             text = await resp.text(errors="replace")
             try:
@@ -173,11 +225,11 @@ async def post_json(url: str, payload: Any, *, headers: Mapping[str, str] | None
                 parsed = None
             return HttpAnswer(resp.status, text, parsed)
     except TimeoutError:
-        return Delivery(False, True, f"timeout after {timeout:g} s: {url}")
+        return Delivery(False, True, f"timeout after {timeout:g} s: {url}", maybe_delivered=sent)
     except (aiohttp.ClientError, OSError, asyncio.CancelledError) as exc:
         if isinstance(exc, asyncio.CancelledError):
             raise
-        return Delivery(False, True, f"network error: {type(exc).__name__}: {exc}")
+        return Delivery(False, True, f"network error: {type(exc).__name__}: {exc}", maybe_delivered=sent)
 
 
 def markdown_text(n: Message) -> str:

@@ -40,8 +40,8 @@ class DingTalkConfig:
     timeout: float = 10.0
 
     def __post_init__(self) -> None:
-        require(self.url.startswith(("http://", "https://")), "url", "must start with http:// or https://")
-        require(self.timeout > 0, "timeout", "must be positive")
+        require(self.url.startswith(("http://", "https://")), "url", "须以 http:// 或 https:// 开头")
+        require(self.timeout > 0, "timeout", "须大于 0")
 
 
 def sign(secret: str, timestamp_ms: int) -> str:
@@ -54,6 +54,8 @@ def sign(secret: str, timestamp_ms: int) -> str:
 @NOTIFIERS.register("dingtalk")
 class DingTalkNotifier:
     config_class: ClassVar[type] = DingTalkConfig
+    idempotent = False  # group robots take no idempotency key: each message is sent at most once
+
 
     def __init__(self, config: DingTalkConfig, *, time_ms: Callable[[], int] | None = None) -> None:
         self.config = config

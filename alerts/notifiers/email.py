@@ -10,18 +10,26 @@ over an unencrypted connection is a configuration error unless ``allow_plaintext
 The subject and body are Chinese, UTF-8 encoded. SMTP 4xx answers and connection problems are
 retryable; 5xx answers (unknown mailbox, login refused, relaying denied), certificate and TLS
 handshake failures and a missing STARTTLS are configuration errors.
+
+SMTP has no idempotency key: a server that took the message and whose "250" never arrived gets a second
+copy when it is sent again. So a connection lost or timed out once the message data went out is
+``maybe_delivered`` (not sent again), and e-mail is not ``idempotent``. The ``Message-ID`` is derived from
+the notification's idempotency key, the same on every attempt, so mail stores and clients that collapse
+one Message-ID show a copy sent twice once; nothing on the SMTP path promises that.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from alerts.notifiers import text as T
 from alerts.notifiers.base import NOTIFIERS, Delivery, Message, require
@@ -44,28 +52,36 @@ class EmailConfig:
     timeout: float = 15.0
 
     def __post_init__(self) -> None:
-        require(bool(self.host), "host", "must not be empty")
-        require("@" in self.sender, "sender", "must be an e-mail address")
-        require(0 < self.port < 65536, "port", "must be 1..65535")
-        require(all("@" in a for a in self.to), "to", "every entry must be an e-mail address")
-        require(self.timeout > 0, "timeout", "must be positive")
-        require(self.security in ("", *SECURITY), "security", f"must be one of {', '.join(SECURITY)}")
+        require(bool(self.host), "host", "不能为空")
+        require("@" in self.sender, "sender", "须为电子邮件地址")
+        require(0 < self.port < 65536, "port", "须在 1 到 65535 之间")
+        require(all("@" in a for a in self.to), "to", "每一项都须为电子邮件地址")
+        require(self.timeout > 0, "timeout", "须大于 0")
+        require(self.security in ("", *SECURITY), "security", f"须为 {'、'.join(SECURITY)} 之一")
         require(not self.starttls or self.security in ("", "starttls"), "starttls",
-                f"contradicts security = {self.security!r}; keep only security")
-        require(bool(self.username) or not self.password, "username", "a password needs a username")
+                f"与 security = {self.security!r} 矛盾，请只保留 security")
+        require(bool(self.username) or not self.password, "username", "设置了 password 就须同时设置 username")
         # smtplib encodes AUTH responses as ASCII; a non-ASCII secret would fail mid-dialogue
         require(self.username.isascii() and self.password.isascii(), "password",
-                "user name and password must be ASCII (smtplib cannot send others)")
+                "用户名和密码只能含 ASCII 字符（smtplib 无法发送其他字符）")
         require(not self.username or self.mode != "none" or self.allow_plaintext_login, "username",
-                'a login over an unencrypted connection sends the password in clear: set security = "starttls" '
-                'or "tls" (or allow_plaintext_login = true on a trusted network)')
-        require(not self.ca_file or self.mode != "none", "ca_file", 'needs security = "starttls" or "tls"')
-        require(not self.ca_file or Path(self.ca_file).is_file(), "ca_file", f"file not found: {self.ca_file}")
+                '在未加密的连接上登录会明文发送密码：请设置 security = "starttls" 或 "tls"'
+                '（在可信网络中也可设置 allow_plaintext_login = true）')
+        require(not self.ca_file or self.mode != "none", "ca_file", '须同时设置 security = "starttls" 或 "tls"')
+        require(not self.ca_file or Path(self.ca_file).is_file(), "ca_file", f"文件不存在：{self.ca_file}")
 
     @property
     def mode(self) -> str:
         """The effective transport security: "none", "starttls" or "tls"."""
         return self.security or ("starttls" if self.starttls else "none")
+
+
+def message_id(idem_key: str, domain: str) -> str:
+    """``<govops.KEY@domain>``, the same for every attempt of one notification (random without a key)."""
+    if not idem_key:
+        return make_msgid(domain=domain)
+    key = idem_key if re.fullmatch(r"[A-Za-z0-9._-]{1,100}", idem_key) else hashlib.sha1(idem_key.encode()).hexdigest()
+    return f"<govops.{key}@{domain}>"
 
 
 def build_email(config: EmailConfig, n: Message, recipients: tuple[str, ...]) -> EmailMessage:
@@ -74,7 +90,7 @@ def build_email(config: EmailConfig, n: Message, recipients: tuple[str, ...]) ->
     msg["From"] = config.sender
     msg["To"] = ", ".join(recipients)
     msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(domain=config.sender.rsplit("@", 1)[1])
+    msg["Message-ID"] = message_id(n.idem_key, config.sender.rsplit("@", 1)[1])
     msg.set_content(f"{n.text}\n\n{T.EMAIL_FOOTER}\n", charset="utf-8")
     return msg
 
@@ -107,21 +123,60 @@ def _secure_and_login(config: EmailConfig, smtp: smtplib.SMTP, context: ssl.SSLC
         raise _Refused(Delivery(False, False, T.SMTP_NO_AUTH.format(where=where, user=config.username))) from None
 
 
+class _Phase:
+    """How far the SMTP dialogue got: once DATA began the server may hold the message."""
+
+    data = False
+
+
+class _SMTP(smtplib.SMTP):
+    def __init__(self, phase: _Phase, *args: Any, **kwargs: Any) -> None:
+        self.phase = phase
+        super().__init__(*args, **kwargs)
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        self.phase.data = True
+        return super().data(msg)
+
+
+class _SMTP_SSL(smtplib.SMTP_SSL):
+    def __init__(self, phase: _Phase, *args: Any, **kwargs: Any) -> None:
+        self.phase = phase
+        super().__init__(*args, **kwargs)
+
+    def data(self, msg: Any) -> tuple[int, bytes]:
+        self.phase.data = True
+        return super().data(msg)
+
+
+def _close(smtp: smtplib.SMTP) -> None:
+    # the message is the server's once it said 250; a failing QUIT must not make it a failure
+    try:
+        smtp.quit()
+    except (smtplib.SMTPException, OSError):
+        smtp.close()
+
+
 def _send_blocking(config: EmailConfig, msg: EmailMessage, recipients: tuple[str, ...]) -> Delivery:
     where = f"{config.host}:{config.port}"
     try:
         context = ssl.create_default_context(cafile=config.ca_file or None)
     except (OSError, ssl.SSLError) as exc:
         return Delivery(False, False, T.SMTP_CA_UNREADABLE.format(path=config.ca_file, reason=exc))
+    phase = _Phase()
     try:
         smtp: smtplib.SMTP
         if config.mode == "tls":
-            smtp = smtplib.SMTP_SSL(config.host, config.port, timeout=config.timeout, context=context)
+            smtp = _SMTP_SSL(phase, config.host, config.port, timeout=config.timeout, context=context)
         else:
-            smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
-        with smtp:
+            smtp = _SMTP(phase, config.host, config.port, timeout=config.timeout)
+        try:
             _secure_and_login(config, smtp, context)
             refused = smtp.send_message(msg, from_addr=config.sender, to_addrs=list(recipients))
+        except BaseException:
+            smtp.close()
+            raise
+        _close(smtp)
     except _Refused as exc:
         return exc.delivery
     except smtplib.SMTPRecipientsRefused as exc:
@@ -134,7 +189,8 @@ def _send_blocking(config: EmailConfig, msg: EmailMessage, recipients: tuple[str
     except ssl.SSLError as exc:
         return Delivery(False, False, T.SMTP_TLS_FAILED.format(where=where, mode=config.mode, reason=exc.reason or exc))
     except (smtplib.SMTPException, OSError) as exc:
-        return Delivery(False, True, f"SMTP error: {type(exc).__name__}: {exc}")
+        # lost after DATA began: the server may hold the message, and SMTP cannot take it twice as one
+        return Delivery(False, True, f"SMTP error: {type(exc).__name__}: {exc}", maybe_delivered=phase.data)
     if refused:  # some recipients accepted: resending would duplicate theirs, so report and stop
         return Delivery(False, False, f"partly refused: {refused}")
     return Delivery(True, False, f"SMTP accepted for {len(recipients)} recipient(s)")
@@ -143,6 +199,8 @@ def _send_blocking(config: EmailConfig, msg: EmailMessage, recipients: tuple[str
 @NOTIFIERS.register("email")
 class EmailNotifier:
     config_class: ClassVar[type] = EmailConfig
+
+    idempotent = False  # SMTP takes no idempotency key (see the module's docstring)
 
     def __init__(self, config: EmailConfig) -> None:
         self.config = config

@@ -22,8 +22,16 @@ SUMMARISED = "已合并至通知 #{id}"
 SENT = "发送成功（第 {n} 次尝试）：{detail}"
 RETRY = "发送失败（第 {n} 次尝试），{at} 重试：{detail}"
 FAILED = "发送失败（第 {n} 次尝试），不再重试：{detail}"
+# attempts whose outcome is unknown (alerts.delivery): the sender died mid-send, or the answer was lost
+UNKNOWN_EARLIER = "（其中 {k} 次尝试结果未知，重发时使用同一幂等键，接收方只保留一份）"
+UNKNOWN_EARLIER_PLAIN = "（此前 {k} 次尝试结果未知）"
+UNKNOWN_SENDER_LOST = "结果未知：第 {n} 次尝试期间发送进程中断，接收方可能已收到；{why}，请向接收方核实"
+UNKNOWN_ANSWER_LOST = ("结果未知（第 {n} 次尝试）：请求已发出但未收到应答（{detail}），接收方可能已收到；"
+                       "{why}，请向接收方核实")
+UNKNOWN_NO_KEY = "该接收方不按幂等键去重，为避免重复发送不再重发"
+UNKNOWN_NO_ATTEMPTS_LEFT = "已达最多尝试次数，不再重发"
 AUDIT = {"sent": "通知已发送", "retrying": "通知发送失败，等待重试", "failed": "通知发送失败",
-         "rate_limited": "通知因限流未发送"}
+         "rate_limited": "通知因限流未发送", "unknown": "通知发送结果未知"}
 
 # `python app.py notify ...` (operator CLI)
 CLI_HELP = "告警通知：校验接收方配置、发送测试消息、发送待发通知"
@@ -32,6 +40,9 @@ CLI_TEST_HELP = "立即向一个接收方发送一条测试消息（不写数据
 CLI_TEST_TO_HELP = "收件地址（手机号或电子邮箱），替代配置中的默认接收人"
 CLI_SEND_HELP = "把到期的待发通知发送一轮后退出"
 CLI_FILE_HELP = "接收方配置文件（.toml）"
+CLI_LEASE_HELP = ("发送租约（秒，默认 60）：发送中的通知由本进程占用，期间每三分之一租约续租一次；"
+                  "进程中断后，其他发送进程在租约到期后才接手")
+CLI_LEASE_BAD = "租约秒数应为 0 到 86400 之间的数字，而不是 {value}"
 CLI_RECEIVER_HELP = "接收方名称"
 CLI_INVALID = "接收方配置有误：{error}"
 CLI_VALID = "接收方配置有效：{count} 个接收方（{enabled} 个已启用），{routes} 条路由"
@@ -40,7 +51,7 @@ TEST_TITLE = "告警通知测试"
 TEST_TEXT = "这是一条来自运维指挥中心的测试消息，收到即说明接收方 {name} 配置正确，无需处理。"
 CLI_TEST_OK = "测试消息已送达 {name}：{detail}"
 CLI_TEST_FAILED = "测试消息发送失败（{kind}）：{detail}"
-CLI_SENT = "本轮发送：成功 {sent}，待重试 {retrying}，失败 {failed}，限流 {rate_limited}"
+CLI_SENT = "本轮发送：成功 {sent}，待重试 {retrying}，失败 {failed}，限流 {rate_limited}，结果未知 {unknown}"
 KIND_RETRYABLE = {True: "可重试", False: "需检查配置"}
 
 # E-mail transport security (Delivery details, shown in the notification log and by `notify test`)

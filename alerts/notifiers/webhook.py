@@ -15,12 +15,15 @@ class WebhookConfig:
     header_name: str = ""  # one extra header, e.g. an API key
     header_value: str = ""
     timeout: float = 10.0
+    # the receiver keeps one copy per Idempotency-Key (our webhook contract); false for one that does not:
+    # it then gets each message at most once, and a message whose answer was lost is not sent again
+    idempotent: bool = True
 
     def __post_init__(self) -> None:
-        require(self.url.startswith(("http://", "https://")), "url", "must start with http:// or https://")
-        require(self.timeout > 0, "timeout", "must be positive")
+        require(self.url.startswith(("http://", "https://")), "url", "须以 http:// 或 https:// 开头")
+        require(self.timeout > 0, "timeout", "须大于 0")
         require(bool(self.header_name) == bool(self.header_value), "header_value",
-                "header_name and header_value go together")
+                "header_name 与 header_value 须同时设置")
 
 
 @NOTIFIERS.register("webhook")
@@ -28,13 +31,16 @@ class WebhookNotifier:
     """Body: {version, status, title, text, severity, city, group_key, idem_key, alerts, resolved}.
 
     ``status`` is the group's: "firing" while any alert in the message is open, else "resolved";
-    every entry of ``alerts`` and ``resolved`` carries its own ``status``. 2xx is delivered.
+    every entry of ``alerts`` and ``resolved`` carries its own ``status``. 2xx is delivered. The header
+    ``Idempotency-Key`` (and ``idem_key`` in the body) is the same on every attempt of one notification;
+    a receiver must take a repeated key as the same delivery, unless configured ``idempotent = false``.
     """
 
     config_class: ClassVar[type] = WebhookConfig
 
     def __init__(self, config: WebhookConfig) -> None:
         self.config = config
+        self.idempotent = config.idempotent
 
     async def notify(self, n: Message) -> Delivery:
         c = self.config

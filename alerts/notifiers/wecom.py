@@ -20,8 +20,8 @@ class WeComConfig:
     timeout: float = 10.0
 
     def __post_init__(self) -> None:
-        require(self.url.startswith(("http://", "https://")), "url", "must start with http:// or https://")
-        require(self.timeout > 0, "timeout", "must be positive")
+        require(self.url.startswith(("http://", "https://")), "url", "须以 http:// 或 https:// 开头")
+        require(self.timeout > 0, "timeout", "须大于 0")
 
 
 def _truncate_utf8(text: str, limit: int) -> str:
@@ -34,6 +34,8 @@ def _truncate_utf8(text: str, limit: int) -> str:
 @NOTIFIERS.register("wecom")
 class WeComNotifier:
     config_class: ClassVar[type] = WeComConfig
+    idempotent = False  # group robots take no idempotency key: each message is sent at most once
+
 
     def __init__(self, config: WeComConfig) -> None:
         self.config = config

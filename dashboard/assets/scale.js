@@ -11,4 +11,9 @@
   }
   window.addEventListener("resize", fit);
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", fit); } else { fit(); }
+  // Charts drawn before the bundled font arrived were measured in a fallback font: once it is
+  // loaded, a resize makes every responsive graph lay itself out again (margins, ticks, titles).
+  if (document.fonts && document.fonts.ready) {
+    document.fonts.ready.then(function () { window.dispatchEvent(new Event("resize")); });
+  }
 })();

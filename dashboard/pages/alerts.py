@@ -1,5 +1,6 @@
-"""The on-call console (告警处置, /alerts): filters, the alert list, the selected alert's detail (facts,
-metric chart around the firing time, events, notifications, audit) with its actions, and MTTA/MTTR.
+"""The on-call console (告警处置, /alerts): filters, the alert list (dependants under their source), the
+selected alert's detail (facts, the metric around the firing time for a metric rule or the findings with
+their evidence for a finding rule, events, notifications, audit) with its actions, and MTTA/MTTR.
 
 Reads go through dashboard/alert_data.py within the viewer's scope; every action goes through
 dashboard/alert_actions.perform (alerts/oncall.py and alerts/silences.py underneath). A kiosk
@@ -17,7 +18,9 @@ import pandas as pd
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from flask import request
 
+import dashboard.rules_data  # noqa: F401  (imports the collectors, which declare the metrics charts are titled from)
 from dashboard import alert_data as ad
+from dashboard import inputs
 from dashboard.alert_actions import assignees, perform
 from dashboard.data import wall_data
 from layouts.alerts import (
@@ -29,14 +32,21 @@ from layouts.alerts import (
     events_table,
     history_rows,
     metric_figure,
+    metric_title,
     notifications_table,
+    read_only_note,
 )
+from layouts.alerts_evidence import findings_panel
 from layouts.alerts_text import ALERT_STATE, HISTORY_DAYS, SEVERITY, TA
+from security.access import Access, Kind
 from security.auth import Action, Principal, allowed_actions
 from security.scope import PROVINCE_CODE
+from security.text import ROLE_LABELS
 from security.web import current_principal
 
-dash.register_page(__name__, path="/alerts", name=TA.PAGE, title=f"{TA.PAGE} · 运维指挥中心", order=8)
+# Reads are confined to the viewer's scope by the queries; the filters' codes are judged as well.
+dash.register_page(__name__, path="/alerts", name=TA.PAGE, title=f"{TA.PAGE} · 运维指挥中心", order=8,
+                   access=Access(inputs={"alerts-f-city.value": Kind.DIVISION, "alerts-f-site.value": Kind.SITE}))
 
 P = "alerts"
 OPEN = "open"
@@ -81,9 +91,14 @@ def _filters(scope: str) -> html.Div:
         dd("site", TA.FILTER_SITE, site_opts), dd("state", TA.FILTER_STATE, _options(states), OPEN)])
 
 
-def _actions(enabled: bool) -> html.Div:
-    if not enabled:
-        return html.Div(TA.READ_ONLY, className="alerts-readonly", id=f"{P}-readonly")
+def _role_label(p: Principal | None) -> str | None:
+    """The logged-in user's role in Chinese; None for a kiosk wall or an anonymous viewer."""
+    return ROLE_LABELS.get(p.role, str(p.role)) if p is not None and not p.kiosk and p.role is not None else None
+
+
+def _actions(principal: Principal | None) -> html.Div:
+    if not _can_act(principal):
+        return html.Div(read_only_note(_role_label(principal)), className="alerts-readonly", id=f"{P}-readonly")
     return html.Div(className="alerts-actions", children=[
         html.Div(className="alerts-inputs", children=[
             dcc.Input(id=f"{P}-note", type="text", placeholder=TA.NOTE_PLACEHOLDER, debounce=False, value=""),
@@ -115,12 +130,14 @@ def layout(alert: str = "", **_: Any) -> html.Div:
                 html.H2(TA.DETAIL_TITLE, className="panel-title"),
                 html.Div(className="scroll", children=[
                     html.Div(TA.DETAIL_NONE, id=f"{P}-facts"),
-                    _actions(_can_act(principal)),
-                    html.H3(TA.CHART_TITLE),
-                    dcc.Graph(id=f"{P}-chart", figure=metric_figure(pd.DataFrame(columns=["time", "value"]),
-                                                                    None, "", data.clock.now()),
-                              className="alerts-chart", style={"height": "240px"},
-                              config={"displayModeBar": False, "responsive": True}),
+                    _actions(principal),
+                    html.H3(TA.CHART_TITLE, id=f"{P}-chart-title"),
+                    html.Div(id=f"{P}-chart-box", children=dcc.Graph(
+                        id=f"{P}-chart", figure=metric_figure(pd.DataFrame(columns=["time", "value"]), None, "",
+                                                              data.clock.now()),
+                        className="alerts-chart", style={"height": "240px"},
+                        config={"displayModeBar": False, "responsive": True})),
+                    html.Div(id=f"{P}-evidence"),
                     html.H3(TA.EVENTS_TITLE), html.Div(id=f"{P}-events"),
                     html.H3(TA.NOTIFY_TITLE), html.Div(id=f"{P}-notifications"),
                     html.H3(TA.AUDIT_TITLE), html.Div(id=f"{P}-audit")])]),
@@ -152,8 +169,9 @@ def register_callbacks(app: Dash) -> None:
         data = wall_data()
         now = data.clock.now()
         with data.sessions() as s:
-            df = ad.list_alerts(s, now, _filter(severity, city, site, state), scope_code=_scope())
-        return alert_rows(df, now, selected)
+            df = ad.list_alerts(s, now, _filter(severity, city, site, state), scope_code=_scope(),
+                                inhibit_rules=ad.inhibit_rules_in_force())
+        return alert_rows(df, now, inputs.integer(selected))
 
     # Selection runs in the browser: a server round trip could be superseded by the refresh that
     # re-renders the rows (Dash drops the older of two pending calls), losing the click.
@@ -167,22 +185,37 @@ def register_callbacks(app: Dash) -> None:
         Output(f"{P}-selected", "data"), Input({"type": f"{P}-row", "id": ALL}, "n_clicks"),
         prevent_initial_call=True)
 
-    @app.callback(Output(f"{P}-facts", "children"), Output(f"{P}-chart", "figure"), Output(f"{P}-events", "children"),
-                  Output(f"{P}-notifications", "children"), Output(f"{P}-audit", "children"),
-                  Output(f"{P}-version", "data"),
+    @app.callback(Output(f"{P}-facts", "children"), Output(f"{P}-chart-title", "children"),
+                  Output(f"{P}-chart", "figure"), Output(f"{P}-chart-box", "style"),
+                  Output(f"{P}-evidence", "children"),
+                  Output(f"{P}-events", "children"), Output(f"{P}-notifications", "children"),
+                  Output(f"{P}-audit", "children"), Output(f"{P}-version", "data"),
                   Input(f"{P}-selected", "data"), Input(f"{P}-changed", "data"), Input(f"{P}-tick", "n_intervals"))
     def show_detail(selected: int | None, _c: Any, _n: Any) -> tuple[Any, ...]:
         if selected is None:
-            return (no_update,) * 6
+            return (no_update,) * 9
         data = wall_data()
         now = data.clock.now()
+        rules = ad.rules_in_force()
+        ident = inputs.integer(selected)  # anything but an alert id reads as an alert that is gone
         with data.sessions() as s:
-            d = ad.alert_detail(s, int(selected), now, scope_code=_scope())
+            d = ad.alert_detail(s, ident, now, scope_code=_scope(), inhibit_rules=rules.inhibit_rules) \
+                if ident is not None else None
+            findings = ad.alert_findings(s, rules, d, now) if d is not None else None
         if d is None:
-            return (html.Div(TA.DETAIL_GONE, className="muted"), no_update, "", "", "", None)
-        measurement, fld, series = ad.chart_series(data.store, ad.load_rules(data.config), d, now)
-        fig = metric_figure(series, d.row["fired_at"], f"{measurement}.{fld}" if fld else "", now)
-        return (detail_facts(d.row, d.labels, now, d.resolve_reason), fig, events_table(d.events, now),
+            return (html.Div(TA.DETAIL_GONE, className="muted"), no_update, no_update, no_update, "", "", "", "", None)
+        facts = detail_facts(d.row, d.labels, now, d.resolve_reason, d.source, d.dependants, d.names)
+        chart = None if findings is not None else ad.chart_series(data.store, rules, d, now)
+        if findings is not None or chart is None:  # a finding rule: its evidence, not an unrelated chart
+            evidence = findings_panel(findings, now) if findings is not None else html.Div(TA.CHART_NONE,
+                                                                                            className="muted")
+            return (facts, TA.EVIDENCE_TITLE if findings is not None else TA.CHART_TITLE, no_update,
+                    {"display": "none"}, evidence, events_table(d.events, now),
+                    notifications_table(d.notifications, now), audit_table(d.audit, now),
+                    {"id": d.row["id"], "version": d.row["version"]})
+        title = metric_title(chart.measurement, chart.field, chart.agg, chart.every)
+        fig = metric_figure(chart.frame, d.row["fired_at"], title, now)
+        return (facts, f"{TA.CHART_TITLE}：{title}", fig, {}, "", events_table(d.events, now),
                 notifications_table(d.notifications, now), audit_table(d.audit, now),
                 {"id": d.row["id"], "version": d.row["version"]})
 
@@ -192,10 +225,11 @@ def register_callbacks(app: Dash) -> None:
     @app.callback(Output(f"{P}-user", "options"), Output(f"{P}-user", "value"),
                   Input(f"{P}-selected", "data"), State(f"{P}-user", "value"))
     def assign_choices(selected: int | None, current: str | None) -> tuple[Any, Any]:
-        if selected is None:
+        ident, current = inputs.integer(selected), inputs.text(current, 128) or None
+        if ident is None:
             return [], None
         with wall_data().sessions() as s:
-            options = assignee_options(assignees(s, current_principal(), int(selected)))
+            options = assignee_options(assignees(s, current_principal(), ident))
         return options, current if current in {o["value"] for o in options} else None
 
     @app.callback(Output(f"{P}-message", "children"), Output(f"{P}-message", "className"),
@@ -209,18 +243,21 @@ def register_callbacks(app: Dash) -> None:
         trig = ctx.triggered_id
         if not isinstance(trig, str) or not ctx.triggered or not ctx.triggered[0].get("value"):
             return no_update, no_update, no_update
-        if not version:
+        ref = inputs.record_ref(version)
+        if ref is None or trig.removeprefix(f"{P}-btn-") not in BUTTONS:
             return TA.DETAIL_NONE, "alerts-message msg-error", no_update
         data = wall_data()
-        out = perform(data.sessions, current_principal(), trig.removeprefix(f"{P}-btn-"), int(version["id"]),
-                      int(version["version"]), data.clock.now(), note=note or "", user=user or "",
-                      severity=severity or "", hours=float(hours or 0), remote_addr=request.remote_addr)
-        return out.message, "alerts-message " + ("msg-ok" if out.ok else "msg-error"), (changed or 0) + 1
+        out = perform(data.sessions, current_principal(), trig.removeprefix(f"{P}-btn-"), ref[0], ref[1],
+                      data.clock.now(), note=note or "", user=user or "", severity=severity or "", hours=hours or 0,
+                      remote_addr=request.remote_addr)
+        bumped = (inputs.integer(changed) or 0) + 1
+        return out.message, "alerts-message " + ("msg-ok" if out.ok else "msg-error"), bumped
 
     @app.callback(Output(f"{P}-history-body", "children"), Input(f"{P}-days", "value"),
                   Input(f"{P}-tick", "n_intervals"), Input(f"{P}-changed", "data"))
     def history(days: int, _n: Any, _c: Any) -> Any:
         data = wall_data()
         with data.sessions() as s:
-            rows = ad.response_times(s, data.clock.now(), int(days or 7), scope_code=_scope())
+            days = inputs.integer(days)
+            rows = ad.response_times(s, data.clock.now(), days if days in HISTORY_DAYS else 7, scope_code=_scope())
         return history_rows(ad.mtta_mttr(rows))

@@ -1,4 +1,5 @@
-"""One city's wall: its KPI tiles (with the veto-risk tile), every site's state (problems first), every
+"""One city's (or one county's: the same wall over the sites, hosts and alerts filed under the county) wall:
+its KPI tiles (with the veto-risk tile), every site's state (problems first), every
 site's inspection status, veto risk and nearest deadline (riskiest first), 24-hour availability,
 its hosts when it has any, and the alert ticker of this city's alerts (as on the overview, where
 unacknowledged critical ones pulse red)."""
@@ -16,26 +17,26 @@ from dashboard.health import HOST_LIMIT_PERCENT
 from layouts.alerts import ticker_class, ticker_items
 from layouts.alerts_text import TA
 from layouts.charts import trend_figure
-from layouts.components import city_kpi_items, city_sites_rows, city_sites_table, kpi_tile
+from layouts.components import city_kpi_items, city_sites_rows, city_sites_table, kpi_tile, paged, panel_title
 from layouts.hosts import city_hosts_rows, city_hosts_table
 from layouts.inspection import city_inspection_rows, city_inspection_table, veto_kpi_item
 from layouts.text import TI, T
+from security.access import Access, Kind, home_path
 from security.web import current_principal
 
 dash.register_page(__name__, path_template="/city/<code>", name=T.CITY_PAGE,
-                   title=f"{T.CITY_PAGE} · 运维指挥中心", order=1)
+                   title=f"{T.CITY_PAGE} · 运维指挥中心", order=1,
+                   access=Access(params={"code": Kind.DIVISION}, inputs={"city-code.data": Kind.DIVISION}))
 
 P = "city"
 TICKER_ROWS = 12  # newest firing alerts of the city scrolled in the ticker
 
 
 def _city_row(code: str, now: Any) -> tuple[str | None, Any]:
-    """(name, city-health row) for ``code``; name None when the code is not a city (or 省本级)."""
-    health = wall_data().city_health(now)
-    hit = health[health["code"] == code]
-    if hit.empty:
+    """(name, health row) for ``code``; name None when the code is not a city, a county or 省本级."""
+    row = wall_data().region_health(code, now)
+    if row is None:
         return None, None
-    row = hit.iloc[0]
     return str(row["name"]), row
 
 
@@ -64,7 +65,7 @@ def layout(code: str | None = None, **_: Any) -> html.Div:
     if name is None:
         return html.Div(className="page page-missing", children=[
             html.H2(f"{T.NOT_FOUND_CITY}：{code}", className="missing"),
-            dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")])
+            dcc.Link(T.BACK_OVERVIEW, href=home_path(current_principal()), className="back-link")])
     trend = html.Section(className="panel panel-trend", children=[
         html.H2(T.CITY_TREND_TITLE, className="panel-title"),
         dcc.Graph(id=f"{P}-trend", figure=trend_figure(data.availability_trend(now, city=code)),
@@ -72,18 +73,19 @@ def layout(code: str | None = None, **_: Any) -> html.Div:
     hosts = data.city_hosts(code or "", now)
     panels: list[Any] = [
         html.Section(className="panel panel-sites", children=[
-            html.H2(T.CITY_SITES_TITLE, className="panel-title"),
-            city_sites_table(data.city_sites(code or "", now), body_id=f"{P}-sites-body")]),
+            panel_title(T.CITY_SITES_TITLE),
+            paged(city_sites_table(data.city_sites(code or "", now), body_id=f"{P}-sites-body"))]),
         html.Section(className="panel panel-inspection", children=[
-            html.H2(TI.CITY_INSPECTION_TITLE, className="panel-title"),
-            city_inspection_table(data.city_inspection(code or "", now), body_id=f"{P}-inspection-body")]),
+            panel_title(TI.CITY_INSPECTION_TITLE),
+            paged(city_inspection_table(data.city_inspection(code or "", now), body_id=f"{P}-inspection-body"))]),
         trend]
     if not hosts.empty:
         # The hosts body has a pattern-matching id, so the refresh callback's ALL output simply
         # matches nothing on cities without hosts.
         panels.append(html.Section(className="panel panel-city-hosts", children=[
-            html.H2(T.CITY_HOSTS_TITLE, className="panel-title"),
-            city_hosts_table(hosts, body_id={"type": f"{P}-hosts-body", "key": "hosts"}, limit=HOST_LIMIT_PERCENT)]))
+            panel_title(T.CITY_HOSTS_TITLE),
+            paged(city_hosts_table(hosts, body_id={"type": f"{P}-hosts-body", "key": "hosts"},
+                                   limit=HOST_LIMIT_PERCENT))]))
     return html.Div(className="page page-city", children=[
         dcc.Interval(id=f"{P}-tick", interval=data.config.web.refresh_seconds * 1000),
         dcc.Store(id=f"{P}-code", data=code),

@@ -9,15 +9,17 @@ from urllib.parse import unquote
 import dash
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
-import collectors.host  # noqa: F401  (declares the host metrics the figures take titles and units from)
 from dashboard.data import wall_data
 from dashboard.health import HOST_LIMIT_PERCENT
 from layouts.host_charts import disk_bars_figure, host_io_figure, host_usage_figure
 from layouts.hosts import host_facts
 from layouts.text import T
+from security.access import Access, Kind, home_path
+from security.web import current_principal, scope_refusal
 
 dash.register_page(__name__, path_template="/host/<name>", name=T.HOST_PAGE,
-                   title=f"{T.HOST_PAGE} · 运维指挥中心", order=4)
+                   title=f"{T.HOST_PAGE} · 运维指挥中心", order=4,
+                   access=Access(params={"name": Kind.HOST}, inputs={"host-key.data": Kind.HOST}))
 
 P = "host"
 HISTORY_HOURS = 24
@@ -39,6 +41,15 @@ def _figures(name: str, now: Any) -> tuple[Any, Any, Any]:
             disk_bars_figure(data.host_disks(name, now), limit=HOST_LIMIT_PERCENT))
 
 
+def _back_links() -> list[dcc.Link]:
+    """主机列表 and 返回全省总览 for viewers who may open them (the province's); a city's viewer goes home."""
+    p = current_principal()
+    if p is None or p.is_province:
+        return [dcc.Link(T.HOSTS_PAGE, href="/hosts", className="back-link"),
+                dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")]
+    return [dcc.Link(T.BACK_OVERVIEW, href=home_path(p), className="back-link")]
+
+
 def _panel(title: str, body: Any, cls: str) -> html.Section:
     return html.Section(className=f"panel {cls}", children=[html.H2(title, className="panel-title"), body])
 
@@ -47,21 +58,20 @@ def layout(name: str | None = None, **_: Any) -> html.Div:
     data = wall_data()
     now = data.clock.now()
     name = unquote(name or "")
+    why = scope_refusal(Kind.HOST, name)  # the guard judged the name as sent; this is the name shown
+    if why:
+        return html.Div(className="page page-missing", children=[html.H2(why, className="missing")])
     detail = data.host_detail(name, now)
     if detail is None:
         return html.Div(className="page page-missing", children=[
-            html.H2(f"{T.NOT_FOUND_HOST}：{name}", className="missing"),
-            dcc.Link(T.HOSTS_PAGE, href="/hosts", className="back-link"),
-            dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")])
+            html.H2(f"{T.NOT_FOUND_HOST}：{name}", className="missing"), *_back_links()])
     usage, io, disks = _figures(name, now)
     return html.Div(className="page page-host", children=[
         dcc.Interval(id=f"{P}-tick", interval=data.config.web.refresh_seconds * 1000),
         dcc.Store(id=f"{P}-key", data=name),
         html.Div(className="page-head", children=[
             html.H2(detail.name, id=f"{P}-name", className="page-name"),
-            dcc.Link(detail.city_name, href=f"/city/{detail.city_code}", className="back-link"),
-            dcc.Link(T.HOSTS_PAGE, href="/hosts", className="back-link"),
-            dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")]),
+            dcc.Link(detail.city_name, href=f"/city/{detail.city_code}", className="back-link"), *_back_links()]),
         html.Div(className="host-grid", children=[
             _panel(T.HOST_PAGE, html.Div(_facts(name, now), id=f"{P}-facts", className="facts facts-compact"),
                    "panel-facts"),

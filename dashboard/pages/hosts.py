@@ -9,11 +9,13 @@ from dash import ALL, Dash, Input, Output, ctx, dcc, html
 
 from dashboard.data import wall_data
 from dashboard.health import HOST_LIMIT_PERCENT
-from layouts.components import kpi_tile
+from layouts.components import kpi_tile, paged, panel_title
 from layouts.hosts import host_kpi_items, hosts_rows, hosts_table
 from layouts.text import T
+from security.access import Access
 
-dash.register_page(__name__, path="/hosts", name=T.HOSTS_PAGE, title=f"{T.HOSTS_PAGE} · 运维指挥中心", order=3)
+dash.register_page(__name__, path="/hosts", name=T.HOSTS_PAGE, title=f"{T.HOSTS_PAGE} · 运维指挥中心", order=3,
+                   access=Access(province_only=True))  # every host of the platform
 
 P = "hosts"
 
@@ -28,8 +30,8 @@ def layout(**_: Any) -> html.Div:
             dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")]),
         html.Div([kpi_tile(i, P) for i in host_kpi_items(hosts, HOST_LIMIT_PERCENT)], className="kpi-row kpi-row-4"),
         html.Section(className="panel panel-hosts", children=[
-            html.H2(T.HOSTS_TITLE, className="panel-title"),
-            hosts_table(hosts, body_id=f"{P}-body", limit=HOST_LIMIT_PERCENT)]),
+            panel_title(T.HOSTS_TITLE),
+            paged(hosts_table(hosts, body_id=f"{P}-body", limit=HOST_LIMIT_PERCENT))]),
     ])
 
 

@@ -16,16 +16,19 @@ import dash
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from flask import request
 
+from dashboard import inputs
 from dashboard import oncall_actions as oa
 from dashboard import oncall_data as od
 from dashboard.data import wall_data
 from layouts.oncall import EXPIRE, REMOVE, duty_table, handover_rows, pass_on_list, shift_rows, silence_rows, table
 from layouts.oncall_text import SILENCE_KIND, SILENCE_STATE, TO
+from security.access import Access, Kind
 from security.auth import Action, Principal, allowed_actions
-from security.scope import PROVINCE_CODE
+from security.scope import PROVINCE_CODE, is_county
 from security.web import current_principal
 
-dash.register_page(__name__, path="/oncall", name=TO.PAGE, title=f"{TO.PAGE} · 运维指挥中心", order=10)
+dash.register_page(__name__, path="/oncall", name=TO.PAGE, title=f"{TO.PAGE} · 运维指挥中心", order=10,
+                   access=Access(inputs={"oncall-shift-scope.value": Kind.DIVISION}))
 
 P = "oncall"
 INPUT_TIME = "%Y-%m-%d %H:%M"
@@ -103,11 +106,11 @@ def layout(**_: Any) -> html.Div:
     scope = _scope()
     now = data.clock.now()
     with data.sessions() as s:
-        scopes = od.scopes(s, scope)
+        scopes = od.roster_scopes(s, scope)
     start = now.replace(minute=0, second=0, microsecond=0)
     roster_form = (_roster_form(scopes, start.strftime(INPUT_TIME),
                                 (start + timedelta(hours=DEFAULT_SHIFT_HOURS)).strftime(INPUT_TIME))
-                   if _may(principal, Action.MANAGE_ROSTER) else _denied(principal, TO.NO_ROSTER, "roster"))
+                   if _may(principal, Action.MANAGE_ROSTER) and scopes else _denied(principal, TO.NO_ROSTER, "roster"))
     handover_form = (_handover_form(principal) if principal is not None and _may(principal, Action.HANDOVER)
                      else _denied(principal, TO.NO_HANDOVER, "handover"))
     silence_form = _silence_form() if _may(principal, Action.SILENCE) else _denied(principal, TO.NO_SILENCE,
@@ -167,7 +170,9 @@ def register_callbacks(app: Dash) -> None:
         with data.sessions() as s:
             duty = od.on_duty_now(s, now, scope_code=_scope())
             shifts = od.shifts(s, now, scope_code=_scope())
-        return duty_table(duty, now), shift_rows(shifts, now, _may(p, Action.MANAGE_ROSTER))
+        panel = (html.Div(TO.DUTY_COUNTY, className="oncall-readonly", id=f"{P}-duty-county")
+                 if is_county(_scope()) else duty_table(duty, now))
+        return panel, shift_rows(shifts, now, _may(p, Action.MANAGE_ROSTER))
 
     @app.callback(Output(f"{P}-pass-on", "children"), Output(f"{P}-handovers-body", "children"),
                   Input(f"{P}-tick", "n_intervals"), Input(f"{P}-handover-changed", "data"))
@@ -183,20 +188,24 @@ def register_callbacks(app: Dash) -> None:
     @app.callback(Output(f"{P}-silences-body", "children"),
                   Input(f"{P}-tick", "n_intervals"), Input(f"{P}-silence-changed", "data"),
                   Input(f"{P}-silence-state", "value"))
-    def refresh_silences(_n: Any, _c: Any, state: str | None) -> Any:
+    def refresh_silences(_n: Any, _c: Any, state: Any) -> Any:
         data = wall_data()
         now = data.clock.now()
-        with data.sessions() as s:
-            rows = od.silences(s, now, scope_code=_scope(), state=state or "")
+        try:
+            with data.sessions() as s:
+                rows = od.silences(s, now, scope_code=_scope(), state=state)
+        except od.SilenceFilterError as exc:  # a value no radio button sends: say so instead of failing
+            return [html.Tr(html.Td(str(exc), colSpan=len(TO.SILENCE_COLUMNS), className="empty error"))]
         return silence_rows(rows, now, _may(current_principal(), Action.SILENCE))
 
     @app.callback(Output(f"{P}-shift-user", "options"), Output(f"{P}-shift-user", "value"),
                   Input(f"{P}-shift-scope", "value"), State(f"{P}-shift-user", "value"))
     def shift_people(scope: str | None, current: str | None) -> tuple[Any, Any]:
+        scope, current = inputs.text(scope, 16), inputs.text(current, 128) or None
         if not scope:
             return [], None
         with wall_data().sessions() as s:
-            people = od.people(s, scope)
+            people = od.choices(s, current_principal(), scope, Action.MANAGE_ROSTER)
         opts = [{"label": f"{name}（{user}）" if name != user else user, "value": user} for user, name in people]
         return opts, current if current in {u for u, _ in people} else None
 
@@ -207,7 +216,7 @@ def register_callbacks(app: Dash) -> None:
         if p is None:
             return []
         with wall_data().sessions() as s:
-            people = od.people(s, p.scope_code)
+            people = od.choices(s, p, p.scope_code, Action.HANDOVER)
         return [{"label": f"{name}（{user}）" if name != user else user, "value": user}
                 for user, name in people if user != p.actor]
 
@@ -225,13 +234,13 @@ def register_callbacks(app: Dash) -> None:
         data = wall_data()
         trig = ctx.triggered_id
         if isinstance(trig, dict) and trig.get("type") == REMOVE:
-            out = oa.perform_remove_shift(data.sessions, current_principal(), int(trig["id"]), data.clock.now(),
+            out = oa.perform_remove_shift(data.sessions, current_principal(), trig.get("id"), data.clock.now(),
                                           remote_addr=request.remote_addr)
         else:
             out = oa.perform_add_shift(data.sessions, current_principal(), scope_code=scope or "", tier=tier,
                                        username=user or "", starts_at=start or "", ends_at=end or "",
                                        now=data.clock.now(), remote_addr=request.remote_addr)
-        return *_msg(out), (changed or 0) + (1 if out.ok else 0)
+        return *_msg(out), (inputs.integer(changed) or 0) + (1 if out.ok else 0)
 
     @app.callback(Output(f"{P}-handover-msg", "children"), Output(f"{P}-handover-msg", "className"),
                   Output(f"{P}-handover-changed", "data"), Output(f"{P}-handover-note", "value"),
@@ -244,7 +253,7 @@ def register_callbacks(app: Dash) -> None:
         data = wall_data()
         out = oa.perform_handover(data.sessions, current_principal(), to_user=to_user or "", note=note or "",
                                   now=data.clock.now(), remote_addr=request.remote_addr)
-        return *_msg(out), (changed or 0) + (1 if out.ok else 0), "" if out.ok else no_update
+        return *_msg(out), (inputs.integer(changed) or 0) + (1 if out.ok else 0), "" if out.ok else no_update
 
     @app.callback(Output(f"{P}-silence-msg", "children"), Output(f"{P}-silence-msg", "className"),
                   Output(f"{P}-silence-changed", "data"),
@@ -260,11 +269,11 @@ def register_callbacks(app: Dash) -> None:
         data = wall_data()
         trig = ctx.triggered_id
         if isinstance(trig, dict) and trig.get("type") == EXPIRE:
-            out = oa.perform_expire_silence(data.sessions, current_principal(), int(trig["id"]), data.clock.now(),
+            out = oa.perform_expire_silence(data.sessions, current_principal(), trig.get("id"), data.clock.now(),
                                             remote_addr=request.remote_addr)
         else:
             out = oa.perform_create_silence(data.sessions, current_principal(), kind=kind or "",
                                             matchers=matchers or "", starts_at=start or "", ends_at=end or "",
                                             hours=hours, reason=reason or "", now=data.clock.now(),
                                             remote_addr=request.remote_addr)
-        return *_msg(out), (changed or 0) + (1 if out.ok else 0)
+        return *_msg(out), (inputs.integer(changed) or 0) + (1 if out.ok else 0)

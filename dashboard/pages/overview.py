@@ -19,15 +19,17 @@ from layouts import theme
 from layouts.alerts import city_count_rows, ticker_class, ticker_items
 from layouts.alerts_text import TA
 from layouts.charts import trend_figure
-from layouts.components import kpi_items, kpi_tile, worst_sites_rows, worst_sites_table
+from layouts.components import kpi_items, kpi_tile, paged, panel_title, worst_sites_rows, worst_sites_table
 from layouts.inspection import closest_rows, closest_table, provisional_note, veto_kpi_item
 from layouts.map import city_from_click, map_figure, map_restyle
 from layouts.text import CITY_STATUS, TI, T
+from security.access import Access
 
-dash.register_page(__name__, path="/", name=T.OVERVIEW, title=f"{T.OVERVIEW} · 运维指挥中心", order=0)
+dash.register_page(__name__, path="/", name=T.OVERVIEW, title=f"{T.OVERVIEW} · 运维指挥中心", order=0,
+                   access=Access(province_only=True))  # the whole province
 
 P = "overview"
-LIST_ROWS = 5  # rows of the worst-sites and closest-to-breach lists that fit the 1080-pixel wall
+LIST_ROWS = 5  # rows of the worst-sites and closest-to-breach lists (they fit the 1080-pixel wall; else they page)
 TICKER_ROWS = 12  # newest firing alerts scrolled in the ticker
 
 
@@ -62,13 +64,16 @@ def layout(**_: Any) -> html.Div:
         html.Div(className="overview-grid", children=[
             html.Section(className="panel panel-map", children=[
                 html.H2(T.MAP_TITLE, className="panel-title"),
-                dcc.Graph(id=f"{P}-map", figure=map_figure(data.city_health(now)), className="graph-map",
-                          config={"displayModeBar": False, "scrollZoom": False, "responsive": True}),
-                _legend(),
-                html.Div(className="alert-counts", children=[
-                    html.Div(TA.COUNTS_TITLE, className="alert-counts-title"),
-                    html.Div(city_count_rows(alerts.city_counts(now)), id=f"{P}-alert-counts")]),
-                html.Div(T.ATTRIBUTION, className="attribution"),
+                html.Div(className="map-body", children=[
+                    dcc.Graph(id=f"{P}-map", figure=map_figure(data.city_health(now)), className="graph-map",
+                              config={"displayModeBar": False, "scrollZoom": False, "responsive": True}),
+                    html.Aside(className="map-side", children=[
+                        html.Div(className="alert-counts", children=[
+                            html.Div(TA.COUNTS_TITLE, className="alert-counts-title"),
+                            html.Div(city_count_rows(alerts.city_counts(now)), id=f"{P}-alert-counts")]),
+                        _legend(),
+                        html.Div(T.ATTRIBUTION, className="attribution")]),
+                ]),
             ]),
             html.Div(className="overview-side", children=[
                 html.Section(className="panel panel-trend", children=[
@@ -77,12 +82,12 @@ def layout(**_: Any) -> html.Div:
                               className="graph-trend", config={"displayModeBar": False, "responsive": True}),
                 ]),
                 html.Section(className="panel panel-worst", children=[
-                    html.H2(T.WORST_TITLE, className="panel-title"),
-                    worst_sites_table(data.worst_sites(now, LIST_ROWS), body_id=f"{P}-worst-body"),
+                    panel_title(T.WORST_TITLE),
+                    paged(worst_sites_table(data.worst_sites(now, LIST_ROWS), body_id=f"{P}-worst-body")),
                 ]),
                 html.Section(className="panel panel-closest", children=[
-                    html.H2(TI.CLOSEST_TITLE, className="panel-title"),
-                    closest_table(data.closest_to_breach(now, LIST_ROWS), body_id=f"{P}-closest-body"),
+                    panel_title(TI.CLOSEST_TITLE),
+                    paged(closest_table(data.closest_to_breach(now, LIST_ROWS), body_id=f"{P}-closest-body")),
                     html.Div(provisional_note(snap.provisional, snap.rules_error), id=f"{P}-closest-note"),
                 ]),
             ]),

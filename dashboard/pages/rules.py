@@ -16,11 +16,13 @@ from dashboard.data import wall_data
 from dashboard.rules_data import RuleFilter, filter_rules, open_counts, rule_frame, rules_reader
 from layouts.rules import rules_body
 from layouts.rules_text import KIND, SEVERITY, TR
+from security.access import Access
 from security.auth import Action, PermissionDenied, require
 from security.scope import PROVINCE_CODE
 from security.web import current_principal
 
-dash.register_page(__name__, path="/rules", name=TR.PAGE, title=f"{TR.PAGE} · 运维指挥中心", order=11)
+dash.register_page(__name__, path="/rules", name=TR.PAGE, title=f"{TR.PAGE} · 运维指挥中心", order=11,
+                   access=Access())  # province-wide rules; open counts within the viewer's scope
 
 P = "rules"
 
@@ -38,7 +40,7 @@ def _body(severity: str | None, kind: str | None, text: str | None) -> list[Any]
     scope = _scope()
     with data.sessions() as s:
         counts = open_counts(s, scope_code=scope)
-    df = rule_frame(snap.in_force.rules, counts)
+    df = rule_frame(snap.in_force.rules, counts, rules_reader().coverage(data.store, now))
     flt = RuleFilter(severity=severity or "", kind=kind or "", text=text or "")
     shown = filter_rules(df, flt)
     note = TR.OPEN_SCOPE_PROVINCE if scope == PROVINCE_CODE else TR.OPEN_SCOPE_CITY.format(code=scope)

@@ -8,18 +8,36 @@ from typing import Any
 import dash
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
-import collectors.site_probe  # noqa: F401  (declares the probe metrics the history axis takes its title from)
 from dashboard.data import wall_data
 from layouts.charts import history_figure
-from layouts.components import site_facts, table
+from layouts.components import paged, panel_title, site_facts, table
 from layouts.inspection import FINDINGS_HEADERS, VETO_HEADERS, findings_rows, provisional_note, veto_rows
 from layouts.text import TI, T
+from security.access import Access, Kind, home_path
+from security.scope import is_county
+from security.web import current_principal
 
 dash.register_page(__name__, path_template="/site/<code>", name=T.SITE_PAGE,
-                   title=f"{T.SITE_PAGE} · 运维指挥中心", order=2)
+                   title=f"{T.SITE_PAGE} · 运维指挥中心", order=2,
+                   access=Access(params={"code": Kind.SITE}, inputs={"site-code.data": Kind.SITE}))
 
 P = "site"
 HISTORY_HOURS = 24
+
+
+def _sees_province() -> bool:
+    """Whether the viewer may open the province's pages (a city's users and walls may not: no link there)."""
+    p = current_principal()
+    return p is None or p.is_province
+
+
+def _region_link(detail: Any) -> dcc.Link:
+    """The wall the site belongs to for this viewer: its county's for a county's viewer (who may not open
+    the city's), else its city's."""
+    p = current_principal()
+    if p is not None and is_county(p.scope_code):
+        return dcc.Link(detail.node_name, href=f"/city/{p.scope_code}", className="back-link")
+    return dcc.Link(detail.city_name, href=f"/city/{detail.city_code}", className="back-link")
 
 
 def _facts(code: str, now: Any) -> list[html.Div] | None:
@@ -36,7 +54,7 @@ def _inspection(code: str, url: str, now: Any) -> tuple[list[Any], list[Any], An
     snap = data.inspection(now)
     judged = snap.sites.loc[snap.sites["code"] == code, "judged"]
     findings = findings_rows(data.site_findings(code, now), url,
-                             judged=bool(judged.iloc[0]) if not judged.empty else False)
+                             judged=bool(judged.iloc[0]) if not judged.empty else False, tz=now.tzinfo)
     return findings, veto_rows(data.site_veto(code, now)), provisional_note(snap.provisional, snap.rules_error)
 
 
@@ -47,15 +65,15 @@ def layout(code: str | None = None, **_: Any) -> html.Div:
     if detail is None:
         return html.Div(className="page page-missing", children=[
             html.H2(f"{T.NOT_FOUND_SITE}：{code}", className="missing"),
-            dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")])
+            dcc.Link(T.BACK_OVERVIEW, href=home_path(current_principal()), className="back-link")])
     findings, veto, note = _inspection(detail.code, detail.url, now)
     return html.Div(className="page page-site", children=[
         dcc.Interval(id=f"{P}-tick", interval=data.config.web.refresh_seconds * 1000),
         dcc.Store(id=f"{P}-code", data=code),
         html.Div(className="page-head", children=[
             html.H2(detail.name, id=f"{P}-name", className="page-name"),
-            dcc.Link(detail.city_name, href=f"/city/{detail.city_code}", className="back-link"),
-            dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")]),
+            _region_link(detail),
+            *([dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")] if _sees_province() else [])]),
         html.Div(className="site-grid", children=[
             html.Section(className="panel panel-facts", children=[
                 html.H2(T.SITE_PAGE, className="panel-title"),
@@ -66,12 +84,12 @@ def layout(code: str | None = None, **_: Any) -> html.Div:
                                                                                      HISTORY_HOURS)),
                           className="graph-history", config={"displayModeBar": False, "responsive": True})]),
             html.Section(className="panel panel-veto", children=[
-                html.H2(TI.VETO_TITLE, className="panel-title"),
-                table(VETO_HEADERS, veto, f"{P}-veto-body", "veto-table"),
+                panel_title(TI.VETO_TITLE),
+                paged(table(VETO_HEADERS, veto, f"{P}-veto-body", "veto-table")),
                 html.Div(note, id=f"{P}-veto-note")]),
             html.Section(className="panel panel-findings", children=[
-                html.H2(TI.FINDINGS_TITLE, className="panel-title"),
-                table(FINDINGS_HEADERS, findings, f"{P}-findings-body", "findings-table")]),
+                panel_title(TI.FINDINGS_TITLE),
+                paged(table(FINDINGS_HEADERS, findings, f"{P}-findings-body", "findings-table"))]),
         ]),
     ])
 

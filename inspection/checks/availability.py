@@ -1,11 +1,18 @@
 """站点无法访问: the homepage-availability veto item judged from the probe history in the metric store.
 
-The site probe (collectors/site_probe.py) records ``site_probe.up`` (1 = the homepage loaded within
+The site probe (collectors/kinds/site_probe.py) records ``site_probe.up`` (1 = the homepage loaded within
 15 s with a status < 400). Over the ``window_days`` before the reference time this check counts
-probes and failures: a failure ratio at or above ``unreachable_ratio`` is a veto (``probe_failures``,
-critical), at or above ``unreachable_warning_ratio`` an early warning (high). A day of the window
-(a rolling 24 h slice ending at the reference time) with fewer than ``probes_per_day`` probes means
-the data cannot prove availability (``probe_coverage``, low). No probe at all: :class:`CheckError`.
+probes and failures. The rule needs the whole window: every day of it (a rolling 24 h slice ending at
+the reference time) with at least ``probes_per_day`` probes. Until then the data is insufficient
+(``probe_coverage``, low, saying how much there is: probes counted toward the minimum, at most
+``probes_per_day`` a day, of ``window_days × probes_per_day``) and no veto is claimed: failures at
+or above ``unreachable_warning_ratio`` so far are reported as early evidence (``probe_failures``,
+medium, not veto-flagged, the coverage stated). With the window covered, a failure ratio at or above
+``unreachable_ratio`` is a veto (``probe_failures``, critical), at or above
+``unreachable_warning_ratio`` an early warning (high). No probe at all: :class:`CheckError`.
+
+Every finding's evidence carries ``probes_counted``, ``probes_needed``, ``days_covered`` and
+``sufficient`` (inspection/veto.py reads them).
 """
 
 from __future__ import annotations
@@ -16,11 +23,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
-from inspection.base import CHECKS, CheckBase, CheckError, CheckResult, FindingDraft, Severity, SiteTarget
+from inspection.base import CHECKS, CheckBase, CheckError, CheckResult, FindingDraft, Severity, SiteTarget, VetoFeed
 from inspection.rules import shared
 from tsdb.store import Query
 
 MEASUREMENT = "site_probe"
+TEXT = {
+    "tally": "近 {days} 天首页探测 {total} 次，失败 {failed} 次，失败率 {pct}",
+    "veto": "，达到单项否决标准（≥{line}）",
+    "near": "，接近单项否决标准（≥{line}）",
+    "early": "；监测数据不足（已有 {have}/{need} 次监测），尚不能判定单项否决（≥{line}）",
+    "coverage": "近 {days} 天首页监测数据不足：规则要求每天至少 {per_day} 次、共 {need} 次，"
+                "已有 {have}/{need} 次（共探测 {total} 次，{covered}/{days} 天满足），暂不判定站点无法访问",
+    "no_store": "没有可用的指标库，无法判定首页可用性",
+    "no_data": "近 {days} 天没有首页探测数据，无法判定首页可用性",
+}
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
@@ -36,9 +53,10 @@ class Settings:
 
     def __post_init__(self) -> None:
         if self.window_days <= 0 or self.probes_per_day <= 0:
-            raise ValueError("window_days and probes_per_day must be > 0")
+            raise ValueError("window_days 和 probes_per_day 应大于 0")
         if not 0 < self.unreachable_warning_ratio <= self.unreachable_ratio < 1:
-            raise ValueError("expected 0 < unreachable_warning_ratio <= unreachable_ratio < 1")
+            raise ValueError("unreachable_warning_ratio 和 unreachable_ratio 应满足 "
+                             "0 < unreachable_warning_ratio ≤ unreachable_ratio < 1")
 
 
 @dataclass(frozen=True)
@@ -52,6 +70,13 @@ class ProbeTally:
     @property
     def ratio(self) -> float:
         return self.failed / self.total if self.total else 0.0
+
+    def counted(self, per_day: int) -> int:
+        """Probes that count toward the rule's minimum: at most ``per_day`` of each day."""
+        return sum(min(n, per_day) for n, _ in self.days)
+
+    def days_covered(self, per_day: int) -> int:
+        return sum(1 for n, _ in self.days if n >= per_day)
 
 
 def tally(hourly_counts: Sequence[tuple[datetime, float]], hourly_ups: Sequence[tuple[datetime, float]],
@@ -78,31 +103,35 @@ def tally(hourly_counts: Sequence[tuple[datetime, float]], hourly_ups: Sequence[
 
 
 def judge(t: ProbeTally, s: Settings, target: SiteTarget, start: datetime, as_of: datetime) -> list[FindingDraft]:
-    """The findings one tally yields under ``s`` (pure)."""
+    """The findings one tally yields under ``s`` (pure): no veto before the window is covered."""
     out: list[FindingDraft] = []
-    window = {"window_start": start.isoformat(), "window_end": as_of.isoformat(), "window_days": s.window_days}
-    pct = f"{t.ratio * 100:.2f}%"
-    evidence = {**window, "failed": t.failed, "total": t.total, "ratio": round(t.ratio, 6)}
-    if t.total and t.ratio >= s.unreachable_ratio:
+    need, counted = s.window_days * s.probes_per_day, t.counted(s.probes_per_day)
+    covered, sufficient = t.days_covered(s.probes_per_day), counted >= need
+    window = {"window_start": start.isoformat(), "window_end": as_of.isoformat(), "window_days": s.window_days,
+              "probes_counted": counted, "probes_needed": need, "days_covered": covered, "sufficient": sufficient}
+    pct, line = f"{t.ratio * 100:.2f}%", f"{s.unreachable_ratio * 100:g}%"
+    evidence = {**window, "failed": t.failed, "total": t.total, "ratio": round(t.ratio, 6),
+                "threshold": s.unreachable_ratio}
+    so_far = TEXT["tally"].format(days=s.window_days, total=t.total, failed=t.failed, pct=pct)
+    if t.total and sufficient and t.ratio >= s.unreachable_ratio:
         out.append(FindingDraft(
             check="availability", kind="probe_failures", location=target.url, severity=Severity.CRITICAL,
-            detail=f"近 {s.window_days} 天首页探测 {t.total} 次，失败 {t.failed} 次，失败率 {pct}，"
-                   f"达到单项否决标准（≥{s.unreachable_ratio * 100:g}%）",
-            evidence={**evidence, "threshold": s.unreachable_ratio}, veto=True))
+            detail=so_far + TEXT["veto"].format(line=line), evidence=evidence, veto=True))
     elif t.total and t.ratio >= s.unreachable_warning_ratio:
+        near = TEXT["near"].format(line=line) if sufficient else TEXT["early"].format(
+            have=counted, need=need, line=line)
         out.append(FindingDraft(
-            check="availability", kind="probe_failures", location=target.url, severity=Severity.HIGH,
-            detail=f"近 {s.window_days} 天首页探测 {t.total} 次，失败 {t.failed} 次，失败率 {pct}，"
-                   f"接近单项否决标准（≥{s.unreachable_ratio * 100:g}%）",
-            evidence={**evidence, "threshold": s.unreachable_ratio, "warning": s.unreachable_warning_ratio}))
-    short = [(i, n) for i, (n, _) in enumerate(t.days) if n < s.probes_per_day]
-    if short:
+            check="availability", kind="probe_failures", location=target.url,
+            severity=Severity.HIGH if sufficient else Severity.MEDIUM, detail=so_far + near,
+            evidence={**evidence, "warning": s.unreachable_warning_ratio}))
+    if not sufficient:
+        short = [(i, n) for i, (n, _) in enumerate(t.days) if n < s.probes_per_day]
         listing = [{"day_start": (start + i * DAY).isoformat(), "probes": n} for i, n in short]
         out.append(FindingDraft(
             check="availability", kind="probe_coverage", location=target.url, severity=Severity.LOW,
-            detail=f"近 {s.window_days} 天中有 {len(short)} 天首页探测少于 {s.probes_per_day} 次，"
-                   f"监测数据不足以证明网站可用",
-            evidence={**window, "short_days": listing, "probes_per_day": s.probes_per_day}))
+            detail=TEXT["coverage"].format(days=s.window_days, per_day=s.probes_per_day, need=need, have=counted,
+                                           total=t.total, covered=covered),
+            evidence={**window, "total": t.total, "short_days": listing, "probes_per_day": s.probes_per_day}))
     return out
 
 
@@ -112,8 +141,16 @@ class AvailabilityCheck(CheckBase):
 
     name: ClassVar[str] = "availability"
     label_zh: ClassVar[str] = "首页可用性"
+    group: ClassVar[str] = "availability"  # schedule group: collector kind inspection_availability
+    order: ClassVar[int] = 1
+    veto: ClassVar[tuple[VetoFeed, ...]] = (
+        VetoFeed("unreachable", holds=("probe_failures",), coverage=("probe_coverage",)),)
     interval: ClassVar[float] = 3600.0
     Settings: ClassVar[type] = Settings
+    kinds: ClassVar[tuple[str, ...]] = ("probe_failures", "probe_coverage")
+    evidence_keys: ClassVar[tuple[str, ...]] = (
+        "window_start", "window_end", "window_days", "probes_counted", "probes_needed", "days_covered",
+        "sufficient", "failed", "total", "ratio", "threshold", "warning", "short_days", "probes_per_day")
 
     def _series(self, code: str, start: datetime, stop: datetime, agg: Any) -> list[tuple[datetime, float]]:
         frame = self.ctx.store.query(Query(measurement=MEASUREMENT, field="up", start=start, stop=stop, every=HOUR,
@@ -122,7 +159,7 @@ class AvailabilityCheck(CheckBase):
 
     async def run(self, target: SiteTarget, as_of: datetime, timeout: float) -> CheckResult:
         if self.ctx.store is None:
-            raise CheckError("没有可用的指标库，无法判定首页可用性")
+            raise CheckError(TEXT["no_store"])
         s = self.settings
         start = as_of - s.window_days * DAY
         async with asyncio.timeout(timeout):
@@ -130,7 +167,10 @@ class AvailabilityCheck(CheckBase):
             ups = await asyncio.to_thread(self._series, target.code, start, as_of, "sum")
         t = tally(counts, ups, start, s.window_days)
         if t.total == 0:
-            raise CheckError(f"近 {s.window_days} 天没有首页探测数据，无法判定首页可用性")
+            raise CheckError(TEXT["no_data"].format(days=s.window_days))
         findings = judge(t, s, target, start, as_of)
         return CheckResult(check=self.name, site_code=target.code, as_of=as_of, findings=tuple(findings),
-                           stats={"probes": t.total, "failed": t.failed, "ratio": round(t.ratio, 6)})
+                           stats={"probes": t.total, "failed": t.failed, "ratio": round(t.ratio, 6),
+                                  "probes_counted": t.counted(s.probes_per_day),
+                                  "probes_needed": s.window_days * s.probes_per_day,
+                                  "days_covered": t.days_covered(s.probes_per_day)})

@@ -29,6 +29,7 @@ from inspection.base import (
     FindingDraft,
     Severity,
     SiteTarget,
+    VetoFeed,
 )
 from inspection.items import Item
 from inspection.listpages import ListRead, article_date, china_day, read_list
@@ -118,8 +119,19 @@ class ColumnFreshness(CheckBase):
 
     name: ClassVar[str] = NAME
     label_zh: ClassVar[str] = TEXT["label"]
+    group: ClassVar[str] = "columns"  # schedule group: collector kind inspection_columns
+    order: ClassVar[int] = 3
+    # (a) and (b) count the same stale columns differently (inspection/veto.py); (c) the blank ones
+    veto: ClassVar[tuple[VetoFeed, ...]] = (
+        VetoFeed("columns_stale", holds=("column_stale",), due=("column_due",)),
+        VetoFeed("columns_long_stale", holds=("column_stale",), due=("column_due",)),
+        VetoFeed("columns_blank", holds=("column_blank",)))
     interval: ClassVar[float] = 24 * 3600.0
     Settings: ClassVar[type] = Settings
+    kinds: ClassVar[tuple[str, ...]] = ("column_stale", "column_blank", "column_due", "column_unreadable")
+    evidence_keys: ClassVar[tuple[str, ...]] = (
+        "kind", "column", "window_days", "group", "error", "detail", "status", "entries", "truncated", "sample",
+        "newest_date", "newest_title", "newest_url", "days_since_update", "year_inferred", "days_left")
 
     async def run(self, target: SiteTarget, as_of: datetime, timeout: float) -> CheckResult:
         s, day = self.settings, china_day(as_of)

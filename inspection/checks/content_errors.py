@@ -1,10 +1,13 @@
-"""严重表述错误: dictionary-driven scan of a site's pages and PDF/DOCX attachments.
+"""严重表述错误: dictionary and lexicon scan of a site's pages and PDF/DOCX/XLSX attachments.
 
 The check reads the homepage and same-site pages breadth-first (bounded by ``max_pages`` and
-``max_depth``), plus up to ``max_attachments`` PDF/DOCX files linked from them, and matches the
-content-error dictionary (inspection.dictionary) against their text. One finding per (kind,
-document): location = the page or attachment URL; evidence = the first hit's matched text, the
-expected text and a context snippet, every hit (bounded), and the dictionary version.
+``max_depth``), plus up to ``max_attachments`` attachments linked from them, and scans their text
+(:meth:`ContentErrors.scan_text`, which a shared crawl can call with any document) with the
+content-error dictionary (inspection.dictionary: listed wrong forms and banned words) and the
+near-miss matcher of the lexicon of canonical terms (inspection.lexicon / inspection.nearmiss:
+one-character homophone or look-alike slips of names, places and formulations). One finding per
+(kind, document): location = the page or attachment URL; evidence = the first hit's matched text, the
+expected text and a context snippet, every hit (bounded), and the dictionary or lexicon version.
 """
 
 from __future__ import annotations
@@ -18,10 +21,24 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 
-from inspection.base import CHECKS, CheckBase, CheckContext, CheckError, CheckResult, FindingDraft, Severity, SiteTarget
+from inspection.base import (
+    CHECKS,
+    CheckBase,
+    CheckContext,
+    CheckError,
+    CheckResult,
+    FindingDraft,
+    Severity,
+    SiteTarget,
+    VetoFeed,
+)
 from inspection.dictionary import DEFAULT_PATH, Dictionary, Hit, load_dictionary
-from inspection.fetch import FetchError, Page
 from inspection.fingerprint import PLATFORM_DOMAINS, hidden_links
+from inspection.lexicon import DEFAULT_DIR as LEXICON_DIR
+from inspection.lexicon import Lexicon, load_matcher
+from inspection.nearmiss import HOMOPHONE, NearMiss, NearMissMatcher
+from inspection.nearmiss import KINDS as NEAR_MISS_KINDS
+from inspection.text import fetch_error_zh
 from inspection.textextract import (
     ExtractError,
     attachment_text,
@@ -31,6 +48,7 @@ from inspection.textextract import (
     parse_html,
     same_site,
 )
+from webread.fetch import FetchError, Page
 
 NAME = "content_errors"
 MAX_HITS_IN_EVIDENCE = 20
@@ -41,6 +59,13 @@ TEXT = {
     "wrong_name": "领导人姓名或职务错误：“{matched}”应为“{expected}”",
     "wrong_formulation": "规范表述错误：“{matched}”应为“{expected}”",
     "banned_word": "出现敏感词：“{matched}”",
+    "misspelt_name": "疑似名称错别字：“{matched}”应为“{expected}”{why}",
+    "misspelt_place": "疑似行政区划名称错别字：“{matched}”应为“{expected}”{why}",
+    "misspelt_formulation": "疑似规范表述错别字：“{matched}”应为“{expected}”{why}",
+    "why": "（“{wrong}”与“{right}”{how}）",
+    "homophone": "同音",
+    "lookalike": "形近",
+    "both": "同音且形近",
     "more": "（本页共 {n} 处）",
     "unreachable": "首页无法读取，无法检查内容：{error}",
     "status": "首页返回 HTTP {status}，无法检查内容",
@@ -59,42 +84,82 @@ class Settings:
     attachment_timeout: float = 10.0
     concurrency: int = 4
     allowed_domains: tuple[str, ...] = PLATFORM_DOMAINS  # links there are never 暗链 (see visible_text)
+    lexicon: str = LEXICON_DIR  # folder of the lexicon of canonical terms, relative to the project root
+    near_miss: bool = True  # report one-character slips of the lexicon's terms
+    max_substitutions: int = 1  # 2: also two slips in terms of six characters or more
+
+    def __post_init__(self) -> None:
+        if self.max_substitutions not in (1, 2):
+            raise ValueError(f"max_substitutions：应为 1 或 2，而不是 {self.max_substitutions}")
 
 
 @dataclass
 class _Scan:
     """What one run read: documents with their hits, and counts for the metric store."""
 
-    hits: dict[tuple[str, str], list[Hit]] = field(default_factory=dict)  # (kind, url) -> hits
+    hits: dict[tuple[str, str], list[Hit | NearMiss]] = field(default_factory=dict)  # (kind, url) -> hits
     linked_from: dict[str, str] = field(default_factory=dict)  # attachment url -> page url
     stats: dict[str, float] = field(default_factory=lambda: {"pages": 0, "pages_failed": 0, "attachments": 0,
                                                              "attachments_failed": 0, "partial": 0})
 
-    def add(self, url: str, hits: Iterable[Hit]) -> None:
+    def add(self, url: str, hits: Iterable[Hit | NearMiss]) -> None:
         for h in hits:
-            self.hits.setdefault((h.entry.kind, url), []).append(h)
+            self.hits.setdefault((_kind(h), url), []).append(h)
 
 
-def findings_for(scan_hits: dict[tuple[str, str], list[Hit]], version: str,
-                 linked_from: dict[str, str] | None = None) -> list[FindingDraft]:
-    """One finding per (kind, document); severity is the worst of its hits. Pure."""
+def _kind(h: Hit | NearMiss) -> str:
+    return h.kind if isinstance(h, NearMiss) else h.entry.kind
+
+
+def _expected(h: Hit | NearMiss) -> str:
+    return h.expected if isinstance(h, NearMiss) else h.entry.correct
+
+
+def _severity(h: Hit | NearMiss) -> Severity:
+    return Severity(h.severity if isinstance(h, NearMiss) else h.entry.severity)
+
+
+def _detail(kind: str, h: Hit | NearMiss) -> str:
+    if not isinstance(h, NearMiss):
+        return TEXT[kind].format(matched=h.entry.wrong, expected=h.entry.correct)
+    why = "".join(TEXT["why"].format(wrong=s.wrong, right=s.right,
+                                     how=TEXT["both"] if len(s.how) > 1 else TEXT[s.how[0]])
+                  for s in h.substitutions)
+    return TEXT[kind].format(matched=h.matched, expected=h.expected, why=why)
+
+
+def findings_for(scan_hits: dict[tuple[str, str], list[Hit | NearMiss]], version: str,
+                 linked_from: dict[str, str] | None = None, lexicon_version: str = "") -> list[FindingDraft]:
+    """One finding per (kind, document); severity is the worst of its hits. Pure.
+
+    Dictionary findings carry ``dictionary_version``; near-miss findings ``lexicon_version``, the
+    ``term_class`` of the term and the ``confusion`` (homophone / look-alike) of their first hit."""
     out: list[FindingDraft] = []
     for (kind, url), hits in sorted(scan_hits.items()):
-        worst = min((Severity(h.entry.severity) for h in hits), key=lambda s: s.rank)
+        worst = min((_severity(h) for h in hits), key=lambda s: s.rank)
         first = hits[0]
-        detail = TEXT[kind].format(matched=first.entry.wrong, expected=first.entry.correct)
+        detail = _detail(kind, first)
         if len(hits) > 1:
             detail += TEXT["more"].format(n=len(hits))
         evidence: dict[str, Any] = {
-            "matched": first.matched, "expected": first.entry.correct, "context": first.context,
-            "dictionary_version": version, "count": len(hits),
-            "hits": [{"matched": h.matched, "expected": h.entry.correct, "context": h.context}
+            "matched": first.matched, "expected": _expected(first), "context": first.context, "count": len(hits),
+            "hits": [{"matched": h.matched, "expected": _expected(h), "context": h.context}
                      for h in hits[:MAX_HITS_IN_EVIDENCE]],
         }
+        if isinstance(first, NearMiss):
+            evidence.update(lexicon_version=lexicon_version, term_class=first.term.cls,
+                            confusion=sorted({how for s in first.substitutions for how in s.how},
+                                             key=lambda how: how != HOMOPHONE))
+        else:
+            evidence["dictionary_version"] = version
         if linked_from and url in linked_from:
             evidence["linked_from"] = linked_from[url]
         out.append(FindingDraft(NAME, kind, url, worst, detail, evidence, veto=worst is Severity.CRITICAL))
     return out
+
+
+def overlaps(a: Hit | NearMiss, b: Hit | NearMiss) -> bool:
+    return a.start < b.end and b.start < a.end
 
 
 def visible_text(html: str, page_url: str, site_url: str, allowed: Iterable[str]) -> str:
@@ -115,17 +180,40 @@ class ContentErrors(CheckBase):
 
     name: ClassVar[str] = NAME
     label_zh: ClassVar[str] = TEXT["label"]
+    group: ClassVar[str] = "content"  # schedule group: collector kind inspection_content
+    order: ClassVar[int] = 5
+    veto: ClassVar[tuple[VetoFeed, ...]] = (VetoFeed("serious_errors", holds=(
+        "wrong_name", "wrong_formulation", "banned_word", "misspelt_name", "misspelt_place", "misspelt_formulation")),)
     interval: ClassVar[float] = 24 * 3600.0
     Settings: ClassVar[type] = Settings
+    kinds: ClassVar[tuple[str, ...]] = ("wrong_name", "wrong_formulation", "banned_word", *NEAR_MISS_KINDS)
+    evidence_keys: ClassVar[tuple[str, ...]] = (
+        "matched", "expected", "context", "dictionary_version", "count", "hits", "linked_from",
+        "lexicon_version", "term_class", "confusion")
 
     def __init__(self, ctx: CheckContext) -> None:
         super().__init__(ctx)
-        path = Path(self.settings.dictionary)
-        if ctx.config is not None and hasattr(ctx.config, "resolve_path"):
-            path = ctx.config.resolve_path(self.settings.dictionary)
-        elif not path.is_absolute():
-            path = PROJECT_ROOT / path
-        self.dictionary: Dictionary = load_dictionary(path)
+        self.dictionary: Dictionary = load_dictionary(self._path(self.settings.dictionary))
+        self.lexicon: Lexicon | None = None
+        self.matcher: NearMissMatcher | None = None
+        if self.settings.near_miss:
+            self.lexicon, self.matcher = load_matcher(self._path(self.settings.lexicon), PROJECT_ROOT,
+                                                      self.settings.max_substitutions)
+
+    def _path(self, setting: str) -> Path:
+        if self.ctx.config is not None and hasattr(self.ctx.config, "resolve_path"):
+            return Path(self.ctx.config.resolve_path(setting))
+        path = Path(setting)
+        return path if path.is_absolute() else PROJECT_ROOT / path
+
+    def scan_text(self, text: str, url: str) -> list[Hit | NearMiss]:
+        """Every dictionary hit and near miss in the text of one document (page or attachment) at ``url``;
+        a near miss overlapping a dictionary hit is left out (one slip, one finding). Pure, CPU-bound."""
+        hits: list[Hit | NearMiss] = list(self.dictionary.scan(text, url))
+        if self.matcher is not None:
+            listed = list(hits)
+            hits += [m for m in self.matcher.scan(text, url) if not any(overlaps(m, h) for h in listed)]
+        return hits
 
     async def run(self, target: SiteTarget, as_of: datetime, timeout: float) -> CheckResult:
         scan = _Scan()
@@ -133,7 +221,7 @@ class ContentErrors(CheckBase):
         try:
             home = await self.ctx.fetcher.get(target.url, timeout=timeout)
         except FetchError as exc:
-            raise CheckError(TEXT["unreachable"].format(error=exc.kind)) from exc
+            raise CheckError(TEXT["unreachable"].format(error=fetch_error_zh(exc.kind))) from exc
         if home.status >= 400:
             raise CheckError(TEXT["status"].format(status=home.status))
         try:
@@ -141,7 +229,8 @@ class ContentErrors(CheckBase):
                 await self._crawl(target, home, scan, deadline)
         except TimeoutError:
             scan.stats["partial"] = 1  # bounded by the run's timeout: report what was read
-        findings = findings_for(scan.hits, self.dictionary.version, scan.linked_from)
+        findings = findings_for(scan.hits, self.dictionary.version, scan.linked_from,
+                                self.lexicon.version if self.lexicon else "")
         stats = {**scan.stats, "findings": float(len(findings))}
         return CheckResult(NAME, target.code, as_of, tuple(findings), stats)
 
@@ -158,7 +247,7 @@ class ContentErrors(CheckBase):
                 scan.stats["pages"] += 1
                 tree = parse_html(page.text)
                 text = visible_text(page.text, page.final_url, target.url, s.allowed_domains)
-                scan.add(page.final_url, self.dictionary.scan(text, page.final_url))
+                scan.add(page.final_url, self.scan_text(text, page.final_url))
                 for url in page_links(tree, page.final_url):
                     if not same_site(url, target.url) or url in seen:
                         continue
@@ -208,4 +297,4 @@ class ContentErrors(CheckBase):
             scan.stats["attachments_failed"] += 1
             return
         scan.stats["attachments"] += 1
-        scan.add(url, self.dictionary.scan(text, url))
+        scan.add(url, self.scan_text(text, url))

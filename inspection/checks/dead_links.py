@@ -1,6 +1,6 @@
 """链接可用性: broken links on a site's pages, homepage ones apart (the rule deducts differently).
 
-The check crawls the site with :class:`inspection.crawler.Crawler` and reports one finding per
+The check crawls the site with :class:`webread.crawler.Crawler` and reports one finding per
 broken URL: ``dead_link_homepage`` (severity high) when the homepage carries it, else
 ``dead_link_page`` (medium). location = the broken URL; evidence = error, status, the pages it
 appears on (capped list + count) and its anchor text. A homepage that cannot be loaded raises
@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from collectors.site_probe import make_ssl_context
 from inspection.base import CHECKS, CheckBase, CheckContext, CheckError, CheckResult, FindingDraft, Severity, SiteTarget
-from inspection.crawler import BrokenLink, Crawler, CrawlReport, CrawlSettings
+from webread.addresses import AddressPolicy
+from webread.crawler import BrokenLink, Crawler, CrawlReport, CrawlSettings
+from webread.tls import make_ssl_context
 
 NAME = "dead_links"
 TIME_SHARE = 0.9  # of the run's timeout given to the crawl, the rest to building the result
@@ -34,6 +35,8 @@ ERROR_ZH = {
     "tls": "证书或加密连接错误",
     "reset": "连接被重置",
     "redirect_loop": "重定向循环",
+    "too_large": "页面解压后过大",  # the crawler cuts big pages; it refuses only decompression bombs
+    "blocked": "链接指向内网地址，未访问",  # the address policy refused it: never requested
     "not_html": "不是网页",
     "other": "其他错误",
 }
@@ -88,23 +91,31 @@ def stats_for(report: CrawlReport) -> dict[str, float]:
 class DeadLinksCheck(CheckBase):
     name: ClassVar[str] = NAME
     label_zh: ClassVar[str] = TEXT["label"]
+    group: ClassVar[str] = "dead_links"  # schedule group: collector kind inspection_dead_links
+    order: ClassVar[int] = 4
     interval: ClassVar[float] = 86_400.0  # a crawl a day
     Settings: ClassVar[type] = Settings
+    kinds: ClassVar[tuple[str, ...]] = ("dead_link_homepage", "dead_link_page")
+    evidence_keys: ClassVar[tuple[str, ...]] = (
+        "error", "status", "error_zh", "detail", "pages", "page_count", "anchor_text", "anchors", "tags",
+        "on_homepage")
 
     def __init__(self, ctx: CheckContext) -> None:
         super().__init__(ctx)
         self.progress: Any = None  # optional (pages, checked, found) callback, e.g. the CLI's bar
 
-    def _crawler(self) -> Crawler:
-        if self.ctx.fetcher is not None:  # share the run's client: its TLS trust and connection pool
+    def _crawler(self, target: SiteTarget) -> Crawler:
+        if self.ctx.fetcher is not None:  # share the run's client: its TLS trust, address policy and pool
             return Crawler(self.settings, session=self.ctx.fetcher.session(), progress=self.progress)
         ca_file = getattr(getattr(self.ctx.config, "collectors", None), "probe_ca_file", "")
         resolve = getattr(self.ctx.config, "resolve_path", None)
         ssl_context = make_ssl_context(ca_file, resolve) if ca_file and resolve else None
-        return Crawler(self.settings, ssl_context=ssl_context, progress=self.progress)
+        policy = AddressPolicy.from_config(getattr(self.ctx.config, "fetch", None))
+        policy.register([target.url])  # a target is a registered site; the rest of the registry is not known here
+        return Crawler(self.settings, ssl_context=ssl_context, progress=self.progress, policy=policy)
 
     async def run(self, target: SiteTarget, as_of: datetime, timeout: float) -> CheckResult:
-        report = await self._crawler().crawl(target.url, time_budget=timeout * TIME_SHARE)
+        report = await self._crawler(target).crawl(target.url, time_budget=timeout * TIME_SHARE)
         if report.homepage_error is not None:
             err = report.homepage_error
             raise CheckError(TEXT["unreachable"].format(error=error_label(err.error or "other")))

@@ -16,8 +16,17 @@ from datetime import datetime
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
-from inspection.base import CHECKS, CheckBase, CheckContext, CheckError, CheckResult, FindingDraft, Severity, SiteTarget
-from inspection.fetch import FetchError
+from inspection.base import (
+    CHECKS,
+    CheckBase,
+    CheckContext,
+    CheckError,
+    CheckResult,
+    FindingDraft,
+    Severity,
+    SiteTarget,
+    VetoFeed,
+)
 from inspection.fingerprint import (
     PLATFORM_DOMAINS,
     Fingerprint,
@@ -27,6 +36,8 @@ from inspection.fingerprint import (
     hidden_links,
     resource_key,
 )
+from inspection.text import fetch_error_zh
+from webread.fetch import FetchError
 
 NAME = "defacement"
 BASELINE_KEY = "homepage"
@@ -155,8 +166,16 @@ class Defacement(CheckBase):
 
     name: ClassVar[str] = NAME
     label_zh: ClassVar[str] = TEXT["label"]
+    group: ClassVar[str] = "defacement"  # schedule group: collector kind inspection_defacement
+    order: ClassVar[int] = 7
+    veto: ClassVar[tuple[VetoFeed, ...]] = (
+        VetoFeed("serious_errors", holds=("fingerprint_drift", "external_script", "hidden_link")),)
     interval: ClassVar[float] = 3600.0
     Settings: ClassVar[type] = Settings
+    kinds: ClassVar[tuple[str, ...]] = ("fingerprint_drift", "external_script", "hidden_link")
+    evidence_keys: ClassVar[tuple[str, ...]] = (
+        "distance", "threshold", "baseline_digest", "digest", "new_foreign_sources", "added", "removed",
+        "added_resources", "removed_resources", "tag", "host", "page", "hidden_by", "text", "suspicious")
 
     def __init__(self, ctx: CheckContext, baselines: BaselineStore | None = None) -> None:
         super().__init__(ctx)
@@ -167,7 +186,7 @@ class Defacement(CheckBase):
         try:
             page = await self.ctx.fetcher.get(target.url, timeout=timeout)
         except FetchError as exc:
-            raise CheckError(TEXT["unreachable"].format(error=exc.kind)) from exc
+            raise CheckError(TEXT["unreachable"].format(error=fetch_error_zh(exc.kind))) from exc
         if page.status >= 400:
             raise CheckError(TEXT["status"].format(status=page.status))
         return page.final_url, page.text

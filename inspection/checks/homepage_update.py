@@ -24,12 +24,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from inspection.base import CHECKS, CheckBase, CheckError, CheckResult, FindingDraft, Severity, SiteTarget
-from inspection.fetch import FetchError
-from inspection.html import links, parse, same_site
+from inspection.base import CHECKS, CheckBase, CheckError, CheckResult, FindingDraft, Severity, SiteTarget, VetoFeed
 from inspection.items import Item, extract_items
 from inspection.listpages import china_day, read_list
 from inspection.rules import shared
+from inspection.text import fetch_error_zh
+from webread.fetch import FetchError
+from webread.html import links, parse, same_site
 
 NAME = "homepage_update"
 SNAPSHOT_KEEP = 500  # entry keys remembered per homepage
@@ -115,8 +116,16 @@ class HomepageUpdate(CheckBase):
 
     name: ClassVar[str] = NAME
     label_zh: ClassVar[str] = TEXT["label"]
+    group: ClassVar[str] = "homepage"  # schedule group: collector kind inspection_homepage
+    order: ClassVar[int] = 2
+    veto: ClassVar[tuple[VetoFeed, ...]] = (
+        VetoFeed("homepage_stale", holds=("homepage_stale",), due=("homepage_due",)),)
     interval: ClassVar[float] = 24 * 3600.0
     Settings: ClassVar[type] = Settings
+    kinds: ClassVar[tuple[str, ...]] = ("homepage_stale", "homepage_due")
+    evidence_keys: ClassVar[tuple[str, ...]] = (
+        "newest_date", "window_days", "navigation", "second_level_pages", "newest_title", "newest_url", "reason",
+        "days_since_update", "days_left")
 
     async def run(self, target: SiteTarget, as_of: datetime, timeout: float) -> CheckResult:
         s, day = self.settings, china_day(as_of)
@@ -124,7 +133,7 @@ class HomepageUpdate(CheckBase):
         try:
             page = await self.ctx.fetcher.get(target.url, timeout=timeout)
         except FetchError as exc:
-            raise CheckError(TEXT["unreachable"].format(error=exc.kind)) from exc
+            raise CheckError(TEXT["unreachable"].format(error=fetch_error_zh(exc.kind))) from exc
         if page.status >= 400:
             raise CheckError(TEXT["status"].format(status=page.status))
         home = extract_items(page.text, page.final_url, day)

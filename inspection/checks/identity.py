@@ -20,9 +20,10 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
-from collectors.probe import fetch_cert_unverified
 from inspection.base import CHECKS, CheckBase, CheckError, CheckResult, FindingDraft, Severity, SiteTarget
-from inspection.fetch import FetchError
+from inspection.text import fetch_error_zh
+from webread.fetch import FetchError
+from webread.tls import fetch_cert_unverified
 
 NAME = "identity"
 
@@ -148,8 +149,15 @@ class IdentityCheck(CheckBase):
 
     name: ClassVar[str] = NAME
     label_zh: ClassVar[str] = TEXT["label"]
+    group: ClassVar[str] = "identity"  # schedule group: collector kind inspection_identity
+    order: ClassVar[int] = 8
     interval: ClassVar[float] = 24 * 3600.0
     Settings: ClassVar[type] = Settings
+    kinds: ClassVar[tuple[str, ...]] = ("missing_site_code", "site_code_mismatch", "missing_icp",
+                                          "missing_psb", "tls_expiring", "tls_invalid")
+    evidence_keys: ClassVar[tuple[str, ...]] = (
+        "site_code", "meta_site_code", "icp", "psb", "registered_code", "page", "error", "not_after",
+        "days_left", "reason")
 
     async def run(self, target: SiteTarget, as_of: datetime, timeout: float) -> CheckResult:
         findings: list[FindingDraft] = []
@@ -161,14 +169,14 @@ class IdentityCheck(CheckBase):
             page = await self.ctx.fetcher.get(target.url, timeout=timeout)
         except FetchError as exc:
             if exc.kind != "tls":
-                raise CheckError(TEXT["unreachable"].format(error=exc.kind)) from exc
+                raise CheckError(TEXT["unreachable"].format(error=fetch_error_zh(exc.kind))) from exc
             tls_error = exc.detail
         parts = urlsplit(target.url)
         if parts.scheme == "https" and self.settings.check_tls:
             der = await fetch_cert_unverified(parts.hostname or "", parts.port or 443, timeout)
             not_after = _not_after(der) if der else None
             if der is None and page is None:
-                raise CheckError(TEXT["unreachable"].format(error="tls"))
+                raise CheckError(TEXT["unreachable"].format(error=fetch_error_zh("tls")))
             findings += tls_findings(target.url, not_after, as_of, page is not None, tls_error,
                                      self.settings.tls_warning_days)
             if not_after is not None:

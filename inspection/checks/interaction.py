@@ -32,12 +32,13 @@ from inspection.base import (
     FindingDraft,
     Severity,
     SiteTarget,
+    VetoFeed,
 )
-from inspection.fetch import FetchError
-from inspection.html import body_text, parse
 from inspection.items import Item
 from inspection.listpages import ListRead, china_day, read_list
 from inspection.rules import shared
+from webread.fetch import FetchError
+from webread.html import body_text, parse
 
 NAME = "interaction"
 
@@ -165,8 +166,16 @@ class Interaction(CheckBase):
 
     name: ClassVar[str] = NAME
     label_zh: ClassVar[str] = TEXT["label"]
+    group: ClassVar[str] = "interaction"  # schedule group: collector kind inspection_interaction
+    order: ClassVar[int] = 6
+    veto: ClassVar[tuple[VetoFeed, ...]] = (
+        VetoFeed("poor_interaction", holds=("no_channel", "message_unanswered"), due=("message_due",)),)
     interval: ClassVar[float] = 24 * 3600.0
     Settings: ClassVar[type] = Settings
+    kinds: ClassVar[tuple[str, ...]] = ("message_unanswered", "message_due", "no_channel")
+    evidence_keys: ClassVar[tuple[str, ...]] = (
+        "title", "asked_date", "days_open", "limit_days", "column", "column_url", "days_left", "columns",
+        "error", "status", "detail")
 
     async def run(self, target: SiteTarget, as_of: datetime, timeout: float) -> CheckResult:
         s, day = self.settings, china_day(as_of)

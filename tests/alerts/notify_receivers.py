@@ -2,13 +2,15 @@
 
 ``HttpReceiver`` answers each request from a queue of replies (then a default), so a test scripts
 "500, then 200". With ``dingtalk_secret`` it checks DingTalk's signature the way the real robot
-does and refuses a bad one with errcode 310000. ``smtp_receiver`` takes aiosmtpd's own options
-(STARTTLS or implicit TLS, AUTH); ``make_tls`` writes a throw-away CA and a server certificate for
-127.0.0.1 signed by it.
+does and refuses a bad one with errcode 310000. ``CountingReceiver`` is a slow receiver in its own
+thread (for a dispatcher in another process) counting requests and deliveries per idempotency key.
+``smtp_receiver`` takes aiosmtpd's own options (STARTTLS or implicit TLS, AUTH); ``make_tls`` writes a
+throw-away CA and a server certificate for 127.0.0.1 signed by it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -16,6 +18,8 @@ import ipaddress
 import json
 import socket
 import ssl
+import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,7 +31,7 @@ from typing import Any
 
 from aiohttp import web
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, LoginPassword, Session
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -89,6 +93,8 @@ class _SmtpHandler:
         self.users: dict[str, str] = {}  # accepted logins
         self.logins: list[tuple[str, str, bool]] = []  # (mechanism, user, accepted)
         self.secure: list[bool] = []  # per message: did it arrive over TLS?
+        self.stall_s = 0.0  # take the message, then wait this long before saying 250
+        self.quit_reply = ""  # e.g. "421 shutting down": QUIT answered with something other than 221
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         if self.replies:
@@ -98,7 +104,12 @@ class _SmtpHandler:
         self.messages.append((envelope.mail_from or "", list(envelope.rcpt_tos), msg))
         transport = server.transport
         self.secure.append(transport is not None and transport.get_extra_info("ssl_object") is not None)
+        if self.stall_s:
+            await asyncio.sleep(self.stall_s)
         return "250 OK"
+
+    async def handle_QUIT(self, server: SMTP, session: Session, envelope: Envelope) -> Any:
+        return self.quit_reply or MISSING
 
     def authenticate(self, server: SMTP, session: Session, envelope: Envelope, mechanism: str,
                      data: Any) -> AuthResult:
@@ -191,3 +202,85 @@ def smtp_receiver(users: dict[str, str] | None = None, **options: Any) -> Iterat
         yield port, handler
     finally:
         controller.stop()
+
+
+class CountingReceiver:
+    """A slow receiver on loopback, served from its own thread, counting what arrives per key.
+
+    ``POST /hook`` is a webhook receiver that honours ``Idempotency-Key``: the first request with a key is
+    delivered, a repeat is answered 200 and not delivered again. ``POST /robot`` is a chat robot
+    (``{"errcode": 0}``) that has no key: every request is delivered; its key here is the message title.
+    A request whose key is in ``hold`` is delivered and then left without an answer until ``release()``
+    (or ``stop()``), like a receiver that took the message and never said so in time.
+    """
+
+    def __init__(self) -> None:
+        self.requests: Counter[str] = Counter()  # what arrived, per key
+        self.delivered: Counter[str] = Counter()  # what the receiver acted on, per key
+        self.hold: set[str] = set()
+        self.holding = 0  # requests waiting for their answer now
+        self.url = ""
+        self._lock = threading.Lock()
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="counting-receiver", daemon=True)
+        self._release: asyncio.Event | None = None
+        self._runner: web.AppRunner | None = None
+
+    def snapshot(self) -> tuple[dict[str, int], dict[str, int], int]:
+        with self._lock:
+            return dict(self.requests), dict(self.delivered), self.holding
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        robot = request.path == "/robot"
+        key = str(body["markdown"]["title"]) if robot else request.headers.get("Idempotency-Key", "")
+        with self._lock:
+            self.requests[key] += 1
+            first = self.delivered[key] == 0
+            if robot or first:
+                self.delivered[key] += 1
+            hold = key in self.hold
+            self.holding += hold
+        try:
+            if hold and self._release is not None:
+                await asyncio.wait_for(self._release.wait(), 120)
+        finally:
+            with self._lock:
+                self.holding -= hold
+        return web.json_response({"errcode": 0, "errmsg": "ok"} if robot else {"duplicate": not first})
+
+    async def _start(self) -> str:
+        self._release = asyncio.Event()
+        app = web.Application()
+        app.router.add_post("/hook", self._handle)
+        app.router.add_post("/robot", self._handle)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return f"http://127.0.0.1:{port}"
+
+    async def _stop(self) -> None:
+        if self._release is not None:
+            self._release.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def release(self) -> None:
+        """Answer every held request and hold no more."""
+        with self._lock:
+            self.hold.clear()
+        if self._release is not None:
+            self._loop.call_soon_threadsafe(self._release.set)
+
+    def __enter__(self) -> CountingReceiver:
+        self._thread.start()
+        self.url = asyncio.run_coroutine_threadsafe(self._start(), self._loop).result(30)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self._stop(), self._loop).result(30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(30)
+        self._loop.close()

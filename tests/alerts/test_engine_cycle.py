@@ -131,6 +131,11 @@ def test_threshold_for_and_keep_firing(env: tuple) -> None:
         actions = s.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "alert")
                             .order_by(AuditEntry.id)).all()
     assert actions == ["alert.pending", "alert.firing", "alert.resolved"]
+    with sessions() as s:
+        texts = s.scalars(select(AuditEntry.summary).where(AuditEntry.object_type == "alert")
+                          .order_by(AuditEntry.id)).all()
+    # One name per state: the audit log says what the console and the notifications say.
+    assert [t.split("状态：")[1] for t in texts] == ["新建 → 待触发", "待触发 → 告警中", "告警中 → 已恢复"]
     # A new episode opens a new row, the old one stays resolved.
     probe(store, T0 + 6 * M, 0)
     eng.evaluate(T0 + 6 * M)
@@ -257,3 +262,174 @@ def test_removed_rule_resolves_its_open_alerts(env: tuple) -> None:
     assert (r.resolved, a.state, a.resolve_reason) == (1, AlertState.RESOLVED, "规则已删除")
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(AlertEvent)) == 2
+
+
+class _Hourly:
+    """A collector kind that runs hourly and collects nothing: only its self-health matters here."""
+
+    name = "inspection_columns"
+    blocking = False
+    metrics = ()
+    interval = 3600.0
+    timeout = 1.0
+
+    def targets(self) -> list:
+        return []
+
+
+def test_collector_silent_waits_for_each_collectors_own_interval(env: tuple) -> None:
+    import asyncio
+
+    from collectors.scheduler import Scheduler
+
+    sessions, store, _, _ = env
+    shipped = only(load_rule_files([Path(__file__).parents[2] / "data" / "alerts" / "rules"]), "collector_silent")
+    clock = FixedClock(T0)
+    sched = Scheduler([_Hourly()], store, concurrency=2, blocking_threads=1, jitter_fraction=0.0,
+                      node_code="430000", clock=clock)
+    try:
+        asyncio.run(sched.run_once(sched.collectors[0]))  # the scheduler records the run and its interval
+    finally:
+        sched.close()
+    eng = AlertEngine(sessions, store, shipped, clock)
+    for minutes in (11, 59, 119):  # a fixed 10-minute limit would have fired at the first of these
+        assert eng.evaluate(T0 + minutes * M).created == 0, minutes
+    r = eng.evaluate(T0 + 121 * M)  # two intervals without a run
+    (a,) = alerts(sessions)
+    assert (r.fired, a.state, a.value) == (1, AlertState.FIRING, pytest.approx(121 * 60))
+    # The collector by its Chinese label (the node by its name once the registry has it; here it has none).
+    assert a.summary == ("节点 430000 的采集器“栏目更新巡检”已 2 小时 1 分钟 没有运行"
+                         "（采集间隔 1 小时，允许中断 2 小时）")
+
+
+def test_no_veto_claimed_from_minutes_of_data_then_one_problem_with_a_full_week(env: tuple) -> None:
+    """A site failing from its very first probe: site_down fires, the 7-day ratios wait for a week of data."""
+    sessions, store, _, _ = env
+    shipped = only(load_rule_files([Path(__file__).parents[2] / "data" / "alerts" / "rules"]),
+                   "site_down", "availability_ratio_warning", "availability_ratio_veto")
+    eng = AlertEngine(sessions, store, shipped)
+    for i in range(6):  # 30 s after start, then every minute: 100 % failures, six probes
+        at = T0 + timedelta(seconds=30) + i * M
+        probe(store, at, 0)
+        eng.evaluate(at)
+    assert {a.rule for a in alerts(sessions)} == {"site_down"}
+    # The week before: 48 probes a day, all up but 3 % to 8 % failing on the last day.
+    start = T0 - timedelta(days=7)
+    for k in range(7 * 48):
+        at = start + k * timedelta(minutes=30) + timedelta(seconds=20)
+        probe(store, at, 0 if k >= 7 * 48 - 30 else 1)
+    r = eng.evaluate(T0 + 6 * M)
+    got = {a.rule: a for a in alerts(sessions)}
+    assert set(got) == {"site_down", "availability_ratio_warning", "availability_ratio_veto"} and r.errors == {}
+    veto = got["availability_ratio_veto"]
+    assert veto.facts is not None and veto.facts["sufficient"] is True and veto.facts["slices"] == 7
+    n = veto.facts["samples"]
+    assert n == 7 * 48 - 1 + 6 and veto.summary == (  # the oldest probe fell out of the window
+        f"网站 {TAGS['site']} 近 7 天首页访问失败率 {36 / n:.1%}（共探测 {n} 次），已达单项否决线（5%）")
+
+
+def test_a_firing_veto_stays_firing_through_a_day_without_probes(env: tuple) -> None:
+    """Insufficient data is "unknown": a firing 7-day veto whose newest day holds no probe (a probe outage)
+    neither resolves nor says 已恢复 — no state change, no event, no notification — and its facts say the data
+    is short now; once the week holds enough again, it is judged again."""
+    from alerts.pipeline import EscalationPolicy, Route
+    from alerts.planner import PlanSettings, plan_notifications
+    from db.models_alerts import Notification
+
+    sessions, store, _, _ = env
+    shipped = only(load_rule_files([Path(__file__).parents[2] / "data" / "alerts" / "rules"]),
+                   "availability_ratio_veto")
+    eng = AlertEngine(sessions, store, shipped)
+    start = T0 - timedelta(days=7)
+    for k in range(7 * 48):  # a week of probes every 30 minutes, 10 % failing
+        probe(store, start + k * timedelta(minutes=30) + timedelta(seconds=20), 0 if k % 10 == 0 else 1)
+    eng.evaluate(T0)
+    (veto,) = alerts(sessions)
+    assert veto.state == AlertState.FIRING and veto.facts is not None and veto.facts["sufficient"] is True
+    routes = [Route("robot", "webhook")]
+    plan = PlanSettings(inhibit_rules=shipped.inhibit_rules,  # no escalation: only a state change is news here
+                        escalation=EscalationPolicy({"critical": None}))
+    with sessions() as s, s.begin():
+        plan_notifications(s, T0, routes, plan)
+    with sessions() as s:
+        sent_before = s.scalar(select(func.count()).select_from(Notification)) or 0
+    summary, value, before = veto.summary, veto.value, events(sessions)
+
+    later = T0 + timedelta(days=1, hours=2)  # no probe since T0: the newest day of the window is empty
+    r = eng.evaluate(later)
+    assert (r.resolved, r.fired, r.created) == (0, 0, 0)
+    (veto,) = alerts(sessions)
+    assert veto.state == AlertState.FIRING and veto.resolved_at is None and events(sessions) == before
+    assert (veto.summary, veto.value) == (summary, value)  # the last verdict's text, not one from a short week
+    assert veto.facts is not None and veto.facts["undecided"] is True and veto.facts["sufficient"] is False
+    assert veto.facts["coverage"].startswith("数据不足")
+    with sessions() as s, s.begin():
+        plan_notifications(s, later, routes, plan)
+    with sessions() as s:
+        assert s.scalar(select(func.count()).select_from(Notification)) == sent_before  # nothing told
+
+    for k in range(50):  # probes again, all up, filling the empty day: judged again, and now it clears
+        probe(store, T0 + k * timedelta(minutes=30) + timedelta(seconds=20), 1)
+    eng.evaluate(later)
+    (veto,) = alerts(sessions)
+    assert veto.facts is not None and "undecided" not in veto.facts and veto.facts["sufficient"] is True
+
+
+def test_a_down_site_says_why_and_keeps_its_expired_certificate_under_it(env: tuple) -> None:
+    """An expired certificate takes the homepage down: the top-level alert says the probe's own reason
+    (detail_fields: [reason]), and tls_expiring (已过期 3 天) stays listed under it as a dependant."""
+    from alerts.inhibition import problems
+    from alerts.pipeline import AlertSnap
+
+    sessions, store, _, _ = env
+    shipped = only(load_rule_files([Path(__file__).parents[2] / "data" / "alerts" / "rules"]),
+                   "site_down", "tls_expiring")
+    shipped = RuleSet(shipped.rules, shipped.files, load_rule_files(
+        [Path(__file__).parents[2] / "data" / "alerts" / "rules"]).inhibit_rules)
+    eng = AlertEngine(sessions, store, shipped)
+    def failed(at: datetime, error: str, reason: str, **fields: float) -> list[Point]:  # as the site probe writes
+        return [Point("site_probe", {"up": 0, **fields}, to_ns(at), TAGS),
+                Point("site_probe", {"failure": 1}, to_ns(at), {**TAGS, "error": error, "reason": reason})]
+
+    store.write([Point("site_probe", {"up": 1, "tls_days": 40.0}, to_ns(T0 - timedelta(days=2)), TAGS),
+                 *failed(T0 - timedelta(hours=1), "refused", "连接被拒绝")])
+    for i in range(4):  # failing for 3 minutes: the newest failure's reason, not an older one
+        store.write(failed(T0 + i * M - timedelta(seconds=10), "tls", "证书校验失败（证书已过期）", tls_days=-3.0))
+        eng.evaluate(T0 + i * M)
+    got = {a.rule: a for a in alerts(sessions)}
+    down, tls = got["site_down"], got["tls_expiring"]
+    assert down.state == AlertState.FIRING and down.summary.startswith(
+        f"网站 {TAGS['site']} 首页无法访问（证书校验失败（证书已过期）），自 ")
+    assert down.facts is not None and down.facts["details"] == {"reason": "证书校验失败（证书已过期）"}
+    assert tls.state == AlertState.FIRING and tls.summary.endswith("已过期 3 天")
+    with sessions() as s:
+        grouped = problems([AlertSnap.of(a) for a in s.scalars(select(Alert))], shipped.inhibit_rules)
+    assert grouped.source_of(tls.id) == down.id and grouped.is_top(down.id)
+
+
+def test_one_defacement_is_one_alert_naming_what_was_found(env: tuple) -> None:
+    """A defaced homepage (content drift, a new external script, a hidden link) is one critical alert per site
+    — not one per kind with the same text, each "共 1 处" — counting all three and naming the kinds in Chinese.
+    An alert left open from the old per-kind grouping is closed as regrouped, not as recovered."""
+    sessions, store, _, _ = env
+    shipped = only(load_rule_files([Path(__file__).parents[2] / "data" / "alerts" / "rules"]), "site_defaced")
+    with sessions() as s, s.begin():
+        sid = seed_sites(s, {"4301020001": "http://127.0.0.1:1/"})["4301020001"]
+        save_result(s, sid, CheckResult("defacement", "4301020001", T0, (
+            draft("fingerprint_drift", "http://127.0.0.1:1/", Severity.CRITICAL, check="defacement"),
+            draft("external_script", "http://127.0.0.1:1/#s", Severity.CRITICAL, check="defacement"),
+            draft("hidden_link", "http://127.0.0.1:1/#a", Severity.CRITICAL, check="defacement"))), T0)
+        old_labels = {"site": "4301020001", "node": "430102", "city": "430100", "check": "defacement",
+                      "kind": "hidden_link", "alertname": "site_defaced"}
+        s.add(Alert(fingerprint="old-per-kind", rule="site_defaced", rule_file="inspection.yaml",
+                    severity=Severity.CRITICAL, rule_severity=Severity.CRITICAL, state=AlertState.FIRING,
+                    labels=old_labels, summary="旧告警", value=1.0, city_code="430100",
+                    group_key="site_defaced|city=430100", started_at=T0 - M, fired_at=T0 - M,
+                    last_true_at=T0 - M, last_eval_at=T0 - M, escalation_tier=1, version=1))
+    r = AlertEngine(sessions, store, shipped).evaluate(T0)
+    assert (r.created, r.fired, r.resolved) == (1, 1, 1)
+    old, new = alerts(sessions)
+    assert old.state == AlertState.RESOLVED and old.resolve_reason == "规则分组已修改，按新分组重新判定"
+    assert new.state == AlertState.FIRING and new.value == 3.0 and "kind" not in new.labels
+    assert new.summary == ("网站 4301020001 疑似被篡改、挂马或植入暗链，共 3 处："
+                           "首页内容异常变化（疑似篡改）、新增外部脚本或框架、隐藏链接（暗链）")

@@ -60,6 +60,18 @@ def test_keep_refreshes_last_true_only_while_true() -> None:
     assert step(cur, False, T0 + 3 * M, M, 5 * M).last_true_at == T0 + 2 * M
 
 
+@pytest.mark.parametrize("state", [S.PENDING, S.FIRING, S.ACKNOWLEDGED])
+def test_an_undecidable_condition_changes_nothing(state: S) -> None:
+    """Too little data to judge is "unknown", not "false": the open alert keeps its state and its last-true
+    time, however long past keep_firing_for (or for) it is; no new alert is opened either."""
+    cur = Current(state, T0, T0 + 2 * M)
+    for active in (False, True):
+        d = step(cur, active, T0 + 60 * M, M, 5 * M, known=False)
+        assert (d.action, d.state, d.fired_now, d.last_true_at, d.events) == (Action.KEEP, state, False,
+                                                                            T0 + 2 * M, ())
+        assert step(None, active, T0, 0 * M, 0 * M, known=False).action is Action.NONE
+
+
 def test_resolved_is_not_stepped() -> None:
     with pytest.raises(ValueError, match="not open"):
         step(Current(S.RESOLVED, T0, T0), True, T0, M, M)

@@ -49,7 +49,7 @@ def test_check_reports_errors_with_file_receiver_and_key(tmp_path: Path, capsys:
                    encoding="utf-8")
     assert main(["notify", "check", str(bad)]) == 1
     err = capsys.readouterr().err
-    assert "接收方配置有误" in err and "bad.toml: receiver 'hook': webhook notifier: key 'timeout'" in err
+    assert "接收方配置有误" in err and "bad.toml:4: 接收方 hook：键 timeout：须大于 0" in err
 
 
 def test_test_message_reaches_the_receiver(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

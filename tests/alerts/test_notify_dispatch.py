@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts.delivery import Claim
 from alerts.dispatch import Dispatcher, DispatchReport, backoff_seconds
 from alerts.pipeline import AlertSnap, GroupChange, payload_of, signature
 from alerts.receivers import Receivers, parse_receivers
@@ -101,8 +102,8 @@ def test_retries_with_exponential_backoff_and_jitter_then_sends(migrated_db: DB)
     (nid,) = _add(sessions, 1)
     server = HttpReceiver(replies=[(500, {"e": 1}), (503, {"e": 2})])
     expect_rng = random.Random(7)
-    delay1 = backoff_seconds(1, 30, 3600, 0.2, expect_rng)
-    delay2 = backoff_seconds(2, 30, 3600, 0.2, expect_rng)
+    delay1 = backoff_seconds(1, 30, 3600, 0.2, expect_rng.random())
+    delay2 = backoff_seconds(2, 30, 3600, 0.2, expect_rng.random())
     assert 30 <= delay1 <= 36 and 60 <= delay2 <= 72
 
     async def body(url: str) -> list[tuple[int, Notification]]:
@@ -209,7 +210,7 @@ def test_two_dispatchers_never_send_a_row_twice(migrated_db: DB) -> None:
         b = Dispatcher(sessions, _receivers(url), FixedClock(T0))
         ra, rb = await asyncio.gather(a.send_due(T0), b.send_due(T0))
         # a dispatcher that read a row before the other sent it: its guarded claim must lose
-        stale = b._claim(ids[0], 0, DeliveryStatus.PENDING, T0)
+        stale = b._claim(ids[0], Claim(DeliveryStatus.PENDING, 0, None, None), T0, False)
         return ra, rb, stale
 
     ra, rb, stale = run(server, body)
@@ -259,3 +260,32 @@ def test_a_recovery_reaches_the_webhook_as_resolved(migrated_db: DB) -> None:
     assert mixed["status"] == "firing"
     assert [(a["id"], a["status"]) for a in mixed["alerts"]] == [(12, "firing")]
     assert [(a["id"], a["status"]) for a in mixed["resolved"]] == [(11, "resolved")]
+
+
+def test_texts_are_computed_when_sent_not_when_planned(migrated_db: DB) -> None:
+    """Planned at T0, delivered ten minutes later (a retry, a rate limit): the message says what is true then."""
+    _, sessions = migrated_db
+    down = AlertSnap(id=21, rule="site_down", state="firing", severity="critical", labels={"site": "hn-cs-001"},
+                     city_code="430100", group_key="city:430100", summary="长沙市政府门户网站首页无法访问",
+                     fired_at=T0 - timedelta(minutes=2), started_at=T0 - timedelta(minutes=5), last_eval_at=T0,
+                     template="长沙市政府门户网站首页无法访问")
+    tls = AlertSnap(id=22, rule="tls_expiring", state="firing", severity="high", labels={"site": "hn-cs-001"},
+                    city_code="430100", group_key="city:430100", summary="证书今天到期", value=0.1,
+                    fired_at=T0, started_at=T0, last_eval_at=T0, template="长沙市政府门户网站的 HTTPS 证书{days_left}")
+    change = GroupChange("city:430100", "430100", (down, tls), (), signature((down, tls)), 1)
+    planned = payload_of(change, {"430100": "长沙市"}, T0)
+    assert planned["text"].splitlines() == [
+        "[紧急·告警中] 长沙市政府门户网站首页无法访问（自 00:55 起已持续 5 分钟）",
+        "[严重·告警中] 长沙市政府门户网站的 HTTPS 证书今天到期（自 01:00 起已持续 0 秒）"]
+    with sessions.begin() as s:
+        s.add(Notification(idem_key="later", group_key="city:430100", alert_ids=[21, 22], receiver="hook",
+                           notifier="webhook", status=DeliveryStatus.PENDING, payload=planned))
+    server = HttpReceiver()
+    sent_at = T0 + timedelta(hours=3)
+    report = run(server, lambda url: Dispatcher(sessions, _receivers(url), FixedClock(sent_at)).send_due(sent_at))
+    assert report.sent == 1
+    (seen,) = server.seen
+    assert seen.body["text"].splitlines() == [
+        "[紧急·告警中] 长沙市政府门户网站首页无法访问（自 00:55 起已持续 3 小时 5 分钟）",
+        "[严重·告警中] 长沙市政府门户网站的 HTTPS 证书已于今天过期（自 01:00 起已持续 3 小时）"]
+    assert [a["summary"] for a in seen.body["alerts"]][1] == "长沙市政府门户网站的 HTTPS 证书已于今天过期"

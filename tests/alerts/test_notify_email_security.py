@@ -111,15 +111,16 @@ def test_plaintext_login_only_when_explicitly_allowed() -> None:
 
 
 @pytest.mark.parametrize(("settings", "message"), [
-    ({"username": "alerts", "password": "x"}, r"key 'username': a login over an unencrypted connection"),
-    ({"starttls": True, "username": "alerts", "password": "x", "security": "none"}, r"key 'starttls': contradicts"),
-    ({"security": "ssl"}, r"key 'security': must be one of none, starttls, tls"),
-    ({"security": "tls", "username": "alerts", "password": "口令"}, r"key 'password': user name and password must be"),
-    ({"security": "tls", "ca_file": "/nonexistent/ca.pem"}, r"key 'ca_file': file not found"),
-    ({"ca_file": "/etc/hostname"}, r"key 'ca_file': needs security"),
+    ({"username": "alerts", "password": "x"}, r"键 username：在未加密的连接上登录会明文发送密码"),
+    ({"starttls": True, "username": "alerts", "password": "x", "security": "none"},
+     r"键 starttls：与 security = 'none' 矛盾"),
+    ({"security": "ssl"}, r"键 security：须为 none、starttls、tls 之一"),
+    ({"security": "tls", "username": "alerts", "password": "口令"}, r"键 password：用户名和密码只能含 ASCII 字符"),
+    ({"security": "tls", "ca_file": "/nonexistent/ca.pem"}, r"键 ca_file：文件不存在"),
+    ({"ca_file": "/etc/hostname"}, r"键 ca_file：须同时设置 security"),
 ])
 def test_unsafe_or_inconsistent_settings_are_refused_at_load(settings: dict[str, Any], message: str) -> None:
-    with pytest.raises(NotifierConfigError, match=rf"receivers\.toml: email notifier: {message}"):
+    with pytest.raises(NotifierConfigError, match=rf"^receivers\.toml：{message}"):
         parse_config(EmailConfig, {"host": "127.0.0.1", "sender": "a@govops.test", **settings}, kind="email",
                      where="receivers.toml")
 

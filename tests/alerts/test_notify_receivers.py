@@ -54,19 +54,22 @@ def test_routes_select_by_severity_and_city_each_receiver_once() -> None:
 
 @pytest.mark.parametrize(("mutate", "message"), [
     (lambda d: d["receivers"]["ding"].pop("url"),
-     r"receivers\.toml: receiver 'ding': dingtalk notifier: missing key 'url'"),
+     r"^receivers\.toml: 接收方 ding：dingtalk 类型缺少键 url$"),
     (lambda d: d["receivers"]["ding"].update(url="ftp://x"),
-     r"receiver 'ding': dingtalk notifier: key 'url': must start"),
+     r"接收方 ding：键 url：须以 http:// 或 https:// 开头"),
     (lambda d: d["receivers"]["ding"].update(timeout="fast"),
-     r"receiver 'ding': dingtalk notifier: key 'timeout': expected float"),
+     r"接收方 ding：键 timeout：应为数字，而不是文本 'fast'"),
     (lambda d: d["receivers"]["ding"].update(kind="pager"),
-     r"receiver 'ding': key 'kind': unknown notifier plug-in 'pager'"),
-    (lambda d: d["receivers"]["sms"].update(max_per_hour=-1), r"receiver 'sms': key 'max_per_hour': must be >= 0"),
-    (lambda d: d["receivers"]["sms"].update(phones=["138-0000"]), r"receiver 'sms': sms notifier: key 'phones'"),
-    (lambda d: d["routes"][1].update(receivers=["nobody"]), r"route #2: key 'receivers': unknown receiver 'nobody'"),
-    (lambda d: d["routes"][1].update(severities=["urgent"]), r"route #2: key 'severities': unknown severity 'urgent'"),
-    (lambda d: d["routes"][0].update(cities=["changsha"]), r"route #1: key 'cities': 'changsha' is not a 6-digit"),
-    (lambda d: d.update(extra=1), r"receivers\.toml: unknown top-level key 'extra'"),
+     r"接收方 ding：键 kind：没有 'pager' 这种接收方类型"),
+    (lambda d: d["receivers"]["sms"].update(max_per_hour=-1), r"接收方 sms：键 max_per_hour：不能为负数"),
+    (lambda d: d["receivers"]["sms"].update(phones=["138-0000"]), r"接收方 sms：键 phones：每一项都须为数字"),
+    (lambda d: d["routes"][1].update(receivers=["nobody"]),
+     r"第 2 条路由（\[\[routes\]\]）：键 receivers：没有名为 'nobody' 的接收方"),
+    (lambda d: d["routes"][1].update(severities=["urgent"]),
+     r"第 2 条路由（\[\[routes\]\]）：键 severities：未知的级别 'urgent'"),
+    (lambda d: d["routes"][0].update(cities=["changsha"]),
+     r"第 1 条路由（\[\[routes\]\]）：键 cities：'changsha' 不是 6 位行政区划代码"),
+    (lambda d: d.update(extra=1), r"^receivers\.toml: 未知的顶层键 extra"),
 ])
 def test_errors_name_file_receiver_and_key(mutate, message: str) -> None:  # type: ignore[no-untyped-def]
     doc = _doc()
@@ -78,7 +81,18 @@ def test_errors_name_file_receiver_and_key(mutate, message: str) -> None:  # typ
 def test_file_errors_name_the_file(tmp_path: Path) -> None:
     bad = tmp_path / "receivers.toml"
     bad.write_text("[receivers.x\nkind = 1\n", encoding="utf-8")
-    with pytest.raises(ReceiversError, match=rf"{bad}: not valid TOML"):
+    with pytest.raises(ReceiversError, match=rf"^{re.escape(str(bad))}:1: TOML 格式错误（第 \d+ 列）："):
         load_receivers(bad)
-    with pytest.raises(ReceiversError, match="receivers file not found"):
+    with pytest.raises(ReceiversError, match="接收方文件不存在"):
         load_receivers(tmp_path / "missing.toml")
+
+
+def test_errors_in_a_file_name_the_line_of_the_key(tmp_path: Path) -> None:
+    f = tmp_path / "receivers.toml"
+    f.write_text('# 接收方\n[receivers.ding]\nkind = "dingtalk"\n\nurl = "ftp://x"\n\n[receivers."值班 短信"]\n'
+                 'kind = "sms"\nurl = "http://127.0.0.1:9/sms"\nphones = ["138-0000"]\n', encoding="utf-8")
+    with pytest.raises(ReceiversError, match=rf"^{re.escape(str(f))}:5: 接收方 ding：键 url：须以"):
+        load_receivers(f)
+    f.write_text(f.read_text(encoding="utf-8").replace("ftp://x", "https://oapi.example/robot"), encoding="utf-8")
+    with pytest.raises(ReceiversError, match=rf"^{re.escape(str(f))}:10: 接收方 值班 短信：键 phones："):
+        load_receivers(f)

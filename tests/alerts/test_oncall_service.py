@@ -40,7 +40,7 @@ groups:
         value: 0
         for: 3m
         group_by: [site, node, city]
-        summary: "网站 {labels[site]} 无法访问"
+        summary: "网站 {labels[site]} 无法访问，{duration}"
 """
 
 
@@ -102,6 +102,8 @@ def test_site_down_is_told_once_then_ack_then_restart_sends_nothing_twice(world:
         rep = svc.tick(now)
         assert rep.errors == {}
     assert len(received) == 1 and received[0]["alerts"][0]["labels"]["site"] == TAGS["site"]
+    # Times named in texts are the walls' (web.timezone, 北京时间), computed at the tick that sent them.
+    assert received[0]["text"] == f"[紧急·告警中] 网站 {TAGS['site']} 无法访问，自 16:00 起已持续 3 分钟"
     with sessions() as s:
         alert = s.scalars(select(Alert)).one()
         assert alert.state is AlertState.FIRING

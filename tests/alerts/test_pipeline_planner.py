@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts import oncall, roster, silences
 from alerts.pipeline import Route
 from alerts.planner import plan_notifications
+from alerts.rules import load_rule_files
+from core.config import PROJECT_ROOT
 from db.models_alerts import Alert, AlertState, DeliveryStatus, Notification, SilenceKind
 from db.models_security import AuditEntry
 from inspection.base import Severity
@@ -24,9 +26,12 @@ def _shift(s: Session, scope: str, tier: int, user: str) -> None:
                      actor_scope=PROVINCE, now=NOW)
 
 
+SHIPPED_INHIBIT = load_rule_files([PROJECT_ROOT / "data" / "alerts" / "rules"]).inhibit_rules
+
+
 def _plan(sessions: sessionmaker[Session], now=NOW) -> list[tuple[str, str | None, str]]:  # type: ignore[no-untyped-def]
     with sessions() as s:
-        rows = plan_notifications(s, now, ROUTES)
+        rows = plan_notifications(s, now, ROUTES, inhibit_rules=SHIPPED_INHIBIT)
         out = [(r.receiver, r.recipient, r.status.value) for r in rows]
         s.commit()
         return sorted(out, key=str)
@@ -133,3 +138,24 @@ def test_escalation_after_ten_minutes_reaches_next_tier_once(migrated_db: tuple[
     assert not any(r[1] == "t3" for r in _plan(sessions, NOW + timedelta(hours=2)))
     with sessions() as s:
         assert s.get(Alert, aid).escalation_tier == 2  # type: ignore[union-attr]  # acknowledged: no more
+
+
+def test_a_down_site_is_announced_once_its_ratio_alerts_are_not(migrated_db: tuple[str, sessionmaker[Session]]
+                                                                 ) -> None:
+    """Three alerts for one fault (down, the 4 % warning, the 5 % veto): one message, the other two recorded
+    as its dependants; with the inhibit rules of the shipped rule files."""
+    _, sessions = migrated_db
+    with sessions() as s:
+        down = add_alert(s, "down", rule="site_down", site="s1", severity=Severity.CRITICAL)
+        warn = add_alert(s, "warn", rule="availability_ratio_warning", site="s1")
+        veto = add_alert(s, "veto", rule="availability_ratio_veto", site="s1", severity=Severity.CRITICAL)
+        s.commit()
+        ids = (down.id, warn.id, veto.id)
+    _plan(sessions)
+    with sessions() as s:
+        sent = {i for n in s.scalars(select(Notification).where(Notification.status == DeliveryStatus.PENDING))
+                for i in n.alert_ids}
+        muted = s.scalars(select(Notification).where(Notification.status == DeliveryStatus.SUPPRESSED)).all()
+    assert sent == {ids[0]}
+    reasons = {e["id"]: e["reason"] for n in muted for e in n.payload["alerts"]}
+    assert reasons == {ids[1]: f"被告警 #{ids[0]} 抑制", ids[2]: f"被告警 #{ids[0]} 抑制"}

@@ -7,11 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from alerts import pipeline as P
+from alerts.inhibition import InhibitRule, inhibit, problems
 from alerts.matchers import MatcherError, make_matcher, matches_all, parse_matcher_text, parse_matchers
+from alerts.rules import load_rule_files
 from alerts.silences import ActiveSilence, SilenceState, silence_state
+from core.config import PROJECT_ROOT
 from db.models_alerts import SilenceKind
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+SHIPPED_INHIBIT = load_rule_files([PROJECT_ROOT / "data" / "alerts" / "rules"]).inhibit_rules
 
 
 def snap(id: int, rule: str = "r", state: str = "firing", severity: str = "high", city: str = "430100",
@@ -38,16 +42,16 @@ def test_matchers_ops_and_anchoring() -> None:
 
 
 def test_bad_matchers_name_the_matcher() -> None:
-    with pytest.raises(MatcherError, match=r"silence\[1\].*site=~\"\(\".*regular expression"):
+    with pytest.raises(MatcherError, match=r"^静默第 2 项：site=~\"\(\"：正则表达式无效：缺少右括号"):
         parse_matchers([{"name": "rule", "op": "=", "value": "x"}, {"name": "site", "op": "=~", "value": "("}],
-                       where="silence")
-    with pytest.raises(MatcherError, match="operator '==' of 'site'"):
+                       where="静默")
+    with pytest.raises(MatcherError, match="site 的运算符 '==' 无效"):
         parse_matchers([{"name": "site", "op": "==", "value": "x"}])
-    with pytest.raises(MatcherError, match=r"\[0\]: missing value"):
+    with pytest.raises(MatcherError, match=r"第 1 项：缺少 value"):
         parse_matchers([{"name": "site", "op": "="}])
-    with pytest.raises(MatcherError, match="at least one matcher"):
+    with pytest.raises(MatcherError, match="至少需要一个匹配条件"):
         parse_matchers([])
-    with pytest.raises(MatcherError, match="not of the form"):
+    with pytest.raises(MatcherError, match="应写作 名称=值"):
         parse_matcher_text("site")
 
 
@@ -71,7 +75,7 @@ def test_site_down_inhibits_that_sites_other_alerts_only() -> None:
     dead = snap(2, "dead_link", site="s1")
     tls = snap(3, "tls_expiry", site="s1")
     other = snap(4, "dead_link", site="s2")
-    out = P.inhibit([down, dead, tls, other], P.DEFAULT_INHIBIT_RULES)
+    out = P.inhibit([down, dead, tls, other], SHIPPED_INHIBIT)
     assert set(out) == {2, 3}
     assert out[2].stage == "inhibited" and out[2].by == 1 and "#1" in out[2].reason
 
@@ -79,17 +83,17 @@ def test_site_down_inhibits_that_sites_other_alerts_only() -> None:
 def test_pending_source_inhibits_nothing_and_sources_do_not_mute_each_other() -> None:
     pending = snap(1, "site_down", state="pending", site="s1", inhibits="site")
     dead = snap(2, "dead_link", site="s1")
-    assert P.inhibit([pending, dead], P.DEFAULT_INHIBIT_RULES) == {}
+    assert P.inhibit([pending, dead], SHIPPED_INHIBIT) == {}
     a = snap(3, "site_down", site="s1", inhibits="site", node="n1")
     b = snap(4, "site_down", site="s1", inhibits="site", node="n2")
-    assert P.inhibit([a, b], P.DEFAULT_INHIBIT_RULES) == {}
+    assert P.inhibit([a, b], SHIPPED_INHIBIT) == {}
 
 
 def test_unreachable_node_inhibits_its_hosts() -> None:
     node = snap(1, "collector_absent", node="430100", inhibits="node")
     host = snap(2, "cpu_high", node="430100", host="web1")
     elsewhere = snap(3, "cpu_high", node="430200", host="web9")
-    assert set(P.inhibit([node, host, elsewhere], P.DEFAULT_INHIBIT_RULES)) == {2}
+    assert set(P.inhibit([node, host, elsewhere], SHIPPED_INHIBIT)) == {2}
 
 
 def test_shipped_rule_names_are_sources_too() -> None:
@@ -98,7 +102,39 @@ def test_shipped_rule_names_are_sources_too() -> None:
     ratio = snap(3, "availability_ratio_veto", site="s1")
     silent = snap(4, "collector_silent", node="430100", collector="host")
     host = snap(5, "host_silent", node="430100", host="web1")
-    assert set(P.inhibit([down, tls, ratio, silent, host], P.DEFAULT_INHIBIT_RULES)) == {2, 5}
+    inspection = snap(6, "collector_silent", node="430200", collector="inspection_columns")
+    host2 = snap(7, "host_silent", node="430200", host="web2")
+    # The ratio alerts of a down site are its dependants too; an inspection collector explains no host.
+    assert set(P.inhibit([down, tls, ratio, silent, host, inspection, host2], SHIPPED_INHIBIT)) == {2, 3, 5}
+
+
+def test_one_down_site_is_one_problem_with_its_ratios_under_it() -> None:
+    down = snap(1, "site_down", site="s1", node="430102")
+    warn = snap(2, "availability_ratio_warning", site="s1", node="430102")
+    veto = snap(3, "availability_ratio_veto", site="s1", node="430102")
+    other_warn = snap(4, "availability_ratio_warning", site="s2")
+    got = problems([down, warn, veto, other_warn], SHIPPED_INHIBIT)
+    assert [a for a in (1, 2, 3, 4) if got.is_top(a)] == [1, 4]
+    assert got.dependants(1) == (2, 3) and got.source_of(2) == 1 and got.source_of(1) is None
+    # Recovered from the outage, the veto stays (its 7 days still hold the failures) and its warning under it.
+    after = problems([warn, veto], SHIPPED_INHIBIT)
+    assert after.source_of(2) == 3 and after.dependants(3) == (2,) and after.is_top(3)
+    assert after.inhibited[2].reason == "被告警 #3 抑制"  # by number, never the rule's code
+    assert after.inhibited[2].rule == "veto_explains_its_warning"
+    # A pending site_down explains nothing yet.
+    assert problems([snap(1, "site_down", state="pending", site="s1"), warn], SHIPPED_INHIBIT).is_top(2)
+
+
+def test_chains_list_under_the_top_and_cycles_leave_one_on_top() -> None:
+    a_mutes_b = InhibitRule("ab", (make_matcher("rule", "=", "a"),), (make_matcher("rule", "=", "b"),), ("site",))
+    b_mutes_c = InhibitRule("bc", (make_matcher("rule", "=", "b"),), (make_matcher("rule", "=", "c"),), ("site",))
+    c_mutes_a = InhibitRule("ca", (make_matcher("rule", "=", "c"),), (make_matcher("rule", "=", "a"),), ("site",))
+    a, b, c = snap(1, "a", site="s"), snap(2, "b", site="s"), snap(3, "c", site="s")
+    chain = inhibit([a, b, c], [a_mutes_b, b_mutes_c])
+    assert {k: v.by for k, v in chain.items()} == {2: 1, 3: 1}  # c hangs under the top, a, not under b
+    cycle = inhibit([a, b, c], [a_mutes_b, b_mutes_c, c_mutes_a])
+    assert 1 not in cycle and {k: v.by for k, v in cycle.items()} == {2: 1, 3: 1}
+    assert inhibit([a, snap(4, "b", site="")], [a_mutes_b]) == {}  # equal on an absent label ties nothing
 
 
 # ---- silence / maintenance

@@ -24,8 +24,15 @@ from core.config import CollectorsConfig, Config
 from db.models import Host, HostRole, Node, NodeLevel, Site, SiteLevel
 from tsdb.point import Point
 from tsdb.sqlite_store import SQLiteMetricStore
+from webread.addresses import AddressPolicy
 
 UTC = dt.UTC
+
+
+def loopback_policy() -> AddressPolicy:
+    """An address policy that lets tests reach their own servers on 127.0.0.0/8 (an explicit allow-list,
+    as an operator would configure an intranet); everything else internal stays refused."""
+    return AddressPolicy(allow_networks=["127.0.0.0/8"])
 
 
 def make_config(**collectors: Any) -> Config:
@@ -68,7 +75,8 @@ class PKI:
 
 
 def make_pki(directory: Path, days_left: int) -> PKI:
-    """A CA and a leaf for 127.0.0.1 that expires ``days_left`` days from now (to the second)."""
+    """A CA and a leaf for 127.0.0.1 that expires ``days_left`` days from now (to the second; negative:
+    expired that many days ago)."""
     now = dt.datetime.now(UTC).replace(microsecond=0)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "GovOps Test CA")])
@@ -87,7 +95,7 @@ def make_pki(directory: Path, days_left: int) -> PKI:
     leaf = (x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
             .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(not_after)
+            .not_valid_before(min(now, not_after) - dt.timedelta(days=1)).not_valid_after(not_after)
             .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
                            critical=False)
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)

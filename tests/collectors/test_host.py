@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from collectors.base import CollectorContext
-from collectors.host import HostCollector, cpu_percent_between, derive_city_code, rates, read_sample
+from collectors.kinds.host import HostCollector, cpu_percent_between, derive_city_code, rates, read_sample
 from core.clock import FixedClock
 from db.session import transaction
 from tests.collectors.support import add_host, make_config, seed_registry

@@ -11,12 +11,13 @@ from aiohttp import web
 from sqlalchemy.orm import Session, sessionmaker
 
 from collectors.base import CollectorContext
-from collectors.host import HostCollector
+from collectors.kinds.host import HostCollector
+from collectors.kinds.site_probe import SiteProbeCollector
 from collectors.scheduler import Scheduler
-from collectors.site_probe import SiteProbeCollector
 from core.clock import FixedClock
 from db.session import transaction
 from tests.collectors.support import make_config, seed_registry, serve
+from tsdb.facts import latest_values
 from tsdb.sqlite_store import SQLiteMetricStore
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
@@ -55,8 +56,10 @@ def test_probe_and_host_runs_with_self_health_land_in_sqlite(sessions: sessionma
         assert last["value"].tolist() == [T0.timestamp()]
         up = store.latest("site_probe", "up")
         assert dict(zip(up["site"], up["value"], strict=True)) == {"X1": 1.0, "C1": 0.0}
-        err = store.latest("site_probe", "error")
+        err = latest_values(store, "site_probe", "error")  # a text fact: a tag of the failure marker
         assert err["value"].tolist() == ["http_status"] and err["site"].tolist() == ["C1"]
+        reason = latest_values(store, "site_probe", "reason")
+        assert reason["value"].tolist() == ["服务器返回错误状态 HTTP 404（页面不存在）"]
         mem = store.latest("host", "mem_total_bytes")
         assert len(mem) == 1 and mem["value"].iloc[0] > 0 and mem["city"].iloc[0] == "430100"
     finally:

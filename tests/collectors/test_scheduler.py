@@ -11,10 +11,11 @@ from typing import Any, ClassVar
 
 import pytest
 
-from collectors.base import MetricSpec, Target, metric
+from collectors.base import Target
 from collectors.scheduler import HEALTH, RunReport, Scheduler, next_delay
 from core.clock import FixedClock, to_ns
 from tests.collectors.support import RecordingStore
+from tsdb.catalogue import MetricSpec, metric
 from tsdb.point import Point
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
@@ -127,6 +128,7 @@ def test_points_and_self_health_are_written_in_one_batch() -> None:
     assert health.fields["targets_timeout"] == 0 and health.fields["points"] == 2
     assert health.fields["last_run"] == T0.timestamp() and health.fields["crashed"] == 0
     assert health.time_ns == to_ns(T0)
+    assert health.fields["interval_s"] == kind.interval  # absence rules judge silence against it
     assert metric(HEALTH, "targets_ok").label_zh == "采集成功目标数"
     stored = store.latest(HEALTH, "targets_ok", tags={"collector": "async_test"})
     assert stored["value"].tolist() == [2.0]  # the batch really landed in the store
@@ -271,3 +273,31 @@ def test_first_run_within_bounds_the_start_delay_of_a_long_interval_kind() -> No
 
     asyncio.run(main())
     assert kind.runs == 1
+
+
+def test_intervals_follow_a_compressed_clock() -> None:
+    """On the demo's compressed clock a 30-second collector runs every 30/600 s of real time, and its
+    self-health carries the clock's time."""
+    from core.clock import ScaledClock
+
+    store = RecordingStore()
+    clock = ScaledClock(600)
+    c = AsyncKind(["fast"], interval=30.0)
+    sched = Scheduler([c], store, concurrency=2, blocking_threads=1, jitter_fraction=0.0, node_code="430000",
+                      clock=clock)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        task = asyncio.ensure_future(sched.run(stop))
+        await asyncio.sleep(0.6)  # 6 minutes of clock time: about 12 runs
+        stop.set()
+        await task
+
+    t0 = clock.now()
+    asyncio.run(main())
+    sched.close()
+    assert 4 <= c.runs <= 14
+    health = store.health(c.name)
+    assert len(health) == c.runs
+    assert max(p.time_ns for p in health) >= to_ns(t0) + 2 * 60 * 10**9  # minutes of clock time, not seconds
+    store.close()

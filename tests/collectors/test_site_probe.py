@@ -13,9 +13,9 @@ from aiohttp import web
 from sqlalchemy.orm import Session, sessionmaker
 
 from collectors.base import CollectorContext
+from collectors.kinds.site_probe import SiteProbeCollector
 from collectors.loader import build_collectors
 from collectors.scheduler import Scheduler
-from collectors.site_probe import SiteProbeCollector
 from core.clock import FixedClock
 from core.config import ConfigError
 from core.plugins import PluginError
@@ -61,7 +61,7 @@ def test_timeout_leaves_the_probe_room_to_report_first(sessions: sessionmaker[Se
 
 def test_a_missing_ca_file_is_a_config_error_naming_the_key(sessions: sessionmaker[Session],
                                                            tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"collectors\.probe_ca_file.*nope\.pem"):
+    with pytest.raises(ConfigError, match=r"配置项 collectors\.probe_ca_file：文件 .*nope\.pem 不存在"):
         SiteProbeCollector(ctx(sessions, probe_ca_file=str(tmp_path / "nope.pem")))
 
 
@@ -82,15 +82,20 @@ def test_scheduler_run_writes_one_point_per_site(sessions: sessionmaker[Session]
             finally:
                 await c.aclose()
     report, store = asyncio.run(main())
-    assert (report.ok, report.failed, report.timed_out, report.points) == (3, 0, 0, 3)
-    pts = {p.tags["site"]: p for b in store.batches for p in b if p.measurement == "site_probe"}
+    # three probe points, and the failed probe's failure marker
+    assert (report.ok, report.failed, report.timed_out, report.points) == (3, 0, 0, 4)
+    pts = {p.tags["site"]: p for b in store.batches for p in b if p.measurement == "site_probe" and "up" in p.fields}
+    failures = [p for b in store.batches for p in b if p.measurement == "site_probe" and "failure" in p.fields]
     assert pts["P1"].fields["up"] == 1 and pts["P1"].fields["tls_days"] == pytest.approx(90.0)
     assert pts["P1"].tags["city"] == "430000"
     assert pts["C1"].fields["up"] == 1 and pts["C1"].fields["status"] == 200
-    assert len(str(pts["C1"].fields["content_hash"])) == 64 and "error" not in pts["C1"].fields
+    assert 0 <= pts["C1"].fields["content_digest"] < 2**52  # a number: the store keeps numbers only
+    assert all(isinstance(v, int | float) for p in pts.values() for v in p.fields.values())
     assert "tls_days" not in pts["C1"].fields
-    assert pts["X1"].fields["up"] == 0 and pts["X1"].fields["error"] == "http_status"
-    assert pts["X1"].fields["status"] == 404 and pts["X1"].tags["city"] == "430100"
+    assert pts["X1"].fields["up"] == 0 and pts["X1"].fields["status"] == 404 and pts["X1"].tags["city"] == "430100"
+    (x1,) = failures  # the failure's class and reason are tags of its marker, beside the probe's own tags
+    assert x1.fields == {"failure": 1} and x1.time_ns == pts["X1"].time_ns
+    assert x1.tags == {**pts["X1"].tags, "error": "http_status", "reason": "服务器返回错误状态 HTTP 404（页面不存在）"}
 
 
 def test_loader_builds_registered_kinds(sessions: sessionmaker[Session]) -> None:

@@ -1,29 +1,56 @@
 """One contract over every registered collector kind: a new kind is tested by being registered.
 
-Each kind is built against a real migrated registry holding one site (served by a real loopback
-HTTP server) and this machine as a local host; every target is collected for real, and everything
-a kind emits must be declared beside it with a Chinese label.
+Each kind is built against a real migrated registry seeded by its harness entry (:data:`HARNESS`: one
+site served by a real loopback HTTP server, or this machine as a local host); every target is collected
+for real, and everything a kind emits must be declared beside it with a Chinese label. A registered kind
+without a harness entry fails ``test_every_kind_has_a_harness``. The inspection kinds are derived from the
+checks' schedule groups (one per group, ``collectors/kinds/inspection.py``): they run here on the site
+world, and each of their checks has its own harness in ``test_check_contract.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from aiohttp import web
 from sqlalchemy.orm import Session, sessionmaker
 
-from collectors.base import METRICS, Collector, CollectorContext, Target
+from collectors.base import Collector, CollectorContext, Target
 from collectors.loader import load_kinds
 from core.clock import SystemClock
 from db.hosts import ensure_local_host
 from db.session import transaction
+from inspection.catalog import check_groups
 from tests.collectors.support import make_config, seed_registry, serve
+from tsdb.catalogue import CATALOGUE
 from tsdb.point import Point
 
 KINDS = load_kinds()
+SITE = "P4300000001"
+
+
+def _site_world(session: Session, base: str) -> None:
+    seed_registry(session, {SITE: base + "/"})
+
+
+def _host_world(session: Session, _base: str) -> None:
+    seed_registry(session, {})
+    ensure_local_host(session, "430000")
+
+
+# kind → what its registry holds; a new kind adds its entry (and, if it reads something new, its world)
+HARNESS: dict[str, Callable[[Session, str], None]] = {"site_probe": _site_world, "host": _host_world}
+INSPECTION_KINDS = {f"inspection_{group}" for group in check_groups()}  # checks: test_check_contract.py
+
+
+def _world(name: str) -> Callable[[Session, str], None]:
+    world = HARNESS.get(name) or (_site_world if name in INSPECTION_KINDS else None)
+    assert world is not None, f"collector kind {name} has no harness in tests/contracts/test_collector_contract.py"
+    return world
 
 
 def _page() -> web.Application:
@@ -39,8 +66,7 @@ def _page() -> web.Application:
 async def _collect_all(kind: type, sessions: sessionmaker[Session]) -> tuple[Collector, list[Target], list[Point]]:
     async with serve(_page()) as base:
         with transaction(sessions) as s:
-            seed_registry(s, {"P4300000001": base + "/"})
-            ensure_local_host(s, "430000")
+            _world(kind.name)(s, base)  # type: ignore[attr-defined]
         collector: Any = kind(CollectorContext(config=make_config(probe_timeout=5.0), sessions=sessions,
                                                clock=SystemClock()))
         try:
@@ -58,6 +84,14 @@ async def _collect_all(kind: type, sessions: sessionmaker[Session]) -> tuple[Col
                 await aclose()
 
 
+def test_every_kind_has_a_harness() -> None:
+    """A new collector kind is not done until it collects here like the others."""
+    assert not set(HARNESS) & INSPECTION_KINDS
+    assert sorted(KINDS) == sorted({*HARNESS, *INSPECTION_KINDS}), (
+        f"kinds without a harness: {sorted(set(KINDS) - set(HARNESS) - INSPECTION_KINDS)}; "
+        f"harness entries of no kind: {sorted(set(HARNESS) - set(KINDS))}")
+
+
 @pytest.mark.parametrize("name", KINDS)
 def test_collector_contract(name: str, sessions: sessionmaker[Session]) -> None:
     from collectors.base import COLLECTORS
@@ -67,7 +101,8 @@ def test_collector_contract(name: str, sessions: sessionmaker[Session]) -> None:
     assert isinstance(kind.blocking, bool)
     assert kind.metrics, f"{name} declares no metrics"
     for spec in kind.metrics:
-        assert METRICS[(spec.measurement, spec.field)] == spec
+        assert CATALOGUE.metric(spec.measurement, spec.field) == spec
+        assert CATALOGUE.measurement_label(spec.measurement), f"{spec.measurement} has no declared Chinese name"
         assert spec.label_zh and any("\u4e00" <= ch <= "\u9fff" for ch in spec.label_zh), spec
 
     collector, targets, points = asyncio.run(_collect_all(kind, sessions))
@@ -81,4 +116,17 @@ def test_collector_contract(name: str, sessions: sessionmaker[Session]) -> None:
         assert isinstance(p, Point)
         undeclared = {(p.measurement, f) for f in p.fields} - declared
         assert not undeclared, f"{name} emits undeclared metrics {sorted(undeclared)}"
+        text = {f: v for f, v in p.fields.items() if not isinstance(v, int | float)}
+        assert not text, f"{name} emits non-numeric values {text}: text goes in a tag (tsdb.catalogue.TextSpec)"
         assert all(isinstance(v, str) and v for v in p.tags.values()), p.tags
+
+
+@pytest.mark.parametrize("name", KINDS)
+def test_each_kind_declares_a_chinese_label(name: str) -> None:
+    """Screens and alert texts name a collector by its label (采集器 栏目更新巡检), never by its code."""
+    from collectors.base import COLLECTORS, collector_label
+
+    label = getattr(COLLECTORS.get(name), "label_zh", "")
+    assert label and any("\u4e00" <= ch <= "\u9fff" for ch in label) and label.isascii() is False, name
+    assert collector_label(name) == label and collector_label("no_such_kind") == "no_such_kind"
+    assert len({collector_label(k) for k in KINDS}) == len(KINDS)  # one name per kind

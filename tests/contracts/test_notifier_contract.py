@@ -130,7 +130,39 @@ def test_config_is_frozen_and_validated(kind: str) -> None:
     cls = NOTIFIERS.get(kind)
     assert dataclasses.is_dataclass(cls.config_class)
     assert cls.config_class.__dataclass_params__.frozen  # type: ignore[attr-defined]
-    with pytest.raises(NotifierConfigError, match=rf"receivers\.toml: {kind} notifier: unknown key 'colour'"):
+    with pytest.raises(NotifierConfigError, match=rf"^receivers\.toml：{kind} 类型没有键 colour（可用的键："):
         parse_config(cls.config_class, {"colour": "red"}, kind=kind, where="receivers.toml")
-    with pytest.raises(NotifierConfigError, match=rf"{kind} notifier: missing key"):
+    with pytest.raises(NotifierConfigError, match=rf"{kind} 类型缺少键 "):
         parse_config(cls.config_class, {}, kind=kind, where="receivers.toml")
+
+
+# Kinds whose receiver can deduplicate on Message.idem_key, with the settings that declare it (on top of
+# the rig's). Every other kind must declare ``idempotent = False``: a message whose answer was lost is
+# then never sent to it again (alerts.delivery). A new kind decides which it is here.
+KEYED: dict[str, dict[str, Any]] = {
+    "webhook": {},
+    "sms": {"idempotent": True, "template": {"phone": "{phone}", "content": "{text}", "out_id": "{idem_key}"}},
+}
+
+
+@pytest.mark.parametrize("kind", NOTIFIERS.names())
+def test_idempotency_is_declared_and_a_keyed_kind_sends_the_same_key_every_time(kind: str) -> None:
+    cls = NOTIFIERS.get(kind)
+
+    async def main() -> list[str]:
+        async with HARNESS[kind]() as rig:
+            plain = cls(parse_config(cls.config_class, rig.settings, kind=kind, where="contract"))  # type: ignore[call-arg]
+            assert isinstance(plain.idempotent, bool)
+            if kind not in KEYED:
+                assert plain.idempotent is False
+                return []
+            settings = {**rig.settings, **KEYED[kind]}
+            keyed = cls(parse_config(cls.config_class, settings, kind=kind, where="contract"))  # type: ignore[call-arg]
+            assert keyed.idempotent is True
+            for _ in range(2):  # two attempts of one notification
+                assert (await keyed.notify(MSG)).ok
+            return rig.received()
+
+    arrived = asyncio.run(asyncio.wait_for(main(), 60))
+    if kind in KEYED:
+        assert len(arrived) == 2 and all(f'"{MSG.idem_key}' in a for a in arrived), arrived

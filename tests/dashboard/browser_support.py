@@ -1,11 +1,15 @@
 """What every browser test needs: Debian's Chromium and its flags, a watch for console errors and
-failed or external requests, the app served on loopback, and the login form filled in."""
+failed or external requests, the app served on loopback (and stopped for good, for restart tests), the
+login form filled in, and fontconfig setups that limit the system fonts Chromium sees."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -62,6 +66,44 @@ class Watch:
         self._page.close()
 
 
+def stop_server(server: Any, thread: threading.Thread) -> None:
+    """Stop a waitress server for good: the listening socket and every open (keep-alive) connection, so
+    a browser holding one sees the server gone rather than still answered by the old app."""
+    from waitress import wasyncore
+
+    server.task_dispatcher.shutdown()
+    wasyncore.close_all(server._map)
+    thread.join(timeout=10)
+
+
+# System font setups for layout tests: the walls must look the same with Noto CJK, with WenQuanYi and
+# with no CJK font at all (the bundled font carries them). DejaVu is always there for Latin fallbacks.
+FONT_DIRS: dict[str, tuple[str, ...]] = {
+    "noto-cjk": ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/opentype/noto"),
+    "wenquanyi": ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/truetype/wqy"),
+    "no-cjk": ("/usr/share/fonts/truetype/dejavu",),
+}
+FONT_SETUP_CJK: dict[str, str | None] = {"noto-cjk": "Noto Sans CJK SC", "wenquanyi": "WenQuanYi Micro Hei",
+                                         "no-cjk": None}
+
+
+def fontconfig_file(setup: str, folder: Path) -> Path:
+    """A fonts.conf that shows fontconfig (and so Chromium) only the font folders of ``setup``."""
+    dirs = "".join(f"<dir>{d}</dir>" for d in FONT_DIRS[setup])
+    path = folder / f"fonts-{setup}.conf"
+    path.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">'
+                    f'<fontconfig>{dirs}<cachedir>{folder / "fc-cache"}</cachedir>'
+                    '<include ignore_missing="yes">/etc/fonts/conf.d</include></fontconfig>', encoding="utf-8")
+    return path
+
+
+def cjk_families(conf: Path) -> set[str]:
+    """The families fontconfig offers for Simplified Chinese under ``conf`` (what Chromium can fall back to)."""
+    out = subprocess.run(["fc-list", ":lang=zh-cn", "family"], env={**os.environ, "FONTCONFIG_FILE": str(conf)},
+                         capture_output=True, text=True, check=True, timeout=60).stdout
+    return {name.strip() for line in out.splitlines() for name in line.split(",") if name.strip()}
+
+
 @contextmanager
 def serve(world: World, name: str = "browser-test") -> Iterator[str]:
     """``world``'s app on waitress at 127.0.0.1 (a free port, fixed clock at NOW); yields the base URL.
@@ -69,7 +111,7 @@ def serve(world: World, name: str = "browser-test") -> Iterator[str]:
     from waitress import create_server
 
     app = create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
-    server = create_server(app.server, host="127.0.0.1", port=0, threads=4)
+    server = create_server(app.server, host="127.0.0.1", port=0, threads=4, asyncore_use_poll=True)
     thread = threading.Thread(target=server.run, name=name, daemon=True)
     thread.start()
     try:

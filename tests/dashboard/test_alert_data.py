@@ -12,14 +12,21 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlalchemy import select
 
 from alerts import oncall
+from alerts.engine import AlertEngine
+from alerts.rules import load_rule_files
 from alerts.silences import SilenceState, list_silences
+from core.config import PROJECT_ROOT
 from dashboard import alert_data as ad
 from dashboard.alert_actions import perform, silence_matchers
+from db.models import Site
 from db.models_alerts import Alert, DeliveryStatus, Notification
 from db.models_security import Role
 from db.session import transaction
+from inspection.base import CheckResult, FindingDraft, Severity
+from inspection.findings import save_result
 from security.auth import Principal
 from security.users import create_user
 from tests.dashboard.alert_world import build_alert_world, version
@@ -51,7 +58,7 @@ def test_list_filters_scope_and_order(aworld: tuple[World, dict[str, int]]) -> N
         assert list(df["severity"])[:2] == ["critical", "critical"]
         assert df.iloc[0]["id"] == ids["site_down/X0102"]  # fired 07:54, newer than the veto alert (07:50)
         assert df.iloc[0]["site_name"] == "芙蓉区人民政府门户网站" and df.iloc[0]["city_name"] == "长沙市"
-        assert df.iloc[0]["age_s"] == 6 * 60
+        assert NOW - df.iloc[0]["fired_at"] == timedelta(minutes=6)
         assert set(df["state"]) == {"firing", "pending"}
         assert len(ad.list_alerts(s, NOW, ad.AlertFilter(states=("firing",)))) == 6
         cs = ad.list_alerts(s, NOW, scope_code="430100")
@@ -60,7 +67,11 @@ def test_list_filters_scope_and_order(aworld: tuple[World, dict[str, int]]) -> N
         assert set(ad.list_alerts(s, NOW, ad.AlertFilter(site="X0102"))["rule"]) == {
             "site_down", "site_slow", "availability_ratio_warning", "availability_ratio_veto"}
         sev = ad.list_alerts(s, NOW, ad.AlertFilter(severity="medium"))
-        assert set(sev["rule"]) == {"site_slow", "host_cpu_high"}
+        assert list(sev["rule"]) == ["site_slow", "host_cpu_high"]  # the pending one never fired: after
+        pending = sev.iloc[1]
+        assert pending["state"] == "pending" and pd.isna(pending["fired_at"])  # not its start time
+        detail = ad.alert_detail(s, int(pending["id"]), NOW)
+        assert detail is not None and detail.row["fired_at"] is None
         assert ad.list_alerts(s, NOW, ad.AlertFilter(city="430300"), scope_code="430100").empty
         assert ad.list_alerts(s, NOW, ad.AlertFilter(states=("resolved",))).empty
         assert [c for c, _ in ad.sites_of(s, "430100")] == ["C0100", "X0102"]
@@ -79,6 +90,36 @@ def test_counts_by_city_puts_unacknowledged_critical_first(aworld: tuple[World, 
         5, 2, 2, 1, 2, "critical")
     assert counts.iloc[1]["worst"] == "high" and counts.iloc[1]["unacked_critical"] == 0
     assert ad.counts_by_city(pd.DataFrame(columns=ad.ALERT_COLUMNS)).empty
+
+
+RULES = load_rule_files([PROJECT_ROOT / "data" / "alerts" / "rules"])
+SHIPPED_INHIBIT = RULES.inhibit_rules
+
+
+def test_one_fault_is_one_problem_on_the_wall_and_in_the_console(aworld: tuple[World, dict[str, int]]) -> None:
+    """X0102 is down: site_down, site_slow and the two 7-day ratio alerts are one problem with the notifications'
+    inhibit rules — one ticker item, one count, the dependants listed under it on the console."""
+    world, ids = aworld
+    down = ids["site_down/X0102"]
+    deps = (ids["site_slow/X0102"], ids["availability_ratio_warning/X0102"], ids["availability_ratio_veto/X0102"])
+    with world.sessions() as s:
+        df = ad.list_alerts(s, NOW, inhibit_rules=SHIPPED_INHIBIT)
+        tick = ad.ticker(s, NOW, inhibit_rules=SHIPPED_INHIBIT)
+        opened = ad.list_alerts(s, NOW, ad.AlertFilter(states=("firing", "acknowledged")),
+                                inhibit_rules=SHIPPED_INHIBIT)
+        veto = ad.alert_detail(s, deps[2], NOW, inhibit_rules=SHIPPED_INHIBIT)
+        top = ad.alert_detail(s, down, NOW, inhibit_rules=SHIPPED_INHIBIT)
+        plain = ad.list_alerts(s, NOW)  # without rules nothing is grouped
+    x = df[df["site"] == "X0102"]
+    assert x.iloc[0]["id"] == down and tuple(x.iloc[0]["dependants"]) == tuple(sorted(deps))
+    assert list(x["inhibited_by"].iloc[1:]) == [down] * 3  # right under their source, in the list's order
+    assert list(df["id"]).index(down) + 1 == list(df["id"]).index(x.iloc[1]["id"])
+    assert list(tick[tick["site"] == "X0102"]["rule"]) == ["site_down"]
+    counts = ad.counts_by_city(opened).set_index("city_code")
+    assert counts.loc["430100", "total"] == 2  # X0102 down (one problem) and C0100's column due
+    assert veto is not None and veto.source is not None and veto.source["id"] == down
+    assert top is not None and [d["id"] for d in top.dependants] == sorted(deps) and top.source is None
+    assert plain["inhibited_by"].isna().all()
 
 
 def test_detail_carries_events_notifications_audit_and_chart(aworld: tuple[World, dict[str, int]]) -> None:
@@ -105,16 +146,82 @@ def test_detail_carries_events_notifications_audit_and_chart(aworld: tuple[World
     assert list(d.notifications["receiver"]) == ["长沙值班"]
     assert d.notifications.iloc[0][["status", "attempts", "detail"]].tolist() == ["retrying", 2, "HTTP 503"]
     assert "alert.ack" in set(d.audit["action"])
-    measurement, field, series = ad.chart_series(world.store, ad.load_rules(world.config), d, NOW)
-    assert (measurement, field) == ("site_probe", "up")  # the rule's own metric, filtered by the alert's labels
+    chart = ad.chart_series(world.store, RULES, d, NOW)
+    assert chart is not None and (chart.measurement, chart.field, chart.agg) == ("site_probe", "up", "avg")
     # 07:54 - 2 h .. 08:00 (now), 5-minute buckets; X0102 went down at 20:00 the day before: all zeros.
-    assert len(series) >= 12 and set(series["value"]) == {0.0}
-    # A finding rule has no metric: the site's probe history stands in.
+    assert len(chart.frame) >= 12 and set(chart.frame["value"]) == {0.0}
     with world.sessions() as s:
-        f = ad.alert_detail(s, ids["column_breach_soon/C0100"], NOW)
-    assert f is not None
-    m2, f2, s2 = ad.chart_series(world.store, ad.load_rules(world.config), f, NOW)
-    assert (m2, f2) == ad.FALLBACK_SERIES and set(s2["value"]) == {1.0}
+        assert ad.alert_findings(s, RULES, d, NOW) is None  # a metric rule: its chart, no findings
+        # A finding rule has no metric: no chart (an unrelated probe history would mislead), its findings instead.
+        f = ad.alert_detail(s, ids["content_errors_severe/X0302"], NOW)
+        assert f is not None
+        found = ad.alert_findings(s, RULES, f, NOW)
+    assert ad.chart_series(world.store, RULES, f, NOW) is None
+    assert found is not None and list(found["kind"]) == ["wrong_name"]
+    assert found.iloc[0]["evidence"]["matched"] == "张三省长"
+    assert found.iloc[0]["first_seen"] == NOW - timedelta(hours=1)
+
+
+def test_the_chart_buckets_follow_the_rule_and_its_collector() -> None:
+    """A point count per 5 minutes over −2 h … +1 h says nothing about an hourly or daily collector, nor a
+    daily average about a 7-day ratio: the bucket is the rule's window (or slice), or for an absence rule the
+    series' own interval; a bucket is complete one collection round after it ends."""
+    by = RULES.by_name()
+    fired = NOW - timedelta(minutes=30)
+    down = ad.chart_plan(by["site_down"], 60.0, fired, NOW)
+    assert (down.every, down.settle, down.start, down.stop) == (timedelta(minutes=5), timedelta(minutes=1),
+                                                               fired - timedelta(hours=2), NOW)
+    veto = ad.chart_plan(by["availability_ratio_veto"], 60.0, fired, NOW)
+    assert (veto.every, veto.start) == (timedelta(days=1), fired - timedelta(days=8))  # the week, day by day
+    hourly = ad.chart_plan(by["collector_silent"], 3600.0, fired, NOW, limit_s=7200.0)
+    assert (hourly.every, hourly.settle, hourly.start) == (timedelta(hours=1), timedelta(hours=1),
+                                                          fired - timedelta(hours=8))
+    daily = ad.chart_plan(by["collector_silent"], 86400.0, fired, NOW, limit_s=2 * 86400.0)
+    assert (daily.every, daily.start) == (timedelta(days=1), fired - timedelta(days=8))
+    unknown = ad.chart_plan(by["site_slow"], None, fired, NOW)  # no recorded interval: settle a whole bucket
+    assert (unknown.every, unknown.settle) == (timedelta(minutes=10), timedelta(minutes=10))
+
+
+def test_a_7_day_ratio_alert_charts_its_week_per_day(aworld: tuple[World, dict[str, int]]) -> None:
+    import collectors.kinds.site_probe  # noqa: F401  (declares site_probe.up under its collector kind)
+    from core.clock import to_ns
+    from tsdb.point import Point
+
+    world, ids = aworld
+    world.store.write([Point("collector_run", {"interval_s": 600.0, "last_run": 1.0}, to_ns(NOW),
+                             {"collector": "site_probe", "node": "430000"})])
+    with world.sessions() as s:
+        d = ad.alert_detail(s, ids["availability_ratio_veto/X0102"], NOW)
+    assert d is not None
+    chart = ad.chart_series(world.store, RULES, d, NOW)
+    assert chart is not None and chart.every == timedelta(days=1)
+    assert 7 <= len(chart.frame) <= 10  # a week of daily points (and the running day), not 5-minute buckets
+    assert ad.series_interval(world.store, "site_probe", "up") == 600.0
+
+
+def test_defacement_alert_shows_its_evidence(aworld: tuple[World, dict[str, int]]) -> None:
+    """A hidden gambling link on X0102's homepage: the alert's detail carries the finding with its evidence."""
+    world, _ = aworld
+    with world.sessions() as s, s.begin():
+        site_id = s.scalar(select(Site.id).where(Site.code == "X0102"))
+        link = FindingDraft(check="defacement", kind="hidden_link", location="http://bet.example.com/", severity=
+                            Severity.CRITICAL, detail="首页存在隐藏链接（left:-9999px）指向 bet.example.com",
+                            evidence={"page": "https://x0102.example.gov.cn/", "hidden_by": "left:-9999px",
+                                      "text": "澳门赌场", "suspicious": True, "host": "bet.example.com"}, veto=True)
+        other = FindingDraft(check="defacement", kind="external_script", location="http://cdn.example.net/x.js",
+                             severity=Severity.CRITICAL, detail="新增外部脚本", evidence={"tag": "script"}, veto=True)
+        save_result(s, site_id, CheckResult("defacement", "X0102", NOW, (link, other)), NOW)
+    engine = AlertEngine(world.sessions, world.store, RULES)
+    engine.evaluate(NOW)
+    with world.sessions() as s:
+        a = s.scalars(select(Alert).where(Alert.rule == "site_defaced")).one()  # one alert for the site
+        d = ad.alert_detail(s, a.id, NOW)
+        assert d is not None
+        found = ad.alert_findings(s, RULES, d, NOW)
+    assert a.value == 2.0 and a.summary.endswith("共 2 处：新增外部脚本或框架、隐藏链接（暗链）")
+    assert found is not None and sorted(found["kind"]) == ["external_script", "hidden_link"]  # both, one alert
+    assert found.set_index("kind").loc["hidden_link", "evidence"]["hidden_by"] == "left:-9999px"
+    assert ad.chart_series(world.store, RULES, d, NOW) is None
 
 
 def test_actions_go_through_oncall_with_chinese_refusals(aworld: tuple[World, dict[str, int]]) -> None:

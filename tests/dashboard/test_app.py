@@ -58,8 +58,26 @@ def test_index_loads_nothing_from_outside(worlds: tuple[World, World]) -> None:
     urls = re.findall(r'(?:src|href)="([^"]+)"', html)
     assert urls and all(u.startswith("/") for u in urls), urls
     assert "wall.css" in html and "scale.js" in html
+    for script in ("connection.js", "paging.js", "fonts.css"):
+        assert script in html, script
+    # The bundled font is preloaded (served locally, same origin) and the page is marked Chinese.
+    assert '<html lang="zh-CN">' in html
+    assert re.search(r'<link rel="preload" href="/assets/fonts/govops-wall-sans-regular\.woff2[^"]*" as="font"', html)
     for url in urls:
         assert client.get(url).status_code == 200, url
+
+
+def test_shell_carries_the_lost_connection_overlay_and_paging_pace(worlds: tuple[World, World]) -> None:
+    from dashboard.app import _shell
+    from layouts import theme
+    from layouts.text import TW
+
+    shell = _shell(worlds[0].config, None).to_plotly_json()["props"]
+    assert shell["data-page-seconds"] == str(theme.PAGE_SECONDS) and "{k}" in shell["data-page-of"]
+    overlay = next(c for c in shell["children"] if getattr(c, "id", None) == "wall-lost")
+    props = overlay.to_plotly_json()["props"]
+    assert props["hidden"] is True and props["data-ping"] == "/_wall/ping" and props["data-kiosk"] == "1"
+    assert props["data-network"] == TW.LOST_NETWORK and props["data-timezone"] == "Asia/Shanghai"
 
 
 def test_page_layouts_render_and_unknown_codes_say_so(worlds: tuple[World, World]) -> None:
@@ -94,13 +112,16 @@ def test_city_wall_ticker_shows_only_that_citys_alerts(tmp_path: Path) -> None:
         with app.server.test_request_context("/"):
             reader = alert_reader()
             changsha = reader.ticker(NOW, 12, scope_code="430100")
-            assert set(changsha["city_code"]) == {"430100"} and len(changsha) == 5  # 长沙's five firing alerts
+            # 长沙's two problems: X0102 down (its slowness and 7-day ratios listed under it, not on the wall)
+            # and C0100's column due.
+            assert set(changsha["city_code"]) == {"430100"} and list(changsha["rule"]) == ["site_down",
+                                                                                           "column_breach_soon"]
             assert list(reader.ticker(NOW, 12, scope_code="430300")["rule"]) == ["content_errors_severe"]
             assert reader.ticker(NOW, 12, scope_code="430400").empty
-            assert len(reader.ticker(NOW, 12)) == 6  # the province sees all firing alerts
+            assert len(reader.ticker(NOW, 12)) == 3  # the province sees every firing problem
             page = str(_page("city").layout(code="430100"))
             assert "city-ticker" in page and "alert-strip alert-strip-hot" in page  # unacknowledged 紧急
-            assert "湘潭" not in page.split("city-ticker")[1] and page.count("ticker-item sev-") == 5
+            assert "湘潭" not in page.split("city-ticker")[1] and page.count("ticker-item sev-") == 2
             xiangtan = str(_page("city").layout(code="430300"))
             assert xiangtan.count("ticker-item sev-high") == 1 and "alert-strip-hot" not in xiangtan
             assert "当前无告警" in str(_page("city").layout(code="430400"))

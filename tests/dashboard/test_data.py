@@ -68,8 +68,9 @@ def test_trend_and_history(data: WallData) -> None:
     city = data.availability_trend(NOW, hours=24, city="430300")
     assert (city["availability"] == 100.0).all()
     hist = data.site_history("X0102", NOW, hours=24)
-    assert list(hist.columns) == ["time", "latency_ms", "availability"]
+    assert list(hist.columns) == ["time", "latency_ms", "availability", "partial"]
     assert hist["availability"].iloc[0] == 100.0 and hist["availability"].iloc[-1] == 0.0
+    assert hist["partial"].tolist() == [False] * (len(hist) - 1) + [True]  # the running bucket comes last
     with pytest.raises(ValueError, match="hours"):
         data.site_history("X0102", NOW, hours=0)
 

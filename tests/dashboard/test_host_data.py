@@ -74,15 +74,16 @@ def test_city_hosts_detail_and_disks(data: WallData) -> None:
 
 def test_host_history_buckets(data: WallData) -> None:
     hist = data.host_history("web-01", NOW, hours=24)
-    assert list(hist.columns) == ["time", *HISTORY_FIELDS]
+    assert list(hist.columns) == ["time", *HISTORY_FIELDS, "partial"]
     assert 140 <= len(hist) <= 145 and hist["time"].is_monotonic_increasing
+    assert hist["partial"].tolist() == [False] * (len(hist) - 1) + [True]  # the running bucket comes last
     assert hist["cpu_percent"].iloc[0] == 30.0 and hist["cpu_percent"].iloc[-1] == 20.0
     assert hist["net_rx_bps"].iloc[-1] == 2_000_000.0
     assert hist["net_rx_bps"].isna().sum() <= 1  # only the very first sample has no rates
     short = data.host_history("web-01", NOW, hours=1)
     assert 6 <= len(short) <= 7
     empty = data.host_history("cms-cs", NOW)
-    assert empty.empty and list(empty.columns) == ["time", *HISTORY_FIELDS]
+    assert empty.empty and list(empty.columns) == ["time", *HISTORY_FIELDS, "partial"]
     with pytest.raises(ValueError, match="hours"):
         data.host_history("web-01", NOW, hours=0)
 

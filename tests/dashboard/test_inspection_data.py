@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+import pandas as pd
 from sqlalchemy import select
 
 from dashboard import inspection_data
@@ -107,3 +108,53 @@ def test_provisional_values_and_a_broken_rules_file(tmp_path: Path) -> None:
     assert not inspection_data.item_provisional("unreachable", "breached", {"unreachable_warning_ratio"})
     assert inspection_data.item_provisional("unreachable", "ok", {"unreachable_warning_ratio"})
     assert not inspection_data.item_provisional("homepage_stale", "unknown", {"warn_days"})
+
+
+def _five_failed_probes(world: World, code: str) -> None:
+    """The availability run five minutes after start on a site that is down: its real findings."""
+    from inspection.base import SiteTarget
+    from inspection.checks.availability import ProbeTally, Settings, judge
+
+    tally = ProbeTally(total=5, failed=5, days=((0, 0),) * 6 + ((5, 5),))
+    target = SiteTarget(code, code, f"https://{code.lower()}.example.gov.cn/", "provincial_portal", "430000",
+                        "430000")
+    drafts = judge(tally, Settings(), target, NOW - timedelta(days=7), NOW)
+    with world.sessions() as s, s.begin():
+        site_id = s.execute(select(Site.id).where(Site.code == code)).scalar_one()
+        save_result(s, site_id, CheckResult("availability", code, NOW, tuple(drafts)), NOW)
+
+
+def test_a_site_short_of_probe_data_is_neither_vetoed_nor_fine(data: WallData, world: World) -> None:
+    _five_failed_probes(world, "P0001")
+    veto = data.site_veto("P0001", NOW).set_index("item_code")
+    item = veto.loc["unreachable"]
+    assert (item["status"], item["count"], item["have"], item["need"], item["unit"]) == (
+        "insufficient", 5, 5, 140, "probes")
+    assert pd.isna(veto.loc["homepage_stale", "have"])  # judged from page dates: no window of its own
+    site = data.inspection(NOW).sites.set_index("code").loc["P0001"]
+    assert (site["vetoed"], site["at_risk"], site["insufficient"]) == (False, False, True)
+    assert site["insufficient_items"] == ["unreachable"] and site["status"] == "medium"
+    k = data.veto_kpis(NOW)
+    assert (k.vetoed, k.at_risk, k.insufficient) == (2, 1, 1)
+    closest = data.closest_to_breach(NOW)
+    assert list(closest["code"]) == ["X0302", "X0102", "C0100", "P0001"]  # after every breach and risk
+    last = closest.iloc[-1]
+    assert (last["state"], last["item_code"], last["have"], last["need"]) == ("insufficient", "unreachable", 5, 140)
+    province = data.city_inspection("430000", NOW).set_index("code")
+    assert bool(province.loc["P0001", "insufficient"]) and not province.loc["P0001", "vetoed"]
+
+
+def test_a_site_short_of_data_without_failures_is_not_listed_as_close_to_a_breach(data: WallData,
+                                                                                  world: World) -> None:
+    from inspection.base import SiteTarget
+    from inspection.checks.availability import ProbeTally, Settings, judge
+
+    tally = ProbeTally(total=5, failed=0, days=((0, 0),) * 6 + ((5, 0),))
+    target = SiteTarget("P0001", "P0001", "https://p0001.example.gov.cn/", "provincial_portal", "430000", "430000")
+    drafts = judge(tally, Settings(), target, NOW - timedelta(days=7), NOW)
+    assert [d.kind for d in drafts] == ["probe_coverage"]
+    with world.sessions() as s, s.begin():
+        site_id = s.execute(select(Site.id).where(Site.code == "P0001")).scalar_one()
+        save_result(s, site_id, CheckResult("availability", "P0001", NOW, tuple(drafts)), NOW)
+    assert data.veto_kpis(NOW).insufficient == 1
+    assert "P0001" not in set(data.closest_to_breach(NOW)["code"])

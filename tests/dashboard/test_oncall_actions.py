@@ -95,8 +95,8 @@ def test_add_shift_by_city_admin_is_audited(db: sessionmaker[Session]) -> None:
     (KIOSK, {}, "只读"),
     (CS_ONCALL, {}, "管理值班表"),
     (BOSS, {}, "管理值班表"),
-    (ZZ_ADMIN, {}, "430100"),
-    (CS_ADMIN, {"scope_code": PROVINCE, "username": "prov_admin"}, "430000"),
+    (ZZ_ADMIN, {}, "无权查看其他地区的数据"),  # never naming the region (issue 9)
+    (CS_ADMIN, {"scope_code": PROVINCE, "username": "prov_admin"}, "无权查看其他地区的数据"),
     (CS_ADMIN, {"scope_code": ""}, "请选择地区"),
     (CS_ADMIN, {"tier": 4}, "级别须为 1 至 3"),
     (CS_ADMIN, {"tier": "x"}, "级别须为 1 至 3"),
@@ -137,7 +137,7 @@ def test_remove_shift_and_its_refusals(db: sessionmaker[Session]) -> None:
         s.commit()
         past = s.scalars(select(DutyShift.id).where(DutyShift.username == "cs_oncall2")).one()
     before = _counts(db)
-    for p, sid_, message in [(ZZ_ADMIN, sid, "430100"), (CS_ONCALL, sid, "管理值班表"), (KIOSK, sid, "只读"),
+    for p, sid_, message in [(ZZ_ADMIN, sid, "无权查看其他地区"), (CS_ONCALL, sid, "管理值班表"), (KIOSK, sid, "只读"),
                              (None, sid, "未登录"), (CS_ADMIN, past, f"排班 #{past} 已结束"),
                              (CS_ADMIN, 99999, "排班 #99999 不存在")]:
         out = oa.perform_remove_shift(db, p, sid_, LOCAL_NOW)
@@ -231,7 +231,7 @@ def test_expire_silence_and_its_refusals(db: sessionmaker[Session]) -> None:
     with db() as s:
         sid = s.scalars(select(Silence.id)).one()
     before = _counts(db)
-    for p, sid_, message in [(ZZ_ADMIN, sid, "430100"), (BOSS, sid, "静默告警"), (KIOSK, sid, "只读"),
+    for p, sid_, message in [(ZZ_ADMIN, sid, "无权查看其他地区"), (BOSS, sid, "静默告警"), (KIOSK, sid, "只读"),
                              (None, sid, "未登录"), (CS_ONCALL, 99999, "静默 #99999 不存在")]:
         out = oa.perform_expire_silence(db, p, sid_, LOCAL_NOW)
         assert not out.ok and message in out.message, out.message

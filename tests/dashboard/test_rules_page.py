@@ -11,6 +11,7 @@ import shutil
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,8 +26,11 @@ from dashboard.rules_data import (
     STATE_KEPT,
     STATE_OK,
     STATE_REJECTED,
+    CoverageStats,
     RuleFilter,
     RulesReader,
+    build_snapshot,
+    coverage_stats,
     filter_rules,
     open_counts,
     rule_frame,
@@ -35,7 +39,16 @@ from db.models_alerts import Alert, AlertState
 from db.models_security import Role
 from db.session import transaction
 from inspection.base import Severity
-from layouts.rules import condition_text, format_span, rules_body, summary_text, timing_text
+from layouts.rules import (
+    condition_text,
+    coverage_text,
+    format_span,
+    inhibit_text,
+    rule_rows,
+    rules_body,
+    summary_text,
+    timing_text,
+)
 from security.users import create_user
 from tests.dashboard.alert_world import build_alert_world
 from tests.dashboard.world import NOW, build_world, kiosk_token
@@ -155,8 +168,19 @@ def test_conditions_read_in_chinese_with_the_raw_keys() -> None:
         "首页加载耗时（site_probe.latency_ms） 近 10 分钟平均值 大于（>）8000 ms")
     assert condition_text(df.loc["site_down"]).endswith("近 5 分钟最新值 等于（==）0")
     assert condition_text(df.loc["availability_ratio_warning"]) == (
-        "网站可用（site_probe.up） 近 7 天失败比例（1 − 平均值） 大于等于（>=）0.04（4%）")
-    assert condition_text(df.loc["host_silent"]) == "CPU 使用率（host.cpu_percent） 超过 5 分钟 没有数据"
+        "网站可用（site_probe.up） 近 7 天失败比例（1 − 平均值） 大于等于（>=）0.04（4%）；"
+        "数据要求：近 7 天 每 1 天 至少 20 次监测，不足时不判定")
+    assert condition_text(df.loc["host_silent"]) == (
+        "CPU 使用率（host.cpu_percent） 超过 3 个采集间隔没有数据（不少于 5 分钟；"
+        "间隔取自采集器 host 记录的 采集间隔（collector_run.interval_s），间隔未知时不判定）")
+    assert condition_text(df.loc["collector_silent"]) == (
+        "最近采集时间（collector_run.last_run） 超过 2 个采集间隔没有数据（不少于 10 分钟；"
+        "间隔取自同一序列的 采集间隔（collector_run.interval_s），间隔未知时不判定）")
+    fixed = dict(df.loc["collector_silent"], absent_intervals=0.0, interval_field="")
+    assert condition_text(fixed) == "最近采集时间（collector_run.last_run） 超过 10 分钟 没有数据"
+    assert summary_text(df.loc["collector_silent", "summary"]) == (
+        "节点 〈节点〉 的采集器“〈采集器〉”已 〈中断时长〉 没有运行"
+        "（采集间隔 〈采集间隔〉，允许中断 〈允许中断时长〉）")
     assert condition_text(df.loc["column_breach_soon"]) == (
         "巡检项 栏目更新（column_freshness） 发现问题；问题类型：栏目即将超期未更新（column_due）；3 天内到期")
     assert "级别不低于 严重" in condition_text(df.loc["content_errors_severe"])
@@ -164,6 +188,52 @@ def test_conditions_read_in_chinese_with_the_raw_keys() -> None:
     assert timing_text(df.loc["tls_expiring"]) == "满足即触发；条件消失即恢复"
     assert format_span(5400) == "1 小时 30 分钟" and format_span(90) == "1 分钟 30 秒" and format_span(0) == "—"
     assert summary_text("网站 {labels[site]} 近 7 天失败率 {value:.1%}") == "网站 〈网站〉 近 7 天失败率 〈值〉"
+    assert summary_text("已达 {threshold} 的预警线（{threshold:.1%}）") == "已达 〈阈值〉 的预警线（〈阈值〉）"
+    assert summary_text("无法访问（{reason}）", "site_probe") == "无法访问（〈故障原因〉）"  # a detail field
+
+
+def test_window_rules_say_how_much_data_they_have(tmp_path: Path) -> None:
+    """On the alert world: X0102 has a week of probes (judged), four sites one day (监测中, 20/140 次监测)."""
+    world, _ = build_alert_world(tmp_path)
+    try:
+        rules = load_rule_files([SHIPPED]).rules
+        counted_queries = 0
+        real_query = world.store.query
+
+        def query(q: Any) -> Any:
+            nonlocal counted_queries
+            counted_queries += q.agg == "count"
+            return real_query(q)
+
+        world.store.query = query  # type: ignore[method-assign]
+        stats = coverage_stats(world.store, rules, NOW)
+    finally:
+        world.close()
+    assert set(stats) == {"availability_ratio_warning", "availability_ratio_veto"}
+    veto = stats["availability_ratio_veto"]
+    assert (veto.sufficient, veto.short) == (1, 4) and veto.best_short is not None
+    assert coverage_text(veto) == "监测中：数据充足 1 个，数据不足 4 个（不判定；最多已有 20/140 次监测）"
+    assert coverage_text(CoverageStats(5, 0)) == "监测中：5 个对象数据充足，可判定"
+    # Both ratio rules read one series over one window: its seven daily counts are asked for once, not twice.
+    assert counted_queries == 7
+    assert coverage_text(CoverageStats(0, 0)) == "监测中：尚无数据" and coverage_text(None) == ""
+    df = rule_frame(rules, {}, stats).set_index("name", drop=False)
+    row = rule_rows(df.loc[["availability_ratio_veto", "site_down"]].reset_index(drop=True))
+    assert "监测中：数据充足 1 个" in str(row[0]) and "监测中" not in str(row[1])
+
+
+def test_inhibit_rules_are_listed_with_their_file() -> None:
+    rs = load_rule_files([SHIPPED])
+    snap = build_snapshot(str(SHIPPED), [], rs, {}, [])
+    sites = next(v for v in snap.files if v.name == "sites.yaml")
+    assert [ir.name for ir in sites.inhibits] == ["site_down_explains_the_site", "marked_site_source",
+                                                  "veto_explains_its_warning"]
+    text = str(rules_body(snap, rule_frame(rs.rules), len(rs.rules), UTC, filtered=False, scope_note=""))
+    assert "抑制规则 3 条" in text and "抑制规则（一个故障只算一个问题）" in text
+    veto = next(ir for ir in sites.inhibits if ir.name == "veto_explains_its_warning")
+    assert inhibit_text(veto) == (
+        '当 alertname="availability_ratio_veto" 的告警触发时，网站（site）相同且符合 '
+        'alertname="availability_ratio_warning" 的告警作为它的关联告警：不单独通知，不上大屏，在告警处置页列在它下面')
 
 
 def test_filters_by_severity_kind_and_text() -> None:

@@ -40,6 +40,13 @@ def wall(tmp_path: Path) -> Iterator[Wall]:
     yield from _serve(build_world(tmp_path, refresh_seconds=1))
 
 
+def _rows(page: Any, body: str) -> list[str]:
+    """The rows of table body ``body``, cells joined by tabs, read from the DOM in one go: innerText of a
+    row the 1-second refresh has just replaced (or a row paged out of view) runs its cells together."""
+    return list(page.evaluate(f"() => [...document.querySelectorAll('{body} tr')]"
+                              ".map(r => [...r.cells].map(c => c.textContent.trim()).join('\t'))"))
+
+
 def _graph(page: Any, graph_id: str, expr: str) -> Any:
     return page.evaluate(f"() => {{ const gd = document.querySelector('#{graph_id} .js-plotly-plot'); "
                          f"return {expr}; }}")
@@ -68,9 +75,9 @@ def test_overview_renders_refreshes_and_drills_down(browser: Any, wall: Wall) ->
     assert abs((beijing - shown).total_seconds()) < 10, (shown, beijing)
     # The veto tile: 2 sites with a veto item holding, 1 close to one; its count rests on a provisional value.
     veto = page.locator(".kpi", has_text="否决风险网站")
-    assert veto.locator(".kpi-value").inner_text() == "2/1" and "kpi-down" in (veto.get_attribute("class") or "")
+    assert veto.locator(".kpi-value").inner_text() == "2/1/0" and "kpi-down" in (veto.get_attribute("class") or "")
     assert veto.locator(".tag-provisional").inner_text() == "暂定"
-    closest = page.locator("#overview-closest-body tr").all_inner_texts()
+    closest = _rows(page, "#overview-closest-body")
     assert [r.split()[1][:3] for r in closest] == ["雨湖区", "芙蓉区", "长沙市"]  # breached first, then by deadline
     assert "已触发" in closest[0] and "重点栏目不更新" in closest[0] and "11-30（剩 3 天）" in closest[2]
     assert "提前预警天数 7" in page.locator("#overview-closest-note").inner_text()
@@ -101,10 +108,10 @@ def test_overview_renders_refreshes_and_drills_down(browser: Any, wall: Wall) ->
     body = page.locator("#city-sites-body").inner_text()
     assert "芙蓉区人民政府门户网站" in body and "长沙市人民政府门户网站" in body
     assert "株洲" not in body
-    insp = page.locator("#city-inspection-body tr").all_inner_texts()
+    insp = _rows(page, "#city-inspection-body")
     assert len(insp) == 2 and insp[0].split("\t") == ["芙蓉区人民政府门户网站", "紧急", "已触发站点无法访问", "—"]
     assert insp[1].split("\t") == ["长沙市人民政府门户网站", "严重", "临近触发首页不更新", "11-29（剩 2 天）"]
-    assert page.locator(".kpi", has_text="否决风险网站").locator(".kpi-value").inner_text() == "1/1"
+    assert page.locator(".kpi", has_text="否决风险网站").locator(".kpi-value").inner_text() == "1/1/0"
     page.wait_for_selector("#city-trend .scatterlayer .trace", timeout=10_000)
     assert "cms-cs" in page.locator(".city-hosts-table").inner_text()  # 长沙's one host, never reported
     with page.expect_response(lambda r: "_dash-update-component" in r.url
@@ -122,7 +129,7 @@ def test_overview_renders_refreshes_and_drills_down(browser: Any, wall: Wall) ->
     assert groups == ["首页可用性", "近7天已解决"]
     assert "失败比例 50.0%" in page.locator("#site-findings-body .row-sev-critical").inner_text()
     assert "证书即将到期" in page.locator("#site-findings-body .row-resolved").inner_text()
-    veto_rows = page.locator("#site-veto-body tr").all_inner_texts()
+    veto_rows = _rows(page, "#site-veto-body")
     assert veto_rows[0].split()[:2] == ["站点无法访问", "已触发"] and len(veto_rows) == 8
     page.screenshot(path="/tmp/wall-site.png")
 
@@ -170,7 +177,7 @@ def test_host_tile_drills_down_to_a_host(browser: Any, wall: Wall) -> None:
     # Read the rows once laid out: before that innerText runs the cells together ("web-01Web").
     page.wait_for_function("() => { const r = document.querySelector('#hosts-body tr:last-child'); "
                            "return r && r.getBoundingClientRect().height > 0; }", timeout=10_000)
-    rows = body.locator("tr").all_inner_texts()
+    rows = _rows(page, "#hosts-body")
     assert [r.split()[0] for r in rows] == ["db-01", "cms-cs", "old-01", "web-01"]  # problems first
     assert "异常" in rows[0] and "数据过期" in rows[1] and "正常" in rows[3]
     assert page.locator("#hosts-body .val-bad").inner_text() == "97.0%"
@@ -181,8 +188,10 @@ def test_host_tile_drills_down_to_a_host(browser: Any, wall: Wall) -> None:
     page.wait_for_selector("#host-usage .scatterlayer .trace", timeout=20_000)
     page.wait_for_selector("#host-disks .barlayer .point", timeout=10_000)
     page.wait_for_selector("#host-io .scatterlayer .trace", state="attached", timeout=10_000)
-    assert page.locator("#host-usage .scatterlayer .trace").count() == 5
-    assert page.locator("#host-io .scatterlayer .trace").count() == 4
+    # each series twice: its complete buckets, and the running bucket apart (dashed, 统计中)
+    assert page.locator("#host-usage .scatterlayer .trace").count() == 10
+    assert page.locator("#host-io .scatterlayer .trace").count() == 8
+    assert page.locator("#host-usage .scatterlayer .trace text", has_text="统计中").count() == 5
     assert page.locator("#host-disks .barlayer .point").count() == 2  # / and /data; /mnt/old is gone
     titles = page.evaluate("() => [...document.querySelectorAll('#host-usage .g-ytitle text, "
                            "#host-usage .g-y2title text')].map(t => t.textContent)")
@@ -194,7 +203,7 @@ def test_host_tile_drills_down_to_a_host(browser: Any, wall: Wall) -> None:
         pass
     assert resp.value.status == 200
     page.wait_for_timeout(300)
-    assert page.locator("#host-usage .scatterlayer .trace").count() == 5
+    assert page.locator("#host-usage .scatterlayer .trace").count() == 10  # the refresh redraws the same traces
     page.screenshot(path="/tmp/wall-host.png")
     watch.close()
     assert watch.problems == []

@@ -51,12 +51,12 @@ class World:
 
 
 def _probe(code: str, node: str, city: str, level: str, t: datetime, up: int, latency: float,
-           error: str | None = None) -> Point:
-    fields: dict[str, float | int | str] = {"up": up, "latency_ms": latency, "status": 200 if up else 503,
-                                            "tls_days": 90.0}
-    if error:
-        fields["error"] = error
-    return Point("site_probe", fields, to_ns(t), {"site": code, "node": node, "city": city, "level": level})
+           error: str | None = None) -> list[Point]:
+    """A probe as the site probe writes it: its fields, and for a failure the marker tagged with its class."""
+    tags = {"site": code, "node": node, "city": city, "level": level}
+    fields = {"up": up, "latency_ms": latency, "status": 200 if up else 503, "tls_days": 90.0}
+    failure = [Point("site_probe", {"failure": 1}, to_ns(t), {**tags, "error": error})] if error else []
+    return [Point("site_probe", fields, to_ns(t), tags), *failure]
 
 
 def probe_points() -> list[Point]:
@@ -71,11 +71,11 @@ def probe_points() -> list[Point]:
                 continue  # its collector stopped: newest probe older than 2 x 60 s
             if kind == "down":
                 up = 0 if k < 72 else 1  # down for the last 12 hours
-                pts.append(_probe(code, node, city, level.value, t, up, 15000.0 if not up else 300.0,
-                                  None if up else "timeout"))
+                pts += _probe(code, node, city, level.value, t, up, 15000.0 if not up else 300.0,
+                              None if up else "timeout")
                 continue
             latency = LATEST_LATENCY.get(code, 400.0) if k == 0 else 300.0
-            pts.append(_probe(code, node, city, level.value, t, 1, latency))
+            pts += _probe(code, node, city, level.value, t, 1, latency)
     return pts
 
 

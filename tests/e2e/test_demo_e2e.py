@@ -37,7 +37,7 @@ def collected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
     tmp: Path = tmp_path_factory.mktemp("e2e")
     config: Config = load_config(env={
         "GOVOPS_DATABASE__URL": f"sqlite:///{tmp / 'govops.db'}",
-        "GOVOPS_METRICS__PATH": str(tmp / "metrics.db"),
+        "GOVOPS_METRICS__EMBEDDED__PATH": str(tmp / "metrics.db"),
         "GOVOPS_DEMO__BIND_PREFIX": "127.0.77",
         "GOVOPS_DEMO__PORT": "28080",
         "GOVOPS_DEMO__HTTPS_PORT": "28443",

@@ -65,7 +65,7 @@ def inspected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
     (tmp / "rules.toml").write_text(RULES, encoding="utf-8")
     env = {
         "GOVOPS_DATABASE__URL": f"sqlite:///{tmp / 'govops.db'}",
-        "GOVOPS_METRICS__PATH": str(tmp / "metrics.db"),
+        "GOVOPS_METRICS__EMBEDDED__PATH": str(tmp / "metrics.db"),
         "GOVOPS_DEMO__BIND_PREFIX": "127.0.78",
         "GOVOPS_DEMO__PORT": "29080",
         "GOVOPS_DEMO__HTTPS_PORT": "29443",

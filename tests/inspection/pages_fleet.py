@@ -19,8 +19,9 @@ from core.config import load_config
 from demo.fleet import build_fleet
 from demo.server import FleetServer
 from demo.truth import finding_sets
-from inspection.base import CheckContext, CheckError, CheckResult, ColumnTarget, SiteTarget
-from inspection.fetch import Fetcher
+from inspection.base import CheckContext, CheckError, CheckResult, ColumnTarget, SiteTarget, undeclared
+from webread.addresses import AddressPolicy
+from webread.fetch import Fetcher
 
 PAGE_CHECKS = ("homepage_update", "column_freshness", "interaction")
 
@@ -81,7 +82,8 @@ def run_check(fleet: dict[str, Any], kind: type, sites: list[dict[str, Any]], se
     """Run one check kind over ``sites`` with a real Fetcher trusting the fleet's CA."""
 
     async def main() -> dict[str, CheckResult | CheckError]:
-        fetcher = Fetcher(timeout=5.0, ca_file=str(fleet["spec"].ca_file), resolve_path=Path)
+        fetcher = Fetcher(timeout=5.0, ca_file=str(fleet["spec"].ca_file), resolve_path=Path,
+                          policy=AddressPolicy(registered=[s["url"] for s in fleet["truth"]["sites"]]))
         check = kind(CheckContext(config=None, settings=settings, fetcher=fetcher, sessions=sessions))
         sem = asyncio.Semaphore(16)
 
@@ -96,6 +98,8 @@ def run_check(fleet: dict[str, Any], kind: type, sites: list[dict[str, Any]], se
             results = await asyncio.gather(*(one(s) for s in sites))
         finally:
             await fetcher.aclose()
+        for r in results:  # whatever a check says on a real site, the screens can label
+            assert isinstance(r, CheckError) or not undeclared(kind, r), undeclared(kind, r)
         return {s["code"]: r for s, r in zip(sites, results, strict=True)}
 
     return asyncio.run(main())

@@ -1,4 +1,4 @@
-"""content_errors: finding building, visible text, PDF/DOCX extraction, and the check on a loopback site."""
+"""content_errors: finding building, visible text, PDF/DOCX/XLSX extraction, and the check on a loopback site."""
 
 from __future__ import annotations
 
@@ -14,11 +14,23 @@ from aiohttp import web
 from inspection.base import CHECKS, CheckContext, CheckError, Severity, SiteTarget
 from inspection.checks.content_errors import ContentErrors, Settings, findings_for, visible_text
 from inspection.dictionary import Entry, Hit, load_dictionary
-from inspection.fetch import Fetcher
 from inspection.fingerprint import PLATFORM_DOMAINS
-from inspection.textextract import ExtractError, attachment_type, docx_text, html_text, page_links, pdf_text
+from inspection.lexicon import load_lexicon
+from inspection.nearmiss import NearMiss, Substitution, Term
+from inspection.textextract import (
+    ExtractError,
+    attachment_type,
+    docx_text,
+    html_text,
+    page_links,
+    pdf_text,
+    xlsx_text,
+)
+from webread.addresses import AddressPolicy
+from webread.fetch import Fetcher
 
-DICTIONARY = Path(__file__).resolve().parents[2] / "data" / "inspection" / "dictionary.toml"
+ROOT = Path(__file__).resolve().parents[2]
+DICTIONARY = ROOT / "data" / "inspection" / "dictionary.toml"
 AS_OF = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 
 
@@ -67,6 +79,24 @@ def docx_bytes(*paragraphs: str, cell: str = "") -> bytes:
     return buf.getvalue()
 
 
+def xlsx_bytes(*rows: tuple[object, ...]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def test_xlsx_text() -> None:
+    assert xlsx_text(xlsx_bytes(("序号", "单位"), (1, "国务院办公听"))) == "序号\t单位\n国务院办公听"
+    assert len(xlsx_text(xlsx_bytes(*[("字" * 100,)] * 50), max_chars=1000)) == 1000
+    with pytest.raises(ExtractError, match=r"a\.xlsx: unreadable XLSX"):
+        xlsx_text(b"PK not a zip", "a.xlsx")
+
+
 def test_pdf_and_docx_text() -> None:
     assert pdf_text(cjk_pdf("会议要求推进一路一带建设")) == "会议要求推进一路一带建设"
     assert "国务院总里" in docx_text(docx_bytes("第一段", cell="据报道，国务院总里主持会议"))
@@ -79,6 +109,7 @@ def test_pdf_and_docx_text() -> None:
 @pytest.mark.parametrize(("url", "ctype", "kind"), [
     ("http://a.gov.cn/P0201.pdf", "", "pdf"), ("http://a.gov.cn/x/附件.DOCX", "", "docx"),
     ("http://a.gov.cn/down?id=3", "application/pdf", "pdf"), ("http://a.gov.cn/a.doc", "", None),
+    ("http://a.gov.cn/t/表.xlsx", "", "xlsx"),
     ("http://a.gov.cn/a.html", "text/html", None),
 ])
 def test_attachment_type(url: str, ctype: str, kind: str | None) -> None:
@@ -116,6 +147,24 @@ def test_findings_one_per_kind_and_document() -> None:
     assert b.detail == "规范表述错误：“不忘出心”应为“不忘初心”（本页共 2 处）"
 
 
+def test_near_miss_findings_say_what_it_should_read() -> None:
+    term = Term("湘潭市", "division", "high")
+    miss = NearMiss(term, "湘谭市", 3, 6, "近日，湘谭市召开",
+                    (Substitution(1, "谭", "潭", ("homophone", "lookalike")),))
+    name = NearMiss(Term("国务院办公厅", "state_organ"), "国务院办公听", 0, 6, "国务院办公听印发",
+                    (Substitution(5, "听", "厅", ("homophone",)),))
+    a, b = findings_for({("misspelt_place", "http://a/1.html"): [miss, miss],
+                         ("misspelt_name", "http://a/t.xlsx"): [name]}, "d1", {"http://a/t.xlsx": "http://a/2.html"},
+                        lexicon_version="2026.1+abcd1234")
+    assert (a.kind, a.severity, a.veto) == ("misspelt_name", Severity.CRITICAL, True)
+    assert a.detail == "疑似名称错别字：“国务院办公听”应为“国务院办公厅”（“听”与“厅”同音）"
+    assert a.evidence["linked_from"] == "http://a/2.html" and a.evidence["term_class"] == "state_organ"
+    assert (b.kind, b.severity, b.veto, b.evidence["count"]) == ("misspelt_place", Severity.HIGH, False, 2)
+    assert b.detail == "疑似行政区划名称错别字：“湘谭市”应为“湘潭市”（“谭”与“潭”同音且形近）（本页共 2 处）"
+    assert b.evidence["confusion"] == ["homophone", "lookalike"] and b.evidence["expected"] == "湘潭市"
+    assert b.evidence["lexicon_version"] == "2026.1+abcd1234" and "dictionary_version" not in b.evidence
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -129,7 +178,8 @@ PAGES = {
     "/a1.html": '<html><body><p>各地要坚定不移推进一路一带建设。</p><a href="/f/1.pdf">附件1</a>'
                 '<a href="/f/2.docx">附件2</a><a href="/f/bad.pdf">附件3</a><a href="/f/big.pdf">附件4</a>'
                 "</body></html>",
-    "/a2.html": "<html><body><p>深入学习贯彻党的二十大精神，严厉打击六合彩赌博。</p></body></html>",
+    "/a2.html": "<html><body><p>深入学习贯彻党的二十大精神，严厉打击六合彩赌博。</p>"
+                '<a href="/f/3.xlsx">附件5</a><p>近日，湘谭市召开会议，国务院总里出席。</p></body></html>',
 }
 
 
@@ -144,6 +194,8 @@ def site() -> str:
             return web.Response(text=PAGES[path], content_type="text/html", charset="utf-8")
         if path == "/f/1.pdf":
             return web.Response(body=cjk_pdf("据报道国务院总里出席会议"), content_type="application/pdf")
+        if path == "/f/3.xlsx":
+            return web.Response(body=xlsx_bytes(("单位", "国务院办公听")), content_type="application/octet-stream")
         if path == "/f/2.docx":
             return web.Response(body=docx_bytes("最新六合彩开奖结果"), content_type="application/octet-stream")
         if path == "/f/bad.pdf":
@@ -171,7 +223,7 @@ def site() -> str:
 
 def _run(url: str, settings: Settings) -> object:
     async def main() -> object:
-        fetcher = Fetcher(timeout=5.0)
+        fetcher = Fetcher(timeout=5.0, policy=AddressPolicy(registered=[url]))
         try:
             check = ContentErrors(CheckContext(config=None, settings=settings, fetcher=fetcher))
             return await check.run(SiteTarget("4300000099", "测试站", url, "county_portal", "430100", "430100"),
@@ -187,13 +239,25 @@ def test_check_scans_pages_and_attachments(site: str) -> None:
     assert CHECKS.get("content_errors") is ContentErrors
     result = _run(site, Settings(max_attachment_bytes=200_000))
     got = {(f.kind, f.location.removeprefix(site)) for f in result.findings}  # type: ignore[attr-defined]
-    # a2.html: "党的二十大" is right and "打击六合彩" is on the allow-list
-    assert got == {("wrong_formulation", "a1.html"), ("wrong_name", "f/1.pdf"), ("banned_word", "f/2.docx")}
+    # a2.html: "党的二十大" is right and "打击六合彩" is on the allow-list; 湘谭市 and the XLSX's 国务院办公听
+    # are slips of lexicon terms no dictionary lists; 国务院总里 is listed, so it is not reported twice.
+    assert got == {("wrong_formulation", "a1.html"), ("wrong_name", "f/1.pdf"), ("banned_word", "f/2.docx"),
+                   ("misspelt_place", "a2.html"), ("wrong_name", "a2.html"), ("misspelt_name", "f/3.xlsx")}
     stats = result.stats  # type: ignore[attr-defined]
     assert stats["pages"] == 4 and stats["pages_failed"] == 1
-    assert stats["attachments"] == 2 and stats["attachments_failed"] == 2  # broken and oversized PDFs
+    assert stats["attachments"] == 3 and stats["attachments_failed"] == 2  # broken and oversized PDFs
     version = load_dictionary(DICTIONARY).version
-    assert all(f.evidence["dictionary_version"] == version for f in result.findings)  # type: ignore[attr-defined]
+    lexicon = load_lexicon(ROOT / "data" / "inspection" / "lexicon", ROOT).version
+    for f in result.findings:  # type: ignore[attr-defined]
+        key = "lexicon_version" if f.kind.startswith("misspelt_") else "dictionary_version"
+        assert f.evidence[key] == (lexicon if key == "lexicon_version" else version)
+    [xlsx] = [f for f in result.findings if f.kind == "misspelt_name"]  # type: ignore[attr-defined]
+    assert xlsx.evidence["matched"] == "国务院办公听" and xlsx.evidence["linked_from"] == site + "a2.html"
+
+
+def test_near_miss_can_be_switched_off(site: str) -> None:
+    result = _run(site, Settings(max_attachment_bytes=200_000, near_miss=False))
+    assert not [f for f in result.findings if f.kind.startswith("misspelt_")]  # type: ignore[attr-defined]
 
 
 def test_check_respects_page_budget(site: str) -> None:
@@ -203,4 +267,4 @@ def test_check_respects_page_budget(site: str) -> None:
 
 def test_unreachable_homepage_is_check_error() -> None:
     result = _run(f"http://127.0.0.1:{_free_port()}/", Settings())
-    assert isinstance(result, CheckError) and "refused" in str(result)
+    assert isinstance(result, CheckError) and "连接被拒绝" in str(result)

@@ -17,10 +17,11 @@ import pytest
 from core.bootstrap import start_demo_fleet
 from core.config import load_config
 from demo.faults import UNREACHABLE_KINDS
-from inspection.base import CHECKS, CheckContext, CheckError, CheckResult, Severity, SiteTarget
+from inspection.base import CHECKS, CheckContext, CheckError, CheckResult, Severity, SiteTarget, undeclared
 from inspection.checks.dead_links import DeadLinksCheck, Settings, error_label, findings_for
-from inspection.crawler import BrokenLink, CrawlReport, Reference
-from inspection.fetch import Fetcher
+from webread.addresses import AddressPolicy
+from webread.crawler import BrokenLink, CrawlReport, Reference
+from webread.fetch import Fetcher
 
 CLEAN_SAMPLE = 10
 # Dead links sit on the homepage and on first pages of columns (depth 1); a small budget reaches them.
@@ -57,7 +58,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     tmp: Path = tmp_path_factory.mktemp("deadlinks")
     config = load_config(env={
         "GOVOPS_DATABASE__URL": f"sqlite:///{tmp / 'govops.db'}",
-        "GOVOPS_METRICS__PATH": str(tmp / "metrics.db"),
+        "GOVOPS_METRICS__EMBEDDED__PATH": str(tmp / "metrics.db"),
         "GOVOPS_DEMO__BIND_PREFIX": "127.0.82",
         "GOVOPS_DEMO__PORT": "28281",
         "GOVOPS_DEMO__HTTPS_PORT": "28644",
@@ -77,7 +78,8 @@ def _target(site: dict[str, Any]) -> SiteTarget:
 
 def _run_all(fleet: dict[str, Any], sites: list[dict[str, Any]]) -> dict[str, CheckResult | CheckError]:
     async def main() -> dict[str, CheckResult | CheckError]:
-        fetcher = Fetcher(timeout=5.0, ca_file=str(fleet["spec"].ca_file), resolve_path=Path)
+        fetcher = Fetcher(timeout=5.0, ca_file=str(fleet["spec"].ca_file), resolve_path=Path,
+                          policy=AddressPolicy(registered=[s["url"] for s in fleet["truth"]["sites"]]))
         check = DeadLinksCheck(CheckContext(config=fleet["config"], settings=SETTINGS, fetcher=fetcher))
 
         async def one(site: dict[str, Any]) -> CheckResult | CheckError:
@@ -89,6 +91,8 @@ def _run_all(fleet: dict[str, Any], sites: list[dict[str, Any]]) -> dict[str, Ch
             results = await asyncio.gather(*(one(s) for s in sites))
         finally:
             await fetcher.aclose()
+        for r in results:  # whatever the check says on a real site, the screens can label
+            assert isinstance(r, CheckError) or not undeclared(check, r), undeclared(check, r)
         return {s["code"]: r for s, r in zip(sites, results, strict=True)}
     return asyncio.run(asyncio.wait_for(main(), 120))
 

@@ -73,28 +73,32 @@ def _write(tmp_path: Path, body: str) -> Path:
 
 
 @pytest.mark.parametrize(("body", "message"), [
-    ('[[entry]]\nkind="banned_word"\nwrong="x"\n', "key 'dictionary'"),
-    ('[dictionary]\nversion=""\n', "key 'version'"),
-    ('[dictionary]\nversion="1"\n[[entry]]\nkind="typo"\nwrong="x"\n', "entry #1: key 'kind'"),
-    ('[dictionary]\nversion="1"\n[[entry]]\nkind="banned_word"\n', "entry #1: key 'wrong'"),
-    ('[dictionary]\nversion="1"\n[[entry]]\nkind="wrong_name"\nwrong="李示帆"\n', "entry #1 (李示帆): key 'correct'"),
-    ('[dictionary]\nversion="1"\n[[entry]]\nkind="banned_word"\nwrong="x"\nseverity="huge"\n', "key 'severity'"),
-    ('[dictionary]\nversion="1"\n[[entry]]\nkind="banned_word"\nwrong="x"\nwrogn="y"\n', "key 'wrogn'"),
+    ('[[entry]]\nkind="banned_word"\nwrong="x"\n', "缺少带 version 的 [dictionary] 表"),
+    ('[dictionary]\nversion=""\n', ":2: [dictionary] 键 version：应为非空文本"),
+    ('[dictionary]\nversion="1"\n[[entry]]\nkind="typo"\nwrong="x"\n', ":4: 第 1 条 [[entry]]：键 kind：应为 "),
+    ('[dictionary]\nversion="1"\n[[entry]]\nkind="banned_word"\n', ":3: 第 1 条 [[entry]]：键 wrong：缺少或为空"),
+    ('[dictionary]\nversion="1"\n[[entry]]\nkind="wrong_name"\nwrong="李示帆"\n',
+     ":3: 第 1 条 [[entry]]（李示帆）：键 correct：缺少或为空"),
+    ('[dictionary]\nversion="1"\n[[entry]]\nkind="banned_word"\nwrong="x"\nseverity="huge"\n',
+     ":6: 第 1 条 [[entry]]（x）：键 severity：应为 "),
+    ('[dictionary]\nversion="1"\n[[entry]]\nkind="banned_word"\nwrong="x"\nwrogn="y"\n',
+     ":6: 第 1 条 [[entry]]：未知的键 wrogn"),
     ('[dictionary]\nversion="1"\n[[entry]]\nkind="banned_word"\nwrong="赌 场"\n'
-     '[[entry]]\nkind="banned_word"\nwrong="赌场"\n', "entry #2: key 'wrong'"),
-    ('[dictionary]\nversion="1"\n[[allow]]\nurl="*"\n', "allow #1: key 'phrase'"),
-    ('[dictionary]\nversion="1"\n[[entry]\n', "invalid TOML"),
-    ('[dictionary]\nversion="1"\n[extra]\n', "key 'extra'"),
+     '[[entry]]\nkind="banned_word"\nwrong="赌场"\n',
+     ":8: 第 2 条 [[entry]]：键 wrong：'赌场' 与第 1 条 [[entry]] 重复"),
+    ('[dictionary]\nversion="1"\n[[allow]]\nurl="*"\n', ":3: 第 1 条 [[allow]]：键 phrase：缺少或为空"),
+    ('[dictionary]\nversion="1"\n[[entry]\n', ":3: TOML 格式错误"),
+    ('[dictionary]\nversion="1"\n[extra]\n', ": 未知的顶层键 extra"),
 ])
 def test_malformed_dictionary_names_file_entry_and_key(tmp_path: Path, body: str, message: str) -> None:
     path = _write(tmp_path, body)
     with pytest.raises(DictionaryError) as err:
         load_dictionary(path)
-    assert str(path) in str(err.value) and message in str(err.value)
+    assert str(err.value).startswith(str(path)) and message in str(err.value), str(err.value)
 
 
 def test_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(DictionaryError, match="not found"):
+    with pytest.raises(DictionaryError, match="词典文件不存在"):
         load_dictionary(tmp_path / "nope.toml")
 
 
@@ -106,12 +110,16 @@ def test_shipped_dictionary_loads_and_covers_every_kind() -> None:
 
 
 def test_shipped_dictionary_holds_the_demo_content_errors() -> None:
+    from demo.faults import DICTIONARY_ERROR_KINDS, NEAR_MISS_ERROR_KINDS
     from demo.text import CONTENT_ERRORS
 
     d = load_dictionary(SHIPPED)
-    for kind, (wrong, right) in CONTENT_ERRORS.items():
+    for kind in DICTIONARY_ERROR_KINDS:
+        wrong, right = CONTENT_ERRORS[kind]
         (hit,) = d.scan(f"正文：{wrong}。")
         assert (hit.entry.kind, hit.entry.correct) == (kind, right)
+    for kind in NEAR_MISS_ERROR_KINDS:  # left to near-miss detection: no dictionary entry may list them
+        assert d.scan(f"正文：{CONTENT_ERRORS[kind][0]}。") == []
 
 
 def test_shipped_dictionary_is_quiet_on_demo_text_pools() -> None:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from inspection.fetch import decode
 from inspection.items import extract_items
+from webread.fetch import decode
 
 FRAG = Path(__file__).parent / "fragments"
 AS_OF = date(2026, 3, 10)

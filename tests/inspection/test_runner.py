@@ -28,8 +28,15 @@ AS_OF = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 class _Fake:
     label_zh: ClassVar[str] = "测试"
+    group: ClassVar[str] = "tests"
+    order: ClassVar[int] = 99
+    targets: ClassVar[tuple[str, ...]] = ("site",)
+    veto: ClassVar[tuple[Any, ...]] = ()
     interval: ClassVar[float] = 60.0
     Settings: ClassVar[Any] = None
+
+    def __init_subclass__(cls) -> None:  # one Chinese label per check (the catalog refuses a shared one)
+        cls.label_zh = f"测试{cls.__name__}"
 
     def __init__(self, ctx: Any) -> None:
         self.ctx = ctx
@@ -143,3 +150,40 @@ def test_unknown_names(migrated_db: Any) -> None:
         runner.targets(["X1", "Z9"])
     (target,) = runner.targets(["X1"])
     assert (target.city_code, target.columns[0].kind) == ("430100", "news")
+
+
+class UndeclaredCheck(_Fake):
+    """Declares what it says, then says something else: the screens could not label it."""
+
+    name = "t_undeclared"
+    kinds: ClassVar[tuple[str, ...]] = ("thing",)
+    evidence_keys: ClassVar[tuple[str, ...]] = ("pages",)
+
+    async def run(self, target: SiteTarget, as_of: datetime, timeout: float) -> CheckResult:
+        found = (FindingDraft(self.name, "thing", target.url, Severity.LOW, "测试", {"pages": 1, "secret": 2}),
+                 FindingDraft(self.name, "new_kind", target.url, Severity.LOW, "测试"))
+        return CheckResult(self.name, target.code, as_of, found)
+
+
+def test_a_result_with_an_undeclared_kind_or_evidence_key_is_a_bug_of_the_check(migrated_db: Any) -> None:
+    _, sessions = migrated_db
+    CHECKS.register(UndeclaredCheck.name)(UndeclaredCheck)
+    try:
+        with transaction(sessions) as s:
+            seed_sites(s, {"X1": "http://127.0.0.1:1/"})
+        runner = InspectionRunner(Config(), sessions, None, checks=[UndeclaredCheck.name], rules=Rules(source="t"),
+                                  clock=FixedClock(AS_OF))
+
+        async def go() -> list[Any]:
+            try:
+                return await runner.run(None, AS_OF, write_metrics=False)
+            finally:
+                await runner.aclose()
+
+        (outcome,) = asyncio.run(asyncio.wait_for(go(), 30))
+    finally:
+        CHECKS._kinds.pop(UndeclaredCheck.name, None)
+    assert outcome.status == "error"
+    assert "kind new_kind" in (outcome.error or "") and "evidence key secret" in (outcome.error or "")
+    with sessions() as s:
+        assert open_findings(s) == []  # nothing the screens could not label was stored

@@ -19,12 +19,13 @@ import pytest
 from core.bootstrap import start_demo_fleet
 from core.config import load_config
 from demo.truth import finding_sets
-from inspection.base import CheckContext, CheckError, CheckResult, SiteTarget
+from inspection.base import CheckContext, CheckError, CheckResult, SiteTarget, undeclared
 from inspection.checks.content_errors import ContentErrors
 from inspection.checks.content_errors import Settings as ContentSettings
 from inspection.checks.defacement import Defacement, MemoryBaselines
 from inspection.checks.identity import IdentityCheck
-from inspection.fetch import Fetcher
+from webread.addresses import AddressPolicy
+from webread.fetch import Fetcher
 
 MINE = ("content_errors", "defacement", "identity")
 MY_FAULTS = {"content_error", "defacement", "external_script", "hidden_link", "identity_missing", "tls_expiring",
@@ -39,7 +40,7 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     tmp: Path = tmp_path_factory.mktemp("security")
     config = load_config(env={
         "GOVOPS_DATABASE__URL": f"sqlite:///{tmp / 'govops.db'}",
-        "GOVOPS_METRICS__PATH": str(tmp / "metrics.db"),
+        "GOVOPS_METRICS__EMBEDDED__PATH": str(tmp / "metrics.db"),
         "GOVOPS_DEMO__BIND_PREFIX": "127.0.83",
         "GOVOPS_DEMO__PORT": "28381",
         "GOVOPS_DEMO__HTTPS_PORT": "28743",
@@ -64,7 +65,8 @@ def _run(fleet: dict[str, Any], sites: list[dict[str, Any]], baselines: MemoryBa
          names: tuple[str, ...] = MINE) -> dict[tuple[str, str], Outcome]:
     """(site code, check) -> result or CheckError, all checks of ``names`` over ``sites`` concurrently."""
     async def main() -> dict[tuple[str, str], Outcome]:
-        fetcher = Fetcher(timeout=TIMEOUT, ca_file=str(fleet["spec"].ca_file), resolve_path=Path)
+        fetcher = Fetcher(timeout=TIMEOUT, ca_file=str(fleet["spec"].ca_file), resolve_path=Path,
+                          policy=AddressPolicy(registered=[s["url"] for s in fleet["truth"]["sites"]]))
         ctx = CheckContext(config=fleet["config"], settings=None, fetcher=fetcher)
         checks = {"content_errors": ContentErrors(CheckContext(config=fleet["config"], settings=CONTENT,
                                                                fetcher=fetcher)),
@@ -82,6 +84,8 @@ def _run(fleet: dict[str, Any], sites: list[dict[str, Any]], baselines: MemoryBa
             results = await asyncio.gather(*(one(s, n) for s in sites for n in names))
         finally:
             await fetcher.aclose()
+        for (_code, name), r in zip(jobs, results, strict=True):  # every kind and key has a Chinese label
+            assert isinstance(r, CheckError) or not undeclared(checks[name], r), undeclared(checks[name], r)
         return dict(zip(jobs, results, strict=True))
     return asyncio.run(asyncio.wait_for(main(), 240))
 
@@ -137,4 +141,4 @@ def test_unreachable_sites_raise_clear_errors(fleet: dict[str, Any]) -> None:
     results = _run(fleet, [down])
     for name in MINE:
         r = results[(down["code"], name)]
-        assert isinstance(r, CheckError) and "refused" in str(r), (name, r)
+        assert isinstance(r, CheckError) and "连接被拒绝" in str(r), (name, r)

@@ -117,3 +117,55 @@ def test_verdicts_cities_and_nearest() -> None:
     assert (summary["430100"].sites, summary["430100"].at_risk, summary["430100"].vetoed) == (2, 1, 0)
     assert summary["430100"].nearest_site == "B" and summary["430200"].vetoed == 1
     assert [v.site_code for v in closest_to_breach([a, b, c])] == ["B"]
+
+
+def _tally_findings(days: tuple[tuple[int, int], ...]) -> list[FindingDraft]:
+    from datetime import UTC, datetime
+
+    from inspection.base import SiteTarget
+
+    t = ProbeTally(total=sum(n for n, _ in days), failed=sum(k for _, k in days), days=days)
+    target = SiteTarget(code="S1", name="n", url="http://s/", level="county_portal", node_code="430102",
+                        city_code="430100")
+    return judge(t, Settings(), target, datetime(2026, 11, 20, tzinfo=UTC), datetime(2026, 11, 27, tzinfo=UTC))
+
+
+def test_unreachable_is_insufficient_until_the_week_is_covered() -> None:
+    # five probes, all failed: the state the issue saw as 已触发
+    it = item(_tally_findings(((0, 0),) * 6 + ((5, 5),)), "unreachable")
+    assert (it.status, it.count) == ("insufficient", 5)
+    assert (it.sufficiency.have, it.sufficiency.need, it.sufficiency.unit) == (5, 140, "probes")
+    assert not it.sufficiency.enough
+    # six full days and a thin one: still no verdict, however bad the ratio
+    it = item(_tally_findings(((20, 20),) * 6 + ((19, 19),)), "unreachable")
+    assert (it.status, it.sufficiency.have) == ("insufficient", 139)
+    # covered, few failures: a verdict, with the coverage it rests on
+    it = item(_tally_findings(((20, 0),) * 7), "unreachable")
+    assert it.status == "ok" and it.sufficiency.enough and it.sufficiency.have == 140
+    assert item([], "unreachable").sufficiency.enough  # judged without findings: the window was covered
+    assert item([], "unreachable", judged_checks=set()).status == "unknown"
+    assert item([], "unreachable", judged_checks=set()).sufficiency is None
+
+
+def test_findings_stored_before_sufficiency_was_recorded_are_read_safely() -> None:
+    # the old check flagged a veto from five probes and listed the short days beside it
+    old = [f("availability", "probe_failures", "http://s/", Severity.CRITICAL, veto=True, failed=5, total=5,
+             ratio=1.0),
+           f("availability", "probe_coverage", "http://s/", Severity.LOW, probes_per_day=20, window_days=7,
+             short_days=[{"probes": 0}] * 6 + [{"probes": 5}])]
+    it = item(old, "unreachable")
+    assert (it.status, it.sufficiency.have, it.sufficiency.need) == ("insufficient", 5, 140)
+    # a veto finding with no coverage finding beside it: the old check found the window covered
+    assert item(old[:1], "unreachable").status == "breached"
+
+
+def test_a_site_short_of_data_is_neither_vetoed_nor_at_risk_nor_fine() -> None:
+    short = judge_site("A", _tally_findings(((0, 0),) * 6 + ((5, 5),)), RULES, AS_OF, city_code="430100")
+    assert short.insufficient and not short.vetoed and not short.veto_risk
+    stale = f("homepage_update", "homepage_stale", veto=True)
+    both = judge_site("B", [*_tally_findings(((0, 0),) * 6 + ((5, 5),)), stale], RULES, AS_OF, city_code="430100")
+    assert both.vetoed and both.insufficient  # another item holds on its own
+    fine = judge_site("C", [], RULES, AS_OF, city_code="430100")
+    (summary,) = city_summary([short, both, fine])
+    assert (summary.vetoed, summary.at_risk, summary.insufficient) == (1, 0, 1)
+    assert closest_to_breach([short, both, fine]) == []

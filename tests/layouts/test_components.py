@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pandas as pd
+from dash import html
 
 from layouts.components import (
     city_kpi_items,
     city_sites_rows,
     format_age,
     kpi_items,
+    paged,
+    panel_title,
     status_badge,
     worst_sites_rows,
 )
@@ -56,3 +59,12 @@ def test_tables_render_rows_links_and_badges() -> None:
     assert empty[0].children.children == "暂无数据"
     assert status_badge("weird").children == "未知"
     assert format_age(None) == "—" and format_age(300) == "5 分钟前" and format_age(7300) == "2 小时前"
+
+
+def test_paged_tables_sit_in_a_window_with_an_indicator_in_the_title() -> None:
+    win = paged(html.Table(id="t")).to_plotly_json()["props"]
+    assert win["className"] == "paged-window" and win["children"].id == "t"
+    title = panel_title("本市州网站运行状态").to_plotly_json()["props"]
+    assert title["className"] == "panel-title" and title["children"][0] == "本市州网站运行状态"
+    mark = title["children"][1].to_plotly_json()["props"]
+    assert mark["className"] == "page-indicator" and mark["hidden"] is True  # paging.js shows it when n > 1

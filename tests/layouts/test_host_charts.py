@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-import collectors.host  # noqa: F401  (declares the host metrics)
+import collectors.kinds.host  # noqa: F401  (declares the host metrics)
 from layouts import theme
 from layouts.charts import time_range
 from layouts.host_charts import HISTORY_COLUMNS, declared, disk_bars_figure, host_io_figure, host_usage_figure
@@ -66,7 +66,8 @@ def test_disk_bars_coloured_against_the_limit() -> None:
 
 def test_declarations_and_time_range() -> None:
     assert declared("host", "net_rx_bps") == ("网络接收速率", "B/s")
-    assert declared("nope", "x") == ("x", "")
+    with pytest.raises(KeyError, match=r"nope\.x"):
+        declared("nope", "x")
     short = time_range(pd.Series([T0, T0 + timedelta(minutes=10)]))
     assert short is not None and short[1] - short[0] == pd.Timedelta(minutes=30)
     assert short[1] == pd.Timestamp(T0 + timedelta(minutes=11))

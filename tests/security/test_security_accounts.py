@@ -12,8 +12,9 @@ from db.hunan import seed_nodes
 from db.models_security import AuditEntry, KioskToken, LoginAttempt, Role, User
 from db.session import transaction
 from security.kiosk import KioskError, create_token, hash_token, replace_demo_token, resolve_token, revoke_token
+from security.login import authenticate
 from security.throttle import locked_until
-from security.users import UserError, admin_exists, authenticate, create_user
+from security.users import UserError, admin_exists, create_user
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 WINDOW = timedelta(minutes=15)
@@ -45,7 +46,8 @@ def test_create_users_and_validation(sessions: sessionmaker[Session]) -> None:
         create_user(s, "cs", "password-2", "city_admin", "430100", actor="root", now=T0)
         assert admin_exists(s)
     bad = [("root", Role.ONCALL, "430000", "已存在"), ("x", "king", "430000", "未知"),
-           ("x", Role.ONCALL, "999999", "未知的地区编码"), ("x", Role.ONCALL, "430102", "市州"),
+           ("x", Role.ONCALL, "999999", "未知的地区编码"),
+           ("x", Role.CITY_ADMIN, "430102", "市州的编码，而不是区县 430102"),
            ("x", Role.PROVINCE_ADMIN, "430100", "全省"), ("a b", Role.ONCALL, "430000", "空白")]
     for name, role, scope, msg in bad:
         with pytest.raises(UserError, match=msg), transaction(sessions) as s:
@@ -59,9 +61,9 @@ def test_login_throttles_per_user_and_per_address(sessions: sessionmaker[Session
         create_user(s, "op", "right-password", Role.ONCALL, "430100", actor="cli", now=T0)
 
     def login(user: str, pw: str, addr: str, minutes: float):  # type: ignore[no-untyped-def]
-        with transaction(sessions) as s:
-            r = authenticate(s, user, pw, addr, T0 + timedelta(minutes=minutes), max_failures=3, window=WINDOW)
-            return r.user is not None, r.message
+        r = authenticate(sessions, user, pw, addr, T0 + timedelta(minutes=minutes), max_failures=3, window=WINDOW,
+                         idle=timedelta(hours=12))
+        return r.user_id is not None, r.message
 
     assert login("op", "right-password", "127.0.0.1", 0) == (True, "")
     for m in (1, 2, 3):

@@ -15,8 +15,9 @@ import app as app_module
 from core.bootstrap import prepare_database
 from core.config import load_config
 from db.models_security import AuditEntry, KioskToken, Role, User
+from db.session import transaction
 from security.cli import demo_bootstrap
-from security.kiosk import resolve_token
+from security.kiosk import resolve_token, revoke_token
 from security.passwords import verify_password
 
 
@@ -27,9 +28,16 @@ def cfg(tmp_path: Path) -> str:
     return str(path)
 
 
+class _Terminal(io.StringIO):
+    """A stdin that says it is a terminal (the password prompt needs one)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 def _run(cfg: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *argv: str,
-         stdin: str = "") -> tuple[int, str]:
-    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+         stdin: str = "", tty: bool = False) -> tuple[int, str]:
+    monkeypatch.setattr("sys.stdin", _Terminal(stdin) if tty else io.StringIO(stdin))
     code = app_module.main(["--config", cfg, *argv])
     return code, capsys.readouterr().out
 
@@ -74,6 +82,32 @@ def test_demo_bootstrap_creates_admin_once_and_a_fresh_wall_token(cfg: str) -> N
         assert resolve_token(s, token1) is None and resolve_token(s, token2) is not None
         user = s.scalar(select(User))
         assert user is not None and verify_password(user.password_hash, admin[1])
+
+
+def test_demo_wall_token_survives_restarts_until_revoked(cfg: str, tmp_path: Path) -> None:
+    sessions = prepare_database(load_config(cfg))
+    now = datetime(2026, 11, 27, tzinfo=UTC)
+    kept = tmp_path / "var" / "demo_wall_token"
+    token1, _ = demo_bootstrap(sessions, now, kept)
+    assert kept.read_text(encoding="ascii").strip() == token1 and kept.stat().st_mode & 0o777 == 0o600
+    token2, _ = demo_bootstrap(sessions, now, kept)  # a restart: the open walls keep their token
+    assert token2 == token1
+    with sessions() as s:
+        assert resolve_token(s, token1) is not None
+    with transaction(sessions) as s:  # revoked by an operator: the next start keys a new one
+        revoke_token(s, "demo-wall", actor="root", now=now)
+    token3, _ = demo_bootstrap(sessions, now, kept)
+    assert token3 != token1 and kept.read_text(encoding="ascii").strip() == token3
+    kept.unlink()  # the plain token is lost: the live row is replaced, never left dangling
+    token4, _ = demo_bootstrap(sessions, now, kept)
+    with sessions() as s:
+        assert resolve_token(s, token3) is None and resolve_token(s, token4) is not None
+    kept.write_text("not-a-token\n", encoding="ascii")  # garbage in the file: replaced as well
+    token5, _ = demo_bootstrap(sessions, now, kept)
+    with sessions() as s:
+        assert resolve_token(s, token4) is None and resolve_token(s, token5) is not None
+        names = [t.name for t in s.scalars(select(KioskToken).order_by(KioskToken.id))]
+    assert names[-1] == "demo-wall" and names.count("demo-wall") == 1
 
 
 @pytest.fixture
@@ -142,8 +176,45 @@ def test_passwd_prompts_twice(any_db_cfg: str, capsys: pytest.CaptureFixture[str
     assert run("users", "create-admin", "--username", "root", "--password-stdin", stdin="root-password\n")[0] == 0
     typed = iter(["first-password", "other-password", "good-password", "good-password"])
     monkeypatch.setattr("getpass.getpass", lambda prompt: next(typed))
-    assert run("users", "passwd", "root") == (2, "两次输入的密码不一致\n")
-    assert run("users", "passwd", "root")[0] == 0
+    assert _run(any_db_cfg, capsys, monkeypatch, "users", "passwd", "root", tty=True) == (2, "两次输入的密码不一致\n")
+    assert _run(any_db_cfg, capsys, monkeypatch, "users", "passwd", "root", tty=True)[0] == 0
     with prepare_database(load_config(any_db_cfg))() as s:
         root = s.scalar(select(User).where(User.username == "root"))
         assert root is not None and verify_password(root.password_hash, "good-password")
+
+
+def test_password_without_a_terminal_says_how(cfg: str, capsys: pytest.CaptureFixture[str],
+                                              monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No terminal: no prompt (and no traceback), but the two ways that work; both of them work."""
+    run = lambda *a, stdin="": _run(cfg, capsys, monkeypatch, *a, stdin=stdin)  # noqa: E731
+    monkeypatch.setattr("getpass.getpass", lambda prompt: pytest.fail("prompted without a terminal"))
+    code, out = run("users", "add", "--username", "op", "--role", "oncall", "--scope", "430100")
+    assert code == 1 and "--password-stdin" in out and "--password-file" in out
+    code, out = run("users", "add", "--username", "op", "--role", "oncall", "--scope", "430100", "--password-stdin")
+    assert code == 1 and "标准输入中没有读到密码" in out
+    secret = tmp_path / "pw.txt"
+    secret.write_text("file-password\nignored second line\n", encoding="utf-8")
+    assert run("users", "add", "--username", "op", "--role", "oncall", "--scope", "430100",
+               "--password-file", str(secret))[0] == 0
+    code, out = run("users", "passwd", "op", "--password-file", str(tmp_path / "missing.txt"))
+    assert code == 2 and out == f"--password-file：文件 {tmp_path / 'missing.txt'} 不存在\n"
+    code, out = run("users", "add", "--username", "op2", "--role", "king", "--scope", "430100")
+    assert code == 1 and out.startswith("角色 'king'：未知")  # refused before any password is asked for
+    with prepare_database(load_config(cfg))() as s:
+        op = s.scalar(select(User).where(User.username == "op"))
+        assert op is not None and verify_password(op.password_hash, "file-password")
+
+
+def test_lists_show_times_in_the_display_zone_with_its_name(cfg: str, capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from db.session import transaction
+
+    run = lambda *a, stdin="": _run(cfg, capsys, monkeypatch, *a, stdin=stdin)  # noqa: E731
+    assert run("users", "create-admin", "--username", "root", "--password-stdin", stdin="root-password\n")[0] == 0
+    assert run("kiosk", "create", "墙")[0] == 0
+    sessions = prepare_database(load_config(cfg))
+    with transaction(sessions) as s:
+        s.scalars(select(User)).one().last_login_at = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)
+        s.scalars(select(KioskToken)).one().created_at = datetime(2026, 12, 5, 16, 30, tzinfo=UTC)
+    assert "\t2026-12-06 10:00 北京时间" in run("users", "list")[1]
+    assert "\t2026-12-06 00:30 北京时间\t从未\t有效" in run("kiosk", "list")[1]

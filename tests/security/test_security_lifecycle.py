@@ -4,7 +4,7 @@ in Chinese and leaves the account and the audit log untouched."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,12 +14,12 @@ from db.hunan import seed_nodes
 from db.models_security import AuditEntry, Role, User
 from db.session import transaction
 from security.passwords import PasswordError, verify_password
+from security.sessions import live_user, open_session
 from security.users import (
     UserError,
     admin_exists,
     change_role,
     create_user,
-    session_marker,
     set_active,
     set_password,
     users_who_may,
@@ -89,20 +89,31 @@ def test_the_last_active_province_admin_stays(sessions: sessionmaker[Session]) -
     assert [a[1] for a in _audit(sessions)] == ["user.role", "user.disable"]
 
 
+def _open(sessions: sessionmaker[Session], name: str) -> str:
+    with transaction(sessions) as s:
+        return open_session(s, s.scalar(select(User).where(User.username == name)), T0, "127.0.0.1")
+
+
+def _live(sessions: sessionmaker[Session], token: str) -> bool:
+    with transaction(sessions) as s:
+        return live_user(s, token, T0 + timedelta(minutes=5), timedelta(hours=12)) is not None
+
+
 def test_password_change_is_policy_checked_and_ends_old_sessions(sessions: sessionmaker[Session]) -> None:
-    old_marker = session_marker(_user(sessions, "cs"))
+    old, admins = _open(sessions, "cs"), _open(sessions, "root")
     with pytest.raises(PasswordError, match="至少需要 8 个字符"), transaction(sessions) as s:
         set_password(s, "cs", "short", **WHO)
-    assert session_marker(_user(sessions, "cs")) == old_marker  # refused: nothing written
+    assert _live(sessions, old)  # refused: nothing written, the session lives on
     with transaction(sessions) as s:
         set_password(s, "cs", "new-cs-password", **WHO)
     user = _user(sessions, "cs")
     assert verify_password(user.password_hash, "new-cs-password")
     assert not verify_password(user.password_hash, "cs-password")
-    assert session_marker(user) != old_marker
-    with transaction(sessions) as s:  # the same password again still gets a fresh salt: sessions end
+    assert not _live(sessions, old) and _live(sessions, admins)  # another user's session is untouched
+    newer = _open(sessions, "cs")
+    with transaction(sessions) as s:  # the same password again still ends the sessions
         set_password(s, "cs", "new-cs-password", **WHO)
-    assert session_marker(_user(sessions, "cs")) != session_marker(user)
+    assert not _live(sessions, newer)
     entries = _audit(sessions)
     assert [e[1:] for e in entries] == [("user.password", "127.0.0.7", "修改用户 cs 的密码")] * 2
     with sessions() as s:
@@ -112,7 +123,8 @@ def test_password_change_is_policy_checked_and_ends_old_sessions(sessions: sessi
 
 def test_role_change_validated_like_create(sessions: sessionmaker[Session]) -> None:
     bad = [("nobody", Role.ONCALL, "430100", "用户 nobody：不存在"), ("cs", "king", "430100", "角色 'king'：未知"),
-           ("cs", Role.ONCALL, "999999", "范围 999999：未知的地区编码"), ("cs", Role.ONCALL, "430102", "市州"),
+           ("cs", Role.ONCALL, "999999", "范围 999999：未知的地区编码"),
+           ("cs", Role.CITY_ADMIN, "430102", "而不是区县"),
            ("cs", Role.PROVINCE_ADMIN, "430100", "必须是全省")]
     for name, role, scope, msg in bad:
         with pytest.raises(UserError, match=msg), transaction(sessions) as s:
@@ -136,3 +148,22 @@ def test_unknown_user_is_named(sessions: sessionmaker[Session]) -> None:
         with pytest.raises(UserError, match="用户 ghost：不存在"), transaction(sessions) as s:
             change(s)
     assert _audit(sessions) == []
+
+
+def test_disable_and_role_change_end_live_sessions(sessions: sessionmaker[Session]) -> None:
+    token = _open(sessions, "cs")
+    with pytest.raises(UserError), transaction(sessions) as s:
+        change_role(s, "cs", Role.ONCALL, "999999", **WHO)
+    assert _live(sessions, token)  # a refused change ends nothing
+    with transaction(sessions) as s:
+        assert change_role(s, "cs", Role.ONCALL, "430100", **WHO) is False  # nothing changed: nothing ends
+    assert _live(sessions, token)
+    with transaction(sessions) as s:
+        change_role(s, "cs", Role.MANAGER, "430100", **WHO)
+    assert not _live(sessions, token)
+    token = _open(sessions, "cs")
+    with transaction(sessions) as s:
+        set_active(s, "cs", False, **WHO)
+    with transaction(sessions) as s:
+        set_active(s, "cs", True, **WHO)
+    assert not _live(sessions, token)  # re-enabling does not bring the old session back

@@ -51,6 +51,17 @@ def _login(client: FlaskClient, user: str, pw: str, nxt: str = "/") -> int:
     return r.status_code
 
 
+def _component(tree: Any, ident: str) -> Any:
+    """The component with id ``ident`` in a serialized Dash layout, or None."""
+    if isinstance(tree, dict):
+        if tree.get("props", {}).get("id") == ident:
+            return tree
+        return next((c for v in tree.values() if (c := _component(v, ident)) is not None), None)
+    if isinstance(tree, list):
+        return next((c for v in tree if (c := _component(v, ident)) is not None), None)
+    return None
+
+
 def _page_callback(client: FlaskClient, pathname: str, headers: dict[str, str] | None = None) -> int:
     return _page(client, pathname, headers=headers).status_code
 
@@ -136,9 +147,12 @@ def test_disabled_user_and_changed_password_end_live_sessions(app: Dash, world: 
     assert _login(alive, "cs", "cs-new-password", "/alerts") == 302
     assert alive.get("/alerts").status_code == 200
     assert other.get("/").status_code == 200  # root's session is not touched by cs's change
-    # A role or scope change applies on the next request, the session kept.
+    # A role or scope change ends the session too: the user signs in again under the new role.
     with transaction(world.sessions) as s:
         change_role(s, "cs", Role.ONCALL, "430200", actor="root", now=NOW)
+    r = alive.get("/city/430100")
+    assert r.status_code == 302 and r.location.startswith("/login")
+    assert _login(alive, "cs", "cs-new-password", "/alerts") == 302
     assert alive.get("/city/430100").status_code == 403
     assert alive.get("/city/430200").status_code == 200
 
@@ -160,8 +174,53 @@ def test_kiosk_is_read_only_and_revocable(app: Dash, world: World) -> None:
     assert app.server.test_client().get("/", headers={"X-Kiosk-Token": token}).status_code == 200
     with transaction(world.sessions) as s:
         revoke_token(s, "wall", actor="root", now=NOW)
-    assert c.get("/").status_code == 302  # the next request after revocation
+    r = c.get("/")  # the next request after revocation: refused (the wall's kept token is dead too)
+    assert r.status_code == 403 and "大屏令牌无效或已被吊销" in r.get_data(as_text=True)
     assert app.server.test_client().get("/", headers={"X-Kiosk-Token": token}).status_code == 403
+
+
+def test_wall_reopens_a_lapsed_session_from_its_token(app: Dash, world: World) -> None:
+    token = kiosk_token(world)
+    c = app.server.test_client()
+    r = c.get(f"/?kiosk={token}")
+    kept = c.get_cookie("govops_kiosk")
+    assert r.status_code == 302 and kept is not None and kept.value == token
+    assert kept.http_only and kept.same_site == "Strict"
+    c.delete_cookie("session")  # the session lapsed (expired, or a new secret key)
+    assert c.get("/city/430100").status_code == 200  # not the login page: re-opened from the token
+    c.delete_cookie("session")
+    assert c.get("/_wall/ping").get_json()["kiosk"] is True
+    cookie = c.get_cookie("_csrf_token")
+    assert cookie is not None and _page_callback(c, "/", {"X-CSRFToken": cookie.value}) == 200
+    with transaction(world.sessions) as s:
+        revoke_token(s, "wall", actor="root", now=NOW)
+    c.delete_cookie("session")
+    r = c.get("/_wall/ping")  # revocation still ends the wall, session or not
+    assert r.status_code == 403 and r.get_data(as_text=True) == "大屏令牌无效或已被吊销"
+    assert _page_callback(c, "/") == 403
+    # Someone signing in on that browser makes it a person's: the wall's token is forgotten.
+    assert _login(c, "root", "root-password") == 302 and c.get_cookie("govops_kiosk") is None
+
+
+def test_refusals_are_dark_chinese_pages_for_browsers(app: Dash, world: World) -> None:
+    c = app.server.test_client()
+    html_accept = {"Accept": "text/html,application/xhtml+xml"}
+    r = c.get("/?kiosk=wrong", headers=html_accept)
+    page = r.get_data(as_text=True)
+    assert r.status_code == 403 and r.mimetype == "text/html"
+    assert "大屏连接中断，正在重试…" in page and "大屏令牌无效或已被吊销" in page and 'data-retry="15"' in page
+    assert "radial-gradient" in page and "GovOps Wall Sans" in page  # dark, the bundled font; nothing external:
+    assert not re.search(r'(src|href)="https?://', page)
+    assert c.get("/?kiosk=wrong").mimetype == "text/plain"  # a script or a callback gets the bare reason
+    assert _login(c, "cs", "cs-password") == 302
+    r = c.get("/city/430200", headers=html_accept)  # a person refused a page: no retrying, a way home
+    assert r.status_code == 403 and 'data-retry=""' in r.get_data(as_text=True)
+    assert "返回首页" in r.get_data(as_text=True)
+    anon = app.server.test_client()  # the login and error pages use the bundled font before any session
+    font = anon.get("/assets/fonts/govops-wall-sans-regular.woff2")
+    assert font.status_code == 200 and font.data[:4] == b"wOF2"
+    assert anon.get("/assets/fonts/../wall.css").status_code in (302, 404)
+    assert anon.get("/_wall/ping").status_code == 401
 
 
 def test_city_scope_sees_only_its_city(app: Dash, world: World) -> None:
@@ -190,18 +249,25 @@ def test_audit_page_is_for_admins_and_filters(app: Dash, world: World) -> None:
     assert _login(admin, "root", "root-password") == 302
 
     def page(c: FlaskClient, search: str = "") -> str:
+        """The rendered audit table (the filter controls list every action's name, so not the whole page)."""
         assert c.get("/city/430100").status_code == 200  # the page load that hands out the CSRF cookie
         cookie = c.get_cookie("_csrf_token")
         assert cookie is not None
         r = _page(c, "/audit", search, {"X-CSRFToken": cookie.value})
         assert r.status_code == 200
-        return json.dumps(r.get_json(), ensure_ascii=False)
+        content = r.get_json()["response"]["_pages_content"]["children"]
+        return json.dumps(_component(content, "audit-body") or content, ensure_ascii=False)
 
     everything = page(admin)
-    assert "审计日志" in everything and "用户 root 登录成功" in everything and "用户名 root 登录失败" in everything
+    assert "用户 root 登录成功" in everything and "用户名 root 登录失败" in everything
     assert everything.index("用户 root 登录成功") < everything.index("用户名 root 登录失败")  # newest first
     only_failed = page(admin, "?action=login.failed")
     assert "用户名 root 登录失败" in only_failed and "登录成功" not in only_failed
     assert "创建用户 cs" in page(admin, "?object=user&actor=test") and "登录" not in page(admin, "?actor=nobody")
-    refused = page(op)
-    assert "无权执行此操作：查看审计日志" in refused and "root" not in refused
+    # The page declares 查看审计日志: the guard refuses an on-call operator before the page renders.
+    assert op.get("/city/430100").status_code == 200
+    cookie = op.get_cookie("_csrf_token")
+    assert cookie is not None
+    r = _page(op, "/audit", "", {"X-CSRFToken": cookie.value})
+    refused = r.get_data(as_text=True)
+    assert r.status_code == 403 and "无权执行此操作：查看审计日志" in refused and "root" not in refused

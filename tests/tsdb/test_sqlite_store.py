@@ -52,7 +52,7 @@ class Points:
             if self.rng.random() < 0.5:
                 fields["status"] = self.rng.choice([200, 301, 404, 500])
             if self.rng.random() < 0.3:
-                fields["error"] = self.rng.choice(["timeout", "tls", "dns 失败"])
+                fields["redirects"] = self.rng.choice([0, 1, 2])
             out.append(Point("site_probe", fields, ts, dict(self.rng.choice(SITES))))
         self.all += out
         return out
@@ -129,7 +129,7 @@ def test_retention_drops_old_data_and_tiers_keep_answering(tmp_path: Path) -> No
     now = T0 + timedelta(days=5)
     store.write(pts.make(600, T0, now - timedelta(minutes=5)))
     counts = store.maintain(now)
-    assert counts["deleted_raw"] > 0 and counts["deleted_roll_1m"] > 0 and counts["deleted_raw_str"] > 0
+    assert counts["deleted_raw"] > 0 and counts["deleted_roll_1m"] > 0
     assert counts["deleted_roll_1h"] > 0  # hour buckets older than 3 days are gone, days remain
     # raw is gone before now-6h: a 30 s query there finds nothing
     old = Query("site_probe", "latency_ms", T0, T0 + timedelta(days=4), every=timedelta(seconds=30), agg="count")
@@ -142,8 +142,6 @@ def test_retention_drops_old_data_and_tiers_keep_answering(tmp_path: Path) -> No
                    agg="max")
     for q in (day, hour, minute):
         check(store, pts, q)
-    strings = Query("site_probe", "error", T0, now, every=timedelta(hours=1), agg="count")
-    assert store.query(strings)["time"].min() >= now - timedelta(hours=7)
     # a late point older than raw retention is merged into the tiers and still counted
     store.write(pts.make(5, T0 + timedelta(days=2, hours=1), T0 + timedelta(days=2, hours=2)))
     store.write(pts.make(5, T0 + timedelta(days=4, hours=1), T0 + timedelta(days=4, hours=2)))
@@ -151,34 +149,60 @@ def test_retention_drops_old_data_and_tiers_keep_answering(tmp_path: Path) -> No
         check(store, pts, q)
 
 
-def test_string_fields_last_count_latest_and_errors(tmp_path: Path) -> None:
+def test_text_values_are_refused_with_the_whole_batch(tmp_path: Path) -> None:
+    """Numbers only (tsdb.store): text is a tag of a marker field, never a field value."""
     rng = random.Random(3)
     pts = Points(rng)
     store = SQLiteMetricStore(tmp_path / "m.db")
     store.write(pts.make(200, T0, T0 + timedelta(hours=6)))
-    for agg in ("last", "count"):
-        for every in (None, timedelta(minutes=30)):
-            check(store, pts, Query("site_probe", "error", T0, T0 + timedelta(hours=6), every=every, agg=agg,
-                                    group_by=("site",)))
-    with pytest.raises(QueryError, match="strings"):
-        store.query(Query("site_probe", "error", T0, T0 + timedelta(hours=1), agg="avg"))
-    latest = store.latest("site_probe", "error", tags={"site": ["s0", "s4"]})
-    assert list(latest.columns) == ["time", "city", "level", "site", "value"]
-    for _, row in latest.iterrows():
-        mine = [p for p in pts.all if p.tags["site"] == row["site"] and "error" in p.fields]
-        newest = max(mine, key=lambda p: p.time_ns)
-        assert row["value"] == newest.fields["error"] and row["time"].value == newest.time_ns
-    # a field cannot switch between numbers and strings; the whole batch is refused
     before = store.query(Query("site_probe", "latency_ms", T0, T0 + timedelta(days=1), agg="count"))
     bad = [Point("site_probe", {"latency_ms": 1.0}, ns(T0) + 1, {"site": "s9"}),
            Point("site_probe", {"latency_ms": "fast"}, ns(T0) + 2, {"site": "s9"})]
-    with pytest.raises(ValueError, match="latency_ms"):
+    with pytest.raises(ValueError, match=r"point 1 \(site_probe\): field 'latency_ms' holds text 'fast'"):
         store.write(bad)
+    with pytest.raises(ValueError, match="field 'error' holds text"):  # a field the store has never seen too
+        store.write([Point("site_probe", {"up": 0, "error": "timeout"}, ns(T0) + 3, {"site": "s9"})])
+    with pytest.raises(ValueError, match="unsupported type NoneType"):
+        store.write([Point("site_probe", {"up": None}, ns(T0) + 4, {"site": "s9"})])  # type: ignore[dict-item]
     with pytest.raises(ValueError, match="finite"):
         store.write([Point("site_probe", {"latency_ms": 1.0}, ns(T0) + 3), Point("x", {"v": float("inf")}, 1)])
     after = store.query(Query("site_probe", "latency_ms", T0, T0 + timedelta(days=1), agg="count"))
     assert after.equals(before)
     assert store.latest("site_probe", "latency_ms", tags={"site": "s9"}).empty
+    assert store.latest("site_probe", "up", tags={"site": "s9"}).empty and store.latest("site_probe", "error").empty
+
+
+def test_a_file_with_string_fields_of_an_older_release_opens_without_them(tmp_path: Path) -> None:
+    """Before text facts became tags the embedded store kept string fields (kind 'str', table raw_str);
+    opening such a file drops them, keeps every number and can write the same name as a number later."""
+    import json
+    import sqlite3
+
+    path = tmp_path / "m.db"
+    store = SQLiteMetricStore(path)
+    store.write([Point("site_probe", {"up": 0.0}, ns(T0), {"site": "s1"})])
+    store.close()
+    conn = sqlite3.connect(path, isolation_level=None)  # what the older release left behind
+    conn.execute("CREATE TABLE raw_str (fid INTEGER NOT NULL, ts INTEGER NOT NULL, sid INTEGER NOT NULL, "
+                 "value TEXT NOT NULL, PRIMARY KEY (fid, ts, sid)) WITHOUT ROWID")
+    fid = conn.execute("INSERT INTO fields (measurement, field, kind) VALUES ('site_probe', 'reason', 'str')").lastrowid
+    sid = conn.execute("INSERT INTO series (fid, tags) VALUES (?, ?)", (fid, json.dumps({"site": "s1"}))).lastrowid
+    conn.execute("INSERT INTO series_tag (fid, key, value, sid) VALUES (?, 'site', 's1', ?)", (fid, sid))
+    conn.execute("INSERT INTO raw_str VALUES (?, ?, ?, '连接被拒绝')", (fid, ns(T0), sid))
+    conn.execute("INSERT INTO latest VALUES (?, ?, '连接被拒绝')", (sid, ns(T0)))
+    conn.close()
+
+    store = SQLiteMetricStore(path)
+    assert store.latest("site_probe", "reason").empty
+    assert store.latest("site_probe", "up")["value"].tolist() == [0.0]
+    store.write([Point("site_probe", {"reason": 3}, ns(T0) + 1, {"site": "s1"})])
+    assert store.latest("site_probe", "reason")["value"].tolist() == [3.0]
+    store.close()
+    conn = sqlite3.connect(path)
+    left = conn.execute("SELECT count(*) FROM sqlite_master WHERE name = 'raw_str'").fetchone()[0]
+    kinds = {k for (k,) in conn.execute("SELECT kind FROM fields")}
+    conn.close()
+    assert left == 0 and kinds == {"num"}
 
 
 def test_latest_respects_since_and_filters(tmp_path: Path) -> None:

@@ -1,0 +1,81 @@
+"""Alert labels as people read them: every label key and, where one exists, its value in Chinese.
+
+An alert's labels are codes (``site=4301020001``, ``check=defacement``, ``kind=hidden_link``,
+``collector=inspection_columns``); screens and alert texts name them instead: 网站 芙蓉区人民政府门户网站,
+检查项 网页篡改与暗链, 问题类型 隐藏链接（暗链）, 采集器 栏目更新巡检. Host names, mount points and
+locations are data and stay as they are; a label no vocabulary knows keeps its own key and value (an
+operator's static label). :class:`LabelNames` is pure; :func:`label_names` reads the registry's names of
+sites and divisions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from collectors.base import collector_label
+from core.text import SITE_LEVEL
+from inspection.catalog import CHECK_LABEL
+from inspection.text import FINDING_KIND
+
+PROVINCE_CODE = "430000"
+PROVINCE_LEVEL = "省本级"  # the province's own sites and alerts, as the screens call them
+
+# Each label key's one Chinese name (the /rules page uses it too, beside the raw key).
+LABEL_NAME = {"site": "网站", "node": "节点", "city": "市州", "level": "网站类别", "host": "主机", "mount": "挂载点",
+              "collector": "采集器", "check": "检查项", "kind": "问题类型", "location": "位置", "veto": "单项否决",
+              "inhibits": "抑制范围"}
+HIDDEN = frozenset({"alertname"})  # the rule itself: screens show its title instead
+VALUE_NAME: dict[str, Mapping[str, str]] = {
+    "check": CHECK_LABEL,
+    "kind": FINDING_KIND,
+    "level": SITE_LEVEL,
+    "veto": {"true": "是", "false": "否"},
+    "inhibits": {"site": "同一网站的其他告警", "node": "同一节点的主机告警"},
+}
+
+
+@dataclass(frozen=True)
+class LabelNames:
+    """Chinese names of label keys and values. ``places`` holds the registry's names by key
+    (``site``, ``node``, ``city``: code → name), :func:`label_names` reads them."""
+
+    places: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def key(self, key: str) -> str:
+        return LABEL_NAME.get(key, key)
+
+    def value(self, key: str, value: str) -> str:
+        """The value's Chinese name where one is known, else the value as it is."""
+        if key == "collector":
+            return collector_label(value)
+        table = self.places.get(key) or VALUE_NAME.get(key) or {}
+        return str(table.get(value, value))
+
+    def for_labels(self, labels: Mapping[str, str]) -> dict[str, str]:
+        """Every shown label's value by name (what ``{names[KEY]}`` in a summary reads)."""
+        return {k: self.value(k, str(v)) for k, v in labels.items() if k not in HIDDEN}
+
+    def items(self, labels: Mapping[str, str]) -> list[tuple[str, str]]:
+        """(Chinese key, Chinese value) of every shown label, known keys first in :data:`LABEL_NAME` order."""
+        order = {k: i for i, k in enumerate(LABEL_NAME)}
+        keys = sorted((k for k in labels if k not in HIDDEN), key=lambda k: (order.get(k, len(order)), k))
+        return [(self.key(k), self.value(k, str(labels[k]))) for k in keys]
+
+
+def label_names(session: Session) -> LabelNames:
+    """The registry's names: sites, divisions (nodes) and cities (430000 as 省本级); every collector kind is
+    registered first, so each collector reads by its label (collectors.loader.load_kinds)."""
+    from collectors.loader import load_kinds
+    from db.models import Node, Site
+
+    load_kinds()
+    nodes = {c: n for c, n in session.execute(select(Node.code, Node.name))}
+    sites = {c: n for c, n in session.execute(select(Site.code, Site.name))}
+    return LabelNames({"site": sites, "node": nodes, "city": {**nodes, PROVINCE_CODE: PROVINCE_LEVEL}})
+
+
+__all__ = ["HIDDEN", "LABEL_NAME", "PROVINCE_LEVEL", "VALUE_NAME", "LabelNames", "label_names"]

@@ -1,0 +1,135 @@
+"""Every ``app.py`` command, run as a user would without a terminal (stdin is /dev/null), with bad input:
+a Chinese message, a non-zero exit and never a traceback.
+
+The commands are found by walking the real parser, so a command added later without a bad-input case
+here fails :func:`test_every_command_has_a_bad_input_case`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+import app as app_module
+from core.cli import leaf_parsers
+
+ROOT = Path(app_module.__file__).resolve().parent
+CJK = re.compile(r"[\u4e00-\u9fff]")
+EXCEPTION_NAME = re.compile(r"\b[A-Z][A-Za-z]+(?:Error|Exception|Warning)\b")
+
+
+@dataclass(frozen=True)
+class Case:
+    argv: tuple[str, ...]
+    env: dict[str, str] = field(default_factory=dict)
+    expect: str = ""  # a fragment of the Chinese message
+
+
+def _cases(tmp: Path, busy_port: int) -> dict[tuple[str, ...], list[Case]]:
+    bad_csv = tmp / "bad-sites.csv"
+    bad_csv.write_text("site_code,name,url,level,node_code\nX1,名称,not-a-url,nope,999999\n", encoding="utf-8")
+    a_file = tmp / "plain-file"
+    a_file.write_text("x", encoding="utf-8")
+    not_a_db = tmp / "not-a-database.db"
+    not_a_db.write_text("这不是数据库\n" * 400, encoding="utf-8")
+    unreachable_db = {"GOVOPS_DATABASE__URL": "postgresql+psycopg2://nobody@127.0.0.1:1/none"}
+    return {
+        ("run",): [Case(("run",), {"GOVOPS_WEB__PORT": str(busy_port), "GOVOPS_WEB__HOST": "127.0.0.1"},
+                        "已被占用")],
+        ("collect",): [Case(("collect", "--once", "--collectors", "nope"), expect="未知的采集器 nope")],
+        ("migrate",): [Case(("migrate", "--downgrade", "zzz"), expect="版本 zzz 不存在")],
+        ("registry", "import"): [Case(("registry", "import", "--sites", str(bad_csv)), expect="未写入任何数据"),
+                                 Case(("registry", "import", "--sites", str(tmp / "missing.csv")),
+                                      expect="文件不存在")],
+        ("registry", "export"): [Case(("registry", "export", "--sites", str(tmp / "no" / "dir" / "x.xlsx")),
+                                      expect="不存在"),
+                                 Case(("registry", "export", "--sites", str(tmp / "x.txt")), expect="不支持")],
+        ("demo-fleet",): [Case(("demo-fleet", "--export", str(a_file / "sub")), expect="不是目录")],
+        ("inspect",): [Case(("inspect", "--as-of", "2026-13-01"), expect="日期")],
+        ("users", "create-admin"): [Case(("users", "create-admin", "--username", "a"), expect="--password-stdin")],
+        ("users", "add"): [Case(("users", "add", "--username", "op", "--role", "oncall", "--scope", "430100"),
+                                expect="--password-file"),
+                           Case(("users", "add", "--username", "op", "--role", "king", "--scope", "430100"),
+                                expect="角色 'king'：未知")],
+        ("users", "list"): [Case(("users", "list"), unreachable_db, "无法使用数据库：连接被拒绝")],
+        ("users", "disable"): [Case(("users", "disable", "ghost"), expect="用户 ghost：不存在")],
+        ("users", "enable"): [Case(("users", "enable", "ghost"), expect="用户 ghost：不存在")],
+        ("users", "passwd"): [Case(("users", "passwd", "ghost", "--password-stdin"), expect="不存在"),
+                              Case(("users", "passwd", "ghost", "--password-file", str(tmp / "nope.txt")),
+                                   expect="不存在")],
+        ("users", "set-role"): [Case(("users", "set-role", "ghost", "--role", "king", "--scope", "1"),
+                                     expect="用户 ghost：不存在")],
+        ("kiosk", "create"): [Case(("kiosk", "create", "墙", "--scope", "999999"), expect="未知的地区编码")],
+        ("kiosk", "revoke"): [Case(("kiosk", "revoke", "nope"), expect="nope")],
+        ("kiosk", "list"): [Case(("kiosk", "list"), {"GOVOPS_DATABASE__URL": f"sqlite:///{not_a_db}"},
+                                 "不是 SQLite 数据库")],
+        ("rules", "check"): [Case(("rules", "check", str(tmp / "nope.yaml")), expect="规则校验失败")],
+        ("notify", "check"): [Case(("notify", "check", str(tmp / "nope.toml")), expect="不存在")],
+        ("notify", "test"): [Case(("notify", "test", "nobody"), expect="未知的接收方")],
+        ("notify", "send-due"): [Case(("notify", "send-due", "--file", str(tmp / "nope.toml")), expect="不存在")],
+    }
+
+
+@pytest.fixture(scope="module")
+def busy_port() -> Iterator[int]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+def _env(tmp: Path, extra: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GOVOPS_")}
+    env.update({"GOVOPS_DATABASE__URL": f"sqlite:///{tmp / 'govops.db'}",
+                "GOVOPS_METRICS__EMBEDDED__PATH": str(tmp / "m.db"),
+                "GOVOPS_SECURITY__SECRET_KEY_FILE": str(tmp / "secret_key"), "GOVOPS_DEMO__ENABLED": "false",
+                "COLUMNS": "100"})
+    env.update(extra)
+    return env
+
+
+def _run(tmp: Path, case: Case) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(ROOT / "app.py"), *case.argv], cwd=tmp, env=_env(tmp, case.env),
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+
+
+def test_every_command_has_a_bad_input_case(tmp_path: Path) -> None:
+    commands = set(leaf_parsers(app_module.build_parser()))
+    covered = set(_cases(tmp_path, 1))
+    assert commands - covered == set(), "commands without a bad-input case here"
+    assert covered - commands == set(), "cases for commands that no longer exist"
+
+
+def test_bad_input_gets_a_chinese_message_and_no_traceback(tmp_path: Path, busy_port: int) -> None:
+    cases = [c for group in _cases(tmp_path, busy_port).values() for c in group]
+    # Every command also meets an option it does not have (argparse's own error, in Chinese).
+    cases += [Case((*words, "--no-such-option")) for words in leaf_parsers(app_module.build_parser())]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda c: (c, _run(tmp_path, c)), cases))
+    problems = []
+    for case, r in results:
+        said = r.stdout + r.stderr
+        why = [w for w, bad in (
+            ("exit 0", r.returncode == 0), ("a traceback", "Traceback" in r.stderr),
+            ("no Chinese message", not CJK.search(said)),
+            (f"an exception name {EXCEPTION_NAME.findall(said)}", bool(EXCEPTION_NAME.search(said))),
+            (f"not the expected {case.expect!r}", case.expect not in said)) if bad]
+        if why:
+            problems.append(f"app.py {' '.join(case.argv)}: {', '.join(why)}\n{said}")
+    assert not problems, "\n\n".join(problems)
+
+
+def test_unknown_option_message_is_chinese_usage(tmp_path: Path) -> None:
+    r = _run(tmp_path, Case(("users", "add", "--username")))
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.startswith("用法：app.py users add")
+    assert "app.py users add：错误：参数 --username：需要一个值" in r.stderr
