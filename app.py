@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import sys
 import threading
@@ -161,12 +162,15 @@ def _collector_names(text: str | None) -> list[str] | None:
     return names
 
 
-def _wait_for_signal() -> None:
+def _wait_for_signal(failed: threading.Event | None = None) -> bool:
+    """Block until SIGINT/SIGTERM (False) or until ``failed`` is set (True)."""
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
-    while not done.wait(1.0):
-        pass
+    while not done.wait(0.5):
+        if failed is not None and failed.is_set():
+            return True
+    return False
 
 
 def cmd_demo_fleet(config: Config, args: argparse.Namespace) -> int:
@@ -193,82 +197,133 @@ def cmd_demo_fleet(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_run(config: Config, args: argparse.Namespace) -> int:
-    from waitress import create_server
-
+    """Prepare the databases and the registry here, then run every part as a supervised process
+    (runtime/supervisor.py): the demo fleet, the collectors, alerting and the web, each restarted if it
+    dies or hangs; the run ends non-zero when one cannot be kept running."""
     from core.bootstrap import (
-        build_schedulers,
+        build_demo_fleet,
         load_registry,
         make_clock,
-        open_metric_store,
         prepare_database,
         register_local_host,
-        start_demo_fleet,
     )
-    from core.services import CollectorService, MaintenanceService, stop_all
-    from dashboard.app import create_app
+    from runtime.supervisor import Supervisor
 
     _check_port_free(config.web.host, config.web.port)
     _print("[1/5] 准备数据库 …")
     sessions = prepare_database(config)
-    clock = make_clock(config)  # one clock for collectors, alerting, maintenance and screens
+    clock = make_clock(config)  # one clock for every process of the run (its anchor goes to each worker)
     if config.demo.enabled and config.demo.time_scale > 1:
         _print(f"演示时钟加速 {config.demo.time_scale:g} 倍：现实 1 分钟相当于 {config.demo.time_scale:g} 分钟")
-    services: list[object] = []
     spec = None
+    env: dict[str, str] = {}
     if config.demo.enabled:
-        _print("[2/5] 启动演示网站集群 …")
-        spec, handle, config = start_demo_fleet(config, clock.now())
-        services.append(handle)
-        _print(f"演示网站集群已启动：{len(spec.sites)} 个网站")
-    else:
-        _print("[2/5] 使用真实网站登记表（演示集群已关闭）")
-    _print("[3/5] 载入网站登记表 …")
+        spec = build_demo_fleet(config, clock.now())
+        if not config.collectors.probe_ca_file and spec.ca_file:  # the probes trust the fleet's own CA
+            env["GOVOPS_COLLECTORS__PROBE_CA_FILE"] = str(spec.ca_file)
+    _print("[2/5] 载入网站登记表 …" if spec is not None else "[2/5] 载入网站登记表（真实登记表）…")
     load_registry(config, sessions, spec)
     register_local_host(config, sessions)
-    store = open_metric_store(config)
+    if spec is None:
+        _print("[3/5] 演示网站集群已关闭，跳过")
+    supervisor = Supervisor(_child_specs(config, args, clock, spec, env), say=_print)
     try:
-        _print("[4/5] 启动采集器 …")
-        schedulers = build_schedulers(config, sessions, store, None, clock=clock)
-        for svc in (MaintenanceService(store, clock=clock),
-                    *(CollectorService(sch, name=f"collectors-{part}") for part, sch in schedulers.items())):
-            svc.start()
-            services.append(svc)
-        from alerts.rule_dir import RuleDirectory
-
-        rules = RuleDirectory(config.resolve_path(config.alerts.rules_dir))  # one truth for engine and /rules
-        if config.alerts.enabled:
-            services.append(_start_alerting(config, sessions, store, rules, clock))
-        _print("[5/5] 启动大屏服务 …")
-        app = create_app(config, store=store, sessions=sessions, rules=rules, clock=clock)
-        # poll(), not select(): the process also holds the probes' and crawls' sockets, and select() fails for
-        # any descriptor above 1023 — the web thread would die and leave every request hanging.
-        server = create_server(app.server, host=config.web.host, port=config.web.port, threads=8,
-                               asyncore_use_poll=True)
-        url = f"http://{config.web.host}:{config.web.port}/"
-        _print(f"指挥中心已启动：{url}  （按 Ctrl-C 停止）")
-        accounts_note = None
-        if config.demo.enabled:
-            from datetime import UTC, datetime
-
-            from security.cli import DEMO_TOKEN_FILE, demo_bootstrap
-            from security.text import S
-
-            # The wall token is kept beside the secret key and reused: walls survive restarts.
-            token_file = config.resolve_path(config.security.secret_key_file).parent / DEMO_TOKEN_FILE
-            token, admin = demo_bootstrap(sessions, datetime.now(UTC), token_file)
-            _print(S.DEMO_WALL.format(url=f"{url}?kiosk={token}"))
-            accounts_note = _seed_demo_accounts(config, sessions, admin, clock.now())
-        web = threading.Thread(target=server.run, name="web", daemon=True)
-        web.start()
-        if accounts_note:  # last, so start-up lines do not scroll it away
-            _print(accounts_note)
-        _wait_for_signal()
-        _print("正在停止 …")
-        server.close()
+        return _supervise(config, supervisor, sessions, clock)
     finally:
-        stop_all(services)
-        store.close()
+        supervisor.stop()  # also on Ctrl-C during start-up: no worker outlives the run
+
+
+def _supervise(config: Config, supervisor: Any, sessions: Any, clock: Any) -> int:
+    from runtime.supervisor import GiveUp
+
+    try:
+        supervisor.start()
+    except GiveUp as exc:
+        _print(f"指挥中心未能启动：{exc}")
+        return 1
+    url = f"http://{config.web.host}:{config.web.port}/"
+    _print(f"指挥中心已启动：{url}  （按 Ctrl-C 停止）")
+    accounts_note = None
+    if config.demo.enabled:
+        from datetime import UTC, datetime
+
+        from security.cli import DEMO_TOKEN_FILE, demo_bootstrap
+        from security.text import S
+
+        # The wall token is kept beside the secret key and reused: walls survive restarts.
+        token_file = config.resolve_path(config.security.secret_key_file).parent / DEMO_TOKEN_FILE
+        token, admin = demo_bootstrap(sessions, datetime.now(UTC), token_file)
+        _print(S.DEMO_WALL.format(url=f"{url}?kiosk={token}"))
+        accounts_note = _seed_demo_accounts(config, sessions, admin, clock.now())
+    if accounts_note:  # last, so start-up lines do not scroll it away
+        _print(accounts_note)
+    failed = _wait_for_signal(supervisor.failed)
+    _print("正在停止 …")
+    supervisor.stop()
+    if failed:
+        _print(f"指挥中心已停止：{supervisor.reason}")
+        return 1
     return 0
+
+
+def _child_specs(config: Config, args: argparse.Namespace, clock: Any, spec: Any,
+                 env: dict[str, str]) -> list[Any]:
+    """The run's processes in start order, each an ``app.py worker ROLE`` sharing this run's clock."""
+    from core.clock import ScaledClock
+    from runtime.roles import LABELS
+    from runtime.supervisor import ChildSpec
+
+    base = [sys.executable, str(Path(__file__).resolve())]
+    if args.config:
+        base += ["--config", args.config]
+    if getattr(args, "verbose", False):
+        base += ["--verbose"]
+    common = ["--parent", str(os.getpid())]
+    if isinstance(clock, ScaledClock):
+        origin, t0 = clock.anchor
+        common += ["--clock-origin", origin.isoformat(), "--clock-t0", repr(t0)]
+    if spec is not None:
+        common += ["--fleet-as-of", spec.as_of.isoformat()]
+    roles = (["fleet"] if spec is not None else []) + ["collect", "alert", "web"]
+    starting = {"fleet": "[3/5] 启动演示网站集群 …", "collect": "[4/5] 启动采集服务和告警服务 …",
+                "web": "[5/5] 启动大屏服务 …"}
+    ready = {"fleet": f"演示网站集群已启动：{len(spec.sites)} 个网站" if spec is not None else ""}
+    out = []
+    for role in roles:
+        if role == "web":
+            host = "127.0.0.1" if config.web.host in ("0.0.0.0", "", "::") else config.web.host
+            health = f"http://{host}:{config.web.port}/healthz"
+            argv = [*base, "worker", role, *common]
+        else:
+            port = _free_loopback_port()
+            health = f"http://127.0.0.1:{port}/healthz"
+            argv = [*base, "worker", role, "--health-port", str(port), *common]
+        out.append(ChildSpec(role=role, label_zh=LABELS[role], argv=argv, health_url=health, env=env,
+                             starting_zh=starting.get(role, ""), ready_zh=ready.get(role, "")))
+    return out
+
+
+def _free_loopback_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def cmd_worker(config: Config, args: argparse.Namespace) -> int:
+    """One process of ``app.py run`` (started by its supervisor, not by hand)."""
+    from datetime import datetime
+
+    from core.bootstrap import make_clock
+    from runtime.roles import run_role
+
+    anchor = None
+    if args.clock_origin and args.clock_t0:
+        anchor = (datetime.fromisoformat(args.clock_origin), float(args.clock_t0))
+    fleet_as_of = datetime.fromisoformat(args.fleet_as_of) if args.fleet_as_of else None
+    return run_role(config, args.role, health_port=args.health_port, clock=make_clock(config, anchor),
+                    parent=args.parent, fleet_as_of=fleet_as_of, say=_print)
 
 
 def _seed_demo_accounts(config: Config, sessions: Any, admin: tuple[str, str] | None, now: Any) -> str | None:
@@ -301,20 +356,6 @@ def _check_port_free(host: str, port: int) -> None:
 
             raise CliError(f"无法在 {host}:{port} 上提供大屏服务：{os_error_text(exc)}"
                            "（可用 GOVOPS_WEB__PORT 或配置文件 [web] port 换一个端口）") from None
-
-
-def _start_alerting(config: Config, sessions: Any, store: Any, rules: Any, clock: Any) -> object:
-    """Start rule evaluation and notifications; a missing part (no rules, no receivers) is reported, not fatal."""
-    from alerts.service import AlertingBackgroundService, AlertService
-    from core.clock import time_scale
-
-    service = AlertService(config, sessions, store, clock, rules=rules)
-    for step, why in service.skipped.items():
-        _print(f"告警：{'规则评估' if step == 'evaluate' else '通知发送'}未启用（{why}）")
-    bg = AlertingBackgroundService(service, config.alerts.eval_interval / time_scale(clock))
-    bg.start()
-    _print(f"告警服务已启动：每 {config.alerts.eval_interval:g} 秒评估一次")
-    return bg
 
 
 def cmd_inspect(config: Config, args: argparse.Namespace) -> int:
@@ -359,6 +400,15 @@ def build_parser() -> argparse.ArgumentParser:
     from security.cli import add_arguments as add_security_arguments
 
     add_security_arguments(sub)
+    w = sub.add_parser("worker", help=argparse.SUPPRESS)  # a process of `run`, started by its supervisor
+    from runtime.roles import ROLES
+
+    w.add_argument("role", choices=ROLES)
+    w.add_argument("--parent", type=int, required=True)
+    w.add_argument("--health-port", type=int)
+    w.add_argument("--clock-origin")
+    w.add_argument("--clock-t0")
+    w.add_argument("--fleet-as-of")
     ru = sub.add_parser("rules", help="告警规则文件")
     rusub = ru.add_subparsers(dest="rules_cmd", required=True, metavar="操作")
     rc = rusub.add_parser("check", help="校验规则文件（不载入引擎）：有误时逐条输出 文件:行号: 原因")
@@ -395,7 +445,7 @@ def cmd_notify(config: Config, args: argparse.Namespace) -> int:
 COMMANDS = {"run": cmd_run, "collect": cmd_collect, "migrate": cmd_migrate, "registry": cmd_registry,
             "demo-fleet": cmd_demo_fleet, "inspect": cmd_inspect,
             "rules": cmd_rules, "users": cmd_security, "kiosk": cmd_security,
-            "notify": cmd_notify}
+            "notify": cmd_notify, "worker": cmd_worker}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

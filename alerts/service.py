@@ -163,6 +163,10 @@ class AlertingBackgroundService:
             if self._stop.wait(self._every):
                 break
 
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._service.drain()  # a delivery cut off by the exit would be left with an unknown outcome

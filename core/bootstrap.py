@@ -107,12 +107,14 @@ def start_demo_fleet(config: Config, now: datetime | None = None) -> tuple[Any, 
     return spec, handle, config
 
 
-def make_clock(config: Config) -> Any:
-    """The process clock: real time, or the demo's compressed clock when ``demo.time_scale`` > 1."""
+def make_clock(config: Config, anchor: tuple[datetime, float] | None = None) -> Any:
+    """The process clock: real time, or the demo's compressed clock when ``demo.time_scale`` > 1 (from
+    ``anchor``, another process's :attr:`ScaledClock.anchor`, so every process of a run reads one time)."""
     from core.clock import ScaledClock, SystemClock
 
     if config.demo.enabled and config.demo.time_scale > 1:
-        return ScaledClock(config.demo.time_scale)
+        origin, t0 = anchor if anchor is not None else (None, None)
+        return ScaledClock(config.demo.time_scale, origin=origin, t0=t0)
     return SystemClock()
 
 

@@ -40,13 +40,20 @@ class ScaledClock:
     """
 
     def __init__(self, factor: float, origin: datetime | None = None,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, t0: float | None = None) -> None:
+        """``t0``: the monotonic reading at ``origin`` (default: now). Processes of one run pass the same
+        origin and t0 and read the same time (Linux's monotonic clock is system-wide)."""
         if not factor >= 1.0:
             raise ValueError(f"ScaledClock: factor must be >= 1, got {factor!r}")
         self.factor = float(factor)
         self._origin = origin or datetime.now(UTC)
         self._monotonic = monotonic
-        self._t0 = monotonic()
+        self._t0 = monotonic() if t0 is None else t0
+
+    @property
+    def anchor(self) -> tuple[datetime, float]:
+        """(origin, t0): what another process needs to run on this clock."""
+        return self._origin, self._t0
 
     def now(self) -> datetime:
         return self._origin + timedelta(seconds=(self._monotonic() - self._t0) * self.factor)

@@ -1,7 +1,7 @@
 """Long-running background services of the command center, each in its own thread.
 
-The web server owns the main thread; collectors run on an asyncio loop in a
-thread of their own, store maintenance (downsampling, retention) in another.
+Each runs in the process of its role (runtime/roles.py): collectors on an asyncio loop in a thread of
+their own, store maintenance (downsampling, retention) in another; the main thread waits for a signal.
 Each service starts, stops promptly on request and never takes the process down.
 """
 
@@ -44,6 +44,11 @@ class CollectorService:
             self._loop.run_until_complete(self._loop.shutdown_asyncgens())
             self._loop.close()
 
+    @property
+    def alive(self) -> bool:
+        """The scheduler's thread still runs (the process's health check reads it)."""
+        return self._thread.is_alive()
+
     def stop(self, timeout: float = 20.0) -> None:
         if self._loop and self._stop and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._stop.set)
@@ -70,6 +75,10 @@ class MaintenanceService:
                 log.info("store.maintained", **{k: v for k, v in counts.items() if v})
             except Exception:
                 log.exception("store.maintain_failed")
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()

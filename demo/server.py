@@ -226,6 +226,10 @@ class FleetHandle:
     def deactivate(self, site_code: str, kind: str = "defacement") -> None:
         self.server.deactivate(site_code, kind)
 
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive() and self._error is None
+
     def stop(self, timeout: float = 30.0) -> None:
         """Close every listener and join the thread (idempotent)."""
         self._started.wait(timeout)

@@ -70,7 +70,8 @@ SESSION_ID = "sid"  # session key: the id of the server-side login session (secu
 CSRF_COOKIE = "_csrf_token"  # the name dash-renderer reads
 DASH_CALLBACK = "/_dash-update-component"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-PUBLIC_PATHS = frozenset({"/login"})
+HEALTH_PATH = "/healthz"  # the process supervisor's check (runtime/supervisor.py): no data, no session
+PUBLIC_PATHS = frozenset({"/login", HEALTH_PATH})
 PUBLIC_FONTS = "/assets/fonts/"  # the bundled OFL font: the login and error pages use it before any session
 FONT_FACE = theme.FONT_IMPORT  # imports the screens' one font declaration (fonts/fonts.css)
 FONT_STACK = theme.FONT_FAMILY  # and their one font stack
@@ -276,6 +277,13 @@ def _wants_page() -> bool:
             and "text/html" in request.headers.get("Accept", ""))
 
 
+@bp.route(HEALTH_PATH)
+def healthz() -> Any:
+    """The web process answers: what the supervisor polls to tell a hung server from a live one. Names
+    nothing but the process (no data, no region), so it needs no login."""
+    return {"ok": True, "role": "web", "pid": os.getpid()}
+
+
 @bp.route(PING_PATH)
 def ping() -> Any:
     """The wall's health check: 200 once the guard let it through (session valid, or re-opened from the
@@ -439,6 +447,7 @@ def init_security(server: Flask, config: Config, sessions: sessionmaker[Session]
     server.register_blueprint(bp)
     access = server.extensions.setdefault(ACCESS_KEY, AccessRegistry())
     access.route("security.login", Gate.PUBLIC)
+    access.route("security.healthz", Gate.PUBLIC)
     access.route("security.logout", SHELL)
     access.route("security.ping", SHELL)
     server.before_request(_guard)  # before CSRF: an anonymous POST is a 401, not a 400

@@ -141,7 +141,7 @@ def test_settings_of_the_older_layout_say_where_they_went(tmp_path: Path, toml: 
     ("[metrics.embedded]\nfile = 'x'\n", {}, r":2: 配置项 metrics\.embedded\.file：没有这个配置项（.*path"),
     ("[metrics]\nembedded = 3\n", {}, r"metrics\.embedded 应为表（\[metrics\.embedded\]）"),
     ("[metrics.embedded]\nraw_retention_hours = 0\n", {}, r":2: 配置项 metrics\.embedded\.raw_retention_hours"),
-    ("", {"GOVOPS_METRICS__EMBEDDED__NOPE": "1"}, r"GOVOPS_METRICS__EMBEDDED__NOPE: 没有配置项 metrics\.embedded\.nope"),
+    ("", {"GOVOPS_METRICS__EMBEDDED__NOPE": "1"}, r"EMBEDDED__NOPE: 没有配置项 metrics\.embedded\.nope"),
     ("", {"GOVOPS_METRICS__EMBEDDED": "1"}, r"GOVOPS_METRICS__EMBEDDED: 没有配置项 metrics\.embedded$"),
     ("", {"GOVOPS_WEB__PORT__X": "1"}, r"GOVOPS_WEB__PORT__X: 没有配置项 web\.port\.x"),
 ])

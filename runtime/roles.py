@@ -1,0 +1,175 @@
+"""What each process of ``app.py run`` runs (``app.py worker ROLE``): the composition of one role.
+
+- ``fleet``: the demo's simulated sites (only with ``demo.enabled``);
+- ``collect``: every collector (probes, hosts, inspection crawls) and store maintenance;
+- ``alert``: rule evaluation and notifications;
+- ``web``: the wall screens and consoles (waitress, ``poll()``-based).
+
+A role returns its parts; :func:`run_role` starts them, answers ``/healthz`` (the web role through its
+own server, the others on the supervisor's loopback port), and exits non-zero as soon as a part dies, so
+the supervisor restarts the process instead of leaving a half-alive one. A worker whose supervisor is
+gone (killed with -9) stops too: no orphan keeps writing.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from core.config import Config
+from core.logging import get_logger
+
+log = get_logger(__name__)
+
+ROLES = ("fleet", "collect", "alert", "web")
+LABELS = {"fleet": "演示网站集群", "collect": "采集服务", "alert": "告警服务", "web": "大屏服务"}
+
+
+@dataclass
+class Parts:
+    """A role's running parts: ``checks`` (name → alive) for its health, ``stop`` in reverse order."""
+
+    checks: Callable[[], dict[str, bool]]
+    stops: list[Callable[[], None]] = field(default_factory=list)
+    serves_health: bool = False  # the role answers /healthz itself (the web role)
+
+
+def raise_descriptor_limit() -> int:
+    """Lift the soft open-files limit to the hard one (crawls and the fleet hold many sockets); the new
+    soft limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+            return target
+        except (ValueError, OSError):
+            return soft
+    return soft
+
+
+def _watch_parent(parent: int, done: threading.Event) -> None:
+    """End this worker when the supervisor that started it is gone (re-parented to init or a subreaper)."""
+    def watch() -> None:
+        while not done.wait(1.0):
+            if os.getppid() != parent:
+                log.warning("worker.orphaned", parent=parent)
+                done.set()
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _sessions(config: Config) -> Any:
+    from db.session import make_engine, make_session_factory
+
+    return make_session_factory(make_engine(config.database_url, echo=config.database.echo))
+
+
+def _fleet(config: Config, clock: Any, fleet_as_of: datetime | None, say: Callable[[str], None]) -> Parts:
+    from core.bootstrap import build_demo_fleet
+    from demo.server import FleetServer
+
+    spec = build_demo_fleet(config, fleet_as_of)
+    handle = FleetServer(spec, time_scale=config.demo.time_scale).start_in_thread()
+    handle.ready()
+    return Parts(checks=lambda: {"fleet": handle.alive}, stops=[handle.stop])
+
+
+def _collect(config: Config, clock: Any, fleet_as_of: datetime | None, say: Callable[[str], None]) -> Parts:
+    from core.bootstrap import build_schedulers, open_metric_store
+    from core.services import CollectorService, MaintenanceService
+
+    sessions = _sessions(config)
+    store = open_metric_store(config)
+    services: list[Any] = [MaintenanceService(store, clock=clock)]
+    schedulers = build_schedulers(config, sessions, store, None, clock=clock)
+    services += [CollectorService(sch, name=f"collectors-{part}") for part, sch in schedulers.items()]
+    for svc in services:
+        svc.start()
+    names = ["store-maintenance", *(f"collectors-{part}" for part in schedulers)]
+    return Parts(checks=lambda: {n: svc.alive for n, svc in zip(names, services, strict=True)},
+                 stops=[store.close, *(svc.stop for svc in services)])
+
+
+def _alert(config: Config, clock: Any, fleet_as_of: datetime | None, say: Callable[[str], None]) -> Parts:
+    from alerts.rule_dir import RuleDirectory
+    from alerts.service import AlertingBackgroundService, AlertService
+    from core.bootstrap import open_metric_store
+    from core.clock import time_scale
+
+    sessions = _sessions(config)
+    store = open_metric_store(config)
+    rules = RuleDirectory(config.resolve_path(config.alerts.rules_dir))
+    service = AlertService(config, sessions, store, clock, rules=rules)
+    for step, why in service.skipped.items():
+        say(f"告警：{'规则评估' if step == 'evaluate' else '通知发送'}未启用（{why}）")
+    bg = AlertingBackgroundService(service, config.alerts.eval_interval / time_scale(clock))
+    bg.start()
+    say(f"告警服务已启动：每 {config.alerts.eval_interval:g} 秒评估一次")
+    return Parts(checks=lambda: {"alerting": bg.alive}, stops=[store.close, bg.stop])
+
+
+def _web(config: Config, clock: Any, fleet_as_of: datetime | None, say: Callable[[str], None]) -> Parts:
+    from waitress import create_server
+
+    from alerts.rule_dir import RuleDirectory
+    from core.bootstrap import open_metric_store
+    from dashboard.app import create_app
+
+    sessions = _sessions(config)
+    store = open_metric_store(config)
+    # The rules page reads the same directory the alerting process evaluates, through the same policy.
+    rules = RuleDirectory(config.resolve_path(config.alerts.rules_dir))
+    app = create_app(config, store=store, sessions=sessions, rules=rules, clock=clock)
+    # poll(), not select(): select() fails for any descriptor above 1023 and would end the server's loop.
+    server = create_server(app.server, host=config.web.host, port=config.web.port, threads=8,
+                           asyncore_use_poll=True)
+    thread = threading.Thread(target=server.run, name="web", daemon=True)
+    thread.start()
+    return Parts(checks=lambda: {"web": thread.is_alive()}, stops=[store.close, server.close],
+                 serves_health=True)
+
+
+BUILDERS: dict[str, Callable[[Config, Any, datetime | None, Callable[[str], None]], Parts]] = {
+    "fleet": _fleet, "collect": _collect, "alert": _alert, "web": _web}
+
+
+def run_role(config: Config, role: str, *, health_port: int | None, clock: Any, parent: int,
+             fleet_as_of: datetime | None, say: Callable[[str], None]) -> int:
+    """Run ``role`` until SIGINT/SIGTERM or the supervisor's death (0), or until one of its parts dies (1)."""
+    from runtime.health import HealthServer
+
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    _watch_parent(parent, done)
+    limit = raise_descriptor_limit()
+    parts = BUILDERS[role](config, clock, fleet_as_of, say)
+    health = None
+    if not parts.serves_health and health_port is not None:
+        health = HealthServer(role, health_port, parts.checks).start()
+    log.info("worker.started", role=role, pid=os.getpid(), open_files_limit=limit)
+    status = 0
+    try:
+        while not done.wait(1.0):
+            dead = [name for name, ok in parts.checks().items() if not ok]
+            if dead:  # a half-alive process is worse than a restart: exit and let the supervisor act
+                log.error("worker.part_died", role=role, parts=dead)
+                say(f"{LABELS[role]}：{'、'.join(dead)} 已停止运行，进程退出以便重启")
+                status = 1
+                break
+    finally:
+        if health is not None:
+            health.close()
+        for stop in reversed(parts.stops):
+            try:
+                stop()
+            except Exception:
+                log.exception("worker.stop_failed", role=role)
+    return status
