@@ -96,7 +96,7 @@ def test_ctrl_c_stops_every_process(tmp_path: Path) -> None:
         assert len(children) == 4
         rp.proc.send_signal(signal.SIGINT)
         assert rp.proc.wait(timeout=60) == 0
-    gone, alive = psutil.wait_procs(children, timeout=10)
+    _, alive = psutil.wait_procs(children, timeout=10)
     assert alive == []
 
 
@@ -105,5 +105,5 @@ def test_ctrl_c_during_start_up_leaves_no_process_behind(tmp_path: Path) -> None
         children = list(_roles(rp).values())
         rp.proc.send_signal(signal.SIGINT)  # the run may still be seeding the demo accounts
         assert rp.proc.wait(timeout=60) in (0, 130)  # 130: interrupted (已中断), as any command
-    gone, alive = psutil.wait_procs(children, timeout=10)
+    _, alive = psutil.wait_procs(children, timeout=10)
     assert children and alive == []

@@ -103,9 +103,9 @@ def test_a_child_that_keeps_dying_ends_the_run_with_a_reason(supervise: Callable
         pid = sup.pids()["web"]
         if pid is not None:
             os.kill(pid, signal.SIGKILL)
-        _until(lambda: sup.pids()["web"] != pid or sup.failed.is_set())
+        _until(lambda killed=pid: sup.pids()["web"] != killed or sup.failed.is_set())
     _until(sup.failed.is_set)
-    assert "大屏服务在 1 分钟内退出了 3 次，不再重启" == sup.reason
+    assert sup.reason == "大屏服务在 1 分钟内退出了 3 次，不再重启"
 
 
 def test_a_user_error_is_not_restarted(supervise: Callable[..., Supervisor]) -> None:
