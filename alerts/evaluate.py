@@ -23,9 +23,9 @@ import pandas as pd
 from alerts import summary as S
 from alerts.coverage import Coverage, GroupKey, lookup
 from alerts.rules import Rule
+from core.region import PROVINCE_CODE, city_of, is_division_code
 from inspection.base import Severity
 
-PROVINCE_CODE = "430000"
 # Where the scheduler records each collector's interval (collectors/scheduler.py self-health).
 COLLECTOR_HEALTH, COLLECTOR_INTERVAL = "collector_run", "interval_s"
 
@@ -93,9 +93,7 @@ def derive_city(labels: Mapping[str, str]) -> str:
     if len(city) == 6 and city.isdigit():
         return city
     node = labels.get("node") or ""
-    if len(node) == 6 and node.isdigit():
-        return node if node.endswith("00") else node[:4] + "00"
-    return PROVINCE_CODE
+    return city_of(node) if is_division_code(node) else PROVINCE_CODE
 
 
 def _instance(rule: Rule, labels: dict[str, str], value: float | None, active: bool,

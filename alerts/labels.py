@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collectors.base import collector_label
+from core.region import PROVINCE_CODE
 from core.text import SITE_LEVEL
 from inspection.catalog import CHECK_LABEL
 from inspection.text import FINDING_KIND
 
-PROVINCE_CODE = "430000"
 PROVINCE_LEVEL = "省本级"  # the province's own sites and alerts, as the screens call them
 
 # Each label key's one Chinese name (the /rules page uses it too, beside the raw key).

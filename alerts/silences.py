@@ -19,9 +19,10 @@ from alerts import text as T
 from alerts.errors import ScopeError
 from alerts.matchers import Matcher, MatcherError, parse_matchers
 from core.logging import get_logger
+from core.region import is_county
 from db.models_alerts import Silence, SilenceKind
 from security import audit
-from security.scope import PROVINCE_CODE, can_see, city_of, is_county
+from security.scope import PROVINCE_CODE, can_see, city_of
 
 log = get_logger(__name__)
 

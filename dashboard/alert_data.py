@@ -27,6 +27,7 @@ from alerts.labels import LabelNames, label_names
 from alerts.pipeline import AlertSnap
 from alerts.rules import Rule, RuleSet
 from collectors.base import collector_of
+from core.region import is_county
 from dashboard import health, inputs
 from dashboard.audit_data import _summary as audit_summary  # older entries named the rule; shown by number
 from db.models import Node, NodeLevel, Site
@@ -34,7 +35,7 @@ from db.models_alerts import OPEN_STATES, Alert, AlertEvent, AlertState, Notific
 from db.models_security import AuditEntry
 from inspection.base import Severity
 from layouts.alerts_evidence import FINDING_COLUMNS
-from security.scope import PROVINCE_CODE, can_see, city_prefilter, is_county, node_of
+from security.scope import PROVINCE_CODE, can_see, city_prefilter, node_of
 from tsdb.series import honest_query
 from tsdb.store import MetricStore, Query
 

@@ -24,17 +24,16 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from core.clock import Clock
 from core.config import Config
+from core.region import PROVINCE_CODE, is_county
 from dashboard import health, host_data, inspection_data
 from dashboard.readers import as_utc, latest_by, num
 from db.models import Node, NodeLevel, Site
 from layouts.frames import HostDetail, OverviewKpis, SiteDetail, VetoKpis
 from layouts.text import T
-from security.scope import is_county
 from tsdb.series import honest_query
 from tsdb.store import MetricStore, Query
 
 EXTENSION_KEY = "govops_wall_data"
-PROVINCE_CODE = "430000"
 LOOKBACK = timedelta(days=7)  # series older than this are not even asked for: they are stale anyway
 AVAIL_WINDOW = timedelta(hours=24)
 TREND_BUCKETS = 144  # 10-minute buckets over 24 hours

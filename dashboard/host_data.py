@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
+from core.region import PROVINCE_CODE
 from dashboard import health
 from dashboard.readers import num
 from db.models import Host, Node, NodeLevel
@@ -26,7 +27,6 @@ from tsdb.store import MetricStore, Query
 
 MEASUREMENT = "host"
 DISK = "host_disk"
-PROVINCE_CODE = "430000"
 # Fields of the newest sample kept per host (one latest() query each).
 SAMPLE_FIELDS = ("cpu_percent", "mem_percent", "mem_used_bytes", "mem_total_bytes", "swap_percent",
                  "load1", "load5", "load15", "procs", "uptime_s")

@@ -27,8 +27,9 @@ from alerts.inhibition import InhibitRule
 from alerts.rule_dir import FileVersion, RuleDirectory
 from alerts.rules import Rule, RuleSet
 from core.config import Config
+from core.region import is_county
 from db.models_alerts import OPEN_STATES, Alert
-from security.scope import PROVINCE_CODE, can_see, city_prefilter, is_county, node_of
+from security.scope import PROVINCE_CODE, can_see, city_prefilter, node_of
 from tsdb.store import MetricStore
 
 # What the page says about the set as a whole.

@@ -17,7 +17,6 @@ from db.models import Node, NodeLevel
 
 DIVISIONS_FILE = PROJECT_ROOT / "data" / "registry" / "hunan-divisions.csv"
 SITES_FILE = PROJECT_ROOT / "data" / "registry" / "hunan-sites.csv"
-PROVINCE_CODE = "430000"
 _FIELDS = ("code", "name", "level", "parent_code")
 
 

@@ -11,40 +11,18 @@ city's own node) is the city's, not the county's; an unknown owner is the provin
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-PROVINCE_CODE = "430000"
+from core.region import PROVINCE_CODE, ScopeLevel, city_of, scope_level
 
-
-class ScopeLevel(enum.StrEnum):
-    PROVINCE = "province"
-    CITY = "city"
-    COUNTY = "county"
-
-
-def scope_level(code: str) -> ScopeLevel:
-    """The level of a division code, from its shape (GB/T 2260: a city ends in ``00``, a county does not);
-    raises ``ValueError`` for a code that is not six digits."""
-    if not (isinstance(code, str) and len(code) == 6 and code.isdigit()):
-        raise ValueError(f"not a 6-digit division code: {code!r}")
-    if code == PROVINCE_CODE:
-        return ScopeLevel.PROVINCE
-    return ScopeLevel.CITY if code.endswith("00") else ScopeLevel.COUNTY
+# The region vocabulary (codes, levels, city of a node) is core's; the scope judgements build on it here.
 
 
 def level_of(scope_code: str) -> ScopeLevel:
     """:func:`scope_level` for a code already validated (a principal's scope)."""
     return scope_level(scope_code)
-
-
-def city_of(code: str) -> str:
-    """The city a division belongs to: itself for a city, its city for a county, the province for the
-    province. Raises ``ValueError`` like :func:`scope_level`."""
-    level = scope_level(code)
-    return code if level is not ScopeLevel.COUNTY else code[:4] + "00"
 
 
 @dataclass(frozen=True)
@@ -117,14 +95,6 @@ def city_prefilter(scope_code: str) -> str | None:
         return city_of(scope_code)
     except ValueError:
         return scope_code  # malformed: matches no city, and can_see refuses every row anyway
-
-
-def is_county(scope_code: str) -> bool:
-    """Whether ``scope_code`` is a county's (False for a malformed code)."""
-    try:
-        return scope_level(scope_code) is ScopeLevel.COUNTY
-    except ValueError:
-        return False
 
 
 def scope_filter(scope_code: str) -> str | None:

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from collectors.base import COLLECTORS, CollectorContext, Target
 from core.clock import to_ns
+from core.region import city_of, is_division_code
 from db.models import Host, Node
 from tsdb.catalogue import MetricSpec, declare, declare_measurement
 from tsdb.point import Point, points_for
@@ -62,9 +63,9 @@ COUNTERS = ("disk_read", "disk_write", "net_rx", "net_tx")
 
 def derive_city_code(node_code: str) -> str:
     """The city of a 6-digit administrative code: XXYY00 for a county XXYYZZ, else the code itself."""
-    if len(node_code) != 6 or not node_code.isdigit():
+    if not is_division_code(node_code):
         raise ValueError(f"node code {node_code!r}: expected 6 digits")
-    return node_code if node_code.endswith("00") else node_code[:4] + "00"
+    return city_of(node_code)
 
 
 @dataclass(frozen=True)

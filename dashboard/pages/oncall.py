@@ -16,6 +16,7 @@ import dash
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from flask import request
 
+from core.region import is_county
 from dashboard import inputs
 from dashboard import oncall_actions as oa
 from dashboard import oncall_data as od
@@ -24,7 +25,7 @@ from layouts.oncall import EXPIRE, REMOVE, duty_table, handover_rows, pass_on_li
 from layouts.oncall_text import SILENCE_KIND, SILENCE_STATE, TO
 from security.access import Access, Kind
 from security.auth import Action, Principal, allowed_actions
-from security.scope import PROVINCE_CODE, is_county
+from security.scope import PROVINCE_CODE
 from security.web import current_principal
 
 dash.register_page(__name__, path="/oncall", name=TO.PAGE, title=f"{TO.PAGE} · 运维指挥中心", order=10,

@@ -8,13 +8,13 @@ from typing import Any
 import dash
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
+from core.region import is_county
 from dashboard.data import wall_data
 from layouts.charts import history_figure
 from layouts.components import paged, panel_title, site_facts, table
 from layouts.inspection import FINDINGS_HEADERS, VETO_HEADERS, findings_rows, provisional_note, veto_rows
 from layouts.text import TI, T
 from security.access import Access, Kind, home_path
-from security.scope import is_county
 from security.web import current_principal
 
 dash.register_page(__name__, path_template="/site/<code>", name=T.SITE_PAGE,

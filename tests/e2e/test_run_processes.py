@@ -107,3 +107,13 @@ def test_ctrl_c_during_start_up_leaves_no_process_behind(tmp_path: Path) -> None
         assert rp.proc.wait(timeout=60) in (0, 130)  # 130: interrupted (已中断), as any command
     _, alive = psutil.wait_procs(children, timeout=10)
     assert children and alive == []
+
+
+def test_workers_stop_when_their_supervisor_is_killed(tmp_path: Path) -> None:
+    with app_run(tmp_path, "127.0.71", {"GOVOPS_INSPECTION__SCHEDULED": "false"}) as rp:
+        rp.wait_for("初始密码保存在")
+        children = list(_roles(rp).values())
+        rp.proc.send_signal(signal.SIGKILL)  # no chance to stop anyone
+        rp.proc.wait(timeout=10)
+    _, alive = psutil.wait_procs(children, timeout=30)
+    assert len(children) == 4 and alive == []
