@@ -318,10 +318,23 @@ def cmd_worker(config: Config, args: argparse.Namespace) -> int:
     from core.bootstrap import make_clock
     from runtime.roles import run_role
 
+    def instant(option: str, text: str) -> datetime:
+        try:
+            value = datetime.fromisoformat(text)
+        except ValueError:
+            value = None
+        if value is None or value.tzinfo is None:
+            raise CliError(f"{option}：应为带时区的 ISO 8601 时间，而不是 {text!r}")
+        return value
+
     anchor = None
-    if args.clock_origin and args.clock_t0:
-        anchor = (datetime.fromisoformat(args.clock_origin), float(args.clock_t0))
-    fleet_as_of = datetime.fromisoformat(args.fleet_as_of) if args.fleet_as_of else None
+    if args.clock_origin or args.clock_t0:
+        try:
+            t0 = float(args.clock_t0 or "")
+        except ValueError:
+            raise CliError(f"--clock-t0：应为数字，而不是 {args.clock_t0!r}") from None
+        anchor = (instant("--clock-origin", args.clock_origin or ""), t0)
+    fleet_as_of = instant("--fleet-as-of", args.fleet_as_of) if args.fleet_as_of else None
     return run_role(config, args.role, health_port=args.health_port, clock=make_clock(config, anchor),
                     parent=args.parent, fleet_as_of=fleet_as_of, say=_print)
 

@@ -24,7 +24,7 @@ from alerts import summary as S
 from alerts.coverage import Coverage, GroupKey, lookup
 from alerts.rules import Rule
 from core.region import PROVINCE_CODE, city_of, is_division_code
-from inspection.base import Severity
+from core.severity import Severity
 
 # Where the scheduler records each collector's interval (collectors/scheduler.py self-health).
 COLLECTOR_HEALTH, COLLECTOR_INTERVAL = "collector_run", "interval_s"

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from alerts import text as T
 from alerts.errors import ConflictError, ScopeError, TransitionError
+from core.severity import Severity
 from core.text import SEVERITY
 from db.models_alerts import OPEN_STATES, Alert, AlertEvent, AlertState
-from inspection.base import Severity
 from security import audit
 from security.scope import can_see, node_of
 

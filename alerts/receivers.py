@@ -35,7 +35,7 @@ from alerts.notifiers.base import Notifier, parse_config, type_name
 from core.cli import os_error_text
 from core.config import ConfigError
 from core.filetext import TextFileError, parse_toml, read_text, toml_error_text
-from inspection.base import Severity
+from core.severity import Severity
 
 COMMON_KEYS = ("kind", "enabled", "on_duty", "max_per_minute", "max_per_hour")
 MAX_FILE_BYTES = 256 * 1024  # the shipped file is 3 KB

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from alerts.inhibition import InhibitRule
-from inspection.base import Severity
+from core.severity import Severity
 
 SUPPORTED_VERSIONS = (1,)
 KINDS = ("threshold", "absence", "ratio", "finding")

@@ -55,7 +55,7 @@ from alerts.rule_model import (  # the model, re-exported: callers import it fro
 )
 from core.filetext import TextFileError, decode_utf8, line_of
 from core.logging import get_logger
-from inspection.base import Severity
+from core.severity import Severity
 from tsdb.store import AGGS
 
 __all__ = ["FINDING_LABELS", "KINDS", "MAX_DEPTH", "MAX_DURATION", "MAX_FILE_BYTES", "MAX_RULES", "MAX_SLICES", "OPS",

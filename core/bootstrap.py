@@ -38,13 +38,14 @@ class Runtime:
 def prepare_database(config: Config) -> sessionmaker[Session]:
     """Migrate the relational database to the newest schema and seed the divisions."""
     from db.hunan import seed_nodes
-    from db.migrate import upgrade
+    from db.migrate import migration_lock, upgrade
 
     url = config.database_url
-    upgrade(url)
-    sessions = make_session_factory(make_engine(url, echo=config.database.echo))
-    with transaction(sessions) as s:
-        changed = seed_nodes(s)
+    with migration_lock(url):  # two commands started at once on a fresh database: one migrates and seeds
+        upgrade(url)
+        sessions = make_session_factory(make_engine(url, echo=config.database.echo))
+        with transaction(sessions) as s:
+            changed = seed_nodes(s)
     log.info("registry.nodes_seeded", changed=changed)
     return sessions
 

@@ -28,12 +28,12 @@ from alerts.pipeline import AlertSnap
 from alerts.rules import Rule, RuleSet
 from collectors.base import collector_of
 from core.region import is_county
+from core.severity import Severity
 from dashboard import health, inputs
 from dashboard.audit_data import _summary as audit_summary  # older entries named the rule; shown by number
 from db.models import Node, NodeLevel, Site
 from db.models_alerts import OPEN_STATES, Alert, AlertEvent, AlertState, Notification
 from db.models_security import AuditEntry
-from inspection.base import Severity
 from layouts.alerts_evidence import FINDING_COLUMNS
 from security.scope import PROVINCE_CODE, can_see, city_prefilter, node_of
 from tsdb.series import honest_query

@@ -22,8 +22,8 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.logging import get_logger
+from core.severity import Severity
 from db.models import Finding, RunStatus, Site
-from inspection.base import Severity
 from inspection.findings import FindingView, latest_runs
 from inspection.listpages import china_day
 from inspection.rules import Rules, RulesError, VetoRules, load_rules, provisional_keys

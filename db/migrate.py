@@ -13,8 +13,17 @@ The URL defaults to the configured ``database.url``.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
+import hashlib
+import os
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from alembic import command
 from alembic.config import Config
@@ -34,14 +43,60 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+_held: dict[str, int] = {}  # url -> depth: the lock is re-entrant within a process
+_held_guard = threading.RLock()
+
+
+@contextlib.contextmanager
+def migration_lock(url: str) -> Iterator[None]:
+    """Serialise schema changes (and the seeding that follows them) across processes: two commands
+    started at once on a fresh database would otherwise both create its tables and one would fail.
+    SQLite: an exclusive ``flock`` on ``<file>.migrate.lock``; PostgreSQL: a session advisory lock."""
+    with _held_guard:
+        depth = _held.get(url, 0)
+        _held[url] = depth + 1
+    try:
+        if depth:
+            yield
+            return
+        u = make_url(url)
+        if u.get_backend_name() == "sqlite":
+            if not u.database or u.database == ":memory:":
+                yield
+                return
+            fd = os.open(f"{u.database}.migrate.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(fd)  # closing releases the lock
+            return
+        key = int.from_bytes(hashlib.sha1(b"govops-migrate").digest()[:8], "big", signed=True)
+        engine = make_engine(url)
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+                try:
+                    yield
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+        finally:
+            engine.dispose()
+    finally:
+        with _held_guard:
+            _held[url] -= 1
+
+
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` up to ``revision``; raises on any failing step."""
-    command.upgrade(alembic_config(url), revision)
+    with migration_lock(url):
+        command.upgrade(alembic_config(url), revision)
 
 
 def downgrade(url: str, revision: str) -> None:
     """Take the database at ``url`` down to ``revision`` (``"base"`` drops every table)."""
-    command.downgrade(alembic_config(url), revision)
+    with migration_lock(url):
+        command.downgrade(alembic_config(url), revision)
 
 
 def current(url: str) -> str | None:

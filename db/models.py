@@ -24,8 +24,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from core.severity import Severity
 from db.types import UTCDateTime
-from inspection.base import Severity
 
 # Stable constraint names so migrations behave the same on SQLite and PostgreSQL.
 NAMING = {

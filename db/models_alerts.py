@@ -14,9 +14,9 @@ from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, Un
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alerts.delivery import DeliveryStatus
+from core.severity import Severity
 from db.models import Base, _enum, utcnow
 from db.types import UTCDateTime
-from inspection.base import Severity
 
 
 class AlertState(enum.StrEnum):

@@ -11,26 +11,13 @@ harness entry in ``tests/contracts/test_check_contract.py``).
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from core.plugins import Registry
-
-
-class Severity(enum.StrEnum):
-    """Ordered from worst; labels in core.text.SEVERITY."""
-
-    CRITICAL = "critical"  # 紧急: a veto item holds, or a security incident
-    HIGH = "high"  # 严重: deducts points, or a veto is close
-    MEDIUM = "medium"  # 一般
-    LOW = "low"  # 提示: early warning, information
-
-    @property
-    def rank(self) -> int:
-        return list(Severity).index(self)
+from core.severity import Severity  # checks read it here with the rest of their vocabulary
 
 
 @dataclass(frozen=True)

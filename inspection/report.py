@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
-from inspection.base import Severity
+from core.severity import Severity
 from inspection.catalog import CHECK_LABEL
 from inspection.text import (
     CLI,

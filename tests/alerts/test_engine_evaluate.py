@@ -12,7 +12,7 @@ from alerts.coverage import coverage_of, slices
 from alerts.evaluate import derive_city, evaluate_absence, evaluate_findings, evaluate_series, fingerprint
 from alerts.rules import Rule, load_rule_files
 from core.config import PROJECT_ROOT
-from inspection.base import Severity
+from core.severity import Severity
 
 NOW = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 RULES = load_rule_files([PROJECT_ROOT / "data" / "alerts" / "rules"]).by_name()

@@ -12,9 +12,9 @@ from alerts.pipeline import Route
 from alerts.planner import plan_notifications
 from alerts.rules import load_rule_files
 from core.config import PROJECT_ROOT
+from core.severity import Severity
 from db.models_alerts import Alert, AlertState, DeliveryStatus, Notification, SilenceKind
 from db.models_security import AuditEntry
-from inspection.base import Severity
 from tests.alerts.oncall_world import CHANGSHA, NOW, PROVINCE, ZHUZHOU, add_alert
 
 ROUTES = [Route("city-robot", "dingtalk"), Route("sms", "sms", on_duty=True)]

@@ -10,7 +10,7 @@ import pytest
 import app
 from alerts.rules import RuleFileError, check_rule_file, load_rule_files, parse_duration
 from core.config import PROJECT_ROOT
-from inspection.base import Severity
+from core.severity import Severity
 
 SHIPPED = PROJECT_ROOT / "data" / "alerts" / "rules"
 

@@ -16,7 +16,7 @@ from alerts.notifiers import NOTIFIERS
 from alerts.receivers import ReceiversError, load_receivers
 from alerts.rules import RuleFileError, load_rule_files
 from core.config import Config, ConfigError, load_config, numeric_settings
-from inspection.base import Severity
+from core.severity import Severity
 from tests.support.chinese_text import english_words_in, words_of
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.rules import load_rule_files
 from core.clock import FixedClock
 from core.config import PROJECT_ROOT, AlertsConfig, Config
+from core.severity import Severity
 from dashboard.app import create_app
 from dashboard.rules_data import (
     STATE_EMPTY,
@@ -38,7 +39,6 @@ from dashboard.rules_data import (
 from db.models_alerts import Alert, AlertState
 from db.models_security import Role
 from db.session import transaction
-from inspection.base import Severity
 from layouts.rules import (
     condition_text,
     coverage_text,

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from core.severity import Severity
 from core.text import SEVERITY
 from inspection.base import CHECKS as REGISTRY
-from inspection.base import Severity
 from inspection.catalog import CHECK_LABEL, check_label, load_checks
 from inspection.text import EVIDENCE_DETAIL_ONLY, EVIDENCE_LABEL, FINDING_KIND, VETO_ITEM, VETO_STATUS
 from inspection.veto import STATUSES
