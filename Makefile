@@ -24,6 +24,7 @@ test: $(STAMP) system-deps
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/deptry .
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP) system-deps
 	$(PY) -m bench.store_bench

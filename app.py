@@ -41,7 +41,6 @@ def cmd_migrate(config: Config, args: argparse.Namespace) -> int:
 
 
 def cmd_registry(config: Config, args: argparse.Namespace) -> int:
-    from core.bootstrap import prepare_database
     from db.registry_io import (
         RegistryImportError,
         export_columns,
@@ -50,6 +49,7 @@ def cmd_registry(config: Config, args: argparse.Namespace) -> int:
         import_sites,
     )
     from db.session import transaction
+    from runtime.bootstrap import prepare_database
 
     sessions = prepare_database(config)
     if args.registry_cmd == "import":
@@ -99,7 +99,7 @@ def _check_output_file(path: Path) -> None:
 
 
 def cmd_collect(config: Config, args: argparse.Namespace) -> int:
-    from core.bootstrap import (
+    from runtime.bootstrap import (
         build_scheduler,
         build_schedulers,
         open_metric_store,
@@ -174,7 +174,7 @@ def _wait_for_signal(failed: threading.Event | None = None) -> bool:
 
 
 def cmd_demo_fleet(config: Config, args: argparse.Namespace) -> int:
-    from core.bootstrap import build_demo_fleet, start_demo_fleet
+    from runtime.bootstrap import build_demo_fleet, start_demo_fleet
 
     if args.export:
         spec = build_demo_fleet(config)
@@ -200,7 +200,7 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
     """Prepare the databases and the registry here, then run every part as a supervised process
     (runtime/supervisor.py): the demo fleet, the collectors, alerting and the web, each restarted if it
     dies or hangs; the run ends non-zero when one cannot be kept running."""
-    from core.bootstrap import (
+    from runtime.bootstrap import (
         build_demo_fleet,
         load_registry,
         make_clock,
@@ -315,7 +315,7 @@ def cmd_worker(config: Config, args: argparse.Namespace) -> int:
     """One process of ``app.py run`` (started by its supervisor, not by hand)."""
     from datetime import datetime
 
-    from core.bootstrap import make_clock
+    from runtime.bootstrap import make_clock
     from runtime.roles import run_role
 
     def instant(option: str, text: str) -> datetime:

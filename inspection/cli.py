@@ -88,10 +88,10 @@ def run_inspect(config: Any, args: argparse.Namespace, out: TextIO | None = None
 
 
 def _inspect(config: Any, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from core.bootstrap import load_registry, open_metric_store, prepare_database, start_demo_fleet
     from inspection.catalog import load_checks
     from inspection.rules import RulesError, load_rules
     from inspection.runner import InspectionError, InspectionRunner
+    from runtime.bootstrap import load_registry, open_metric_store, prepare_database, start_demo_fleet
 
     def fail(msg: str) -> int:
         print(msg, file=err, flush=True)

@@ -72,8 +72,8 @@ def _sessions(config: Config) -> Any:
 
 
 def _fleet(config: Config, clock: Any, fleet_as_of: datetime | None, say: Callable[[str], None]) -> Parts:
-    from core.bootstrap import build_demo_fleet
     from demo.server import FleetServer
+    from runtime.bootstrap import build_demo_fleet
 
     spec = build_demo_fleet(config, fleet_as_of)
     handle = FleetServer(spec, time_scale=config.demo.time_scale).start_in_thread()
@@ -82,8 +82,8 @@ def _fleet(config: Config, clock: Any, fleet_as_of: datetime | None, say: Callab
 
 
 def _collect(config: Config, clock: Any, fleet_as_of: datetime | None, say: Callable[[str], None]) -> Parts:
-    from core.bootstrap import build_schedulers, open_metric_store
     from core.services import CollectorService, MaintenanceService
+    from runtime.bootstrap import build_schedulers, open_metric_store
 
     sessions = _sessions(config)
     store = open_metric_store(config)
@@ -100,8 +100,8 @@ def _collect(config: Config, clock: Any, fleet_as_of: datetime | None, say: Call
 def _alert(config: Config, clock: Any, fleet_as_of: datetime | None, say: Callable[[str], None]) -> Parts:
     from alerts.rule_dir import RuleDirectory
     from alerts.service import AlertingBackgroundService, AlertService
-    from core.bootstrap import open_metric_store
     from core.clock import time_scale
+    from runtime.bootstrap import open_metric_store
 
     sessions = _sessions(config)
     store = open_metric_store(config)
@@ -119,8 +119,8 @@ def _web(config: Config, clock: Any, fleet_as_of: datetime | None, say: Callable
     from waitress import create_server
 
     from alerts.rule_dir import RuleDirectory
-    from core.bootstrap import open_metric_store
     from dashboard.app import create_app
+    from runtime.bootstrap import open_metric_store
 
     sessions = _sessions(config)
     store = open_metric_store(config)

@@ -229,7 +229,7 @@ def run_kiosk(sessions: sessionmaker[Session], args: argparse.Namespace, now: da
 
 def run(config: Config, args: argparse.Namespace) -> int:
     """Entry point for ``app.py users|kiosk``."""
-    from core.bootstrap import prepare_database
+    from runtime.bootstrap import prepare_database
 
     sessions = prepare_database(config)
     now = datetime.now(UTC)

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from core.bootstrap import (
+from core.config import Config, load_config
+from runtime.bootstrap import (
     build_scheduler,
     collect_once,
     load_registry,
@@ -25,7 +26,6 @@ from core.bootstrap import (
     register_local_host,
     start_demo_fleet,
 )
-from core.config import Config, load_config
 
 pytestmark = pytest.mark.e2e
 

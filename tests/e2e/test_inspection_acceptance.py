@@ -19,7 +19,6 @@ import pytest
 from collectors.base import CollectorContext
 from collectors.loader import build_collectors
 from collectors.scheduler import Scheduler
-from core.bootstrap import load_registry, open_metric_store, prepare_database
 from core.clock import FixedClock
 from core.config import load_config
 from demo.faults import UNREACHABLE_KINDS
@@ -28,6 +27,7 @@ from demo.truth import finding_sets
 from inspection.findings import open_findings
 from inspection.rules import load_rules
 from inspection.runner import InspectionRunner
+from runtime.bootstrap import load_registry, open_metric_store, prepare_database
 from tests.e2e.fleet_process import fleet_process
 
 pytestmark = pytest.mark.e2e

@@ -12,13 +12,13 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from core.bootstrap import prepare_database
 from core.clock import to_ns
 from core.config import load_config
 from db.models import Site, SiteLevel
 from db.session import transaction
 from inspection.base import CheckResult, FindingDraft, Severity
 from inspection.findings import save_result
+from runtime.bootstrap import prepare_database
 from tsdb.point import Point
 from tsdb.sqlite_store import SQLiteMetricStore
 

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from core.bootstrap import prepare_database
 from core.clock import to_ns
 from core.config import load_config
 from db.models import Site, SiteLevel
 from db.session import transaction
+from runtime.bootstrap import prepare_database
 from tsdb.point import Point
 from tsdb.sqlite_store import SQLiteMetricStore
 

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from core.bootstrap import start_demo_fleet
 from core.config import load_config
 from demo.faults import UNREACHABLE_KINDS
 from inspection.base import CHECKS, CheckContext, CheckError, CheckResult, Severity, SiteTarget, undeclared
 from inspection.checks.dead_links import DeadLinksCheck, Settings, error_label, findings_for
+from runtime.bootstrap import start_demo_fleet
 from webread.addresses import AddressPolicy
 from webread.crawler import BrokenLink, CrawlReport, Reference
 from webread.fetch import Fetcher

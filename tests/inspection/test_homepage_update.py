@@ -76,8 +76,8 @@ def test_demo_fleet(page_fleet: dict[str, Any]) -> None:
 
 
 def test_snapshot_kept_in_page_baseline(page_fleet: dict[str, Any], tmp_path: Any) -> None:
-    from core.bootstrap import prepare_database
     from db.models import PageBaseline, Site
+    from runtime.bootstrap import prepare_database
 
     config = load_config(env={"GOVOPS_DATABASE__URL": f"sqlite:///{tmp_path / 'g.db'}"})
     sessions = prepare_database(config)

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from core.bootstrap import start_demo_fleet
 from core.config import load_config
 from demo.truth import finding_sets
 from inspection.base import CheckContext, CheckError, CheckResult, SiteTarget, undeclared
@@ -24,6 +23,7 @@ from inspection.checks.content_errors import ContentErrors
 from inspection.checks.content_errors import Settings as ContentSettings
 from inspection.checks.defacement import Defacement, MemoryBaselines
 from inspection.checks.identity import IdentityCheck
+from runtime.bootstrap import start_demo_fleet
 from webread.addresses import AddressPolicy
 from webread.fetch import Fetcher
 

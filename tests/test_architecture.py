@@ -1,0 +1,48 @@
+"""The gates `make test` enforces on the tree itself: ruff, and the floors of the house (import-linter's
+contracts in [tool.importlinter]). Each gate is also shown to bite on a case made to break it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def _run(*argv: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=600, check=False)
+
+
+def test_ruff_is_clean() -> None:
+    r = _run(str(BIN / "ruff"), "check", "--no-fix", ".")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_ruff_bites(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("import os\n", encoding="utf-8")
+    r = _run(str(BIN / "ruff"), "check", "--no-fix", "--config", str(ROOT / "pyproject.toml"), str(bad))
+    assert r.returncode != 0 and "F401" in r.stdout
+
+
+def test_the_layers_contracts_hold() -> None:
+    r = _run(str(BIN / "lint-imports"), "--no-cache")
+    assert r.returncode == 0 and "0 broken" in r.stdout, r.stdout + r.stderr
+
+
+def test_a_contract_the_tree_breaks_is_reported(tmp_path: Path) -> None:
+    """The tool analyses the real import graph: a contract today's tree does not keep fails, naming the import."""
+    config = tmp_path / "contracts.toml"
+    config.write_text('''[tool.importlinter]
+root_packages = ["core", "runtime"]
+
+[[tool.importlinter.contracts]]
+name = "probe: runtime imports nothing of core"
+type = "forbidden"
+source_modules = ["runtime"]
+forbidden_modules = ["core"]
+''', encoding="utf-8")
+    r = _run(str(BIN / "lint-imports"), "--no-cache", "--config", str(config))
+    assert r.returncode != 0 and "runtime is not allowed to import core" in r.stdout, r.stdout + r.stderr
