@@ -121,8 +121,9 @@ def cmd_collect(config: Config, args: argparse.Namespace) -> int:
     try:
         from core.services import CollectorService, MaintenanceService, stop_all
 
-        services = [MaintenanceService(store),
-                    *(CollectorService(sch, name=f"collectors-{part}") for part, sch in schedulers.items())]
+        services: list[MaintenanceService | CollectorService] = [
+            MaintenanceService(store),
+            *(CollectorService(sch, name=f"collectors-{part}") for part, sch in schedulers.items())]
         for svc in services:
             svc.start()
         _wait_for_signal()

@@ -21,7 +21,7 @@ from core.clock import SystemClock, ZonedClock
 from core.config import Config
 
 
-def add_arguments(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_arguments(sub: argparse._SubParsersAction) -> None:  # any parser class: app.py's is Chinese
     p = sub.add_parser("notify", help=T.CLI_HELP)
     nsub = p.add_subparsers(dest="notify_cmd", required=True, metavar="操作")
     c = nsub.add_parser("check", help=T.CLI_CHECK_HELP)
