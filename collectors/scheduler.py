@@ -236,8 +236,9 @@ class Scheduler:
                 stopper.cancel()
                 return
             stopper.cancel()
-            if run.exception() is not None:  # run_once does not raise; this is a scheduler bug
-                log.error("collector.run_crashed", collector=collector.name, error=_describe(run.exception()))
+            crash = run.exception()
+            if crash is not None:  # run_once does not raise; this is a scheduler bug
+                log.error("collector.run_crashed", collector=collector.name, error=_describe(crash))
             delay = next_delay(interval, time.monotonic() - t0, self.jitter_fraction, self.rng)
 
     async def run(self, stop: asyncio.Event) -> None:

@@ -159,7 +159,7 @@ class ChineseArgumentParser(argparse.ArgumentParser):
         with _chinese_argparse():
             super().__init__(*args, **kwargs)
 
-    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:  # type: ignore[override]
+    def parse_args(self, args: Any = None, namespace: Any = None) -> Any:
         with _chinese_argparse():
             return super().parse_args(args, namespace)
 

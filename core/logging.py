@@ -45,7 +45,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(doc, ensure_ascii=False, default=str)
 
 
-class EventLogger(logging.LoggerAdapter):  # type: ignore[type-arg]
+class EventLogger(logging.LoggerAdapter):
     """Keyword arguments become fields: ``log.info("event", key=value)``."""
 
     def process(self, msg: Any, kwargs: Any) -> tuple[Any, Any]:
@@ -60,12 +60,12 @@ def get_logger(name: str) -> EventLogger:
     return EventLogger(logging.getLogger(name), {})
 
 
-class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _CurrentStderrHandler(logging.StreamHandler):
     """Writes to ``sys.stderr`` as it is when a record is emitted, not when logging was set up: a stderr
     replaced later (a test runner's capture, a daemon's redirect) must not leave threads writing to a
     closed file."""
 
-    @property  # type: ignore[override]
+    @property
     def stream(self) -> Any:
         return sys.stderr
 

@@ -9,18 +9,32 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from core.clock import Clock, SystemClock, time_scale
 from core.logging import get_logger
 
+if TYPE_CHECKING:
+    from datetime import datetime
+
 log = get_logger(__name__)
+
+
+# What the services drive, structurally: core imports nothing of ours (collectors.scheduler.Scheduler,
+# tsdb.store.MetricStore satisfy them).
+class _Scheduler(Protocol):
+    async def run(self, stop: asyncio.Event) -> None: ...
+
+
+class _Maintainable(Protocol):
+    def maintain(self, now: datetime) -> Mapping[str, int]: ...
 
 
 class CollectorService:
     """Runs the collector scheduler on a private event loop until stopped."""
 
-    def __init__(self, scheduler, name: str = "collectors") -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, scheduler: _Scheduler, name: str = "collectors") -> None:
         self._scheduler = scheduler
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop: asyncio.Event | None = None
@@ -58,7 +72,7 @@ class CollectorService:
 class MaintenanceService:
     """Calls ``store.maintain(now)`` on a fixed cadence (downsampling and retention)."""
 
-    def __init__(self, store, every_s: float = 60.0, clock: Clock | None = None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, store: _Maintainable, every_s: float = 60.0, clock: Clock | None = None) -> None:
         self._store = store
         self._clock: Clock = clock or SystemClock()
         self._every = every_s / time_scale(self._clock)  # clock seconds; fewer real ones on a compressed clock
@@ -72,7 +86,9 @@ class MaintenanceService:
         while not self._stop.wait(self._every):
             try:
                 counts = self._store.maintain(self._clock.now())
-                log.info("store.maintained", **{k: v for k, v in counts.items() if v})
+                # log fields, not logging's own keywords (EventLogger.process moves them to extra)
+                fields: dict[str, Any] = {k: v for k, v in counts.items() if v}
+                log.info("store.maintained", **fields)
             except Exception:
                 log.exception("store.maintain_failed")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,11 +21,20 @@ SITES_FILE = PROJECT_ROOT / "data" / "registry" / "hunan-sites.csv"
 _FIELDS = ("code", "name", "level", "parent_code")
 
 
+class Division(TypedDict):
+    """One row of the divisions file; ``parent_code`` is None for the province only."""
+
+    code: str
+    name: str
+    level: str
+    parent_code: str | None
+
+
 class DivisionDataError(ValueError):
     """The divisions file is malformed; the message names the file and line."""
 
 
-def load_divisions(path: Path = DIVISIONS_FILE) -> list[dict[str, str | None]]:
+def load_divisions(path: Path = DIVISIONS_FILE) -> list[Division]:
     """The divisions, parents before children: dicts with code, name, level, parent_code (None at top).
 
     Raises :class:`DivisionDataError` naming file and line on a bad header, code, level or parent.
@@ -33,7 +43,7 @@ def load_divisions(path: Path = DIVISIONS_FILE) -> list[dict[str, str | None]]:
         reader = csv.DictReader(fh)
         if tuple(reader.fieldnames or ()) != _FIELDS:
             raise DivisionDataError(f"{path}: header must be {','.join(_FIELDS)}, got {reader.fieldnames}")
-        out: list[dict[str, str | None]] = []
+        out: list[Division] = []
         seen: set[str] = set()
         levels = {lv.value for lv in NodeLevel}
         for line, row in enumerate(reader, start=2):

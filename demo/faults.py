@@ -113,7 +113,7 @@ _COLUMN = _choice(*COLUMN_KINDS)
 
 def _schema(kind: str, probe_timeout: float) -> dict[str, tuple[Any, Callable[[Any], Any]]]:
     """Parameter name -> (default, validator) for one kind; ``None`` default = derived later."""
-    return {
+    schemas: dict[str, dict[str, tuple[Any, Callable[[Any], Any]]]] = {
         "down": {},
         "error_status": {"status": (503, _int_range(400, 599))},
         # Default delay exceeds the probe timeout so the probe reports the homepage as failed.
@@ -142,7 +142,8 @@ def _schema(kind: str, probe_timeout: float) -> dict[str, tuple[Any, Callable[[A
         "gbk_no_charset": {"column": ("notice", _COLUMN)},
         "huge_page": {"mb": (12, _int_range(11, 64))},
         "redirect_loop": {},
-    }[kind]
+    }
+    return schemas[kind]
 
 
 def make_fault(kind: str, site_code: str, params: Mapping[str, Any] | None = None, *,

@@ -137,7 +137,7 @@ class FleetServer:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         sock = request.transport.get_extra_info("sockname") if request.transport else None
         site = self.spec.site_at(sock[0]) if sock else None
-        if site is None:
+        if site is None or not sock:  # no socket name means no site; the check narrows sock too
             r = not_found(None)
             return web.Response(status=r.status, body=r.body, content_type="text/html", charset="utf-8")
         if site.https and sock[1] == self.spec.port:

@@ -113,7 +113,7 @@ def _clean(value: Any) -> Any:
 def json_safe(data: Mapping[str, Any]) -> dict[str, Any]:
     """``data`` as the JSON column stores and returns it: dates and other values as strings, tuples as lists,
     then cleaned (:func:`clean_text` on keys and strings, non-finite numbers as null)."""
-    return _clean(json.loads(json.dumps(dict(data), ensure_ascii=False, default=str)))  # type: ignore[no-any-return]
+    return _clean(json.loads(json.dumps(dict(data), ensure_ascii=False, default=str)))
 
 
 def _storable(d: FindingDraft) -> FindingDraft:

@@ -215,7 +215,9 @@ def _hinted(tree: LexborHTMLParser, base_url: str, as_of: date, item_selector: s
     items = []
     for row in tree.css(item_selector):
         a = row if row.tag == "a" else row.css_first("a[href]")
-        link = link_of(a, base_url) if a is not None else None
+        if a is None:
+            continue
+        link = link_of(a, base_url)
         if link is None:
             continue
         cell = row.css_first(date_selector) if date_selector else None

@@ -109,7 +109,9 @@ def readings(ch: str) -> frozenset[str]:
 
 def term_readings(text: str) -> tuple[str, ...]:
     """The toneless reading of each character of a term, in context (重庆 → chong qing)."""
-    out = lazy_pinyin(text, style=Style.NORMAL, v_to_u=False, errors=lambda s: list(s))
+    # pypinyin's stub says errors= returns str; its docs allow a list (here one item per character)
+    out = lazy_pinyin(text, style=Style.NORMAL, v_to_u=False,
+                      errors=lambda s: list(s))  # type: ignore[arg-type, return-value]
     return tuple(out) if len(out) == len(text) else tuple("" for _ in text)
 
 

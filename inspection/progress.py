@@ -90,7 +90,7 @@ class BarProgress:
 
         current = {"current": ""}
 
-        class Bar(tqdm):  # type: ignore[misc,type-arg]
+        class Bar(tqdm):
             @property
             def format_dict(self) -> dict[str, Any]:  # {current} in the bar format: the site last reported
                 return {**super().format_dict, **current}

@@ -71,7 +71,7 @@ def _cut(s: str, limit: int) -> str:
 def split_hints(rows: Sequence[Mapping[str, Any]]) -> tuple[list[Mapping[str, Any]], dict[str, list[Any]]]:
     """(findings about the sites, {hint kind: its rows})."""
     hints: dict[str, list[Any]] = defaultdict(list)
-    rest = []
+    rest: list[Mapping[str, Any]] = []
     for r in rows:
         (hints[r["kind"]] if r["kind"] in HINT_KINDS else rest).append(r)
     return rest, dict(hints)

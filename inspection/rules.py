@@ -26,10 +26,10 @@ import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from core.filetext import TextFileError, parse_toml, read_text, toml_error_text, toml_line
-from inspection.base import CHECKS
+from inspection.base import CHECKS, Check
 from inspection.catalog import load_checks
 
 PROVISIONAL = {"provisional": True}
@@ -103,7 +103,9 @@ class Rules:
         return _build_settings(CHECKS.get(check), {}, self.veto, _Loc(self.source), check)
 
     def interval_for(self, check: str) -> float:
-        return float(self.intervals.get(check, CHECKS.get(check).interval))
+        # registered kinds are Check classes by construction (the registry is typed loosely)
+        kind = cast("type[Check]", CHECKS.get(check))
+        return float(self.intervals.get(check, kind.interval))
 
     def timeout_for(self, check: str, default: float) -> float:
         return float(self.timeouts.get(check, default))

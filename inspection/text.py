@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.text import SEVERITY
 
 __all__ = ["CLI", "FINDING_KIND", "INSUFFICIENT", "RUN_STATUS", "SEVERITY", "SUFFICIENCY",
@@ -184,7 +186,8 @@ SUFFICIENCY_UNIT = {"probes": "次监测", "days": "天"}
 SUFFICIENCY = "已有 {have}/{need} {unit}"  # "已有 5/140 次监测"
 INSUFFICIENT = "数据不足（已有 {have}/{need} {unit}）"  # a verdict not reached yet
 
-CLI = {
+# Any: message templates (str) beside the table header (a tuple of str)
+CLI: dict[str, Any] = {
     "bad_date": "日期格式错误：--as-of {value!r}，应为 YYYY-MM-DD，例如 2026-11-27",
     "unknown_site": "未登记的网站标识码：{codes}",
     "empty_site": "网站标识码不能为空：--site {value!r}",

@@ -58,6 +58,7 @@ def load_registry(config: Config, sessions: sessionmaker[Session], fleet_spec: A
     """Import sites and columns: the demo fleet's own registry, or the configured real one."""
     from db.registry_io import import_columns, import_sites
 
+    columns_csv: Path | None  # the real registry may have no columns file
     if fleet_spec is not None:
         out = demo_registry_dir(config)
         out.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -44,6 +44,14 @@ BAD_INPUT = 2  # exit code of an account change refused for its input (nothing w
 DEMO_TOKEN_FILE = "demo_wall_token"  # the demo wall token, kept beside the secret key (var/) for restarts
 
 
+class _Who(TypedDict):
+    """Who makes a change, as the security.users functions take it (keywords)."""
+
+    actor: str
+    now: datetime
+    remote_addr: str | None
+
+
 ROLE_CHOICES = "、".join(f"{r.value}（{ROLE_LABELS[r]}）" for r in Role)
 
 
@@ -55,7 +63,7 @@ def _password_options(p: argparse.ArgumentParser) -> None:
     src.add_argument("--password-file", metavar="文件", help="从文件读取密码（第一行），文件应只有本人可读")
 
 
-def add_arguments(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_arguments(sub: argparse._SubParsersAction) -> None:
     """Register the ``users`` and ``kiosk`` subcommands on the top-level parser."""
     u = sub.add_parser("users", help="用户管理：创建首个管理员、添加、列出、停用/启用、改密码、调整角色")
     usub = u.add_subparsers(dest="users_cmd", required=True, metavar="操作")
@@ -99,12 +107,12 @@ def read_password(from_stdin: bool, stdin: TextIO | None = None,
     if password_file:
         path = Path(password_file)
         try:
-            line = path.read_text(encoding="utf-8").splitlines()[:1]
+            lines = path.read_text(encoding="utf-8").splitlines()[:1]
         except FileNotFoundError:
             raise PasswordError(S.PASSWORD_FILE_MISSING.format(path=path)) from None
         except (OSError, UnicodeDecodeError):
             raise PasswordError(S.PASSWORD_FILE_UNREADABLE.format(path=path)) from None
-        return line[0] if line else ""
+        return lines[0] if lines else ""
     stream = stdin or sys.stdin
     if from_stdin:
         line = stream.readline()
@@ -147,7 +155,7 @@ def _change(sessions: sessionmaker[Session], args: argparse.Namespace, now: date
             out: Callable[[str], None]) -> int:
     """``users disable|enable|passwd|set-role``: one transaction each; on a refusal nothing is written."""
     name = args.username.strip()
-    who = {"actor": CLI_ACTOR, "now": now, "remote_addr": CLI_ORIGIN}
+    who: _Who = {"actor": CLI_ACTOR, "now": now, "remote_addr": CLI_ORIGIN}
     try:
         if args.users_cmd == "passwd":
             with sessions() as s:  # an unknown user is refused before the password is asked for

@@ -52,13 +52,16 @@ def stripes(username: str, remote_addr: str) -> list[int]:
 
 def _enter_gate(session: Session, keys: list[int], now: datetime) -> None:
     """Lock the gate rows ``keys`` until the caller's transaction ends (created on first use)."""
+    rows = [{"stripe": k, "touched_at": now} for k in keys]
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        session.execute(pg_insert(LoginGate).values(rows).on_conflict_do_nothing(index_elements=["stripe"]))
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    # SQLite: this write takes the database's write lock before anything is read in the transaction.
-    session.execute(insert(LoginGate).values([{"stripe": k, "touched_at": now} for k in keys])
-                    .on_conflict_do_nothing(index_elements=["stripe"]))
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        # SQLite: this write takes the database's write lock before anything is read in the transaction.
+        session.execute(sqlite_insert(LoginGate).values(rows).on_conflict_do_nothing(index_elements=["stripe"]))
     for key in keys:  # PostgreSQL: row locks, one at a time in sorted order
         session.execute(update(LoginGate).where(LoginGate.stripe == key).values(touched_at=now)
                         .execution_options(synchronize_session=False))

@@ -26,7 +26,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from flask import (
@@ -59,6 +59,10 @@ from security.login import authenticate, sign_out
 from security.redirects import safe_next
 from security.sessions import live_user
 from security.text import S
+
+if TYPE_CHECKING:
+    # flask.redirect returns werkzeug's Response, which flask's Response subclasses
+    from werkzeug.wrappers import Response as BaseResponse
 
 EXTENSION_KEY = "govops_security"
 KIOSK_PARAM = "kiosk"
@@ -310,7 +314,7 @@ def _refuse(message: str, status: int = 403, *, heading: str | None = None, pers
     return Response(body, status=status, mimetype="text/html; charset=utf-8")
 
 
-def _remember_wall(response: Response, token: str) -> Response:
+def _remember_wall(response: BaseResponse, token: str) -> BaseResponse:
     """Keep the token a wall was opened with (HttpOnly, this site only): when the wall's session lapses,
     the guard opens a new one from it, checking it as on first use."""
     response.set_cookie(KIOSK_COOKIE, token, max_age=KIOSK_COOKIE_DAYS * 86400, httponly=True, samesite="Strict",
@@ -318,7 +322,7 @@ def _remember_wall(response: Response, token: str) -> Response:
     return response
 
 
-def _forget_wall(response: Response) -> None:
+def _forget_wall(response: BaseResponse) -> None:
     response.delete_cookie(KIOSK_COOKIE, httponly=True, samesite="Strict", secure=_cookie_secure())
 
 
@@ -378,7 +382,7 @@ def scope_refusal(kind: Kind, code: str | None) -> str | None:
     return check_code(current_principal(), _state().sessions, kind, code)
 
 
-def _guard() -> Response | None:
+def _guard() -> BaseResponse | None:
     st = _state()
     if request.path in PUBLIC_PATHS or (request.path == "/logout" and SESSION_ID in session):
         return None

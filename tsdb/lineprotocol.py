@@ -98,6 +98,7 @@ def _unescape_string(raw: str) -> str:
 
 def _parse_value(sc: _Scanner, pos: int) -> tuple[FieldValue, int]:
     s = sc.s
+    value: FieldValue
     if pos < sc.n and s[pos] == '"':
         i = pos + 1
         while i < sc.n:
@@ -117,7 +118,6 @@ def _parse_value(sc: _Scanner, pos: int) -> tuple[FieldValue, int]:
     while end < sc.n and s[end] not in ", \n":
         end += 1
     token = s[pos:end].rstrip("\r") if end == sc.n or s[end] == "\n" else s[pos:end]
-    value: FieldValue
     if _FLOAT_RE.match(token):
         value = float(token)
         if not math.isfinite(value):

@@ -13,8 +13,9 @@ a text field value with ValueError, so nothing can come to rely on one backend k
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
@@ -50,7 +51,8 @@ class Query:
     stop: datetime
     every: timedelta | None = None
     agg: Agg = "avg"
-    tags: TagFilter = field(default_factory=dict)
+    # qualified: the ``field`` attribute above shadows dataclasses.field for mypy
+    tags: TagFilter = dataclasses.field(default_factory=dict)
     group_by: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:

@@ -61,7 +61,8 @@ class ProbeConnector(GuardedConnector):
     """
 
     async def _create_connection(self, req: Any, traces: Any, timeout: Any) -> Any:
-        proto = await super()._create_connection(req, traces, timeout)
+        # Any: the protocol object gets an attribute of ours, which aiohttp's ResponseHandler does not declare
+        proto: Any = await super()._create_connection(req, traces, timeout)
         transport = getattr(proto, "transport", None)
         ssl_obj = transport.get_extra_info("ssl_object") if transport is not None else None
         if ssl_obj is not None:

@@ -7,7 +7,8 @@ SQLite runs in batch mode so ALTERs work there too.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Collection, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 from alembic import context
 from sqlalchemy import Connection
@@ -16,16 +17,22 @@ from core.logging import get_logger
 from db.models import Base
 from db.session import make_engine
 
+if TYPE_CHECKING:
+    from alembic.runtime.migration import MigrationContext, MigrationInfo
+    from alembic.script import Script
+
 log = get_logger("db.migrate")
 config = context.config
 
 
-def _on_apply(*, ctx: Any, step: Any, heads: Any, run_args: Any) -> None:
+# Alembic calls it with these keywords; its stub declares the callback positionally, so not keyword-only.
+def _on_apply(ctx: MigrationContext, step: MigrationInfo, heads: Collection[Any], run_args: Mapping[str, Any]) -> None:
     # One line per revision, so an operator sees how far a long upgrade got.
     target = step.destination_revision_ids
+    up = cast("Script | None", step.up_revision)  # the revision map built from the scripts directory holds Scripts
     log.info("migrate.step", direction="up" if step.is_upgrade else "down",
              revision=",".join(target) if target else "base", script=step.up_revision_id,
-             doc=(step.up_revision.doc or "").splitlines()[0] if step.up_revision else "")
+             doc=(up.doc or "").splitlines()[0] if up else "")
 
 
 def _run(connection: Connection) -> None:

@@ -90,7 +90,8 @@ def read_identity(html: str) -> Identity:
                if n.tag == "footer" or _FOOTER_HINT.search((n.attributes.get("id") or "")
                                                            + " " + (n.attributes.get("class") or ""))]
     footer_text = _clean(" ".join(n.text(separator=" ") for n in footers))
-    page_text = _clean((tree.body or tree.root).text(separator=" ") if (tree.body or tree.root) else "")
+    top = tree.body or tree.root
+    page_text = _clean(top.text(separator=" ") if top else "")
     code, icp, psb = _search(footer_text)
     where = "footer" if (code or icp or psb) else ""
     if not (code and icp and psb):

@@ -19,10 +19,11 @@ branch_labels = None
 depends_on = None
 
 
-def _enum(column: str, table: str, type_name: str, values: tuple[str, ...]) -> tuple[sa.Column, sa.CheckConstraint]:
+def _enum(column: str, table: str, type_name: str,
+          values: tuple[str, ...]) -> tuple[sa.Column[str], sa.CheckConstraint]:
     """A VARCHAR(32) enum column plus its CHECK, named as the model's naming convention names it."""
-    col = sa.Column(column, sa.Enum(*values, name=type_name, native_enum=False, create_constraint=False,
-                                    length=32), nullable=False)
+    col: sa.Column[str] = sa.Column(column, sa.Enum(*values, name=type_name, native_enum=False,
+                                                    create_constraint=False, length=32), nullable=False)
     allowed = ", ".join(f"'{v}'" for v in values)
     check = sa.CheckConstraint(f"{column} IN ({allowed})", name=op.f(f"ck_{table}_{type_name}"))
     return col, check

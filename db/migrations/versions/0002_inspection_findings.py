@@ -21,9 +21,10 @@ SEVERITIES = ("critical", "high", "medium", "low")
 RUN_STATUSES = ("ok", "error", "timeout")
 
 
-def _enum(column: str, table: str, type_name: str, values: tuple[str, ...]) -> tuple[sa.Column, sa.CheckConstraint]:
-    col = sa.Column(column, sa.Enum(*values, name=type_name, native_enum=False, create_constraint=False,
-                                    length=32), nullable=False)
+def _enum(column: str, table: str, type_name: str,
+          values: tuple[str, ...]) -> tuple[sa.Column[str], sa.CheckConstraint]:
+    col: sa.Column[str] = sa.Column(column, sa.Enum(*values, name=type_name, native_enum=False,
+                                                    create_constraint=False, length=32), nullable=False)
     allowed = ", ".join(f"'{v}'" for v in values)
     return col, sa.CheckConstraint(f"{column} IN ({allowed})", name=op.f(f"ck_{table}_{type_name}"))
 
