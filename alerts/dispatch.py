@@ -230,7 +230,7 @@ class Dispatcher:
         with self.sessions.begin() as s:
             res = s.execute(update(Notification).where(*self._free(nid, c, now)).values(**values)
                             .execution_options(synchronize_session=False))
-            return res.rowcount == 1
+            return res.rowcount == 1  # type: ignore[attr-defined]  # DML yields a CursorResult; typed as Result
 
     def _decided(self, job: _Job, now: datetime, was_lost: bool) -> str:
         """A row settled without sending: a rate limit, or a problem of configuration (counted as an attempt)."""
@@ -298,7 +298,7 @@ class Dispatcher:
         with self.sessions.begin() as s:
             res = s.execute(update(Notification).where(*where).values(**values)
                             .execution_options(synchronize_session=False))
-            if res.rowcount != 1:
+            if res.rowcount != 1:  # type: ignore[attr-defined]  # DML yields a CursorResult; typed as Result
                 return False
             if status == DeliveryStatus.SENT and job.merged:
                 s.execute(update(Notification).where(Notification.id.in_(job.merged))
@@ -326,11 +326,12 @@ class Dispatcher:
 
     def _renew(self, ids: list[int], now: datetime) -> int:
         with self.sessions.begin() as s:
-            return s.execute(update(Notification)
-                             .where(Notification.id.in_(ids), Notification.claimed_by == self.name,
-                                    Notification.status.in_(DUE))
-                             .values(lease_until=now + self.lease)
-                             .execution_options(synchronize_session=False)).rowcount
+            res = s.execute(update(Notification)
+                            .where(Notification.id.in_(ids), Notification.claimed_by == self.name,
+                                   Notification.status.in_(DUE))
+                            .values(lease_until=now + self.lease)
+                            .execution_options(synchronize_session=False))
+            return res.rowcount  # type: ignore[attr-defined]  # DML yields a CursorResult; typed as Result
 
     # --- preparing a message ---
 
@@ -382,7 +383,7 @@ class Dispatcher:
 
     def _over_limit(self, s: Session, r: Receiver, recipient: str | None, now: datetime,
                     planned: Counter[tuple[str, ...]]) -> str | None:
-        checks = []
+        checks: list[tuple[int, int, tuple[str, ...], list[Any], str]] = []  # limit, window (s), key, filters, scope
         if r.max_per_minute:
             checks.append((r.max_per_minute, 60, (r.name,), [], T.RATE_SCOPE_RECEIVER.format(name=r.name)))
         if r.max_per_hour:

@@ -163,22 +163,22 @@ class AlertEngine:
             for fp, alert in open_alerts.items():
                 if alert.rule not in ok_rules and alert.rule in by_name:
                     continue  # no data this cycle: decide nothing rather than resolve on a fetch error
-                rule = by_name.get(alert.rule)
-                inst = instances.get(fp)
-                if rule is None:
+                alert_rule = by_name.get(alert.rule)
+                alert_inst = instances.get(fp)
+                if alert_rule is None:
                     self._close_orphan(s, alert, now, report)
                     continue
-                if inst is None and regrouped(alert.labels or {}, rule):
+                if alert_inst is None and regrouped(alert.labels or {}, alert_rule):
                     # The rule now groups differently (e.g. per site, no longer per kind): this alert's
                     # series is no longer one; the same fault is judged under its new grouping.
                     self._close_orphan(s, alert, now, report, REASON_REGROUPED, "rule_regrouped")
                     continue
                 cur = Current(AlertState(alert.state), _aware(alert.started_at),  # type: ignore[arg-type]
                               _aware(alert.last_true_at))
-                # Too little data to judge (inst.known False) decides nothing, as a fetch error does.
-                d = step(cur, inst is not None and inst.active, now, rule.for_, rule.keep_firing_for,
-                         known=inst is None or inst.known)
-                self._apply(s, alert, inst, d, now, report)
+                # Too little data to judge (alert_inst.known False) decides nothing, as a fetch error does.
+                d = step(cur, alert_inst is not None and alert_inst.active, now, alert_rule.for_,
+                         alert_rule.keep_firing_for, known=alert_inst is None or alert_inst.known)
+                self._apply(s, alert, alert_inst, d, now, report)
             new: list[tuple[Alert, Decision]] = []
             for fp, inst in instances.items():
                 if fp in open_alerts:
@@ -262,7 +262,8 @@ class AlertEngine:
     def _record(self, s: Session, alert: Alert, d: Decision, now: datetime, note: str | None = None,
                 from_state: AlertState | None = None) -> None:
         events = d.events or ()
-        pairs = [(e.from_state, e.to_state, e.note) for e in events] or [(from_state, d.state, note or "")]
+        pairs: list[tuple[AlertState | None, AlertState | None, str]] = (
+            [(e.from_state, e.to_state, e.note) for e in events] or [(from_state, d.state, note or "")])
         for frm, to, why in pairs:
             assert to is not None
             s.add(AlertEvent(alert_id=alert.id, at=now, kind="state", actor=SYSTEM,

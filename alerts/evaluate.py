@@ -31,16 +31,25 @@ COLLECTOR_HEALTH, COLLECTOR_INTERVAL = "collector_run", "interval_s"
 
 
 class FindingLike(Protocol):
-    """What a finding rule reads (inspection.findings.FindingView satisfies it)."""
+    """What a finding rule reads (inspection.findings.FindingView satisfies it). Read-only members, so a
+    frozen dataclass fits."""
 
-    site_code: str
-    node_code: str
-    city_code: str
-    check: str
-    kind: str
-    location: str
-    severity: Severity
-    deadline: date | None
+    @property
+    def site_code(self) -> str: ...
+    @property
+    def node_code(self) -> str: ...
+    @property
+    def city_code(self) -> str: ...
+    @property
+    def check(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def location(self) -> str: ...
+    @property
+    def severity(self) -> Severity: ...
+    @property
+    def deadline(self) -> date | None: ...
 
 
 @dataclass(frozen=True)

@@ -151,7 +151,7 @@ def _previous(session: Session, group_key: str) -> P.PreviousPlan | None:
     for payload in rows:
         if payload and payload.get("kind") == "notify":
             sig = tuple(tuple(e) for e in payload.get("signature", []))
-            return P.PreviousPlan(sig, int(payload.get("generation", 0)))  # type: ignore[arg-type]
+            return P.PreviousPlan(sig, int(payload.get("generation", 0)))
     return None
 
 

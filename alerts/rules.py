@@ -104,7 +104,7 @@ class _BoundedLoader(yaml.SafeLoader):
         try:
             if self._depth > MAX_DEPTH:
                 raise _TooDeep(self.peek_event().start_mark.line + 1)
-            return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
         finally:
             self._depth -= 1
 
@@ -420,9 +420,9 @@ class _FileChecker:
                 raise _Bad(_line(v), f"title 应为不超过 40 字的中文名称，实际为 {kw['title']!r}")
         elif key == DETAIL_KEY:
             names = self.strings(v, key)
-            for n in names:
-                if not re.fullmatch(r"[a-z_][a-z0-9_]*", n) or n in summary.RESERVED:
-                    raise _Bad(_line(v), f"detail_fields 的字段名 {n!r} 无效：应为小写字母、数字和下划线，"
+            for fname in names:
+                if not re.fullmatch(r"[a-z_][a-z0-9_]*", fname) or fname in summary.RESERVED:
+                    raise _Bad(_line(v), f"detail_fields 的字段名 {fname!r} 无效：应为小写字母、数字和下划线，"
                                          f"且不能是 {'、'.join(summary.RESERVED)} 之一")
             if len(set(names)) != len(names):
                 raise _Bad(_line(v), "detail_fields 中有重复的字段")

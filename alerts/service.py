@@ -157,7 +157,8 @@ class AlertingBackgroundService:
             try:
                 rep = self._service.tick()
                 if rep.errors:
-                    log.warning("alerts.tick_errors", **rep.errors)
+                    fields: dict[str, Any] = rep.errors  # EventLogger turns any keyword into a field
+                    log.warning("alerts.tick_errors", **fields)
             except Exception:  # never take the process down
                 log.exception("alerts.tick_crashed")
             if self._stop.wait(self._every):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 import pandas as pd
 from flask import current_app
@@ -108,6 +108,12 @@ def series_interval(store: MetricStore, measurement: str, field_name: str) -> fl
     return max(values, default=None)
 
 
+@overload
+def aware(dt: datetime) -> datetime: ...
+@overload
+def aware(dt: None) -> None: ...
+@overload
+def aware(dt: datetime | None) -> datetime | None: ...
 def aware(dt: datetime | None) -> datetime | None:
     """SQLite returns naive datetimes for timezone columns; they were written as UTC."""
     if dt is None:
@@ -179,20 +185,20 @@ def list_alerts(session: Session, now: datetime, flt: AlertFilter = AlertFilter(
     by firing time, never-fired ones after, then by start), each alert's dependants (``inhibit_rules``) right
     under it. ``fired_at`` is None for an alert that never fired. A filter value that names no severity or
     state (the browser sent something the screen does not offer) matches nothing."""
-    flt = _clean_filter(flt)
-    if flt is None:
+    clean = _clean_filter(flt)
+    if clean is None:
         return pd.DataFrame(columns=ALERT_COLUMNS)
-    states = [AlertState(s) for s in flt.states] if flt.states else list(OPEN_STATES)
+    states = [AlertState(s) for s in clean.states] if clean.states else list(OPEN_STATES)
     q = select(Alert).where(Alert.state.in_(states)).order_by(Alert.id.desc())
     if not is_county(scope_code):  # a county's rows are picked from its city's below: no limit in SQL
         q = q.limit(limit)
     city = city_prefilter(scope_code)
     if city is not None:
         q = q.where(Alert.city_code == city)
-    if flt.city:
-        q = q.where(Alert.city_code == flt.city)
-    if flt.severity:
-        q = q.where(Alert.severity == Severity(flt.severity))
+    if clean.city:
+        q = q.where(Alert.city_code == clean.city)
+    if clean.severity:
+        q = q.where(Alert.severity == Severity(clean.severity))
     cities, sites = _names(session)
     grouped = open_problems(session, inhibit_rules)
     rows = []
@@ -201,8 +207,8 @@ def list_alerts(session: Session, now: datetime, flt: AlertFilter = AlertFilter(
             rows.append(_row(a, now, cities, sites, grouped))
             if len(rows) >= limit:
                 break
-    if flt.site:
-        rows = [r for r in rows if r["site"] == flt.site]
+    if clean.site:
+        rows = [r for r in rows if r["site"] == clean.site]
     df = pd.DataFrame(rows, columns=ALERT_COLUMNS)
     if df.empty:
         return df
@@ -385,7 +391,7 @@ def alert_findings(session: Session, rules: RuleSet, detail: AlertDetail, now: d
     keys = ("site", "node", "city", "check", "kind", "location")
     rows = []
     for f in finding_history(session, [site] if site else None, rule.checks):
-        if f.resolved_at is not None and aware(f.resolved_at) < started:  # type: ignore[operator]
+        if f.resolved_at is not None and aware(f.resolved_at) < started:
             continue
         src = {"site": f.site_code, "node": f.node_code, "city": f.city_code, "check": f.check, "kind": f.kind,
                "location": f.location}

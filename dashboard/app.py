@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import dash
 from dash import ALL, Dash, Input, Output, State, dcc, html
@@ -120,7 +121,8 @@ def _lost_overlay(config: Config, kiosk: bool) -> html.Div:
     (server down or restarting, session or token refused), with the wording it fills in."""
     texts = {"network": TW.LOST_NETWORK, "http": TW.LOST_HTTP, "server": TW.LOST_SERVER, "last": TW.LOST_LAST,
              "last-none": TW.LOST_LAST_NONE, "retry": TW.LOST_RETRY, "retrying": TW.LOST_RETRYING}
-    data = {f"data-{k}": v for k, v in texts.items()}
+    # data-* attributes: Dash takes them as keywords; they never collide with Div's named parameters.
+    data: dict[str, Any] = {f"data-{k}": v for k, v in texts.items()}
     data.update({"data-ping": PING_PATH, "data-last-key": LAST_GOOD_KEY, "data-timezone": config.web.timezone,
                  "data-kiosk": "1" if kiosk else ""})
     return html.Div(id="wall-lost", className="wall-lost", hidden=True, **data, children=[
@@ -145,8 +147,8 @@ def _shell(config: Config, principal: Principal | None = None) -> html.Div:
         header = html.Header(className="wall-header", children=[
             html.Div(className="wall-emblem"), html.H1(APP_TITLE, className="wall-title"), clock])
     kiosk = principal is None or principal.kiosk  # a wall: nobody at it to log in again
-    return html.Div(className="wall", **{"data-page-seconds": str(theme.PAGE_SECONDS),
-                                         "data-page-of": TW.PAGE_OF}, children=[
+    page_data: dict[str, Any] = {"data-page-seconds": str(theme.PAGE_SECONDS), "data-page-of": TW.PAGE_OF}
+    return html.Div(className="wall", **page_data, children=[
         header,
         html.Main(dash.page_container, className="wall-main"),
         _lost_overlay(config, kiosk),
@@ -240,9 +242,12 @@ def create_app(config: Config, *, store: MetricStore, sessions: sessionmaker[Ses
     real = data.clock if time_scale(data.clock) == 1 else ZonedClock(SystemClock(), config.web.tz)
     init_security(server, config, sessions, real)  # login, kiosk sessions, CSRF, region scope
 
-    app = Dash(__name__, server=server, use_pages=True, pages_folder=str(PAGES_FOLDER),
+    # Dash's annotations lag its documented API: server may be a Flask app, update_title None (keep the title).
+    app = Dash(__name__, server=server,  # type: ignore[arg-type]
+               use_pages=True, pages_folder=str(PAGES_FOLDER),
                assets_folder=str(ASSETS_FOLDER), serve_locally=True, title=APP_TITLE,
-               update_title=None, suppress_callback_exceptions=True,
+               update_title=None,  # type: ignore[arg-type]
+               suppress_callback_exceptions=True,
                meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}])
     app.index_string = INDEX_TEMPLATE.replace("PRELOADS", "\n        ".join(
         f'<link rel="preload" href="{app.get_asset_url(f)}" as="font" type="font/woff2" crossorigin>'

@@ -294,11 +294,11 @@ class WallData:
         start = now - timedelta(hours=hours)
         every = timedelta(seconds=max(60, int(hours * 3600 / TREND_BUCKETS)))
         tags = {"site": site_code}
-        kw = {"settle": self._probe_settle(), "live_end": self._live_end(now)}
+        settle, live_end = self._probe_settle(), self._live_end(now)
         lat = honest_query(self.store, Query("site_probe", "latency_ms", start, now, every=every, agg="avg",
-                                             tags=tags), now, **kw)
+                                             tags=tags), now, settle=settle, live_end=live_end)
         up = honest_query(self.store, Query("site_probe", "up", start, now, every=every, agg="avg", tags=tags),
-                          now, **kw)
+                          now, settle=settle, live_end=live_end)
         lat = lat[["time", "value", "partial"]].rename(columns={"value": "latency_ms"})
         up = up[["time", "value", "partial"]].rename(columns={"value": "availability"})
         up["availability"] = up["availability"].astype(float) * 100.0

@@ -125,11 +125,12 @@ def _aware(t: Any) -> Any:
 
 def finding_frame(views: Sequence[FindingView], today: date) -> pd.DataFrame:
     """``FINDING_COLUMNS``: open findings worst first, then resolved ones (newest resolution first)."""
-    rows = [{"id": v.id, "site_code": v.site_code, "check": v.check, "kind": v.kind, "severity": v.severity.value,
-             "location": v.location, "detail": v.detail, "evidence": dict(v.evidence), "first_seen": v.first_seen,
-             "last_seen": v.last_seen, "deadline": v.deadline,
-             "days_left": None if v.deadline is None else (v.deadline - today).days, "veto": v.veto,
-             "resolved_at": v.resolved_at, "open": v.resolved_at is None} for v in views]
+    rows: list[dict[str, Any]] = [
+        {"id": v.id, "site_code": v.site_code, "check": v.check, "kind": v.kind, "severity": v.severity.value,
+         "location": v.location, "detail": v.detail, "evidence": dict(v.evidence), "first_seen": v.first_seen,
+         "last_seen": v.last_seen, "deadline": v.deadline,
+         "days_left": None if v.deadline is None else (v.deadline - today).days, "veto": v.veto,
+         "resolved_at": v.resolved_at, "open": v.resolved_at is None} for v in views]
     rows.sort(key=lambda r: (not r["open"], Severity(r["severity"]).rank if r["open"] else 0,
                              -(r["resolved_at"].timestamp()) if r["resolved_at"] else 0,
                              r["site_code"], r["check"], r["kind"], r["location"]))
@@ -204,7 +205,7 @@ def breach_candidates(snap: InspectionSnapshot) -> list[tuple[dict[str, Any], in
         item = rows.iloc[0] if not rows.empty else None
         deadline = None if state != "at_risk" or item is None else item["deadline"]
         out.append(({"code": r.code, "state": state, "item_code": code, "deadline": deadline,
-                     "days_left": None if deadline is None else item["days_to_breach"],
+                     "days_left": None if deadline is None or item is None else item["days_to_breach"],
                      "have": None if item is None else item["have"], "need": None if item is None else item["need"],
                      "unit": None if item is None else item["unit"]}, n_items))
     return out

@@ -56,7 +56,9 @@ def parse_time(text: object, field: str, tz: tzinfo | None) -> datetime:
 
 def _split(text: str) -> list[str]:
     """Comma-separated pieces; a comma inside double quotes stays (``site=~"a{1,3}"``)."""
-    pieces, current, quoted = [], [], False
+    pieces: list[str] = []
+    current: list[str] = []
+    quoted = False
     for ch in text:
         if ch == '"':
             quoted = not quoted
@@ -155,9 +157,10 @@ def perform_add_shift(sessions: sessionmaker[Session], principal: Principal | No
         return Outcome(True, TO.OK_ADD.format(id=shift.id, user=username, scope=scope_name, tier=level))
 
 
-def perform_remove_shift(sessions: sessionmaker[Session], principal: Principal | None, shift_id: int,
-                         now: datetime, remote_addr: str | None = None) -> Outcome:
-    """Remove a current or future shift (needs 管理值班表 in the shift's region)."""
+def perform_remove_shift(sessions: sessionmaker[Session], principal: Principal | None,
+                         shift_id: int | str | None, now: datetime, remote_addr: str | None = None) -> Outcome:
+    """Remove a current or future shift (needs 管理值班表 in the shift's region); ``shift_id`` as the browser
+    sent it, checked here."""
     ident = inputs.integer(shift_id)
     if ident is None:
         return Outcome(False, TO.ERR_SHIFT_GONE.format(id=inputs.text(shift_id, 20)))
@@ -269,9 +272,10 @@ def _plus_hours(start: datetime, hours: float) -> datetime:
         raise InputError(TO.ERR_DURATION.format(max=MAX_SILENCE_HOURS)) from None
 
 
-def perform_expire_silence(sessions: sessionmaker[Session], principal: Principal | None, silence_id: int,
-                           now: datetime, remote_addr: str | None = None) -> Outcome:
-    """End a pending or active silence now (needs 静默告警 in the silence's region)."""
+def perform_expire_silence(sessions: sessionmaker[Session], principal: Principal | None,
+                           silence_id: int | str | None, now: datetime, remote_addr: str | None = None) -> Outcome:
+    """End a pending or active silence now (needs 静默告警 in the silence's region); ``silence_id`` as the
+    browser sent it, checked here."""
     ident = inputs.integer(silence_id)
     if ident is None:
         return Outcome(False, TO.ERR_SILENCE_GONE.format(id=inputs.text(silence_id, 20)))

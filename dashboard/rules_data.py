@@ -195,9 +195,9 @@ def open_counts(session: Session, *, scope_code: str = PROVINCE_CODE) -> dict[st
     """Open alerts (pending, firing, acknowledged) per rule name inside the viewer's scope."""
     if is_county(scope_code):  # a county's alerts are told apart by their node label: counted here
         counts: dict[str, int] = {}
-        q = select(Alert.rule, Alert.city_code, Alert.labels).where(
+        by_node = select(Alert.rule, Alert.city_code, Alert.labels).where(
             Alert.state.in_(list(OPEN_STATES)), Alert.city_code == city_prefilter(scope_code))
-        for rule, city_code, labels in session.execute(q):
+        for rule, city_code, labels in session.execute(by_node):
             if can_see(scope_code, city_code, node_of(labels)):
                 counts[rule] = counts.get(rule, 0) + 1
         return counts

@@ -40,15 +40,23 @@ JUDGED_ITEMS = ("unreachable", "homepage_stale", "columns_stale", "columns_long_
 
 
 class VetoFinding(Protocol):
-    """What the verdict reads of a finding (FindingView and FindingDraft both fit)."""
+    """What the verdict reads of a finding (FindingView and FindingDraft both fit). Read-only members, so a
+    frozen dataclass fits."""
 
-    check: str
-    kind: str
-    location: str
-    severity: Any
-    deadline: date | None
-    veto: bool
-    evidence: Mapping[str, Any]
+    @property
+    def check(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def location(self) -> str: ...
+    @property
+    def severity(self) -> Any: ...
+    @property
+    def deadline(self) -> date | None: ...
+    @property
+    def veto(self) -> bool: ...
+    @property
+    def evidence(self) -> Mapping[str, Any]: ...
 
 
 @dataclass(frozen=True)

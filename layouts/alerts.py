@@ -227,7 +227,8 @@ def detail_facts(row: Mapping[str, Any], labels: Mapping[str, str], now: datetim
              _fact(TA.F_DURATION, S.duration(timing(row), now)),
              _fact(TA.F_ACK, row["acknowledged_by"] or TA.NONE), _fact(TA.F_ASSIGNEE, row["assigned_to"] or TA.NONE),
              _fact(TA.F_LABELS, label_text(labels, names))]
-    kept = row.get("facts") if isinstance(row.get("facts"), Mapping) else {}
+    raw_facts = row.get("facts")
+    kept: Mapping[str, Any] = raw_facts if isinstance(raw_facts, Mapping) else {}
     if kept.get("coverage"):  # a window rule: how much data its verdict rests on
         coverage = str(kept["coverage"])
         if kept.get("undecided") and row["state"] in S.OPEN:  # too little data now: the last verdict is kept

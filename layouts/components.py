@@ -8,6 +8,7 @@ takes the frames documented in layouts/frames.py and raises ValueError on a miss
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -203,7 +204,7 @@ def site_facts(d: SiteDetail, now_age_s: float | None) -> list[html.Div]:
 
 def city_kpi_items(row: Any | None) -> list[KpiItem]:
     """Tiles for one city from its city-health row (a mapping or None when the city has no data)."""
-    get = (lambda k: row[k]) if row is not None else (lambda k: None)
+    get: Callable[[str], Any] = (lambda k: row[k]) if row is not None else (lambda k: None)
     total, up, down, stale = (0 if missing(get(k)) else int(get(k)) for k in ("sites_total", "up", "down", "stale"))
     avail = None if missing(get("availability")) else float(get("availability"))
     status = str(get("status") or "unknown")

@@ -258,6 +258,7 @@ def register_callbacks(app: Dash) -> None:
     def history(days: int, _n: Any, _c: Any) -> Any:
         data = wall_data()
         with data.sessions() as s:
-            days = inputs.integer(days)
-            rows = ad.response_times(s, data.clock.now(), days if days in HISTORY_DAYS else 7, scope_code=_scope())
+            chosen = inputs.integer(days)
+            rows = ad.response_times(s, data.clock.now(), chosen if chosen in HISTORY_DAYS else 7,
+                                     scope_code=_scope())
         return history_rows(ad.mtta_mttr(rows))

@@ -23,7 +23,7 @@ dash.register_page(__name__, path_template="/host/<name>", name=T.HOST_PAGE,
 
 P = "host"
 HISTORY_HOURS = 24
-GRAPH_CONFIG = {"displayModeBar": False, "responsive": True}
+GRAPH_CONFIG: dcc.Graph.Config = {"displayModeBar": False, "responsive": True}
 
 
 def _facts(name: str, now: Any) -> list[html.Div] | None:
