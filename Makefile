@@ -23,6 +23,7 @@ test: $(STAMP) system-deps
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/deptry .
 	$(VENV)/bin/lint-imports
 
@@ -31,4 +32,4 @@ bench: $(STAMP) system-deps
 	$(PY) -m bench.probe_bench
 
 clean:
-	rm -rf var/ .pytest_cache .ruff_cache
+	rm -rf var/ .pytest_cache .ruff_cache .mypy_cache

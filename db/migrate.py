@@ -63,6 +63,7 @@ def migration_lock(url: str) -> Iterator[None]:
             if not u.database or u.database == ":memory:":
                 yield
                 return
+            Path(u.database).parent.mkdir(parents=True, exist_ok=True)  # as the engine does for the file
             fd = os.open(f"{u.database}.migrate.lock", os.O_RDWR | os.O_CREAT, 0o600)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX)

@@ -76,7 +76,7 @@ def _shape(node: Node) -> str:
     attrs = node.attributes
     cls = ".".join(sorted((attrs.get("class") or "").split()))
     ident = attrs.get("id") or ""
-    token = node.tag + (f".{cls}" if cls else "") + (f"#{ident}" if ident else "")
+    token = (node.tag or "") + (f".{cls}" if cls else "") + (f"#{ident}" if ident else "")
     return _DIGITS.sub("0", token)
 
 
@@ -110,7 +110,7 @@ def fingerprint(html: str, base_url: str) -> Fingerprint:
     body = tree.body or tree.root
     if body is not None:
         for node in body.traverse():
-            if node.tag in _SKIP:
+            if node.tag is None or node.tag in _SKIP:  # tag-less nodes (CDATA, processing instructions)
                 continue
             chain = [_shape(node)]
             parent = node.parent

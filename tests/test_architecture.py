@@ -1,4 +1,4 @@
-"""The gates `make test` enforces on the tree itself: ruff, and the floors of the house (import-linter's
+"""The gates `make test` enforces on the tree itself: ruff, mypy, and the floors of the house (import-linter's
 contracts in [tool.importlinter]). Each gate is also shown to bite on a case made to break it."""
 
 from __future__ import annotations
@@ -46,3 +46,15 @@ forbidden_modules = ["core"]
 ''', encoding="utf-8")
     r = _run(str(BIN / "lint-imports"), "--no-cache", "--config", str(config))
     assert r.returncode != 0 and "runtime is not allowed to import core" in r.stdout, r.stdout + r.stderr
+
+
+def test_mypy_is_clean() -> None:
+    r = _run(str(BIN / "mypy"))  # [tool.mypy] in pyproject.toml names every package
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr
+
+
+def test_mypy_bites(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("def f(x: int) -> str:\n    return x\n", encoding="utf-8")
+    r = _run(str(BIN / "mypy"), "--no-incremental", "--config-file", str(ROOT / "pyproject.toml"), str(bad))
+    assert r.returncode != 0 and "Incompatible return value type" in r.stdout, r.stdout

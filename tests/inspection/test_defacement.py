@@ -156,3 +156,13 @@ def test_db_baselines_round_trip(migrated_db: tuple[str, Any]) -> None:
     assert findings == []
     with pytest.raises(CheckError, match="4309999999"):
         store.put("4309999999", BASELINE_KEY, fp.digest, baseline_data(fp), t0)
+
+
+def test_a_page_with_tag_less_nodes_is_fingerprinted() -> None:
+    """CDATA in SVG and a processing instruction give the parser nodes without a tag; they are not
+    structure, and they used to end the fingerprint in a TypeError."""
+    from inspection.fingerprint import fingerprint as fp
+
+    plain = fp("<html><body><svg></svg><div></div></body></html>", "http://a/")
+    odd = fp("<html><body><svg><![CDATA[x<y]]></svg><?php x ?><div></div></body></html>", "http://a/")
+    assert odd.structure == plain.structure
