@@ -68,8 +68,10 @@ def test_wall_shows_ticker_and_counts_with_hot_alerts(browser: Any, served: Site
     assert "alert-strip-hot" in (page.locator("#overview-ticker").get_attribute("class") or "")
     anim = page.evaluate("() => getComputedStyle(document.querySelector('.ticker-item.alert-hot')).animationName")
     assert anim == "alert-pulse"
-    counts = page.locator("#overview-alert-counts .alert-count").all_inner_texts()
-    assert [c.split()[:2] for c in counts] == [["长沙市", "2"], ["湘潭市", "1"]]
+    # Read cell by cell: innerText of a box not laid out yet (the panel's first paint) runs the cells together.
+    counts = page.evaluate("""() => Array.from(document.querySelectorAll('#overview-alert-counts .alert-count'))
+        .map(r => ['.alert-count-city', '.alert-count-total'].map(c => r.querySelector(c).textContent))""")
+    assert counts == [["长沙市", "2"], ["湘潭市", "1"]]
     # The strip sits inside the 1080-pixel canvas, below the grid, and the lists keep all their rows.
     strip = page.locator("#overview-ticker").bounding_box()
     assert strip is not None and strip["y"] + strip["height"] <= 1080
