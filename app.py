@@ -248,7 +248,7 @@ def _supervise(config: Config, supervisor: Any, sessions: Any, clock: Any) -> in
     if config.demo.enabled:
         from datetime import UTC, datetime
 
-        from security.cli import DEMO_TOKEN_FILE, demo_bootstrap
+        from runtime.security_cli import DEMO_TOKEN_FILE, demo_bootstrap
         from security.text import S
 
         # The wall token is kept beside the secret key and reused: walls survive restarts.
@@ -373,13 +373,13 @@ def _check_port_free(host: str, port: int) -> None:
 
 
 def cmd_inspect(config: Config, args: argparse.Namespace) -> int:
-    from inspection.cli import run_inspect
+    from runtime.inspect_cli import run_inspect
 
     return run_inspect(config, args)
 
 
 def cmd_security(config: Config, args: argparse.Namespace) -> int:
-    from security.cli import run
+    from runtime.security_cli import run
 
     return run(config, args)
 
@@ -408,10 +408,10 @@ def build_parser() -> argparse.ArgumentParser:
     re_.add_argument("--columns", metavar="文件", help="导出栏目到此文件（.csv 或 .xlsx）")
     d = sub.add_parser("demo-fleet", help="单独运行演示网站集群，或导出其登记表和故障清单")
     d.add_argument("--export", metavar="目录", help="导出 sites.csv、columns.csv 和 ground-truth.json 后退出")
-    from inspection.cli import add_arguments
+    from runtime.inspect_cli import add_arguments
 
     add_arguments(sub.add_parser("inspect", help="按国家检查指标检查网站，保存并输出发现的问题"))
-    from security.cli import add_arguments as add_security_arguments
+    from runtime.security_cli import add_arguments as add_security_arguments
 
     add_security_arguments(sub)
     w = sub.add_parser("worker", help=argparse.SUPPRESS)  # a process of `run`, started by its supervisor

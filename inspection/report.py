@@ -1,4 +1,4 @@
-"""What ``inspect`` prints, built from plain data (pure; inspection/cli.py does the I/O).
+"""What ``inspect`` prints, built from plain data (pure; runtime/inspect_cli.py does the I/O).
 
 - :func:`format_table`: open findings as an aligned table, times in the configured zone, hint kinds
   (our own monitoring, e.g. ``probe_coverage``) left out: :func:`hint_lines` says them once per kind.

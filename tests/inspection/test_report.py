@@ -41,12 +41,12 @@ class Outcome:
 
 
 def test_zone_durations_and_table_times() -> None:
-    # inspect names the zone as every other command does (core.cli.zone_label; inspection/cli.py uses it).
+    # inspect names the zone as every other command does (core.cli.zone_label; runtime/inspect_cli.py uses it).
     assert zone_label("Asia/Shanghai") == "北京时间" and zone_label("Europe/Berlin") == "Europe/Berlin 时间"
     assert zone_label("UTC") == zone_label(ZoneInfo("UTC")) == "UTC 时间"
-    import inspection.cli
+    import runtime.inspect_cli
 
-    assert inspection.cli.zone_label is zone_label
+    assert runtime.inspect_cli.zone_label is zone_label
     assert [duration_text(s) for s in (4.4, 192, 3900)] == ["4 秒", "3 分 12 秒", "1 小时 5 分"]
     table = format_table([row("S1", "probe_failures", "medium")], CN, "北京时间").splitlines()
     assert table[0].endswith("首次发现（北京时间）") and table[1].endswith("2026-11-27 15:00")

@@ -20,7 +20,7 @@ from db.models_alerts import DutyShift
 from db.models_security import User
 from db.session import transaction
 from runtime.bootstrap import prepare_database
-from security.cli import demo_bootstrap
+from runtime.security_cli import demo_bootstrap
 from security.demo_seed import DEMO_PEOPLE, ROSTER_DAYS, demo_accounts_file, roster_slots, seed_demo_accounts
 from security.passwords import verify_password
 

@@ -15,7 +15,7 @@ import pytest
 from core.clock import to_ns
 from core.config import Config, DatabaseConfig, DemoConfig, EmbeddedMetricsConfig, MetricsConfig, SecurityConfig
 from runtime.bootstrap import open_metric_store, prepare_database
-from security.cli import DEMO_TOKEN_FILE, demo_bootstrap
+from runtime.security_cli import DEMO_TOKEN_FILE, demo_bootstrap
 from security.demo_seed import demo_accounts_file, seed_demo_accounts
 from security.web import ensure_secret_key
 from tsdb.point import Point

@@ -16,7 +16,7 @@ from core.config import load_config
 from db.models_security import AuditEntry, KioskToken, Role, User
 from db.session import transaction
 from runtime.bootstrap import prepare_database
-from security.cli import demo_bootstrap
+from runtime.security_cli import demo_bootstrap
 from security.kiosk import resolve_token, revoke_token
 from security.passwords import verify_password
 
