@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from db.models_alerts import AlertState
+from alerts.states import AlertState
 
 
 class Action(StrEnum):

@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 
 from alerts import text as T
 from alerts.errors import ConflictError, ScopeError, TransitionError
+from alerts.states import OPEN_STATES, AlertState
 from core.severity import Severity
 from core.text import SEVERITY
-from db.models_alerts import OPEN_STATES, Alert, AlertEvent, AlertState
+from db.models_alerts import Alert, AlertEvent
 from security import audit
 from security.scope import can_see, node_of
 

@@ -19,8 +19,8 @@ from alerts import text as T
 from alerts.inhibition import InhibitRule, Suppression, inhibit
 from alerts.matchers import Matcher, matches_all
 from alerts.silences import ActiveSilence
+from alerts.states import SilenceKind
 from core.text import SEVERITY
-from db.models_alerts import SilenceKind
 
 __all__ = ["AlertSnap", "GroupChange", "InhibitRule", "Intent", "PreviousPlan", "Route", "Suppression", "dedup",
            "escalate", "fan_out", "inhibit", "maintenance", "payload_of", "render_payload", "signature", "silence"]

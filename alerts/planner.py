@@ -22,8 +22,9 @@ from alerts import roster
 from alerts import text as T
 from alerts.matchers import parse_matchers
 from alerts.silences import active_silences
+from alerts.states import AlertState
 from db.models import Node
-from db.models_alerts import Alert, AlertEvent, AlertState, DeliveryStatus, Notification
+from db.models_alerts import Alert, AlertEvent, DeliveryStatus, Notification
 from security import audit
 from security.audit import SYSTEM
 

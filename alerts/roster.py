@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from alerts import text as T
 from alerts.errors import ScopeError
-from db.models_alerts import OPEN_STATES, Alert, DutyShift, Handover
+from alerts.states import OPEN_STATES
+from db.models_alerts import Alert, DutyShift, Handover
 from security import audit
 from security.scope import PROVINCE_CODE, can_see, city_prefilter, node_of, scope_filter
 

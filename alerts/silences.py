@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from alerts import text as T
 from alerts.errors import ScopeError
 from alerts.matchers import Matcher, MatcherError, parse_matchers
+from alerts.states import SilenceKind
 from core.logging import get_logger
 from core.region import is_county
-from db.models_alerts import Silence, SilenceKind
+from db.models_alerts import Silence
 from security import audit
 from security.scope import PROVINCE_CODE, can_see, city_of
 

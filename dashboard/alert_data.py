@@ -26,13 +26,14 @@ from alerts.inhibition import InhibitRule, Problems, problems
 from alerts.labels import LabelNames, label_names
 from alerts.pipeline import AlertSnap
 from alerts.rules import Rule, RuleSet
+from alerts.states import OPEN_STATES, AlertState
 from collectors.base import collector_of
 from core.region import is_county
 from core.severity import Severity
 from dashboard import health, inputs
 from dashboard.audit_data import _summary as audit_summary  # older entries named the rule; shown by number
 from db.models import Node, NodeLevel, Site
-from db.models_alerts import OPEN_STATES, Alert, AlertEvent, AlertState, Notification
+from db.models_alerts import Alert, AlertEvent, Notification
 from db.models_security import AuditEntry
 from layouts.alerts_evidence import FINDING_COLUMNS
 from security.scope import PROVINCE_CODE, can_see, city_prefilter, node_of

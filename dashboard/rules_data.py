@@ -26,9 +26,10 @@ from alerts.coverage import Coverage, SliceCounter
 from alerts.inhibition import InhibitRule
 from alerts.rule_dir import FileVersion, RuleDirectory
 from alerts.rules import Rule, RuleSet
+from alerts.states import OPEN_STATES
 from core.config import Config
 from core.region import is_county
-from db.models_alerts import OPEN_STATES, Alert
+from db.models_alerts import Alert
 from security.scope import PROVINCE_CODE, can_see, city_prefilter, node_of
 from tsdb.store import MetricStore
 

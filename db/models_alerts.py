@@ -6,7 +6,6 @@ stored, so a restart mid-incident loses no acknowledgement and sends no notifica
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 from typing import Any
 
@@ -14,19 +13,10 @@ from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, Un
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alerts.delivery import DeliveryStatus
+from alerts.states import AlertState, SilenceKind  # stored here, defined with the alert vocabulary
 from core.severity import Severity
 from db.models import Base, _enum, utcnow
 from db.types import UTCDateTime
-
-
-class AlertState(enum.StrEnum):
-    PENDING = "pending"  # condition true, ``for`` not yet elapsed
-    FIRING = "firing"
-    ACKNOWLEDGED = "acknowledged"
-    RESOLVED = "resolved"  # condition cleared past keep-firing, or closed by hand with a reason
-
-
-OPEN_STATES = (AlertState.PENDING, AlertState.FIRING, AlertState.ACKNOWLEDGED)
 
 
 class Alert(Base):
@@ -94,11 +84,6 @@ class AlertEvent(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     alert: Mapped[Alert] = relationship(back_populates="events")
-
-
-class SilenceKind(enum.StrEnum):
-    SILENCE = "silence"  # 静默
-    MAINTENANCE = "maintenance"  # 维护窗口
 
 
 class Silence(Base):

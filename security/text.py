@@ -28,7 +28,7 @@ NOTIFICATION_STATUS: dict[str, str] = {  # db.models_alerts.DeliveryStatus
     "pending": "通知待发送", "sent": "通知已发送", "retrying": "通知发送失败，等待重试", "failed": "通知发送失败",
     "rate_limited": "通知因限流未发送", "suppressed": "通知被抑制", "unknown": "通知发送结果未知",
 }
-SILENCE_KINDS: dict[str, str] = {"silence": "静默", "maintenance": "维护窗口"}  # db.models_alerts.SilenceKind
+SILENCE_KINDS: dict[str, str] = {"silence": "静默", "maintenance": "维护窗口"}  # alerts.states.SilenceKind
 
 AUDIT_ACTION_LABELS: dict[str, str] = {
     "login": "登录",

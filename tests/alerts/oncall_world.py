@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from alerts.states import AlertState
 from core.severity import Severity
-from db.models_alerts import Alert, AlertState
+from db.models_alerts import Alert
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 CHANGSHA, ZHUZHOU, PROVINCE = "430100", "430200", "430000"

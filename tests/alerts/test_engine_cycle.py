@@ -12,8 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.engine import AlertEngine
 from alerts.rules import RuleFileError, RuleSet, load_rule_files
+from alerts.states import AlertState
 from core.clock import FixedClock, to_ns
-from db.models_alerts import Alert, AlertEvent, AlertState
+from db.models_alerts import Alert, AlertEvent
 from db.models_security import AuditEntry
 from inspection.base import CheckResult, Severity
 from inspection.findings import save_result

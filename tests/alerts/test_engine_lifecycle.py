@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from alerts.lifecycle import Action, Current, step
-from db.models_alerts import AlertState as S
+from alerts.states import AlertState as S
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 M = timedelta(minutes=1)

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import oncall
 from alerts.errors import ConflictError, ScopeError, TransitionError
-from db.models_alerts import Alert, AlertEvent, AlertState
+from alerts.states import AlertState
+from db.models_alerts import Alert, AlertEvent
 from db.models_security import AuditEntry
 from tests.alerts.oncall_world import CHANGSHA, NOW, PROVINCE, ZHUZHOU, add_alert
 

@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import oncall
 from alerts.service import AlertingBackgroundService, AlertService
+from alerts.states import AlertState
 from core.clock import FixedClock, to_ns
 from core.config import AlertsConfig, Config
-from db.models_alerts import Alert, AlertState, DeliveryStatus, Notification
+from db.models_alerts import Alert, DeliveryStatus, Notification
 from tsdb.point import Point
 from tsdb.sqlite_store import SQLiteMetricStore
 

@@ -11,9 +11,10 @@ from alerts import oncall, roster, silences
 from alerts.pipeline import Route
 from alerts.planner import plan_notifications
 from alerts.rules import load_rule_files
+from alerts.states import AlertState, SilenceKind
 from core.config import PROJECT_ROOT
 from core.severity import Severity
-from db.models_alerts import Alert, AlertState, DeliveryStatus, Notification, SilenceKind
+from db.models_alerts import Alert, DeliveryStatus, Notification
 from db.models_security import AuditEntry
 from tests.alerts.oncall_world import CHANGSHA, NOW, PROVINCE, ZHUZHOU, add_alert
 

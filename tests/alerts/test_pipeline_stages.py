@@ -11,8 +11,8 @@ from alerts.inhibition import InhibitRule, inhibit, problems
 from alerts.matchers import MatcherError, make_matcher, matches_all, parse_matcher_text, parse_matchers
 from alerts.rules import load_rule_files
 from alerts.silences import ActiveSilence, SilenceState, silence_state
+from alerts.states import SilenceKind
 from core.config import PROJECT_ROOT
-from db.models_alerts import SilenceKind
 
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 SHIPPED_INHIBIT = load_rule_files([PROJECT_ROOT / "data" / "alerts" / "rules"]).inhibit_rules

@@ -22,10 +22,11 @@ import app
 from alerts.rule_dir import RuleDirectory
 from alerts.rules import MAX_FILE_BYTES, check_rule_file, load_rule_files
 from alerts.service import AlertService
+from alerts.states import AlertState
 from core.clock import FixedClock, to_ns
 from core.config import PROJECT_ROOT, AlertsConfig, Config
 from dashboard.app import create_app
-from db.models_alerts import Alert, AlertState
+from db.models_alerts import Alert
 from db.models_security import Role
 from db.session import transaction
 from security.users import create_user

@@ -12,7 +12,8 @@ from alerts import roster, silences
 from alerts.errors import ScopeError
 from alerts.matchers import MatcherError
 from alerts.silences import SilenceError, SilenceState
-from db.models_alerts import AlertState, Handover
+from alerts.states import AlertState
+from db.models_alerts import Handover
 from db.models_security import AuditEntry
 from tests.alerts.oncall_world import CHANGSHA, NOW, PROVINCE, ZHUZHOU, add_alert
 

@@ -9,9 +9,9 @@ from datetime import timedelta, timezone
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import roster, silences
+from alerts.states import SilenceKind
 from dashboard import oncall_data as od
 from db.hunan import seed_nodes
-from db.models_alerts import SilenceKind
 from db.models_security import Role, User
 from tests.alerts.oncall_world import CHANGSHA, NOW, PROVINCE, ZHUZHOU, add_alert
 

@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.rules import load_rule_files
+from alerts.states import AlertState
 from core.clock import FixedClock
 from core.config import PROJECT_ROOT, AlertsConfig, Config
 from core.severity import Severity
@@ -36,7 +37,7 @@ from dashboard.rules_data import (
     open_counts,
     rule_frame,
 )
-from db.models_alerts import Alert, AlertState
+from db.models_alerts import Alert
 from db.models_security import Role
 from db.session import transaction
 from layouts.rules import (

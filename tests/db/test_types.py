@@ -8,8 +8,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts.states import SilenceKind
 from core.clock import FixedClock, ZonedClock
-from db.models_alerts import Silence, SilenceKind
+from db.models_alerts import Silence
 
 CST = timezone(timedelta(hours=8))
 

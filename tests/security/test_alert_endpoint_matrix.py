@@ -22,9 +22,10 @@ from dash import Dash
 from sqlalchemy import func, select
 
 from alerts import silences
+from alerts.states import AlertState
 from core.clock import FixedClock
 from dashboard.app import create_app
-from db.models_alerts import Alert, AlertEvent, AlertState, DutyShift, Handover, Silence
+from db.models_alerts import Alert, AlertEvent, DutyShift, Handover, Silence
 from db.models_security import AuditEntry, Role
 from db.session import transaction
 from security.users import create_user

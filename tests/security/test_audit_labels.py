@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from alerts.states import AlertState, SilenceKind
 from alerts.text import ACTION as ALERT_ACTIONS
-from db.models_alerts import AlertState, DeliveryStatus, SilenceKind
+from db.models_alerts import DeliveryStatus
 from security.text import AUDIT_ACTION_GROUPS, AUDIT_ACTION_LABELS, action_label
 
 ROOT = Path(__file__).resolve().parents[2]
