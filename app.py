@@ -285,8 +285,10 @@ def _child_specs(config: Config, args: argparse.Namespace, clock: Any, spec: Any
         common += ["--clock-origin", origin.isoformat(), "--clock-t0", repr(t0)]
     if spec is not None:
         common += ["--fleet-as-of", spec.as_of.isoformat()]
-    roles = (["fleet"] if spec is not None else []) + ["collect", "alert", "web"]
-    starting = {"fleet": "[3/5] 启动演示网站集群 …", "collect": "[4/5] 启动采集服务和告警服务 …",
+    alerting = config.alerts.enabled
+    roles = (["fleet"] if spec is not None else []) + ["collect", *(["alert"] if alerting else []), "web"]
+    starting = {"fleet": "[3/5] 启动演示网站集群 …",
+                "collect": "[4/5] 启动采集服务和告警服务 …" if alerting else "[4/5] 启动采集服务（告警已关闭）…",
                 "web": "[5/5] 启动大屏服务 …"}
     ready = {"fleet": f"演示网站集群已启动：{len(spec.sites)} 个网站" if spec is not None else ""}
     out = []

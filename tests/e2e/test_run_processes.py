@@ -117,3 +117,11 @@ def test_workers_stop_when_their_supervisor_is_killed(tmp_path: Path) -> None:
         rp.proc.wait(timeout=10)
     _, alive = psutil.wait_procs(children, timeout=30)
     assert len(children) == 4 and alive == []
+
+
+def test_alerting_switched_off_runs_no_alerting_process(tmp_path: Path) -> None:
+    with app_run(tmp_path, "127.0.72", {"GOVOPS_INSPECTION__SCHEDULED": "false", "GOVOPS_ALERTS__ENABLED": "false"}
+                 ) as rp:
+        rp.wait_for("初始密码保存在")
+        assert set(_roles(rp)) == {"fleet", "collect", "web"}
+        assert "[4/5] 启动采集服务（告警已关闭）…" in rp.seen and _status(rp.base + "/healthz") == 200
