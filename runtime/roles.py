@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from core.cli import CliError, os_error_text
 from core.config import Config
 from core.logging import get_logger
 
@@ -29,6 +30,9 @@ log = get_logger(__name__)
 
 ROLES = ("fleet", "collect", "alert", "web")
 LABELS = {"fleet": "演示网站集群", "collect": "采集服务", "alert": "告警服务", "web": "大屏服务"}
+# The parts a role's health names (its threads), as the operator reads them.
+PART_LABELS = {"fleet": "演示网站", "store-maintenance": "存储维护", "collectors-monitoring": "监测采集",
+               "collectors-inspection": "巡检采集", "alerting": "规则评估与通知", "web": "网页服务"}
 
 
 @dataclass
@@ -37,7 +41,6 @@ class Parts:
 
     checks: Callable[[], dict[str, bool]]
     stops: list[Callable[[], None]] = field(default_factory=list)
-    serves_health: bool = False  # the role answers /healthz itself (the web role)
 
 
 def raise_descriptor_limit() -> int:
@@ -132,8 +135,7 @@ def _web(config: Config, clock: Any, fleet_as_of: datetime | None, say: Callable
                            asyncore_use_poll=True)
     thread = threading.Thread(target=server.run, name="web", daemon=True)
     thread.start()
-    return Parts(checks=lambda: {"web": thread.is_alive()}, stops=[store.close, server.close],
-                 serves_health=True)
+    return Parts(checks=lambda: {"web": thread.is_alive()}, stops=[store.close, server.close])
 
 
 BUILDERS: dict[str, Callable[[Config, Any, datetime | None, Callable[[str], None]], Parts]] = {
@@ -150,10 +152,16 @@ def run_role(config: Config, role: str, *, health_port: int | None, clock: Any, 
         signal.signal(sig, lambda *_: done.set())
     _watch_parent(parent, done)
     limit = raise_descriptor_limit()
-    parts = BUILDERS[role](config, clock, fleet_as_of, say)
+    built: list[Parts] = []  # the health port answers "not ready" (503) until the parts run
     health = None
-    if not parts.serves_health and health_port is not None:
-        health = HealthServer(role, health_port, parts.checks).start()
+    if role != "web" and health_port is not None:  # bound first: a busy port stops the worker before it acts
+        try:
+            health = HealthServer(role, health_port, lambda: built[0].checks() if built else {"starting": False})
+        except OSError as exc:
+            raise CliError(f"--health-port 127.0.0.1:{health_port}：{os_error_text(exc)}") from None
+        health.start()
+    parts = BUILDERS[role](config, clock, fleet_as_of, say)
+    built.append(parts)
     log.info("worker.started", role=role, pid=os.getpid(), open_files_limit=limit)
     status = 0
     try:
@@ -161,7 +169,7 @@ def run_role(config: Config, role: str, *, health_port: int | None, clock: Any, 
             dead = [name for name, ok in parts.checks().items() if not ok]
             if dead:  # a half-alive process is worse than a restart: exit and let the supervisor act
                 log.error("worker.part_died", role=role, parts=dead)
-                say(f"{LABELS[role]}：{'、'.join(dead)} 已停止运行，进程退出以便重启")
+                say(f"{LABELS[role]}：{'、'.join(PART_LABELS.get(d, d) for d in dead)}已停止运行，进程退出以便重启")
                 status = 1
                 break
     finally:

@@ -25,6 +25,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from core.cli import os_error_text
 from core.logging import get_logger
 
 log = get_logger(__name__)
@@ -93,15 +94,24 @@ class GiveUp(Exception):
 
 
 def probe_health(url: str, timeout: float) -> tuple[bool, str]:
-    """(healthy, what was seen) for one GET of ``url``: healthy is HTTP 200 with ``"ok": true``."""
+    """(healthy, what was seen, in Chinese) for one GET of ``url``: healthy is HTTP 200 with ``"ok": true``."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp:
             body = json.loads(resp.read(65536) or b"{}")
-            return bool(body.get("ok")), f"HTTP {resp.status}"
+            return (True, f"HTTP {resp.status}") if body.get("ok") else (False, f"HTTP {resp.status}，自检未通过")
     except urllib.error.HTTPError as exc:
-        return False, f"HTTP {exc.code}"
-    except (OSError, ValueError) as exc:
-        return False, type(exc).__name__ if not str(exc) else str(exc)[:200]
+        return False, f"HTTP {exc.code}" + ("，自检未通过" if exc.code == 503 else "")
+    except urllib.error.URLError as exc:  # connecting failed (or timed out)
+        reason = exc.reason
+        if isinstance(reason, TimeoutError):
+            return False, f"{timeout:g} 秒内没有应答"
+        return False, os_error_text(reason) if isinstance(reason, OSError) else "无法连接"
+    except TimeoutError:  # connected; the answer did not come in time (a hung process)
+        return False, f"{timeout:g} 秒内没有应答"
+    except OSError as exc:
+        return False, os_error_text(exc)
+    except ValueError:
+        return False, "应答不是 JSON"
 
 
 class _Child:

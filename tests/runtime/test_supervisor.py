@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from core.config import PROJECT_ROOT
+from runtime.health import HealthServer
 from runtime.supervisor import ChildSpec, GiveUp, HealthSettings, RestartPolicy, Supervisor, probe_health
 
 FAST = HealthSettings(every_s=0.2, timeout_s=0.5, failures=3, stop_timeout_s=5.0)
@@ -121,7 +122,7 @@ def test_a_child_that_never_answers_fails_the_start_and_stops_the_others(
     first = _spec("serve", "collect", "采集服务")
     mute = ChildSpec(**{**_spec("mute").__dict__, "ready_timeout_s": 1.5})
     sup = supervise(first, mute)
-    with pytest.raises(GiveUp, match=r"大屏服务在 1\.5 秒内没有就绪（健康检查："):
+    with pytest.raises(GiveUp, match=r"大屏服务在 1\.5 秒内没有就绪（健康检查：连接被拒绝）"):
         sup.start()
     assert sup.pids() == {"collect": None, "web": None}  # the one that did start was stopped again
 
@@ -134,3 +135,23 @@ def test_restart_policy_backs_off_resets_when_stable_and_gives_up() -> None:
     assert q.on_exit(0, -1) == 1 and q.on_exit(10, 9) == 2
     assert q.on_exit(200, 100) == 1  # up for 100 s: back-off starts over, and old exits left the window
     assert q.recent_exits == 1
+
+
+def test_what_a_health_check_saw_is_said_in_chinese() -> None:
+    port = _port()
+    assert probe_health(f"http://127.0.0.1:{port}/healthz", 1) == (False, "连接被拒绝")
+    with socket.socket() as silent:  # accepts (the kernel's backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        assert probe_health(f"http://127.0.0.1:{silent.getsockname()[1]}/healthz", 0.5) == (
+            False, "0.5 秒内没有应答")
+    parts = {"alerting": False}
+    server = HealthServer("alert", 0, lambda: dict(parts)).start()
+    try:
+        url = f"http://127.0.0.1:{server.port}/healthz"
+        assert probe_health(url, 2) == (False, "HTTP 503，自检未通过")
+        parts["alerting"] = True
+        assert probe_health(url, 2) == (True, "HTTP 200")
+        assert probe_health(url.replace("/healthz", "/nope"), 2) == (False, "HTTP 404")
+    finally:
+        server.close()
