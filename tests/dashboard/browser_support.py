@@ -55,7 +55,11 @@ class Watch:
             self.problems.append(f"external request: {r.url}")
 
     def _failed(self, r: Any) -> None:
-        left = self._closing or self._started.get(id(r), self._seq) < self._last_navigation
+        # Under load Chromium may report an old document's refresh after the navigation that replaces it,
+        # so order alone can miss it; the referer names the document that asked, the frame the one shown.
+        referer = (r.headers or {}).get("referer")
+        replaced = referer is not None and referer != self._page.main_frame.url
+        left = self._closing or replaced or self._started.get(id(r), self._seq) < self._last_navigation
         if left and "ERR_ABORTED" in str(r.failure or ""):
             return
         self.problems.append(f"failed: {r.url} {r.failure}")
