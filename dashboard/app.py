@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.rule_dir import RuleDirectory
 from collectors.loader import load_kinds
-from core.clock import Clock, SystemClock, ZonedClock, time_scale
+from core.clock import Clock, ZonedClock, time_scale
 from core.config import Config
 from dashboard.data import EXTENSION_KEY, WallData, wall_data
 from dashboard.not_found import init_not_found
@@ -34,7 +34,7 @@ from layouts.geo import cities
 from layouts.text import APP_TITLE, TN, TW
 from security.auth import Action, Principal, allowed_actions
 from security.text import ROLE_LABELS
-from security.web import LAST_GOOD_KEY, PING_PATH, current_principal, init_security
+from security.web import LAST_GOOD_KEY, PING_PATH, current_principal
 from tsdb.store import MetricStore
 
 HERE = Path(__file__).resolve().parent
@@ -214,33 +214,32 @@ def _register_shell_callbacks(app: Dash) -> None:
         State({"type": "wall-nav-link", "key": ALL}, "href"))
 
 
-def create_app(config: Config, *, store: MetricStore, sessions: sessionmaker[Session],
-               clock: Clock | None = None, rules: RuleDirectory | None = None) -> Dash:
-    """A Dash app serving ``/`` (overview), ``/city/<code>``, ``/site/<code>``, ``/hosts``, ``/host/<name>``
-    and the console pages (``/alerts``, ``/oncall``, ``/audit``, ``/rules``); a
+DASH_KEY = "govops_dash"  # server.extensions: the Dash app attached by init_app
+
+
+def init_app(server: Flask, config: Config, *, store: MetricStore, sessions: sessionmaker[Session],
+             clock: Clock, rules: RuleDirectory | None = None) -> Dash:
+    """Attach the wall screens and consoles to ``server``: ``/`` (overview), ``/city/<code>``,
+    ``/site/<code>``, ``/hosts``, ``/host/<name>``, ``/alerts``, ``/oncall``, ``/audit`` and ``/rules``; a
     logged-in user gets a navigation bar in the header.
 
-    ``clock`` defaults to the system clock; tests pass a fixed one. ``rules`` is the alerting service's
-    rule directory when it runs in this process, so /rules shows the set it evaluates. The Flask server is
-    ``app.server``; its ``extensions`` hold the cache and the :class:`WallData`.
+    The security layer must already be attached (runtime.webapp.create_app does both): every page and
+    callback registered here is declared with the access its page declares, and the guard refuses the
+    rest. ``clock`` is the screens' clock (tests pass a fixed one). ``rules`` is the alerting service's
+    rule directory, so /rules shows the set it evaluates. ``server.extensions`` holds the cache, the
+    :class:`WallData` and the Dash app (:func:`dash_app`).
     """
     # Every collector kind declares its metrics (tsdb.catalogue) when imported: screens title axes and
     # spell rule conditions from those declarations.
     load_kinds()
-    server = Flask(__name__)
-    server.config["CACHE_TYPE"] = "SimpleCache"
-    server.config["CACHE_DEFAULT_TIMEOUT"] = config.web.cache_seconds
-    server.config["GOVOPS_CONFIG"] = config
+    server.config.setdefault("CACHE_TYPE", "SimpleCache")
+    server.config.setdefault("CACHE_DEFAULT_TIMEOUT", config.web.cache_seconds)
     cache = Cache()
     cache.init_app(server)
     # Screens run on the configured zone's time; storage stays UTC (db.types.UTCDateTime).
-    data = WallData(config, store, sessions, cache, ZonedClock(clock or SystemClock(), config.web.tz))
-    server.extensions[EXTENSION_KEY] = data
+    server.extensions[EXTENSION_KEY] = WallData(config, store, sessions, cache, ZonedClock(clock, config.web.tz))
     if rules is not None:  # the alerting service's own rule directory: /rules shows what it evaluates
         server.extensions[RULE_DIRECTORY_KEY] = rules
-    # Login sessions, throttles and kiosk use live in real time even when the demo's clock is compressed.
-    real = data.clock if time_scale(data.clock) == 1 else ZonedClock(SystemClock(), config.web.tz)
-    init_security(server, config, sessions, real)  # login, kiosk sessions, CSRF, region scope
 
     # Dash's annotations lag its documented API: server may be a Flask app, update_title None (keep the title).
     app = Dash(__name__, server=server,  # type: ignore[arg-type]
@@ -265,4 +264,11 @@ def create_app(config: Config, *, store: MetricStore, sessions: sessionmaker[Ses
         if mod is not None and hasattr(mod, "register_callbacks"):
             register_page_callbacks(app, mod)
     install_access(app)
+    server.extensions[DASH_KEY] = app
+    return app
+
+
+def dash_app(server: Flask) -> Dash:
+    """The Dash app :func:`init_app` attached to ``server``."""
+    app: Dash = server.extensions[DASH_KEY]
     return app

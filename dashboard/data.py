@@ -444,7 +444,7 @@ class WallData:
 
 
 def wall_data() -> WallData:
-    """The current Flask app's :class:`WallData` (set by dashboard.app.create_app)."""
+    """The current Flask app's :class:`WallData` (set by dashboard.app.init_app)."""
     return current_app.extensions[EXTENSION_KEY]
 
 

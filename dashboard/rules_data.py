@@ -178,7 +178,7 @@ class RulesReader:
 
 
 READER_KEY = "govops_rules_reader"
-RULE_DIRECTORY_KEY = "govops_rule_directory"  # set by create_app(rules=...) to share the engine's directory
+RULE_DIRECTORY_KEY = "govops_rule_directory"  # set by init_app(rules=...) to share the engine's directory
 
 
 def rules_reader() -> RulesReader:

@@ -122,8 +122,8 @@ def _web(config: Config, clock: Any, fleet_as_of: datetime | None, say: Callable
     from waitress import create_server
 
     from alerts.rule_dir import RuleDirectory
-    from dashboard.app import create_app
     from runtime.bootstrap import open_metric_store
+    from runtime.webapp import create_app
 
     sessions = _sessions(config)
     store = open_metric_store(config)
@@ -131,7 +131,7 @@ def _web(config: Config, clock: Any, fleet_as_of: datetime | None, say: Callable
     rules = RuleDirectory(config.resolve_path(config.alerts.rules_dir))
     app = create_app(config, store=store, sessions=sessions, rules=rules, clock=clock)
     # poll(), not select(): select() fails for any descriptor above 1023 and would end the server's loop.
-    server = create_server(app.server, host=config.web.host, port=config.web.port, threads=8,
+    server = create_server(app, host=config.web.host, port=config.web.port, threads=8,
                            asyncore_use_poll=True)
     thread = threading.Thread(target=server.run, name="web", daemon=True)
     thread.start()

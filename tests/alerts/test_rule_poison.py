@@ -25,13 +25,13 @@ from alerts.service import AlertService
 from alerts.states import AlertState
 from core.clock import FixedClock, to_ns
 from core.config import PROJECT_ROOT, AlertsConfig, Config
-from dashboard.app import create_app
 from db.models_alerts import Alert
 from db.models_security import Role
 from db.session import transaction
 from security.users import create_user
 from tests.dashboard.world import NOW, build_world
 from tests.security.dash_client import DashClient
+from tests.support.web import wall_app
 from tsdb.point import Point
 from tsdb.sqlite_store import SQLiteMetricStore
 
@@ -187,7 +187,7 @@ def test_the_rules_page_shows_the_poisoned_file_and_the_rules_in_force(tmp_path:
         assert len(svc.engine.ruleset) == shipped
         with transaction(world.sessions) as s:
             create_user(s, "viewer", "Poison-page-2026!", Role.ONCALL, "430000", actor="test", now=NOW)
-        web = create_app(config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW), rules=directory)
+        web = wall_app(config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW), rules=directory)
         _write(d / "zz-deep.yaml", POISONS[0][1])
         rep = svc.tick(NOW)
         assert not rep.errors and rep.evaluated is not None and rep.evaluated.rules == shipped

@@ -14,8 +14,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 from core.clock import FixedClock
-from dashboard.app import create_app
 from tests.dashboard.world import NOW, World
+from tests.support.web import wall_app
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -114,7 +114,7 @@ def serve(world: World, name: str = "browser-test") -> Iterator[str]:
     Stops the server and closes the world's store on the way out."""
     from waitress import create_server
 
-    app = create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+    app = wall_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
     server = create_server(app.server, host="127.0.0.1", port=0, threads=4, asyncore_use_poll=True)
     thread = threading.Thread(target=server.run, name=name, daemon=True)
     thread.start()

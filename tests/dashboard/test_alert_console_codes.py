@@ -25,7 +25,6 @@ from alerts.pipeline import Route
 from alerts.planner import plan_notifications
 from alerts.rules import load_rule_files
 from core.clock import FixedClock, to_ns
-from dashboard.app import create_app
 from db.models import Site
 from db.models_alerts import Alert
 from db.models_security import Role
@@ -37,6 +36,7 @@ from tests.dashboard.alert_world import fire_alerts
 from tests.dashboard.world import NOW, World, build_world
 from tests.security.dash_client import DashClient, outputs
 from tests.support.internal_codes import english_codes_in
+from tests.support.web import wall_app
 from tsdb.point import Point
 
 TEXT_PROPS = {"children", "title", "text", "name", "label", "placeholder"}
@@ -81,7 +81,7 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[World, D
         down = s.scalar(select(Alert).where(Alert.rule == "site_down"))
         assert down is not None
         oncall.acknowledge(s, down.id, down.version, oncall.Actor("p_oncall", "430000"), NOW, note="机房排查中")
-    app: Dash = create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+    app: Dash = wall_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
     try:
         yield world, DashClient(app).login("p_oncall", "codes-password-2026"), ids
     finally:

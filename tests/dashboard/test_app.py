@@ -11,9 +11,10 @@ import pytest
 from dash import Dash
 
 from core.clock import FixedClock
-from dashboard.app import create_app, playlist
+from dashboard.app import playlist
 from dashboard.data import wall_data
 from tests.dashboard.world import NOW, World, build_world, kiosk_token
+from tests.support.web import wall_app
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def worlds(tmp_path: Path) -> Iterator[tuple[World, World]]:
 
 
 def _app(w: World) -> Dash:
-    return create_app(w.config, store=w.store, sessions=w.sessions, clock=FixedClock(NOW))
+    return wall_app(w.config, store=w.store, sessions=w.sessions, clock=FixedClock(NOW))
 
 
 def _page(name: str):  # type: ignore[no-untyped-def]
@@ -146,7 +147,7 @@ def test_screens_show_beijing_time_while_storage_stays_utc(tmp_path: Path) -> No
         with transaction(world.sessions) as s:
             create_user(s, "root", "root-password", Role.PROVINCE_ADMIN, "430000", actor="test", now=NOW)
             audit.record(s, "tester", "probe.time", "test", "1", at=NOW, summary="时区检查")
-        app = create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+        app = wall_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
         status, content = DashClient(app).login("root", "root-password").page("/audit", "?action=probe.time")
         assert status == 200 and "时区检查" in content
         assert "2026-11-27 16:00:00" in content and "2026-11-27 08:00:00" not in content

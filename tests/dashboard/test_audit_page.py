@@ -18,7 +18,6 @@ from sqlalchemy import select
 
 from core.clock import FixedClock
 from dashboard import audit_data as ad
-from dashboard.app import create_app
 from db.models_security import AuditEntry, Role
 from db.session import transaction
 from security import audit
@@ -26,6 +25,7 @@ from security.users import create_user
 from tests.dashboard.world import NOW, World, build_world, kiosk_token
 from tests.security.dash_client import DashClient, outputs
 from tests.support.internal_codes import english_codes_in
+from tests.support.web import wall_app
 
 # NOW is 2026-11-27 08:00 UTC = 16:00 北京时间.
 N_FIRING = 60  # more than one page (50)
@@ -58,7 +58,7 @@ def world(db_url: str, tmp_path: Path) -> Iterator[World]:
 
 @pytest.fixture
 def app(world: World) -> Dash:
-    return create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+    return wall_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
 
 
 def _ids(tree: Any, ident: str) -> Any:

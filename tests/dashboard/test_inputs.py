@@ -11,13 +11,13 @@ import pytest
 
 from core.clock import FixedClock
 from dashboard import inputs
-from dashboard.app import create_app
 from dashboard.oncall_actions import InputError, parse_time
 from db.models_security import Role
 from db.session import transaction
 from security.users import create_user
 from tests.dashboard.world import NOW, build_world
 from tests.security.dash_client import DashClient
+from tests.support.web import wall_app
 
 
 @pytest.mark.parametrize(("value", "text", "integer", "number"), [
@@ -64,7 +64,7 @@ def test_forged_callback_values_are_answered_not_500(tmp_path: Path) -> None:
     try:
         with transaction(world.sessions) as s:
             create_user(s, "root", "Inputs-page-2026!", Role.PROVINCE_ADMIN, "430000", actor="test", now=NOW)
-        app = create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+        app = wall_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
         c = DashClient(app).login("root", "Inputs-page-2026!")
         calls = [
             ("oncall-silences-body.children", {"oncall-silence-state.value": "bogus"}, "oncall-silence-state.value"),

@@ -14,13 +14,14 @@ import pytest
 from dash import Dash
 
 from core.clock import FixedClock
-from dashboard.app import create_app, nav_items, playlist, rotation_for
+from dashboard.app import nav_items, playlist, rotation_for
 from db.models_security import Role
 from db.session import transaction
 from security.auth import Principal
 from security.users import create_user
 from tests.dashboard.world import NOW, World, build_world, kiosk_token
 from tests.security.dash_client import DashClient
+from tests.support.web import wall_app
 
 PASSWORD = "Nav-header-2026!"
 USERS = {  # name: (role, scope)
@@ -55,7 +56,7 @@ def world(tmp_path: Path) -> Iterator[World]:
 
 
 def _app(world: World) -> Dash:
-    return create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+    return wall_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
 
 
 def _find(node: Any, want: Any) -> Iterator[dict[str, Any]]:
@@ -107,7 +108,7 @@ def test_kiosk_walls_and_anonymous_viewers_get_no_nav(world: World) -> None:
     assert city_wall.links == [] and city_wall.playlist == ["/city/430100"] and city_wall.rotate_disabled
     # Login switched off: the anonymous screen is a province wall.
     open_config = replace(world.config, security=replace(world.config.security, require_login=False))
-    anon = Shell(DashClient(create_app(open_config, store=world.store, sessions=world.sessions,
+    anon = Shell(DashClient(wall_app(open_config, store=world.store, sessions=world.sessions,
                                        clock=FixedClock(NOW))))
     assert anon.links == [] and anon.playlist == playlist() and not anon.rotate_disabled
     # Login required and nobody logged in: no layout at all.

@@ -12,13 +12,13 @@ import pytest
 from dash import Dash
 
 from core.clock import FixedClock
-from dashboard.app import create_app
 from db.models_security import Role
 from db.session import transaction
 from security.users import create_user
 from tests.dashboard.world import NOW, World, build_world, kiosk_token
 from tests.security.dash_client import DashClient
 from tests.support.internal_codes import english_codes_in
+from tests.support.web import wall_app
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def world(tmp_path: Path) -> Iterator[World]:
 
 @pytest.fixture
 def app(world: World) -> Dash:
-    return create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+    return wall_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
 
 
 def _visible(html_text: str) -> str:

@@ -21,7 +21,6 @@ from alerts.states import AlertState
 from core.clock import FixedClock
 from core.config import PROJECT_ROOT, AlertsConfig, Config
 from core.severity import Severity
-from dashboard.app import create_app
 from dashboard.rules_data import (
     STATE_EMPTY,
     STATE_EMPTY_KEPT,
@@ -54,6 +53,7 @@ from security.users import create_user
 from tests.dashboard.alert_world import build_alert_world
 from tests.dashboard.world import NOW, build_world, kiosk_token
 from tests.security.dash_client import DashClient
+from tests.support.web import wall_app
 
 SHIPPED = PROJECT_ROOT / "data" / "alerts" / "rules"
 PASSWORD = "Rules-page-2026!"
@@ -299,7 +299,7 @@ def test_page_over_http_for_each_viewer(tmp_path: Path) -> None:
             create_user(s, "cs_oncall", PASSWORD, Role.ONCALL, "430100", actor="test", now=NOW)
             create_user(s, "xt_manager", PASSWORD, Role.MANAGER, "430300", actor="test", now=NOW)
             create_user(s, "root", PASSWORD, Role.PROVINCE_ADMIN, "430000", actor="test", now=NOW)
-        app = create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+        app = wall_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
         seen = {}
         for who in ("root", "cs_oncall", "xt_manager"):
             status, content = DashClient(app).login(who, PASSWORD).page("/rules")
@@ -323,7 +323,7 @@ def test_page_over_http_for_each_viewer(tmp_path: Path) -> None:
         # A broken file on disk is shown to the viewer with file and line.
         d, config = _copy_rules(tmp_path)
         _touch_later(d / "sites.yaml", BROKEN)
-        broken_app = create_app(replace(world.config, alerts=config.alerts), store=world.store,
+        broken_app = wall_app(replace(world.config, alerts=config.alerts), store=world.store,
                                 sessions=world.sessions, clock=FixedClock(NOW))
         status, content = DashClient(broken_app).login("cs_oncall", PASSWORD).page("/rules")
         assert status == 200 and f"{d / 'sites.yaml'}:7: " in content and "没有规则在运行" in content
@@ -337,7 +337,7 @@ def test_every_role_may_read_the_rules(tmp_path: Path, role: Role) -> None:
     try:
         with transaction(world.sessions) as s:
             create_user(s, "someone", PASSWORD, role, "430500", actor="test", now=NOW)
-        app = create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+        app = wall_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
         status, content = DashClient(app).login("someone", PASSWORD).page("/rules")
         assert status == 200 and "规则文件已全部载入" in content and "无权" not in content
     finally:

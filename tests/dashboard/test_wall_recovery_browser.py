@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 
 from core.clock import FixedClock
-from dashboard.app import create_app
 from db.session import transaction
 from security.kiosk import revoke_token
 from tests.dashboard.browser_support import Watch, serve, stop_server
 from tests.dashboard.world import NOW, World, _probe, build_world, kiosk_token
+from tests.support.web import wall_app
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,7 @@ OUTAGE_MARKERS = ("ERR_CONNECTION_REFUSED", "ERR_CONNECTION_RESET", "ERR_EMPTY_R
 def _start(world: World, port: int = 0) -> tuple[Any, threading.Thread, int]:
     from waitress import create_server
 
-    app = create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+    app = wall_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
     server = create_server(app.server, host="127.0.0.1", port=port, threads=4, asyncore_use_poll=True)
     thread = threading.Thread(target=server.run, name="wall-restart-test", daemon=True)
     thread.start()

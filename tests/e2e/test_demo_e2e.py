@@ -64,10 +64,10 @@ def collected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
 
 @pytest.fixture(scope="module")
 def wall(collected: dict[str, Any]) -> Iterator[Any]:
-    from dashboard.app import create_app
     from dashboard.data import wall_data
+    from tests.support.web import wall_app
 
-    app = create_app(collected["config"], store=collected["store"], sessions=collected["sessions"])
+    app = wall_app(collected["config"], store=collected["store"], sessions=collected["sessions"])
     with app.server.app_context():
         yield wall_data()
 

@@ -14,7 +14,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.clock import FixedClock
-from dashboard.app import create_app
 from db.models_security import Role
 from db.session import transaction
 from layouts.oncall import EXPIRE, REMOVE
@@ -23,6 +22,7 @@ from tests.dashboard.alert_world import build_alert_world
 from tests.dashboard.world import NOW
 from tests.fuzz.support import extreme_float, extreme_int, fuzz, hostile_text
 from tests.security.dash_client import DashClient, pattern_prop
+from tests.support.web import wall_app
 
 PASSWORD = "Fuzz-http-2026!"
 json_value = st.one_of(st.none(), st.booleans(), extreme_int, extreme_float, hostile_text(30),
@@ -37,7 +37,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[DashClien
     try:
         with transaction(world.sessions) as s:
             create_user(s, "root", PASSWORD, Role.PROVINCE_ADMIN, "430000", actor="test", now=NOW)
-        app = create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+        app = wall_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
         yield DashClient(app).login("root", PASSWORD), alerts
     finally:
         world.store.close()

@@ -24,7 +24,6 @@ from sqlalchemy import func, select
 from alerts import silences
 from alerts.states import AlertState
 from core.clock import FixedClock
-from dashboard.app import create_app
 from db.models_alerts import Alert, AlertEvent, DutyShift, Handover, Silence
 from db.models_security import AuditEntry, Role
 from db.session import transaction
@@ -32,6 +31,7 @@ from security.users import create_user
 from tests.alerts.oncall_world import add_alert
 from tests.dashboard.world import NOW, World, build_world, kiosk_token
 from tests.security.dash_client import DashClient, outputs, pattern_prop
+from tests.support.web import wall_app
 
 CHANGSHA, ZHUZHOU, PROVINCE = "430100", "430200", "430000"
 PASSWORD = "matrix-password-2026"
@@ -68,7 +68,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
     with transaction(world.sessions) as s:
         for name, (role, scope) in USERS.items():
             create_user(s, name, PASSWORD, role, scope, actor="test", now=NOW)
-    app = create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+    app = wall_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
     clients = {name: DashClient(app).login(name, PASSWORD) for name in USERS}
     clients["kiosk"] = DashClient(app, kiosk_token=kiosk_token(world))
     clients["anonymous"] = DashClient(app)

@@ -194,9 +194,9 @@ def test_a_county_user_and_wall_land_on_their_county_and_see_only_it(world: tupl
                                                                        who: str) -> None:
     w, ids = world
     from core.clock import FixedClock
-    from dashboard.app import create_app
+    from tests.support.web import wall_app
 
-    app_map = create_app(w.config, store=w.store, sessions=w.sessions, clock=FixedClock(NOW)).callback_map
+    app_map = wall_app(w.config, store=w.store, sessions=w.sessions, clock=FixedClock(NOW)).callback_map
     with serve(w) as base:
         s = _session(base, w, who)
         r = s.get("/")

@@ -26,7 +26,6 @@ from sqlalchemy import update
 
 from alerts import silences
 from core.clock import FixedClock, to_ns
-from dashboard.app import create_app
 from db.models import Host, HostRole
 from db.models_alerts import DutyShift, Handover
 from db.models_security import Role
@@ -37,6 +36,7 @@ from security.users import create_user
 from tests.alerts.oncall_world import add_alert
 from tests.dashboard.world import NOW, World, build_world, kiosk_token
 from tests.security.http_dash import HttpSession, callback_body, readable
+from tests.support.web import wall_app
 from tsdb.point import Point
 
 CHANGSHA, ZHUZHOU, ZHUZHOU_COUNTY, PROVINCE, FURONG = "430100", "430200", "430202", "430000", "430102"
@@ -130,7 +130,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
 
     world = build_world(tmp_path_factory.mktemp("scope-walk"))
     ids = _seed(world)
-    app = create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+    app = wall_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
     server = create_server(app.server, host="127.0.0.1", port=0, threads=4, asyncore_use_poll=True)
     import threading
 
@@ -384,7 +384,7 @@ def test_undeclared_callback_and_route_are_refused(tmp_path: Path) -> None:
     try:
         with transaction(world.sessions) as s:
             create_user(s, "root", PASSWORD, Role.PROVINCE_ADMIN, PROVINCE, actor="test", now=NOW)
-        app = create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+        app = wall_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
         app.callback(Output("walk-secret", "children"), Input("walk-secret-in", "value"))(lambda v: "机密")
         app.server.add_url_rule("/walk-secret", endpoint="walk_secret", view_func=lambda: "机密")
         from tests.security.dash_client import DashClient
@@ -397,7 +397,7 @@ def test_undeclared_callback_and_route_are_refused(tmp_path: Path) -> None:
         assert S.UNDECLARED in r.get_data(as_text=True)
         # With login switched off, anonymous viewers see the province, but still nothing undeclared.
         open_config = replace(world.config, security=replace(world.config.security, require_login=False))
-        open_app = create_app(open_config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+        open_app = wall_app(open_config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
         open_app.server.add_url_rule("/walk-secret", endpoint="walk_secret", view_func=lambda: "机密")
         anon = open_app.server.test_client()
         assert anon.get("/walk-secret").status_code == 403

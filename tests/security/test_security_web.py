@@ -15,12 +15,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from core.clock import FixedClock
-from dashboard.app import create_app
 from db.models_security import AuditEntry, Role
 from db.session import transaction
 from security.kiosk import revoke_token
 from security.users import change_role, create_user, set_active, set_password
 from tests.dashboard.world import NOW, World, build_world, kiosk_token
+from tests.support.web import wall_app
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def world(tmp_path: Path) -> Iterator[World]:
 
 @pytest.fixture
 def app(world: World) -> Dash:
-    return create_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+    return wall_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
 
 
 def _csrf(client: FlaskClient) -> str:

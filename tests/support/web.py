@@ -16,7 +16,8 @@ from urllib.parse import urlencode, urlsplit
 
 from core.clock import Clock, FixedClock
 from core.config import Config
-from dashboard.app import create_app
+from dashboard.app import dash_app
+from runtime.webapp import create_app
 from tests.dashboard.world import NOW, World
 
 
@@ -30,7 +31,7 @@ def serve(world: World, config: Config | None = None, *, clock: Clock | None = N
 
     app = create_app(config or world.config, store=world.store, sessions=world.sessions,
                      clock=clock or FixedClock(NOW))
-    server = create_server(app.server, host="127.0.0.1", port=0, threads=threads, asyncore_use_poll=True,
+    server = create_server(app, host="127.0.0.1", port=0, threads=threads, asyncore_use_poll=True,
                            **waitress_options)
     thread = threading.Thread(target=server.run, name="security-test-web", daemon=True)
     thread.start()
@@ -42,6 +43,13 @@ def serve(world: World, config: Config | None = None, *, clock: Clock | None = N
         server.task_dispatcher.shutdown()
         wasyncore.close_all(server._map)  # the loop ends once its map is empty (poll() tolerates the race)
         thread.join(timeout=10)
+
+
+def wall_app(config: Config, *, store: Any, sessions: Any, clock: Clock | None = None,
+             rules: Any = None) -> Any:
+    """The Dash screens of the composed web app (runtime.webapp.create_app): tests reach the callbacks
+    through it and the Flask app as ``.server``."""
+    return dash_app(create_app(config, store=store, sessions=sessions, clock=clock, rules=rules))
 
 
 @dataclass
