@@ -151,7 +151,21 @@ class CollectorsConfig:
     probe_ca_file: str = ""  # extra trusted CA (PEM), e.g. the platform's internal CA or the demo fleet's
     probe_max_bytes: int = 10 * 1024 * 1024
     probe_user_agent: str = "GovOps-Probe/1.0"
-    node_code: str = "430000"  # the node this collector process belongs to
+
+
+NODE_ROLES = ("all-in-one", "province", "city")
+
+
+@dataclass(frozen=True)
+class NodeConfig:
+    """``[node]``: what this installation is in the 1+14 federation (runtime/roles.py composes it).
+
+    ``all-in-one`` is one machine for everything (the default, and the demo); ``province`` the provincial
+    platform; ``city`` one of the 14 city platforms, which collects, stores, alerts on and shows only its
+    own city (``code``)."""
+
+    role: str = "all-in-one"
+    code: str = "430000"  # the division the node serves: 430000 for the province, a city's code for a city
 
 
 @dataclass(frozen=True)
@@ -223,6 +237,7 @@ class LoggingConfig:
 
 @dataclass(frozen=True)
 class Config:
+    node: NodeConfig = field(default_factory=NodeConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     web: WebConfig = field(default_factory=WebConfig)
@@ -251,6 +266,7 @@ class Config:
 _CHOICES: dict[tuple[str, str], tuple[str, ...]] = {
     ("logging", "level"): ("DEBUG", "INFO", "WARNING", "ERROR"),
     ("logging", "format"): ("logfmt", "json"),
+    ("node", "role"): NODE_ROLES,
 }
 
 
@@ -392,15 +408,22 @@ def _validate(cfg: Config, origins: _Origins) -> None:
     except (ZoneInfoNotFoundError, ValueError):
         raise refuse("web", "timezone",
                      f"应为 IANA 时区名（如 Asia/Shanghai），而不是 {_kind(cfg.web.timezone)}") from None
-    code = cfg.collectors.node_code
-    if not (len(code) == 6 and code.isdigit()):
-        raise refuse("collectors", "node_code", f"应为 6 位行政区划代码，而不是 {_kind(code)}")
+    code = cfg.node.code
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):
+        raise refuse("node", "code", f"应为 6 位行政区划代码，而不是 {_kind(code)}")
+    if cfg.node.role == "city" and not (code.endswith("00") and not code.endswith("0000")):
+        raise refuse("node", "code", f"市级节点（role = \"city\"）应为地市的行政区划代码（如 430100），而不是 {code}")
+    if cfg.node.role != "city" and not code.endswith("0000"):
+        raise refuse("node", "code", f"{'省级节点' if cfg.node.role == 'province' else '单机部署'}应为省的行政区划代码"
+                                     f"（如 430000），而不是 {code}；地市节点请设 role = \"city\"")
 
 
 # Settings that moved (section, key) -> the table that holds them now, and values that were renamed.
-MOVED: dict[tuple[str, str], str] = {
-    ("metrics", key): "metrics.embedded"
-    for key in ("path", "raw_retention_hours", "minute_retention_days", "hour_retention_days", "day_retention_days")
+MOVED: dict[tuple[str, str], tuple[str, str]] = {
+    **{("metrics", key): ("metrics.embedded", key)
+       for key in ("path", "raw_retention_hours", "minute_retention_days", "hour_retention_days",
+                   "day_retention_days")},
+    ("collectors", "node_code"): ("node", "code"),
 }
 RENAMED_VALUES: dict[tuple[str, str, str], str] = {("metrics", "backend", "sqlite"): "embedded"}
 
@@ -413,14 +436,14 @@ def _refuse_moved(name: str, from_file: Mapping[str, Any], env: Mapping[str, str
     """A setting of an older release gets one Chinese sentence saying where it lives now."""
     for key, raw in from_file.items():
         if (name, key) in MOVED:
-            new = MOVED[(name, key)]
-            raise ConfigError(f"{name}.{key}（来自 {source_name}）：该设置已移到 [{new}] 表，请把 {key} = {raw!r} "
-                              f"写在 [{new}] 下（见 govops.example.toml）")
-    for (section, key), new in MOVED.items():
+            table, new_key = MOVED[(name, key)]
+            raise ConfigError(f"{name}.{key}（来自 {source_name}）：该设置已移到 [{table}] 表，"
+                              f"请把 {new_key} = {raw!r} 写在 [{table}] 下（见 govops.example.toml）")
+    for (section, key), (table, new_key) in MOVED.items():
         old_env = _env_key(section, key)
         if section == name and old_env in env:
-            raise ConfigError(f"环境变量 ${old_env} 已停用：设置 {section}.{key} 已移到 [{new}]，"
-                              f"请改用 ${_env_key(new, key)}")
+            raise ConfigError(f"环境变量 ${old_env} 已停用：设置 {section}.{key} 已移到 [{table}] 的 {new_key}，"
+                              f"请改用 ${_env_key(table, new_key)}")
 
 
 def _refuse_renamed(name: str, values: Mapping[str, Any], source: Mapping[str, str]) -> None:

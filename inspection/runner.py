@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
 from core.clock import Clock, SystemClock, to_ns
 from core.logging import get_logger
 from db.models import Finding, RunStatus, Site
+from db.scope import sites_served
 from db.session import transaction
 from inspection.base import (
     CHECKS,
@@ -148,7 +149,9 @@ class InspectionRunner:
         """
         with self.sessions() as s:
             q = select(Site).options(joinedload(Site.node), selectinload(Site.columns)).order_by(Site.code)
-            q = q.where(Site.enabled.is_(True) if site_codes is None else Site.code.in_(list(site_codes)))
+            # every enabled site this node serves, or exactly the ones an operator names
+            q = q.where(and_(Site.enabled.is_(True), sites_served(self.config.node)) if site_codes is None
+                        else Site.code.in_(list(site_codes)))
             sites = s.scalars(q).all()
             # the SSRF policy's registered sites: every enabled site, and the ones asked for by name
             policy = getattr(self.fetcher, "policy", None)

@@ -80,7 +80,7 @@ def register_local_host(config: Config, sessions: sessionmaker[Session]) -> None
     from db.hosts import ensure_local_host
 
     with transaction(sessions) as s:
-        ensure_local_host(s, config.collectors.node_code)
+        ensure_local_host(s, config.node.code)
 
 
 def open_metric_store(config: Config) -> Any:
@@ -136,7 +136,7 @@ def build_scheduler(config: Config, sessions: sessionmaker[Session], store: Any,
 
         names = [n for n in load_kinds() if not n.startswith("inspection_")]
     return Scheduler(build_collectors(ctx, names), store, concurrency=c.concurrency,
-                     blocking_threads=c.blocking_threads, jitter_fraction=c.jitter_fraction, node_code=c.node_code,
+                     blocking_threads=c.blocking_threads, jitter_fraction=c.jitter_fraction, node_code=config.node.code,
                      clock=clock)
 
 

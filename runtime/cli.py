@@ -212,6 +212,9 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
     from runtime.supervisor import Supervisor
 
     _check_port_free(config.web.host, config.web.port)
+    from runtime.roles import NODE_LABELS
+
+    _print(f"节点角色：{NODE_LABELS[config.node.role]}（区划代码 {config.node.code}）")
     _print("[1/5] 准备数据库 …")
     sessions = prepare_database(config)
     clock = make_clock(config)  # one clock for every process of the run (its anchor goes to each worker)
@@ -272,7 +275,7 @@ def _child_specs(config: Config, args: argparse.Namespace, clock: Any, spec: Any
                  env: dict[str, str]) -> list[Any]:
     """The run's processes in start order, each an ``app.py worker ROLE`` sharing this run's clock."""
     from core.clock import ScaledClock
-    from runtime.roles import LABELS
+    from runtime.roles import LABELS, node_processes
     from runtime.supervisor import ChildSpec
 
     base = [sys.executable, str(APP_PY)]
@@ -287,7 +290,7 @@ def _child_specs(config: Config, args: argparse.Namespace, clock: Any, spec: Any
     if spec is not None:
         common += ["--fleet-as-of", spec.as_of.isoformat()]
     alerting = config.alerts.enabled
-    roles = (["fleet"] if spec is not None else []) + ["collect", *(["alert"] if alerting else []), "web"]
+    roles = node_processes(config, demo=spec is not None)
     starting = {"fleet": "[3/5] 启动演示网站集群 …",
                 "collect": "[4/5] 启动采集服务和告警服务 …" if alerting else "[4/5] 启动采集服务（告警已关闭）…",
                 "web": "[5/5] 启动大屏服务 …"}

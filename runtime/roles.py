@@ -1,4 +1,11 @@
-"""What each process of ``app.py run`` runs (``app.py worker ROLE``): the composition of one role.
+"""What a node runs: its processes, and what each process of ``app.py run`` runs (``app.py worker ROLE``).
+
+A node's role (``[node] role``) is a list of processes, started in order:
+
+- ``all-in-one`` (one machine for everything, the default and the demo), ``province`` and ``city`` run the
+  same processes today; a ``city`` node collects, inspects and alerts on its own city's sites only
+  (``db.scope.sites_served``). The federation adds its services here: the city's uplink, the province's
+  intake.
 
 - ``fleet``: the demo's simulated sites (only with ``demo.enabled``);
 - ``collect``: every collector (probes, hosts, inspection crawls) and store maintenance;
@@ -29,10 +36,23 @@ from core.logging import get_logger
 log = get_logger(__name__)
 
 ROLES = ("fleet", "collect", "alert", "web")
+NODE_PROCESSES: dict[str, tuple[str, ...]] = {
+    "all-in-one": ROLES,
+    "province": ROLES,
+    "city": ROLES,
+}
+NODE_LABELS = {"all-in-one": "单机部署", "province": "省级节点", "city": "市级节点"}
 LABELS = {"fleet": "演示网站集群", "collect": "采集服务", "alert": "告警服务", "web": "大屏服务"}
 # The parts a role's health names (its threads), as the operator reads them.
 PART_LABELS = {"fleet": "演示网站", "store-maintenance": "存储维护", "collectors-monitoring": "监测采集",
                "collectors-inspection": "巡检采集", "alerting": "规则评估与通知", "web": "网页服务"}
+
+
+def node_processes(config: Config, *, demo: bool) -> list[str]:
+    """The processes ``app.py run`` starts for this node, in order: the demo fleet only with a demo, the
+    alerting process only with ``alerts.enabled``."""
+    skip = {*(() if demo else ("fleet",)), *(() if config.alerts.enabled else ("alert",))}
+    return [p for p in NODE_PROCESSES[config.node.role] if p not in skip]
 
 
 @dataclass

@@ -172,7 +172,7 @@ class HostCollector:
 
     def __init__(self, ctx: CollectorContext) -> None:
         self.ctx = ctx
-        self.node_code: str = ctx.config.collectors.node_code
+        self.node_code: str = ctx.config.node.code
         self._prev: dict[str, tuple[HostSample, float]] = {}
         self._lock = threading.Lock()
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import joinedload
 
 from collectors.base import COLLECTORS, CollectorContext, Target
 from db.models import Site
+from db.scope import sites_served
 from inspection.catalog import check_groups, check_label
 from inspection.rules import Rules, load_rules
 from inspection.runner import GRACE_S, METRICS, InspectionRunner
@@ -70,7 +71,8 @@ class InspectionCollector:
     def targets(self) -> list[Target]:
         with self.ctx.sessions() as s:
             sites = s.scalars(select(Site).options(joinedload(Site.node))
-                              .where(Site.enabled.is_(True)).order_by(Site.code)).all()
+                              .where(Site.enabled.is_(True), sites_served(self.ctx.config.node))
+                              .order_by(Site.code)).all()
             return [Target(key=site.code, labels={"site": site.code, "node": site.node_code,
                                                   "city": site.node.city_code, "level": site.level.value})
                     for site in sites]

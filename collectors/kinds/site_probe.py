@@ -21,6 +21,7 @@ from collectors.base import COLLECTORS, CollectorContext, Target
 from core.clock import to_ns
 from core.logging import get_logger
 from db.models import Site
+from db.scope import sites_served
 from tsdb.catalogue import MetricSpec, TextSpec, declare, declare_measurement, declare_text
 from tsdb.point import Point, points_for
 from webread.addresses import AddressPolicy
@@ -104,7 +105,8 @@ class SiteProbeCollector:
         """Enabled sites with their node, city and level as labels."""
         with self.ctx.sessions() as s:
             sites = s.scalars(select(Site).options(joinedload(Site.node))
-                              .where(Site.enabled.is_(True)).order_by(Site.code)).all()
+                              .where(Site.enabled.is_(True), sites_served(self.ctx.config.node))
+                              .order_by(Site.code)).all()
             self.policy.register(site.url for site in sites)
             return [Target(key=site.code, params={"url": site.url}, labels={
                 "site": site.code, "node": site.node_code, "city": site.node.city_code,

@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from core.config import CollectorsConfig, Config
+from core.config import CollectorsConfig, Config, NodeConfig
 from db.models import Host, HostRole, Node, NodeLevel, Site, SiteLevel
 from tsdb.point import Point
 from tsdb.sqlite_store import SQLiteMetricStore
@@ -35,9 +35,10 @@ def loopback_policy() -> AddressPolicy:
     return AddressPolicy(allow_networks=["127.0.0.0/8"])
 
 
-def make_config(**collectors: Any) -> Config:
-    """Default settings with some ``[collectors]`` keys replaced."""
-    return dataclasses.replace(Config(), collectors=dataclasses.replace(CollectorsConfig(), **collectors))
+def make_config(node_code: str = "430000", **collectors: Any) -> Config:
+    """Default settings with the node's code and some ``[collectors]`` keys replaced."""
+    return dataclasses.replace(Config(), node=NodeConfig(code=node_code),
+                               collectors=dataclasses.replace(CollectorsConfig(), **collectors))
 
 
 @asynccontextmanager

@@ -101,9 +101,21 @@ CONFIG_CASES = [
     ("[demo]\nenabled = false\ntime_scale = 60\n", ":3: 配置项 demo.time_scale：加速时钟只用于演示站点群"),
     ("[logging]\nlevel = 'LOUD'\n", ":2: 配置项 logging.level：应为 DEBUG、INFO、WARNING、ERROR 之一"),
     ("[fetch]\nallow_networks = ['intranet']\n", ":2: 配置项 fetch.allow_networks：应为 IP 网段"),
-    ("[collectors]\nnode_code = 'hunan'\n", ":2: 配置项 collectors.node_code：应为 6 位行政区划代码"),
+    ("[node]\ncode = 'hunan'\n", ":2: 配置项 node.code：应为 6 位行政区划代码"),
+    ("[node]\nrole = 'city'\ncode = '430000'\n", "市级节点（role = \"city\"）应为地市的行政区划代码"),
+    ("[node]\nrole = 'county'\n", ":2: 配置项 node.role：应为 all-in-one、province、city 之一"),
     ("[collectors]\n\n\njitter_fraction = 0.9999\n", ":4: 配置项 collectors.jitter_fraction："),
 ]
+
+
+def test_a_moved_setting_says_where_it_lives_now(tmp_path: Path) -> None:
+    f = tmp_path / "govops.toml"
+    f.write_text("[collectors]\nnode_code = '430100'\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"collectors.node_code（来自 .*）：该设置已移到 \[node\] 表，"
+                                          r"请把 code = '430100'"):
+        load_config(f, env={})
+    with pytest.raises(ConfigError, match=r"GOVOPS_COLLECTORS__NODE_CODE 已停用.*请改用 \$GOVOPS_NODE__CODE"):
+        load_config(None, env={"GOVOPS_COLLECTORS__NODE_CODE": "430100"})
 
 
 @pytest.mark.parametrize(("text", "expected"), CONFIG_CASES)
