@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from core.cli import zone_label
 from db.models_security import AuditEntry
 from db.tabular import escape_csv_cell
+from layouts.frames import AuditRow
 from security import audit
 from security.scope import PROVINCE_CODE
 from security.text import (
@@ -58,22 +59,6 @@ class AuditFilter:
         """The filter as URL query arguments (what the export links and a bookmark carry)."""
         values = {k: ("" if v is None else str(v)) for k, v in asdict(self).items()}
         return urlencode({k: v for k, v in values.items() if v})
-
-
-@dataclass(frozen=True)
-class AuditRow:
-    """One entry as people read it: times in the display zone, codes replaced by Chinese names."""
-
-    id: int
-    at: str
-    actor: str
-    action: str
-    action_code: str  # kept for the hover title, never shown as text
-    object_type: str
-    object_id: str
-    region: str
-    remote_addr: str
-    summary: str
 
 
 def _day(value: str, what: str) -> date | None:

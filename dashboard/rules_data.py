@@ -22,14 +22,14 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alerts.coverage import Coverage, SliceCounter
-from alerts.inhibition import InhibitRule
+from alerts.coverage import SliceCounter
 from alerts.rule_dir import FileVersion, RuleDirectory
 from alerts.rules import Rule, RuleSet
 from alerts.states import OPEN_STATES
 from core.config import Config
 from core.region import is_county
 from db.models_alerts import Alert
+from layouts.frames import CoverageStats, RuleFileView, RulesSnapshot
 from security.scope import PROVINCE_CODE, can_see, city_prefilter, node_of
 from tsdb.store import MetricStore
 
@@ -47,15 +47,6 @@ RULE_COLUMNS = ["file", "line", "name", "title", "kind", "severity", "summary", 
 COVERAGE_TTL_S = 60  # the rules page counts each window rule's data at most once a minute
 
 
-@dataclass(frozen=True)
-class CoverageStats:
-    """How many series of a window rule have enough data to be judged, and the furthest along of the rest."""
-
-    sufficient: int
-    short: int
-    best_short: Coverage | None = None  # the insufficient series with the most data
-
-
 def coverage_stats(store: MetricStore, rules: Iterable[Rule], now: datetime) -> dict[str, CoverageStats]:
     """Per rule with a data minimum, the series with enough data and those without (the engine's counts:
     one count query per slice and series, shared by the rules over the same series, as in a cycle)."""
@@ -69,48 +60,6 @@ def coverage_stats(store: MetricStore, rules: Iterable[Rule], now: datetime) -> 
         best = max(short, key=lambda c: (c.counted, c.samples), default=None)
         out[r.name] = CoverageStats(len(covs) - len(short), len(short), best)
     return out
-
-
-@dataclass(frozen=True)
-class RuleFileView:
-    """One rule file as the page shows it.
-
-    ``disk`` is the file as it is now (None once removed from the directory); ``loaded`` the version
-    the rules in force were read from (None when none of its rules are in force); ``errors`` the
-    ``(line, reason)`` that kept the current content out; ``rules`` the rules in force from this file.
-    """
-
-    path: str
-    disk: FileVersion | None
-    loaded: FileVersion | None
-    errors: tuple[tuple[int, str], ...] = ()
-    rules: tuple[Rule, ...] = ()
-    inhibits: tuple[InhibitRule, ...] = ()  # the file's inhibit rules in force
-
-    @property
-    def name(self) -> str:
-        return Path(self.path).name
-
-    @property
-    def changed(self) -> bool:
-        """The content on disk is not the content in force (edited since, or never taken)."""
-        return self.loaded is not None and (self.disk is None or self.disk.sha != self.loaded.sha)
-
-
-@dataclass(frozen=True)
-class RulesSnapshot:
-    """The rule files and the rules in force, as of the last look at the directory."""
-
-    directory: str
-    state: str
-    in_force: RuleSet
-    files: tuple[RuleFileView, ...] = ()
-    errors: tuple[tuple[str, int, str], ...] = ()  # every (file, line, reason) of the rejected set
-    checked_at: datetime | None = None
-
-    @property
-    def broken(self) -> bool:
-        return bool(self.errors)
 
 
 def build_snapshot(directory: str, disk: Iterable[FileVersion], in_force: RuleSet,

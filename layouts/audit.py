@@ -1,4 +1,4 @@
-"""Components of the audit log page (审计日志, /audit) from rows of dashboard/audit_data.py. Pure."""
+"""Components of the audit log page (审计日志, /audit) from :class:`layouts.frames.AuditRow` rows. Pure."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dash import html
 from layouts.audit_text import TAU
 
 if TYPE_CHECKING:
-    from dashboard.audit_data import AuditRow
+    from layouts.frames import AuditRow
 
 
 def header_row(zone: str) -> html.Tr:

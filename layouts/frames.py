@@ -1,6 +1,7 @@
 """The shapes layouts accept: dataclasses and the documented DataFrame columns.
 
-dashboard/data.py produces these; layouts/ only reads them, so builders stay pure.
+dashboard/ (data.py, audit_data.py, rules_data.py …) produces these; layouts/ only reads them, so builders
+stay pure and never import the data layer.
 
 DataFrame contracts (column names):
 
@@ -33,6 +34,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+
+from alerts.coverage import Coverage
+from alerts.inhibition import InhibitRule
+from alerts.rule_dir import FileVersion
+from alerts.rules import Rule, RuleSet
 
 
 @dataclass(frozen=True)
@@ -109,3 +116,70 @@ class VetoKpis:
     at_risk: int
     provisional: bool  # the at-risk count rests on a provisional rule value (the early-warning window)
     insufficient: int = 0  # sites neither vetoed nor at risk whose verdict on some item waits for data
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One entry as people read it: times in the display zone, codes replaced by Chinese names."""
+
+    id: int
+    at: str
+    actor: str
+    action: str
+    action_code: str  # kept for the hover title, never shown as text
+    object_type: str
+    object_id: str
+    region: str
+    remote_addr: str
+    summary: str
+
+
+@dataclass(frozen=True)
+class CoverageStats:
+    """How many series of a window rule have enough data to be judged, and the furthest along of the rest."""
+
+    sufficient: int
+    short: int
+    best_short: Coverage | None = None  # the insufficient series with the most data
+
+
+@dataclass(frozen=True)
+class RuleFileView:
+    """One rule file as the page shows it.
+
+    ``disk`` is the file as it is now (None once removed from the directory); ``loaded`` the version
+    the rules in force were read from (None when none of its rules are in force); ``errors`` the
+    ``(line, reason)`` that kept the current content out; ``rules`` the rules in force from this file.
+    """
+
+    path: str
+    disk: FileVersion | None
+    loaded: FileVersion | None
+    errors: tuple[tuple[int, str], ...] = ()
+    rules: tuple[Rule, ...] = ()
+    inhibits: tuple[InhibitRule, ...] = ()  # the file's inhibit rules in force
+
+    @property
+    def name(self) -> str:
+        return Path(self.path).name
+
+    @property
+    def changed(self) -> bool:
+        """The content on disk is not the content in force (edited since, or never taken)."""
+        return self.loaded is not None and (self.disk is None or self.disk.sha != self.loaded.sha)
+
+
+@dataclass(frozen=True)
+class RulesSnapshot:
+    """The rule files and the rules in force, as of the last look at the directory."""
+
+    directory: str
+    state: str
+    in_force: RuleSet
+    files: tuple[RuleFileView, ...] = ()
+    errors: tuple[tuple[str, int, str], ...] = ()  # every (file, line, reason) of the rejected set
+    checked_at: datetime | None = None
+
+    @property
+    def broken(self) -> bool:
+        return bool(self.errors)

