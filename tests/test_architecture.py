@@ -58,3 +58,28 @@ def test_mypy_bites(tmp_path: Path) -> None:
     bad.write_text("def f(x: int) -> str:\n    return x\n", encoding="utf-8")
     r = _run(str(BIN / "mypy"), "--no-incremental", "--config-file", str(ROOT / "pyproject.toml"), str(bad))
     assert r.returncode != 0 and "Incompatible return value type" in r.stdout, r.stdout
+
+
+def test_no_test_module_imports_another() -> None:
+    """No test module imports another (``tests.x.test_y``): what tests share lives in tests/support/ or a
+    package's support module, so running one module never runs or depends on another's tests."""
+    assert _test_module_imports(ROOT / "tests") == []
+
+
+def _test_module_imports(root: Path) -> list[str]:
+    import ast
+
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([node.module or ""] if isinstance(node, ast.ImportFrom)
+                     else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            found += [f"{path.relative_to(root.parent)}: {n}" for n in names
+                      if n.startswith("tests.") and n.rsplit(".", 1)[-1].startswith("test_")]
+    return found
+
+
+def test_a_test_module_importing_another_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_b.py").write_text("from tests.a.test_a import thing\n", encoding="utf-8")
+    assert _test_module_imports(tmp_path / "tests") == ["tests/test_b.py: tests.a.test_a"]

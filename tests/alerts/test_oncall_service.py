@@ -20,29 +20,12 @@ from alerts.states import AlertState
 from core.clock import FixedClock, to_ns
 from core.config import AlertsConfig, Config
 from db.models_alerts import Alert, DeliveryStatus, Notification
+from tests.support.oncall_rules import RULES
 from tsdb.point import Point
 from tsdb.sqlite_store import SQLiteMetricStore
 
 T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
 TAGS = {"site": "4301020001", "node": "430102", "city": "430100", "level": "county_portal"}
-RULES = """\
-version: 1
-groups:
-  - name: test
-    rules:
-      - name: site_down
-        kind: threshold
-        severity: critical
-        measurement: site_probe
-        field: up
-        agg: last
-        window: 5m
-        op: "=="
-        value: 0
-        for: 3m
-        group_by: [site, node, city]
-        summary: "网站 {labels[site]} 无法访问，{duration}"
-"""
 
 
 class _Hook(BaseHTTPRequestHandler):

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.rule_dir import RuleDirectory
 from alerts.service import AlertService
 from core.config import AlertsConfig, Config
-from tests.alerts.test_oncall_service import RULES
+from tests.support.oncall_rules import RULES
 from tsdb.sqlite_store import SQLiteMetricStore
 
 

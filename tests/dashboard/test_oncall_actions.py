@@ -17,7 +17,7 @@ from db.models_alerts import DutyShift, Handover, Silence
 from db.models_security import AuditEntry, Role
 from security.auth import Principal
 from tests.alerts.oncall_world import CHANGSHA, NOW, PROVINCE, ZHUZHOU, add_alert
-from tests.dashboard.test_oncall_data import CST, H, seed
+from tests.support.oncall_world import CST, H, seed
 
 PROV = Principal(actor="prov_admin", scope_code=PROVINCE, role=Role.PROVINCE_ADMIN, user_id=1)
 CS_ADMIN = Principal(actor="cs_admin", scope_code=CHANGSHA, role=Role.CITY_ADMIN, user_id=2)

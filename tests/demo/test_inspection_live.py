@@ -22,7 +22,7 @@ from demo.entries import today
 from demo.fleet import FleetSpec, build_fleet
 from demo.server import FleetHandle, FleetServer
 from tests.demo.conftest import demo_config
-from tests.demo.test_server import list_dates
+from tests.support.pages import list_dates
 
 EXAMPLE = PROJECT_ROOT / "data/demo/faults.example.toml"
 

@@ -7,7 +7,7 @@ import re
 import ssl
 import time
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -33,8 +33,7 @@ from tests.demo.conftest import (
     LiveFleet,
     demo_config,
 )
-
-DATE_RE = re.compile(r'class="date">(?:(\d{4})[-/年](\d{2})[-/月](\d{2})日?|\[(\d{2})-(\d{2})\])</span>')
+from tests.support.pages import list_dates
 
 
 def _ctx(live: LiveFleet) -> ssl.SSLContext:
@@ -49,18 +48,6 @@ async def _get(live: LiveFleet, url: str, timeout: float = 5.0) -> tuple[int, st
 
 def get(live: LiveFleet, url: str, timeout: float = 5.0) -> tuple[int, str]:
     return asyncio.run(_get(live, url, timeout))
-
-
-def list_dates(html: str, as_of: date) -> list[date]:
-    """Dates in a list page, whatever format the site uses; [MM-DD] takes the latest year not in the future."""
-    out = []
-    for y, m, d, mm, dd in DATE_RE.findall(html):
-        if y:
-            out.append(date(int(y), int(m), int(d)))
-        else:
-            guess = date(as_of.year, int(mm), int(dd))
-            out.append(guess if guess <= as_of else guess.replace(year=as_of.year - 1))
-    return out
 
 
 def test_every_site_but_the_down_one_answers_with_its_name(live: LiveFleet) -> None:

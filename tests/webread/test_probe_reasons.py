@@ -22,7 +22,7 @@ from cryptography.x509.oid import NameOID
 from collectors.kinds.site_probe import probe_points
 from tests.collectors.support import make_pki, serve
 from tests.support.internal_codes import english_codes_in
-from tests.webread.test_probe import app, run_probe
+from tests.support.probe_site import app, run_probe
 from webread.probe import ProbeResult, explain
 
 
