@@ -123,6 +123,9 @@ class CheckResult:
     findings: tuple[FindingDraft, ...] = ()
     stats: Mapping[str, float] = field(default_factory=dict)
     facts: Mapping[str, Any] = field(default_factory=dict)
+    # Set by a check that found the homepage not answering now (why, in Chinese): the runner then does not
+    # run the checks that read pages on this site, and records them as not judged for that one reason.
+    unreachable: str = ""
 
 
 class CheckError(RuntimeError):
@@ -182,12 +185,14 @@ class Check(Protocol):
 class CheckBase:
     """The constructor every check shares: keep the context, and the settings (defaults when none given).
 
-    Defaults of the optional declarations: a check reads sites and feeds no veto item.
+    Defaults of the optional declarations: a check reads sites, reads their pages (so it is not run when
+    the homepage does not answer now) and feeds no veto item.
     """
 
     Settings: ClassVar[type]
     targets: ClassVar[tuple[str, ...]] = ("site",)
     veto: ClassVar[tuple[VetoFeed, ...]] = ()
+    reads_pages: ClassVar[bool] = True
 
     def __init__(self, ctx: CheckContext) -> None:
         self.ctx = ctx

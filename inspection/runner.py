@@ -49,6 +49,7 @@ log = get_logger(__name__)
 
 MEASUREMENT = "inspection"
 GRACE_S = 5.0  # the runner's hard stop comes this long after the check's own timeout
+NOT_JUDGED = "未检查：{reason}"  # a page-reading check skipped because the homepage does not answer now
 declare_measurement(MEASUREMENT, "巡检")
 METRICS = declare(
     MetricSpec(MEASUREMENT, "open_findings", "个", "未解决问题数", "open findings of one check on one site"),
@@ -77,6 +78,7 @@ class RunOutcome:
     resolved: int = 0
     error: str | None = None
     duration_s: float = 0.0
+    unreachable: str = ""  # the check found the homepage not answering now (CheckResult.unreachable)
 
 
 Progress = Callable[[int, int, RunOutcome], None]
@@ -196,18 +198,18 @@ class InspectionRunner:
         if as_of.tzinfo is None:
             raise ValueError(f"as_of {as_of!r}: pass an aware datetime")
         targets = await asyncio.to_thread(self.targets, site_codes)
-        pairs = [(t, c) for t in targets for c in self.check_names if self.reads(c, t)]
+        total = sum(1 for t in targets for c in self.check_names if self.reads(c, t))
         done = 0
 
-        async def one(t: SiteTarget, c: str) -> RunOutcome:
+        def counted(outcome: RunOutcome) -> None:
             nonlocal done
-            outcome = await self.run_check(t, c, as_of)
             done += 1
             if progress is not None:
-                progress(done, len(pairs), outcome)
-            return outcome
+                progress(done, total, outcome)
 
-        outcomes = list(await asyncio.gather(*(one(t, c) for t, c in pairs)))
+        per_site = await asyncio.gather(*(self._site(t, self.check_names, as_of, counted) for t in targets))
+        order = {c: i for i, c in enumerate(self.check_names)}
+        outcomes = [o for site in per_site for o in sorted(site, key=lambda o: order[o.check])]
         if write_metrics and self.store is not None and targets:
             points = self.points(targets, as_of)
             await asyncio.to_thread(self.store.write, points)
@@ -218,8 +220,43 @@ class InspectionRunner:
         """The single-site path (scheduled collectors): run ``checks`` (default all selected) on one site."""
         if target.code not in self._site_ids:
             await asyncio.to_thread(self.targets, [target.code])
-        names = [c for c in (self.check_names if checks is None else list(checks)) if self.reads(c, target)]
-        return list(await asyncio.gather(*(self.run_check(target, c, as_of) for c in names)))
+        names = self.check_names if checks is None else list(checks)
+        outcomes = await self._site(target, names, as_of, lambda _o: None)
+        order = {c: i for i, c in enumerate(names)}
+        return sorted(outcomes, key=lambda o: order[o.check])
+
+    async def _site(self, target: SiteTarget, names: Sequence[str], as_of: datetime,
+                    done: Callable[[RunOutcome], None]) -> list[RunOutcome]:
+        """The checks ``names`` on one site: those that do not read pages first; when one of them finds the
+        homepage not answering now, the page-reading checks are recorded as not judged for that one reason
+        instead of each failing on its own (one fault, one finding)."""
+        names = [c for c in names if self.reads(c, target)]
+        gates = [c for c in names if not getattr(CHECKS.get(c), "reads_pages", True)]
+        pages = [c for c in names if c not in gates]
+
+        async def one(c: str) -> RunOutcome:
+            outcome = await self.run_check(target, c, as_of)
+            done(outcome)
+            return outcome
+
+        first = list(await asyncio.gather(*(one(c) for c in gates)))
+        reason = next((o.unreachable for o in first if o.unreachable), "")
+        if reason and pages:
+            skipped = await asyncio.to_thread(self._skip, target, pages, as_of, NOT_JUDGED.format(reason=reason))
+            for outcome in skipped:
+                done(outcome)
+            return first + skipped
+        return first + list(await asyncio.gather(*(one(c) for c in pages)))
+
+    def _skip(self, target: SiteTarget, names: Sequence[str], as_of: datetime, error: str) -> list[RunOutcome]:
+        """Record ``names`` as not judged on ``target`` (their previous findings stay open, as for any error)."""
+        now = self.clock.now()
+        with transaction(self.sessions) as s:
+            for name in names:
+                record_run(s, self._site_ids[target.code], name, as_of=as_of, started_at=now, finished_at=now,
+                           status=RunStatus.ERROR, error=error)
+        log.info("inspection.not_judged", site=target.code, checks=list(names), error=error)
+        return [RunOutcome(target.code, name, RunStatus.ERROR.value, error=error) for name in names]
 
     async def run_check(self, target: SiteTarget, name: str, as_of: datetime) -> RunOutcome:
         """One check on one site, isolated: never raises except on cancellation."""
@@ -261,7 +298,8 @@ class InspectionRunner:
                                status=status, stats=result.stats, findings=len(result.findings))
                 return RunOutcome(target.code, name, status.value, findings=len(result.findings),
                                   created=len(plan.created), reopened=len(plan.reopened),
-                                  resolved=len(plan.resolved), duration_s=duration)
+                                  resolved=len(plan.resolved), duration_s=duration,
+                                  unreachable=result.unreachable)
             except ValueError as exc:  # malformed drafts: nothing was written, the run counts as failed
                 status, error = RunStatus.ERROR, _describe(exc)
                 log.error("inspection.bad_result", site=target.code, check=name, error=error)

@@ -14,6 +14,7 @@ __all__ = ["CLI", "FINDING_KIND", "INSUFFICIENT", "RUN_STATUS", "SEVERITY", "SUF
 FINDING_KIND = {
     "probe_failures": "首页无法访问比例超标",
     "probe_coverage": "监测次数不足",
+    "homepage_down": "首页当前无法访问",
     "homepage_stale": "首页长期未更新",
     "homepage_due": "首页即将超期未更新",
     "column_stale": "栏目未按时更新",
@@ -122,6 +123,9 @@ EVIDENCE_LABEL = {
     "confusion": "疑似原因",
     "digest": "当前页面指纹",
     "baseline_digest": "基线页面指纹",
+    "tries": "当场尝试次数",
+    "errors": "各次失败原因",
+    "limit_s": "每次限时",
 }
 
 EVIDENCE_OTHER = "其他"  # the label of an evidence key without its own (a test keeps every declared key labelled)
@@ -131,7 +135,7 @@ EVIDENCE_DETAIL_ONLY = frozenset({
     "probes_needed", "probes_per_day", "days_covered", "short_days", "window_start", "window_end", "detail",
     "anchors", "tags", "on_homepage", "navigation", "second_level_pages", "newest_url", "column_url", "truncated",
     "year_inferred", "dictionary_version", "lexicon_version", "digest", "baseline_digest", "sufficient", "threshold",
-    "warning", "hits", "window_days", "pages", "removed_resources",
+    "warning", "hits", "window_days", "pages", "removed_resources", "limit_s",
 })
 
 # Values that are codes, in words.
@@ -153,7 +157,7 @@ EVIDENCE_VALUE = {
 EVIDENCE_UNIT = {"window_days": "天", "days_left": "天", "days_since_update": "天", "days_open": "天",
                  "limit_days": "天", "page_count": "页", "count": "处", "entries": "条", "columns": "个",
                  "failed": "次", "total": "次", "probes_per_day": "次", "second_level_pages": "页",
-                 "probes_needed": "次", "days_covered": "天"}
+                 "probes_needed": "次", "days_covered": "天", "tries": "次", "limit_s": "秒"}
 
 
 def fetch_error_zh(kind: str) -> str:

@@ -13,6 +13,13 @@ medium, not veto-flagged, the coverage stated). With the window covered, a failu
 
 Every finding's evidence carries ``probes_counted``, ``probes_needed``, ``days_covered`` and
 ``sufficient`` (inspection/veto.py reads them).
+
+Outages on any run: while the window is not covered (a fresh install, a new site) and the run is about
+now, the check loads the homepage itself — ``live_tries`` times, ``live_spacing_s`` apart, each under the
+probe's 15 s rule (``collectors.probe_timeout``). When every try fails it reports ``homepage_down``
+(critical, not veto-flagged: one outage is no 7-day ratio) saying what failed and how many probes the
+veto ratio still needs, and marks the result :attr:`~inspection.base.CheckResult.unreachable`, so the
+runner does not run the checks that read pages on this site. One answering try is enough: the site is up.
 """
 
 from __future__ import annotations
@@ -23,9 +30,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+from core.clock import time_scale
 from inspection.base import CHECKS, CheckBase, CheckError, CheckResult, FindingDraft, Severity, SiteTarget, VetoFeed
 from inspection.rules import shared
+from inspection.text import fetch_error_zh
 from tsdb.store import Query
+from webread.fetch import FetchError
 
 MEASUREMENT = "site_probe"
 TEXT = {
@@ -37,7 +47,11 @@ TEXT = {
                 "已有 {have}/{need} 次（共探测 {total} 次，{covered}/{days} 天满足），暂不判定站点无法访问",
     "no_store": "没有可用的指标库，无法判定首页可用性",
     "no_data": "近 {days} 天没有首页探测数据，无法判定首页可用性",
+    "down_now": "首页当前无法访问：{error}（{tries} 次尝试均失败，每次限时 {limit:g} 秒）；近 {days} 天监测数据不足"
+                "（已有 {have}/{need} 次监测，还需 {more} 次），尚不能判定单项否决",
+    "unreachable": "首页当前无法访问（{error}）",
 }
+LIVE_WINDOW = timedelta(hours=1)  # a run this close after now (or up to a day before it) may load the homepage
 HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
@@ -50,10 +64,14 @@ class Settings:
     probes_per_day: int = shared("probes_per_day", 20)
     unreachable_ratio: float = shared("unreachable_ratio", 0.05)
     unreachable_warning_ratio: float = shared("unreachable_warning_ratio", 0.04, provisional=True)
+    live_tries: int = 3  # homepage loads while the window is not covered; all must fail for an outage
+    live_spacing_s: float = 5.0  # pause between them (a blip is not an outage)
 
     def __post_init__(self) -> None:
         if self.window_days <= 0 or self.probes_per_day <= 0:
             raise ValueError("window_days 和 probes_per_day 应大于 0")
+        if self.live_tries < 0 or self.live_spacing_s < 0:
+            raise ValueError("live_tries 和 live_spacing_s 不能为负数")
         if not 0 < self.unreachable_warning_ratio <= self.unreachable_ratio < 1:
             raise ValueError("unreachable_warning_ratio 和 unreachable_ratio 应满足 "
                              "0 < unreachable_warning_ratio ≤ unreachable_ratio < 1")
@@ -147,15 +165,47 @@ class AvailabilityCheck(CheckBase):
         VetoFeed("unreachable", holds=("probe_failures",), coverage=("probe_coverage",)),)
     interval: ClassVar[float] = 3600.0
     Settings: ClassVar[type] = Settings
-    kinds: ClassVar[tuple[str, ...]] = ("probe_failures", "probe_coverage")
+    kinds: ClassVar[tuple[str, ...]] = ("probe_failures", "probe_coverage", "homepage_down")
     evidence_keys: ClassVar[tuple[str, ...]] = (
         "window_start", "window_end", "window_days", "probes_counted", "probes_needed", "days_covered",
-        "sufficient", "failed", "total", "ratio", "threshold", "warning", "short_days", "probes_per_day")
+        "sufficient", "failed", "total", "ratio", "threshold", "warning", "short_days", "probes_per_day",
+        "tries", "errors", "limit_s")
+    reads_pages: ClassVar[bool] = False  # judged from the probe history (and the homepage alone)
 
     def _series(self, code: str, start: datetime, stop: datetime, agg: Any) -> list[tuple[datetime, float]]:
         frame = self.ctx.store.query(Query(measurement=MEASUREMENT, field="up", start=start, stop=stop, every=HOUR,
                                            agg=agg, tags={"site": code}))
         return [(t.to_pydatetime(), float(v)) for t, v in zip(frame["time"], frame["value"], strict=True)]
+
+    async def _load_now(self, url: str, limit: float) -> str:
+        """One homepage load under the 15 s rule: "" when it loaded (status < 400), else why not."""
+        try:
+            page = await self.ctx.fetcher.get(url, timeout=limit)
+        except FetchError as exc:
+            return fetch_error_zh(exc.kind)
+        return fetch_error_zh(str(page.status)) if page.status >= 400 else ""
+
+    async def live(self, url: str) -> list[str]:
+        """Load the homepage up to ``live_tries`` times, spaced; the failures (empty once one loads).
+
+        On the demo's compressed clock the 15 s rule and the spacing are clock seconds, like the probe's."""
+        s, scale = self.settings, time_scale(self.ctx.clock) if self.ctx.clock is not None else 1.0
+        limit = float(self.ctx.config.collectors.probe_timeout) / scale
+        errors: list[str] = []
+        for i in range(s.live_tries):
+            if i:
+                await asyncio.sleep(s.live_spacing_s / scale)
+            error = await self._load_now(url, limit)
+            if not error:
+                return []
+            errors.append(error)
+        return errors
+
+    def _about_now(self, as_of: datetime) -> bool:
+        """Whether ``as_of`` is now (within the hour) or the end of today (``inspect --as-of TODAY``): what
+        the homepage does now says something about it; about a past day it says nothing."""
+        clock = self.ctx.clock
+        return clock is not None and as_of - DAY <= clock.now() <= as_of + LIVE_WINDOW
 
     async def run(self, target: SiteTarget, as_of: datetime, timeout: float) -> CheckResult:
         if self.ctx.store is None:
@@ -165,12 +215,27 @@ class AvailabilityCheck(CheckBase):
         async with asyncio.timeout(timeout):
             counts = await asyncio.to_thread(self._series, target.code, start, as_of, "count")
             ups = await asyncio.to_thread(self._series, target.code, start, as_of, "sum")
-        t = tally(counts, ups, start, s.window_days)
-        if t.total == 0:
+            t = tally(counts, ups, start, s.window_days)
+            need, counted = s.window_days * s.probes_per_day, t.counted(s.probes_per_day)
+            live = counted < need and s.live_tries > 0 and self._about_now(as_of)
+            errors = await self.live(target.url) if live else []
+        if t.total == 0 and not live:
             raise CheckError(TEXT["no_data"].format(days=s.window_days))
         findings = judge(t, s, target, start, as_of)
+        unreachable = ""
+        if errors:
+            limit = float(self.ctx.config.collectors.probe_timeout)
+            findings.insert(0, FindingDraft(
+                check="availability", kind="homepage_down", location=target.url, severity=Severity.CRITICAL,
+                detail=TEXT["down_now"].format(error=errors[-1], tries=len(errors), limit=limit, days=s.window_days,
+                                               have=counted, need=need, more=need - counted),
+                evidence={"tries": len(errors), "errors": errors, "limit_s": limit, "probes_counted": counted,
+                          "probes_needed": need, "days_covered": t.days_covered(s.probes_per_day),
+                          "sufficient": False}))
+            unreachable = TEXT["unreachable"].format(error=errors[-1])
         return CheckResult(check=self.name, site_code=target.code, as_of=as_of, findings=tuple(findings),
                            stats={"probes": t.total, "failed": t.failed, "ratio": round(t.ratio, 6),
-                                  "probes_counted": t.counted(s.probes_per_day),
-                                  "probes_needed": s.window_days * s.probes_per_day,
-                                  "days_covered": t.days_covered(s.probes_per_day)})
+                                  "probes_counted": counted, "probes_needed": need,
+                                  "days_covered": t.days_covered(s.probes_per_day),
+                                  **({"live_failures": len(errors)} if live else {})},
+                           unreachable=unreachable)

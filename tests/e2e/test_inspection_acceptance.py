@@ -50,7 +50,7 @@ async def _probe_history(config: Any, sessions: Any, store: Any, as_of: datetime
     ctx = CollectorContext(config=config, sessions=sessions, clock=clock)
     c = config.collectors
     scheduler = Scheduler(build_collectors(ctx, ["site_probe"]), store, concurrency=c.concurrency,
-                          blocking_threads=1, jitter_fraction=0.0, node_code=c.node_code, clock=clock)
+                          blocking_threads=1, jitter_fraction=0.0, node_code=config.node.code, clock=clock)
     try:
         for _ in range(7 * PROBES_PER_DAY):
             await scheduler.run_once(scheduler.collectors[0])
