@@ -126,6 +126,10 @@ class CheckResult:
     # Set by a check that found the homepage not answering now (why, in Chinese): the runner then does not
     # run the checks that read pages on this site, and records them as not judged for that one reason.
     unreachable: str = ""
+    # The locations this run looked at (pages read, links checked), when it did not look at the whole site:
+    # a stored finding the run did not see again is resolved only where the run looked; elsewhere it stays
+    # open with its last-seen date (a budget-limited crawl that did not reach a page says nothing about it).
+    covered: frozenset[str] | None = None
 
 
 class CheckError(RuntimeError):

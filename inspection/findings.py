@@ -69,8 +69,12 @@ def dedupe(drafts: Sequence[FindingDraft]) -> list[FindingDraft]:
     return list(best.values())
 
 
-def reconcile(existing: Sequence[FindingRecord], drafts: Sequence[FindingDraft], now: datetime) -> ReconcilePlan:
-    """Plan the transition from the stored findings of one (site, check) to a successful run's drafts."""
+def reconcile(existing: Sequence[FindingRecord], drafts: Sequence[FindingDraft], now: datetime,
+              covered: frozenset[str] | None = None) -> ReconcilePlan:
+    """Plan the transition from the stored findings of one (site, check) to a successful run's drafts.
+
+    ``covered``: the locations the run looked at (None: all of the site); an open finding not seen again is
+    resolved only when its location was looked at, otherwise it stays open as it was."""
     by_fp = {r.fingerprint: r for r in existing}
     plan = ReconcilePlan(at=now)
     seen: set[str] = set()
@@ -84,7 +88,8 @@ def reconcile(existing: Sequence[FindingRecord], drafts: Sequence[FindingDraft],
             plan.updated.append((record, d))
         else:
             plan.reopened.append((record, d))
-    plan.resolved.extend(r for r in existing if r.resolved_at is None and r.fingerprint not in seen)
+    plan.resolved.extend(r for r in existing if r.resolved_at is None and r.fingerprint not in seen
+                         and (covered is None or getattr(r, "location", None) in covered))
     return plan
 
 
@@ -149,7 +154,8 @@ def save_result(session: Session, site_id: int, result: CheckResult, now: dateti
         Severity(d.severity)
     existing = session.scalars(select(Finding).where(Finding.site_id == site_id,
                                                      Finding.check == result.check)).all()
-    plan = reconcile(existing, drafts, now)
+    covered = None if result.covered is None else frozenset(u[:LOCATION_MAX] for u in result.covered)
+    plan = reconcile(existing, drafts, now, covered)
     for d in plan.created:
         row = Finding(site_id=site_id, check=d.check, kind=d.kind, location=d.location[:LOCATION_MAX],
                       fingerprint=draft_fingerprint(d), first_seen=now, reopen_count=0)

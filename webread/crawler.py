@@ -125,6 +125,7 @@ class CrawlReport:
     links_found: int = 0
     requests: int = 0
     broken: list[BrokenLink] = field(default_factory=list)
+    checked: set[str] = field(default_factory=set)  # every URL this crawl requested and judged (ok or broken)
     complete: bool = True
     elapsed_s: float = 0.0
 
@@ -372,6 +373,7 @@ class Crawler:
     def _collect_broken(self) -> None:
         r = self._report
         home = {r.start_url, r.homepage_url}
+        r.checked = set(self._results)
         for url, result in self._results.items():
             if result.error is None or url == r.start_url:
                 continue

@@ -99,10 +99,12 @@ class _Scan:
 
     hits: dict[tuple[str, str], list[Hit | NearMiss]] = field(default_factory=dict)  # (kind, url) -> hits
     linked_from: dict[str, str] = field(default_factory=dict)  # attachment url -> page url
+    read: set[str] = field(default_factory=set)  # every page and attachment whose text was scanned
     stats: dict[str, float] = field(default_factory=lambda: {"pages": 0, "pages_failed": 0, "attachments": 0,
                                                              "attachments_failed": 0, "partial": 0})
 
     def add(self, url: str, hits: Iterable[Hit | NearMiss]) -> None:
+        self.read.add(url)
         for h in hits:
             self.hits.setdefault((_kind(h), url), []).append(h)
 
@@ -232,7 +234,8 @@ class ContentErrors(CheckBase):
         findings = findings_for(scan.hits, self.dictionary.version, scan.linked_from,
                                 self.lexicon.version if self.lexicon else "")
         stats = {**scan.stats, "findings": float(len(findings))}
-        return CheckResult(NAME, target.code, as_of, tuple(findings), stats)
+        # An error found before on a page or attachment this run did not read stays open.
+        return CheckResult(NAME, target.code, as_of, tuple(findings), stats, covered=frozenset(scan.read))
 
     async def _crawl(self, target: SiteTarget, home: Page, scan: _Scan, deadline: float) -> None:
         s = self.settings

@@ -122,4 +122,7 @@ class DeadLinksCheck(CheckBase):
         if not report.pages:  # cut by the timeout before the homepage answered
             raise CheckError(TEXT["unreachable"].format(error=ERROR_ZH["timeout"]))
         findings = findings_for(report, self.settings.evidence_pages)
-        return CheckResult(NAME, target.code, as_of, tuple(findings), stats_for(report))
+        # A dead link found before on a page this crawl did not reach stays open: only the links it checked
+        # can be resolved.
+        return CheckResult(NAME, target.code, as_of, tuple(findings), stats_for(report),
+                           covered=frozenset(report.checked))

@@ -56,6 +56,24 @@ def test_reconcile_table(stored: list[tuple[str, str, datetime | None]], drafts:
     assert [names[r.fingerprint] for r in plan.resolved] == expect[3]
 
 
+def test_a_run_that_did_not_look_everywhere_resolves_only_where_it_looked(migrated_db) -> None:  # type: ignore[no-untyped-def]
+    """A budget-limited crawl: the dead link on a page it reached and found fixed is resolved; the one on a
+    page it did not reach stays open, last seen when it was last seen."""
+    _, sessions = migrated_db
+    with transaction(sessions) as s:
+        sid = seed_sites(s, {"X1": "http://127.0.0.1:1/"})["X1"]
+        first = (draft("dead_link_page", "http://a/x", check="dead_links"),
+                 draft("dead_link_page", "http://a/deep/y", check="dead_links"))
+        save_result(s, sid, CheckResult("dead_links", "X1", T0, first), T0)
+        later = T0 + timedelta(days=1)
+        plan = save_result(s, sid, CheckResult("dead_links", "X1", later, (), covered=frozenset({"http://a/x"})),
+                           later)
+    assert [r.location for r in plan.resolved] == ["http://a/x"]
+    with sessions() as s:
+        (kept,) = open_findings(s)
+        assert kept.location == "http://a/deep/y" and kept.last_seen == T0
+
+
 def test_duplicate_drafts_keep_the_worst_severity() -> None:
     plan = reconcile([], [draft("a", "u", Severity.LOW), draft("a", "u", Severity.CRITICAL)], T0)
     assert [d.severity for d in plan.created] == [Severity.CRITICAL]
