@@ -122,7 +122,7 @@ class InspectionRunner:
         names = list(known if checks is None else checks)
         unknown = [n for n in names if n not in known]
         if unknown:
-            from inspection.text import CLI
+            from core.i18n.inspection import CLI
 
             raise InspectionError(CLI["unknown_check"].format(names=", ".join(unknown), known=", ".join(known)))
         self.config, self.sessions, self.store = config, sessions, store
@@ -157,7 +157,7 @@ class InspectionRunner:
                 policy.register([*enabled, *(site.url for site in sites)])
             missing = sorted(set(site_codes or ()) - {site.code for site in sites})
             if missing:
-                from inspection.text import CLI
+                from core.i18n.inspection import CLI
 
                 raise InspectionError(CLI["unknown_site"].format(codes=", ".join(missing)))
             self._site_ids.update({site.code: site.id for site in sites})

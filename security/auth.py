@@ -103,7 +103,7 @@ def require(principal: Principal | User | None, action: Action | str, city_code:
     Raises :class:`PermissionDenied` (also for ``None``, an anonymous request) and ``ValueError``
     for an unknown action name.
     """
-    from security.text import S
+    from core.i18n.security import S
 
     act = Action(action)
     if principal is None:

@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from core.clock import Clock, SystemClock, time_scale
+from core.i18n.web import size_text
 from webread.addresses import AddressPolicy
 from webread.body import BodyLimits
 from webread.client import (
@@ -41,7 +42,6 @@ from webread.client import (
     policy_of,
     read_body,
 )
-from webread.text import size_text
 from webread.tls import ProbeConnector, cert_problem, fetch_cert_unverified, peer_der, tls_days_left
 
 __all__ = ["ERRORS", "ProbeConnector", "ProbeResult", "classify", "explain", "fetch_cert_unverified", "probe"]

@@ -17,7 +17,7 @@ EXPIRED_DAYS = "已过期 {days} 天"
 EXPIRED_TODAY = "已于今天过期"
 EXPIRES_TODAY = "今天到期"
 EXPIRES_IN = "将在 {days} 天后到期"
-COVERAGE_OK = "数据充足（共 {samples} 次监测）"  # short of data: inspection.text.sufficiency_text, as everywhere
+COVERAGE_OK = "数据充足（共 {samples} 次监测）"  # short of data: core.i18n.inspection.sufficiency_text, as everywhere
 SUMMARY_POSITIONAL = "占位符须有名称（如 {labels[site]}、{value}），不能用 {} 或 {0}"
 SUMMARY_DISPLAY_SPEC = "占位符 {{{name}}} 在显示时计算，不能带格式或下标"
 SUMMARY_UNKNOWN = "未知的占位符 {names}（可用：{known}）"
@@ -71,3 +71,16 @@ SERVICE_SKIP = {
 # --- Duty screen (/oncall): roster changes (alerts/roster.py) ---
 
 AUDIT_SHIFT_REMOVE = "删除排班：{user} 第 {tier} 级值班 {start} 至 {end}"
+
+# --- Alert labels as people read them (alerts/labels.py composes these with the checks' declared names) ---
+
+PROVINCE_LEVEL = "省本级"  # the province's own sites and alerts, as the screens call them
+# Each label key's one Chinese name (the /rules page uses it too, beside the raw key).
+LABEL_NAME = {"site": "网站", "node": "节点", "city": "市州", "level": "网站类别", "host": "主机", "mount": "挂载点",
+              "collector": "采集器", "check": "检查项", "kind": "问题类型", "location": "位置", "veto": "单项否决",
+              "inhibits": "抑制范围"}
+# Label values with fixed wording; check, kind and level values are named where they are declared.
+LABEL_VALUE: dict[str, dict[str, str]] = {
+    "veto": {"true": "是", "false": "否"},
+    "inhibits": {"site": "同一网站的其他告警", "node": "同一节点的主机告警"},
+}

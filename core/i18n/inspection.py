@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.text import SEVERITY
+from core.i18n.common import SEVERITY
 
 __all__ = ["CLI", "FINDING_KIND", "INSUFFICIENT", "RUN_STATUS", "SEVERITY", "SUFFICIENCY",
            "SUFFICIENCY_UNIT", "VETO_ITEM", "VETO_STATUS", "fetch_error_zh", "sufficiency_text"]
