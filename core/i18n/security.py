@@ -17,6 +17,17 @@ ROLE_LABELS: dict[str, str] = {
 }
 
 
+# What an authorization action lets one do (security.auth.Action values; a StrEnum member finds its entry),
+# named in a refusal (S.FORBIDDEN).
+ACTION_LABELS: dict[str, str] = {
+    "view": "查看", "ack": "确认告警", "assign": "指派告警", "silence": "静默告警",
+    "resolve": "关闭或调整告警", "manage_roster": "管理值班表", "handover": "交接班",
+    "manage_users": "管理用户",
+    "manage_kiosk": "管理大屏令牌", "view_audit": "查看审计日志", "manage_rules": "管理告警规则",
+    "edit_content": "编辑内容", "review_content": "审核内容",
+}
+
+
 # --- The audit log's action codes (security.audit.record(..., action, ...)) as people read them. ---
 # One dictionary for every screen and export; tests/security/test_audit_labels.py finds every code the
 # code base records and fails when one has no label here.

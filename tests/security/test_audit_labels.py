@@ -16,9 +16,10 @@ import pytest
 
 from alerts.states import AlertState, SilenceKind
 from core.i18n.alerts import ACTION as ALERT_ACTIONS
-from core.i18n.security import AUDIT_ACTION_GROUPS, AUDIT_ACTION_LABELS, ROLE_LABELS, action_label
+from core.i18n.security import ACTION_LABELS, AUDIT_ACTION_GROUPS, AUDIT_ACTION_LABELS, ROLE_LABELS, action_label
 from db.models_alerts import DeliveryStatus
 from db.models_security import Role
+from security.auth import Action
 
 ROOT = Path(__file__).resolve().parents[2]
 SKIP = {".venv", "tests", "var", ".git", "node_modules"}
@@ -112,7 +113,8 @@ def test_every_labelled_code_falls_in_a_filter_group() -> None:
     assert all(code.split(".")[0] in prefixes for code in AUDIT_ACTION_LABELS)
 
 
-def test_every_role_has_a_label_found_by_the_enum_member() -> None:
-    # core.i18n keys roles by their values (core imports no db); a Role member must still find its label
+def test_every_role_and_action_has_a_label_found_by_the_enum_member() -> None:
+    # core.i18n keys roles and actions by their values (core imports nothing of ours); a member finds its label
     assert list(ROLE_LABELS) == [r.value for r in Role]
     assert ROLE_LABELS[Role.ONCALL] == "值班员" and ROLE_LABELS.get(Role.MANAGER) == "领导（只读）"
+    assert list(ACTION_LABELS) == [a.value for a in Action] and ACTION_LABELS[Action.VIEW_AUDIT] == "查看审计日志"
