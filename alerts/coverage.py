@@ -5,7 +5,7 @@ least that many samples — in *every* slice of ``min_samples_per`` that makes u
 back from now, when it is set (the national rule: at least 20 probes a day over the 7 days). Until
 then the rule decides nothing for that series (its condition is unknown) and screens say
 数据不足（已有 N/M 次监测）. N/M is the one measure of progress every screen uses for such a rule (the alert
-console, the site page's veto item and ``inspect`` alike, through ``inspection.text.sufficiency_text``): the
+console, the site page's veto item and ``inspect`` alike, through ``core.i18n.inspection.sufficiency_text``): the
 samples counted toward the minimum (at most the minimum per slice) of the number needed (slices × minimum).
 :func:`coverage_of` is pure; :func:`fetch_coverage` asks the store for one ``count`` per slice;
 :class:`SliceCounter` shares those counts between rules over the same series and window.
@@ -19,13 +19,13 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 
-from alerts import text as T
 from alerts.rules import Rule
-from inspection.text import sufficiency_text
+from core.i18n import alerts as T
+from core.i18n.inspection import sufficiency_text
 from tsdb.store import MetricStore, Query
 
 GroupKey = tuple[tuple[str, str], ...]
-PROGRESS_UNIT = "probes"  # inspection.text.SUFFICIENCY_UNIT: 次监测, as the site page and inspect say it
+PROGRESS_UNIT = "probes"  # core.i18n.inspection.SUFFICIENCY_UNIT: 次监测, as the site page and inspect say it
 
 
 @dataclass(frozen=True)

@@ -51,11 +51,11 @@ from alerts.delivery import (
     resend_after_lapse,
     settle,
 )
-from alerts.notifiers import text as T
 from alerts.notifiers.base import Delivery, Message, Notifier
 from alerts.pipeline import render_payload
 from alerts.receivers import Receiver, Receivers
 from core.clock import Clock, time_scale
+from core.i18n import notifiers as T
 from core.logging import get_logger
 from db.models_alerts import Notification
 from db.models_security import User

@@ -35,8 +35,8 @@ from alerts.lifecycle import Action, Current, Decision, step
 from alerts.rules import Rule, RuleSet, load_rule_files
 from alerts.states import OPEN_STATES, AlertState
 from alerts.summary import Timing, placeholders
-from alerts.text import ALERT_STATE, AUDIT_STATE_CHANGE, AUDIT_STATE_NEW, REASON_REGROUPED, REASON_REMOVED
 from core.clock import Clock, SystemClock
+from core.i18n.alerts import ALERT_STATE, AUDIT_STATE_CHANGE, AUDIT_STATE_NEW, REASON_REGROUPED, REASON_REMOVED
 from core.logging import get_logger
 from db.models_alerts import Alert, AlertEvent
 from security import audit

@@ -20,8 +20,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from alerts import text as T
 from alerts.matchers import Matcher, matches_all
+from core.i18n import alerts as T
 
 SOURCE_STATES = ("firing", "acknowledged")  # a pending alert has not been confirmed: it explains nothing
 

@@ -17,24 +17,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collectors.base import collector_label
+from core.i18n.alerts import LABEL_NAME, LABEL_VALUE, PROVINCE_LEVEL
+from core.i18n.common import SITE_LEVEL
+from core.i18n.inspection import FINDING_KIND
 from core.region import PROVINCE_CODE
-from core.text import SITE_LEVEL
 from inspection.catalog import CHECK_LABEL
-from inspection.text import FINDING_KIND
 
-PROVINCE_LEVEL = "省本级"  # the province's own sites and alerts, as the screens call them
-
-# Each label key's one Chinese name (the /rules page uses it too, beside the raw key).
-LABEL_NAME = {"site": "网站", "node": "节点", "city": "市州", "level": "网站类别", "host": "主机", "mount": "挂载点",
-              "collector": "采集器", "check": "检查项", "kind": "问题类型", "location": "位置", "veto": "单项否决",
-              "inhibits": "抑制范围"}
 HIDDEN = frozenset({"alertname"})  # the rule itself: screens show its title instead
 VALUE_NAME: dict[str, Mapping[str, str]] = {
     "check": CHECK_LABEL,
     "kind": FINDING_KIND,
     "level": SITE_LEVEL,
-    "veto": {"true": "是", "false": "否"},
-    "inhibits": {"site": "同一网站的其他告警", "node": "同一节点的主机告警"},
+    **LABEL_VALUE,
 }
 
 
@@ -78,4 +72,4 @@ def label_names(session: Session) -> LabelNames:
     return LabelNames({"site": sites, "node": nodes, "city": {**nodes, PROVINCE_CODE: PROVINCE_LEVEL}})
 
 
-__all__ = ["HIDDEN", "LABEL_NAME", "PROVINCE_LEVEL", "VALUE_NAME", "LabelNames", "label_names"]
+__all__ = ["HIDDEN", "VALUE_NAME", "LabelNames", "label_names"]

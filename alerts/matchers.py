@@ -20,30 +20,13 @@ from typing import Any
 
 import re2
 
+from core.i18n.alerts import RE2_ERRORS
+
 OPS = ("=", "!=", "=~", "!~")
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MAX_NAME = 128
 MAX_VALUE = 1024
 MAX_REGEX_MEMORY = 4 << 20  # RE2's budget for one compiled pattern and its match caches (default 8 MiB)
-
-# RE2's error codes (re2.h ErrorCode texts) in Chinese; the part of the pattern RE2 names follows them.
-RE2_ERRORS: dict[str, str] = {
-    "missing )": "缺少右括号 )",
-    "unexpected )": "多出一个右括号 )",
-    "missing ]": "缺少右方括号 ]",
-    "trailing \\": "末尾的反斜杠 \\ 后面缺少字符",
-    "invalid escape sequence": "不支持的转义序列",
-    "invalid character class range": "字符范围无效",
-    "invalid character class": "字符类无效",
-    "no argument for repetition operator": "重复符号前面缺少可重复的内容",
-    "invalid repetition size": "重复次数无效（最多 1000 次）",
-    "bad repetition operator": "重复符号用法有误",
-    "invalid perl operator": "不支持的写法（RE2 语法不支持反向引用和前后断言）",
-    "invalid UTF-8": "含有无效的 UTF-8 字符",
-    "invalid named capture group": "命名分组写法有误",
-    "pattern too large - compile failed": "表达式过于复杂",
-    "bad nesting depth": "括号嵌套过深",
-}
 
 
 class MatcherError(ValueError):

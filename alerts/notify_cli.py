@@ -15,10 +15,10 @@ from pathlib import Path
 
 from alerts.dispatch import Dispatcher
 from alerts.notifiers import Message
-from alerts.notifiers import text as T
 from alerts.receivers import ReceiversError, load_receivers
 from core.clock import SystemClock, ZonedClock
 from core.config import Config
+from core.i18n import notifiers as T
 
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:  # any parser class: app.py's is Chinese

@@ -18,11 +18,11 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from alerts import text as T
 from alerts.errors import ConflictError, ScopeError, TransitionError
 from alerts.states import OPEN_STATES, AlertState
+from core.i18n import alerts as T
+from core.i18n.common import SEVERITY
 from core.severity import Severity
-from core.text import SEVERITY
 from db.models_alerts import Alert, AlertEvent
 from security import audit
 from security.scope import can_see, node_of

@@ -15,12 +15,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from alerts import summary as S
-from alerts import text as T
 from alerts.inhibition import InhibitRule, Suppression, inhibit
 from alerts.matchers import Matcher, matches_all
 from alerts.silences import ActiveSilence
 from alerts.states import SilenceKind
-from core.text import SEVERITY
+from core.i18n import alerts as T
+from core.i18n.common import SEVERITY
 
 __all__ = ["AlertSnap", "GroupChange", "InhibitRule", "Intent", "PreviousPlan", "Route", "Suppression", "dedup",
            "escalate", "fan_out", "inhibit", "maintenance", "payload_of", "render_payload", "signature", "silence"]

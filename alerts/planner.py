@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from alerts import pipeline as P
 from alerts import roster
-from alerts import text as T
 from alerts.matchers import parse_matchers
 from alerts.silences import active_silences
 from alerts.states import AlertState
+from core.i18n import alerts as T
 from db.models import Node
 from db.models_alerts import Alert, AlertEvent, DeliveryStatus, Notification
 from security import audit

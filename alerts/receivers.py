@@ -18,7 +18,7 @@ Format::
 ``load_receivers(path)`` validates everything and raises ``ReceiversError`` naming the file, the
 receiver (or route) and the key; nothing is half-loaded. Whatever the file holds ends in that error and
 nothing else: a file over :data:`MAX_FILE_BYTES`, a byte that is not UTF-8 or TOML nested too deep
-(``core.filetext``) names its line, and numbers must be finite (``timeout = inf`` would wait forever).
+(``core.i18n.files``) names its line, and numbers must be finite (``timeout = inf`` would wait forever).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from alerts.notifiers import NOTIFIERS, NotifierConfigError
 from alerts.notifiers.base import Notifier, parse_config, type_name
 from core.cli import os_error_text
 from core.config import ConfigError
-from core.filetext import TextFileError, parse_toml, read_text, toml_error_text
+from core.i18n.files import TextFileError, parse_toml, read_text, toml_error_text
 from core.severity import Severity
 
 COMMON_KEYS = ("kind", "enabled", "on_duty", "max_per_minute", "max_per_hour")

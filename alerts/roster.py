@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts import text as T
 from alerts.errors import ScopeError
 from alerts.states import OPEN_STATES
+from core.i18n import alerts as T
 from db.models_alerts import Alert, DutyShift, Handover
 from security import audit
 from security.scope import PROVINCE_CODE, can_see, city_prefilter, node_of, scope_filter

@@ -53,7 +53,7 @@ from alerts.rule_model import (  # the model, re-exported: callers import it fro
     RuleSet,
     parse_duration,
 )
-from core.filetext import TextFileError, decode_utf8, line_of
+from core.i18n.files import TextFileError, decode_utf8, line_of
 from core.logging import get_logger
 from core.severity import Severity
 from tsdb.store import AGGS

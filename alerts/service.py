@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts import text as T
 from alerts.dispatch import Dispatcher
 from alerts.engine import AlertEngine
 from alerts.planner import PlanSettings, plan_notifications
@@ -26,6 +25,7 @@ from alerts.rule_dir import RuleDirectory
 from alerts.rules import RuleSet
 from core.clock import Clock, SystemClock
 from core.config import Config
+from core.i18n import alerts as T
 from core.logging import get_logger
 
 log = get_logger(__name__)

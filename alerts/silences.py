@@ -15,10 +15,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts import text as T
 from alerts.errors import ScopeError
 from alerts.matchers import Matcher, MatcherError, parse_matchers
 from alerts.states import SilenceKind
+from core.i18n import alerts as T
 from core.logging import get_logger
 from core.region import is_county
 from db.models_alerts import Silence

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from alerts import text as T
-from inspection.text import FINDING_KIND
+from core.i18n import alerts as T
+from core.i18n.inspection import FINDING_KIND
 
 EVALUATION = ("labels", "names", "value", "threshold", "limit", "interval", "samples", "kinds")
 DISPLAY = ("duration", "silence", "days_left")
@@ -165,7 +165,7 @@ def at_evaluation(template: str, labels: Mapping[str, str], value: float | None,
 
 
 def kind_order(kinds: Any) -> list[str]:
-    """Finding kinds in the order inspection/text.py lists them (unknown ones last, by name)."""
+    """Finding kinds in the order core/i18n/inspection.py lists them (unknown ones last, by name)."""
     rank = {k: i for i, k in enumerate(FINDING_KIND)}
     return sorted(set(kinds), key=lambda k: (rank.get(k, len(rank)), k))
 

@@ -6,7 +6,7 @@ sub-tables (a field typed as a dataclass: ``[metrics.embedded]``, ``GOVOPS_METRI
 A wrong value stops start-up with :class:`ConfigError`, which names the key,
 where the value came from and the expected form. Every number must be finite and in its
 sane range (:data:`RANGES`; ``session_hours = 1e308`` would overflow the first time a session
-is dated), and the file itself is read with ``core.filetext`` limits (size, UTF-8, TOML depth),
+is dated), and the file itself is read with ``core.i18n.files`` limits (size, UTF-8, TOML depth),
 each refusal naming its line.
 """
 
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from core.filetext import TextFileError, parse_toml, read_text, toml_error_text
+from core.i18n.files import TextFileError, parse_toml, read_text, toml_error_text
 
 ENV_PREFIX = "GOVOPS_"
 MAX_FILE_BYTES = 1024 * 1024  # the documented example is 6 KB

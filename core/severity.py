@@ -1,4 +1,4 @@
-"""Severity: one scale for inspection findings, alert rules and notifications (labels in core.text.SEVERITY)."""
+"""Severity: one scale for inspection findings, alert rules and notifications (labels in core.i18n.common.SEVERITY)."""
 
 from __future__ import annotations
 

@@ -23,13 +23,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts import oncall, silences
 from alerts.errors import ConflictError, ScopeError, TransitionError
 from alerts.matchers import MatcherError
+from core.i18n.screens_alerts import ACTION_OK, TA
+from core.i18n.security import ROLE_LABELS
 from dashboard import inputs
 from db.models_alerts import Alert
 from db.models_security import User
-from layouts.alerts_text import ACTION_OK, TA
 from security.auth import Action, PermissionDenied, Principal, allowed_actions, can, require
 from security.scope import PROVINCE_CODE, Owner, can_see, covers, node_of
-from security.text import ROLE_LABELS
 from security.users import users_who_may
 
 ACTIONS: dict[str, Action] = {"ack": Action.ACK, "unack": Action.ACK, "assign": Action.ASSIGN,

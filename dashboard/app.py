@@ -24,6 +24,8 @@ from alerts.rule_dir import RuleDirectory
 from collectors.loader import load_kinds
 from core.clock import Clock, ZonedClock, time_scale
 from core.config import Config
+from core.i18n.security import ROLE_LABELS
+from core.i18n.walls import APP_TITLE, TN, TW
 from dashboard.data import EXTENSION_KEY, WallData, wall_data
 from dashboard.not_found import init_not_found
 from dashboard.page_access import install as install_access
@@ -31,9 +33,7 @@ from dashboard.page_access import register_page_callbacks
 from dashboard.rules_data import RULE_DIRECTORY_KEY
 from layouts import theme
 from layouts.geo import cities
-from layouts.text import APP_TITLE, TN, TW
 from security.auth import Action, Principal, allowed_actions
-from security.text import ROLE_LABELS
 from security.web import LAST_GOOD_KEY, PING_PATH, current_principal
 from tsdb.store import MetricStore
 

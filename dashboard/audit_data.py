@@ -19,12 +19,7 @@ from sqlalchemy import ColumnElement, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.cli import zone_label
-from db.models_security import AuditEntry
-from db.tabular import escape_csv_cell
-from layouts.frames import AuditRow
-from security import audit
-from security.scope import PROVINCE_CODE
-from security.text import (
+from core.i18n.security import (
     AUDIT_ACTION_GROUPS,
     AUDIT_ACTION_LABELS,
     AUDIT_ACTORS,
@@ -33,6 +28,11 @@ from security.text import (
     actor_label,
     object_label,
 )
+from db.models_security import AuditEntry
+from db.tabular import escape_csv_cell
+from layouts.frames import AuditRow
+from security import audit
+from security.scope import PROVINCE_CODE
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000  # rows one export may hold; more is refused (narrow the filter)

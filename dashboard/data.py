@@ -24,12 +24,12 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from core.clock import Clock
 from core.config import Config
+from core.i18n.walls import T
 from core.region import PROVINCE_CODE, is_county
 from dashboard import health, host_data, inspection_data
 from dashboard.readers import as_utc, latest_by, num
 from db.models import Node, NodeLevel, Site
 from layouts.frames import HostDetail, OverviewKpis, SiteDetail, VetoKpis
-from layouts.text import T
 from tsdb.series import honest_query
 from tsdb.store import MetricStore, Query
 

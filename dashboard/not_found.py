@@ -18,8 +18,8 @@ from dash import Dash
 from flask import Response, request
 from werkzeug.exceptions import NotFound
 
+from core.i18n.walls import APP_TITLE
 from layouts import theme
-from layouts.text import APP_TITLE
 from security.access import home_path as viewer_home
 from security.web import current_principal
 

@@ -20,11 +20,11 @@ from alerts import roster, silences
 from alerts.errors import ScopeError
 from alerts.matchers import MatcherError, parse_matcher_text
 from alerts.states import SilenceKind
+from core.i18n.screens_oncall import SILENCE_KIND, TO
 from dashboard import inputs
 from dashboard import oncall_data as od
 from dashboard.alert_actions import MAX_SILENCE_HOURS, Outcome
 from db.models_alerts import DutyShift, Silence
-from layouts.oncall_text import SILENCE_KIND, TO
 from security.auth import Action, PermissionDenied, Principal, require
 
 MAX_SHIFT_HOURS = 24 * 7  # a week-long on-call rotation is the longest shift we accept

@@ -21,8 +21,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.i18n import registry as T
 from core.logging import get_logger
-from db import registry_text as T
 from db.models import Column, Node, Site
 from db.registry_rows import ColumnRow, RowError, SiteRow, parse_columns, parse_sites
 from db.tabular import Table, TableFileError, read_table, table_format, write_table

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
 
-from core.text import COLUMN_KIND, NODE_LEVEL, SITE_LEVEL
-from db import registry_text as T
+from core.i18n import registry as T
+from core.i18n.common import COLUMN_KIND, NODE_LEVEL, SITE_LEVEL
 from db.models import ColumnKind, NodeLevel, SiteLevel
 from db.tabular import Table
 

@@ -24,7 +24,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from db import registry_text as T
+from core.i18n import registry as T
 
 SUFFIXES = (".csv", ".xlsx")
 ESCAPE = "'"

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from demo import text
+from core.i18n import demo as text
 from demo.fleet import ColumnSpec, FleetSpec, SiteSpec
 
 CST = timezone(timedelta(hours=8), "CST")  # pages show China Standard Time

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from demo import inject, text
+from core.i18n import demo as text
+from demo import inject
 from demo.entries import dead_links, homepage_newest, second_level_newest, today, unanswered
 from demo.faults import ROBUSTNESS_KINDS, Fault
 from demo.fleet import FleetSpec, SiteSpec

@@ -171,7 +171,7 @@ def make_fault(kind: str, site_code: str, params: Mapping[str, Any] | None = Non
     if kind == "stale_column" and out["days"] is None:
         out["days"] = STALE_DEFAULT_DAYS[out["column"]]
     if kind == "content_error":
-        from demo.text import CONTENT_ERRORS
+        from core.i18n.demo import CONTENT_ERRORS
 
         wrong, right = CONTENT_ERRORS[out["error"]]
         if out["expected"] is None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config import Config
-from demo import text
+from core.i18n import demo as text
 from demo.faults import UNREACHABLE_KINDS, Fault, check_unique, default_faults, load_fault_file
 
 DEFAULT_CA_FILE = "var/demo/ca.pem"

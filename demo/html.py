@@ -11,7 +11,8 @@ import random
 from html import escape
 from urllib.parse import urlsplit
 
-from demo import inject, text
+from core.i18n import demo as text
+from demo import inject
 from demo.entries import (
     HOMEPAGE_BLOCKS,
     PER_PAGE,

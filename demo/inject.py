@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from demo import text
+from core.i18n import demo as text
 from demo.entries import Entry, entries
 from demo.faults import Fault
 from demo.fleet import FleetSpec, SiteSpec

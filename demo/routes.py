@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from demo import assets, html, inject, text
+from core.i18n import demo as text
+from demo import assets, html, inject
 from demo.entries import Entry, entries
 from demo.fleet import ColumnSpec, FleetSpec, SiteSpec
 

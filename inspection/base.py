@@ -76,7 +76,7 @@ TARGET_KINDS: tuple[str, ...] = (SiteTarget.kind, AccountTarget.kind)
 class VetoFeed:
     """How a check's findings feed one veto item (单项否决, spec §2; ``inspection.veto`` judges the item).
 
-    ``item`` is a veto item code (inspection/text.py ``VETO_ITEM``); ``holds``: finding kinds that count
+    ``item`` is a veto item code (core/i18n/inspection.py ``VETO_ITEM``); ``holds``: finding kinds that count
     toward the item now; ``due``: early-warning kinds whose deadlines say when it would hold;
     ``coverage``: kinds saying how much of the item's data window there is. Every kind named here must
     be one of the check's declared ``kinds``.
@@ -168,7 +168,7 @@ class Check(Protocol):
     the runner logs and counts. A run must honour ``timeout`` (seconds) for its own I/O.
 
     ``kinds`` and ``evidence_keys`` declare everything a finding of the check can say: screens label
-    each in Chinese (inspection/text.py ``FINDING_KIND``, ``EVIDENCE_LABEL``; a test enforces it), and
+    each in Chinese (core/i18n/inspection.py ``FINDING_KIND``, ``EVIDENCE_LABEL``; a test enforces it), and
     the runner rejects a result with an undeclared kind or key (:func:`undeclared`).
     """
 

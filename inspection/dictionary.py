@@ -22,7 +22,7 @@ from typing import Any
 
 import ahocorasick
 
-from core.filetext import TextFileError, parse_toml, read_text, toml_array_line, toml_error_text, toml_line
+from core.i18n.files import TextFileError, parse_toml, read_text, toml_array_line, toml_error_text, toml_line
 
 KINDS = ("wrong_name", "wrong_formulation", "banned_word")
 SEVERITIES = ("critical", "high", "medium", "low")

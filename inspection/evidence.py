@@ -4,7 +4,7 @@ Evidence is what a check read from a site (page snippets, anchor texts, domains)
 The functions here only ever return plain strings, single-line and bounded; screens must show them as
 text (Dash text children, an HTML ``title``), never as markup.
 
-:func:`evidence_lines` lists every present key (labels from inspection/text.py ``EVIDENCE_LABEL``, in its
+:func:`evidence_lines` lists every present key (labels from core/i18n/inspection.py ``EVIDENCE_LABEL``, in its
 priority order; a key without a label still shows, as 其他 — never its English name — and a test makes sure
 none exists); :func:`evidence_summary` the short form a wall cell shows, :func:`evidence_full` the whole of
 it for a hover title or a report. Every screen that shows evidence (the site page, the alert console's
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from core.text import COLUMN_KIND
-from inspection.text import (
+from core.i18n.common import COLUMN_KIND
+from core.i18n.inspection import (
     EVIDENCE_DETAIL_ONLY,
     EVIDENCE_LABEL,
     EVIDENCE_OTHER,

@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol, TextIO
 
+from core.i18n.inspection import CLI
 from inspection.report import duration_text
-from inspection.text import CLI
 
 
 class SiteTracker:

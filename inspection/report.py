@@ -15,9 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
-from core.severity import Severity
-from inspection.catalog import CHECK_LABEL
-from inspection.text import (
+from core.i18n.inspection import (
     CLI,
     FINDING_KIND,
     RUN_STATUS,
@@ -26,6 +24,8 @@ from inspection.text import (
     VETO_STATUS,
     sufficiency_text,
 )
+from core.severity import Severity
+from inspection.catalog import CHECK_LABEL
 from inspection.veto import AT_RISK, BREACHED, INSUFFICIENT, SiteVerdict
 
 HINT_KINDS = ("probe_coverage",)  # findings about how much we measured, not about the site

@@ -12,7 +12,7 @@ two settings that merely share a name (every check has its own ``warn_days``) st
 Loading is all-or-nothing: an unknown check, an unknown key or a value of the wrong form raises
 :class:`RulesError` naming the file, the table, the key and the expected form. So does whatever else
 the file holds: a file over :data:`MAX_FILE_BYTES`, a byte that is not UTF-8, TOML nested too deep
-(``core.filetext``, with the line), a number that is not finite or beyond :data:`MAX_NUMBER` (day
+(``core.i18n.files``, with the line), a number that is not finite or beyond :data:`MAX_NUMBER` (day
 counts beyond :data:`MAX_DAYS`: date arithmetic would overflow at run time).
 """
 
@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from core.filetext import TextFileError, parse_toml, read_text, toml_error_text, toml_line
+from core.i18n.files import TextFileError, parse_toml, read_text, toml_error_text, toml_line
 from inspection.base import CHECKS, Check
 from inspection.catalog import load_checks
 

@@ -22,6 +22,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
 from core.clock import Clock, SystemClock, to_ns
+from core.i18n.inspection import NOT_JUDGED
 from core.logging import get_logger
 from db.models import Finding, RunStatus, Site
 from db.scope import sites_served
@@ -49,7 +50,6 @@ log = get_logger(__name__)
 
 MEASUREMENT = "inspection"
 GRACE_S = 5.0  # the runner's hard stop comes this long after the check's own timeout
-NOT_JUDGED = "未检查：{reason}"  # a page-reading check skipped because the homepage does not answer now
 declare_measurement(MEASUREMENT, "巡检")
 METRICS = declare(
     MetricSpec(MEASUREMENT, "open_findings", "个", "未解决问题数", "open findings of one check on one site"),
@@ -125,7 +125,7 @@ class InspectionRunner:
         names = list(known if checks is None else checks)
         unknown = [n for n in names if n not in known]
         if unknown:
-            from inspection.text import CLI
+            from core.i18n.inspection import CLI
 
             raise InspectionError(CLI["unknown_check"].format(names=", ".join(unknown), known=", ".join(known)))
         self.config, self.sessions, self.store = config, sessions, store
@@ -162,7 +162,7 @@ class InspectionRunner:
                 policy.register([*enabled, *(site.url for site in sites)])
             missing = sorted(set(site_codes or ()) - {site.code for site in sites})
             if missing:
-                from inspection.text import CLI
+                from core.i18n.inspection import CLI
 
                 raise InspectionError(CLI["unknown_site"].format(codes=", ".join(missing)))
             self._site_ids.update({site.code: site.id for site in sites})

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
+from core.i18n.inspection import VETO_ITEM
 from inspection.base import Severity, VetoFeed
 from inspection.rules import VetoRules
-from inspection.text import VETO_ITEM
 
 BREACHED, AT_RISK, OK, INSUFFICIENT, UNKNOWN = "breached", "at_risk", "ok", "insufficient", "unknown"
 STATUSES = (BREACHED, AT_RISK, INSUFFICIENT, OK, UNKNOWN)  # worst first

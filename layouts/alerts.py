@@ -18,8 +18,7 @@ from dash import dcc, html
 from alerts import summary as S
 from alerts.labels import LabelNames
 from alerts.summary import Timing
-from layouts import theme
-from layouts.alerts_text import (
+from core.i18n.screens_alerts import (
     ALERT_STATE,
     DELIVERY,
     EVENT_KIND,
@@ -29,9 +28,10 @@ from layouts.alerts_text import (
     SEVERITY,
     TA,
 )
+from core.i18n.security import action_label, actor_label
+from layouts import theme
 from layouts.charts import add_live, split_live
 from layouts.components import format_age, missing
-from security.text import action_label, actor_label
 from tsdb.catalogue import CATALOGUE
 
 SEVERITY_COLORS = {"critical": theme.RED, "high": "#fb923c", "medium": theme.AMBER, "low": theme.ACCENT}
@@ -277,7 +277,7 @@ def notifications_table(notes: pd.DataFrame, now: datetime) -> html.Table:
 
 
 def audit_table(audit: pd.DataFrame, now: datetime) -> html.Table:
-    """审计记录: actions and actors by their Chinese names (security/text.py), as the audit page shows them."""
+    """审计记录: actions and actors by their Chinese names (core/i18n/security.py), as the audit page shows them."""
     _require(audit, ["at", "actor", "action", "summary", "remote_addr"], "audit_table")
     rows = [[fmt_time(a.at, now), actor_label(a.actor), action_label(a.action), a.summary, a.remote_addr or TA.NONE]
             for a in audit.itertuples(index=False)]

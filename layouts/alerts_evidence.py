@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 from dash import html
 
+from core.i18n.screens_alerts import FINDING_KIND, SEVERITY, TA
 from inspection.evidence import evidence_full, evidence_lines
-from layouts.alerts_text import FINDING_KIND, SEVERITY, TA
 
 FINDING_COLUMNS = ["id", "check", "kind", "severity", "location", "detail", "evidence", "first_seen", "last_seen",
                    "resolved_at"]

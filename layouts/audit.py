@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from dash import html
 
-from layouts.audit_text import TAU
+from core.i18n.screens_audit import TAU
 
 if TYPE_CHECKING:
     from layouts.frames import AuditRow

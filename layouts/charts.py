@@ -6,8 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.i18n.walls import T
 from layouts import theme
-from layouts.text import T
 from tsdb.catalogue import metric
 
 

@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
+from core.i18n.walls import PROBE_ERROR, SITE_LEVEL, SITE_LEVEL_SHORT, SITE_STATUS, T
 from layouts.frames import OverviewKpis, SiteDetail
-from layouts.text import PROBE_ERROR, SITE_LEVEL, SITE_LEVEL_SHORT, SITE_STATUS, T
 
 
 @dataclass(frozen=True)

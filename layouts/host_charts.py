@@ -10,11 +10,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from core.i18n.walls import T
 from layouts import theme
 from layouts.charts import add_live, split_live, time_range
 from layouts.components import require_columns
 from layouts.hosts import format_bytes
-from layouts.text import T
 from tsdb.catalogue import metric
 
 HISTORY_COLUMNS = ("time", "cpu_percent", "mem_percent", "load1", "load5", "load15", "net_rx_bps", "net_tx_bps",

@@ -12,9 +12,9 @@ from urllib.parse import quote
 import pandas as pd
 from dash import dcc, html
 
+from core.i18n.walls import HOST_ROLE, HOST_STATUS, T
 from layouts.components import KpiItem, format_age, missing, require_columns, table
 from layouts.frames import HostDetail
-from layouts.text import HOST_ROLE, HOST_STATUS, T
 
 WARN_PERCENT = 80.0  # a gauge at or above this is amber; above the health limit it is red
 

@@ -15,12 +15,12 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
+from core.i18n.inspection import FINDING_KIND, VETO_STATUS, sufficiency_text
+from core.i18n.walls import INSPECTION_STATUS, RULE_LABEL, TI, VETO_ITEM_SHORT, T
 from inspection import evidence as evidence_text
 from inspection.catalog import check_label, screen_order
-from inspection.text import FINDING_KIND, VETO_STATUS, sufficiency_text
 from layouts.components import KpiItem, missing, require_columns, table
 from layouts.frames import VetoKpis
-from layouts.text import INSPECTION_STATUS, RULE_LABEL, TI, VETO_ITEM_SHORT, T
 
 CST = timezone(timedelta(hours=8), "CST")
 SEVERITY_ORDER = ("critical", "high", "medium", "low")

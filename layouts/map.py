@@ -14,9 +14,9 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from core.i18n.walls import CITY_STATUS, T
 from layouts import theme
 from layouts.geo import CityShape, cities, lat_scale
-from layouts.text import CITY_STATUS, T
 
 CITY_HEALTH_COLUMNS = ("code", "status", "sites_total", "up", "down", "stale", "availability")
 

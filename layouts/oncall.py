@@ -15,9 +15,9 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
+from core.i18n.screens_oncall import SHIFT_STATUS, SILENCE_KIND, SILENCE_STATE, TO
 from layouts.alerts import severity_badge, state_badge
 from layouts.components import format_age, missing
-from layouts.oncall_text import SHIFT_STATUS, SILENCE_KIND, SILENCE_STATE, TO
 
 REMOVE = "oncall-remove"
 EXPIRE = "oncall-expire"

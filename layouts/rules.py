@@ -16,9 +16,8 @@ import pandas as pd
 from dash import html
 
 from alerts.evaluate import COLLECTOR_HEALTH, COLLECTOR_INTERVAL
-from layouts.rules_text import (
+from core.i18n.screens_rules import (
     AGG,
-    CHECK_LABEL,
     FINDING_KIND,
     KIND,
     LABEL_NAME,
@@ -28,6 +27,7 @@ from layouts.rules_text import (
     SUMMARY_FACT,
     TR,
 )
+from inspection.catalog import CHECK_LABEL
 from tsdb.catalogue import CATALOGUE
 
 if TYPE_CHECKING:

@@ -252,8 +252,8 @@ def _supervise(config: Config, supervisor: Any, sessions: Any, clock: Any) -> in
     if config.demo.enabled:
         from datetime import UTC, datetime
 
+        from core.i18n.security import S
         from runtime.security_cli import DEMO_TOKEN_FILE, demo_bootstrap
-        from security.text import S
 
         # The wall token is kept beside the secret key and reused: walls survive restarts.
         token_file = config.resolve_path(config.security.secret_key_file).parent / DEMO_TOKEN_FILE
@@ -349,8 +349,8 @@ def cmd_worker(config: Config, args: argparse.Namespace) -> int:
 def _seed_demo_accounts(config: Config, sessions: Any, admin: tuple[str, str] | None, now: Any) -> str | None:
     """Demo on-call users and their rolling roster; the generated passwords (the demo admin's too) go to
     a 0600 file, never to the screen or the log. Returns the line naming that file (None: no file)."""
+    from core.i18n.security import S
     from security.demo_seed import ROSTER_DAYS, seed_demo_accounts
-    from security.text import S
 
     seeded = seed_demo_accounts(config, sessions, now, admin)  # the roster covers the screens' clock
     if seeded.created_users or seeded.added_shifts:

@@ -26,6 +26,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from core.cli import zone_label  # every command names the zone the same way
+from core.i18n.inspection import CLI
 from inspection.progress import SiteTracker, progress_for
 from inspection.report import (
     failure_lines,
@@ -36,7 +37,6 @@ from inspection.report import (
     summary_line,
     verdict_lines,
 )
-from inspection.text import CLI
 
 CHINA = ZoneInfo("Asia/Shanghai")
 

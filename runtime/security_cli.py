@@ -1,5 +1,5 @@
 """``app.py users ...`` and ``app.py kiosk ...``: accounts and wall tokens from the command line,
-plus the demo bootstrap ``app.py run`` uses. Messages to operators are Chinese (security.text).
+plus the demo bootstrap ``app.py run`` uses. Messages to operators are Chinese (core.i18n.security).
 
 Account changes (``users disable|enable|passwd|set-role``) exit 0 when done (or already so) and 2
 with a Chinese message naming the field when refused; a refusal writes nothing."""
@@ -20,13 +20,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.cli import cli_time
 from core.config import Config
+from core.i18n.security import ROLE_LABELS, S
 from db.models_security import Role, User
 from db.session import transaction
 from security import audit
 from security.kiosk import DEMO_WALL, KioskError, create_token, demo_token, list_tokens, revoke_token
 from security.passwords import PasswordError
 from security.scope import PROVINCE_CODE
-from security.text import ROLE_LABELS, S
 from security.users import (
     UserError,
     admin_exists,

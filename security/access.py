@@ -26,9 +26,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from security.auth import ACTION_LABELS, Action, Principal, allowed_actions
+from core.i18n.security import ACTION_LABELS, S
+from security.auth import Action, Principal, allowed_actions
 from security.scope import PROVINCE_CODE, Owner, covers
-from security.text import S
 
 
 class Kind(enum.StrEnum):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from core.i18n.security import ACTION_LABELS
 from db.models_security import Role, User
 from security.scope import PROVINCE_CODE, can_see
 
@@ -28,14 +29,6 @@ class Action(enum.StrEnum):
     EDIT_CONTENT = "edit_content"
     REVIEW_CONTENT = "review_content"
 
-
-ACTION_LABELS: dict[Action, str] = {
-    Action.VIEW: "查看", Action.ACK: "确认告警", Action.ASSIGN: "指派告警", Action.SILENCE: "静默告警",
-    Action.RESOLVE: "关闭或调整告警", Action.MANAGE_ROSTER: "管理值班表", Action.HANDOVER: "交接班",
-    Action.MANAGE_USERS: "管理用户",
-    Action.MANAGE_KIOSK: "管理大屏令牌", Action.VIEW_AUDIT: "查看审计日志", Action.MANAGE_RULES: "管理告警规则",
-    Action.EDIT_CONTENT: "编辑内容", Action.REVIEW_CONTENT: "审核内容",
-}
 
 _ONCALL = {Action.VIEW, Action.ACK, Action.ASSIGN, Action.SILENCE, Action.RESOLVE, Action.HANDOVER}
 
@@ -103,7 +96,7 @@ def require(principal: Principal | User | None, action: Action | str, city_code:
     Raises :class:`PermissionDenied` (also for ``None``, an anonymous request) and ``ValueError``
     for an unknown action name.
     """
-    from security.text import S
+    from core.i18n.security import S
 
     act = Action(action)
     if principal is None:

@@ -22,13 +22,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.roster import add_shift
 from core.config import Config
+from core.i18n.security import ROLE_LABELS
 from db.models_alerts import DutyShift
 from db.models_security import Role, User
 from db.session import transaction
 from security import audit
 from security.passwords import verify_password
 from security.scope import PROVINCE_CODE
-from security.text import ROLE_LABELS
 from security.users import create_user, generate_password
 
 ROSTER_DAYS = 7  # the roster reaches this many days past now

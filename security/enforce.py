@@ -12,6 +12,7 @@ from typing import Any
 from flask import Flask, current_app, request
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.i18n.security import S
 from security.access import (
     SHELL,
     Access,
@@ -25,7 +26,6 @@ from security.access import (
 )
 from security.auth import Principal
 from security.owners import owner_of
-from security.text import S
 
 ACCESS_KEY = "govops_access"  # server.extensions: the app's AccessRegistry
 

@@ -12,10 +12,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.i18n.security import S
 from db.models import Node
 from db.models_security import KioskToken
 from security import audit
-from security.text import S
 
 DEMO_WALL = "demo-wall"
 

@@ -19,12 +19,12 @@ from functools import cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.i18n.security import S
 from db.models_security import LoginAttempt, SessionEnd, User
 from db.session import transaction
 from security import audit
 from security.passwords import hash_password, verify_password
 from security.sessions import end_session, open_session, prune
-from security.text import S
 from security.throttle import reserve
 
 USERNAME_MAX = 64

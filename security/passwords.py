@@ -14,7 +14,7 @@ class PasswordError(ValueError):
 
 def check_policy(password: str) -> None:
     """Raise :class:`PasswordError` when ``password`` is too short."""
-    from security.text import S
+    from core.i18n.security import S
 
     if len(password) < MIN_LENGTH:
         raise PasswordError(S.PASSWORD_SHORT.format(n=MIN_LENGTH))

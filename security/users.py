@@ -13,13 +13,13 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.i18n.security import ROLE_LABELS, S
 from db.models import Node, NodeLevel
 from db.models_security import Role, SessionEnd, User
 from security import audit
 from security.passwords import check_policy, hash_password
 from security.scope import PROVINCE_CODE
 from security.sessions import end_user_sessions
-from security.text import ROLE_LABELS, S
 
 
 class UserError(ValueError):

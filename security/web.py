@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.clock import Clock
 from core.config import Config
 from core.files import make_private
+from core.i18n.security import S
 from db.session import transaction
 from layouts import theme
 from security import audit
@@ -58,7 +59,6 @@ from security.kiosk import live_token, resolve_token
 from security.login import authenticate, sign_out
 from security.redirects import safe_next
 from security.sessions import live_user
-from security.text import S
 
 if TYPE_CHECKING:
     # flask.redirect returns werkzeug's Response, which flask's Response subclasses

@@ -26,7 +26,7 @@ import math
 import re
 from collections.abc import Iterable
 
-from tsdb import text
+from core.i18n import store as text
 from tsdb.point import FieldValue, Point
 
 PRECISION_FACTOR: dict[str, int] = {"ns": 1, "us": 1_000, "ms": 1_000_000, "s": 1_000_000_000}

@@ -10,7 +10,7 @@ Collectors and inspection checks alike read the web through this package, under 
 - ``webread.fetch`` — the shared HTTP client of the checks (charset decoding, ``FetchError`` kinds);
 - ``webread.html`` (pure) — parse helpers on selectolax: text, links, meta tags, footer text;
 - ``webread.crawler`` / ``webread.crawl_links`` — the same-site crawler and link checker, its pure parts;
-- ``webread.text`` — the Chinese reasons (页面解压后过大…, 指向内网地址，未访问…).
+- ``core.i18n.web`` — the Chinese reasons (页面解压后过大…, 指向内网地址，未访问…).
 
 It imports nothing of ours but ``core`` (clock, configuration errors), so ``collectors`` and ``inspection``
 both build on it without importing each other.

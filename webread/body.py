@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-from webread.text import TEXT, size_text
+from core.i18n.web import TEXT, size_text
 
 ACCEPT_ENCODING = "gzip, deflate"  # what we can inflate within bounds; sent with every request
 PIECE = 64 * 1024  # most inflated bytes one step produces

@@ -21,9 +21,9 @@ from typing import Any, Literal
 
 import aiohttp
 
+from core.i18n.web import TEXT
 from webread.addresses import AddressPolicy, Refusal, parse_address
 from webread.body import ACCEPT_ENCODING, Body, BodyLimits, BodyMeter, CorruptEncoding, Inflater
-from webread.text import TEXT
 
 CHUNK = 64 * 1024  # bytes read off the connection at a time
 WIRE_STEP = 16 * 1024  # compressed bytes inflated at a time: the ratio is judged at this grain

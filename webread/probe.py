@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 import aiohttp
 
 from core.clock import Clock, SystemClock, time_scale
+from core.i18n.web import HTTP_STATUS_ZH, size_text
 from webread.addresses import AddressPolicy
 from webread.body import BodyLimits
 from webread.client import (
@@ -41,7 +42,6 @@ from webread.client import (
     policy_of,
     read_body,
 )
-from webread.text import size_text
 from webread.tls import ProbeConnector, cert_problem, fetch_cert_unverified, peer_der, tls_days_left
 
 __all__ = ["ERRORS", "ProbeConnector", "ProbeResult", "classify", "explain", "fetch_cert_unverified", "probe"]
@@ -73,13 +73,6 @@ class ProbeResult:
 def _detail(exc: BaseException) -> str:
     text = str(exc).strip().replace("\n", " ")
     return (f"{type(exc).__name__}: {text}" if text else type(exc).__name__)[:300]
-
-
-HTTP_STATUS_ZH: dict[int, str] = {
-    400: "请求有误", 401: "需要登录", 403: "禁止访问", 404: "页面不存在", 405: "请求方法不允许",
-    408: "请求超时", 410: "页面已删除", 429: "请求过多被限流", 500: "服务器内部错误", 502: "网关错误",
-    503: "服务暂不可用", 504: "网关超时",
-}
 
 
 def explain(kind: str | None, exc: BaseException | None = None, *, timeout: float | None = None,

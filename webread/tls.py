@@ -23,10 +23,11 @@ import aiohttp
 from cryptography import x509
 
 from core.config import ConfigError
+from core.i18n.web import CERT_PROBLEMS, CERT_TEXTS
 from webread.addresses import AddressPolicy
 from webread.client import AddressBlocked, GuardedConnector, open_checked
 
-__all__ = ["CERT_PROBLEMS", "ProbeConnector", "cert_problem", "fetch_cert_unverified", "make_ssl_context", "peer_der",
+__all__ = ["ProbeConnector", "cert_problem", "fetch_cert_unverified", "make_ssl_context", "peer_der",
            "tls_days_left"]
 
 
@@ -95,35 +96,6 @@ async def fetch_cert_unverified(host: str, port: int, timeout: float,
             writer.close()
 
 
-# OpenSSL's X509_V_ERR_* codes (ssl.SSLCertVerificationError.verify_code) → what is wrong with the certificate.
-CERT_PROBLEMS: dict[int, str] = {
-    9: "证书尚未生效",
-    10: "证书已过期",
-    18: "自签名证书，不受信任",
-    19: "证书链中有自签名证书，不受信任",
-    20: "签发机构不受信任",
-    21: "签发机构不受信任",
-    2: "签发机构不受信任",
-    23: "证书已被吊销",
-    62: "证书与域名不符",
-    64: "证书与 IP 地址不符",
-}
-_CERT_TEXTS: tuple[tuple[str, str], ...] = (  # the same, from the text when there is no code (older records)
-    ("certificate has expired", "证书已过期"),
-    ("certificate is not yet valid", "证书尚未生效"),
-    ("self-signed certificate in certificate chain", "证书链中有自签名证书，不受信任"),
-    ("self signed certificate in certificate chain", "证书链中有自签名证书，不受信任"),
-    ("self-signed certificate", "自签名证书，不受信任"),
-    ("self signed certificate", "自签名证书，不受信任"),
-    ("unable to get local issuer certificate", "签发机构不受信任"),
-    ("unable to get issuer certificate", "签发机构不受信任"),
-    ("certificate revoked", "证书已被吊销"),
-    ("hostname mismatch", "证书与域名不符"),
-    ("ip address mismatch", "证书与 IP 地址不符"),
-    ("doesn't match", "证书与域名不符"),
-)
-
-
 def _ssl_error(exc: BaseException | None) -> ssl.SSLError | None:
     """The ssl error inside an aiohttp or OS error (certificate_error, os_error, cause, context)."""
     seen: set[int] = set()
@@ -145,7 +117,7 @@ def cert_problem(exc: BaseException | None = None, text: str = "") -> str | None
         return CERT_PROBLEMS[code]
     raw = (getattr(err, "verify_message", "") or "") + " " + str(err or "") + " " + text
     low = raw.lower()
-    for needle, problem in _CERT_TEXTS:
+    for needle, problem in CERT_TEXTS:
         if needle in low:
             return problem
     if isinstance(err, ssl.SSLCertVerificationError) or "certificate verify failed" in low:

@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Protocol
 
 import aiohttp
 
-from alerts.notifiers.text import SEVERITY_TAG
+from core.i18n.notifiers import SEVERITY_TAG
 from core.plugins import Registry
 
 

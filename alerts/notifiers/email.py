@@ -31,8 +31,8 @@ from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any, ClassVar
 
-from alerts.notifiers import text as T
 from alerts.notifiers.base import NOTIFIERS, Delivery, Message, require
+from core.i18n import notifiers as T
 
 SECURITY = ("none", "starttls", "tls")
 

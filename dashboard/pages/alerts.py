@@ -19,6 +19,8 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from flask import request
 
 import dashboard.rules_data  # noqa: F401  (imports the collectors, which declare the metrics charts are titled from)
+from core.i18n.screens_alerts import ALERT_STATE, HISTORY_DAYS, SEVERITY, TA
+from core.i18n.security import ROLE_LABELS
 from dashboard import alert_data as ad
 from dashboard import inputs
 from dashboard.alert_actions import assignees, perform
@@ -37,11 +39,9 @@ from layouts.alerts import (
     read_only_note,
 )
 from layouts.alerts_evidence import findings_panel
-from layouts.alerts_text import ALERT_STATE, HISTORY_DAYS, SEVERITY, TA
 from security.access import Access, Kind
 from security.auth import Action, Principal, allowed_actions
 from security.scope import PROVINCE_CODE
-from security.text import ROLE_LABELS
 from security.web import current_principal
 
 # Reads are confined to the viewer's scope by the queries; the filters' codes are judged as well.

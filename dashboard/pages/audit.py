@@ -19,17 +19,17 @@ from dash import Dash, Input, Output, State, ctx, dcc, html
 from flask import Response, request
 
 from core.cli import zone_label
+from core.i18n.screens_audit import TAU
+from core.i18n.security import AUDIT_ACTION_GROUPS, AUDIT_ACTION_LABELS
 from dashboard import audit_data as ad
 from dashboard.data import wall_data
 from dashboard.not_found import message_page
 from db.session import transaction
 from layouts.audit import body_rows, count_text, header_row
-from layouts.audit_text import TAU
 from security.access import Access, Kind
 from security.auth import Action, PermissionDenied, Principal, require
 from security.enforce import registry
 from security.scope import PROVINCE_CODE
-from security.text import AUDIT_ACTION_GROUPS, AUDIT_ACTION_LABELS
 from security.web import current_principal
 
 ACCESS = Access(action=Action.VIEW_AUDIT, inputs={"audit-region.value": Kind.DIVISION})

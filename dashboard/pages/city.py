@@ -11,16 +11,16 @@ from typing import Any
 import dash
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
+from core.i18n.screens_alerts import TA
+from core.i18n.walls import TI, T
 from dashboard.alert_data import alert_reader
 from dashboard.data import wall_data
 from dashboard.health import HOST_LIMIT_PERCENT
 from layouts.alerts import ticker_class, ticker_items
-from layouts.alerts_text import TA
 from layouts.charts import trend_figure
 from layouts.components import city_kpi_items, city_sites_rows, city_sites_table, kpi_tile, paged, panel_title
 from layouts.hosts import city_hosts_rows, city_hosts_table
 from layouts.inspection import city_inspection_rows, city_inspection_table, veto_kpi_item
-from layouts.text import TI, T
 from security.access import Access, Kind, home_path
 from security.web import current_principal
 

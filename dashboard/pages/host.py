@@ -9,11 +9,11 @@ from urllib.parse import unquote
 import dash
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
+from core.i18n.walls import T
 from dashboard.data import wall_data
 from dashboard.health import HOST_LIMIT_PERCENT
 from layouts.host_charts import disk_bars_figure, host_io_figure, host_usage_figure
 from layouts.hosts import host_facts
-from layouts.text import T
 from security.access import Access, Kind, home_path
 from security.web import current_principal, scope_refusal
 

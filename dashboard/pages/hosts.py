@@ -7,11 +7,11 @@ from typing import Any
 import dash
 from dash import ALL, Dash, Input, Output, ctx, dcc, html
 
+from core.i18n.walls import T
 from dashboard.data import wall_data
 from dashboard.health import HOST_LIMIT_PERCENT
 from layouts.components import kpi_tile, paged, panel_title
 from layouts.hosts import host_kpi_items, hosts_rows, hosts_table
-from layouts.text import T
 from security.access import Access
 
 dash.register_page(__name__, path="/hosts", name=T.HOSTS_PAGE, title=f"{T.HOSTS_PAGE} · 运维指挥中心", order=3,

@@ -16,13 +16,13 @@ import dash
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from flask import request
 
+from core.i18n.screens_oncall import SILENCE_KIND, SILENCE_STATE, TO
 from core.region import is_county
 from dashboard import inputs
 from dashboard import oncall_actions as oa
 from dashboard import oncall_data as od
 from dashboard.data import wall_data
 from layouts.oncall import EXPIRE, REMOVE, duty_table, handover_rows, pass_on_list, shift_rows, silence_rows, table
-from layouts.oncall_text import SILENCE_KIND, SILENCE_STATE, TO
 from security.access import Access, Kind
 from security.auth import Action, Principal, allowed_actions
 from security.scope import PROVINCE_CODE

@@ -13,16 +13,16 @@ from typing import Any
 import dash
 from dash import ALL, Dash, Input, Output, Patch, ctx, dcc, html, no_update
 
+from core.i18n.screens_alerts import TA
+from core.i18n.walls import CITY_STATUS, TI, T
 from dashboard.alert_data import alert_reader
 from dashboard.data import wall_data
 from layouts import theme
 from layouts.alerts import city_count_rows, ticker_class, ticker_items
-from layouts.alerts_text import TA
 from layouts.charts import trend_figure
 from layouts.components import kpi_items, kpi_tile, paged, panel_title, worst_sites_rows, worst_sites_table
 from layouts.inspection import closest_rows, closest_table, provisional_note, veto_kpi_item
 from layouts.map import city_from_click, map_figure, map_restyle
-from layouts.text import CITY_STATUS, TI, T
 from security.access import Access
 
 dash.register_page(__name__, path="/", name=T.OVERVIEW, title=f"{T.OVERVIEW} · 运维指挥中心", order=0,

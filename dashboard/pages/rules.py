@@ -12,10 +12,10 @@ from typing import Any
 import dash
 from dash import Dash, Input, Output, dcc, html
 
+from core.i18n.screens_rules import KIND, SEVERITY, TR
 from dashboard.data import wall_data
 from dashboard.rules_data import RuleFilter, filter_rules, open_counts, rule_frame, rules_reader
 from layouts.rules import rules_body
-from layouts.rules_text import KIND, SEVERITY, TR
 from security.access import Access
 from security.auth import Action, PermissionDenied, require
 from security.scope import PROVINCE_CODE

@@ -8,12 +8,12 @@ from typing import Any
 import dash
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
+from core.i18n.walls import TI, T
 from core.region import is_county
 from dashboard.data import wall_data
 from layouts.charts import history_figure
 from layouts.components import paged, panel_title, site_facts, table
 from layouts.inspection import FINDINGS_HEADERS, VETO_HEADERS, findings_rows, provisional_note, veto_rows
-from layouts.text import TI, T
 from security.access import Access, Kind, home_path
 from security.web import current_principal
 

@@ -31,9 +31,9 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from core.clock import time_scale
+from core.i18n.inspection import fetch_error_zh
 from inspection.base import CHECKS, CheckBase, CheckError, CheckResult, FindingDraft, Severity, SiteTarget, VetoFeed
 from inspection.rules import shared
-from inspection.text import fetch_error_zh
 from tsdb.store import Query
 from webread.fetch import FetchError
 

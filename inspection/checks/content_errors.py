@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urljoin
 
+from core.i18n.inspection import fetch_error_zh
 from inspection.base import (
     CHECKS,
     CheckBase,
@@ -38,7 +39,6 @@ from inspection.lexicon import DEFAULT_DIR as LEXICON_DIR
 from inspection.lexicon import Lexicon, load_matcher
 from inspection.nearmiss import HOMOPHONE, NearMiss, NearMissMatcher
 from inspection.nearmiss import KINDS as NEAR_MISS_KINDS
-from inspection.text import fetch_error_zh
 from inspection.textextract import (
     ExtractError,
     attachment_text,

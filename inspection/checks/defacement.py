@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
+from core.i18n.inspection import fetch_error_zh
 from inspection.base import (
     CHECKS,
     CheckBase,
@@ -36,7 +37,6 @@ from inspection.fingerprint import (
     hidden_links,
     resource_key,
 )
-from inspection.text import fetch_error_zh
 from webread.fetch import FetchError
 
 NAME = "defacement"

@@ -24,11 +24,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from core.i18n.inspection import fetch_error_zh
 from inspection.base import CHECKS, CheckBase, CheckError, CheckResult, FindingDraft, Severity, SiteTarget, VetoFeed
 from inspection.items import Item, extract_items
 from inspection.listpages import china_day, read_list
 from inspection.rules import shared
-from inspection.text import fetch_error_zh
 from webread.fetch import FetchError
 from webread.html import links, parse, same_site
 

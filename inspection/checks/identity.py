@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
+from core.i18n.inspection import fetch_error_zh
 from inspection.base import CHECKS, CheckBase, CheckError, CheckResult, FindingDraft, Severity, SiteTarget
-from inspection.text import fetch_error_zh
 from webread.fetch import FetchError
 from webread.tls import fetch_cert_unverified
 

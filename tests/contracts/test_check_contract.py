@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from collectors.base import COLLECTORS
 from collectors.loader import load_kinds
 from core.clock import FixedClock, to_ns
+from core.i18n.inspection import EVIDENCE_LABEL, FINDING_KIND
 from db.models import Column, ColumnKind, Node, NodeLevel, Site, SiteLevel
 from db.session import transaction
 from inspection.base import CHECKS, CheckError, CheckResult, Severity, SiteTarget, undeclared
@@ -39,7 +40,6 @@ from inspection.catalog import check_label, load_checks, problems
 from inspection.findings import open_findings
 from inspection.rules import Rules
 from inspection.runner import InspectionRunner
-from inspection.text import EVIDENCE_LABEL, FINDING_KIND
 from tests.collectors.support import make_config, serve
 from tsdb.point import Point
 from tsdb.sqlite_store import SQLiteMetricStore

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from core.i18n.security import action_label
 from db.models_alerts import Alert
 from db.models_security import Role
 from db.session import transaction
-from security.text import action_label
 from security.users import create_user
 from tests.dashboard.alert_world import build_alert_world
 from tests.dashboard.browser_support import Watch, login, serve

@@ -69,9 +69,9 @@ def test_index_loads_nothing_from_outside(worlds: tuple[World, World]) -> None:
 
 
 def test_shell_carries_the_lost_connection_overlay_and_paging_pace(worlds: tuple[World, World]) -> None:
+    from core.i18n.walls import TW
     from dashboard.app import _shell
     from layouts import theme
-    from layouts.text import TW
 
     shell = _shell(worlds[0].config, None).to_plotly_json()["props"]
     assert shell["data-page-seconds"] == str(theme.PAGE_SECONDS) and "{k}" in shell["data-page-of"]

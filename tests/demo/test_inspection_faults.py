@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from demo import text
+from core.i18n import demo as text
 from demo.entries import entries, today
 from demo.faults import (
     CONTENT_ERROR_KINDS,

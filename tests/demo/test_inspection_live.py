@@ -17,7 +17,7 @@ import pytest
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from core.config import PROJECT_ROOT
-from demo import text
+from core.i18n import demo as text
 from demo.entries import today
 from demo.fleet import FleetSpec, build_fleet
 from demo.server import FleetHandle, FleetServer

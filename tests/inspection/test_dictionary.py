@@ -110,8 +110,8 @@ def test_shipped_dictionary_loads_and_covers_every_kind() -> None:
 
 
 def test_shipped_dictionary_holds_the_demo_content_errors() -> None:
+    from core.i18n.demo import CONTENT_ERRORS
     from demo.faults import DICTIONARY_ERROR_KINDS, NEAR_MISS_ERROR_KINDS
-    from demo.text import CONTENT_ERRORS
 
     d = load_dictionary(SHIPPED)
     for kind in DICTIONARY_ERROR_KINDS:
@@ -123,7 +123,7 @@ def test_shipped_dictionary_holds_the_demo_content_errors() -> None:
 
 
 def test_shipped_dictionary_is_quiet_on_demo_text_pools() -> None:
-    from demo import text
+    from core.i18n import demo as text
 
     d = load_dictionary(SHIPPED)
     pools = [*text.BODY_PARAGRAPHS, *text.REPLY_TEXTS, *text.TOPICS, *text.NEWS_TEMPLATES, *text.NOTICE_TEMPLATES,

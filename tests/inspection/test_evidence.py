@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.i18n.inspection import EVIDENCE_LABEL
 from inspection import evidence as E
 from inspection.base import CHECKS, ColumnTarget, FindingDraft, SiteTarget
 from inspection.catalog import load_checks
 from inspection.checks import availability, defacement, identity, interaction
 from inspection.evidence import EvidenceLine
-from inspection.text import EVIDENCE_LABEL
 
 SITE = "http://www.demo.gov.cn/"
 TARGET = SiteTarget("4301000001", "示范市人民政府", SITE, "city_portal", "430100", "430100")

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from core.i18n.common import SEVERITY
+from core.i18n.inspection import EVIDENCE_DETAIL_ONLY, EVIDENCE_LABEL, FINDING_KIND, VETO_ITEM, VETO_STATUS
+from core.i18n.walls import EVIDENCE_LABEL as WALL_EVIDENCE_LABEL
+from core.i18n.walls import VETO_ITEM_SHORT
 from core.severity import Severity
-from core.text import SEVERITY
 from inspection.base import CHECKS as REGISTRY
 from inspection.catalog import CHECK_LABEL, check_label, load_checks
-from inspection.text import EVIDENCE_DETAIL_ONLY, EVIDENCE_LABEL, FINDING_KIND, VETO_ITEM, VETO_STATUS
 from inspection.veto import STATUSES
-from layouts.text import EVIDENCE_LABEL as WALL_EVIDENCE_LABEL
-from layouts.text import VETO_ITEM_SHORT
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 CHECKS = {name: REGISTRY.get(name) for name in load_checks() if not name.startswith("t_")}  # t_*: test fakes

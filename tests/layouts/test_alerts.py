@@ -178,8 +178,8 @@ def test_finding_evidence_in_chinese_and_metric_titles_from_declarations() -> No
 
     import collectors.kinds.site_probe  # declares site_probe
     import collectors.scheduler  # noqa: F401  (declares the collector_run metrics)
+    from core.i18n import screens_alerts as alerts_text
     from inspection.evidence import evidence_lines, evidence_summary
-    from layouts import alerts_text
     from layouts.alerts_evidence import FINDING_COLUMNS, findings_panel
 
     bj = NOW.astimezone(ZoneInfo("Asia/Shanghai"))  # the console's clock runs in web.timezone

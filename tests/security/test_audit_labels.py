@@ -1,4 +1,4 @@
-"""Every audit action code the code base records has a Chinese label (security.text.AUDIT_ACTION_LABELS).
+"""Every audit action code the code base records has a Chinese label (core.i18n.security.AUDIT_ACTION_LABELS).
 
 The codes are found by reading the source: each call of ``audit.record(session, actor, ACTION, ...)``.
 A literal code is taken as it is; a formatted one (``f"alert.{to.value}"``) is expanded with the values
@@ -15,9 +15,11 @@ from pathlib import Path
 import pytest
 
 from alerts.states import AlertState, SilenceKind
-from alerts.text import ACTION as ALERT_ACTIONS
+from core.i18n.alerts import ACTION as ALERT_ACTIONS
+from core.i18n.security import ACTION_LABELS, AUDIT_ACTION_GROUPS, AUDIT_ACTION_LABELS, ROLE_LABELS, action_label
 from db.models_alerts import DeliveryStatus
-from security.text import AUDIT_ACTION_GROUPS, AUDIT_ACTION_LABELS, action_label
+from db.models_security import Role
+from security.auth import Action
 
 ROOT = Path(__file__).resolve().parents[2]
 SKIP = {".venv", "tests", "var", ".git", "node_modules"}
@@ -96,7 +98,7 @@ def test_every_recorded_action_code_has_a_chinese_label() -> None:
     codes = recorded_action_codes()
     assert len(codes) > 30 and "alert.firing" in codes and "login.failed" in codes and "audit.export" in codes
     missing = {code: where for code, where in codes.items() if code not in AUDIT_ACTION_LABELS}
-    assert not missing, f"audit action codes without a label in security/text.py: {missing}"
+    assert not missing, f"audit action codes without a label in core/i18n/security.py: {missing}"
 
 
 def test_labels_are_chinese_and_distinct() -> None:
@@ -109,3 +111,10 @@ def test_labels_are_chinese_and_distinct() -> None:
 def test_every_labelled_code_falls_in_a_filter_group() -> None:
     prefixes = {p for _label, ps in AUDIT_ACTION_GROUPS.values() for p in ps}
     assert all(code.split(".")[0] in prefixes for code in AUDIT_ACTION_LABELS)
+
+
+def test_every_role_and_action_has_a_label_found_by_the_enum_member() -> None:
+    # core.i18n keys roles and actions by their values (core imports nothing of ours); a member finds its label
+    assert list(ROLE_LABELS) == [r.value for r in Role]
+    assert ROLE_LABELS[Role.ONCALL] == "值班员" and ROLE_LABELS.get(Role.MANAGER) == "领导（只读）"
+    assert list(ACTION_LABELS) == [a.value for a in Action] and ACTION_LABELS[Action.VIEW_AUDIT] == "查看审计日志"

@@ -22,6 +22,7 @@ from alerts import roster, silences
 from alerts.inhibition import InhibitRule
 from alerts.matchers import make_matcher
 from alerts.silences import list_silences
+from core.i18n.security import S
 from dashboard import alert_actions as aa
 from dashboard import alert_data as ad
 from dashboard import oncall_data as od
@@ -31,7 +32,6 @@ from db.models_alerts import Alert
 from db.models_security import Role
 from db.session import transaction
 from security.auth import Action, Principal
-from security.text import S
 from security.users import create_user
 from tests.alerts.oncall_world import add_alert
 from tests.dashboard.alert_world import build_alert_world, version

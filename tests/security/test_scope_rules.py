@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from core.i18n.security import S
 from db.models_security import Role
 from security.access import SHELL, Access, Kind, codes_in, dependency_values, home_path, refusal
 from security.auth import Action, Principal
 from security.scope import PROVINCE, Owner, ScopeLevel, can_see, covers, level_of
-from security.text import S
 
 CHANGSHA, FURONG, LIUYANG, ZHUZHOU, LUSONG = "430100", "430102", "430181", "430200", "430203"
 OWNERS = {"changsha": Owner(CHANGSHA, CHANGSHA), "furong": Owner(CHANGSHA, FURONG),

@@ -26,12 +26,12 @@ from sqlalchemy import update
 
 from alerts import silences
 from core.clock import FixedClock, to_ns
+from core.i18n.security import S
 from db.models import Host, HostRole
 from db.models_alerts import DutyShift, Handover
 from db.models_security import Role
 from db.session import transaction
 from security import audit
-from security.text import S
 from security.users import create_user
 from tests.alerts.oncall_world import add_alert
 from tests.dashboard.world import NOW, World, build_world, kiosk_token

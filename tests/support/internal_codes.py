@@ -55,16 +55,16 @@ def _keys(*mappings: Iterable[str]) -> set[str]:
 def internal_codes() -> frozenset[str]:
     """Every internal code the scanner looks for (computed once, from the code base's vocabularies)."""
     from collectors.loader import load_kinds
-    from core import text as core_text
+    from core.i18n import common as common_words
+    from core.i18n import inspection as inspection_words
+    from core.i18n import walls as wall_words
+    from core.i18n.security import AUDIT_ACTION_LABELS, AUDIT_OBJECT_LABELS
     from db import models as registry
     from db.models_alerts import AlertState, DeliveryStatus, SilenceKind
     from db.models_security import Role
-    from inspection import text as inspection_text
     from inspection.base import CHECKS, Severity
     from inspection.catalog import load_checks
-    from layouts import text as layout_text
     from security.auth import Action
-    from security.text import AUDIT_ACTION_LABELS, AUDIT_OBJECT_LABELS
     from tsdb.catalogue import CATALOGUE
 
     kinds = load_kinds()  # every collector module registers its metric declarations
@@ -72,16 +72,16 @@ def internal_codes() -> frozenset[str]:
 
     codes: set[str] = set(EXTRA_CODES)
     codes |= _keys(AUDIT_ACTION_LABELS, AUDIT_OBJECT_LABELS)
-    codes |= _keys(inspection_text.FINDING_KIND, inspection_text.RUN_STATUS,
-                   inspection_text.VETO_ITEM, inspection_text.VETO_STATUS)
+    codes |= _keys(inspection_words.FINDING_KIND, inspection_words.RUN_STATUS,
+                   inspection_words.VETO_ITEM, inspection_words.VETO_STATUS)
     codes |= {name for name, _ in CHECKS}
     codes |= set(kinds)  # collector kinds (inspection_columns, site_probe …): screens use their labels
     metrics = [(s.measurement, s.field) for s in CATALOGUE]
     codes |= {f"{m}.{f}" for m, f in metrics} | {m for m, _ in metrics} | {f for _, f in metrics if "_" in f}
     codes |= {m.name for m in CATALOGUE.measurements()}
-    codes |= _keys(core_text.STATUS, core_text.PROBE_ERROR, core_text.SEVERITY, core_text.SITE_LEVEL,
-                   core_text.COLUMN_KIND, core_text.HOST_ROLE)
-    codes |= _keys(layout_text.CITY_STATUS, layout_text.HOST_STATUS, layout_text.RULE_LABEL)
+    codes |= _keys(common_words.STATUS, common_words.PROBE_ERROR, common_words.SEVERITY, common_words.SITE_LEVEL,
+                   common_words.COLUMN_KIND, common_words.HOST_ROLE)
+    codes |= _keys(wall_words.CITY_STATUS, wall_words.HOST_STATUS, wall_words.RULE_LABEL)
     for enum_type in (AlertState, DeliveryStatus, SilenceKind, Role, Severity, Action, registry.SiteLevel,
                       registry.RunStatus, registry.NodeLevel):
         codes |= {m.value for m in enum_type}

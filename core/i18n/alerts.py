@@ -17,7 +17,7 @@ EXPIRED_DAYS = "已过期 {days} 天"
 EXPIRED_TODAY = "已于今天过期"
 EXPIRES_TODAY = "今天到期"
 EXPIRES_IN = "将在 {days} 天后到期"
-COVERAGE_OK = "数据充足（共 {samples} 次监测）"  # short of data: inspection.text.sufficiency_text, as everywhere
+COVERAGE_OK = "数据充足（共 {samples} 次监测）"  # short of data: core.i18n.inspection.sufficiency_text, as everywhere
 SUMMARY_POSITIONAL = "占位符须有名称（如 {labels[site]}、{value}），不能用 {} 或 {0}"
 SUMMARY_DISPLAY_SPEC = "占位符 {{{name}}} 在显示时计算，不能带格式或下标"
 SUMMARY_UNKNOWN = "未知的占位符 {names}（可用：{known}）"
@@ -71,3 +71,37 @@ SERVICE_SKIP = {
 # --- Duty screen (/oncall): roster changes (alerts/roster.py) ---
 
 AUDIT_SHIFT_REMOVE = "删除排班：{user} 第 {tier} 级值班 {start} 至 {end}"
+
+# --- Alert labels as people read them (alerts/labels.py composes these with the checks' declared names) ---
+
+PROVINCE_LEVEL = "省本级"  # the province's own sites and alerts, as the screens call them
+# Each label key's one Chinese name (the /rules page uses it too, beside the raw key).
+LABEL_NAME = {"site": "网站", "node": "节点", "city": "市州", "level": "网站类别", "host": "主机", "mount": "挂载点",
+              "collector": "采集器", "check": "检查项", "kind": "问题类型", "location": "位置", "veto": "单项否决",
+              "inhibits": "抑制范围"}
+# Label values with fixed wording; check, kind and level values are named where they are declared.
+LABEL_VALUE: dict[str, dict[str, str]] = {
+    "veto": {"true": "是", "false": "否"},
+    "inhibits": {"site": "同一网站的其他告警", "node": "同一节点的主机告警"},
+}
+
+# --- Matchers (alerts/matchers.py): silences, inhibitions, rule selectors ---
+
+# RE2's error codes (re2.h ErrorCode texts) in Chinese; the part of the pattern RE2 names follows them.
+RE2_ERRORS: dict[str, str] = {
+    "missing )": "缺少右括号 )",
+    "unexpected )": "多出一个右括号 )",
+    "missing ]": "缺少右方括号 ]",
+    "trailing \\": "末尾的反斜杠 \\ 后面缺少字符",
+    "invalid escape sequence": "不支持的转义序列",
+    "invalid character class range": "字符范围无效",
+    "invalid character class": "字符类无效",
+    "no argument for repetition operator": "重复符号前面缺少可重复的内容",
+    "invalid repetition size": "重复次数无效（最多 1000 次）",
+    "bad repetition operator": "重复符号用法有误",
+    "invalid perl operator": "不支持的写法（RE2 语法不支持反向引用和前后断言）",
+    "invalid UTF-8": "含有无效的 UTF-8 字符",
+    "invalid named capture group": "命名分组写法有误",
+    "pattern too large - compile failed": "表达式过于复杂",
+    "bad nesting depth": "括号嵌套过深",
+}

@@ -1,6 +1,6 @@
 """Wording of the audit log page (审计日志, /audit), in Simplified Chinese, kept in one place.
 
-The names of action codes, object types and actors are in security/text.py (one dictionary for the
+The names of action codes, object types and actors are in core/i18n/security.py (one dictionary for the
 screen, the exports and the tests)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""core.filetext: size before reading, UTF-8 with the line of a bad byte, TOML shape before tomllib
+"""core.i18n.files: size before reading, UTF-8 with the line of a bad byte, TOML shape before tomllib
 (nesting that makes tomllib recurse to death, dotted keys that make it take quadratic memory)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from core.filetext import MAX_DEPTH, MAX_KEY_PARTS, TextFileError, check_toml_shape, parse_toml, read_text
+from core.i18n.files import MAX_DEPTH, MAX_KEY_PARTS, TextFileError, check_toml_shape, parse_toml, read_text
 
 
 def test_read_text_refuses_a_file_over_the_limit_and_names_a_bad_bytes_line(tmp_path: Path) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from alerts.text import ALERT_STATE
-from core.text import SEVERITY
-from inspection.text import FINDING_KIND
+from core.i18n.alerts import ALERT_STATE
+from core.i18n.common import SEVERITY
+from core.i18n.inspection import FINDING_KIND
 
 # Evidence of findings in the alert detail is worded by inspection/evidence.py (the site page's words).
 __all__ = ["ACTION_OK", "ALERT_STATE", "DELIVERY", "EVENT_KIND", "EVENT_NOTE", "FINDING_KIND", "HISTORY_DAYS",

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from alerts.text import ALERT_STATE
-from db.models_security import Role
+from core.i18n.alerts import ALERT_STATE
 
-ROLE_LABELS: dict[Role, str] = {
-    Role.PROVINCE_ADMIN: "省级管理员",
-    Role.CITY_ADMIN: "市州管理员",
-    Role.ONCALL: "值班员",
-    Role.MANAGER: "领导（只读）",
-    Role.SECURITY: "安全分析员",
-    Role.EDITOR: "编辑",
-    Role.REVIEWER: "审核员",
+# Keyed by db.models_security.Role values: Role is a StrEnum, so ROLE_LABELS[Role.ONCALL] finds "oncall"
+# (core imports nothing of ours; tests/security/test_audit_labels.py checks every Role has a label).
+ROLE_LABELS: dict[str, str] = {
+    "province_admin": "省级管理员",
+    "city_admin": "市州管理员",
+    "oncall": "值班员",
+    "manager": "领导（只读）",
+    "security": "安全分析员",
+    "editor": "编辑",
+    "reviewer": "审核员",
+}
+
+
+# What an authorization action lets one do (security.auth.Action values; a StrEnum member finds its entry),
+# named in a refusal (S.FORBIDDEN).
+ACTION_LABELS: dict[str, str] = {
+    "view": "查看", "ack": "确认告警", "assign": "指派告警", "silence": "静默告警",
+    "resolve": "关闭或调整告警", "manage_roster": "管理值班表", "handover": "交接班",
+    "manage_users": "管理用户",
+    "manage_kiosk": "管理大屏令牌", "view_audit": "查看审计日志", "manage_rules": "管理告警规则",
+    "edit_content": "编辑内容", "review_content": "审核内容",
 }
 
 
@@ -20,7 +32,7 @@ ROLE_LABELS: dict[Role, str] = {
 # One dictionary for every screen and export; tests/security/test_audit_labels.py finds every code the
 # code base records and fails when one has no label here.
 
-ALERT_ACTIONS: dict[str, str] = {  # alerts/oncall.py, alerts/text.py ACTION
+ALERT_ACTIONS: dict[str, str] = {  # alerts/oncall.py, core/i18n/alerts.py ACTION
     "ack": "确认告警", "unack": "取消确认告警", "severity": "调整告警级别", "assign": "指派告警",
     "close": "手动关闭告警", "note": "告警备注",
 }

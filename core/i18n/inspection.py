@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.text import SEVERITY
+from core.i18n.common import SEVERITY
 
-__all__ = ["CLI", "FINDING_KIND", "INSUFFICIENT", "RUN_STATUS", "SEVERITY", "SUFFICIENCY",
+__all__ = ["CLI", "FINDING_KIND", "INSUFFICIENT", "NOT_JUDGED", "RUN_STATUS", "SEVERITY", "SUFFICIENCY",
            "SUFFICIENCY_UNIT", "VETO_ITEM", "VETO_STATUS", "fetch_error_zh", "sufficiency_text"]
 
 # A check's Chinese name is declared on the check (``label_zh``); inspection.catalog.CHECK_LABEL reads them.
@@ -159,6 +159,8 @@ EVIDENCE_UNIT = {"window_days": "天", "days_left": "天", "days_since_update": 
                  "failed": "次", "total": "次", "probes_per_day": "次", "second_level_pages": "页",
                  "probes_needed": "次", "days_covered": "天", "tries": "次", "limit_s": "秒"}
 
+
+NOT_JUDGED = "未检查：{reason}"  # a page-reading check the runner skipped: the homepage does not answer now
 
 def fetch_error_zh(kind: str) -> str:
     """A fetch failure class (webread/fetch.py ``FetchError.kind``) in words; "HTTP 404" for a status."""

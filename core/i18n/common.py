@@ -58,5 +58,5 @@ PROBE_ERROR = {
     "other": "其他错误",
 }
 
-# --- Inspection (inspection/base.Severity); the rest of the inspection wording is in inspection/text.py ---
+# --- Inspection (inspection/base.Severity); the rest of the inspection wording is in core/i18n/inspection.py ---
 SEVERITY = {"critical": "紧急", "high": "严重", "medium": "一般", "low": "提示"}

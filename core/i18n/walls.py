@@ -1,9 +1,9 @@
-"""Wall-screen wording in Simplified Chinese, kept in one place (shared labels live in core/text.py)."""
+"""Wall-screen wording in Simplified Chinese, kept in one place (shared labels live in core/i18n/common.py)."""
 
 from __future__ import annotations
 
-from core.text import APP_TITLE, HOST_ROLE, PROBE_ERROR, SEVERITY, SITE_LEVEL, STATUS
-from inspection.text import EVIDENCE_LABEL as _INSPECTION_EVIDENCE_LABEL
+from core.i18n.common import APP_TITLE, HOST_ROLE, PROBE_ERROR, SEVERITY, SITE_LEVEL, STATUS
+from core.i18n.inspection import EVIDENCE_LABEL as _INSPECTION_EVIDENCE_LABEL
 
 __all__ = ["APP_TITLE", "CITY_STATUS", "EVIDENCE_LABEL", "HOST_ROLE", "HOST_STATUS", "INSPECTION_STATUS", "PROBE_ERROR",
            "RULE_LABEL", "SEVERITY", "SITE_LEVEL", "SITE_LEVEL_SHORT", "SITE_STATUS", "TI", "TN", "VETO_ITEM_SHORT",
@@ -157,12 +157,12 @@ class TW:
     PAGE_OF = "第 {k}/{n} 页"
 
 
-# --- Inspection screens (wording of checks, kinds, severities and veto items: inspection/text.py) ---
+# --- Inspection screens (wording of checks, kinds, severities and veto items: core/i18n/inspection.py) ---
 
 # A site's inspection state: its worst open finding, or none / never judged.
 INSPECTION_STATUS: dict[str, str] = {**SEVERITY, "clean": "无问题", "unknown": "未检查"}
 
-# Veto items in narrow cells (inspection/text.py VETO_ITEM has the full wording).
+# Veto items in narrow cells (core/i18n/inspection.py VETO_ITEM has the full wording).
 VETO_ITEM_SHORT: dict[str, str] = {
     "unreachable": "站点无法访问",
     "homepage_stale": "首页不更新",
@@ -182,7 +182,7 @@ RULE_LABEL: dict[str, str] = {
     "undated_is_stale": "无日期信息视为未更新",
 }
 
-# Evidence keys in Chinese, for every key a check declares: one table, inspection/text.py's (the
+# Evidence keys in Chinese, for every key a check declares: one table, core/i18n/inspection.py's (the
 # value wording and the summary order live with it, in inspection/evidence.py).
 EVIDENCE_LABEL = _INSPECTION_EVIDENCE_LABEL
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from alerts.labels import LABEL_NAME
-from core.text import SEVERITY
-from inspection.catalog import CHECK_LABEL
-from inspection.text import FINDING_KIND
+from core.i18n.alerts import LABEL_NAME
+from core.i18n.common import SEVERITY
+from core.i18n.inspection import FINDING_KIND
 
-__all__ = ["AGG", "CHECK_LABEL", "FINDING_KIND", "KIND", "LABEL_NAME", "OP", "SEVERITY", "STATE_NOTE",
-           "SUMMARY_FACT", "TR"]
+# Each check's name is declared by the check plug-in itself: layouts/rules.py reads inspection.catalog.CHECK_LABEL.
+__all__ = ["AGG", "FINDING_KIND", "KIND", "LABEL_NAME", "OP", "SEVERITY", "STATE_NOTE", "SUMMARY_FACT", "TR"]
 
 # Rule kinds (alerts/rules.py KINDS).
 KIND = {"threshold": "阈值", "absence": "数据中断", "ratio": "比例", "finding": "巡检发现"}
@@ -20,7 +19,7 @@ AGG = {"avg": "平均值", "min": "最小值", "max": "最大值", "sum": "总�
 OP = {">": "大于", ">=": "大于等于", "<": "小于", "<=": "小于等于", "==": "等于", "!=": "不等于"}
 
 # Measurement and metric names: their declarations (tsdb.catalogue).
-# LABEL_NAME: each label key's one Chinese name (alerts/labels.py, shared with the console).
+# LABEL_NAME: each label key's one Chinese name (core/i18n/alerts.py, shared with the console).
 
 # Computed placeholders of summaries (alerts/summary.py), as the page shows them.
 SUMMARY_FACT = {"threshold": "〈阈值〉", "limit": "〈允许中断时长〉", "interval": "〈采集间隔〉",

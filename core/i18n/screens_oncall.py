@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from alerts.text import SILENCE_KIND
-from core.text import SEVERITY
-from layouts.alerts_text import ALERT_STATE
+from core.i18n.alerts import SILENCE_KIND
+from core.i18n.common import SEVERITY
+from core.i18n.screens_alerts import ALERT_STATE
 
 __all__ = ["ALERT_STATE", "SEVERITY", "SHIFT_STATUS", "SILENCE_KIND", "SILENCE_STATE", "TO"]
 

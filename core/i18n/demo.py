@@ -5,7 +5,7 @@ Data only; the page builders pick from these pools with a seeded generator.
 
 from __future__ import annotations
 
-from core.text import COLUMN_KIND
+from core.i18n.common import COLUMN_KIND
 
 PROVINCE_NAME = "湖南省"
 PROVINCIAL_PORTAL = "湖南省人民政府门户网站"
@@ -22,7 +22,7 @@ DEPARTMENTS: tuple[tuple[str, str, str], ...] = (
     ("湖南省自然资源厅", "湖南省自然资源厅", "湘自然资"),
 )
 
-# The demo's columns: every registry kind but "other", named as core.text labels them.
+# The demo's columns: every registry kind but "other", named as core.i18n.common labels them.
 COLUMN_NAMES = {kind: label for kind, label in COLUMN_KIND.items() if kind != "other"}
 # Path segments in the pinyin-initial style Chinese CMSs use.
 COLUMN_SLUGS = {"news": "ywdt", "notice": "tzgg", "policy": "zcwj", "personnel": "rsxx", "planning": "ghjh",
