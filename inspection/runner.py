@@ -11,6 +11,7 @@ Only an ``ok`` run reconciles findings (new / still / reopened / resolved); ever
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -41,6 +42,7 @@ from inspection.base import (
 from inspection.catalog import load_checks
 from inspection.findings import record_run, save_result
 from inspection.rules import Rules, load_rules
+from inspection.sitecrawl import TIME_SHARE, crawl_site, is_crawl_fed, merged_settings
 from tsdb.catalogue import MetricSpec, declare, declare_measurement
 from tsdb.point import Point, points_for
 from webread.addresses import AddressPolicy
@@ -246,7 +248,41 @@ class InspectionRunner:
             for outcome in skipped:
                 done(outcome)
             return first + skipped
-        return first + list(await asyncio.gather(*(one(c) for c in pages)))
+        fed = [c for c in pages if is_crawl_fed(self.check(c))]
+        if len(fed) < 2:  # a crawl-fed check alone crawls for itself: the same one crawl
+            fed = []
+        rest = [c for c in pages if c not in fed]
+        crawled = self._crawl_fed(target, fed, as_of, done) if fed else _nothing()
+        from_crawl, others = await asyncio.gather(crawled, asyncio.gather(*(one(c) for c in rest)))
+        return first + from_crawl + list(others)
+
+    async def _crawl_fed(self, target: SiteTarget, names: Sequence[str], as_of: datetime,
+                         done: Callable[[RunOutcome], None]) -> list[RunOutcome]:
+        """One crawl of ``target`` feeding every check of ``names``, under the longest of their timeouts;
+        then each check's result, persisted as if it had run alone."""
+        timeout = max(self.rules.timeout_for(c, self.config.inspection.check_timeout) for c in names)
+        scans = {c: self.check(c).scan(target, as_of) for c in names}
+        settings = merged_settings([self.check(c).crawl_settings() for c in names])
+        slots = self._bind_loop()
+        async with slots:  # one crawl holds one slot, as one check did
+            deadline = time.monotonic() + timeout
+            try:
+                report, failed = await asyncio.wait_for(
+                    crawl_site(self.fetcher, target, scans, settings, timeout * TIME_SHARE), timeout + self.grace_s)
+            except TimeoutError:
+                report, failed = None, {}
+        outcomes = []
+        for c in names:
+            if report is None:
+                work: Any = _raise(TimeoutError())
+            elif c in failed:
+                work = _raise(failed[c])
+            else:
+                work = scans[c].result(report, deadline)
+            outcome = await self.run_check(target, c, as_of, work=work, slot=False)
+            done(outcome)
+            outcomes.append(outcome)
+        return outcomes
 
     def _skip(self, target: SiteTarget, names: Sequence[str], as_of: datetime, error: str) -> list[RunOutcome]:
         """Record ``names`` as not judged on ``target`` (their previous findings stay open, as for any error)."""
@@ -258,16 +294,19 @@ class InspectionRunner:
         log.info("inspection.not_judged", site=target.code, checks=list(names), error=error)
         return [RunOutcome(target.code, name, RunStatus.ERROR.value, error=error) for name in names]
 
-    async def run_check(self, target: SiteTarget, name: str, as_of: datetime) -> RunOutcome:
-        """One check on one site, isolated: never raises except on cancellation."""
-        slots = self._bind_loop()
-        async with slots:
+    async def run_check(self, target: SiteTarget, name: str, as_of: datetime, *, work: Any = None,
+                        slot: bool = True) -> RunOutcome:
+        """One check on one site, isolated: never raises except on cancellation. ``work`` (a coroutine
+        giving the check's result, e.g. from the site's shared crawl) replaces ``check.run``; ``slot``:
+        take one of the run's concurrency slots (the shared crawl already holds one)."""
+        async with (self._bind_loop() if slot else contextlib.nullcontext()):
             started, t0 = self.clock.now(), time.monotonic()
             timeout = self.rules.timeout_for(name, self.config.inspection.check_timeout)
             result: CheckResult | None = None
             status, error = RunStatus.OK, None
             try:
-                result = await asyncio.wait_for(self.check(name).run(target, as_of, timeout), timeout + self.grace_s)
+                coro = work if work is not None else self.check(name).run(target, as_of, timeout)
+                result = await asyncio.wait_for(coro, timeout + self.grace_s)
                 if not isinstance(result, CheckResult):
                     raise TypeError(f"run() returned {type(result).__name__}, expected CheckResult")
                 lapses = undeclared(self.check(name), result)
@@ -335,3 +374,12 @@ class InspectionRunner:
 
     async def aclose(self) -> None:
         await self.fetcher.aclose()
+
+
+async def _nothing() -> list[RunOutcome]:
+    return []
+
+
+async def _raise(exc: BaseException) -> CheckResult:
+    """The result of a crawl-fed check whose crawl failed it: the exception, raised where run_check sorts it."""
+    raise exc

@@ -18,6 +18,10 @@ is never requested: it comes back as ``blocked`` (链接指向内网地址，未
 The guard lives in the session's connector: a crawler given a ``session`` inherits that session's
 policy (the inspection :class:`~webread.fetch.Fetcher`'s); one opening its own uses ``policy``.
 
+Every same-site HTML page the crawl reads is handed, with its depth, to ``on_page`` (when given) before
+its links are followed: the inspection checks that read pages are fed from this one crawl
+(inspection/sitecrawl.py) instead of each crawling the site again.
+
 The crawl never raises for what it finds: a homepage that cannot be loaded comes back as
 ``CrawlReport.homepage_error``; a page cut at ``max_page_bytes`` is parsed only up to its last
 complete tag and listed in ``truncated_pages``; a run stopped by ``time_budget`` or ``max_links``
@@ -60,6 +64,21 @@ from webread.fetch import decode
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 Progress = Callable[[int, int, int], None]  # (pages crawled, links checked, links found)
+
+
+@dataclass(frozen=True)
+class CrawledPage:
+    """A same-site HTML page as the crawl read it: ``url`` as linked (normalised), ``final_url`` after
+    redirects, ``text`` decoded (cut at its last complete tag when ``truncated``), ``depth`` in clicks."""
+
+    url: str
+    final_url: str
+    text: str
+    depth: int
+    truncated: bool = False
+
+
+PageSink = Callable[[CrawledPage], None]
 
 
 @dataclass(frozen=True)
@@ -146,8 +165,10 @@ class Crawler:
 
     def __init__(self, settings: Any = None, *, session: aiohttp.ClientSession | None = None,
                  ssl_context: ssl.SSLContext | bool | None = None, progress: Progress | None = None,
-                 monotonic: Callable[[], float] = time.monotonic, policy: AddressPolicy | None = None) -> None:
+                 monotonic: Callable[[], float] = time.monotonic, policy: AddressPolicy | None = None,
+                 on_page: PageSink | None = None) -> None:
         self.s = settings or CrawlSettings()
+        self._on_page = on_page
         self._shared = session
         self._ssl = ssl_context
         self._policy = policy
@@ -318,6 +339,8 @@ class Crawler:
         refs = self._refs
 
         def discover(page: _Page, depth: int) -> None:
+            if self._on_page is not None:
+                self._on_page(CrawledPage(page.url, page.final_url, page.text, depth, page.truncated))
             for url, tag, text in link_tuples(page.text, page.final_url, self._urls):
                 occurrences = refs.get(url)
                 if occurrences is not None:  # seen before: only note where it appears

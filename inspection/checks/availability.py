@@ -25,6 +25,7 @@ runner does not run the checks that read pages on this site. One answering try i
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -47,8 +48,8 @@ TEXT = {
                 "已有 {have}/{need} 次（共探测 {total} 次，{covered}/{days} 天满足），暂不判定站点无法访问",
     "no_store": "没有可用的指标库，无法判定首页可用性",
     "no_data": "近 {days} 天没有首页探测数据，无法判定首页可用性",
-    "down_now": "首页当前无法访问：{error}（{tries} 次尝试均失败，每次限时 {limit:g} 秒）；近 {days} 天监测数据不足"
-                "（已有 {have}/{need} 次监测，还需 {more} 次），尚不能判定单项否决",
+    "down_now": "首页当前无法访问：{error}（共尝试 {tries} 次，全部失败，每次限时 {limit:g} 秒）；"
+                "近 {days} 天监测数据不足（已有 {have}/{need} 次监测，还需 {more} 次），尚不能判定单项否决",
     "unreachable": "首页当前无法访问（{error}）",
 }
 LIVE_WINDOW = timedelta(hours=1)  # a run this close after now (or up to a day before it) may load the homepage
@@ -185,17 +186,21 @@ class AvailabilityCheck(CheckBase):
             return fetch_error_zh(exc.kind)
         return fetch_error_zh(str(page.status)) if page.status >= 400 else ""
 
-    async def live(self, url: str) -> list[str]:
-        """Load the homepage up to ``live_tries`` times, spaced; the failures (empty once one loads).
+    async def live(self, url: str, budget: float) -> list[str]:
+        """Load the homepage up to ``live_tries`` times, spaced, within ``budget`` seconds; the failures
+        (empty once one loads). Fewer tries when the budget is short: a try is never cut below its limit.
 
         On the demo's compressed clock the 15 s rule and the spacing are clock seconds, like the probe's."""
         s, scale = self.settings, time_scale(self.ctx.clock) if self.ctx.clock is not None else 1.0
-        limit = float(self.ctx.config.collectors.probe_timeout) / scale
+        limit, spacing = float(self.ctx.config.collectors.probe_timeout) / scale, s.live_spacing_s / scale
+        end = time.monotonic() + budget
         errors: list[str] = []
         for i in range(s.live_tries):
             if i:
-                await asyncio.sleep(s.live_spacing_s / scale)
-            error = await self._load_now(url, limit)
+                if time.monotonic() + spacing + limit > end:
+                    break
+                await asyncio.sleep(spacing)
+            error = await self._load_now(url, min(limit, max(end - time.monotonic(), 0.01)))
             if not error:
                 return []
             errors.append(error)
@@ -218,7 +223,7 @@ class AvailabilityCheck(CheckBase):
             t = tally(counts, ups, start, s.window_days)
             need, counted = s.window_days * s.probes_per_day, t.counted(s.probes_per_day)
             live = counted < need and s.live_tries > 0 and self._about_now(as_of)
-            errors = await self.live(target.url) if live else []
+            errors = await self.live(target.url, budget=timeout * 0.9) if live else []
         if t.total == 0 and not live:
             raise CheckError(TEXT["no_data"].format(days=s.window_days))
         findings = judge(t, s, target, start, as_of)

@@ -1,8 +1,9 @@
 """严重表述错误: dictionary and lexicon scan of a site's pages and PDF/DOCX/XLSX attachments.
 
-The check reads the homepage and same-site pages breadth-first (bounded by ``max_pages`` and
-``max_depth``), plus up to ``max_attachments`` attachments linked from them, and scans their text
-(:meth:`ContentErrors.scan_text`, which a shared crawl can call with any document) with the
+The check is fed from the site's one crawl (inspection/sitecrawl.py): every same-site page the crawl
+reads, plus up to ``max_attachments`` attachments linked from them, fetched when the crawl ends. On its
+own it crawls with ``max_pages`` and ``max_depth``; in a run with other crawl-fed checks the crawl reads
+as much as the most demanding asks. It scans their text (:meth:`ContentErrors.scan_text`) with the
 content-error dictionary (inspection.dictionary: listed wrong forms and banned words) and the
 near-miss matcher of the lexicon of canonical terms (inspection.lexicon / inspection.nearmiss:
 one-character homophone or look-alike slips of names, places and formulations). One finding per
@@ -39,6 +40,7 @@ from inspection.lexicon import DEFAULT_DIR as LEXICON_DIR
 from inspection.lexicon import Lexicon, load_matcher
 from inspection.nearmiss import HOMOPHONE, NearMiss, NearMissMatcher
 from inspection.nearmiss import KINDS as NEAR_MISS_KINDS
+from inspection.sitecrawl import TIME_SHARE, crawl_site
 from inspection.textextract import (
     ExtractError,
     attachment_text,
@@ -48,7 +50,8 @@ from inspection.textextract import (
     parse_html,
     same_site,
 )
-from webread.fetch import FetchError, Page
+from webread.crawler import CrawledPage, CrawlReport, CrawlSettings
+from webread.fetch import FetchError
 
 NAME = "content_errors"
 MAX_HITS_IN_EVIDENCE = 20
@@ -182,7 +185,7 @@ class ContentErrors(CheckBase):
 
     name: ClassVar[str] = NAME
     label_zh: ClassVar[str] = TEXT["label"]
-    group: ClassVar[str] = "content"  # schedule group: collector kind inspection_content
+    group: ClassVar[str] = "site_crawl"  # fed from the site's one crawl (inspection_site_crawl)
     order: ClassVar[int] = 5
     veto: ClassVar[tuple[VetoFeed, ...]] = (VetoFeed("serious_errors", holds=(
         "wrong_name", "wrong_formulation", "banned_word", "misspelt_name", "misspelt_place", "misspelt_formulation")),)
@@ -217,68 +220,23 @@ class ContentErrors(CheckBase):
             hits += [m for m in self.matcher.scan(text, url) if not any(overlaps(m, h) for h in listed)]
         return hits
 
-    async def run(self, target: SiteTarget, as_of: datetime, timeout: float) -> CheckResult:
-        scan = _Scan()
-        deadline = time.monotonic() + timeout
-        try:
-            home = await self.ctx.fetcher.get(target.url, timeout=timeout)
-        except FetchError as exc:
-            raise CheckError(TEXT["unreachable"].format(error=fetch_error_zh(exc.kind))) from exc
-        if home.status >= 400:
-            raise CheckError(TEXT["status"].format(status=home.status))
-        try:
-            async with asyncio.timeout(max(deadline - time.monotonic(), 0.01)):
-                await self._crawl(target, home, scan, deadline)
-        except TimeoutError:
-            scan.stats["partial"] = 1  # bounded by the run's timeout: report what was read
-        findings = findings_for(scan.hits, self.dictionary.version, scan.linked_from,
-                                self.lexicon.version if self.lexicon else "")
-        stats = {**scan.stats, "findings": float(len(findings))}
-        # An error found before on a page or attachment this run did not read stays open.
-        return CheckResult(NAME, target.code, as_of, tuple(findings), stats, covered=frozenset(scan.read))
-
-    async def _crawl(self, target: SiteTarget, home: Page, scan: _Scan, deadline: float) -> None:
+    def crawl_settings(self) -> CrawlSettings:
+        """What this check asks of the site's crawl (on its own it crawls with these)."""
         s = self.settings
-        seen = {home.url, home.final_url}
-        attachments: dict[str, str] = {}
-        level = [home]
-        depth = 0
-        sem = asyncio.Semaphore(max(1, s.concurrency))
-        while level:
-            next_urls: list[str] = []
-            for page in level:
-                scan.stats["pages"] += 1
-                tree = parse_html(page.text)
-                text = visible_text(page.text, page.final_url, target.url, s.allowed_domains)
-                scan.add(page.final_url, self.scan_text(text, page.final_url))
-                for url in page_links(tree, page.final_url):
-                    if not same_site(url, target.url) or url in seen:
-                        continue
-                    seen.add(url)
-                    if attachment_type(url):
-                        if len(attachments) < s.max_attachments:
-                            attachments[url] = page.final_url
-                    elif depth < s.max_depth and scan.stats["pages"] + len(next_urls) < s.max_pages:
-                        next_urls.append(url)
-            depth += 1
-            level = [p for p in await asyncio.gather(*(self._page(u, sem, scan, deadline) for u in next_urls))
-                     if p is not None]
-        await asyncio.gather(*(self._attachment(u, sem, scan, deadline) for u in attachments))
-        scan.linked_from.update(attachments)
+        return CrawlSettings(page_budget=s.max_pages, max_depth=s.max_depth, max_page_bytes=s.max_page_bytes)
 
-    async def _page(self, url: str, sem: asyncio.Semaphore, scan: _Scan, deadline: float) -> Page | None:
-        async with sem:
-            try:
-                page = await self.ctx.fetcher.get(url, timeout=max(deadline - time.monotonic(), 0.01),
-                                                  max_bytes=self.settings.max_page_bytes)
-            except FetchError:
-                scan.stats["pages_failed"] += 1  # broken links are the dead_links check's business
-                return None
-        if page.status >= 400 or not page.is_html:
-            if page.status >= 400:
-                scan.stats["pages_failed"] += 1
-            return None
-        return page
+    def scan(self, target: SiteTarget, as_of: datetime) -> ContentScan:
+        return ContentScan(self, target, as_of)
+
+    async def run(self, target: SiteTarget, as_of: datetime, timeout: float) -> CheckResult:
+        """On its own (no other crawl-fed check in the run): its own crawl, itself the only scan."""
+        deadline = time.monotonic() + timeout
+        scan = self.scan(target, as_of)
+        report, failed = await crawl_site(self.ctx.fetcher, target, {NAME: scan}, self.crawl_settings(),
+                                          timeout * TIME_SHARE)
+        if NAME in failed:
+            raise failed[NAME]
+        return await scan.result(report, deadline)
 
     async def _attachment(self, url: str, sem: asyncio.Semaphore, scan: _Scan, deadline: float) -> None:
         s = self.settings
@@ -301,3 +259,54 @@ class ContentErrors(CheckBase):
             return
         scan.stats["attachments"] += 1
         scan.add(url, self.scan_text(text, url))
+
+
+class ContentScan:
+    """One run's scan of a site: each page's visible text as the crawl reads it, then the attachments
+    linked from those pages (up to ``max_attachments``) when the crawl ends."""
+
+    def __init__(self, check: ContentErrors, target: SiteTarget, as_of: datetime) -> None:
+        self.check, self.target, self.as_of = check, target, as_of
+        self.scan = _Scan()
+        self.attachments: dict[str, str] = {}  # attachment url -> the page that links it
+
+    def page(self, page: CrawledPage) -> None:
+        s, scan = self.check.settings, self.scan
+        scan.stats["pages"] += 1
+        tree = parse_html(page.text)
+        text = visible_text(page.text, page.final_url, self.target.url, s.allowed_domains)
+        scan.add(page.final_url, self.check.scan_text(text, page.final_url))
+        for url in page_links(tree, page.final_url):
+            if (len(self.attachments) < s.max_attachments and url not in self.attachments
+                    and attachment_type(url) and same_site(url, self.target.url)):
+                self.attachments[url] = page.final_url
+
+    async def result(self, crawl: CrawlReport, deadline: float) -> CheckResult:
+        if crawl.homepage_error is not None:
+            error = crawl.homepage_error.error or "other"
+            if error.isdigit():
+                raise CheckError(TEXT["status"].format(status=error))
+            raise CheckError(TEXT["unreachable"].format(error=fetch_error_zh(error)))
+        if not crawl.pages:  # cut by the timeout before the homepage answered
+            raise CheckError(TEXT["unreachable"].format(error=fetch_error_zh("timeout")))
+        scan, check = self.scan, self.check
+        scan.stats["pages_failed"] = float(sum(1 for b in crawl.broken if url_is_page(b.url, self.target.url)))
+        if not crawl.complete:
+            scan.stats["partial"] = 1
+        sem = asyncio.Semaphore(max(1, check.settings.concurrency))
+        try:
+            async with asyncio.timeout(max(deadline - time.monotonic(), 0.01)):
+                await asyncio.gather(*(check._attachment(u, sem, scan, deadline) for u in self.attachments))
+        except TimeoutError:
+            scan.stats["partial"] = 1  # bounded by the run's timeout: report what was read
+        scan.linked_from.update(self.attachments)
+        findings = findings_for(scan.hits, check.dictionary.version, scan.linked_from,
+                                check.lexicon.version if check.lexicon else "")
+        stats = {**scan.stats, "findings": float(len(findings))}
+        # An error found before on a page or attachment this run did not read stays open.
+        return CheckResult(NAME, self.target.code, self.as_of, tuple(findings), stats, covered=frozenset(scan.read))
+
+
+def url_is_page(url: str, site_url: str) -> bool:
+    """A same-site link that is not an attachment (for the count of pages that could not be read)."""
+    return same_site(url, site_url) and not attachment_type(url)

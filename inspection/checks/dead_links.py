@@ -1,11 +1,11 @@
 """链接可用性: broken links on a site's pages, homepage ones apart (the rule deducts differently).
 
-The check crawls the site with :class:`webread.crawler.Crawler` and reports one finding per
-broken URL: ``dead_link_homepage`` (severity high) when the homepage carries it, else
-``dead_link_page`` (medium). location = the broken URL; evidence = error, status, the pages it
-appears on (capped list + count) and its anchor text. A homepage that cannot be loaded raises
-:class:`CheckError` (availability judges that). A crawl cut short by the run's timeout still
-reports what it found, with ``stats["partial"] = 1``.
+The check is fed from the site's one crawl (inspection/sitecrawl.py: :class:`webread.crawler.Crawler`
+checks every link of every page it reads) and reports one finding per broken URL:
+``dead_link_homepage`` (severity high) when the homepage carries it, else ``dead_link_page`` (medium).
+location = the broken URL; evidence = error, status, the pages it appears on (capped list + count)
+and its anchor text. A homepage that cannot be loaded raises :class:`CheckError` (availability judges
+that). A crawl cut short by the run's timeout still reports what it found, with ``stats["partial"] = 1``.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from inspection.base import CHECKS, CheckBase, CheckContext, CheckError, CheckResult, FindingDraft, Severity, SiteTarget
+from inspection.sitecrawl import TIME_SHARE
 from webread.addresses import AddressPolicy
-from webread.crawler import BrokenLink, Crawler, CrawlReport, CrawlSettings
+from webread.crawler import BrokenLink, CrawledPage, Crawler, CrawlReport, CrawlSettings, PageSink
 from webread.tls import make_ssl_context
 
 NAME = "dead_links"
-TIME_SHARE = 0.9  # of the run's timeout given to the crawl, the rest to building the result
 
 TEXT = {
     "label": "链接可用性",
@@ -91,7 +91,7 @@ def stats_for(report: CrawlReport) -> dict[str, float]:
 class DeadLinksCheck(CheckBase):
     name: ClassVar[str] = NAME
     label_zh: ClassVar[str] = TEXT["label"]
-    group: ClassVar[str] = "dead_links"  # schedule group: collector kind inspection_dead_links
+    group: ClassVar[str] = "site_crawl"  # one crawl a day feeds the crawl-fed checks (inspection_site_crawl)
     order: ClassVar[int] = 4
     interval: ClassVar[float] = 86_400.0  # a crawl a day
     Settings: ClassVar[type] = Settings
@@ -104,18 +104,31 @@ class DeadLinksCheck(CheckBase):
         super().__init__(ctx)
         self.progress: Any = None  # optional (pages, checked, found) callback, e.g. the CLI's bar
 
-    def _crawler(self, target: SiteTarget) -> Crawler:
+    def _crawler(self, target: SiteTarget, on_page: PageSink | None = None) -> Crawler:
         if self.ctx.fetcher is not None:  # share the run's client: its TLS trust, address policy and pool
-            return Crawler(self.settings, session=self.ctx.fetcher.session(), progress=self.progress)
+            return Crawler(self.settings, session=self.ctx.fetcher.session(), progress=self.progress,
+                           on_page=on_page)
         ca_file = getattr(getattr(self.ctx.config, "collectors", None), "probe_ca_file", "")
         resolve = getattr(self.ctx.config, "resolve_path", None)
         ssl_context = make_ssl_context(ca_file, resolve) if ca_file and resolve else None
         policy = AddressPolicy.from_config(getattr(self.ctx.config, "fetch", None))
         policy.register([target.url])  # a target is a registered site; the rest of the registry is not known here
-        return Crawler(self.settings, ssl_context=ssl_context, progress=self.progress, policy=policy)
+        return Crawler(self.settings, ssl_context=ssl_context, progress=self.progress, policy=policy,
+                       on_page=on_page)
+
+    def crawl_settings(self) -> CrawlSettings:
+        settings: CrawlSettings = self.settings
+        return settings
+
+    def scan(self, target: SiteTarget, as_of: datetime) -> _LinkScan:
+        return _LinkScan(self, target, as_of)
 
     async def run(self, target: SiteTarget, as_of: datetime, timeout: float) -> CheckResult:
+        """On its own (no other crawl-fed check in the run): its own crawl."""
         report = await self._crawler(target).crawl(target.url, time_budget=timeout * TIME_SHARE)
+        return self.judge(report, target, as_of)
+
+    def judge(self, report: CrawlReport, target: SiteTarget, as_of: datetime) -> CheckResult:
         if report.homepage_error is not None:
             err = report.homepage_error
             raise CheckError(TEXT["unreachable"].format(error=error_label(err.error or "other")))
@@ -126,3 +139,16 @@ class DeadLinksCheck(CheckBase):
         # can be resolved.
         return CheckResult(NAME, target.code, as_of, tuple(findings), stats_for(report),
                            covered=frozenset(report.checked))
+
+
+class _LinkScan:
+    """The crawl checks every link itself: nothing to keep per page."""
+
+    def __init__(self, check: DeadLinksCheck, target: SiteTarget, as_of: datetime) -> None:
+        self.check, self.target, self.as_of = check, target, as_of
+
+    def page(self, page: CrawledPage) -> None:
+        return None
+
+    async def result(self, crawl: CrawlReport, deadline: float) -> CheckResult:
+        return self.check.judge(crawl, self.target, self.as_of)

@@ -160,7 +160,7 @@ class Seen:
     outcome: Any
     stored: list[Any]
     counts: list[float]
-    down: BaseException | None
+    down: BaseException | CheckResult | None
 
 
 async def _exercise(name: str, harness: Harness, sessions: sessionmaker[Session], store: SQLiteMetricStore) -> Seen:
@@ -178,9 +178,9 @@ async def _exercise(name: str, harness: Harness, sessions: sessionmaker[Session]
             (outcome,) = await asyncio.wait_for(runner.run([CODE], AS_OF), TIMEOUT + 10)
             down_target = _down(target)
             runner.fetcher.policy.register([down_target.url])
-            down: BaseException | None = None
+            down: BaseException | CheckResult | None = None
             try:
-                await asyncio.wait_for(check.run(down_target, AS_OF, 5.0), TIMEOUT)
+                down = await asyncio.wait_for(check.run(down_target, AS_OF, 5.0), TIMEOUT)
             except Exception as exc:  # what the contract judges: only CheckError / FetchError are allowed
                 down = exc
         finally:
@@ -237,7 +237,12 @@ def test_check_contract(name: str, sessions: sessionmaker[Session], tmp_path: Pa
     assert harness.expect in {f.kind for f in seen.stored}
     assert seen.counts and max(seen.counts) >= 1
 
-    # a site that is down cannot be judged: CheckError (FetchError reads the same), nothing else
+    # a site that is down cannot be judged: CheckError (FetchError reads the same), nothing else; or the check
+    # says so itself (the availability check's 首页当前无法访问), marking the result unreachable
+    if isinstance(seen.down, CheckResult):
+        assert seen.down.unreachable and CJK.search(seen.down.unreachable), seen.down
+        assert any(f.severity is Severity.CRITICAL for f in seen.down.findings), seen.down
+        return
     assert isinstance(seen.down, (CheckError, FetchError)), f"{name} on a site that is down: {seen.down!r}"
     if isinstance(seen.down, CheckError):
         assert CJK.search(str(seen.down)), str(seen.down)

@@ -87,7 +87,7 @@ def test_a_homepage_that_does_not_answer_now_is_one_critical_finding(store: SQLi
     result = asyncio.run(_check(store, f"http://127.0.0.1:{closed_port()}/"))
     down, coverage = result.findings
     assert (down.kind, down.severity.value, down.veto) == ("homepage_down", "critical", False)
-    assert down.detail.startswith("首页当前无法访问：连接被拒绝（3 次尝试均失败，每次限时 15 秒）")
+    assert down.detail.startswith("首页当前无法访问：连接被拒绝（共尝试 3 次，全部失败，每次限时 15 秒）")
     assert "已有 0/140 次监测，还需 140 次" in down.detail and "尚不能判定单项否决" in down.detail
     assert down.evidence["errors"] == ["连接被拒绝"] * 3 and down.evidence["sufficient"] is False
     assert coverage.kind == "probe_coverage"  # no probe history: how much the ratio still needs

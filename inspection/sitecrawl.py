@@ -1,0 +1,92 @@
+"""One crawl per site, every page-reading check fed from it.
+
+A check that reads a site's pages beyond the homepage is *crawl-fed*: instead of crawling on its own it
+offers a :class:`PageScan` (``check.scan(target, as_of)``) that is handed every page the site's one crawl
+reads (:class:`webread.crawler.Crawler`, ``on_page``) and, when the crawl ends, turns what it kept and
+the crawl's report into the check's result. The runner crawls each site once for all its crawl-fed
+checks (:func:`crawl_site`); adding a crawl-fed check adds no crawl. A check run on its own crawls
+with itself as the only scan, through the same function.
+
+The crawl reads as much as the most demanding of its checks asks (the largest page budget, the deepest
+depth: :func:`merged_settings`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol, runtime_checkable
+
+from core.logging import get_logger
+from inspection.base import CheckResult, SiteTarget
+from webread.crawler import CrawledPage, Crawler, CrawlReport, CrawlSettings
+
+log = get_logger(__name__)
+
+TIME_SHARE = 0.9  # of the run's timeout given to the crawl, the rest to building the results
+
+
+class PageScan(Protocol):
+    """What one crawl-fed check keeps while its site's crawl runs."""
+
+    def page(self, page: CrawledPage) -> None:
+        """One same-site HTML page the crawl read (called on the crawl's event loop: keep it quick)."""
+
+    async def result(self, crawl: CrawlReport, deadline: float) -> CheckResult:
+        """The check's result from what it kept and the crawl's report, by ``deadline`` (monotonic);
+        raises :class:`~inspection.base.CheckError` when the site cannot be judged."""
+        ...
+
+
+@runtime_checkable
+class CrawlFed(Protocol):
+    """A check fed from the site's one crawl."""
+
+    def scan(self, target: SiteTarget, as_of: datetime) -> PageScan: ...
+
+    def crawl_settings(self) -> CrawlSettings: ...
+
+
+def is_crawl_fed(check: Any) -> bool:
+    return isinstance(check, CrawlFed)
+
+
+def merged_settings(settings: Sequence[CrawlSettings]) -> CrawlSettings:
+    """One crawl for several checks: the first check's limits, with the largest page budget, depth and
+    link count any of them asks for."""
+    first = settings[0]
+    return dataclasses.replace(first, page_budget=max(s.page_budget for s in settings),
+                               max_depth=max(s.max_depth for s in settings),
+                               max_links=max(s.max_links for s in settings))
+
+
+class _Feed:
+    """Hands each page to every scan; a scan that fails on a page is dropped from the rest of the crawl
+    and its result is an error, the other scans go on."""
+
+    def __init__(self, scans: dict[str, PageScan]) -> None:
+        self.scans = scans
+        self.failed: dict[str, BaseException] = {}
+
+    def __call__(self, page: CrawledPage) -> None:
+        for name, scan in self.scans.items():
+            if name in self.failed:
+                continue
+            try:
+                scan.page(page)
+            except Exception as exc:  # a bug of one check: the crawl and the other checks go on
+                log.error("inspection.scan_failed", check=name, url=page.url, error=repr(exc)[:300])
+                self.failed[name] = exc
+
+
+async def crawl_site(fetcher: Any, target: SiteTarget, scans: dict[str, PageScan], settings: CrawlSettings,
+                     time_budget: float, progress: Any = None) -> tuple[CrawlReport, dict[str, BaseException]]:
+    """Crawl ``target`` once, feeding every scan; the crawl's report and the scans that failed on a page.
+
+    ``fetcher`` (a :class:`webread.fetch.Fetcher`) lends its session: its TLS trust, address policy and
+    connection pool."""
+    feed = _Feed(scans)
+    crawler = Crawler(settings, session=fetcher.session(), progress=progress, on_page=feed)
+    report = await crawler.crawl(target.url, time_budget=time_budget)
+    return report, feed.failed
