@@ -60,7 +60,6 @@ INDEX_TEMPLATE = """<!DOCTYPE html>
         </footer>
     </body>
 </html>"""
-PAGE_MODULES = ("overview", "city", "site", "hosts", "host", "alerts", "audit", "oncall", "rules")
 
 
 def playlist() -> list[str]:
