@@ -13,6 +13,7 @@ import dash
 from dash import Dash, Input, Output, dcc, html
 
 from core.i18n.screens_rules import KIND, SEVERITY, TR
+from dashboard import inputs
 from dashboard.data import wall_data
 from dashboard.rules_data import RuleFilter, filter_rules, open_counts, rule_frame, rules_reader
 from layouts.rules import rules_body
@@ -41,7 +42,8 @@ def _body(severity: str | None, kind: str | None, text: str | None) -> list[Any]
     with data.sessions() as s:
         counts = open_counts(s, scope_code=scope)
     df = rule_frame(snap.in_force.rules, counts, rules_reader().coverage(data.store, now))
-    flt = RuleFilter(severity=severity or "", kind=kind or "", text=text or "")
+    # Browser values: a list or dict where a name belongs reads as "any", not as a filter pandas chokes on.
+    flt = RuleFilter(severity=inputs.text(severity), kind=inputs.text(kind), text=inputs.text(text))
     shown = filter_rules(df, flt)
     note = TR.OPEN_SCOPE_PROVINCE if scope == PROVINCE_CODE else TR.OPEN_SCOPE_CITY.format(code=scope)
     return rules_body(snap, shown, len(df), now.tzinfo, filtered=bool(flt.severity or flt.kind or flt.text.strip()),
