@@ -14,13 +14,14 @@ depth: :func:`merged_settings`).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from core.logging import get_logger
 from inspection.base import CheckResult, SiteTarget
 from webread.crawler import CrawledPage, Crawler, CrawlReport, CrawlSettings
+from webread.frontier import PageState
 
 log = get_logger(__name__)
 
@@ -54,11 +55,17 @@ def is_crawl_fed(check: Any) -> bool:
 
 def merged_settings(settings: Sequence[CrawlSettings]) -> CrawlSettings:
     """One crawl for several checks: the first check's limits, with the largest page budget, depth and
-    link count any of them asks for."""
+    link count any of them asks for, the shortest cycle and the smallest ``max_pages_per_run``."""
     first = settings[0]
+    depths = [s.frontier_max_depth for s in settings]
     return dataclasses.replace(first, page_budget=max(s.page_budget for s in settings),
                                max_depth=max(s.max_depth for s in settings),
-                               max_links=max(s.max_links for s in settings))
+                               max_links=max(s.max_links for s in settings),
+                               frontier_max_depth=None if None in depths else max(d for d in depths if d is not None),
+                               cycle_days=min(s.cycle_days for s in settings),
+                               max_query_variants=max(s.max_query_variants for s in settings),
+                               # politeness: the most careful check's cap holds
+                               max_pages_per_run=min(s.max_pages_per_run for s in settings))
 
 
 class _Feed:
@@ -81,12 +88,15 @@ class _Feed:
 
 
 async def crawl_site(fetcher: Any, target: SiteTarget, scans: dict[str, PageScan], settings: CrawlSettings,
-                     time_budget: float, progress: Any = None) -> tuple[CrawlReport, dict[str, BaseException]]:
+                     time_budget: float, progress: Any = None, *, frontier: Mapping[str, PageState] | None = None,
+                     now: datetime | None = None) -> tuple[CrawlReport, dict[str, BaseException]]:
     """Crawl ``target`` once, feeding every scan; the crawl's report and the scans that failed on a page.
 
     ``fetcher`` (a :class:`webread.fetch.Fetcher`) lends its session: its TLS trust, address policy and
-    connection pool."""
+    connection pool. With ``frontier`` (the site's, see inspection/frontier.py) and ``now`` the crawl
+    continues where the last stopped (:meth:`webread.crawler.Crawler.crawl`), over ``cycle_days``."""
     feed = _Feed(scans)
     crawler = Crawler(settings, session=fetcher.session(), progress=progress, on_page=feed)
-    report = await crawler.crawl(target.url, time_budget=time_budget)
+    report = await crawler.crawl(target.url, time_budget=time_budget, frontier=frontier, now=now,
+                                 cycle_s=settings.cycle_days * 86_400.0)
     return report, feed.failed
