@@ -495,6 +495,7 @@ class Crawler:
                     report.complete = False
                     continue
                 if is_page and not guard.admit(url):
+                    report.trap_skipped += 1
                     continue
                 seen.add(url)
                 if not draining:
