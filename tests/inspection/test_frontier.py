@@ -19,6 +19,8 @@ from db.session import transaction
 from inspection.checks.dead_links import Settings as DeadLinksSettings
 from inspection.findings import open_findings
 from inspection.frontier import load_frontier, save_frontier
+from inspection.report import coverage_dicts, coverage_lines
+from runtime.inspect_cli import _coverage_stats
 from tests.collectors.support import serve
 from tests.inspection.frontier_support import HITS, NOW, html, memory_site, run_once, sqlite_db
 from tests.inspection.support import seed_sites
@@ -115,6 +117,11 @@ def test_a_finding_on_a_page_not_rechecked_keeps_its_last_seen(sqlite_db: sessio
     assert finding.last_seen == NOW  # seen by the first run only: the second did not look there
     stats = last_stats(sessions, "dead_links")
     assert (stats["coverage_known"], stats["coverage_checked"]) == (8.0, 2.0)  # /, /p1–/p6, /gone
+    # `inspect` shows it per site, in the table and in the JSON
+    coverage = coverage_dicts(_coverage_stats(sessions, ["X1"]), {"X1": "湖南省人民政府门户网站"})
+    assert coverage == [{"site_code": "X1", "site_name": "湖南省人民政府门户网站", "known": 8, "checked": 2,
+                         "percent": 25.0}]
+    assert coverage_lines(coverage) == ["覆盖：湖南省人民政府门户网站 已知 8 页，本周期已检查 2 页（25.0%）"]
 
 
 def _report(states: dict[str, PageState], discovered: dict[str, int], reached: dict[str, int]) -> CrawlReport:
