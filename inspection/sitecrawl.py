@@ -55,17 +55,27 @@ def is_crawl_fed(check: Any) -> bool:
 
 def merged_settings(settings: Sequence[CrawlSettings]) -> CrawlSettings:
     """One crawl for several checks: the first check's limits, with the largest page budget, depth and
-    link count any of them asks for, the shortest cycle and the smallest ``max_pages_per_run``."""
+    link count any of them asks for. The frontier's settings come from the checks that set them (a check
+    leaving one at its default, as content_errors does, does not pull it back): the shortest cycle, the
+    smallest ``max_pages_per_run``, the largest ``max_query_variants`` and ``frontier_max_depth``."""
     first = settings[0]
-    depths = [s.frontier_max_depth for s in settings]
+
+    def asked(name: str) -> list[Any]:
+        default = _DEFAULTS[name]
+        return [getattr(s, name) for s in settings if getattr(s, name) != default]
+
+    cycle, cap, variants, depth = (asked(n) for n in ("cycle_days", "max_pages_per_run", "max_query_variants",
+                                                      "frontier_max_depth"))
     return dataclasses.replace(first, page_budget=max(s.page_budget for s in settings),
                                max_depth=max(s.max_depth for s in settings),
                                max_links=max(s.max_links for s in settings),
-                               frontier_max_depth=None if None in depths else max(d for d in depths if d is not None),
-                               cycle_days=min(s.cycle_days for s in settings),
-                               max_query_variants=max(s.max_query_variants for s in settings),
-                               # politeness: the most careful check's cap holds
-                               max_pages_per_run=min(s.max_pages_per_run for s in settings))
+                               cycle_days=min(cycle, default=_DEFAULTS["cycle_days"]),
+                               max_pages_per_run=min(cap, default=_DEFAULTS["max_pages_per_run"]),
+                               max_query_variants=max(variants, default=_DEFAULTS["max_query_variants"]),
+                               frontier_max_depth=max(depth, default=None))
+
+
+_DEFAULTS: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(CrawlSettings)}
 
 
 class _Feed:
