@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -269,6 +270,29 @@ class PageBaseline(Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CrawlPage(Base):
+    """One page of a site's crawl frontier (inspection/frontier.py): what the crawl knows of it between runs,
+    so that every page reachable from the homepage is read within the cycle. ``last_checked`` None: discovered,
+    never fetched. ``links``: zlib-compressed JSON [url, tag, text] triples (webread.frontier.pack_links)."""
+
+    __tablename__ = "crawl_page"
+    __table_args__ = (UniqueConstraint("site_id", "url", name="uq_crawl_page_site_url"),
+                      Index("ix_crawl_page_site", "site_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2048))
+    depth: Mapped[int] = mapped_column(Integer)
+    etag: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    last_modified: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    content_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    first_seen: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_checked: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_changed: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    links: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
 # The identity and alerting tables live in their own modules; importing them here registers them on

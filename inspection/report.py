@@ -194,12 +194,28 @@ def summary_line(sites: int, outcomes: Sequence[Any], rows: Sequence[Mapping[str
                                  by_severity=by_sev, vetoed=vetoed, at_risk=at_risk, insufficient=short)
 
 
+def coverage_dicts(stats: Mapping[str, Mapping[str, Any]], names: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Whole-site coverage per site, from the newest dead_links run's stats (``stats``: code -> stats; sites
+    whose run carries no coverage left out): pages known, checked within the cycle, percent."""
+    return [{"site_code": code, "site_name": names.get(code, ""), "known": int(st["coverage_known"]),
+             "checked": int(st["coverage_checked"]), "percent": float(st["coverage_pct"])}
+            for code, st in sorted(stats.items()) if "coverage_known" in st]
+
+
+def coverage_lines(coverage: Sequence[Mapping[str, Any]]) -> list[str]:
+    """"覆盖：湖南省人民政府门户网站 已知 5,012 页，本周期已检查 3,200 页（63.8%）", one line per site."""
+    return [CLI["coverage"].format(name=c["site_name"] or c["site_code"], known=c["known"], checked=c["checked"],
+                                   pct=c["percent"]) for c in coverage]
+
+
 def json_document(as_of: datetime, rows: Sequence[Mapping[str, Any]], verdicts: Sequence[SiteVerdict],
-                  names: Mapping[str, str], outcomes: Sequence[Any]) -> dict[str, Any]:
+                  names: Mapping[str, str], outcomes: Sequence[Any],
+                  coverage: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
     """``--format json``: one object (it was a bare list of findings before issue 8) with ``as_of`` and
     every time in UTC ISO 8601, ``timezone`` ("UTC"); ``findings`` (the open findings, each row as the old
-    list's); ``verdicts`` (veto items with their sufficiency); ``runs`` (how each (site, check) run ended)."""
+    list's); ``verdicts`` (veto items with their sufficiency); ``runs`` (how each (site, check) run ended);
+    ``coverage`` (:func:`coverage_dicts`)."""
     return {"as_of": as_of.isoformat(), "timezone": "UTC", "findings": list(rows),
             "verdicts": verdict_dicts(verdicts, names),
             "runs": [{"site_code": o.site_code, "check": o.check, "status": o.status, "error": o.error}
-                     for o in outcomes]}
+                     for o in outcomes], "coverage": list(coverage)}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -41,12 +42,15 @@ from inspection.base import (
 )
 from inspection.catalog import load_checks
 from inspection.findings import record_run, save_result
+from inspection.frontier import load_frontier, save_frontier
 from inspection.rules import Rules, load_rules
 from inspection.sitecrawl import TIME_SHARE, crawl_site, is_crawl_fed, merged_settings
 from tsdb.catalogue import MetricSpec, declare, declare_measurement
 from tsdb.point import Point, points_for
 from webread.addresses import AddressPolicy
+from webread.crawler import CrawlReport
 from webread.fetch import Fetcher, FetchError
+from webread.frontier import PageState, run_budget
 
 log = get_logger(__name__)
 
@@ -248,9 +252,8 @@ class InspectionRunner:
             for outcome in skipped:
                 done(outcome)
             return first + skipped
+        # crawl-fed checks, one or several, share the site's one crawl and its frontier
         fed = [c for c in pages if is_crawl_fed(self.check(c))]
-        if len(fed) < 2:  # a crawl-fed check alone crawls for itself: the same one crawl
-            fed = []
         rest = [c for c in pages if c not in fed]
         crawled = self._crawl_fed(target, fed, as_of, done) if fed else _nothing()
         from_crawl, others = await asyncio.gather(crawled, asyncio.gather(*(one(c) for c in rest)))
@@ -259,18 +262,29 @@ class InspectionRunner:
     async def _crawl_fed(self, target: SiteTarget, names: Sequence[str], as_of: datetime,
                          done: Callable[[RunOutcome], None]) -> list[RunOutcome]:
         """One crawl of ``target`` feeding every check of ``names``, under the longest of their timeouts;
-        then each check's result, persisted as if it had run alone."""
+        then each check's result, persisted as if it had run alone. The crawl continues from the site's
+        frontier (inspection/frontier.py) with a page budget that meets the cycle, and saves it back."""
         timeout = max(self.rules.timeout_for(c, self.config.inspection.check_timeout) for c in names)
         scans = {c: self.check(c).scan(target, as_of) for c in names}
         settings = merged_settings([self.check(c).crawl_settings() for c in names])
+        site_id = self._site_ids[target.code]
+        frontier = await asyncio.to_thread(self._load_frontier, site_id)
+        cycle_s = settings.cycle_days * 86_400.0
+        interval = min(self.rules.interval_for(c) for c in names)
+        settings = dataclasses.replace(settings, page_budget=run_budget(
+            settings.page_budget, len(frontier), interval, cycle_s, settings.max_pages_per_run))
         slots = self._bind_loop()
         async with slots:  # one crawl holds one slot, as one check did
             deadline = time.monotonic() + timeout
+            now = self.clock.now()
             try:
                 report, failed = await asyncio.wait_for(
-                    crawl_site(self.fetcher, target, scans, settings, timeout * TIME_SHARE), timeout + self.grace_s)
+                    crawl_site(self.fetcher, target, scans, settings, timeout * TIME_SHARE, frontier=frontier,
+                               now=now), timeout + self.grace_s)
             except TimeoutError:
                 report, failed = None, {}
+        if report is not None:
+            await asyncio.to_thread(self._save_frontier, target, site_id, report, now, cycle_s)
         outcomes = []
         for c in names:
             if report is None:
@@ -283,6 +297,20 @@ class InspectionRunner:
             done(outcome)
             outcomes.append(outcome)
         return outcomes
+
+    def _load_frontier(self, site_id: int) -> dict[str, PageState]:
+        with self.sessions() as s:
+            return load_frontier(s, site_id)
+
+    def _save_frontier(self, target: SiteTarget, site_id: int, report: CrawlReport, now: datetime,
+                       cycle_s: float) -> None:
+        """Save the crawl's frontier; a failure is logged and writes nothing (the next run starts from the last)."""
+        try:
+            with transaction(self.sessions) as s:
+                written, dropped = save_frontier(s, site_id, report, now, cycle_s)
+            log.info("inspection.frontier_saved", site=target.code, written=written, dropped=dropped)
+        except Exception as exc:  # e.g. a concurrent run of the same site: this crawl's outcome is lost
+            log.error("inspection.frontier_failed", site=target.code, error=_describe(exc))
 
     def _skip(self, target: SiteTarget, names: Sequence[str], as_of: datetime, error: str) -> list[RunOutcome]:
         """Record ``names`` as not judged on ``target`` (their previous findings stay open, as for any error)."""

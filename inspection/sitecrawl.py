@@ -14,13 +14,14 @@ depth: :func:`merged_settings`).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from core.logging import get_logger
 from inspection.base import CheckResult, SiteTarget
 from webread.crawler import CrawledPage, Crawler, CrawlReport, CrawlSettings
+from webread.frontier import PageState
 
 log = get_logger(__name__)
 
@@ -54,11 +55,27 @@ def is_crawl_fed(check: Any) -> bool:
 
 def merged_settings(settings: Sequence[CrawlSettings]) -> CrawlSettings:
     """One crawl for several checks: the first check's limits, with the largest page budget, depth and
-    link count any of them asks for."""
+    link count any of them asks for. The frontier's settings come from the checks that set them (a check
+    leaving one at its default, as content_errors does, does not pull it back): the shortest cycle, the
+    smallest ``max_pages_per_run``, the largest ``max_query_variants`` and ``frontier_max_depth``."""
     first = settings[0]
+
+    def asked(name: str) -> list[Any]:
+        default = _DEFAULTS[name]
+        return [getattr(s, name) for s in settings if getattr(s, name) != default]
+
+    cycle, cap, variants, depth = (asked(n) for n in ("cycle_days", "max_pages_per_run", "max_query_variants",
+                                                      "frontier_max_depth"))
     return dataclasses.replace(first, page_budget=max(s.page_budget for s in settings),
                                max_depth=max(s.max_depth for s in settings),
-                               max_links=max(s.max_links for s in settings))
+                               max_links=max(s.max_links for s in settings),
+                               cycle_days=min(cycle, default=_DEFAULTS["cycle_days"]),
+                               max_pages_per_run=min(cap, default=_DEFAULTS["max_pages_per_run"]),
+                               max_query_variants=max(variants, default=_DEFAULTS["max_query_variants"]),
+                               frontier_max_depth=max(depth, default=None))
+
+
+_DEFAULTS: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(CrawlSettings)}
 
 
 class _Feed:
@@ -81,12 +98,15 @@ class _Feed:
 
 
 async def crawl_site(fetcher: Any, target: SiteTarget, scans: dict[str, PageScan], settings: CrawlSettings,
-                     time_budget: float, progress: Any = None) -> tuple[CrawlReport, dict[str, BaseException]]:
+                     time_budget: float, progress: Any = None, *, frontier: Mapping[str, PageState] | None = None,
+                     now: datetime | None = None) -> tuple[CrawlReport, dict[str, BaseException]]:
     """Crawl ``target`` once, feeding every scan; the crawl's report and the scans that failed on a page.
 
     ``fetcher`` (a :class:`webread.fetch.Fetcher`) lends its session: its TLS trust, address policy and
-    connection pool."""
+    connection pool. With ``frontier`` (the site's, see inspection/frontier.py) and ``now`` the crawl
+    continues where the last stopped (:meth:`webread.crawler.Crawler.crawl`), over ``cycle_days``."""
     feed = _Feed(scans)
     crawler = Crawler(settings, session=fetcher.session(), progress=progress, on_page=feed)
-    report = await crawler.crawl(target.url, time_budget=time_budget)
+    report = await crawler.crawl(target.url, time_budget=time_budget, frontier=frontier, now=now,
+                                 cycle_s=settings.cycle_days * 86_400.0)
     return report, feed.failed

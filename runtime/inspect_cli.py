@@ -29,6 +29,8 @@ from core.cli import zone_label  # every command names the zone the same way
 from core.i18n.inspection import CLI
 from inspection.progress import SiteTracker, progress_for
 from inspection.report import (
+    coverage_dicts,
+    coverage_lines,
     failure_lines,
     format_table,
     hint_lines,
@@ -143,15 +145,20 @@ def _inspect(config: Any, args: argparse.Namespace, out: TextIO, err: TextIO) ->
         outcomes = asyncio.run(_run(runner, names, as_of, err))
         elapsed = time.monotonic() - started
         rows, verdicts = _read(sessions, [t.code for t in targets], runner.check_names, rules.veto, as_of, names)
+        coverage = coverage_dicts(_coverage_stats(sessions, [t.code for t in targets]), names)
     finally:
         store.close()
         if handle is not None:
             handle.stop()
     if args.format == "json":
-        print(json.dumps(json_document(as_of, rows, verdicts, names, outcomes), ensure_ascii=False, indent=2),
-              file=out, flush=True)
+        print(json.dumps(json_document(as_of, rows, verdicts, names, outcomes, coverage), ensure_ascii=False,
+                         indent=2), file=out, flush=True)
     else:
         _print_table(rows, verdicts, names, tz, zone, as_of_text, out)
+        lines = coverage_lines(coverage)
+        if lines:
+            print("\n" + CLI["coverage_title"].format(days=f"{rules.settings_for('dead_links').cycle_days:g}"),
+                  *lines, sep="\n", file=out, flush=True)
     for line in failure_lines(outcomes):
         print(line, file=err)
     print(summary_line(len(targets), outcomes, rows, verdicts, elapsed), file=err, flush=True)
@@ -192,6 +199,20 @@ def _read(sessions: Any, codes: list[str], checks: list[str], veto_rules: Any, a
     verdicts = [judge_site(c, by_site[c], veto_rules, china_day(as_of), judged_checks=judged[c]) for c in codes]
     rows = [v.as_dict() for v in every if v.check in checks]
     return rows, verdicts
+
+
+def _coverage_stats(sessions: Any, codes: list[str]) -> dict[str, dict[str, Any]]:
+    """code -> stats of the site's newest successful dead_links run (which carries the crawl's coverage)."""
+    from sqlalchemy import func, select
+
+    from db.models import CheckRun, RunStatus, Site
+
+    newest = (select(func.max(CheckRun.id)).where(CheckRun.check == "dead_links", CheckRun.status == RunStatus.OK)
+              .group_by(CheckRun.site_id))
+    with sessions() as s:
+        rows = s.execute(select(Site.code, CheckRun.stats).join(Site, Site.id == CheckRun.site_id)
+                         .where(CheckRun.id.in_(newest), Site.code.in_(codes))).all()
+    return {code: dict(stats or {}) for code, stats in rows}
 
 
 async def _run(runner: Any, names: dict[str, str], as_of: datetime, err: TextIO) -> list[Any]:

@@ -31,12 +31,16 @@ comes back with ``complete=False`` and what was checked so far.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import hashlib
 import heapq
 import itertools
 import ssl
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -61,6 +65,16 @@ from webread.crawl_links import (
     url_prefix,
 )
 from webread.fetch import decode
+from webread.frontier import (
+    Coverage,
+    LinkTriple,
+    PageState,
+    QueryGuard,
+    fetch_priority,
+    is_due,
+    pack_links,
+    unpack_links,
+)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 Progress = Callable[[int, int, int], None]  # (pages crawled, links checked, links found)
@@ -98,6 +112,12 @@ class CrawlSettings:
     max_links: int = 20_000
     max_redirects: int = 10
     user_agent: str = "GovOps-Inspector/1.0 (link check)"
+    # With a frontier (whole-site coverage over time, see crawl()): no depth cap unless set here, every
+    # reachable page read within the cycle, each run reading at most max_pages_per_run pages.
+    frontier_max_depth: int | None = None
+    cycle_days: float = 7.0
+    max_pages_per_run: int = 5000
+    max_query_variants: int = 50  # distinct query strings per path crawled as pages (calendar traps)
 
 
 @dataclass(frozen=True)
@@ -147,6 +167,16 @@ class CrawlReport:
     checked: set[str] = field(default_factory=set)  # every URL this crawl requested and judged (ok or broken)
     complete: bool = True
     elapsed_s: float = 0.0
+    # With a frontier only: the new state of every page fetched (200, 304 or an error), the pages first
+    # discovered (url -> depth), every page reached from the homepage (fetched or not; url -> depth), the
+    # pages found unchanged (304 or the same body: not handed to on_page), the share of the reached
+    # pages fetched within the cycle, and the page URLs refused as query-string variants.
+    states: dict[str, PageState] = field(default_factory=dict)
+    discovered: dict[str, int] = field(default_factory=dict)
+    reached: dict[str, int] = field(default_factory=dict)
+    unchanged: list[str] = field(default_factory=list)
+    coverage: Coverage | None = None
+    trap_skipped: int = 0
 
 
 @dataclass
@@ -155,6 +185,9 @@ class _Page:
     final_url: str
     text: str
     truncated: bool
+    etag: str | None = None
+    last_modified: str | None = None
+    digest: str | None = None
 
 
 class Crawler:
@@ -187,6 +220,7 @@ class Crawler:
         self._urls = UrlCache()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._report = CrawlReport(start_url="")
+        self._page_links: dict[str, list[LinkTriple]] = {}  # fresh links of pages fetched, until followed
 
     # ---- requests -------------------------------------------------------------------------
     def _host(self, url: str) -> _Host:
@@ -201,8 +235,8 @@ class Crawler:
             self._host_of[prefix] = host
         return host
 
-    async def _request(self, session: aiohttp.ClientSession, url: str, method: str,
-                       read_page: bool) -> tuple[LinkResult, _Page | None]:
+    async def _request(self, session: aiohttp.ClientSession, url: str, method: str, read_page: bool,
+                       extra: Mapping[str, str] | None = None) -> tuple[LinkResult, _Page | None]:
         """One request chain (redirects followed). With ``read_page`` an HTML answer is read (up to
         ``max_page_bytes``) and returned as a page; other bodies are read up to ``probe_bytes``."""
         host = self._host(url)
@@ -216,10 +250,11 @@ class Crawler:
                     # normalised URLs are already percent-encoded: spare yarl the re-quoting
                     async with session.request(method, URL(url, encoded=True), allow_redirects=True,
                                                max_redirects=self.s.max_redirects,
-                                               headers=self._headers, **REQUEST_OPTIONS) as resp:
+                                               headers={**self._headers, **extra} if extra else self._headers,
+                                               **REQUEST_OPTIONS) as resp:
                         final = str(resp.url)
                         result = LinkResult(url, resp.status, classify_status(resp.status), "", final, method)
-                        if method == "HEAD":
+                        if method == "HEAD" or resp.status == 304:  # 304: unchanged, no body
                             return result, None
                         ctype = resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
                         is_html = ctype in HTML_TYPES or (not ctype and read_page)
@@ -232,7 +267,9 @@ class Crawler:
                         text, _enc = decode(body.data, resp.charset)
                         if body.truncated:
                             text = complete_prefix(text)
-                        return result, _Page(url, final, text, body.truncated)
+                        return result, _Page(url, final, text, body.truncated, resp.headers.get("ETag"),
+                                             resp.headers.get("Last-Modified"),
+                                             hashlib.sha256(body.data).hexdigest())
             except aiohttp.TooManyRedirects:
                 return LinkResult(url, None, "redirect_loop", f"超过 {self.s.max_redirects} 次跳转", "", method), None
             except AddressBlocked as exc:
@@ -243,13 +280,14 @@ class Crawler:
                 detail = (str(exc) or type(exc).__name__)[:200]
                 return LinkResult(url, None, classify(exc), detail, "", method), None
 
-    async def _with_retries(self, session: aiohttp.ClientSession, url: str,
-                            read_page: bool) -> tuple[LinkResult, _Page | None]:
-        """HEAD (or GET for pages), falling back to GET when HEAD fails; retries timeouts/resets."""
+    async def _with_retries(self, session: aiohttp.ClientSession, url: str, read_page: bool,
+                            extra: Mapping[str, str] | None = None) -> tuple[LinkResult, _Page | None]:
+        """HEAD (or GET for pages, with the ``extra`` headers), falling back to GET when HEAD fails;
+        retries timeouts/resets."""
         attempt = 0
         while True:
             if read_page:
-                result, page = await self._request(session, url, "GET", True)
+                result, page = await self._request(session, url, "GET", True, extra)
             else:
                 result, page = await self._request(session, url, "HEAD", False)
                 if result.error is not None and result.error not in ("dns", "refused", "timeout", "tls",
@@ -274,19 +312,29 @@ class Crawler:
         self._report.links_checked += 1
         self._tick()
 
-    async def _fetch_page(self, session: aiohttp.ClientSession, url: str) -> _Page | None:
-        result, page = await self._with_retries(session, url, True)
+    async def _fetch_page(self, session: aiohttp.ClientSession, url: str,
+                          extra: Mapping[str, str] | None = None) -> _Page | None:
+        result, page = await self._with_retries(session, url, True, extra)
         self._results[url] = result
         self._report.links_checked += 1
-        if page is not None:
+        if page is not None or result.status == 304:
             self._report.pages.append(url)
-            if page.truncated:
+            if page is not None and page.truncated:
                 self._report.truncated_pages.append(url)
         self._tick()
         return page
 
-    async def crawl(self, start_url: str, *, time_budget: float | None = None) -> CrawlReport:
-        """Crawl and check one site; see the module docstring. ``time_budget`` bounds the whole run."""
+    async def crawl(self, start_url: str, *, time_budget: float | None = None,
+                    frontier: Mapping[str, PageState] | None = None, now: datetime | None = None,
+                    cycle_s: float | None = None) -> CrawlReport:
+        """Crawl and check one site; see the module docstring. ``time_budget`` bounds the whole run.
+
+        With ``frontier`` (url -> :class:`PageState`, possibly empty) the crawl continues where the last
+        one stopped (see :meth:`_run_frontier`); ``now`` (aware) and ``cycle_s`` (default
+        ``cycle_days``) decide which pages are due. The report then carries ``states``, ``discovered``,
+        ``reached``, ``unchanged`` and ``coverage``."""
+        if frontier is not None and now is None:
+            raise ValueError("a crawl with a frontier needs now")
         start = normalize_url(start_url)
         if start is None:
             raise ValueError(f"start URL {start_url!r} is not an http(s) URL")
@@ -299,12 +347,18 @@ class Crawler:
             limit=self.s.global_concurrency, limit_per_host=self.s.per_host_concurrency, ssl=self._ssl,
             policy=self._policy))
         try:
+            if frontier is None:
+                work = self._run(session, start)
+            else:
+                assert now is not None
+                cycle = cycle_s if cycle_s is not None else self.s.cycle_days * 86_400.0
+                work = self._run_frontier(session, start, _Plan(frontier, now, cycle))
             if time_budget is None:
-                await self._run(session, start)
+                await work
             else:
                 try:
                     async with asyncio.timeout(time_budget):
-                        await self._run(session, start)
+                        await work
                 except TimeoutError:
                     report.complete = False
         finally:
@@ -316,6 +370,10 @@ class Crawler:
                 await session.close()
         report.elapsed_s = self._now() - t0
         self._collect_broken()
+        if frontier is not None:
+            assert now is not None
+            report.coverage = _coverage(report, frontier, now,
+                                        cycle_s if cycle_s is not None else self.s.cycle_days * 86_400.0)
         return report
 
     async def _run(self, session: aiohttp.ClientSession, start: str) -> None:
@@ -387,6 +445,143 @@ class Crawler:
         while self._tasks:
             await asyncio.gather(*list(self._tasks))
 
+    async def _run_frontier(self, session: aiohttp.ClientSession, start: str, plan: _Plan) -> None:
+        """The crawl continuing from a frontier. The homepage is always fetched. Other pages are fetched by
+        :func:`~webread.frontier.fetch_priority` while the page budget lasts, with If-None-Match /
+        If-Modified-Since when their state has them; a 304 or an unchanged body counts against the budget,
+        is not handed to ``on_page``, and its stored (or fresh) links continue the crawl, its other links
+        checked. A page fetched within the cycle is not fetched: its stored links carry the crawl further at
+        no network cost (its other links are not checked). When the budget is spent, the pages still waiting
+        are only reached, through their stored links, so that every page reachable from the homepage is
+        known. No depth cap unless ``frontier_max_depth``; at most ``max_query_variants`` query strings per
+        path; ``max_links`` bounds the whole."""
+        report, states, now = self._report, plan.states, plan.now
+        home_state = states.get(start)
+        home = await self._fetch_page(session, start, home_state.conditional_headers() if home_state else None)
+        first = self._results[start]
+        if home is None and first.status != 304:
+            report.homepage_error = first if first.error else LinkResult(
+                start, first.status, "not_html", "首页不是 HTML 页面", first.final_url, first.method)
+            self._record(start, 0, first, None, home_state, now)
+            return
+        homepage = normalize_url(home.final_url if home else first.final_url or start) or start
+        report.homepage_url = homepage
+        origins = {origin(start), origin(homepage)}
+        site = {url_prefix(start), url_prefix(homepage)}
+        seen: set[str] = {start, homepage}
+        report.reached[start] = 0
+        heap: list[tuple[tuple[int, float, int], int, str, int]] = []
+        order = itertools.count()
+        guard = QueryGuard(self.s.max_query_variants)
+        max_depth = self.s.frontier_max_depth
+        refs = self._refs
+        expand: deque[tuple[str, int, list[LinkTriple], bool]] = deque()  # (page, depth, links, fetched)
+        draining = False
+
+        def follow(page_url: str, depth: int, links: list[LinkTriple], fetched: bool) -> None:
+            """Note the links of a page reached at ``depth``: same-site pages are queued for a fetch or,
+            when not due, expanded from their stored links; other links are checked when the page was
+            fetched now."""
+            for url, tag, text in links:
+                if not draining:
+                    refs.setdefault(url, []).append((page_url, tag, text))
+                if url in seen:
+                    continue
+                is_page = (tag in PAGE_TAGS and (max_depth is None or depth < max_depth)
+                           and url_prefix(url) in site and looks_like_page(url))
+                if not is_page and not fetched:
+                    continue  # a resource of a page not fetched now: checked when that page is
+                if len(seen) >= self.s.max_links:
+                    report.complete = False
+                    continue
+                if is_page and not guard.admit(url):
+                    report.trap_skipped += 1
+                    continue
+                seen.add(url)
+                if not draining:
+                    report.links_found += 1
+                if not is_page:
+                    self._spawn(self._check(session, url))
+                    continue
+                report.reached[url] = depth + 1
+                state = states.get(url)
+                if state is None:
+                    report.discovered[url] = depth + 1
+                if draining or not is_due(state, now, plan.cycle_s):
+                    if state is not None and state.links is not None:
+                        expand.append((url, depth + 1, unpack_links(state.links), False))
+                else:
+                    heapq.heappush(heap, (fetch_priority(state, depth + 1), next(order), url, depth + 1))
+
+        def settle() -> None:
+            while expand:
+                follow(*expand.popleft())
+
+        def done(url: str, depth: int, page: _Page | None) -> bool:
+            """Record a fetched page and follow its links; False when it yields no page (budget given back)."""
+            result, old = self._results[url], states.get(url)
+            state = self._record(url, depth, result, page, old, now)
+            if page is None and result.status != 304:
+                return False
+            if page is not None and not (url_prefix(page.final_url) in site
+                                         or same_site(page.final_url, origins)):
+                return True  # redirected off the site: checked, never parsed as the site's
+            if page is None or (old is not None and old.content_hash == state.content_hash):
+                report.unchanged.append(url)
+                links = self._page_links.pop(url, None) or unpack_links(state.links)
+            else:
+                links = self._page_links.pop(url, [])
+                if self._on_page is not None:
+                    self._on_page(CrawledPage(page.url, page.final_url, page.text, depth, page.truncated))
+            expand.append((url, depth, links, True))
+            settle()
+            return True
+
+        done(start, 0, home)
+        fetched = 1
+        active: dict[asyncio.Task[_Page | None], tuple[str, int]] = {}
+        while heap or active:
+            while heap and len(active) < self.s.global_concurrency and fetched < self.s.page_budget:
+                _, _, url, depth = heapq.heappop(heap)
+                fetched += 1
+                state = states.get(url)
+                extra = state.conditional_headers() if state else None
+                active[self._spawn(self._fetch_page(session, url, extra))] = (url, depth)
+            if not active:
+                if heap:  # the budget is spent: the rest is reached through stored links, not fetched
+                    draining = True
+                    while heap:
+                        _, _, url, depth = heapq.heappop(heap)
+                        state = states.get(url)
+                        if state is not None and state.links is not None:
+                            expand.append((url, depth, unpack_links(state.links), False))
+                            settle()
+                break
+            finished, _ = await asyncio.wait(active, return_when=asyncio.FIRST_COMPLETED)
+            for task in finished:
+                url, depth = active.pop(task)
+                if not done(url, depth, task.result()):
+                    fetched -= 1  # the budget counts pages crawled, not 404s or attachments
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks))
+
+    def _record(self, url: str, depth: int, result: LinkResult, page: _Page | None, old: PageState | None,
+                now: datetime) -> PageState:
+        """The new state of a fetched page (links parsed here, kept for :meth:`_run_frontier`)."""
+        if result.status == 304 and old is not None:
+            state = dataclasses.replace(old, depth=depth, last_checked=now, status=304)
+        elif page is not None:
+            links = link_tuples(page.text, page.final_url, self._urls)
+            self._page_links[url] = links
+            changed = old is None or old.content_hash != page.digest
+            state = PageState(depth, page.etag, page.last_modified, page.digest, now, pack_links(links),
+                              result.status, now if changed else old.last_changed if old else now)
+        else:
+            state = PageState(depth, None, None, None, now, None, result.status,
+                              old.last_changed if old is not None else None)
+        self._report.states[url] = state
+        return state
+
     def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.create_task(coro)
         self._tasks.add(task)
@@ -404,6 +599,23 @@ class Crawler:
             r.broken.append(BrokenLink(url, result.error, result.status, result.detail, refs,
                                        any(ref.page in home for ref in refs)))
         r.broken.sort(key=lambda b: (not b.on_homepage, b.url))
+
+
+@dataclass(frozen=True)
+class _Plan:
+    states: Mapping[str, PageState]
+    now: datetime
+    cycle_s: float
+
+
+def _coverage(report: CrawlReport, states: Mapping[str, PageState], now: datetime, cycle_s: float) -> Coverage:
+    """Of the pages reached from the homepage, those fetched within the cycle (now or before)."""
+    checked = 0
+    for url in report.reached:
+        state = report.states.get(url) or states.get(url)
+        if state is not None and not is_due(state, now, cycle_s):
+            checked += 1
+    return Coverage(len(report.reached), checked)
 
 
 @dataclass

@@ -227,6 +227,8 @@ CLI: dict[str, Any] = {
     "yes": "是",
     "no": "否",
     "demo_started": "演示网站集群已启动：{n} 个网站",
+    "coverage_title": "全站覆盖（每 {days} 天检查一遍）：",
+    "coverage": "覆盖：{name} 已知 {known:,} 页，本周期已检查 {checked:,} 页（{pct:.1f}%）",
 }
 
 

@@ -83,8 +83,18 @@ def stats_for(report: CrawlReport) -> dict[str, float]:
         "broken_homepage": float(sum(1 for b in report.broken if b.on_homepage)),
         "broken_pages": float(sum(1 for b in report.broken if not b.on_homepage)),
         "truncated_pages": float(len(report.truncated_pages)), "partial": 0.0 if report.complete else 1.0,
-        "elapsed_s": round(report.elapsed_s, 3),
+        "elapsed_s": round(report.elapsed_s, 3), **coverage_stats(report),
     }
+
+
+def coverage_stats(report: CrawlReport) -> dict[str, float]:
+    """The frontier's coverage (pages reached from the homepage, fetched within the cycle, percent), stored
+    with the run; none for a crawl without a frontier."""
+    c = report.coverage
+    if c is None:
+        return {}
+    return {"coverage_known": float(c.known), "coverage_checked": float(c.checked), "coverage_pct": c.percent,
+            "pages_unchanged": float(len(report.unchanged))}
 
 
 @CHECKS.register(NAME)

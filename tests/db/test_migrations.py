@@ -13,8 +13,8 @@ from db.models import Base
 from db.session import make_engine
 
 TABLES = {"node", "site", "site_column", "new_media_account", "host", "inspection_finding", "inspection_run",
-          "page_baseline", "app_user", "login_attempt", "login_session", "login_gate", "kiosk_token", "audit_entry",
-          "alert", "alert_event",
+          "page_baseline", "crawl_page", "app_user", "login_attempt", "login_session", "login_gate", "kiosk_token",
+          "audit_entry", "alert", "alert_event",
           "silence", "duty_shift", "handover", "notification"}
 
 

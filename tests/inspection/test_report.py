@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 from core.cli import zone_label
 from inspection.base import FindingDraft, Severity
 from inspection.report import (
+    coverage_dicts,
+    coverage_lines,
     duration_text,
     failure_lines,
     format_table,
@@ -107,6 +109,7 @@ def test_verdicts_list_breaches_and_fold_items_short_of_data() -> None:
                                                                                        "数据不足")
     assert (item["have"], item["need"], item["unit"], item["sufficient"]) == (5, 140, "probes", False)
     assert doc["runs"] == [{"site_code": "A", "check": "availability", "status": "ok", "error": None}]
+    assert doc["coverage"] == []
 
 
 def test_one_rule_one_measure_of_progress_on_every_screen() -> None:
@@ -132,3 +135,10 @@ def test_one_rule_one_measure_of_progress_on_every_screen() -> None:
     assert cov.text() == "数据不足（已有 22/140 次监测）"
     assert verdict_lines([verdict], {"S": "甲"}) == ["站点无法访问 数据不足：1 个网站（已有 22/140 次监测）"]
     assert hint_lines(hints) == ["监测次数不足：1 个网站（已有 22/140 次监测）"]
+
+
+def test_coverage_lines_read_thousands_and_percent() -> None:
+    stats = {"A": {"coverage_known": 5012.0, "coverage_checked": 3200.0, "coverage_pct": 63.8}, "B": {"pages": 3.0}}
+    coverage = coverage_dicts(stats, {"A": "湖南省人民政府门户网站"})
+    assert [c["site_code"] for c in coverage] == ["A"]  # B's run carries no coverage
+    assert coverage_lines(coverage) == ["覆盖：湖南省人民政府门户网站 已知 5,012 页，本周期已检查 3,200 页（63.8%）"]

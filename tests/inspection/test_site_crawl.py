@@ -93,3 +93,13 @@ def test_the_crawl_reads_as_much_as_the_most_demanding_check_asks() -> None:
     merged = merged_settings([CrawlSettings(page_budget=300, max_depth=3, per_host_rate=5.0),
                               CrawlSettings(page_budget=150, max_depth=2, max_links=50_000)])
     assert (merged.page_budget, merged.max_depth, merged.max_links, merged.per_host_rate) == (300, 3, 50_000, 5.0)
+
+
+def test_frontier_settings_come_from_the_checks_that_set_them() -> None:
+    dead_links = CrawlSettings(cycle_days=14, max_pages_per_run=20_000)
+    content = CrawlSettings(page_budget=150, max_depth=2)  # leaves the frontier settings at their defaults
+    merged = merged_settings([content, dead_links])
+    assert (merged.cycle_days, merged.max_pages_per_run, merged.frontier_max_depth) == (14, 20_000, None)
+    assert merged_settings([content]).cycle_days == CrawlSettings().cycle_days
+    both = merged_settings([dead_links, CrawlSettings(cycle_days=3, max_pages_per_run=900, frontier_max_depth=9)])
+    assert (both.cycle_days, both.max_pages_per_run, both.frontier_max_depth) == (3, 900, 9)
