@@ -293,6 +293,7 @@ class CrawlPage(Base):
     last_checked: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_changed: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     links: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    signature: Mapped[str] = mapped_column(String(64), default="")  # the scans its body was last read for
 
 
 # The identity and alerting tables live in their own modules; importing them here registers them on

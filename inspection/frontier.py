@@ -29,17 +29,17 @@ def load_frontier(session: Session, site_id: int) -> dict[str, PageState]:
     """url -> state of every page of the site's frontier ({} for a site never crawled with one)."""
     rows = session.execute(select(CrawlPage.url, CrawlPage.depth, CrawlPage.etag, CrawlPage.last_modified,
                                   CrawlPage.content_hash, CrawlPage.last_checked, CrawlPage.links,
-                                  CrawlPage.status, CrawlPage.last_changed)
+                                  CrawlPage.status, CrawlPage.last_changed, CrawlPage.signature)
                            .where(CrawlPage.site_id == site_id)).all()
     return {r.url: PageState(r.depth, r.etag, r.last_modified, r.content_hash, r.last_checked, r.links, r.status,
-                             r.last_changed) for r in rows}
+                             r.last_changed, r.signature or "") for r in rows}
 
 
 def _values(state: PageState) -> dict[str, Any]:
     return {"depth": state.depth, "etag": (state.etag or "")[:512] or None,
             "last_modified": (state.last_modified or "")[:128] or None, "content_hash": state.content_hash,
             "last_checked": state.last_checked, "links": state.links, "status": state.status,
-            "last_changed": state.last_changed}
+            "last_changed": state.last_changed, "signature": state.signature[:64]}
 
 
 def _chunks(rows: list[dict[str, Any]]) -> Iterable[list[dict[str, Any]]]:
@@ -67,7 +67,7 @@ def save_frontier(session: Session, site_id: int, report: CrawlReport, now: date
             inserts.append({"site_id": site_id, "url": url, "first_seen": now, **_values(state)})
     for url, depth in report.discovered.items():
         if url not in report.states and url not in existing and len(url) <= URL_MAX:
-            inserts.append({"site_id": site_id, "url": url, "depth": depth, "first_seen": now})
+            inserts.append({"site_id": site_id, "url": url, "depth": depth, "first_seen": now, "signature": ""})
     for chunk in _chunks(updates):
         session.execute(update(CrawlPage), chunk)
     for chunk in _chunks(inserts):

@@ -44,7 +44,7 @@ from inspection.catalog import load_checks
 from inspection.findings import record_run, save_result
 from inspection.frontier import load_frontier, save_frontier
 from inspection.rules import Rules, load_rules
-from inspection.sitecrawl import TIME_SHARE, crawl_site, is_crawl_fed, merged_settings
+from inspection.sitecrawl import TIME_SHARE, crawl_site, is_crawl_fed, merged_settings, scan_signature
 from tsdb.catalogue import MetricSpec, declare, declare_measurement
 from tsdb.point import Point, points_for
 from webread.addresses import AddressPolicy
@@ -280,7 +280,8 @@ class InspectionRunner:
             try:
                 report, failed = await asyncio.wait_for(
                     crawl_site(self.fetcher, target, scans, settings, timeout * TIME_SHARE, frontier=frontier,
-                               now=now), timeout + self.grace_s)
+                               now=now, signature=scan_signature({c: self.check(c) for c in names})),
+                    timeout + self.grace_s)
             except TimeoutError:
                 report, failed = None, {}
         if report is not None:

@@ -14,6 +14,7 @@ depth: :func:`merged_settings`).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -78,6 +79,14 @@ def merged_settings(settings: Sequence[CrawlSettings]) -> CrawlSettings:
 _DEFAULTS: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(CrawlSettings)}
 
 
+def scan_signature(checks: Mapping[str, Any]) -> str:
+    """What the scans of ``checks`` (name -> check) read pages for: their names and, for a check that has
+    one, its ``scan_version()`` (e.g. the content dictionary's and lexicon's versions). A page whose body
+    was read under another signature is read and scanned again, changed or not."""
+    parts = [f"{name}:{getattr(check, 'scan_version', lambda: '')()}" for name, check in sorted(checks.items())]
+    return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
 class _Feed:
     """Hands each page to every scan; a scan that fails on a page is dropped from the rest of the crawl
     and its result is an error, the other scans go on."""
@@ -99,14 +108,15 @@ class _Feed:
 
 async def crawl_site(fetcher: Any, target: SiteTarget, scans: dict[str, PageScan], settings: CrawlSettings,
                      time_budget: float, progress: Any = None, *, frontier: Mapping[str, PageState] | None = None,
-                     now: datetime | None = None) -> tuple[CrawlReport, dict[str, BaseException]]:
+                     now: datetime | None = None, signature: str = "") -> tuple[CrawlReport, dict[str, BaseException]]:
     """Crawl ``target`` once, feeding every scan; the crawl's report and the scans that failed on a page.
 
     ``fetcher`` (a :class:`webread.fetch.Fetcher`) lends its session: its TLS trust, address policy and
     connection pool. With ``frontier`` (the site's, see inspection/frontier.py) and ``now`` the crawl
-    continues where the last stopped (:meth:`webread.crawler.Crawler.crawl`), over ``cycle_days``."""
+    continues where the last stopped (:meth:`webread.crawler.Crawler.crawl`), over ``cycle_days``;
+    ``signature`` (:func:`scan_signature`) names the scans, so pages read for other scans are read again."""
     feed = _Feed(scans)
     crawler = Crawler(settings, session=fetcher.session(), progress=progress, on_page=feed)
     report = await crawler.crawl(target.url, time_budget=time_budget, frontier=frontier, now=now,
-                                 cycle_s=settings.cycle_days * 86_400.0)
+                                 cycle_s=settings.cycle_days * 86_400.0, signature=signature)
     return report, feed.failed

@@ -73,6 +73,7 @@ from webread.frontier import (
     fetch_priority,
     is_due,
     pack_links,
+    rescan,
     unpack_links,
 )
 
@@ -221,6 +222,7 @@ class Crawler:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._report = CrawlReport(start_url="")
         self._page_links: dict[str, list[LinkTriple]] = {}  # fresh links of pages fetched, until followed
+        self._signature = ""  # the scans pages are handed to (a frontier crawl's signature)
 
     # ---- requests -------------------------------------------------------------------------
     def _host(self, url: str) -> _Host:
@@ -326,13 +328,14 @@ class Crawler:
 
     async def crawl(self, start_url: str, *, time_budget: float | None = None,
                     frontier: Mapping[str, PageState] | None = None, now: datetime | None = None,
-                    cycle_s: float | None = None) -> CrawlReport:
+                    cycle_s: float | None = None, signature: str = "") -> CrawlReport:
         """Crawl and check one site; see the module docstring. ``time_budget`` bounds the whole run.
 
         With ``frontier`` (url -> :class:`PageState`, possibly empty) the crawl continues where the last
         one stopped (see :meth:`_run_frontier`); ``now`` (aware) and ``cycle_s`` (default
         ``cycle_days``) decide which pages are due. The report then carries ``states``, ``discovered``,
-        ``reached``, ``unchanged`` and ``coverage``."""
+        ``reached``, ``unchanged`` and ``coverage``. ``signature`` names the scans pages are handed to
+        (``on_page``): a page last read under another signature is read in full and handed on again."""
         if frontier is not None and now is None:
             raise ValueError("a crawl with a frontier needs now")
         start = normalize_url(start_url)
@@ -352,7 +355,7 @@ class Crawler:
             else:
                 assert now is not None
                 cycle = cycle_s if cycle_s is not None else self.s.cycle_days * 86_400.0
-                work = self._run_frontier(session, start, _Plan(frontier, now, cycle))
+                work = self._run_frontier(session, start, _Plan(frontier, now, cycle, signature))
             if time_budget is None:
                 await work
             else:
@@ -457,7 +460,8 @@ class Crawler:
         path; ``max_links`` bounds the whole."""
         report, states, now = self._report, plan.states, plan.now
         home_state = states.get(start)
-        home = await self._fetch_page(session, start, home_state.conditional_headers() if home_state else None)
+        self._signature = plan.signature
+        home = await self._fetch_page(session, start, plan.headers(home_state))
         first = self._results[start]
         if home is None and first.status != 304:
             report.homepage_error = first if first.error else LinkResult(
@@ -507,7 +511,7 @@ class Crawler:
                 state = states.get(url)
                 if state is None:
                     report.discovered[url] = depth + 1
-                if draining or not is_due(state, now, plan.cycle_s):
+                if draining or not is_due(state, now, plan.cycle_s, plan.signature):
                     if state is not None and state.links is not None:
                         expand.append((url, depth + 1, unpack_links(state.links), False))
                 else:
@@ -526,7 +530,8 @@ class Crawler:
             if page is not None and not (url_prefix(page.final_url) in site
                                          or same_site(page.final_url, origins)):
                 return True  # redirected off the site: checked, never parsed as the site's
-            if page is None or (old is not None and old.content_hash == state.content_hash):
+            if page is None or (old is not None and old.content_hash == state.content_hash
+                                and not rescan(old, plan.signature)):
                 report.unchanged.append(url)
                 links = self._page_links.pop(url, None) or unpack_links(state.links)
             else:
@@ -544,9 +549,7 @@ class Crawler:
             while heap and len(active) < self.s.global_concurrency and fetched < self.s.page_budget:
                 _, _, url, depth = heapq.heappop(heap)
                 fetched += 1
-                state = states.get(url)
-                extra = state.conditional_headers() if state else None
-                active[self._spawn(self._fetch_page(session, url, extra))] = (url, depth)
+                active[self._spawn(self._fetch_page(session, url, plan.headers(states.get(url))))] = (url, depth)
             if not active:
                 if heap:  # the budget is spent: the rest is reached through stored links, not fetched
                     draining = True
@@ -575,7 +578,8 @@ class Crawler:
             self._page_links[url] = links
             changed = old is None or old.content_hash != page.digest
             state = PageState(depth, page.etag, page.last_modified, page.digest, now, pack_links(links),
-                              result.status, now if changed else old.last_changed if old else now)
+                              result.status, now if changed else old.last_changed if old else now,
+                              self._signature)
         else:
             state = PageState(depth, None, None, None, now, None, result.status,
                               old.last_changed if old is not None else None)
@@ -606,6 +610,13 @@ class _Plan:
     states: Mapping[str, PageState]
     now: datetime
     cycle_s: float
+    signature: str = ""
+
+    def headers(self, state: PageState | None) -> dict[str, str] | None:
+        """The revalidating headers for ``state``; none when its body must be read again (other scans)."""
+        if state is None or rescan(state, self.signature):
+            return None
+        return state.conditional_headers()
 
 
 def _coverage(report: CrawlReport, states: Mapping[str, PageState], now: datetime, cycle_s: float) -> Coverage:

@@ -28,7 +28,8 @@ class PageState:
     """What the crawl knows of one page: its depth in clicks from the homepage, the validators of its
     last answer (``etag``, ``last_modified``), the sha256 hex of its body, when it was last fetched
     (None: discovered, never fetched) and last changed, the HTTP status of its last answer (304 for
-    "unchanged") and its outbound links (:func:`pack_links`)."""
+    "unchanged"), its outbound links (:func:`pack_links`) and the signature of the scans its body was last
+    handed to (a page read under other scans, e.g. an updated content dictionary, is read again)."""
 
     depth: int
     etag: str | None = None
@@ -38,6 +39,7 @@ class PageState:
     links: bytes | None = None
     status: int | None = None
     last_changed: datetime | None = None
+    signature: str = ""
 
     def conditional_headers(self) -> dict[str, str]:
         """If-None-Match / If-Modified-Since for a revalidating GET; none without stored links (a 304
@@ -85,11 +87,20 @@ def unpack_links(blob: bytes | None) -> list[LinkTriple]:
             if isinstance(t, list) and len(t) == 3 and all(isinstance(v, str) for v in t)]
 
 
-def is_due(state: PageState | None, now: datetime, cycle_s: float) -> bool:
-    """True when the page was never fetched or its last fetch is ``cycle_s`` or more before ``now``."""
+def is_due(state: PageState | None, now: datetime, cycle_s: float, signature: str | None = None) -> bool:
+    """True when the page was never fetched, its last fetch is ``cycle_s`` or more before ``now``, or
+    (given ``signature``) its body was last read under other scans."""
     if state is None or state.last_checked is None:
         return True
+    if signature is not None and state.status != 304 and state.content_hash and state.signature != signature:
+        return True
     return (now - state.last_checked).total_seconds() >= cycle_s
+
+
+def rescan(state: PageState | None, signature: str) -> bool:
+    """Whether the page's body must be read and scanned again although it may not have changed: it was
+    last read under other scans (a revalidating request would answer 304 and leave it unscanned)."""
+    return state is not None and state.content_hash is not None and state.signature != signature
 
 
 def fetch_priority(state: PageState | None, depth: int) -> tuple[int, float, int]:

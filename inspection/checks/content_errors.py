@@ -220,6 +220,13 @@ class ContentErrors(CheckBase):
             hits += [m for m in self.matcher.scan(text, url) if not any(overlaps(m, h) for h in listed)]
         return hits
 
+    def scan_version(self) -> str:
+        """What a page was scanned with: a page scanned under another dictionary, lexicon or matcher setting
+        is read and scanned again, changed or not."""
+        s = self.settings
+        return (f"{self.dictionary.version}|{self.lexicon.version if self.lexicon else ''}|{s.near_miss}|"
+                f"{s.max_substitutions}|{','.join(s.allowed_domains)}")
+
     def crawl_settings(self) -> CrawlSettings:
         """What this check asks of the site's crawl (on its own it crawls with these)."""
         s = self.settings

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.clock import FixedClock
 from db.models import CheckRun, CrawlPage, Finding
 from db.session import transaction
+from inspection.checks.content_errors import Settings as ContentSettings
 from inspection.checks.dead_links import Settings as DeadLinksSettings
 from inspection.findings import open_findings
 from inspection.frontier import load_frontier, save_frontier
@@ -87,6 +88,39 @@ def test_unchanged_pages_cost_a_304_and_are_not_rescanned(sqlite_db: sessionmake
     with sessions() as s:
         found = {(f.kind, f.location.rsplit("/", 1)[-1]) for f in open_findings(s, checks=["content_errors"])}
     assert found == {("banned_word", "p8")}
+
+
+def test_pages_read_for_other_scans_are_read_and_scanned_again(sqlite_db: sessionmaker[Session]) -> None:
+    """Unchanged pages are not rescanned, unless the scans changed: with near-miss detection switched on
+    (another dictionary or lexicon version alike) every page is read in full again, and the slip on a page
+    that never changed is found."""
+    sessions = sqlite_db
+    pages = chain(3)
+    pages["/p2"] = html('<a href="/">首页</a><p>湖南省人民政俯发布通知。</p><a href="/p3">下一层</a>')
+    app = memory_site(pages, lambda p: "etag")
+    clock = FixedClock(NOW)
+    checks = ["dead_links", "content_errors"]
+    base_settings = {"dead_links": DeadLinksSettings(cycle_days=0.5, max_depth=20, **FAST)}
+    answers: list[Counter[int]] = []
+
+    async def main() -> None:
+        async with serve(app) as base:
+            with transaction(sessions) as s:
+                seed_sites(s, {"X1": base + "/"})
+            for near_miss in (False, False, True):
+                before = Counter(app[HITS])
+                settings = {**base_settings, "content_errors": ContentSettings(near_miss=near_miss)}
+                outcomes = await run_once(sessions, clock, checks, settings)
+                assert [o.status for o in outcomes] == ["ok", "ok"]
+                now = app[HITS] - before
+                answers.append(Counter({st: sum(n for (_p, s2), n in now.items() if s2 == st) for st in (200, 304)}))
+                clock.advance(DAY)
+
+    asyncio.run(main())
+    assert [a[200] for a in answers] == [4, 0, 4] and answers[1][304] == 4
+    with sessions() as s:
+        found = {(f.kind, f.location.rsplit("/", 1)[-1]) for f in open_findings(s, checks=["content_errors"])}
+    assert ("misspelt_name", "p2") in found or ("misspelt_place", "p2") in found, found
 
 
 def test_a_finding_on_a_page_not_rechecked_keeps_its_last_seen(sqlite_db: sessionmaker[Session]) -> None:

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("last_checked", sa.DateTime(timezone=True), nullable=True),
         sa.Column("last_changed", sa.DateTime(timezone=True), nullable=True),
         sa.Column("links", sa.LargeBinary(), nullable=True),
+        sa.Column("signature", sa.String(length=64), nullable=False, server_default=""),
         sa.ForeignKeyConstraint(["site_id"], ["site.id"], name=op.f("fk_crawl_page_site_id_site"),
                                 ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_crawl_page")),
