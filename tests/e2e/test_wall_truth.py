@@ -144,10 +144,14 @@ def test_the_wall_tells_the_truth(run: RunProcess) -> None:
         page.goto(run.kiosk_url)
         page.wait_for_selector("#overview-trend .js-plotly-plot", timeout=30_000)
         _warm_up(run)
-        t_end = time.monotonic() + WATCH_S
+        t_start = time.monotonic()
+        t_end = t_start + WATCH_S
         site_i = 0
         while time.monotonic() < t_end:
-            time.sleep(SAMPLE_EVERY_S)
+            # on a fixed beat: the site page each round opens takes seconds on a busy machine, and must not
+            # thin out the samples
+            beat = t_start + (len(samples) + 1) * SAMPLE_EVERY_S
+            time.sleep(max(0.0, beat - time.monotonic()))
             s = page.evaluate(_READ)
             s["at"] = time.monotonic()
             samples.append(s)
