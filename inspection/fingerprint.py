@@ -139,11 +139,17 @@ def host_allowed(host: str, site_host: str, allowed: Iterable[str]) -> bool:
     return any(host == d or host.endswith("." + d) for d in (a.lower().strip(".") for a in allowed) if d)
 
 
-def external_sources(html: str, base_url: str, site_url: str, allowed: Iterable[str]) -> list[tuple[str, str]]:
-    """(kind, URL) of scripts and iframes served by hosts neither the site's own nor ``allowed``."""
+def _tree(html: str | HTMLParser) -> HTMLParser:
+    return HTMLParser(html or "<html></html>") if isinstance(html, str) else html
+
+
+def external_sources(html: str | HTMLParser, base_url: str, site_url: str,
+                     allowed: Iterable[str]) -> list[tuple[str, str]]:
+    """(kind, URL) of scripts and iframes served by hosts neither the site's own nor ``allowed``
+    (``html``: the page's text or its parsed tree)."""
     allowed = tuple(allowed)
     site_host = urlsplit(site_url).hostname or ""
-    tree = HTMLParser(html or "<html></html>")
+    tree = _tree(html)
     return [(kind, url) for kind, url in sources(tree, base_url)
             if kind in ("script", "iframe") and not host_allowed(urlsplit(url).hostname or "", site_host, allowed)]
 
@@ -227,15 +233,16 @@ def suspicious(url: str, text: str) -> bool:
     return bool(SUSPICIOUS_DOMAIN.search(urlsplit(url).hostname or "")) or any(k in low for k in SUSPICIOUS_TEXT)
 
 
-def hidden_links(html: str, base_url: str, site_url: str, allowed: Iterable[str]) -> list[HiddenLink]:
+def hidden_links(html: str | HTMLParser, base_url: str, site_url: str, allowed: Iterable[str]) -> list[HiddenLink]:
     """Hidden ``<a href>`` that leave the site for a host not ``allowed``; one per URL, in document order.
 
     ``suspicious`` marks gambling/porn-style domains or anchor texts. Hidden links to the site itself or
-    to allowed domains are ordinary (tab panels, drop-down menus) and never reported.
+    to allowed domains are ordinary (tab panels, drop-down menus) and never reported. ``html``: the page's
+    text or its parsed tree.
     """
     allowed = tuple(allowed)
     site_host = urlsplit(site_url).hostname or ""
-    tree = HTMLParser(html or "<html></html>")
+    tree = _tree(html)
     rules = stylesheet_rules(tree)
     found: dict[str, HiddenLink] = {}
     for a in tree.css("a[href]"):

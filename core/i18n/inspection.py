@@ -35,6 +35,8 @@ FINDING_KIND = {
     "fingerprint_drift": "首页内容异常变化（疑似篡改）",
     "external_script": "新增外部脚本或框架",
     "hidden_link": "隐藏链接（暗链）",
+    "page_hidden_link": "页面隐藏链接（暗链）",
+    "page_external_script": "页面外部脚本或框架",
     "missing_site_code": "缺少政府网站标识码",
     "site_code_mismatch": "网站标识码与登记不一致",
     "missing_icp": "缺少 ICP 备案号",
@@ -126,6 +128,7 @@ EVIDENCE_LABEL = {
     "tries": "当场尝试次数",
     "errors": "各次失败原因",
     "limit_s": "每次限时",
+    "targets": "外部目标",
 }
 
 EVIDENCE_OTHER = "其他"  # the label of an evidence key without its own (a test keeps every declared key labelled)
@@ -135,7 +138,7 @@ EVIDENCE_DETAIL_ONLY = frozenset({
     "probes_needed", "probes_per_day", "days_covered", "short_days", "window_start", "window_end", "detail",
     "anchors", "tags", "on_homepage", "navigation", "second_level_pages", "newest_url", "column_url", "truncated",
     "year_inferred", "dictionary_version", "lexicon_version", "digest", "baseline_digest", "sufficient", "threshold",
-    "warning", "hits", "window_days", "pages", "removed_resources", "limit_s",
+    "warning", "hits", "window_days", "pages", "removed_resources", "limit_s", "targets",
 })
 
 # Values that are codes, in words.

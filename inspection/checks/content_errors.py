@@ -43,6 +43,7 @@ from inspection.nearmiss import KINDS as NEAR_MISS_KINDS
 from inspection.sitecrawl import TIME_SHARE, crawl_site
 from inspection.textextract import (
     ExtractError,
+    HTMLParser,
     attachment_text,
     attachment_type,
     html_text,
@@ -167,11 +168,12 @@ def overlaps(a: Hit | NearMiss, b: Hit | NearMiss) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-def visible_text(html: str, page_url: str, site_url: str, allowed: Iterable[str]) -> str:
-    """Page text without hidden off-site links: those are 暗链, reported once by the defacement check
-    (a problem is not penalised under two indicators). Pure."""
-    tree = parse_html(html)
-    hidden = {link.url for link in hidden_links(html, page_url, site_url, allowed)}
+def visible_text(html: str | HTMLParser, page_url: str, site_url: str, allowed: Iterable[str]) -> str:
+    """Page text without hidden off-site links: those are 暗链, reported once by the defacement or the
+    page-tampering check (a problem is not penalised under two indicators). Pure, but a parsed tree given
+    as ``html`` loses those links."""
+    tree = parse_html(html) if isinstance(html, str) else html
+    hidden = {link.url for link in hidden_links(tree, page_url, site_url, allowed)}
     if hidden:
         for a in tree.css("a[href]"):
             if urljoin(page_url, (a.attributes.get("href") or "").strip()) in hidden:
@@ -281,12 +283,12 @@ class ContentScan:
         s, scan = self.check.settings, self.scan
         scan.stats["pages"] += 1
         tree = parse_html(page.text)
-        text = visible_text(page.text, page.final_url, self.target.url, s.allowed_domains)
-        scan.add(page.final_url, self.check.scan_text(text, page.final_url))
         for url in page_links(tree, page.final_url):
             if (len(self.attachments) < s.max_attachments and url not in self.attachments
                     and attachment_type(url) and same_site(url, self.target.url)):
                 self.attachments[url] = page.final_url
+        text = visible_text(tree, page.final_url, self.target.url, s.allowed_domains)  # after: it cuts the tree
+        scan.add(page.final_url, self.check.scan_text(text, page.final_url))
 
     async def result(self, crawl: CrawlReport, deadline: float) -> CheckResult:
         if crawl.homepage_error is not None:

@@ -93,6 +93,9 @@ class Harness:
 # never requested: the defacement check reads the homepage only (the link's host is reserved for examples)
 HIDDEN_LINK = '<a href="http://bet.example.com/" style="display:none">真人荷官</a>'
 
+# off-site for a site on 127.0.0.1; a crawl checking it finds the address refused (never requested)
+DEEP_HIDDEN_LINK = '<a href="http://127.0.0.9/zhenren/" style="display:none">真人荷官</a>'
+
 HARNESS: dict[str, Harness] = {
     "availability": Harness({"/": _page(_list(1))}, "probe_failures", history=_probe_history,
                             notes="judges the probe history in the store; 10 % of a week's probes failed"),
@@ -110,6 +113,8 @@ HARNESS: dict[str, Harness] = {
                            notes="the registered consultation column answers 404"),
     "defacement": Harness({"/": _page(_list(1) + HIDDEN_LINK)}, "hidden_link",
                           notes="a CSS-hidden off-site link on the homepage"),
+    "page_tampering": Harness({"/": _page(_list(1) + '<a href="/gk/">政务公开</a>'), "/gk/": _page(DEEP_HIDDEN_LINK)},
+                              "page_hidden_link", notes="a CSS-hidden off-site link on a page below the homepage"),
     "identity": Harness({"/": _page(_list(1))}, "missing_site_code",
                         notes="the footer shows no 政府网站标识码"),
 }

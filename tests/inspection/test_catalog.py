@@ -134,7 +134,7 @@ def _f(check: str, kind: str, **kw: Any) -> Any:
 
 def test_the_veto_verdict_reads_what_checks_declare_not_their_names() -> None:
     feeds = veto_feeds()
-    assert {c for c, _ in feeds["serious_errors"]} == {"content_errors", "defacement"}
+    assert {c for c, _ in feeds["serious_errors"]} == {"content_errors", "defacement", "page_tampering"}
     assert [c for c, _ in feeds["unreachable"]] == ["availability"]
     rules, day = VetoRules(), date(2026, 11, 27)
     hidden = _f("defacement", "hidden_link", veto=True)
