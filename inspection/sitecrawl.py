@@ -58,7 +58,8 @@ def merged_settings(settings: Sequence[CrawlSettings]) -> CrawlSettings:
     """One crawl for several checks: the first check's limits, with the largest page budget, depth and
     link count any of them asks for. The frontier's settings come from the checks that set them (a check
     leaving one at its default, as content_errors does, does not pull it back): the shortest cycle, the
-    smallest ``max_pages_per_run``, the largest ``max_query_variants`` and ``frontier_max_depth``."""
+    smallest ``max_pages_per_run``, the largest ``max_query_variants`` and ``frontier_max_depth``; robots.txt
+    obeyed when any of them asks."""
     first = settings[0]
 
     def asked(name: str) -> list[Any]:
@@ -73,7 +74,8 @@ def merged_settings(settings: Sequence[CrawlSettings]) -> CrawlSettings:
                                cycle_days=min(cycle, default=_DEFAULTS["cycle_days"]),
                                max_pages_per_run=min(cap, default=_DEFAULTS["max_pages_per_run"]),
                                max_query_variants=max(variants, default=_DEFAULTS["max_query_variants"]),
-                               frontier_max_depth=max(depth, default=None))
+                               frontier_max_depth=max(depth, default=None),
+                               obey_robots=any(s.obey_robots for s in settings))
 
 
 _DEFAULTS: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(CrawlSettings)}
@@ -119,4 +121,6 @@ async def crawl_site(fetcher: Any, target: SiteTarget, scans: dict[str, PageScan
     crawler = Crawler(settings, session=fetcher.session(), progress=progress, on_page=feed)
     report = await crawler.crawl(target.url, time_budget=time_budget, frontier=frontier, now=now,
                                  cycle_s=settings.cycle_days * 86_400.0, signature=signature)
+    if report.robots or report.robots_skipped:
+        log.info("inspection.robots", site=target.code, skipped=report.robots_skipped, robots=report.robots)
     return report, feed.failed

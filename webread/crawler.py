@@ -8,7 +8,9 @@ run however many pages carry it. Checks use HEAD and fall back to GET (reading o
 when HEAD fails; timeouts and resets are retried with back-off. Per-host concurrency and a per-host
 token bucket bound the load on every host; a global semaphore bounds the whole run.
 
-robots.txt is deliberately NOT applied: an inspector checks everything the public can reach.
+robots.txt is not applied by default: an inspector checks everything the public can reach. With
+``obey_robots`` the site's robots.txt is read first (:mod:`webread.robots`) and same-site URLs it
+disallows are neither fetched nor checked (counted in ``robots_skipped``); the homepage is always read.
 
 Every request follows the shared fetch policy (``webread``): page bodies are counted in inflated
 bytes (``max_page_bytes``; a decompression bomb is not parsed and comes back as ``too_large``,
@@ -76,6 +78,7 @@ from webread.frontier import (
     rescan,
     unpack_links,
 )
+from webread.robots import Robots, load_robots
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 Progress = Callable[[int, int, int], None]  # (pages crawled, links checked, links found)
@@ -119,6 +122,7 @@ class CrawlSettings:
     cycle_days: float = 7.0
     max_pages_per_run: int = 5000
     max_query_variants: int = 50  # distinct query strings per path crawled as pages (calendar traps)
+    obey_robots: bool = False  # the site's own operator, or an inspector for the public, reads every page
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,10 @@ class CrawlReport:
     unchanged: list[str] = field(default_factory=list)
     coverage: Coverage | None = None
     trap_skipped: int = 0
+    # With obey_robots: what robots.txt said (webread.robots.Robots.detail when not plain rules) and the
+    # same-site URLs it kept the crawl from.
+    robots: str = ""
+    robots_skipped: int = 0
 
 
 @dataclass
@@ -223,6 +231,7 @@ class Crawler:
         self._report = CrawlReport(start_url="")
         self._page_links: dict[str, list[LinkTriple]] = {}  # fresh links of pages fetched, until followed
         self._signature = ""  # the scans pages are handed to (a frontier crawl's signature)
+        self._robots: Robots | None = None  # obey_robots: the site's robots.txt, read when the crawl starts
 
     # ---- requests -------------------------------------------------------------------------
     def _host(self, url: str) -> _Host:
@@ -350,6 +359,9 @@ class Crawler:
             limit=self.s.global_concurrency, limit_per_host=self.s.per_host_concurrency, ssl=self._ssl,
             policy=self._policy))
         try:
+            if self.s.obey_robots:
+                self._robots = await load_robots(session, start, self.s.user_agent, self.s.request_timeout)
+                report.robots = self._robots.detail
             if frontier is None:
                 work = self._run(session, start)
             else:
@@ -414,6 +426,8 @@ class Crawler:
                     report.complete = False
                     continue
                 seen.add(url)
+                if self._robots_forbid(url, site):
+                    continue
                 report.links_found += 1
                 if (tag in PAGE_TAGS and depth < self.s.max_depth and url_prefix(url) in site
                         and looks_like_page(url)):
@@ -502,6 +516,8 @@ class Crawler:
                     report.trap_skipped += 1
                     continue
                 seen.add(url)
+                if self._robots_forbid(url, site):
+                    continue
                 if not draining:
                     report.links_found += 1
                 if not is_page:
@@ -585,6 +601,13 @@ class Crawler:
                               old.last_changed if old is not None else None)
         self._report.states[url] = state
         return state
+
+    def _robots_forbid(self, url: str, site: set[str]) -> bool:
+        """A same-site URL the site's robots.txt disallows (obey_robots only): counted, never requested."""
+        if self._robots is None or url_prefix(url) not in site or self._robots.allows(url):
+            return False
+        self._report.robots_skipped += 1
+        return True
 
     def _spawn(self, coro: Any) -> asyncio.Task[Any]:
         task = asyncio.create_task(coro)

@@ -83,7 +83,8 @@ def stats_for(report: CrawlReport) -> dict[str, float]:
         "broken_homepage": float(sum(1 for b in report.broken if b.on_homepage)),
         "broken_pages": float(sum(1 for b in report.broken if not b.on_homepage)),
         "truncated_pages": float(len(report.truncated_pages)), "partial": 0.0 if report.complete else 1.0,
-        "elapsed_s": round(report.elapsed_s, 3), **coverage_stats(report),
+        "elapsed_s": round(report.elapsed_s, 3), "robots_skipped": float(report.robots_skipped),
+        **coverage_stats(report),
     }
 
 
