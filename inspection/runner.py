@@ -24,7 +24,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
 from core.clock import Clock, SystemClock, to_ns
-from core.i18n.inspection import NOT_JUDGED
+from core.i18n.inspection import HOMEPAGE_UNREACHABLE, NOT_JUDGED, fetch_error_zh
 from core.logging import get_logger
 from db.models import Finding, RunStatus, Site
 from db.scope import sites_served
@@ -286,6 +286,13 @@ class InspectionRunner:
                 report, failed = None, {}
         if report is not None:
             await asyncio.to_thread(self._save_frontier, target, site_id, report, now, cycle_s)
+        if report is not None and report.homepage_error is not None and len(names) > 1:
+            # the homepage did not answer the crawl: one reason for all its checks, not one error each
+            reason = HOMEPAGE_UNREACHABLE.format(error=fetch_error_zh(report.homepage_error.error or "other"))
+            skipped = await asyncio.to_thread(self._skip, target, names, as_of, NOT_JUDGED.format(reason=reason))
+            for outcome in skipped:
+                done(outcome)
+            return skipped
         outcomes = []
         for c in names:
             if report is None:

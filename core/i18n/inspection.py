@@ -6,8 +6,8 @@ from typing import Any
 
 from core.i18n.common import SEVERITY
 
-__all__ = ["CLI", "FINDING_KIND", "INSUFFICIENT", "NOT_JUDGED", "RUN_STATUS", "SEVERITY", "SUFFICIENCY",
-           "SUFFICIENCY_UNIT", "VETO_ITEM", "VETO_STATUS", "fetch_error_zh", "sufficiency_text"]
+__all__ = ["CLI", "FINDING_KIND", "HOMEPAGE_UNREACHABLE", "INSUFFICIENT", "NOT_JUDGED", "RUN_STATUS", "SEVERITY",
+           "SUFFICIENCY", "SUFFICIENCY_UNIT", "VETO_ITEM", "VETO_STATUS", "fetch_error_zh", "sufficiency_text"]
 
 # A check's Chinese name is declared on the check (``label_zh``); inspection.catalog.CHECK_LABEL reads them.
 
@@ -164,6 +164,7 @@ EVIDENCE_UNIT = {"window_days": "天", "days_left": "天", "days_since_update": 
 
 
 NOT_JUDGED = "未检查：{reason}"  # a page-reading check the runner skipped: the homepage does not answer now
+HOMEPAGE_UNREACHABLE = "首页当前无法访问（{error}）"  # the reason, with fetch_error_zh's words for the failure
 
 def fetch_error_zh(kind: str) -> str:
     """A fetch failure class (webread/fetch.py ``FetchError.kind``) in words; "HTTP 404" for a status."""

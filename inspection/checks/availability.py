@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from core.clock import time_scale
-from core.i18n.inspection import fetch_error_zh
+from core.i18n.inspection import HOMEPAGE_UNREACHABLE, fetch_error_zh
 from inspection.base import CHECKS, CheckBase, CheckError, CheckResult, FindingDraft, Severity, SiteTarget, VetoFeed
 from inspection.rules import shared
 from tsdb.store import Query
@@ -50,7 +50,6 @@ TEXT = {
     "no_data": "近 {days} 天没有首页探测数据，无法判定首页可用性",
     "down_now": "首页当前无法访问：{error}（共尝试 {tries} 次，全部失败，每次限时 {limit:g} 秒）；"
                 "近 {days} 天监测数据不足（已有 {have}/{need} 次监测，还需 {more} 次），尚不能判定单项否决",
-    "unreachable": "首页当前无法访问（{error}）",
 }
 LIVE_WINDOW = timedelta(hours=1)  # a run this close after now (or up to a day before it) may load the homepage
 HOUR = timedelta(hours=1)
@@ -237,7 +236,7 @@ class AvailabilityCheck(CheckBase):
                 evidence={"tries": len(errors), "errors": errors, "limit_s": limit, "probes_counted": counted,
                           "probes_needed": need, "days_covered": t.days_covered(s.probes_per_day),
                           "sufficient": False}))
-            unreachable = TEXT["unreachable"].format(error=errors[-1])
+            unreachable = HOMEPAGE_UNREACHABLE.format(error=errors[-1])
         return CheckResult(check=self.name, site_code=target.code, as_of=as_of, findings=tuple(findings),
                            stats={"probes": t.total, "failed": t.failed, "ratio": round(t.ratio, 6),
                                   "probes_counted": counted, "probes_needed": need,

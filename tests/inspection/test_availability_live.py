@@ -144,3 +144,24 @@ def test_the_runner_judges_no_page_of_a_site_that_does_not_answer(
         assert (o.status, o.error) == ("error", "未检查：首页当前无法访问（连接被拒绝）"), o
     assert not outcomes[(up, "availability")].unreachable
     assert outcomes[(up, "dead_links")].status == "ok" and outcomes[(up, "identity")].status == "ok"
+
+
+def test_a_scheduled_crawl_of_a_site_that_does_not_answer_is_one_reason_for_all_its_checks(
+        migrated_db: tuple[str, sessionmaker[Session]], store: SQLiteMetricStore) -> None:
+    """The site_crawl group runs without availability: its one crawl finds the homepage not answering, and
+    every check it feeds is not judged for that one reason, not each for an error of its own."""
+    _, sessions = migrated_db
+    group = ["dead_links", "content_errors", "page_tampering"]
+
+    async def main() -> list[Any]:
+        with transaction(sessions) as s:
+            seed_sites(s, {"X1": f"http://127.0.0.1:{closed_port()}/"})
+        runner = InspectionRunner(Config(), sessions, store, checks=group, clock=FixedClock(NOW))
+        try:
+            return await runner.run(None, NOW)
+        finally:
+            await runner.aclose()
+
+    outcomes = asyncio.run(main())
+    assert [(o.check, o.status, o.error) for o in outcomes] == [
+        (name, "error", "未检查：首页当前无法访问（连接被拒绝）") for name in group]
