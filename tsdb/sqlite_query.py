@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from tsdb.planner import Segment, TierSpan, plan
-from tsdb.sqlite_schema import TIER_ORDER, TIERS, floor_sql, get_meta
+from tsdb.sqlite_schema import PAIR_SEP, TIER_ORDER, TIERS, floor_sql, get_meta, pair_key, pair_parts, split_pair
 from tsdb.store import Query, TagFilter
 
 NEG_INF = -(2**62)
@@ -51,11 +51,13 @@ def _fill_sel(conn: sqlite3.Connection, rows: list[tuple[int, int]]) -> None:
 
 
 def _group_key(q: Query) -> str | None:
-    """The one tag key a query filters and groups on ("" for none), if per-value rows can answer it."""
-    keys = set(q.tags) | set(q.group_by)
-    if len(keys) > 1:
+    """The key of the per-value rows that could answer the query: the one tag key (or pair of keys,
+    :func:`~tsdb.sqlite_schema.pair_key`) it filters and groups on, "" for none; None for more keys.
+    Whether such rows exist is the cover's to say (:func:`_spans`)."""
+    keys = sorted(set(q.tags) | set(q.group_by))
+    if len(keys) > 2:
         return None
-    return next(iter(keys), "")
+    return pair_key(*keys) if len(keys) == 2 else next(iter(keys), "")
 
 
 def _spans(conn: sqlite3.Connection, group_key: str | None) -> list[TierSpan]:
@@ -124,26 +126,36 @@ def _group_segment_rows(conn: sqlite3.Connection, seg: Segment, fid: int, q: Que
         qb, group_cols = "t.bucket", ["qb"]
     else:
         qb, group_cols = floor_sql("t.bucket", every), ["qb"]
+    names = key.split(PAIR_SEP) if key else []
+    # the SQL of each key's value: the column itself, or its part of a pair's value
+    cols = dict(zip(names, pair_parts("t.value"), strict=True)) if len(names) == 2 else {n: "t.value" for n in names}
     grouped = bool(q.group_by)
+    by_pair = len(q.group_by) == 2  # both values in the column: split in Python
+    group_sql = "t.value" if by_pair else cols[q.group_by[0]] if grouped else ""
     if grouped:
-        group_cols.append("t.value")
+        group_cols.append("gv")
     args: list[object] = [fid, key]
     where = ""
-    if key in q.tags:
-        want = q.tags[key]
-        values = [want] if isinstance(want, str) else [v for v in want if v]
-        where = f" AND t.value IN ({','.join('?' * len(values))})"
-        args += values
-    sql = (f"SELECT {qb} AS qb, {'t.value' if grouped else chr(39) * 2}, {parts} FROM grp_{tier} t "
+    for name in names:
+        if name in q.tags:
+            want = q.tags[name]
+            values = [want] if isinstance(want, str) else [v for v in want if v]
+            where += f" AND {cols[name]} IN ({','.join('?' * len(values))})"
+            args += values
+    sql = (f"SELECT {qb} AS qb, {group_sql or chr(39) * 2} AS gv, {parts} FROM grp_{tier} t "
            f"WHERE t.fid = ? AND t.key = ?{where} AND t.bucket >= ? AND t.bucket < ?"
            + (f" GROUP BY {', '.join(group_cols)}" if group_cols else ""))
     rows = conn.execute(sql, (*args, seg.start, seg.stop)).fetchall()
-    n = len(q.group_by)
+    order = [names.index(k) for k in q.group_by] if by_pair else []
     out = []
     for r in rows:
         if r[2] is None or (q.agg in ("avg", "count") and r[2] == 0):
             continue
-        g = groups.setdefault((r[1],) * n, len(groups)) if grouped else 0
+        if by_pair:
+            pair = split_pair(r[1])
+            g = groups.setdefault(tuple(pair[i] for i in order), len(groups))
+        else:
+            g = groups.setdefault((r[1],), len(groups)) if grouped else 0
         out.append((r[0], g, *r[2:]))
     return out
 

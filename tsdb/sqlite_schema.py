@@ -15,8 +15,11 @@ Layout (all times are integer nanoseconds since the epoch, UTC):
 - ``grp_1h`` / ``grp_1d``: the same partial aggregates per *tag value* of a few group keys
   (``city``, ``node``, ``level`` by default, plus key ``""`` = all series of the field),
   keyed ``(fid, key, bucket, value)``: "all sites per city, hourly, 30 days" reads ~10k
-  rows instead of 1.4M. ``grp_cover`` says for which ``[since, until)`` each key was rolled.
-  A series without the key counts under value ``""``.
+  rows instead of 1.4M. Each pair of group keys has rows too (key ``"city\x1flevel"``, value
+  ``"6:430100county_portal"``, the first value's length first): "by city × level" reads ~60k rows,
+  not 1.4M.
+  ``grp_cover`` says for which ``[since, until)`` each key was rolled. A series without the key
+  counts under value ``""``.
 - ``latest``: newest sample of every series, kept on write.
 - ``meta``: watermarks (everything before ``wm_<tier>`` is rolled into that tier) and
   floors (the tier holds nothing before ``floor_<tier>``).
@@ -58,6 +61,7 @@ CREATE TABLE IF NOT EXISTS {t} (
     PRIMARY KEY (fid, key, bucket, value)) WITHOUT ROWID;
 """
 GROUPED_TIERS = ("1h", "1d")
+PAIR_SEP = "\x1f"  # joins the two key names of a pair's per-tag-value rows (a tag key never holds it)
 
 TIER_DDL = """
 CREATE TABLE IF NOT EXISTS {t} (
@@ -143,18 +147,54 @@ def roll(conn: sqlite3.Connection, tier: str, fid: int, a: int, b: int, group_ke
     return n
 
 
+def group_sets(group_keys: Sequence[str]) -> tuple[str, ...]:
+    """The keys of the per-tag-value rows kept for ``group_keys``: each key, then each pair of them
+    (``"city\x1flevel"``, the two names sorted and joined by :data:`PAIR_SEP`), so a query grouping or
+    filtering on two of them (all sites by city × level) reads per-value rows too."""
+    keys = list(dict.fromkeys(group_keys))
+    return (*keys, *(pair_key(a, b) for i, a in enumerate(keys) for b in keys[i + 1:]))
+
+
+def pair_key(a: str, b: str) -> str:
+    return PAIR_SEP.join(sorted((a, b)))
+
+
+def pair_value_sql(v1: str, v2: str) -> str:
+    """SQL for a pair key's ``value``: the first value's length, ``:``, then both values — any characters
+    either value holds cannot blur where one ends (see :func:`pair_parts`, :func:`split_pair`)."""
+    return f"length({v1}) || ':' || {v1} || {v2}"
+
+
+def pair_parts(value_col: str) -> tuple[str, str]:
+    """SQL for the two tag values held in a pair key's ``value`` column."""
+    colon = f"instr({value_col}, ':')"
+    n = f"CAST(substr({value_col}, 1, {colon} - 1) AS INTEGER)"
+    return f"substr({value_col}, {colon} + 1, {n})", f"substr({value_col}, {colon} + 1 + {n})"
+
+
+def split_pair(value: str) -> tuple[str, str]:
+    n, _, rest = value.partition(":")
+    return rest[:int(n)], rest[int(n):]
+
+
 def roll_groups(conn: sqlite3.Connection, tier: str, fid: int, a: int, b: int, group_keys: Sequence[str]) -> None:
-    """Recompute the per-tag-value rows of ``tier`` for field ``fid`` in ``[a, b)``."""
+    """Recompute the per-tag-value rows of ``tier`` for field ``fid`` in ``[a, b)``: all series (key ``""``),
+    each group key and each pair of them (:func:`group_sets`)."""
     table, grp = TIERS[tier][0], f"grp_{tier}"
     conn.execute(f"DELETE FROM {grp} WHERE fid = ? AND bucket >= ? AND bucket < ?", (fid, a, b))
-    for key in ("", *group_keys):
-        if key:
+    for key in ("", *group_sets(group_keys)):
+        k1, _, k2 = key.partition(PAIR_SEP)
+        if k2:
+            value = pair_value_sql("coalesce(st.value, '')", "coalesce(st2.value, '')")
+            join = ("LEFT JOIN series_tag st ON st.sid = t.sid AND st.key = :k1 "
+                    "LEFT JOIN series_tag st2 ON st2.sid = t.sid AND st2.key = :k2")
+        elif key:
             value = "coalesce(st.value, '')"
-            join = "LEFT JOIN series_tag st ON st.sid = t.sid AND st.key = :key"
+            join = "LEFT JOIN series_tag st ON st.sid = t.sid AND st.key = :k1"
         else:
             value, join = "''", ""
         where = f"FROM {table} t {join} WHERE t.fid = :fid AND t.bucket >= :a AND t.bucket < :b GROUP BY v, t.bucket"
-        args = {"key": key, "fid": fid, "a": a, "b": b}
+        args = {"key": key, "k1": k1, "k2": k2, "fid": fid, "a": a, "b": b}
         conn.execute(f"INSERT INTO {grp} (fid, key, bucket, value, cnt, sum, min, max, last, last_ts) "
                      f"SELECT :fid, :key, t.bucket, {value} AS v, sum(t.cnt), sum(t.sum), min(t.min), max(t.max), "
                      f"0.0, max(t.last_ts) {where}", args)
@@ -166,7 +206,7 @@ def roll_groups(conn: sqlite3.Connection, tier: str, fid: int, a: int, b: int, g
 
 def update_cover(conn: sqlite3.Connection, tier: str, group_keys: Sequence[str], a: int, b: int) -> None:
     """Record that ``tier`` group rows now exist for ``[a, b)``; a gap restarts coverage."""
-    for key in ("", *group_keys):
+    for key in ("", *group_sets(group_keys)):
         row = conn.execute("SELECT since, until FROM grp_cover WHERE tier = ? AND key = ?", (tier, key)).fetchone()
         since = a if row is None or row[1] < a or row[0] > a else row[0]
         conn.execute("INSERT OR REPLACE INTO grp_cover (tier, key, since, until) VALUES (?, ?, ?, ?)",

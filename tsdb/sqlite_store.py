@@ -27,6 +27,7 @@ from tsdb.planner import floor_to
 from tsdb.point import Point
 from tsdb.sqlite_schema import (
     GROUPED_TIERS,
+    PAIR_SEP,
     TIER_ORDER,
     TIERS,
     create_schema,
@@ -111,7 +112,7 @@ class SQLiteMetricStore:
                           "1d": _td_ns(day_retention, "day_retention")}
         self.rollup_delay = rollup_delay // timedelta(microseconds=1) * 1000
         self.busy_timeout = busy_timeout
-        if any(not k or not isinstance(k, str) for k in group_keys):
+        if any(not k or not isinstance(k, str) or PAIR_SEP in k for k in group_keys):
             raise ValueError(f"group_keys must be non-empty tag names, got {group_keys!r}")
         self.group_keys = tuple(group_keys)
         make_private(self.path, side_files=SQLITE_SIDE_FILES)  # owner only, like the registry database

@@ -26,8 +26,10 @@ SITES = [
 ]
 EVERY = [None, timedelta(seconds=90), timedelta(minutes=1), timedelta(minutes=5), timedelta(hours=1),
          timedelta(hours=2), timedelta(days=1), timedelta(minutes=7)]
-FILTERS: list[dict] = [{}, {}, {"level": "portal"}, {"city": ["c0", "c1"]}, {"site": ("s1", "s4")}, {"city": []}]
-GROUPS = [(), (), ("city",), ("level", "city")]
+FILTERS: list[dict] = [{}, {}, {"level": "portal"}, {"city": ["c0", "c1"]}, {"site": ("s1", "s4")}, {"city": []},
+                       {"level": "dept", "city": ["c1", ""]}]
+# two group keys, or one group key and a filter on another, are answered from the pair rows once rolled up
+GROUPS = [(), (), ("city",), ("level", "city"), ("city", "level"), ("level",)]
 
 
 class Points:
