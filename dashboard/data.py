@@ -26,10 +26,10 @@ from core.clock import Clock
 from core.config import Config
 from core.i18n.walls import T
 from core.region import PROVINCE_CODE, is_county
-from dashboard import health, host_data, inspection_data
+from dashboard import crawl_data, health, host_data, inspection_data
 from dashboard.readers import as_utc, latest_by, num
 from db.models import Node, NodeLevel, Site
-from layouts.frames import HostDetail, OverviewKpis, SiteDetail, VetoKpis
+from layouts.frames import CrawlCoverage, HostDetail, OverviewKpis, SiteDetail, VetoKpis
 from tsdb.series import honest_query
 from tsdb.store import MetricStore, Query
 
@@ -73,6 +73,7 @@ class WallData:
         self._host_disks = memo(self._build_host_disks)
         self._host_history = memo(self._build_host_history)
         self._inspection = memo(self._build_inspection)
+        self._coverage = memo(self._build_coverage)
 
     def __caching_id__(self) -> str:
         return self._token
@@ -312,6 +313,15 @@ class WallData:
             raise ValueError(f"site_history: hours must be > 0, got {hours}")
         return _in_zone(self._history(site_code, self._floor(now), hours), now)
 
+
+    def _build_coverage(self, site_code: str, now: datetime) -> CrawlCoverage | None:
+        rules = self.config.resolve_path(self.config.inspection.rules_file)
+        return crawl_data.site_coverage(self.sessions, site_code, now, crawl_data.default_cycle_days(rules))
+
+    def site_coverage(self, site_code: str, now: datetime) -> CrawlCoverage | None:
+        """One site's crawl coverage (pages known, checked within the cycle, the last crawl); None for a code
+        not in the registry."""
+        return self._coverage(site_code, self._floor(now))
 
     # ---- hosts ----------------------------------------------------------------------------------
 

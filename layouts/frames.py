@@ -81,6 +81,39 @@ class SiteDetail:
 
 
 @dataclass(frozen=True)
+class CrawlCoverage:
+    """How much of one site the crawl has read within its cycle, counted at ``as_of`` from the site's crawl
+    frontier (the pages it knows, reached from the homepage; ``checked``: those fetched within the last
+    ``cycle_days``). ``last_crawl``: when the newest crawl ended (None: never); ``last_ok``: whether it
+    could read the site; ``last_pages``: the pages it read; ``cut_short``: it ran out of time and stopped
+    early. ``known == 0``: no page known yet (never crawled, or no crawl could read the homepage)."""
+
+    as_of: datetime
+    known: int
+    checked: int
+    cycle_days: float
+    last_crawl: datetime | None = None
+    last_ok: bool = True
+    last_pages: int | None = None
+    cut_short: bool = False
+
+    @property
+    def percent(self) -> float | None:
+        """Pages checked within the cycle as a % of those known, one decimal; None with none known."""
+        return None if self.known == 0 else round(100.0 * self.checked / self.known, 1)
+
+    @property
+    def state(self) -> str:
+        """``none`` (no page known), ``stale`` (no crawl within the cycle: every page is due again),
+        ``full`` (every known page checked within the cycle) or ``partial`` (the cycle under way)."""
+        if self.known == 0:
+            return "none"
+        if self.last_crawl is None or (self.as_of - self.last_crawl).total_seconds() >= self.cycle_days * 86_400:
+            return "stale"
+        return "full" if self.checked >= self.known else "partial"
+
+
+@dataclass(frozen=True)
 class HostDetail:
     """One host's registry facts and its newest sample; ``role`` is "" for an unregistered host."""
 

@@ -649,7 +649,7 @@ def _coverage(report: CrawlReport, states: Mapping[str, PageState], now: datetim
         state = report.states.get(url) or states.get(url)
         if state is not None and not is_due(state, now, cycle_s):
             checked += 1
-    return Coverage(len(report.reached), checked)
+    return Coverage(len(report.reached), checked, cycle_s)
 
 
 @dataclass

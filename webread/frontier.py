@@ -57,10 +57,11 @@ class PageState:
 @dataclass(frozen=True)
 class Coverage:
     """Pages reachable from the homepage in this run (``known``) and how many of them were fetched
-    within the current cycle (``checked``)."""
+    within the current cycle (``checked``) of ``cycle_s`` seconds (0: not given)."""
 
     known: int
     checked: int
+    cycle_s: float = 0.0
 
     @property
     def percent(self) -> float:

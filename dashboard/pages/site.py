@@ -1,5 +1,6 @@
 """One site's page: registry facts, its newest probe, 24 hours of latency and availability, its veto
-items (单项否决) and its inspection findings grouped by check (recently resolved ones greyed)."""
+items (单项否决), its crawl coverage (全站覆盖) and its inspection findings grouped by check (recently
+resolved ones greyed)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from core.region import is_county
 from dashboard.data import wall_data
 from layouts.charts import history_figure
 from layouts.components import paged, panel_title, site_facts, table
+from layouts.crawl_coverage import coverage_children
 from layouts.inspection import FINDINGS_HEADERS, VETO_HEADERS, findings_rows, provisional_note, veto_rows
 from security.access import Access, Kind, home_path
 from security.web import current_principal
@@ -46,6 +48,10 @@ def _facts(code: str, now: Any) -> list[html.Div] | None:
         return None
     age = None if d.last_probe is None else (now - d.last_probe).total_seconds()
     return site_facts(d, age)
+
+
+def _coverage(code: str, now: Any) -> list[Any]:
+    return coverage_children(wall_data().site_coverage(code, now), now)
 
 
 def _inspection(code: str, url: str, now: Any) -> tuple[list[Any], list[Any], Any]:
@@ -87,6 +93,9 @@ def layout(code: str | None = None, **_: Any) -> html.Div:
                 panel_title(TI.VETO_TITLE),
                 paged(table(VETO_HEADERS, veto, f"{P}-veto-body", "veto-table")),
                 html.Div(note, id=f"{P}-veto-note")]),
+            html.Section(className="panel panel-coverage", children=[
+                html.H2(TI.COVERAGE_TITLE, className="panel-title"),
+                html.Div(_coverage(detail.code, now), id=f"{P}-coverage")]),
             html.Section(className="panel panel-findings", children=[
                 panel_title(TI.FINDINGS_TITLE),
                 paged(table(FINDINGS_HEADERS, findings, f"{P}-findings-body", "findings-table"))]),
@@ -99,15 +108,15 @@ def register_callbacks(app: Dash) -> None:
 
     @app.callback(Output(f"{P}-facts", "children"), Output(f"{P}-history", "figure"),
                   Output(f"{P}-findings-body", "children"), Output(f"{P}-veto-body", "children"),
-                  Output(f"{P}-veto-note", "children"),
+                  Output(f"{P}-veto-note", "children"), Output(f"{P}-coverage", "children"),
                   Input(f"{P}-tick", "n_intervals"), State(f"{P}-code", "data"), prevent_initial_call=True)
     def refresh(_n: int, code: str | None) -> tuple[Any, ...]:
         if not code:
-            return no_update, no_update, no_update, no_update, no_update
+            return (no_update,) * 6
         data = wall_data()
         now = data.clock.now()
         detail = data.site_detail(code, now)
         if detail is None:
-            return no_update, no_update, no_update, no_update, no_update
+            return (no_update,) * 6
         return (_facts(code, now), history_figure(data.site_history(code, now, HISTORY_HOURS)),
-                *_inspection(code, detail.url, now))
+                *_inspection(code, detail.url, now), _coverage(code, now))

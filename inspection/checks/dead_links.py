@@ -89,13 +89,14 @@ def stats_for(report: CrawlReport) -> dict[str, float]:
 
 
 def coverage_stats(report: CrawlReport) -> dict[str, float]:
-    """The frontier's coverage (pages reached from the homepage, fetched within the cycle, percent), stored
-    with the run; none for a crawl without a frontier."""
+    """The frontier's coverage (pages reached from the homepage, fetched within the cycle, percent, the
+    cycle in days), stored with the run; none for a crawl without a frontier."""
     c = report.coverage
     if c is None:
         return {}
+    cycle = {"coverage_cycle_days": round(c.cycle_s / 86_400.0, 4)} if c.cycle_s > 0 else {}
     return {"coverage_known": float(c.known), "coverage_checked": float(c.checked), "coverage_pct": c.percent,
-            "pages_unchanged": float(len(report.unchanged))}
+            "pages_unchanged": float(len(report.unchanged)), **cycle}
 
 
 @CHECKS.register(NAME)

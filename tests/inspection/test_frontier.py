@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import FixedClock
+from dashboard.crawl_data import site_coverage
 from db.models import CheckRun, CrawlPage, Finding
 from db.session import transaction
 from inspection.checks.content_errors import Settings as ContentSettings
@@ -156,6 +157,11 @@ def test_a_finding_on_a_page_not_rechecked_keeps_its_last_seen(sqlite_db: sessio
     assert coverage == [{"site_code": "X1", "site_name": "湖南省人民政府门户网站", "known": 8, "checked": 2,
                          "percent": 25.0}]
     assert coverage_lines(coverage) == ["覆盖：湖南省人民政府门户网站 已知 8 页，本周期已检查 2 页（25.0%）"]
+    # the site page counts the same from the frontier, against the cycle the run worked to
+    assert stats["coverage_cycle_days"] == 0.5
+    wall = site_coverage(sessions, "X1", clock.now(), default_cycle_days=7.0)
+    assert wall is not None
+    assert (wall.known, wall.checked, wall.percent, wall.cycle_days, wall.state) == (8, 2, 25.0, 0.5, "partial")
 
 
 def _report(states: dict[str, PageState], discovered: dict[str, int], reached: dict[str, int]) -> CrawlReport:
