@@ -215,7 +215,10 @@ def query_frame(q: Query, parts: Mapping[str, Iterable[Sample]]) -> pd.DataFrame
                 rows[(b, _key(lab, q.group_by))] = v
     keys = sorted(rows)
     cols = {g: [k[1][i] for k in keys] for i, g in enumerate(q.group_by)}
-    return _frame([k[0] for k in keys], cols, [rows[k] for k in keys])
+    df = _frame([k[0] for k in keys], cols, [rows[k] for k in keys])
+    if q.every is None and len(df):  # the one bucket is labelled with the query's start, to the nanosecond
+        df["time"] = pd.Series([pd.Timestamp(q.start)] * len(df), dtype="datetime64[ns, UTC]")
+    return df
 
 
 def _series(labels: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
