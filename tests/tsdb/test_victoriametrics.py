@@ -97,6 +97,12 @@ def test_names_follow_the_influx_mapping(server: str) -> None:
     got = sorted((r["metric"]["__name__"], r["metric"].get("host"), "city" in r["metric"], r["values"])
                  for r in map(json.loads, lines.splitlines()))
     assert got == [("host_cpu_pct", "a b,c=d\\e", False, [12.5]), ("host_ok", "a b,c=d\\e", False, [1])]
+    store.write([Point("host", {"cpu_pct": 1.0}, t, {"host": "xzy"})])
+    day = T0 + timedelta(days=5)
+    for hosts, want in ((["a b,c=d\\e", "x.y"], [1]), (["x.y", "q"], []), (["xzy", "a b,c=d\\e"], [2])):
+        # values are matched literally, never as regular expressions
+        df = store.query(Query("host", "cpu_pct", day, day + timedelta(hours=1), agg="count", tags={"host": hosts}))
+        assert df["value"].tolist() == want, hosts
     store.close()
 
 
