@@ -17,8 +17,7 @@ import pytest
 import requests
 
 from tests.support.victoria import victoria_metrics
-from tests.tsdb.reference import assert_same, brute_query, ns
-from tests.tsdb.test_sqlite_store import EVERY, FILTERS, GROUPS, SITES
+from tests.tsdb.reference import EVERY, FILTERS, GROUPS, SITES, assert_same, brute_query, ns
 from tsdb.point import Point
 from tsdb.sqlite_store import SQLiteMetricStore
 from tsdb.store import AGGS, Query, QueryError
