@@ -156,6 +156,8 @@ class VictoriaMetricsStore:
         start = metricsql.to_ms(q.start, "query start")
         stop = metricsql.to_ms(q.stop, "query stop")
         plan = metricsql.spans(start, stop, metricsql.every_ms(q.every))
+        for key in q.group_by:  # refused alike whether or not the filter matches anything
+            metricsql.check_label(key, "group_by")
         sel = metricsql.selector(q.measurement, q.field, q.tags)
         parts: dict[str, list[Sample]] = {p: [] for p in metricsql.parts(q.agg)}
         if sel is None:
@@ -182,7 +184,9 @@ class VictoriaMetricsStore:
 
     def latest(self, measurement: str, field: str, tags: TagFilter | None = None,
                since: datetime | None = None) -> pd.DataFrame:
-        """See :meth:`tsdb.store.MetricStore.latest`; missing tag keys read as ``""``."""
+        """See :meth:`tsdb.store.MetricStore.latest`; missing tag keys read as ``""``. Looks back from a week
+        ahead of the local clock (the server holds nothing further ahead) to ``since``, or to the start of its
+        retention: pass ``since`` when an older value is of no use, the look-back reads every sample in it."""
         sel = metricsql.selector(measurement, field, tags or {})
         if sel is None:
             return metricsql.latest_frame([], [])
