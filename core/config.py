@@ -111,12 +111,25 @@ class EmbeddedMetricsConfig:
 
 
 @dataclass(frozen=True)
+class VictoriaMetricsConfig:
+    """``[metrics.victoriametrics]``: a VictoriaMetrics single-node server (tsdb.victoriametrics, docs/metrics.md).
+    Retention is the server's own ``-retentionPeriod`` flag, not a setting here; rollups are computed at query
+    time by MetricsQL."""
+
+    url: str = "http://127.0.0.1:8428"  # base URL: /write and /api/v1/… are appended
+    timeout: float = 30.0  # seconds per HTTP request
+    bearer_token: str = ""  # sent as "Authorization: Bearer …" (vmauth or a proxy in front); empty = none
+    force_flush: bool = False  # after each write call /internal/force_flush: read-your-writes, for tests and demos
+
+
+@dataclass(frozen=True)
 class MetricsConfig:
     """``[metrics]``: which registered MetricStore kind to use; each kind reads its own ``[metrics.<kind>]``
     table (a field of the same name), built by ``tsdb.store.STORES[kind].from_config(section)``."""
 
     backend: str = "embedded"
     embedded: EmbeddedMetricsConfig = field(default_factory=EmbeddedMetricsConfig)
+    victoriametrics: VictoriaMetricsConfig = field(default_factory=VictoriaMetricsConfig)
 
     @property
     def section(self) -> Any:
@@ -314,6 +327,7 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("metrics.embedded", "minute_retention_days"): (0.01, 3660),
     ("metrics.embedded", "hour_retention_days"): (0.01, 36600),
     ("metrics.embedded", "day_retention_days"): (0.01, 36600),
+    ("metrics.victoriametrics", "timeout"): (0.001, 3600),
     ("web", "port"): (1, 65535),
     ("web", "refresh_seconds"): (1, 86400),
     ("web", "cache_seconds"): (1, 86400),
@@ -381,6 +395,10 @@ def _validate(cfg: Config, origins: _Origins) -> None:
         positive("collectors", key)
     for key in ("raw_retention_hours", "minute_retention_days", "hour_retention_days", "day_retention_days"):
         positive("metrics.embedded", key)
+    vm = cfg.metrics.victoriametrics
+    if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", vm.url):
+        raise refuse("metrics.victoriametrics", "url",
+                     f"应为 http://主机:端口 或 https://…（如 http://127.0.0.1:8428），而不是 {_kind(vm.url)}")
     for key in ("refresh_seconds", "cache_seconds"):
         positive("web", key)
     for key in ("concurrency", "check_timeout", "page_budget"):

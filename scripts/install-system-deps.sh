@@ -3,15 +3,16 @@
 # prometheus-blackbox-exporter (probe benchmark peer), nginx (static server of the crawl benchmark), and two
 # system CJK fonts: the browser layout tests run the walls under each (and under none) to prove the bundled
 # font makes them independent of the PC's fonts; fonts-noto-cjk is also the source of that bundled font
-# (tools/build_wall_font.py); fontconfig's fc-list checks those setups. Idempotent; a no-op when all are present.
+# (tools/build_wall_font.py); fontconfig's fc-list checks those setups; victoria-metrics is the real server
+# the MetricStore contract tests start for the "victoriametrics" backend. Idempotent; a no-op when all are present.
 set -euo pipefail
 need=()
-for pkg in chromium chromium-driver prometheus-blackbox-exporter fonts-wqy-microhei fonts-noto-cjk fontconfig nginx; do
+for pkg in chromium chromium-driver prometheus-blackbox-exporter fonts-wqy-microhei fonts-noto-cjk fontconfig nginx victoria-metrics; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-  echo "注意：缺少系统软件包 ${need[*]}，且无法自动安装（需要 root 和 apt-get）；浏览器测试将被跳过。" >&2
+  echo "注意：缺少系统软件包 ${need[*]}，且无法自动安装（需要 root 和 apt-get）；浏览器测试将被跳过，VictoriaMetrics 存储契约测试将失败。" >&2
   exit 0
 fi
 echo "安装系统软件包：${need[*]} …"

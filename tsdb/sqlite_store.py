@@ -10,7 +10,6 @@ whole or not at all, and readers see committed batches only.
 from __future__ import annotations
 
 import json
-import math
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
@@ -24,7 +23,7 @@ from core.config import EmbeddedMetricsConfig, resolve_path
 from core.files import SQLITE_SIDE_FILES, make_private
 from tsdb import sqlite_query
 from tsdb.planner import floor_to
-from tsdb.point import Point
+from tsdb.point import Point, check_point
 from tsdb.sqlite_schema import (
     GROUPED_TIERS,
     PAIR_SEP,
@@ -217,7 +216,7 @@ class SQLiteMetricStore:
         key = (p.measurement, tkey, f)
         entry = new[2].get(key)
         if entry is None:
-            _validate(i, p)
+            check_point(i, p)
             fid = self._field(conn, p.measurement, f, new[0])
             clean = tuple(kv for kv in tkey if kv[1] != "")
             entry = new[2][key] = (fid, self._sid(conn, fid, clean, new[1]))
@@ -232,7 +231,7 @@ class SQLiteMetricStore:
             tkey = tuple(sorted(p.tags.items()))
             ts = p.time_ns
             if type(ts) is not int:
-                _validate(i, p)
+                check_point(i, p)
             if ts < lo:
                 lo = ts
             elif ts > hi:
@@ -241,10 +240,10 @@ class SQLiteMetricStore:
             for f, v in p.fields.items():
                 tv = type(v)
                 if not (tv is float or tv is int or tv is bool):  # text, None, other types: refused by name
-                    _validate(i, p)
+                    check_point(i, p)
                 fv = float(v)
                 if fv - fv != 0.0:  # NaN or infinite
-                    _validate(i, p)
+                    check_point(i, p)
                 entry = known.get(f)
                 if entry is None:
                     entry = self._entry(conn, i, p, tkey, f, new)
@@ -418,22 +417,3 @@ class _tx:
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         self.conn.execute("ROLLBACK" if exc_type is not None else "COMMIT")
 
-
-def _validate(i: int, p: Point) -> None:
-    """Raise ValueError describing what is wrong with point ``i``, if anything."""
-    where = f"point {i} ({p.measurement})"
-    if not isinstance(p.time_ns, int) or isinstance(p.time_ns, bool):
-        raise ValueError(f"{where}: time_ns must be an integer, got {p.time_ns!r}")
-    for k, tv in p.tags.items():
-        if not isinstance(k, str) or not isinstance(tv, str) or not k:
-            raise ValueError(f"{where}: tag {k!r}={tv!r} must be a non-empty string key with a string value")
-    for k, v in p.fields.items():
-        if not isinstance(k, str) or not k:
-            raise ValueError(f"{where}: field name {k!r} must be a non-empty string")
-        if isinstance(v, str):
-            raise ValueError(f"{where}: field {k!r} holds text {v[:40]!r}; a metric store keeps numbers only "
-                             "(text facts are tags: tsdb.catalogue.TextSpec)")
-        if not isinstance(v, (int, float)):
-            raise ValueError(f"{where}: field {k!r} has unsupported type {type(v).__name__}")
-        if not math.isfinite(v):
-            raise ValueError(f"{where}: field {k!r} is {v}; only finite numbers can be stored")

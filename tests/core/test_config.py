@@ -144,6 +144,9 @@ def test_settings_of_the_older_layout_say_where_they_went(tmp_path: Path, toml: 
     ("", {"GOVOPS_METRICS__EMBEDDED__NOPE": "1"}, r"EMBEDDED__NOPE: 没有配置项 metrics\.embedded\.nope"),
     ("", {"GOVOPS_METRICS__EMBEDDED": "1"}, r"GOVOPS_METRICS__EMBEDDED: 没有配置项 metrics\.embedded$"),
     ("", {"GOVOPS_WEB__PORT__X": "1"}, r"GOVOPS_WEB__PORT__X: 没有配置项 web\.port\.x"),
+    ('[metrics.victoriametrics]\nurl = "127.0.0.1:8428"\n', {},
+     r":2: 配置项 metrics\.victoriametrics\.url：应为 http://主机:端口"),
+    ("", {"GOVOPS_METRICS__VICTORIAMETRICS__TIMEOUT": "0"}, r"metrics\.victoriametrics\.timeout：应为 0\.001 到 3600"),
 ])
 def test_a_sub_table_is_checked_like_a_section(tmp_path: Path, toml: str, env: dict[str, str], needle: str) -> None:
     f = tmp_path / "c.toml"

@@ -12,8 +12,9 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from core.config import Config, EmbeddedMetricsConfig, MetricsConfig
+from core.config import Config, EmbeddedMetricsConfig, MetricsConfig, VictoriaMetricsConfig
 from core.plugins import import_submodules
+from tests.support.victoria import victoria_metrics
 from tsdb.factory import open_store
 from tsdb.store import STORES, MetricStore
 
@@ -25,8 +26,17 @@ def _embedded(tmp: Path) -> Iterator[MetricsConfig]:
     yield MetricsConfig(backend="embedded", embedded=EmbeddedMetricsConfig(path=str(tmp / "metrics.db")))
 
 
+@contextmanager
+def _victoriametrics(tmp: Path) -> Iterator[MetricsConfig]:
+    # force_flush: a point written is visible to the next query without waiting for the server's buffers
+    with victoria_metrics(tmp) as url:
+        yield MetricsConfig(backend="victoriametrics",
+                            victoriametrics=VictoriaMetricsConfig(url=url, timeout=10.0, force_flush=True))
+
+
 HARNESS: dict[str, Callable[[Path], AbstractContextManager[MetricsConfig]]] = {
     "embedded": _embedded,
+    "victoriametrics": _victoriametrics,
 }
 
 KINDS = STORES.names()

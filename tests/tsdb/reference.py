@@ -12,6 +12,20 @@ from tsdb.point import Point
 from tsdb.store import Query
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# the sites, bucket widths, filters and groupings random store tests draw from
+SITES = [
+    {"site": "s0", "city": "c0", "level": "portal"},
+    {"site": "s1", "city": "c0", "level": "dept"},
+    {"site": "s2", "city": "c1", "level": "portal"},
+    {"site": "s3", "city": "c1", "level": "dept"},
+    {"site": "s4", "level": "dept"},  # no city tag: groups under ""
+]
+EVERY = [None, timedelta(seconds=90), timedelta(minutes=1), timedelta(minutes=5), timedelta(hours=1),
+         timedelta(hours=2), timedelta(days=1), timedelta(minutes=7)]
+FILTERS: list[dict] = [{}, {}, {"level": "portal"}, {"city": ["c0", "c1"]}, {"site": ("s1", "s4")}, {"city": []},
+                       {"level": "dept", "city": ["c1", ""]}]
+# two group keys, or one group key and a filter on another, are answered from the embedded store's pair rows
+GROUPS = [(), (), ("city",), ("level", "city"), ("city", "level"), ("level",)]
 
 
 def ns(dt: datetime) -> int:

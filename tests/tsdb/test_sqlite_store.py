@@ -11,25 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.tsdb.reference import assert_same, brute_query, ns
+from tests.tsdb.reference import EVERY, FILTERS, GROUPS, SITES, assert_same, brute_query, ns
 from tsdb.point import Point
 from tsdb.sqlite_store import SQLiteMetricStore
 from tsdb.store import AGGS, MetricStore, Query, QueryError
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
-SITES = [
-    {"site": "s0", "city": "c0", "level": "portal"},
-    {"site": "s1", "city": "c0", "level": "dept"},
-    {"site": "s2", "city": "c1", "level": "portal"},
-    {"site": "s3", "city": "c1", "level": "dept"},
-    {"site": "s4", "level": "dept"},  # no city tag: groups under ""
-]
-EVERY = [None, timedelta(seconds=90), timedelta(minutes=1), timedelta(minutes=5), timedelta(hours=1),
-         timedelta(hours=2), timedelta(days=1), timedelta(minutes=7)]
-FILTERS: list[dict] = [{}, {}, {"level": "portal"}, {"city": ["c0", "c1"]}, {"site": ("s1", "s4")}, {"city": []},
-                       {"level": "dept", "city": ["c1", ""]}]
-# two group keys, or one group key and a filter on another, are answered from the pair rows once rolled up
-GROUPS = [(), (), ("city",), ("level", "city"), ("city", "level"), ("level",)]
 
 
 class Points:
