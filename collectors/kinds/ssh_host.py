@@ -76,7 +76,8 @@ FIRST_CPU_WINDOW_S = 0.1
 class _Previous:
     cpu: tuple[float, float] | None
     counters: Mapping[str, int]
-    at: float  # remote unix seconds
+    at: float  # our unix seconds at the poll
+    uptime: float | None  # the remote's uptime then: a monotonic, sub-second base for rates
 
 
 def poll_points(tags: Mapping[str, str], role: str, sections: Mapping[str, sp.Section],
@@ -108,8 +109,12 @@ def poll_points(tags: Mapping[str, str], role: str, sections: Mapping[str, sp.Se
     procs = read("procs", sp.parse_count, "/proc")
     counters: dict[str, int] = {**(read("netdev", sp.parse_netdev) or {}),
                                 **(read("diskstats", sp.parse_diskstats) or {})}
-    at = remote.timestamp()
-    rate = rates(prev.counters, counters, at - prev.at) if prev is not None else {}
+    at = now.timestamp()
+    rate: dict[str, float] = {}
+    if prev is not None:
+        elapsed = (uptime - prev.uptime if uptime is not None and prev.uptime is not None and uptime > prev.uptime
+                   else at - prev.at)
+        rate = rates(prev.counters, counters, elapsed)
     pts = points_for(MEASUREMENT, tags, ns, [
         ("cpu_percent", cpu_pct), ("load1", load[0]), ("load5", load[1]), ("load15", load[2]),
         ("mem_percent", mem.get("mem_percent")), ("mem_used_bytes", mem.get("mem_used_bytes")),
@@ -139,7 +144,7 @@ def poll_points(tags: Mapping[str, str], role: str, sections: Mapping[str, sp.Se
         ("services_failed", None if units is None else sum(u.active == "failed" for u in units)),
         ("listen_ports", None if ports is None else len(port_numbers)),
     ])
-    return pts, _Previous(cpu_now, counters, at)
+    return pts, _Previous(cpu_now, counters, at, uptime)
 
 
 def failure_points(tags: Mapping[str, str], role: str, failure: SSHFailure, now: datetime,
