@@ -74,7 +74,7 @@ def add_host(sessions: sessionmaker[Session], config: Config, name: str, *, addr
     """Create or update remote host ``name``; audited. Raises :class:`CliError` naming the bad argument."""
     name, address, user, key = name.strip(), address.strip(), user.strip(), key.strip()
     for label, value in (("名称", name), ("--address", address), ("--user", user), ("--key", key)):
-        if not value or any(ch.isspace() for ch in value) and label != "--key":
+        if not value or (any(ch.isspace() for ch in value) and label != "--key"):
             raise CliError(f"{label}：不能为空或含空白字符（“{value}”）")
     if not 0 < port < 65536:
         raise CliError(f"--port：应为 1 到 65535 之间的端口，而不是 {port}")
