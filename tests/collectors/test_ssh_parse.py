@@ -112,7 +112,7 @@ def test_sections_split_with_status_and_missing_commands_degrade() -> None:
     assert sp.parse_loadavg(sp.section_text(sections, "loadavg")) == (0.1, 0.2, 0.3)
     with pytest.raises(sp.SectionError, match="缺少该命令：sh: 1: ss: not found"):
         sp.section_text(sections, "ports")
-    with pytest.raises(sp.SectionError, match="退出码 1.*not been booted with systemd"):
+    with pytest.raises(sp.SectionError, match=r"退出码 1.*not been booted with systemd"):
         sp.section_text(sections, "services")
     with pytest.raises(sp.SectionError, match="未返回结果"):
         sp.section_text(sections, "df")
@@ -125,7 +125,7 @@ def test_sections_split_with_status_and_missing_commands_degrade() -> None:
     (sp.parse_clock, "Mon Dec 7"),
 ])
 def test_unexpected_output_names_the_command(parse: Any, text: str) -> None:
-    with pytest.raises(sp.SectionError, match="无法识别|无输出"):
+    with pytest.raises(sp.SectionError, match=r"无法识别|无输出"):
         parse(text)
 
 
