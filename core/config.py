@@ -164,6 +164,13 @@ class CollectorsConfig:
     probe_ca_file: str = ""  # extra trusted CA (PEM), e.g. the platform's internal CA or the demo fleet's
     probe_max_bytes: int = 10 * 1024 * 1024
     probe_user_agent: str = "GovOps-Probe/1.0"
+    ssh_interval: float = 60.0  # seconds between polls of the remote (SSH) hosts
+    ssh_connect_timeout: float = 10.0  # TCP connect, SSH banner and authentication, each
+    ssh_command_timeout: float = 20.0  # one batched poll command, from start to the last byte
+    ssh_pool_size: int = 32  # open SSH connections kept for reuse (least recently used closed first)
+    ssh_max_concurrency: int = 16  # remote hosts polled at once (each holds a blocking thread)
+    ssh_known_hosts: str = "var/ssh/known_hosts"  # host keys trusted (app.py hosts trust); unknown keys refused
+    ssh_key_dir: str = "var/ssh/keys"  # where a host's relative ssh_key_path (key reference) is looked up
 
 
 NODE_ROLES = ("all-in-one", "province", "city")
@@ -339,6 +346,11 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("collectors", "probe_interval"): (0.001, 86400),
     ("collectors", "probe_timeout"): (0.001, 3600),
     ("collectors", "probe_max_bytes"): (1, 2**30),
+    ("collectors", "ssh_interval"): (0.001, 86400),
+    ("collectors", "ssh_connect_timeout"): (0.001, 600),
+    ("collectors", "ssh_command_timeout"): (0.001, 3600),
+    ("collectors", "ssh_pool_size"): (1, 10_000),
+    ("collectors", "ssh_max_concurrency"): (1, 1024),
     ("demo", "port"): (1, 65535),
     ("demo", "https_port"): (1, 65535),
     ("demo", "seed"): (0, 2**63 - 1),
@@ -391,7 +403,8 @@ def _validate(cfg: Config, origins: _Origins) -> None:
             raise refuse(section, key, f"应大于 0，而不是 {_kind(getattr(obj, key))}")
 
     for key in ("concurrency", "blocking_threads", "host_interval", "probe_interval", "probe_timeout",
-                "probe_max_bytes"):
+                "probe_max_bytes", "ssh_interval", "ssh_connect_timeout", "ssh_command_timeout", "ssh_pool_size",
+                "ssh_max_concurrency"):
         positive("collectors", key)
     for key in ("raw_retention_hours", "minute_retention_days", "hour_retention_days", "day_retention_days"):
         positive("metrics.embedded", key)

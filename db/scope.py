@@ -1,12 +1,12 @@
-"""Which registered sites a node serves: every site for the province (or one machine for everything), its
-own city's sites (the city's and its counties') for a city node."""
+"""Which registered sites and hosts a node serves: all of them for the province (or one machine for
+everything), its own city's (the city's and its counties') for a city node."""
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, or_, select, true
 
 from core.config import NodeConfig
-from db.models import Node, Site
+from db.models import Host, Node, Site
 
 
 def sites_served(node: NodeConfig) -> ColumnElement[bool]:
@@ -14,3 +14,10 @@ def sites_served(node: NodeConfig) -> ColumnElement[bool]:
     if node.role != "city":
         return true()
     return Site.node_code.in_(select(Node.code).where(or_(Node.code == node.code, Node.parent_code == node.code)))
+
+
+def hosts_served(node: NodeConfig) -> ColumnElement[bool]:
+    """A where-clause on :class:`Host` selecting the hosts ``node`` collects (same regions as :func:`sites_served`)."""
+    if node.role != "city":
+        return true()
+    return Host.node_code.in_(select(Node.code).where(or_(Node.code == node.code, Node.parent_code == node.code)))

@@ -4,10 +4,12 @@
 # system CJK fonts: the browser layout tests run the walls under each (and under none) to prove the bundled
 # font makes them independent of the PC's fonts; fonts-noto-cjk is also the source of that bundled font
 # (tools/build_wall_font.py); fontconfig's fc-list checks those setups; victoria-metrics is the real server
-# the MetricStore contract tests start for the "victoriametrics" backend. Idempotent; a no-op when all are present.
+# the MetricStore contract tests start for the "victoriametrics" backend; openssh-server the sshd the SSH host
+# collector tests start on loopback. Idempotent; a no-op when all are present.
 set -euo pipefail
 need=()
-for pkg in chromium chromium-driver prometheus-blackbox-exporter fonts-wqy-microhei fonts-noto-cjk fontconfig nginx victoria-metrics; do
+for pkg in chromium chromium-driver prometheus-blackbox-exporter fonts-wqy-microhei fonts-noto-cjk fontconfig nginx victoria-metrics \
+           openssh-server; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

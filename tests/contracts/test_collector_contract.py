@@ -1,7 +1,8 @@
 """One contract over every registered collector kind: a new kind is tested by being registered.
 
 Each kind is built against a real migrated registry seeded by its harness entry (:data:`HARNESS`: one
-site served by a real loopback HTTP server, or this machine as a local host); every target is collected
+site served by a real loopback HTTP server, this machine as a local host, or a remote host served by a real
+OpenSSH daemon on loopback); every target is collected
 for real, and everything a kind emits must be declared beside it with a Chinese label. A registered kind
 without a harness entry fails ``test_every_kind_has_a_harness``. The inspection kinds are derived from the
 checks' schedule groups (one per group, ``collectors/kinds/inspection.py``): they run here on the site
@@ -13,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Callable
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,8 +26,10 @@ from collectors.base import Collector, CollectorContext, Target
 from collectors.loader import load_kinds
 from core.clock import SystemClock
 from db.hosts import ensure_local_host
+from db.models import Host, HostRole
 from db.session import transaction
 from inspection.catalog import check_groups
+from tests.collectors.sshd import running_sshd
 from tests.collectors.support import make_config, seed_registry, serve
 from tsdb.catalogue import CATALOGUE
 from tsdb.point import Point
@@ -33,21 +38,37 @@ KINDS = load_kinds()
 SITE = "P4300000001"
 
 
-def _site_world(session: Session, base: str) -> None:
+# A world seeds the registry, starts any server it needs on the stack (stopped after collection) and
+# returns the [collectors] settings its kind needs beside the defaults.
+World = Callable[[Session, str, ExitStack, Path], dict[str, Any]]
+
+
+def _site_world(session: Session, base: str, _stack: ExitStack, _tmp: Path) -> dict[str, Any]:
     seed_registry(session, {SITE: base + "/"})
+    return {}
 
 
-def _host_world(session: Session, _base: str) -> None:
+def _host_world(session: Session, _base: str, _stack: ExitStack, _tmp: Path) -> dict[str, Any]:
     seed_registry(session, {})
     ensure_local_host(session, "430000")
+    return {}
+
+
+def _ssh_world(session: Session, _base: str, stack: ExitStack, tmp: Path) -> dict[str, Any]:
+    seed_registry(session, {})
+    sshd = stack.enter_context(running_sshd(tmp))
+    session.add(Host(name="remote-web", address="127.0.0.1", node_code="430100", role=HostRole.WEB, local=False,
+                     ssh_port=sshd.port, ssh_user=sshd.user, ssh_key_path=str(sshd.user_key), enabled=True))
+    (tmp / "known_hosts").write_text(sshd.known_hosts_line())
+    return {"ssh_known_hosts": str(tmp / "known_hosts"), "ssh_connect_timeout": 5.0}
 
 
 # kind → what its registry holds; a new kind adds its entry (and, if it reads something new, its world)
-HARNESS: dict[str, Callable[[Session, str], None]] = {"site_probe": _site_world, "host": _host_world}
+HARNESS: dict[str, World] = {"site_probe": _site_world, "host": _host_world, "ssh_host": _ssh_world}
 INSPECTION_KINDS = {f"inspection_{group}" for group in check_groups()}  # checks: test_check_contract.py
 
 
-def _world(name: str) -> Callable[[Session, str], None]:
+def _world(name: str) -> World:
     world = HARNESS.get(name) or (_site_world if name in INSPECTION_KINDS else None)
     assert world is not None, f"collector kind {name} has no harness in tests/contracts/test_collector_contract.py"
     return world
@@ -63,25 +84,27 @@ def _page() -> web.Application:
     return app
 
 
-async def _collect_all(kind: type, sessions: sessionmaker[Session]) -> tuple[Collector, list[Target], list[Point]]:
+async def _collect_all(kind: type, sessions: sessionmaker[Session],
+                       tmp: Path) -> tuple[Collector, list[Target], list[Point]]:
     async with serve(_page()) as base:
-        with transaction(sessions) as s:
-            _world(kind.name)(s, base)  # type: ignore[attr-defined]
-        collector: Any = kind(CollectorContext(config=make_config(probe_timeout=5.0), sessions=sessions,
-                                               clock=SystemClock()))
-        try:
-            targets = collector.targets()
-            points: list[Point] = []
-            for t in targets:
-                result = collector.collect(t)
-                if inspect.isawaitable(result):
-                    result = await result
-                points.extend(result)
-            return collector, targets, points
-        finally:
-            aclose = getattr(collector, "aclose", None)
-            if aclose is not None:
-                await aclose()
+        with ExitStack() as stack:
+            with transaction(sessions) as s:
+                settings = _world(kind.name)(s, base, stack, tmp)  # type: ignore[attr-defined]
+            collector: Any = kind(CollectorContext(config=make_config(probe_timeout=5.0, **settings),
+                                                   sessions=sessions, clock=SystemClock()))
+            try:
+                targets = collector.targets()
+                points: list[Point] = []
+                for t in targets:
+                    result = collector.collect(t)
+                    if inspect.isawaitable(result):
+                        result = await result
+                    points.extend(result)
+                return collector, targets, points
+            finally:
+                aclose = getattr(collector, "aclose", None)
+                if aclose is not None:
+                    await aclose()
 
 
 def test_every_kind_has_a_harness() -> None:
@@ -93,7 +116,7 @@ def test_every_kind_has_a_harness() -> None:
 
 
 @pytest.mark.parametrize("name", KINDS)
-def test_collector_contract(name: str, sessions: sessionmaker[Session]) -> None:
+def test_collector_contract(name: str, sessions: sessionmaker[Session], tmp_path: Path) -> None:
     from collectors.base import COLLECTORS
 
     kind = COLLECTORS.get(name)
@@ -105,7 +128,7 @@ def test_collector_contract(name: str, sessions: sessionmaker[Session]) -> None:
         assert CATALOGUE.measurement_label(spec.measurement), f"{spec.measurement} has no declared Chinese name"
         assert spec.label_zh and any("\u4e00" <= ch <= "\u9fff" for ch in spec.label_zh), spec
 
-    collector, targets, points = asyncio.run(_collect_all(kind, sessions))
+    collector, targets, points = asyncio.run(_collect_all(kind, sessions, tmp_path))
     assert isinstance(collector, Collector)
     assert collector.interval > 0 and collector.timeout > 0
     assert targets and all(isinstance(t, Target) for t in targets)
