@@ -420,6 +420,9 @@ def build_parser() -> argparse.ArgumentParser:
     from runtime.security_cli import add_arguments as add_security_arguments
 
     add_security_arguments(sub)
+    from runtime.api_cli import add_arguments as add_api_arguments
+
+    add_api_arguments(sub)
     w = sub.add_parser("worker", help=argparse.SUPPRESS)  # a process of `run`, started by its supervisor
     from runtime.roles import ROLES
 
@@ -456,6 +459,12 @@ def cmd_rules(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_nodes(config: Config, args: argparse.Namespace) -> int:
+    from runtime.api_cli import run
+
+    return run(config, args)
+
+
 def cmd_notify(config: Config, args: argparse.Namespace) -> int:
     from alerts.notify_cli import run
 
@@ -465,7 +474,7 @@ def cmd_notify(config: Config, args: argparse.Namespace) -> int:
 COMMANDS = {"run": cmd_run, "collect": cmd_collect, "migrate": cmd_migrate, "registry": cmd_registry,
             "demo-fleet": cmd_demo_fleet, "inspect": cmd_inspect,
             "rules": cmd_rules, "users": cmd_security, "kiosk": cmd_security,
-            "notify": cmd_notify, "worker": cmd_worker}
+            "notify": cmd_notify, "nodes": cmd_nodes, "worker": cmd_worker}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
