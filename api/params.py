@@ -69,7 +69,7 @@ def parse_time(name: str, value: str) -> datetime:
             raise _bad(name, value, text.REASON_TIME) from None
         t = t.astimezone(UTC)
     else:
-        if not math.isfinite(seconds) or abs(seconds) > 1e11:
+        if not (math.isfinite(seconds) and 0 <= seconds < _LATEST.timestamp()):
             raise _bad(name, value, text.REASON_TIME) from None
         t = datetime.fromtimestamp(seconds, UTC)
     if not _EARLIEST <= t < _LATEST:
