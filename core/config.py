@@ -250,6 +250,15 @@ class SecurityConfig:
 
 
 @dataclass(frozen=True)
+class ApiConfig:
+    """The open API (api/, docs/api.md): ingest and query limits."""
+
+    max_body_bytes: int = 10 * 1024 * 1024  # a write body, compressed and again decompressed: past it, 413
+    max_lines: int = 100_000  # points in one write request: past it, 413
+    max_rows: int = 10_000  # rows one query or listing returns at most
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     level: str = "INFO"
     format: str = "logfmt"  # logfmt | json
@@ -268,6 +277,7 @@ class Config:
     fetch: FetchConfig = field(default_factory=FetchConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     security: SecurityConfig = field(default_factory=SecurityConfig)
+    api: ApiConfig = field(default_factory=ApiConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     def resolve_path(self, value: str) -> Path:
@@ -362,6 +372,9 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("security", "session_hours"): (0.001, 24 * 400),
     ("security", "max_failed_logins"): (1, 1000),
     ("security", "throttle_minutes"): (0.001, 7 * 24 * 60),
+    ("api", "max_body_bytes"): (1, 2**31),
+    ("api", "max_lines"): (1, 10_000_000),
+    ("api", "max_rows"): (1, 10_000_000),
 }
 UNDECLARED_RANGE = (0.0, 1e9)
 

@@ -128,3 +128,21 @@ class AuditEntry(Base):
     remote_addr: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     summary: Mapped[str] = mapped_column(Text, default="")  # Chinese, for the audit screen
+
+
+class ApiToken(Base):
+    """A token of the open API (api/): a node's or an integration's agent writes metrics and reads data of
+    the token's region with it. Only the SHA-256 of the secret part is stored; revoked rows stay for the
+    audit."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (Index("ix_api_token_node", "node_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    node_code: Mapped[str] = mapped_column(ForeignKey("node.code"))  # the region the token may write and read
+    created_by: Mapped[str] = mapped_column(String(96))  # audit actor: "cli" or a user name
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -423,6 +423,9 @@ def build_parser() -> argparse.ArgumentParser:
     from runtime.hosts_cli import add_arguments as add_hosts_arguments
 
     add_hosts_arguments(sub)
+    from runtime.api_cli import add_arguments as add_api_arguments
+
+    add_api_arguments(sub)
     w = sub.add_parser("worker", help=argparse.SUPPRESS)  # a process of `run`, started by its supervisor
     from runtime.roles import ROLES
 
@@ -465,6 +468,12 @@ def cmd_hosts(config: Config, args: argparse.Namespace) -> int:
     return run(config, args)
 
 
+def cmd_nodes(config: Config, args: argparse.Namespace) -> int:
+    from runtime.api_cli import run
+
+    return run(config, args)
+
+
 def cmd_notify(config: Config, args: argparse.Namespace) -> int:
     from alerts.notify_cli import run
 
@@ -474,7 +483,7 @@ def cmd_notify(config: Config, args: argparse.Namespace) -> int:
 COMMANDS = {"run": cmd_run, "collect": cmd_collect, "migrate": cmd_migrate, "registry": cmd_registry,
             "demo-fleet": cmd_demo_fleet, "inspect": cmd_inspect,
             "rules": cmd_rules, "users": cmd_security, "kiosk": cmd_security,
-            "notify": cmd_notify, "hosts": cmd_hosts, "worker": cmd_worker}
+            "notify": cmd_notify, "hosts": cmd_hosts, "nodes": cmd_nodes, "worker": cmd_worker}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

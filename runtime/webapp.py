@@ -11,6 +11,7 @@ from flask import Flask
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.rule_dir import RuleDirectory
+from api import init_app as init_api
 from core.clock import Clock, SystemClock, ZonedClock, time_scale
 from core.config import Config
 from dashboard.app import init_app as init_screens
@@ -42,4 +43,5 @@ def create_app(config: Config, *, store: MetricStore | None = None,
     real = clock if time_scale(clock) == 1 else SystemClock()
     init_security(server, config, sessions, ZonedClock(real, config.web.tz))
     init_screens(server, config, store=store, sessions=sessions, clock=clock, rules=rules)
+    init_api(server, config, store=store, sessions=sessions, clock=real)  # tokens' last use in real time
     return server

@@ -55,6 +55,7 @@ class Gate(enum.StrEnum):
     PUBLIC = "public"  # no session needed (the login form)
     PAGE = "page"  # Dash's page routes: the declaration of the page the path resolves to, as Dash resolves it
     CALLBACK = "callback"  # Dash's callback endpoint: the declaration of the callback named by the request
+    TOKEN = "token"  # the open API (api/): authenticates its own bearer token; no session, cookie or CSRF
 
 
 SHELL = Access()  # the app's frame, scripts and styles: any viewer, no region data

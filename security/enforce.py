@@ -86,7 +86,7 @@ def access_refusal(principal: Principal | None, sessions: sessionmaker[Session])
     gate = registry().routes.get(rule.endpoint)
     codes: list[tuple[Kind, Any]] = []
     access: Access | None
-    if gate is Gate.PUBLIC:
+    if gate is Gate.PUBLIC or gate is Gate.TOKEN:  # a token route judges its own token and scope (api/)
         return None
     if gate is Gate.PAGE:
         access, codes = _page(request.path, "?" + request.query_string.decode("utf-8", "replace"))

@@ -54,7 +54,7 @@ from layouts import theme
 from security import audit
 from security.access import SHELL, AccessRegistry, Gate, Kind, home_path
 from security.auth import Principal
-from security.enforce import ACCESS_KEY, access_refusal, check_code
+from security.enforce import ACCESS_KEY, access_refusal, check_code, registry
 from security.kiosk import live_token, resolve_token
 from security.login import authenticate, sign_out
 from security.redirects import safe_next
@@ -382,8 +382,27 @@ def scope_refusal(kind: Kind, code: str | None) -> str | None:
     return check_code(current_principal(), _state().sessions, kind, code)
 
 
+def _token_route() -> bool:
+    """Whether the request reaches a route declared :attr:`Gate.TOKEN` (the open API)."""
+    rule = request.url_rule
+    return rule is not None and registry().routes.get(rule.endpoint) is Gate.TOKEN
+
+
+def token_routes(server: Flask, blueprint: Blueprint) -> None:
+    """Declare every route of the registered ``blueprint`` token-authenticated (:attr:`Gate.TOKEN`): the guard
+    hands such a request over untouched — no session or kiosk cookie is read, none is set — and CSRF does not
+    apply, since no cookie authenticates it. The blueprint's own code must authenticate every request."""
+    access = registry(server)
+    for rule in server.url_map.iter_rules():
+        if rule.endpoint.startswith(blueprint.name + "."):
+            access.route(rule.endpoint, Gate.TOKEN)
+    server.extensions["csrf"].exempt(blueprint)
+
+
 def _guard() -> BaseResponse | None:
     st = _state()
+    if _token_route():
+        return None  # never cookie-authenticated: the route checks its token itself
     if request.path in PUBLIC_PATHS or (request.path == "/logout" and SESSION_ID in session):
         return None
     if request.method in SAFE_METHODS and request.path.startswith(PUBLIC_FONTS) and ".." not in request.path:

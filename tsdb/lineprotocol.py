@@ -224,13 +224,19 @@ def parse_lines(data: str, precision: str = "ns", default_time_ns: int | None = 
     ``default_time_ns``. Raises :class:`LineProtocolError` at the first malformed line
     (nothing is returned then) and ``ValueError`` for an unknown precision.
     """
+    return [p for _, p in parse_numbered(data, precision, default_time_ns)]
+
+
+def parse_numbered(data: str, precision: str = "ns", default_time_ns: int | None = None) -> list[tuple[int, Point]]:
+    """:func:`parse_lines` with the 1-based line each point starts on, so a later check (a store's refusal,
+    a scope) can name the line too. Raises as :func:`parse_lines` does."""
     try:
         factor = PRECISION_FACTOR[precision]
     except KeyError:
         raise ValueError(f"unknown precision {precision!r}; expected one of "
                          f"{', '.join(PRECISION_FACTOR)}") from None
     sc = _Scanner(data)
-    points: list[Point] = []
+    points: list[tuple[int, Point]] = []
     i = 0
     while i < sc.n:
         # skip leading blanks; a blank or comment line is skipped whole
@@ -245,8 +251,9 @@ def parse_lines(data: str, precision: str = "ns", default_time_ns: int | None = 
             nl = data.find("\n", i)
             i = sc.n if nl < 0 else nl + 1
             continue
+        line = bisect.bisect_right(sc.line_starts, i)
         point, i = _parse_line(sc, i, factor, default_time_ns)
-        points.append(point)
+        points.append((line, point))
     return points
 
 

@@ -55,6 +55,8 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "kiosk.create": "创建大屏令牌",
     "kiosk.revoke": "吊销大屏令牌",
     "kiosk.refused": "拒绝大屏链接（浏览器已有个人登录）",
+    "api_token.create": "创建开放接口令牌",
+    "api_token.revoke": "吊销开放接口令牌",
     **{f"alert.{state}": f"告警状态：{label}" for state, label in ALERT_STATE.items()},
     **{f"alert.{code}": label for code, label in ALERT_ACTIONS.items()},
     **{f"alert.{code}.denied": f"{label}被拒绝（超出地区范围）" for code, label in ALERT_ACTIONS.items()},
@@ -76,11 +78,13 @@ AUDIT_ACTION_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "notifications": ("通知", ("notification",)),
     "duty": ("值班与静默", ("roster", "silence", "maintenance")),
     "kiosk": ("大屏令牌", ("kiosk",)),
+    "api_token": ("开放接口令牌", ("api_token",)),
     "audit": ("审计日志", ("audit",)),
 }
 
 AUDIT_OBJECT_LABELS: dict[str, str] = {
-    "user": "用户", "kiosk_token": "大屏令牌", "alert": "告警", "notification": "通知", "duty_shift": "排班",
+    "user": "用户", "kiosk_token": "大屏令牌", "api_token": "开放接口令牌",
+    "alert": "告警", "notification": "通知", "duty_shift": "排班",
     "handover": "交接班", "silence": "静默/维护窗口", "audit": "审计日志",
 }
 

@@ -1,0 +1,24 @@
+"""The open API (docs/api.md): InfluxDB v2-compatible metric ingest, metric queries, REST reads of sites,
+hosts, alerts and findings, and its OpenAPI document — all authenticated by per-node or per-integration
+tokens (security/api_tokens.py, ``app.py nodes token``) and scoped to the token's region."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.clock import Clock
+from core.config import Config
+from security.web import token_routes
+from tsdb.store import MetricStore
+
+
+def init_app(server: Flask, config: Config, *, store: MetricStore, sessions: sessionmaker[Session],
+             clock: Clock) -> None:
+    """Attach the API blueprint under ``/api`` to ``server`` (after security.web.init_security): its routes
+    are token-authenticated, never by a cookie, and exempt from CSRF."""
+    from api.routes import EXTENSION_KEY, ApiState, bp
+
+    server.extensions[EXTENSION_KEY] = ApiState(config.api, store, sessions, clock)
+    server.register_blueprint(bp)
+    token_routes(server, bp)
