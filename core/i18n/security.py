@@ -57,6 +57,10 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "kiosk.refused": "拒绝大屏链接（浏览器已有个人登录）",
     "api_token.create": "创建开放接口令牌",
     "api_token.revoke": "吊销开放接口令牌",
+    "host.add": "登记远程主机",
+    "host.update": "修改远程主机登记",
+    "host.trust": "信任远程主机密钥（首次）",
+    "host.trust_replace": "更换远程主机密钥",
     **{f"alert.{state}": f"告警状态：{label}" for state, label in ALERT_STATE.items()},
     **{f"alert.{code}": label for code, label in ALERT_ACTIONS.items()},
     **{f"alert.{code}.denied": f"{label}被拒绝（超出地区范围）" for code, label in ALERT_ACTIONS.items()},
@@ -79,11 +83,12 @@ AUDIT_ACTION_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "duty": ("值班与静默", ("roster", "silence", "maintenance")),
     "kiosk": ("大屏令牌", ("kiosk",)),
     "api_token": ("开放接口令牌", ("api_token",)),
+    "hosts": ("远程主机", ("host",)),
     "audit": ("审计日志", ("audit",)),
 }
 
 AUDIT_OBJECT_LABELS: dict[str, str] = {
-    "user": "用户", "kiosk_token": "大屏令牌", "api_token": "开放接口令牌",
+    "user": "用户", "kiosk_token": "大屏令牌", "api_token": "开放接口令牌", "host": "远程主机",
     "alert": "告警", "notification": "通知", "duty_shift": "排班",
     "handover": "交接班", "silence": "静默/维护窗口", "audit": "审计日志",
 }
