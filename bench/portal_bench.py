@@ -326,11 +326,11 @@ def median_pass(passes: Sequence[Pass]) -> Pass:
 
 def print_passes(title: str, passes: Sequence[Pass]) -> None:
     print(f"\n== {title}")
-    print(f"{'pass':<36}{'pages':>7}{'200':>7}{'304':>7}{'requests':>9}{'seconds':>9}{'pages/s':>9}"
+    print(f"{'pass':<42}{'pages':>7}{'200':>7}{'304':>7}{'requests':>9}{'seconds':>9}{'pages/s':>9}"
           f"{'CPU-s':>8}{'CPU ms/page':>12}{'nginx CPU-s':>12}")
     for p in passes:
         per_page = 1000 * p.cpu_s / p.pages if p.pages else 0.0
-        print(f"{p.label:<36}{p.pages:>7}{p.status[200]:>7}{p.status[304]:>7}{p.requests:>9}{p.seconds:>9.2f}"
+        print(f"{p.label:<42}{p.pages:>7}{p.status[200]:>7}{p.status[304]:>7}{p.requests:>9}{p.seconds:>9.2f}"
               f"{p.pages_per_s:>9.0f}{p.cpu_s:>8.2f}{per_page:>12.3f}{p.server_cpu_s:>12.2f}")
 
 
