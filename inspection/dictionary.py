@@ -69,9 +69,10 @@ class Hit:
     context: str
 
 
-# Runs that normalisation leaves as they are: CJK unified ideographs (no NFKC mapping) and printable ASCII
-# other than upper-case letters. Copied whole instead of character by character (most of a page's text).
-_PLAIN = re.compile(r"[\u4e00-\u9fff!-@\[-~]+")
+# Runs that normalisation leaves as they are: CJK unified ideographs (no NFKC mapping), the Chinese
+# punctuation NFKC leaves alone (、。《》「」『』【】 and curly quotes; the full-width ，：；（） are mapped) and
+# printable ASCII other than upper-case letters. Copied whole instead of character by character.
+_PLAIN = re.compile(r"[\u4e00-\u9fff\u3001\u3002\u300a-\u3011\u2018\u2019\u201c\u201d!-@\[-~]+")
 
 
 def normalise(text: str) -> tuple[str, list[int]]:

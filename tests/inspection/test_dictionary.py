@@ -66,7 +66,8 @@ def _normalise_per_character(text: str) -> tuple[str, list[int]]:
 
 def test_normalise_copies_plain_runs_as_the_character_definition_would() -> None:
     pieces = ["湖南省", "人民政府", "Ab", "cd", "12", "，", "。", "Ｑ", "２", " ", "  ", "\u3000", "\t", "\n",
-              "\u00a0", "\u200b", "\u00ad", "\uf900", "\u2f08", "ﬁ", "㈱", "x", "-", "[", "~", "@", "é", "\u3400"]
+              "\u00a0", "\u200b", "\u00ad", "\uf900", "\u2f08", "ﬁ", "㈱", "x", "-", "[", "~", "@", "é", "\u3400",
+              "、", "《", "》", "【", "“", "’", "：", "（", "\u3003", "\u3012"]
     rng = random.Random(11)
     for _ in range(2000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 30)))
