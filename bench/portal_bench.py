@@ -18,8 +18,9 @@ Measured in one run, every figure from the product's own path:
 2. **unchanged, second run** — the same runner again a cycle later (the clock moved by ``cycle_days``, so
    every page is due): conditional requests, 304s counted from the saved frontier;
 3. **crawl alone** — the same crawl (same merged settings, same fetcher, frontier loaded and saved with
-   the runner's functions) with no scan and no findings, and **crawl + each check alone** through the
-   runner; the extra cost of the scans over the crawl alone, in CPU and wall time (target <= 10 %);
+   the runner's functions) with no scan and no findings, and **crawl + one scan** per check (its scan fed,
+   its result built, nothing persisted); the extra cost of the scans over the crawl alone, in CPU and wall
+   time (target <= 10 %);
 4. **LinkChecker 10.6.0** on the same portal, same concurrency and timeout (:func:`bench.crawl_bench.
    run_linkchecker`), and the ratios.
 
