@@ -19,6 +19,8 @@ import shutil
 import socket
 import subprocess
 import time
+import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -55,8 +57,11 @@ def broken_on(i: int, port: int, stalls: bool = True) -> list[tuple[str, str]]:
     return out
 
 
-def portal_page(i: int, pages: int, port: int, stalls: bool = True) -> str:
-    """HTML of page ``i`` (0 = homepage)."""
+Body = Callable[[int], str]  # page number -> extra HTML placed in the page's body (article text, plants)
+
+
+def portal_page(i: int, pages: int, port: int, stalls: bool = True, body: Body | None = None) -> str:
+    """HTML of page ``i`` (0 = homepage), with ``body(i)`` after its link list when given."""
     base, ext = f"http://{PORTAL}:{port}", f"http://{EXTERNAL}:{port}"
     links = [f'<a href="/p/{c}.html">栏目页面{c}</a>' for c in range(i * FANOUT + 1, i * FANOUT + FANOUT + 1)
              if c < pages]
@@ -70,7 +75,7 @@ def portal_page(i: int, pages: int, port: int, stalls: bool = True) -> str:
     return ('<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>门户</title>'
             '<link rel="stylesheet" href="/static/site.css"><script src="/static/site.js"></script></head>'
             f'<body>{imgs}<ul>{"".join(f"<li>{link}</li>" for link in links)}</ul>'
-            f'<p>正文内容 {i}</p><a href="{base}/">返回首页</a></body></html>')
+            f'<p>正文内容 {i}</p>{body(i) if body else ""}<a href="{base}/">返回首页</a></body></html>')
 
 
 def portal_truth(pages: int, port: int, stalls: bool = True) -> set[str]:
@@ -84,14 +89,16 @@ def portal_truth(pages: int, port: int, stalls: bool = True) -> set[str]:
     return truth
 
 
-def write_portal(root: Path, pages: int, port: int, stalls: bool = True) -> tuple[Path, Path]:
-    """Write the portal under ``root/site`` and the external host under ``root/ext``; returns both."""
+def write_portal(root: Path, pages: int, port: int, stalls: bool = True,
+                 body: Body | None = None) -> tuple[Path, Path]:
+    """Write the portal under ``root/site`` and the external host under ``root/ext``; returns both.
+    ``body``: extra HTML per page (see :func:`portal_page`)."""
     site, ext = root / "site", root / "ext"
     for d in (site / "p", site / "static", site / "files", ext / "ok"):
         d.mkdir(parents=True, exist_ok=True)
-    (site / "index.html").write_text(portal_page(0, pages, port, stalls), encoding="utf-8")
+    (site / "index.html").write_text(portal_page(0, pages, port, stalls, body), encoding="utf-8")
     for i in range(1, pages):
-        (site / "p" / f"{i}.html").write_text(portal_page(i, pages, port, stalls), encoding="utf-8")
+        (site / "p" / f"{i}.html").write_text(portal_page(i, pages, port, stalls, body), encoding="utf-8")
     for name in ("logo.png", "site.css", "site.js"):
         (site / "static" / name).write_bytes(b"x" * 2048)
     for i in range(0, pages, 5):
@@ -141,6 +148,7 @@ http {{
     root {site};
     index index.html;
     {hdr}
+    location = /__nginx_status {{ stub_status; allow 127.0.0.0/8; deny all; }}
     location /slow/ {{ proxy_pass http://{PORTAL}:{hold_port}; proxy_read_timeout 60s; {hdr} }}
   }}
   server {{
@@ -171,6 +179,16 @@ http {{
                 time.sleep(0.05)
         self.__exit__(None, None, None)
         raise RuntimeError(f"nginx did not listen on port {self.port} within 10 s; see {self.dir}/error.log")
+
+    def requests(self) -> int:
+        """Requests nginx has answered so far (its stub_status counter; -1 when it cannot be read)."""
+        try:
+            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never a proxy
+            with opener.open(f"http://{PORTAL}:{self.port}/__nginx_status", timeout=2) as resp:
+                text = resp.read().decode("ascii", "replace")
+            return int(text.splitlines()[2].split()[2])
+        except (OSError, ValueError, IndexError):
+            return -1
 
     def cpu_seconds(self) -> float:
         """User + system CPU of the nginx master and its workers so far."""

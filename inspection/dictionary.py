@@ -17,6 +17,7 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,12 @@ class Hit:
     context: str
 
 
+# Runs that normalisation leaves as they are: CJK unified ideographs (no NFKC mapping), the Chinese
+# punctuation NFKC leaves alone (、。《》「」『』【】 and curly quotes; the full-width ，：；（） are mapped) and
+# printable ASCII other than upper-case letters. Copied whole instead of character by character.
+_PLAIN = re.compile(r"[\u4e00-\u9fff\u3001\u3002\u300a-\u3011\u2018\u2019\u201c\u201d!-@\[-~]+")
+
+
 def normalise(text: str) -> tuple[str, list[int]]:
     """(normalised text, original offset of each normalised character).
 
@@ -75,26 +82,43 @@ def normalise(text: str) -> tuple[str, list[int]]:
     characters dropped, ASCII lower-cased, whitespace removed when it sits between two CJK
     characters (page layout and evasion both put spaces there) and collapsed to one space elsewhere.
     """
-    out: list[str] = []
+    out: list[str] = []  # pieces: single characters, or runs of _PLAIN copied whole
     where: list[int] = []
     pending_space = -1  # original offset of a whitespace run not yet emitted
-    for i, ch in enumerate(text):
-        for c in unicodedata.normalize("NFKC", ch).translate(_ZERO_WIDTH):
-            if c.isspace():
-                if pending_space < 0:
-                    pending_space = i
-                continue
-            if pending_space >= 0:
-                if out and not (_CJK.match(out[-1]) and _CJK.match(c)):
-                    out.append(" ")
-                    where.append(pending_space)
-                pending_space = -1
-            out.append(c.lower() if c.isascii() else c)
-            where.append(i)
+
+    def emit(c: str) -> None:
+        nonlocal pending_space
+        if pending_space >= 0:
+            if out and not (_CJK.match(out[-1][-1]) and _CJK.match(c[0])):
+                out.append(" ")
+                where.append(pending_space)
+            pending_space = -1
+        out.append(c)
+
+    def each(lo: int, hi: int) -> None:
+        nonlocal pending_space
+        for i in range(lo, hi):
+            for c in unicodedata.normalize("NFKC", text[i]).translate(_ZERO_WIDTH):
+                if c.isspace():
+                    if pending_space < 0:
+                        pending_space = i
+                    continue
+                emit(c.lower() if c.isascii() else c)
+                where.append(i)
+
+    pos = 0
+    for m in _PLAIN.finditer(text):
+        each(pos, m.start())
+        emit(m.group())
+        where.extend(range(m.start(), m.end()))
+        pos = m.end()
+    each(pos, len(text))
     return "".join(out), where
 
 
+@lru_cache(maxsize=4096)
 def _norm(s: str) -> str:
+    """The normalised form of a dictionary phrase (memoised: every scan looks up the allow-list's)."""
     return normalise(s)[0]
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import re
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -37,6 +40,38 @@ def test_normalise(text: str, expected: str) -> None:
     norm, where = normalise(text)
     assert norm == expected
     assert len(where) == len(norm) and all(0 <= i < len(text) for i in where)
+
+
+def _normalise_per_character(text: str) -> tuple[str, list[int]]:
+    """The definition of :func:`normalise`, one character at a time (it copies plain runs whole)."""
+    cjk = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+    zero_width = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+    out: list[str] = []
+    where: list[int] = []
+    pending = -1
+    for i, ch in enumerate(text):
+        for c in unicodedata.normalize("NFKC", ch).translate(zero_width):
+            if c.isspace():
+                pending = i if pending < 0 else pending
+                continue
+            if pending >= 0:
+                if out and not (cjk.match(out[-1]) and cjk.match(c)):
+                    out.append(" ")
+                    where.append(pending)
+                pending = -1
+            out.append(c.lower() if c.isascii() else c)
+            where.append(i)
+    return "".join(out), where
+
+
+def test_normalise_copies_plain_runs_as_the_character_definition_would() -> None:
+    pieces = ["湖南省", "人民政府", "Ab", "cd", "12", "，", "。", "Ｑ", "２", " ", "  ", "\u3000", "\t", "\n",
+              "\u00a0", "\u200b", "\u00ad", "\uf900", "\u2f08", "ﬁ", "㈱", "x", "-", "[", "~", "@", "é", "\u3400",
+              "、", "《", "》", "【", "“", "’", "：", "（", "\u3003", "\u3012"]
+    rng = random.Random(11)
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 30)))
+        assert normalise(text) == _normalise_per_character(text), text
 
 
 @pytest.mark.parametrize(("text", "url", "hits"), [
