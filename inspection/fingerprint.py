@@ -23,6 +23,7 @@ _RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 _NUMBER = re.compile(r"^(-?\d+(?:\.\d+)?)")
 _SKIP = {"-text", "-comment", "script", "style", "noscript", "br", "html", "head", "meta", "title"}
 OFFSCREEN_PX = 500.0
+_ABSOLUTE = ("http:", "https:", "//")  # hrefs that may leave the site; every other form stays on it
 # Platform and national service domains a government page may load from or link to (党政机关标识,
 # 政府网站找错, 备案); every *.gov.cn host counts as a platform host.
 PLATFORM_DOMAINS: tuple[str, ...] = ("gov.cn", "conac.cn", "beian.gov.cn", "miit.gov.cn", "ucap.org.cn")
@@ -246,13 +247,17 @@ def hidden_links(html: str | HTMLParser, base_url: str, site_url: str, allowed: 
     rules = stylesheet_rules(tree)
     found: dict[str, HiddenLink] = {}
     for a in tree.css("a[href]"):
-        url = urljoin(base_url, (a.attributes.get("href") or "").strip())
-        if urlsplit(url).scheme not in ("http", "https") or url in found:
+        href = (a.attributes.get("href") or "").strip()
+        if not href.lower().startswith(_ABSOLUTE):
+            continue  # relative: the page's own site (cheap first: most links of a page are)
+        url = urljoin(base_url, href)
+        if url in found:
             continue
-        how = _hidden_by(a, rules)
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or host_allowed(parts.hostname or "", site_host, allowed):
+            continue
+        how = _hidden_by(a, rules)  # walks the ancestors: only for links that leave the site
         if how is None:
-            continue
-        if host_allowed(urlsplit(url).hostname or "", site_host, allowed):
             continue
         text = " ".join((a.text() or "").split())
         found[url] = HiddenLink(url, text[:100], how, suspicious(url, text))
