@@ -121,10 +121,10 @@ def article(port: int) -> Callable[[int], str]:
 
 
 def planted(pages: int, port: int) -> dict[str, set[str]]:
-    """Finding kind -> the locations a complete run must report (hidden links: page or target URL)."""
+    """Finding kind -> the locations a complete run must report (hidden links: the page carrying them, as
+    page_tampering reports them)."""
     every = {"wrong_formulation": WRONG_EVERY, "misspelt_place": SLIP_EVERY, "hidden": HIDDEN_EVERY}
     out = {kind: {page_url(i, port) for i in range(1, pages) if i % n == 0} for kind, n in every.items()}
-    out["hidden"] |= {hidden_href(i, port) for i in range(1, pages) if i % HIDDEN_EVERY == 0}
     out["dead_link"] = portal_truth(pages, port, stalls=False)
     return out
 
