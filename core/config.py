@@ -186,6 +186,24 @@ class NodeConfig:
 
     role: str = "all-in-one"
     code: str = "430000"  # the division the node serves: 430000 for the province, a city's code for a city
+    # A city's uplink: the base URL of the province's VictoriaMetrics (remote write goes to <url>/api/v1/write
+    # through the city's vmagent, [uplink]); empty = the city runs standalone. docs/federation.md.
+    upstream_url: str = ""
+
+
+@dataclass(frozen=True)
+class UplinkConfig:
+    """``[uplink]``: the city's local ``vmagent`` (runtime/uplink.py), which takes every point the city stores
+    as line protocol on ``listen``, buffers it under ``buffer_dir`` while the province is unreachable and
+    remote-writes it to ``[node] upstream_url``. Used only on a city node with an upstream."""
+
+    binary: str = "vmagent"  # the vmagent program (Debian package victoria-metrics), a path or a name on PATH
+    listen: str = "127.0.0.1:8429"  # vmagent's -httpListenAddr: its local /write intake and /health; loopback only
+    buffer_dir: str = "var/uplink"  # vmagent's -remoteWrite.tmpDataPath: the on-disk buffer while the uplink is down
+    max_buffer_mb: int = 0  # -remoteWrite.maxDiskUsagePerURL in MiB (oldest data dropped beyond it); 0 = the disk
+    bearer_token_file: str = ""  # -remoteWrite.bearerTokenFile: the province's token, re-read every second
+    handover_timeout: float = 5.0  # seconds per hand-over of a batch to the local vmagent
+    handover_retry_seconds: float = 15.0  # keep retrying a refused hand-over this long, then the write fails
 
 
 @dataclass(frozen=True)
@@ -276,6 +294,7 @@ class Config:
     inspection: InspectionConfig = field(default_factory=InspectionConfig)
     fetch: FetchConfig = field(default_factory=FetchConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
+    uplink: UplinkConfig = field(default_factory=UplinkConfig)
     security: SecurityConfig = field(default_factory=SecurityConfig)
     api: ApiConfig = field(default_factory=ApiConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
@@ -369,6 +388,9 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("inspection", "check_timeout"): (0.001, 86400),
     ("inspection", "page_budget"): (1, 1_000_000),
     ("alerts", "eval_interval"): (0.001, 86400),
+    ("uplink", "max_buffer_mb"): (0, 2**30),
+    ("uplink", "handover_timeout"): (0.001, 3600),
+    ("uplink", "handover_retry_seconds"): (0, 3600),
     ("security", "session_hours"): (0.001, 24 * 400),
     ("security", "max_failed_logins"): (1, 1000),
     ("security", "throttle_minutes"): (0.001, 7 * 24 * 60),
@@ -460,6 +482,48 @@ def _validate(cfg: Config, origins: _Origins) -> None:
     if cfg.node.role != "city" and not code.endswith("0000"):
         raise refuse("node", "code", f"{'省级节点' if cfg.node.role == 'province' else '单机部署'}应为省的行政区划代码"
                                      f"（如 430000），而不是 {code}；地市节点请设 role = \"city\"")
+    _validate_uplink(cfg, refuse)
+
+
+def _validate_uplink(cfg: Config, refuse: Any) -> None:
+    """``[node] upstream_url`` only on a city, as a base URL; vmagent's intake on a loopback ``host:port``."""
+    upstream = cfg.node.upstream_url
+    if upstream and cfg.node.role != "city":
+        raise refuse("node", "upstream_url", "只有市级节点（role = \"city\"）向省级节点上送指标；"
+                                             "省级节点和单机部署请留空")
+    if upstream and not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", upstream):
+        raise refuse("node", "upstream_url", f"应为省级 VictoriaMetrics 的地址 http://主机:端口 或 https://…"
+                                             f"（如 http://10.43.0.10:8428），而不是 {_kind(upstream)}")
+    if upstream.rstrip("/").endswith("/api/v1/write"):
+        raise refuse("node", "upstream_url", "只写基地址（如 http://10.43.0.10:8428），/api/v1/write 由程序追加")
+    up = cfg.uplink
+    if not up.binary.strip():
+        raise refuse("uplink", "binary", "应为 vmagent 程序的路径或名称（如 vmagent 或 /usr/bin/vmagent）")
+    if loopback_port(up.listen) is None:
+        raise refuse("uplink", "listen", f"应为本机回环地址和端口（如 127.0.0.1:8429；该入口不校验身份，只能在本机），"
+                                         f"而不是 {_kind(up.listen)}")
+    if not up.buffer_dir.strip():
+        raise refuse("uplink", "buffer_dir", "应为 vmagent 的磁盘缓冲目录（如 var/uplink）")
+    if up.max_buffer_mb < 0:
+        raise refuse("uplink", "max_buffer_mb", f"应为 0（不限，直到磁盘满）或正数（MiB），而不是 {up.max_buffer_mb}")
+    if up.handover_timeout <= 0:
+        raise refuse("uplink", "handover_timeout", f"应大于 0，而不是 {_kind(up.handover_timeout)}")
+    if up.handover_retry_seconds < 0:
+        raise refuse("uplink", "handover_retry_seconds", f"应不小于 0，而不是 {_kind(up.handover_retry_seconds)}")
+
+
+def loopback_port(address: str) -> int | None:
+    """The port of ``host:port`` when host is a loopback address (127.0.0.0/8, ``localhost`` or ``[::1]``)."""
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isascii() or not port.isdigit() or not 0 < int(port) < 65536:
+        return None
+    host = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+    if host == "localhost":
+        return int(port)
+    try:
+        return int(port) if ipaddress.ip_address(host).is_loopback else None
+    except ValueError:
+        return None
 
 
 # Settings that moved (section, key) -> the table that holds them now, and values that were renamed.

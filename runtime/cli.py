@@ -297,6 +297,9 @@ def _child_specs(config: Config, args: argparse.Namespace, clock: Any, spec: Any
     ready = {"fleet": f"演示网站集群已启动：{len(spec.sites)} 个网站" if spec is not None else ""}
     out = []
     for role in roles:
+        if role == "uplink":
+            out.append(_uplink_spec(config))
+            continue
         if role == "web":
             host = "127.0.0.1" if config.web.host in ("0.0.0.0", "", "::") else config.web.host
             health = f"http://{host}:{config.web.port}/healthz"
@@ -308,6 +311,22 @@ def _child_specs(config: Config, args: argparse.Namespace, clock: Any, spec: Any
         out.append(ChildSpec(role=role, label_zh=LABELS[role], argv=argv, health_url=health, env=env,
                              starting_zh=starting.get(role, ""), ready_zh=ready.get(role, "")))
     return out
+
+
+def _uplink_spec(config: Config) -> Any:
+    """The city's vmagent as a supervised child (runtime/uplink.py)."""
+    from runtime.supervisor import ChildSpec
+    from runtime.uplink import LABEL, health_url, remote_write_url, resolve_binary, vmagent_argv
+
+    try:
+        binary = resolve_binary(config)
+    except FileNotFoundError as exc:
+        raise CliError(str(exc)) from None
+    target = remote_write_url(config.node.upstream_url)
+    return ChildSpec(role="uplink", label_zh=LABEL, argv=vmagent_argv(config, binary), health_url=health_url(config),
+                     health_text="OK", ready_timeout_s=60.0, starting_zh=f"启动{LABEL}：上送到 {target} …",
+                     ready_zh=f"{LABEL}已就绪：本机入口 {config.uplink.listen}，"
+                              f"省级不可达时缓存在 {config.resolve_path(config.uplink.buffer_dir)}")
 
 
 def _free_loopback_port() -> int:

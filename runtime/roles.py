@@ -3,9 +3,11 @@
 A node's role (``[node] role``) is a list of processes, started in order:
 
 - ``all-in-one`` (one machine for everything, the default and the demo), ``province`` and ``city`` run the
-  same processes today; a ``city`` node collects, inspects and alerts on its own city's sites only
-  (``db.scope.sites_served``). The federation adds its services here: the city's uplink, the province's
-  intake.
+  same processes; a ``city`` node collects, inspects and alerts on its own city's sites only
+  (``db.scope.sites_served``), and with ``[node] upstream_url`` it also runs its uplink:
+
+- ``uplink``: the city's ``vmagent`` (runtime/uplink.py), started before the collectors so their first
+  points find it; it is a program of its own, not an ``app.py worker``, health-checked on its ``/health``.
 
 - ``fleet``: the demo's simulated sites (only with ``demo.enabled``);
 - ``collect``: every collector (probes, hosts, inspection crawls) and store maintenance;
@@ -39,10 +41,11 @@ ROLES = ("fleet", "collect", "alert", "web")
 NODE_PROCESSES: dict[str, tuple[str, ...]] = {
     "all-in-one": ROLES,
     "province": ROLES,
-    "city": ROLES,
+    "city": ("fleet", "uplink", "collect", "alert", "web"),
 }
 NODE_LABELS = {"all-in-one": "单机部署", "province": "省级节点", "city": "市级节点"}
-LABELS = {"fleet": "演示网站集群", "collect": "采集服务", "alert": "告警服务", "web": "大屏服务"}
+LABELS = {"fleet": "演示网站集群", "uplink": "指标上送代理（vmagent）", "collect": "采集服务", "alert": "告警服务",
+          "web": "大屏服务"}
 # The parts a role's health names (its threads), as the operator reads them.
 PART_LABELS = {"fleet": "演示网站", "store-maintenance": "存储维护", "collectors-monitoring": "监测采集",
                "collectors-inspection": "巡检采集", "alerting": "规则评估与通知", "web": "网页服务"}
@@ -50,8 +53,9 @@ PART_LABELS = {"fleet": "演示网站", "store-maintenance": "存储维护", "co
 
 def node_processes(config: Config, *, demo: bool) -> list[str]:
     """The processes ``app.py run`` starts for this node, in order: the demo fleet only with a demo, the
-    alerting process only with ``alerts.enabled``."""
-    skip = {*(() if demo else ("fleet",)), *(() if config.alerts.enabled else ("alert",))}
+    alerting process only with ``alerts.enabled``, the uplink only on a city with ``[node] upstream_url``."""
+    skip = {*(() if demo else ("fleet",)), *(() if config.alerts.enabled else ("alert",)),
+            *(() if config.node.role == "city" and config.node.upstream_url else ("uplink",))}
     return [p for p in NODE_PROCESSES[config.node.role] if p not in skip]
 
 

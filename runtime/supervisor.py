@@ -45,6 +45,7 @@ class ChildSpec:
     ready_timeout_s: float = 180.0  # start-up budget: the first answer of /healthz
     starting_zh: str = ""  # the operator's line when it first starts (none when empty)
     ready_zh: str = ""  # and once it answers
+    health_text: str = ""  # a program of its own (vmagent): healthy is HTTP 200 with this body, not JSON "ok"
 
 
 @dataclass
@@ -93,11 +94,16 @@ class GiveUp(Exception):
     """A child could not be (re)started; the message is the Chinese reason."""
 
 
-def probe_health(url: str, timeout: float) -> tuple[bool, str]:
-    """(healthy, what was seen, in Chinese) for one GET of ``url``: healthy is HTTP 200 with ``"ok": true``."""
+def probe_health(url: str, timeout: float, text: str = "") -> tuple[bool, str]:
+    """(healthy, what was seen, in Chinese) for one GET of ``url``: healthy is HTTP 200 with ``"ok": true``,
+    or with the body ``text`` when one is given (another program's health page, e.g. vmagent's ``OK``)."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp:
-            body = json.loads(resp.read(65536) or b"{}")
+            raw = resp.read(65536)
+            if text:
+                ok = raw.decode("utf-8", "replace").strip() == text
+                return (True, f"HTTP {resp.status}") if ok else (False, f"HTTP {resp.status}，自检未通过")
+            body = json.loads(raw or b"{}")
             return (True, f"HTTP {resp.status}") if body.get("ok") else (False, f"HTTP {resp.status}，自检未通过")
     except urllib.error.HTTPError as exc:
         return False, f"HTTP {exc.code}" + ("，自检未通过" if exc.code == 503 else "")
@@ -186,7 +192,7 @@ class Supervisor:
             code = child.proc.poll()
             if code is not None:
                 raise GiveUp(f"{child.spec.label_zh}未能启动：进程退出，退出码 {code}")
-            ok, seen = probe_health(child.spec.health_url, self.health.timeout_s)
+            ok, seen = probe_health(child.spec.health_url, self.health.timeout_s, child.spec.health_text)
             if ok:
                 return
             time.sleep(0.3)
@@ -201,7 +207,7 @@ class Supervisor:
             assert child.proc is not None
             code = child.proc.poll()
             if code is None:
-                ok, seen = probe_health(child.spec.health_url, self.health.timeout_s)
+                ok, seen = probe_health(child.spec.health_url, self.health.timeout_s, child.spec.health_text)
                 if self._stopping.is_set():
                     return
                 failures = 0 if ok else failures + 1

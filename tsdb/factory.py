@@ -15,7 +15,9 @@ def open_store(config: Config) -> MetricStore:
     Every module of the ``tsdb`` package is imported first so that each backend has registered
     itself. Raises :class:`core.config.ConfigError` (Chinese, naming the known backends) for an
     unknown name, and :class:`core.plugins.PluginError` for a backend without a settings table or
-    one that does not implement the interface (a bug).
+    one that does not implement the interface (a bug). On a city node with ``[node] upstream_url`` the store
+    is wrapped in :class:`tsdb.forwarding.ForwardingStore`: every point written is also handed to the local
+    vmagent (``[uplink]``) for the province.
     """
     import_submodules("tsdb")
     m = config.metrics
@@ -30,4 +32,16 @@ def open_store(config: Config) -> MetricStore:
     store = kind.from_config(section)
     if not isinstance(store, MetricStore):
         raise PluginError(f"metric store {m.backend!r} does not implement the MetricStore interface")
-    return store
+    return forwarding(config, store)
+
+
+def forwarding(config: Config, store: MetricStore) -> MetricStore:
+    """``store`` as this node writes it: forwarded to its uplink on a city with an upstream, else unchanged."""
+    node = config.node
+    if node.role != "city" or not node.upstream_url:
+        return store
+    from tsdb.forwarding import ForwardingStore
+
+    up = config.uplink
+    return ForwardingStore(store, f"http://{up.listen}", node.code, timeout=up.handover_timeout,
+                           retry_s=up.handover_retry_seconds)

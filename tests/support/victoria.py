@@ -55,14 +55,16 @@ def _healthy(proc: subprocess.Popen[bytes], url: str) -> bool:
 
 
 @contextmanager
-def victoria_metrics(tmp: Path, *extra_flags: str) -> Iterator[str]:
-    """The base URL (``http://127.0.0.1:<port>``) of a running server storing under ``tmp``."""
+def victoria_metrics(tmp: Path, *extra_flags: str, port: int | None = None) -> Iterator[str]:
+    """The base URL (``http://127.0.0.1:<port>``) of a running server storing under ``tmp`` (on ``port`` when
+    given: a server restarted on the same folder and port, as a client configured with its URL sees it)."""
     binary = shutil.which(BINARY)
     if binary is None:
         pytest.fail(f"{BINARY} is not installed: Debian package victoria-metrics (scripts/install-system-deps.sh)")
     log = tmp / "victoria-metrics.log"
+    fixed = port
     for _ in range(START_ATTEMPTS):
-        port = _free_port()
+        port = fixed or _free_port()
         url = f"http://127.0.0.1:{port}"
         with log.open("ab") as out:
             proc = subprocess.Popen([binary, f"-httpListenAddr=127.0.0.1:{port}",

@@ -1,0 +1,49 @@
+"""``app.py run`` on a city with an upstream starts vmagent from the command line the project builds, checks its
+``/health`` and starts it again when it dies."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from runtime.cli import _uplink_spec
+from runtime.supervisor import HealthSettings, RestartPolicy, Supervisor, probe_health
+from tests.federation.conftest import city_config
+from tests.support.victoria import _free_port
+
+pytestmark = pytest.mark.e2e
+
+
+def test_the_city_uplink_is_supervised_and_restarted_after_a_sigkill(tmp_path: Path) -> None:
+    config = city_config(tmp_path, _free_port())  # the province is away: vmagent runs and buffers regardless
+    spec = _uplink_spec(config)
+    assert spec.role == "uplink" and spec.health_url.endswith("/health") and spec.health_text == "OK"
+    said: list[str] = []
+    sup = Supervisor([spec], say=said.append, health=HealthSettings(every_s=0.2, timeout_s=2, failures=3),
+                     policy=lambda: RestartPolicy(initial_s=0.2))
+    sup.start()
+    try:
+        first = sup.pids()["uplink"]
+        assert first is not None and probe_health(spec.health_url, 2, "OK") == (True, "HTTP 200")
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            pid = sup.pids()["uplink"]
+            if pid not in (None, first) and any("已重启" in line for line in said):
+                break
+            time.sleep(0.1)
+        assert sup.pids()["uplink"] not in (None, first), said
+        assert probe_health(spec.health_url, 1, "OK")[0]
+        assert (tmp_path / "uplink").is_dir()  # vmagent's buffer folder, from [uplink] buffer_dir
+    finally:
+        sup.stop()
+    assert sup.pids()["uplink"] is None
+
+
+def test_a_json_health_page_is_not_mistaken_for_vmagents(tmp_path: Path) -> None:
+    port = _free_port()
+    assert probe_health(f"http://127.0.0.1:{port}/health", 1, "OK")[0] is False
