@@ -54,6 +54,7 @@ from alerts.delivery import (
 from alerts.notifiers.base import Delivery, Message, Notifier
 from alerts.pipeline import render_payload
 from alerts.receivers import Receiver, Receivers
+from core import selfmetrics
 from core.clock import Clock, time_scale
 from core.i18n import notifiers as T
 from core.logging import get_logger
@@ -308,7 +309,9 @@ class Dispatcher:
                          summary=f"{T.AUDIT[status.value]}：{job.receiver_name}", at=now, scope_code=job.scope,
                          detail={"receiver": job.receiver_name, "recipient": job.recipient, "attempts": attempts,
                                  "unknown_attempts": unknown, "detail": str(values.get("detail", ""))[:500]})
-            return True
+        # counted once committed; a row without a known receiver (config problem) has no kind
+        selfmetrics.notification(job.receiver.kind if job.receiver is not None else "none", status.value)
+        return True
 
     # --- the heartbeat ---
 

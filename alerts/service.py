@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,6 +24,7 @@ from alerts.planner import PlanSettings, plan_notifications
 from alerts.receivers import load_receivers
 from alerts.rule_dir import RuleDirectory
 from alerts.rules import RuleSet
+from core import selfmetrics
 from core.clock import Clock, SystemClock
 from core.config import Config
 from core.i18n import alerts as T
@@ -113,11 +115,13 @@ class AlertService:
         self.reload_rules()
         rep = TickReport(skipped=dict(self.skipped), rules_error=self.rules_error)
         if "evaluate" not in self.skipped:
+            t0 = time.monotonic()
             try:
                 rep.evaluated = self.engine.evaluate(now)
             except Exception as exc:
                 log.exception("alerts.evaluate_failed")
                 rep.errors["evaluate"] = f"{type(exc).__name__}: {exc}"
+            selfmetrics.rule_evaluation(time.monotonic() - t0, failed="evaluate" in rep.errors)
         try:
             with self.sessions() as s:
                 inhibit_rules = self.engine.ruleset.inhibit_rules

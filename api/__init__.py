@@ -1,6 +1,7 @@
 """The open API (docs/api.md): InfluxDB v2-compatible metric ingest, metric queries, REST reads of sites,
 hosts, alerts and findings, and its OpenAPI document — all authenticated by per-node or per-integration
-tokens (security/api_tokens.py, ``app.py nodes token``) and scoped to the token's region."""
+tokens (security/api_tokens.py, ``app.py nodes token``) and scoped to the token's region; and the
+command center's self-monitoring at ``/metrics`` (api/metrics.py), authenticated by the same tokens."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ def init_app(server: Flask, config: Config, *, store: MetricStore, sessions: ses
              clock: Clock) -> None:
     """Attach the API blueprint under ``/api`` to ``server`` (after security.web.init_security): its routes
     are token-authenticated, never by a cookie, and exempt from CSRF."""
+    from api.metrics import bp as metrics_bp
     from api.routes import EXTENSION_KEY, ApiState, bp
 
     server.extensions[EXTENSION_KEY] = ApiState(config.api, store, sessions, clock)
-    server.register_blueprint(bp)
-    token_routes(server, bp)
+    for blueprint in (bp, metrics_bp):  # /api/… and the self-monitoring at /metrics
+        server.register_blueprint(blueprint)
+        token_routes(server, blueprint)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api import ingest, params, reads
 from api.errors import NOT_FOUND, UNAUTHORIZED, ApiError, invalid
 from api.openapi import operation, param, spec
+from core import selfmetrics
 from core.clock import Clock, to_ns
 from core.config import ApiConfig
 from core.i18n import api as text
@@ -109,6 +110,7 @@ def write() -> Any:
         st.store.write(points)  # atomic: all or none
     except ValueError as exc:
         raise invalid(text.STORE_REFUSED.format(reason=str(exc)[:300])) from None
+    selfmetrics.points_written("api", len(points))
     return Response(status=204)
 
 

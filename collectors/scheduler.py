@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from collectors.base import Collector, Target
+from core import selfmetrics
 from core.clock import Clock, SystemClock, time_scale, to_ns
 from core.logging import get_logger
 from tsdb.catalogue import MetricSpec, declare, declare_measurement
@@ -191,6 +192,8 @@ class Scheduler:
             ok=sum(o == "ok" for o, _ in outcomes), failed=sum(o == "failed" for o, _ in outcomes),
             timed_out=sum(o == "timeout" for o, _ in outcomes), points=len(points), error=error,
             interval_s=float(collector.interval))
+        selfmetrics.collector_run(collector.name, failed=report.failed, timed_out=report.timed_out,
+                                  targets_failed=error is not None)
         await self._write(collector, points + self._health(report))
         log.info("collector.run", collector=collector.name, targets=len(targets), ok=report.ok,
                  failed=report.failed, timeout=report.timed_out, points=report.points,
@@ -212,8 +215,11 @@ class Scheduler:
             try:
                 await asyncio.to_thread(self.store.write, points)
             except Exception as exc:
+                selfmetrics.collector_write_failed(collector.name)
                 log.error("collector.write_failed", collector=collector.name, points=len(points),
                           error=_describe(exc))
+            else:
+                selfmetrics.points_written("collector", len(points))
 
     async def _loop_one(self, collector: Collector, stop: asyncio.Event) -> None:
         # Intervals are clock seconds; on a compressed clock (the demo's time_scale) fewer real ones pass.

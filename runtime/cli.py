@@ -22,6 +22,7 @@ from core.logging import get_logger, setup_logging
 
 log = get_logger("app")
 APP_PY = Path(__file__).resolve().parents[1] / "app.py"  # what the supervisor runs for each worker
+SELFMETRICS_DIR = "var/selfmetrics"  # PROMETHEUS_MULTIPROC_DIR of a run's processes (emptied at each start)
 VERBOSE_HELP = "在标准错误输出运行日志（默认只输出警告和错误）；出错时显示详细信息"
 
 
@@ -202,6 +203,7 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
     """Prepare the databases and the registry here, then run every part as a supervised process
     (runtime/supervisor.py): the demo fleet, the collectors, alerting and the web, each restarted if it
     dies or hangs; the run ends non-zero when one cannot be kept running."""
+    from core.selfmetrics import MULTIPROC_ENV
     from runtime.bootstrap import (
         build_demo_fleet,
         load_registry,
@@ -221,7 +223,7 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
     if config.demo.enabled and config.demo.time_scale > 1:
         _print(f"演示时钟加速 {config.demo.time_scale:g} 倍：现实 1 分钟相当于 {config.demo.time_scale:g} 分钟")
     spec = None
-    env: dict[str, str] = {}
+    env: dict[str, str] = {MULTIPROC_ENV: str(selfmetrics_dir(config))}  # every child's /metrics values
     if config.demo.enabled:
         spec = build_demo_fleet(config, clock.now())
         if not config.collectors.probe_ca_file and spec.ca_file:  # the probes trust the fleet's own CA
@@ -236,6 +238,14 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
         return _supervise(config, supervisor, sessions, clock)
     finally:
         supervisor.stop()  # also on Ctrl-C during start-up: no worker outlives the run
+
+
+def selfmetrics_dir(config: Config) -> Path:
+    """This run's prometheus_client multiprocess directory (core/selfmetrics.py), emptied: each ``app.py run``
+    counts from zero, and no value of a process of an earlier run is merged into /metrics."""
+    from core.selfmetrics import prepare_dir
+
+    return prepare_dir(config.resolve_path(SELFMETRICS_DIR))
 
 
 def _supervise(config: Config, supervisor: Any, sessions: Any, clock: Any) -> int:

@@ -24,7 +24,9 @@ import urllib.request
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from core import selfmetrics
 from core.cli import os_error_text
 from core.logging import get_logger
 
@@ -148,6 +150,13 @@ class _Child:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(10)
+        self.dead()
+
+    def dead(self) -> None:
+        """The child has exited: its live values leave the run's /metrics (prometheus_client multiprocess)."""
+        if self.proc is not None and self.proc.poll() is not None:
+            multiproc = self.spec.env.get(selfmetrics.MULTIPROC_ENV)
+            selfmetrics.process_dead(self.proc.pid, Path(multiproc) if multiproc else None)
 
 
 class Supervisor:
@@ -223,6 +232,7 @@ class Supervisor:
             else:
                 self.say(f"{child.spec.label_zh}（进程 {child.proc.pid}）意外退出，退出码 {code}")
                 log.error("supervisor.child_exited", role=child.spec.role, pid=child.proc.pid, code=code)
+            child.dead()
             failures = 0
             if not self._restart(child, code):
                 return
