@@ -17,11 +17,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.delivery import DUE
-from api.routes import _holder, _state
+from api.errors import ApiError
+from api.routes import _api_error, _holder, _state
 from core import selfmetrics
 from db.models_alerts import Notification
 
 bp = Blueprint("selfmetrics", __name__)
+bp.register_error_handler(ApiError, _api_error)  # a refused token: 401 as JSON, like every API route
 
 
 class NotificationQueue(Collector):
@@ -34,7 +36,7 @@ class NotificationQueue(Collector):
     def collect(self) -> Iterator[Metric]:
         with self.sessions() as s:
             counts = dict(s.execute(select(Notification.status, func.count()).where(Notification.status.in_(DUE))
-                                    .group_by(Notification.status)).tuples().all())
+                                    .group_by(Notification.status)).all())
         g = GaugeMetricFamily("govops_notifications_due", "Notifications due to be sent, by status (the "
                               "dispatch queue; measured from the database when scraped).", labels=["status"])
         for status in DUE:
