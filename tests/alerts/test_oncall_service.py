@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -155,3 +156,18 @@ def test_rules_broken_at_start_are_skipped_until_fixed(world: tuple) -> None:
     rules.write_text(good, encoding="utf-8")
     rep = svc.tick(T0)
     assert "evaluate" not in rep.skipped and rep.evaluated is not None and rep.evaluated.rules == 1
+
+
+def test_a_cycle_is_timed_and_its_delivery_counted_in_the_self_metrics(world: tuple) -> None:
+    config, sessions, store, received = world
+    evaluations0 = REGISTRY.get_sample_value("govops_rule_evaluation_seconds_count") or 0.0
+    sent = {"receiver_kind": "webhook", "status": "sent"}
+    sent0 = REGISTRY.get_sample_value("govops_notifications_total", sent) or 0.0
+    svc = AlertService(config, sessions, store, FixedClock(T0))
+    for minute in range(0, 4):
+        now = T0 + timedelta(minutes=minute)
+        _down(store, now)
+        assert svc.tick(now).errors == {}
+    assert len(received) == 1
+    assert REGISTRY.get_sample_value("govops_rule_evaluation_seconds_count") == evaluations0 + 4
+    assert REGISTRY.get_sample_value("govops_notifications_total", sent) == sent0 + 1

@@ -8,9 +8,12 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from core import selfmetrics
 from core.config import PROJECT_ROOT
 from runtime.health import HealthServer
 from runtime.supervisor import ChildSpec, GiveUp, HealthSettings, RestartPolicy, Supervisor, probe_health
@@ -82,6 +85,26 @@ def test_a_killed_child_is_restarted_and_answers_again(supervise: Callable[..., 
     assert sup.pids()["web"] not in (None, first) and probe_health(spec.health_url, 1)[0]
     assert any(f"大屏服务（进程 {first}）意外退出，退出码 -9" in line for line in lines), lines
     assert not sup.failed.is_set()
+
+
+def test_a_dead_childs_live_metrics_leave_the_run_and_every_child_gets_the_dir(
+        supervise: Callable[..., Supervisor], lines: list[str], tmp_path: Path) -> None:
+    multiproc = tmp_path / "multiproc"
+    multiproc.mkdir()
+    spec = _spec("serve")
+    spec = replace(spec, env={**spec.env, selfmetrics.MULTIPROC_ENV: str(multiproc)})
+    sup = supervise(spec)
+    sup.start()
+    first = sup.pids()["web"]
+    assert first is not None
+    assert f"{selfmetrics.MULTIPROC_ENV}={multiproc}".encode() in Path(f"/proc/{first}/environ").read_bytes()
+    live = multiproc / f"gauge_livesum_{first}.db"  # where prometheus_client keeps the child's live gauges
+    counter = multiproc / f"counter_{first}.db"
+    live.write_bytes(b"")
+    counter.write_bytes(b"")
+    os.kill(first, signal.SIGKILL)
+    _until(lambda: any("大屏服务已重启" in line for line in lines))
+    assert not live.exists() and counter.exists()  # counters are totals: a dead child's still count
 
 
 def test_a_hung_child_is_killed_and_restarted(supervise: Callable[..., Supervisor], lines: list[str]) -> None:
