@@ -17,12 +17,21 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.alerts.test_notify_dispatch import _add
+from db.models_alerts import DeliveryStatus, Notification
 from tests.api.conftest import Api
-from tests.api.test_write_http import S0
+from tests.dashboard.world import NOW
 
 PROMETHEUS = "/usr/bin/prometheus"
+S0 = int(NOW.timestamp()) - 300
 SCRAPE_WAIT_S = 60.0  # prometheus starts, scrapes every second; generous for a loaded 2-core machine
+
+
+def _queue(api: Api, n: int) -> None:
+    """``n`` notifications waiting to be sent, as the planner leaves them."""
+    with api.world.sessions.begin() as s:
+        s.add_all(Notification(idem_key=f"queued-{i}", group_key="city:430100", alert_ids=[i], receiver="hook",
+                               notifier="webhook", status=DeliveryStatus.PENDING,
+                               payload={"title": "长沙市网站告警", "text": "首页无法访问。"}) for i in range(n))
 
 
 def _samples(body: bytes) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -46,7 +55,7 @@ def test_metrics_counts_api_writes_and_the_notification_queue(api: Api) -> None:
     key = ("govops_points_written_total", (("source", "api"),))
     before = _samples(api.get("/metrics", token).body).get(key, 0.0)
     assert api.write(token, f"m x=1 {S0}\nm x=2 {S0 + 60}\n").status == 204
-    _add(api.world.sessions, 3, prefix="queued")
+    _queue(api, 3)
     got = _samples(api.get("/metrics", token).body)
     assert got[key] == before + 2
     assert got[("govops_notifications_due", (("status", "pending"),))] == 3

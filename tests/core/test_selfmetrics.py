@@ -7,18 +7,51 @@ import asyncio
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import ClassVar
 
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
+from collectors.base import Target
 from collectors.scheduler import Scheduler
 from core import selfmetrics
-from core.clock import FixedClock
+from core.clock import FixedClock, to_ns
 from tests.collectors.support import RecordingStore
-from tests.collectors.test_scheduler import T0, AsyncKind, BrokenKind
+from tsdb.catalogue import MetricSpec
+from tsdb.point import Point
 
 ROOT = Path(__file__).resolve().parents[2]
+T0 = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)
+
+
+class Kind:
+    """Targets that answer one point, or raise when their key says ``crash``."""
+
+    name: ClassVar[str] = "selfmetrics_test"
+    blocking: ClassVar[bool] = False
+    metrics: ClassVar[tuple[MetricSpec, ...]] = ()
+    interval: ClassVar[float] = 60.0
+    timeout: ClassVar[float] = 5.0
+
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = keys
+
+    def targets(self) -> list[Target]:
+        return [Target(k) for k in self.keys]
+
+    async def collect(self, target: Target) -> list[Point]:
+        if target.key.startswith("crash"):
+            raise RuntimeError("boom")
+        return [Point("t", {"v": 1}, to_ns(T0), {"target": target.key})]
+
+
+class BrokenKind(Kind):
+    name: ClassVar[str] = "selfmetrics_broken"
+
+    def targets(self) -> list[Target]:
+        raise ConnectionError("registry unreachable")
 
 
 def samples(text: bytes) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -32,7 +65,7 @@ def value(name: str, **labels: str) -> float:
 
 
 def test_a_collector_run_moves_its_counters_and_the_points_written() -> None:
-    kind, broken = AsyncKind(["fast-1", "fast-2", "crash-1"]), BrokenKind(["x"])
+    kind, broken = Kind(["fast-1", "fast-2", "crash-1"]), BrokenKind(["x"])
     store = RecordingStore()
     sched = Scheduler([kind, broken], store, concurrency=4, blocking_threads=2, jitter_fraction=0.0,
                       node_code="430000", clock=FixedClock(T0))
