@@ -227,7 +227,7 @@ def suspicious(url: str, text: str) -> bool:
     return bool(SUSPICIOUS_DOMAIN.search(urlsplit(url).hostname or "")) or any(k in low for k in SUSPICIOUS_TEXT)
 
 
-def hidden_links(html: str, base_url: str, site_url: str, allowed: Iterable[str]) -> list[HiddenLink]:
+def hidden_links(html: str | HTMLParser, base_url: str, site_url: str, allowed: Iterable[str]) -> list[HiddenLink]:
     """Hidden ``<a href>`` that leave the site for a host not ``allowed``; one per URL, in document order.
 
     ``suspicious`` marks gambling/porn-style domains or anchor texts. Hidden links to the site itself or
@@ -235,15 +235,15 @@ def hidden_links(html: str, base_url: str, site_url: str, allowed: Iterable[str]
     """
     allowed = tuple(allowed)
     site_host = urlsplit(site_url).hostname or ""
-    tree = HTMLParser(html or "<html></html>")
+    tree = html if isinstance(html, HTMLParser) else HTMLParser(html or "<html></html>")  # a tree is only read
     rules = stylesheet_rules(tree)
     found: dict[str, HiddenLink] = {}
     for a in tree.css("a[href]"):
+        how = _hidden_by(a, rules)  # first: most links are visible, and resolving every href costs more
+        if how is None:
+            continue
         url = urljoin(base_url, (a.attributes.get("href") or "").strip())
         if urlsplit(url).scheme not in ("http", "https") or url in found:
-            continue
-        how = _hidden_by(a, rules)
-        if how is None:
             continue
         if host_allowed(urlsplit(url).hostname or "", site_host, allowed):
             continue
