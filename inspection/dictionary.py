@@ -17,7 +17,7 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -69,12 +69,6 @@ class Hit:
     context: str
 
 
-# Runs that normalisation leaves as they are: CJK unified ideographs (no NFKC mapping), the Chinese
-# punctuation NFKC leaves alone (、。《》「」『』【】 and curly quotes; the full-width ，：；（） are mapped) and
-# printable ASCII other than upper-case letters. Copied whole instead of character by character.
-_PLAIN = re.compile(r"[\u4e00-\u9fff\u3001\u3002\u300a-\u3011\u2018\u2019\u201c\u201d!-@\[-~]+")
-
-
 def normalise(text: str) -> tuple[str, list[int]]:
     """(normalised text, original offset of each normalised character).
 
@@ -82,43 +76,72 @@ def normalise(text: str) -> tuple[str, list[int]]:
     characters dropped, ASCII lower-cased, whitespace removed when it sits between two CJK
     characters (page layout and evasion both put spaces there) and collapsed to one space elsewhere.
     """
-    out: list[str] = []  # pieces: single characters, or runs of _PLAIN copied whole
+    folded = text.translate(_ONE_TO_ONE)
+    if len(folded) != len(text):  # a character folds to none or several: the general path
+        return _normalise_chars(text)
+    # Every character folds to one: the offsets are the identity but where whitespace runs go.
+    out: list[str] = []
+    where: list[int] = []
+    pos, size = 0, len(folded)
+    for m in _SPACE_RUN.finditer(folded):
+        a, b = m.span()
+        out.append(folded[pos:a])
+        where.extend(range(pos, a))
+        if a > 0 and b < size and not (_CJK.match(folded[a - 1]) and _CJK.match(folded[b])):
+            out.append(" ")
+            where.append(a)
+        pos = b
+    out.append(folded[pos:])
+    where.extend(range(pos, size))
+    return "".join(out), where
+
+
+def _normalise_chars(text: str) -> tuple[str, list[int]]:
+    """:func:`normalise` one character at a time (any text)."""
+    out: list[str] = []
     where: list[int] = []
     pending_space = -1  # original offset of a whitespace run not yet emitted
-
-    def emit(c: str) -> None:
-        nonlocal pending_space
-        if pending_space >= 0:
-            if out and not (_CJK.match(out[-1][-1]) and _CJK.match(c[0])):
-                out.append(" ")
-                where.append(pending_space)
-            pending_space = -1
-        out.append(c)
-
-    def each(lo: int, hi: int) -> None:
-        nonlocal pending_space
-        for i in range(lo, hi):
-            for c in unicodedata.normalize("NFKC", text[i]).translate(_ZERO_WIDTH):
-                if c.isspace():
-                    if pending_space < 0:
-                        pending_space = i
-                    continue
-                emit(c.lower() if c.isascii() else c)
-                where.append(i)
-
-    pos = 0
-    for m in _PLAIN.finditer(text):
-        each(pos, m.start())
-        emit(m.group())
-        where.extend(range(m.start(), m.end()))
-        pos = m.end()
-    each(pos, len(text))
+    for i, ch in enumerate(text):
+        for c in _fold(ch):
+            if c.isspace():
+                if pending_space < 0:
+                    pending_space = i
+                continue
+            if pending_space >= 0:
+                if out and not (_CJK.match(out[-1]) and _CJK.match(c)):
+                    out.append(" ")
+                    where.append(pending_space)
+                pending_space = -1
+            out.append(c)
+            where.append(i)
     return "".join(out), where
+
+
+@lru_cache(maxsize=65536)
+def _fold(ch: str) -> str:
+    """One character's NFKC form without zero-width characters, ASCII lower-cased."""
+    return "".join(c.lower() if c.isascii() else c for c in unicodedata.normalize("NFKC", ch).translate(_ZERO_WIDTH))
+
+
+class _OneToOne(dict[int, str | None]):
+    """``str.translate`` table: a character folding to exactly one character -> that one; any other -> deleted
+    (so a shorter result says the text needs the general path). Filled as characters come: pages repeat few."""
+
+    def __missing__(self, code: int) -> str | None:
+        folded = _fold(chr(code))
+        value = folded if len(folded) == 1 else None
+        if len(self) < 65536:
+            self[code] = value
+        return value
+
+
+_ONE_TO_ONE = _OneToOne()
+_SPACE_RUN = re.compile(r"\s+")  # \s is str.isspace()'s whitespace
 
 
 @lru_cache(maxsize=4096)
 def _norm(s: str) -> str:
-    """The normalised form of a dictionary phrase (memoised: every scan looks up the allow-list's)."""
+    """The normalised form of a dictionary phrase (memoised: entries' phrases are looked up on every scan)."""
     return normalise(s)[0]
 
 
@@ -153,13 +176,23 @@ class Dictionary:
         """Spans (start, end-exclusive) where hits are allowed: key -1 for allow rules (any entry),
         an entry's index for its own correct form (e.g. "党的二十大" containing a shorter wrong form)."""
         spans: dict[int, list[tuple[int, int]]] = {}
-        for rule in self.allow:
+        for rule, phrase in self._allow_phrases:
             if rule.applies_to(url):
-                spans.setdefault(-1, []).extend(_find_all(norm, _norm(rule.phrase)))
-        for i, e in enumerate(self.entries):
-            if e.correct and _norm(e.wrong) in _norm(e.correct):
-                spans.setdefault(i, []).extend(_find_all(norm, _norm(e.correct)))
+                spans.setdefault(-1, []).extend(_find_all(norm, phrase))
+        for i, correct in self._own_correct_forms:
+            spans.setdefault(i, []).extend(_find_all(norm, correct))
         return {k: tuple(v) for k, v in spans.items()}
+
+    @cached_property
+    def _allow_phrases(self) -> tuple[tuple[AllowRule, str], ...]:
+        """Each allow rule with its phrase normalised (normalised once, not on every scan)."""
+        return tuple((rule, _norm(rule.phrase)) for rule in self.allow)
+
+    @cached_property
+    def _own_correct_forms(self) -> tuple[tuple[int, str], ...]:
+        """(entry index, normalised correct form) of the entries whose correct form contains the wrong one."""
+        return tuple((i, _norm(e.correct)) for i, e in enumerate(self.entries)
+                     if e.correct and _norm(e.wrong) in _norm(e.correct))
 
 
 def _find_all(text: str, phrase: str) -> Iterable[tuple[int, int]]:

@@ -32,11 +32,16 @@ def parse_html(html: str) -> HTMLParser:
     return HTMLParser(html)
 
 
-def html_text(html: str | HTMLParser, max_chars: int = MAX_CHARS) -> str:
-    """Visible text of a page: title and body, without scripts, styles and markup; blocks separated by newlines."""
-    tree = parse_html(html) if isinstance(html, str) else html
-    # Work on a copy: callers reuse the tree for links and fingerprints.
-    tree = parse_html(tree.html or "")
+def html_text(html: str | HTMLParser, max_chars: int = MAX_CHARS, *, in_place: bool = False) -> str:
+    """Visible text of a page: title and body, without scripts, styles and markup; blocks separated by newlines.
+
+    A tree passed in is left as it was, unless ``in_place`` (the caller has no further use for it: its
+    scripts and styles are stripped, and no copy is made)."""
+    if isinstance(html, str):
+        html = parse_html(html)
+    elif not in_place:  # work on a copy: callers reuse the tree for links and fingerprints
+        html = parse_html(html.html or "")
+    tree = html
     tree.strip_tags(list(_SKIP_TAGS))
     parts: list[str] = []
     title = tree.css_first("title")

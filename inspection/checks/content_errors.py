@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urljoin
 
 from core.i18n.inspection import fetch_error_zh
@@ -53,6 +53,9 @@ from inspection.textextract import (
 )
 from webread.crawler import CrawledPage, CrawlReport, CrawlSettings
 from webread.fetch import FetchError
+
+if TYPE_CHECKING:
+    from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 NAME = "content_errors"
 MAX_HITS_IN_EVIDENCE = 20
@@ -170,15 +173,15 @@ def overlaps(a: Hit | NearMiss, b: Hit | NearMiss) -> bool:
 
 def visible_text(html: str | HTMLParser, page_url: str, site_url: str, allowed: Iterable[str]) -> str:
     """Page text without hidden off-site links: those are 暗链, reported once by the defacement or the
-    page-tampering check (a problem is not penalised under two indicators). Pure, but a parsed tree given
-    as ``html`` loses those links."""
+    page-tampering check (a problem is not penalised under two indicators). Pure, but a parsed page passed
+    in is used up (its hidden links, scripts and styles are removed from it)."""
     tree = parse_html(html) if isinstance(html, str) else html
     hidden = {link.url for link in hidden_links(tree, page_url, site_url, allowed)}
     if hidden:
         for a in tree.css("a[href]"):
             if urljoin(page_url, (a.attributes.get("href") or "").strip()) in hidden:
                 a.decompose()
-    return html_text(tree)
+    return html_text(tree, in_place=True)
 
 
 @CHECKS.register(NAME)
@@ -282,12 +285,13 @@ class ContentScan:
     def page(self, page: CrawledPage) -> None:
         s, scan = self.check.settings, self.scan
         scan.stats["pages"] += 1
-        tree = parse_html(page.text)
-        for url in page_links(tree, page.final_url):
-            if (len(self.attachments) < s.max_attachments and url not in self.attachments
-                    and attachment_type(url) and same_site(url, self.target.url)):
-                self.attachments[url] = page.final_url
-        text = visible_text(tree, page.final_url, self.target.url, s.allowed_domains)  # after: it cuts the tree
+        tree = parse_html(page.text)  # one parse: the links first, then the text (which uses the tree up)
+        if len(self.attachments) < s.max_attachments:
+            for url in page_links(tree, page.final_url):
+                if (len(self.attachments) < s.max_attachments and url not in self.attachments
+                        and attachment_type(url) and same_site(url, self.target.url)):
+                    self.attachments[url] = page.final_url
+        text = visible_text(tree, page.final_url, self.target.url, s.allowed_domains)
         scan.add(page.final_url, self.check.scan_text(text, page.final_url))
 
     async def result(self, crawl: CrawlReport, deadline: float) -> CheckResult:

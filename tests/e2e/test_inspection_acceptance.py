@@ -23,16 +23,25 @@ from core.clock import FixedClock
 from core.config import load_config
 from demo.faults import UNREACHABLE_KINDS
 from demo.fleet import build_fleet
+from demo.routes import resolve
 from demo.truth import finding_sets
 from inspection.findings import open_findings
 from inspection.rules import load_rules
 from inspection.runner import InspectionRunner
 from runtime.bootstrap import load_registry, open_metric_store, prepare_database
 from tests.e2e.fleet_process import fleet_process
+from webread.crawl_links import PAGE_TAGS, link_tuples, looks_like_page, normalize_url, url_prefix
+from webread.fetch import decode
 
 pytestmark = pytest.mark.e2e
 
 PROBES_PER_DAY = 2  # the rule's 20 a day needs 140 probe rounds; the counting logic is the same
+# Pages one site's crawl reads (the crawl-fed dead_links and content_errors share it; 300 by default, more
+# than a demo site has). Every page a declared fault lives on is the homepage or one it links to, and a
+# first crawl reads pages shallowest first: so this budget, above every site's homepage and the pages it
+# links to (_assert_budget_reaches_every_fault), still reads every planted fault and a good part of the
+# next level on every site, clean ones included, at a fraction of the whole fleet's ~25,000 pages.
+PAGE_BUDGET = 60
 # Politeness limits are lifted on loopback (a real portal gets 20 requests/s); rule values stay.
 RULES = f"""
 [veto]
@@ -41,7 +50,37 @@ probes_per_day = {PROBES_PER_DAY}
 [dead_links]
 per_host_rate = 1000.0
 request_timeout = 3.0
+page_budget = {PAGE_BUDGET}
+
+[content_errors]
+max_pages = {PAGE_BUDGET}
 """
+
+
+def _linked_from_homepage(spec: Any, site: Any) -> set[str]:
+    """The site's pages its homepage links to, normalised as the crawler does (its depth 1)."""
+    home = site.abs_url("/")
+    text, _ = decode(resolve(spec, site, "/").body, None)
+    return {url for url, tag, _text in link_tuples(text, home)
+            if tag in PAGE_TAGS and url_prefix(url) == url_prefix(home) and looks_like_page(url)}
+
+
+def _assert_budget_reaches_every_fault(spec: Any, truth: dict[str, Any], rules: Any) -> None:
+    """The crawl budget reads every page a declared fault is planted on: on every site the homepage and the
+    pages it links to fit in the budget (a first crawl reads never-read pages shallowest first,
+    webread.frontier.fetch_priority), and every planted page is one of those."""
+    budgets = {rules.settings_for("dead_links").page_budget, rules.settings_for("content_errors").max_pages}
+    assert budgets == {PAGE_BUDGET}, f"the rules file sets crawl budgets {budgets}, not {PAGE_BUDGET}"
+    near = {site.code: _linked_from_homepage(spec, site) for site in spec.sites}
+    over = {code: len(pages) for code, pages in near.items() if 1 + len(pages) > PAGE_BUDGET}
+    assert not over, f"PAGE_BUDGET {PAGE_BUDGET} misses pages linked from these homepages: {over}"
+    planted = [(f["site_code"], page) for f in truth["faults"]
+               for page in [p["page"] for p in f["expect"].get("pages", []) if f["kind"] == "content_error"]
+               + [d["page"] for d in f["expect"].get("dead_links", [])]]
+    assert planted, "the fleet declares no content errors or dead links: nothing to check the budget against"
+    deep = [(code, page) for code, page in planted
+            if normalize_url(page) not in {normalize_url(spec.site(code).abs_url("/")), *near[code]}]
+    assert not deep, f"faults planted deeper than the homepage's links, beyond the crawl budget's reach: {deep}"
 
 
 async def _probe_history(config: Any, sessions: Any, store: Any, as_of: datetime) -> None:
@@ -78,6 +117,8 @@ def inspected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
     sessions = prepare_database(config)
     as_of = datetime.now(UTC)
     spec = build_fleet(config, as_of)  # the same fleet the process serves: same settings, same clock
+    truth = spec.ground_truth()
+    _assert_budget_reaches_every_fault(spec, truth, rules)
     store = open_metric_store(config)
     with fleet_process(env, as_of) as fleet:
         load_registry(config, sessions, spec)
@@ -99,7 +140,7 @@ def inspected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
         first, again = asyncio.run(inspect())
         with sessions() as s:
             found = {(f.site_code, f.check, f.kind, f.location) for f in open_findings(s)}
-        yield {"truth": spec.ground_truth(), "found": found, "outcomes": first + again}
+        yield {"truth": truth, "found": found, "outcomes": first + again}
     store.close()
 
 

@@ -8,11 +8,14 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from inspection.dictionary import (
     AllowRule,
     DictionaryError,
     Entry,
+    _normalise_chars,
     load_dictionary,
     make_dictionary,
     normalise,
@@ -72,6 +75,17 @@ def test_normalise_copies_plain_runs_as_the_character_definition_would() -> None
     for _ in range(2000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 30)))
         assert normalise(text) == _normalise_per_character(text), text
+
+
+# Latin, CJK, full-width and compatibility forms (one to several characters under NFKC), zero-width and
+# soft hyphen (to none), every kind of whitespace, CJK punctuation: the cases where the two paths could part.
+_MIXED = st.text(st.sampled_from("aZ 1\t\n\r\x0b\x0c\x85\xa0\u2028\u2003\u3000\u200b\u00ad\ufeff习近平党的二十大"
+                                 "ＡＢ１２（）㈱①ﬁ㍻，。、．!？ᅡ﨑"), max_size=40)
+
+
+@given(_MIXED)
+def test_normalise_takes_the_same_path_as_one_character_at_a_time(text: str) -> None:
+    assert normalise(text) == _normalise_chars(text)
 
 
 @pytest.mark.parametrize(("text", "url", "hits"), [
