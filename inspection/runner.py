@@ -266,7 +266,9 @@ class InspectionRunner:
         frontier (inspection/frontier.py) with a page budget that meets the cycle, and saves it back."""
         timeout = max(self.rules.timeout_for(c, self.config.inspection.check_timeout) for c in names)
         scans = {c: self.check(c).scan(target, as_of) for c in names}
-        settings = merged_settings([self.check(c).crawl_settings() for c in names])
+        # a rider (page_tampering) reads whatever pages the others read and asks nothing of the crawl itself
+        leads = [c for c in names if not getattr(self.check(c), "crawl_rider", False)] or list(names)
+        settings = merged_settings([self.check(c).crawl_settings() for c in leads])
         site_id = self._site_ids[target.code]
         frontier = await asyncio.to_thread(self._load_frontier, site_id)
         cycle_s = settings.cycle_days * 86_400.0

@@ -8,7 +8,8 @@ checks (:func:`crawl_site`); adding a crawl-fed check adds no crawl. A check run
 with itself as the only scan, through the same function.
 
 The crawl reads as much as the most demanding of its checks asks (the largest page budget, the deepest
-depth: :func:`merged_settings`).
+depth: :func:`merged_settings`). A check declaring ``crawl_rider = True`` (page_tampering) asks nothing of a
+crawl it shares: it reads the pages the others read, and its own limits apply only when it crawls alone.
 """
 
 from __future__ import annotations

@@ -149,6 +149,9 @@ class PageTampering(CheckBase):
     Settings: ClassVar[type] = Settings
     kinds: ClassVar[tuple[str, ...]] = ("page_hidden_link", "page_external_script")
     evidence_keys: ClassVar[tuple[str, ...]] = ("targets", "count", "host", "suspicious", "hidden_by", "text", "tag")
+    # In a crawl shared with other checks it reads the pages they read and sets none of the crawl's limits;
+    # only when it is the one crawl-fed check of a run do its own max_pages / max_depth apply.
+    crawl_rider: ClassVar[bool] = True
 
     def __init__(self, ctx: CheckContext, baselines: BaselineStore | None = None) -> None:
         super().__init__(ctx)

@@ -25,6 +25,7 @@ from demo.faults import UNREACHABLE_KINDS
 from demo.fleet import build_fleet
 from demo.routes import resolve
 from demo.truth import finding_sets
+from inspection.catalog import load_checks
 from inspection.findings import open_findings
 from inspection.rules import load_rules
 from inspection.runner import InspectionRunner
@@ -164,4 +165,5 @@ def test_runs_fail_only_where_a_site_cannot_be_judged(inspected: dict[str, Any])
     bad = [(o.site_code, o.check, o.status, o.error) for o in inspected["outcomes"]
            if o.status != "ok" and o.site_code not in unreachable]
     assert not bad, f"{len(bad)} check runs failed on judgeable sites (malformed pages must not crash a run): {bad[:5]}"
-    assert len(inspected["outcomes"]) == 9 * len(inspected["truth"]["sites"])  # 8 checks, then defacement
+    # every check of the registry, then defacement again
+    assert len(inspected["outcomes"]) == (len(load_checks()) + 1) * len(inspected["truth"]["sites"])

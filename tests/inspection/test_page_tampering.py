@@ -139,3 +139,30 @@ def test_the_shared_crawl_finds_them_below_the_homepage_only(migrated_db: tuple[
         asyncio.run(main())
     finally:
         store.close()
+
+
+def test_a_rider_sets_none_of_the_shared_crawls_limits(migrated_db: tuple[str, sessionmaker[Session]],
+                                                      tmp_path: Path) -> None:
+    """dead_links asks for two pages: page_tampering's own max_pages (300) must not widen the shared crawl."""
+    _, sessions = migrated_db
+    store = SQLiteMetricStore(tmp_path / "metrics.db")
+    app = site({"injected": True})
+
+    async def main() -> None:
+        async with serve(app) as base:
+            with transaction(sessions) as s:
+                seed_sites(s, {"X1": base + "/"})
+            rules = Rules(source="test", settings={"dead_links": DeadLinksSettings(
+                per_host_rate=1000.0, page_budget=2, max_pages_per_run=2)})
+            runner = InspectionRunner(Config(), sessions, store, checks=["dead_links", "page_tampering"],
+                                      rules=rules, clock=FixedClock(NOW))
+            try:
+                await runner.run(None, NOW)
+            finally:
+                await runner.aclose()
+
+    try:
+        asyncio.run(main())
+    finally:
+        store.close()
+    assert app[HITS]["/"] == 1 and not app[HITS]["/gk/1.html"] and not app[HITS]["/gk/2.html"]
