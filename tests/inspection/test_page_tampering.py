@@ -152,8 +152,8 @@ def test_a_rider_sets_none_of_the_shared_crawls_limits(migrated_db: tuple[str, s
         async with serve(app) as base:
             with transaction(sessions) as s:
                 seed_sites(s, {"X1": base + "/"})
-            rules = Rules(source="test", settings={"dead_links": DeadLinksSettings(
-                per_host_rate=1000.0, page_budget=2, max_pages_per_run=2)})
+            rules = Rules(source="test", settings={"dead_links": DeadLinksSettings(per_host_rate=1000.0,
+                                                                                  page_budget=2)})
             runner = InspectionRunner(Config(), sessions, store, checks=["dead_links", "page_tampering"],
                                       rules=rules, clock=FixedClock(NOW))
             try:
