@@ -13,6 +13,7 @@ can record its baseline first.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections import OrderedDict
 
@@ -234,8 +235,10 @@ class FleetHandle:
         """Close every listener and join the thread (idempotent)."""
         self._started.wait(timeout)
         loop, stop = self._loop, self._stop
-        if loop is not None and stop is not None and self._thread.is_alive():
-            loop.call_soon_threadsafe(stop.set)
+        # after a failed start the thread ends by itself (its loop closing): nothing to signal
+        if loop is not None and stop is not None and self._error is None and self._thread.is_alive():
+            with contextlib.suppress(RuntimeError):  # the loop closed since the check: the thread is ending
+                loop.call_soon_threadsafe(stop.set)
         self._thread.join(timeout)
         if self._thread.is_alive():
             raise TimeoutError(f"demo fleet: thread still running {timeout} s after stop")
