@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
+from core.i18n.inspection import fetch_error_zh
 from core.logging import get_logger
-from inspection.base import CheckResult, SiteTarget
+from inspection.base import CheckError, CheckResult, SiteTarget
 from webread.crawler import CrawledPage, Crawler, CrawlReport, CrawlSettings
 from webread.frontier import PageState
 
@@ -125,3 +127,28 @@ async def crawl_site(fetcher: Any, target: SiteTarget, scans: dict[str, PageScan
     if report.robots or report.robots_skipped:
         log.info("inspection.robots", site=target.code, skipped=report.robots_skipped, robots=report.robots)
     return report, feed.failed
+
+
+def require_homepage(crawl: CrawlReport, unreachable: str, status: str) -> None:
+    """Raise :class:`CheckError` when the crawl could not read the homepage: ``status`` (with ``{status}``)
+    for an HTTP error, ``unreachable`` (with ``{error}``, in words) for anything else or a crawl cut before
+    the homepage answered. The shared opening of a crawl-fed check's result."""
+    if crawl.homepage_error is not None:
+        error = crawl.homepage_error.error or "other"
+        if error.isdigit():
+            raise CheckError(status.format(status=error))
+        raise CheckError(unreachable.format(error=fetch_error_zh(error)))
+    if not crawl.pages:  # cut by the timeout before the homepage answered
+        raise CheckError(unreachable.format(error=fetch_error_zh("timeout")))
+
+
+async def crawl_alone(check: Any, name: str, target: SiteTarget, as_of: datetime, timeout: float) -> CheckResult:
+    """``check.run`` of a crawl-fed check called on its own: its own crawl, itself the only scan."""
+    deadline = time.monotonic() + timeout
+    scan = check.scan(target, as_of)
+    report, failed = await crawl_site(check.ctx.fetcher, target, {name: scan}, check.crawl_settings(),
+                                      timeout * TIME_SHARE)
+    if name in failed:
+        raise failed[name]
+    result: CheckResult = await scan.result(report, deadline)
+    return result

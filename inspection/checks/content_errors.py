@@ -22,12 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urljoin
 
-from core.i18n.inspection import fetch_error_zh
 from inspection.base import (
     CHECKS,
     CheckBase,
     CheckContext,
-    CheckError,
     CheckResult,
     FindingDraft,
     Severity,
@@ -40,7 +38,7 @@ from inspection.lexicon import DEFAULT_DIR as LEXICON_DIR
 from inspection.lexicon import Lexicon, load_matcher
 from inspection.nearmiss import HOMOPHONE, NearMiss, NearMissMatcher
 from inspection.nearmiss import KINDS as NEAR_MISS_KINDS
-from inspection.sitecrawl import TIME_SHARE, crawl_site
+from inspection.sitecrawl import crawl_alone, require_homepage
 from inspection.textextract import (
     ExtractError,
     HTMLParser,
@@ -242,13 +240,7 @@ class ContentErrors(CheckBase):
 
     async def run(self, target: SiteTarget, as_of: datetime, timeout: float) -> CheckResult:
         """On its own (no other crawl-fed check in the run): its own crawl, itself the only scan."""
-        deadline = time.monotonic() + timeout
-        scan = self.scan(target, as_of)
-        report, failed = await crawl_site(self.ctx.fetcher, target, {NAME: scan}, self.crawl_settings(),
-                                          timeout * TIME_SHARE)
-        if NAME in failed:
-            raise failed[NAME]
-        return await scan.result(report, deadline)
+        return await crawl_alone(self, NAME, target, as_of, timeout)
 
     async def _attachment(self, url: str, sem: asyncio.Semaphore, scan: _Scan, deadline: float) -> None:
         s = self.settings
@@ -295,13 +287,7 @@ class ContentScan:
         scan.add(page.final_url, self.check.scan_text(text, page.final_url))
 
     async def result(self, crawl: CrawlReport, deadline: float) -> CheckResult:
-        if crawl.homepage_error is not None:
-            error = crawl.homepage_error.error or "other"
-            if error.isdigit():
-                raise CheckError(TEXT["status"].format(status=error))
-            raise CheckError(TEXT["unreachable"].format(error=fetch_error_zh(error)))
-        if not crawl.pages:  # cut by the timeout before the homepage answered
-            raise CheckError(TEXT["unreachable"].format(error=fetch_error_zh("timeout")))
+        require_homepage(crawl, TEXT["unreachable"], TEXT["status"])
         scan, check = self.scan, self.check
         scan.stats["pages_failed"] = float(sum(1 for b in crawl.broken if url_is_page(b.url, self.target.url)))
         if not crawl.complete:

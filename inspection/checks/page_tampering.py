@@ -16,19 +16,16 @@ Both critical, both feed the serious-errors veto item, as the homepage's do.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from core.i18n.inspection import fetch_error_zh
 from inspection.base import (
     CHECKS,
     CheckBase,
     CheckContext,
-    CheckError,
     CheckResult,
     FindingDraft,
     Severity,
@@ -38,7 +35,7 @@ from inspection.base import (
 from inspection.checks.defacement import BASELINE_KEY, BaselineStore, DbBaselines, MemoryBaselines
 from inspection.findings import open_findings
 from inspection.fingerprint import PLATFORM_DOMAINS, external_sources, hidden_links
-from inspection.sitecrawl import TIME_SHARE, crawl_site
+from inspection.sitecrawl import crawl_alone, require_homepage
 from inspection.textextract import parse_html
 from webread.crawler import CrawledPage, CrawlReport, CrawlSettings
 
@@ -171,13 +168,7 @@ class PageTampering(CheckBase):
 
     async def run(self, target: SiteTarget, as_of: datetime, timeout: float) -> CheckResult:
         """On its own (no other crawl-fed check in the run): its own crawl, itself the only scan."""
-        deadline = time.monotonic() + timeout
-        scan = self.scan(target, as_of)
-        report, failed = await crawl_site(self.ctx.fetcher, target, {NAME: scan}, self.crawl_settings(),
-                                          timeout * TIME_SHARE)
-        if NAME in failed:
-            raise failed[NAME]
-        return await scan.result(report, deadline)
+        return await crawl_alone(self, NAME, target, as_of, timeout)
 
 
 @dataclass
@@ -202,13 +193,7 @@ class TamperScan:
             self.found[page.final_url] = targets
 
     async def result(self, crawl: CrawlReport, deadline: float) -> CheckResult:
-        if crawl.homepage_error is not None:
-            error = crawl.homepage_error.error or "other"
-            if error.isdigit():
-                raise CheckError(TEXT["status"].format(status=error))
-            raise CheckError(TEXT["unreachable"].format(error=fetch_error_zh(error)))
-        if not crawl.pages:  # cut by the timeout before the homepage answered
-            raise CheckError(TEXT["unreachable"].format(error=fetch_error_zh("timeout")))
+        require_homepage(crawl, TEXT["unreachable"], TEXT["status"])
         baseline = await asyncio.to_thread(self.check.baselines.get, self.target.code, BASELINE_KEY)
         accepted = tuple((baseline or {}).get("accepted_hosts", ()))
         findings = findings_for(self.found, accepted)

@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 
 from inspection.sitecrawl import merged_settings
+from tests.collectors.support import serve
 from webread.addresses import AddressPolicy
 from webread.crawler import Crawler, CrawlReport, CrawlSettings
 from webread.robots import agent_token, parse_robots
@@ -71,19 +72,12 @@ def _site(robots_status: int) -> tuple[web.Application, Counter[str]]:
 async def _crawl(settings: CrawlSettings, robots_status: int = 200,
                  frontier: bool = False) -> tuple[CrawlReport, Counter[str]]:
     app, hits = _site(robots_status)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     crawler = Crawler(settings, policy=AddressPolicy(allow_networks=["127.0.0.1/32"]))
-    try:
+    async with serve(app) as base:
         if frontier:
-            report = await crawler.crawl(f"http://127.0.0.1:{port}/", frontier={}, now=NOW)
+            report = await crawler.crawl(base + "/", frontier={}, now=NOW)
         else:
-            report = await crawler.crawl(f"http://127.0.0.1:{port}/")
-    finally:
-        await runner.cleanup()
+            report = await crawler.crawl(base + "/")
     return report, hits
 
 
