@@ -189,6 +189,28 @@ class NodeConfig:
     # A city's uplink: the base URL of the province's VictoriaMetrics (remote write goes to <url>/api/v1/write
     # through the city's vmagent, [uplink]); empty = the city runs standalone. docs/federation.md.
     upstream_url: str = ""
+    # A city's link to the province node itself (docs/federation.md): the province's web/API base URL, where
+    # the city pulls its configuration and commands and sends its relational events; and the file holding
+    # the city's node token (``app.py nodes token create --node CODE`` at the province). Empty = no link.
+    province_url: str = ""
+    token_file: str = ""
+    # A province's cities run by city nodes of their own: the province leaves their sites, hosts and rules to
+    # them and mirrors what they send. Empty = the province does everything itself.
+    federated_cities: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FederationConfig:
+    """``[federation]``: how a city talks to the province node, and how the province judges a city's link."""
+
+    relay_interval: float = 5.0  # seconds between a city's rounds of sending events and pulling commands
+    relay_batch: int = 500  # outbox events per request
+    retry_max_seconds: float = 60.0  # the back-off ceiling while the province cannot be reached
+    config_interval: float = 300.0  # seconds between configuration pulls
+    cache_dir: str = "var/federation"  # the city's cached configuration from the province
+    request_timeout: float = 10.0  # seconds per request to the province
+    # The province calls a city's link lost when nothing came from it for this long (grey "unknown since").
+    unreachable_after: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -295,6 +317,7 @@ class Config:
     fetch: FetchConfig = field(default_factory=FetchConfig)
     alerts: AlertsConfig = field(default_factory=AlertsConfig)
     uplink: UplinkConfig = field(default_factory=UplinkConfig)
+    federation: FederationConfig = field(default_factory=FederationConfig)
     security: SecurityConfig = field(default_factory=SecurityConfig)
     api: ApiConfig = field(default_factory=ApiConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
@@ -389,6 +412,12 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("inspection", "page_budget"): (1, 1_000_000),
     ("alerts", "eval_interval"): (0.001, 86400),
     ("uplink", "max_buffer_mb"): (0, 2**30),
+    ("federation", "relay_interval"): (0.01, 3600),
+    ("federation", "relay_batch"): (1, 100_000),
+    ("federation", "retry_max_seconds"): (0.01, 86400),
+    ("federation", "config_interval"): (0.01, 86400),
+    ("federation", "request_timeout"): (0.01, 3600),
+    ("federation", "unreachable_after"): (0.01, 86400),
     ("uplink", "handover_timeout"): (0.001, 3600),
     ("uplink", "handover_retry_seconds"): (0, 3600),
     ("security", "session_hours"): (0.001, 24 * 400),
@@ -496,6 +525,23 @@ def _validate_uplink(cfg: Config, refuse: Any) -> None:
                                              f"（如 http://10.43.0.10:8428），而不是 {_kind(upstream)}")
     if upstream.rstrip("/").endswith("/api/v1/write"):
         raise refuse("node", "upstream_url", "只写基地址（如 http://10.43.0.10:8428），/api/v1/write 由程序追加")
+    node = cfg.node
+    if (node.province_url or node.token_file) and node.role != "city":
+        key = "province_url" if node.province_url else "token_file"
+        raise refuse("node", key, "只有市级节点（role = \"city\"）连接省级节点；省级节点和单机部署请留空")
+    if node.province_url and not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", node.province_url):
+        raise refuse("node", "province_url", f"应为省级节点的网页地址 http://主机:端口 或 https://…"
+                                             f"（如 http://10.43.0.10:8050），而不是 {_kind(node.province_url)}")
+    if bool(node.province_url) != bool(node.token_file):
+        missing = "token_file" if node.province_url else "province_url"
+        raise refuse("node", missing, "province_url 与 token_file 须同时设置：市级节点凭节点令牌连接省级节点"
+                                      "（令牌在省级节点用 python app.py nodes token create --node 本市代码 生成）")
+    if node.federated_cities and node.role != "province":
+        raise refuse("node", "federated_cities", "只有省级节点（role = \"province\"）列出由市级节点自行运行的地市")
+    for city in node.federated_cities:
+        if not (len(city) == 6 and city.isascii() and city.isdigit() and city.endswith("00")
+                and not city.endswith("0000")):
+            raise refuse("node", "federated_cities", f"应为地市的行政区划代码（如 430100），而不是 {_kind(city)}")
     up = cfg.uplink
     if not up.binary.strip():
         raise refuse("uplink", "binary", "应为 vmagent 程序的路径或名称（如 vmagent 或 /usr/bin/vmagent）")
