@@ -192,6 +192,7 @@ class Host(Base):
     ssh_user: Mapped[str | None] = mapped_column(String(64))
     ssh_key_path: Mapped[str | None] = mapped_column(Text)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    origin_node: Mapped[str | None] = mapped_column(String(6))  # a province's mirror of a city node's host
 
 
 # --- Inspection (national indicators): findings, check runs, page baselines -------------------------
@@ -234,6 +235,7 @@ class Finding(Base):
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime())
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    origin_node: Mapped[str | None] = mapped_column(String(6))  # a province's mirror of a city node's finding
 
     site: Mapped[Site] = relationship()
 
@@ -254,6 +256,8 @@ class CheckRun(Base):
     error: Mapped[str | None] = mapped_column(Text)
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     findings: Mapped[int] = mapped_column(Integer, default=0)
+    origin_node: Mapped[str | None] = mapped_column(String(6))  # a province's mirror of a city node's run ...
+    origin_id: Mapped[int | None] = mapped_column(Integer)  # ... and its id there
 
 
 class PageBaseline(Base):
@@ -298,4 +302,4 @@ class CrawlPage(Base):
 
 # The identity and alerting tables live in their own modules; importing them here registers them on
 # Base.metadata wherever the models are loaded (migrations, tests, the app).
-from db import models_alerts, models_security  # noqa: E402, F401
+from db import models_alerts, models_federation, models_security  # noqa: E402, F401

@@ -32,6 +32,7 @@ class Alert(Base):
               sqlite_where=text("state != 'resolved'"), postgresql_where=text("state != 'resolved'")),
         Index("ix_alert_state_city", "state", "city_code"),
         Index("ix_alert_started_at", "started_at"),
+        Index("uq_alert_origin", "origin_node", "origin_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -62,6 +63,10 @@ class Alert(Base):
     # What the last evaluation knew (alerts.summary): "template" (the summary with its display placeholders),
     # "limit_s" / "interval_s" (absence), "samples" (window rules); None on rows from before revision 0004.
     facts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A province's mirror of a city node's alert: the city's code and the alert's id there. The city owns it:
+    # the province's engine and notifications leave it alone (docs/federation.md).
+    origin_node: Mapped[str | None] = mapped_column(String(6))
+    origin_id: Mapped[int | None] = mapped_column(Integer)
 
     events: Mapped[list[AlertEvent]] = relationship(back_populates="alert", order_by="AlertEvent.id",
                                                     cascade="all, delete-orphan")

@@ -15,7 +15,8 @@ from db.session import make_engine
 TABLES = {"node", "site", "site_column", "new_media_account", "host", "inspection_finding", "inspection_run",
           "page_baseline", "crawl_page", "app_user", "login_attempt", "login_session", "login_gate", "kiosk_token",
           "audit_entry", "api_token", "alert", "alert_event",
-          "silence", "duty_shift", "handover", "notification"}
+          "silence", "duty_shift", "handover", "notification",
+          "outbox_event", "applied_command", "federated_node", "node_command"}
 
 
 def _schema(url: str) -> dict[str, Any]:
