@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.requirements.stamp
 
-.PHONY: run test system-deps lint bench clean
+.PHONY: run run-federation test system-deps lint bench clean
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,9 @@ system-deps:
 
 run: $(STAMP)
 	$(PY) app.py run
+
+run-federation: $(STAMP) system-deps
+	$(PY) app.py demo-federation
 
 test: $(STAMP) system-deps
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -197,6 +197,9 @@ class NodeConfig:
     # A province's cities run by city nodes of their own: the province leaves their sites, hosts and rules to
     # them and mirrors what they send. Empty = the province does everything itself.
     federated_cities: tuple[str, ...] = ()
+    # The name this node's own machine is registered under (a local host); empty = the machine's hostname.
+    # Nodes sharing one machine (the federation demo) need distinct names: hosts travel up by name.
+    host_name: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,23 +1,42 @@
-"""Which registered sites and hosts a node serves: all of them for the province (or one machine for
-everything), its own city's (the city's and its counties') for a city node."""
+"""Which registered sites and hosts a node serves: all of them for one machine for everything; a city node
+its own city's (the city's and its counties'); a province node all but those of ``[node] federated_cities``,
+which their own city nodes inspect, collect and alert on (docs/federation.md)."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, not_, or_, select, true
 
 from core.config import NodeConfig
 from db.models import Host, Node, Site
 
 
+def _regions(cities: tuple[str, ...] | list[str]) -> Select[str]:
+    """Division codes of ``cities`` and their counties (a subquery for ``in_``)."""
+    return select(Node.code).where(or_(Node.code.in_(cities), Node.parent_code.in_(cities)))
+
+
 def sites_served(node: NodeConfig) -> ColumnElement[bool]:
-    """A where-clause on :class:`Site` selecting the sites ``node`` collects, inspects and alerts on."""
-    if node.role != "city":
+    """A where-clause on :class:`Site` selecting the sites ``node`` inspects and alerts on."""
+    if node.role == "city":
+        return Site.node_code.in_(_regions([node.code]))
+    if node.role == "province" and node.federated_cities:
+        return not_(Site.node_code.in_(_regions(node.federated_cities)))
+    return true()
+
+
+def sites_probed(node: NodeConfig) -> ColumnElement[bool]:
+    """A where-clause on :class:`Site` selecting the sites ``node`` probes for availability: what it serves,
+    and on a province every site — the province is one vantage of a federated city's sites too."""
+    if node.role == "province":
         return true()
-    return Site.node_code.in_(select(Node.code).where(or_(Node.code == node.code, Node.parent_code == node.code)))
+    return sites_served(node)
 
 
 def hosts_served(node: NodeConfig) -> ColumnElement[bool]:
-    """A where-clause on :class:`Host` selecting the hosts ``node`` collects (same regions as :func:`sites_served`)."""
-    if node.role != "city":
-        return true()
-    return Host.node_code.in_(select(Node.code).where(or_(Node.code == node.code, Node.parent_code == node.code)))
+    """A where-clause on :class:`Host` selecting the hosts ``node`` collects (same regions as :func:`sites_served`),
+    never a host mirrored from a city node."""
+    if node.role == "city":
+        return Host.node_code.in_(_regions([node.code]))
+    if node.role == "province" and node.federated_cities:
+        return and_(not_(Host.node_code.in_(_regions(node.federated_cities))), Host.origin_node.is_(None))
+    return true()

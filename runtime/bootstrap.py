@@ -80,7 +80,7 @@ def register_local_host(config: Config, sessions: sessionmaker[Session]) -> None
     from db.hosts import ensure_local_host
 
     with transaction(sessions) as s:
-        ensure_local_host(s, config.node.code)
+        ensure_local_host(s, config.node.code, config.node.host_name or None)
 
 
 def open_metric_store(config: Config) -> Any:

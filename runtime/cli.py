@@ -176,6 +176,13 @@ def _wait_for_signal(failed: threading.Event | None = None) -> bool:
     return False
 
 
+def cmd_demo_federation(config: Config, args: argparse.Namespace) -> int:
+    """A province and two city nodes on this machine, each a whole ``app.py run`` (runtime/federation_demo.py)."""
+    from runtime.federation_demo import run
+
+    return run(config, APP_PY, _print, _wait_for_signal)
+
+
 def cmd_demo_fleet(config: Config, args: argparse.Namespace) -> int:
     from runtime.bootstrap import build_demo_fleet, start_demo_fleet
 
@@ -224,15 +231,22 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
         _print(f"演示时钟加速 {config.demo.time_scale:g} 倍：现实 1 分钟相当于 {config.demo.time_scale:g} 分钟")
     spec = None
     env: dict[str, str] = {MULTIPROC_ENV: str(selfmetrics_dir(config))}  # every child's /metrics values
-    if config.demo.enabled:
+    # A city linked to the province takes its registry from the province (federation/config_pull.py), and
+    # the demo fleet, when there is one, is the province's: the city neither builds nor serves it.
+    linked_city = config.node.role == "city" and bool(config.node.province_url)
+    if config.demo.enabled and not linked_city:
         spec = build_demo_fleet(config, clock.now())
         if not config.collectors.probe_ca_file and spec.ca_file:  # the probes trust the fleet's own CA
             env["GOVOPS_COLLECTORS__PROBE_CA_FILE"] = str(spec.ca_file)
-    _print("[2/5] 载入网站登记表 …" if spec is not None else "[2/5] 载入网站登记表（真实登记表）…")
-    load_registry(config, sessions, spec)
+    if linked_city:
+        _print(f"[2/5] 网站登记表由省级节点下发（{config.node.province_url}），启动采集时拉取")
+    else:
+        _print("[2/5] 载入网站登记表 …" if spec is not None else "[2/5] 载入网站登记表（真实登记表）…")
+        load_registry(config, sessions, spec)
     register_local_host(config, sessions)
     if spec is None:
-        _print("[3/5] 演示网站集群已关闭，跳过")
+        _print("[3/5] 演示网站集群由省级节点运行，跳过" if linked_city and config.demo.enabled
+               else "[3/5] 演示网站集群已关闭，跳过")
     supervisor = Supervisor(_child_specs(config, args, clock, spec, env), say=_print)
     try:
         return _supervise(config, supervisor, sessions, clock)
@@ -441,6 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
     re_ = rsub.add_parser("export", help="导出网站和栏目")
     re_.add_argument("--sites", metavar="文件", help="导出网站到此文件（.csv 或 .xlsx）")
     re_.add_argument("--columns", metavar="文件", help="导出栏目到此文件（.csv 或 .xlsx）")
+    sub.add_parser("demo-federation", help="联邦演示：在本机启动省级节点和两个市级节点（各自的数据库、告警和大屏）")
     d = sub.add_parser("demo-fleet", help="单独运行演示网站集群，或导出其登记表和故障清单")
     d.add_argument("--export", metavar="目录", help="导出 sites.csv、columns.csv 和 ground-truth.json 后退出")
     from runtime.inspect_cli import add_arguments
@@ -510,7 +525,7 @@ def cmd_notify(config: Config, args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"run": cmd_run, "collect": cmd_collect, "migrate": cmd_migrate, "registry": cmd_registry,
-            "demo-fleet": cmd_demo_fleet, "inspect": cmd_inspect,
+            "demo-fleet": cmd_demo_fleet, "demo-federation": cmd_demo_federation, "inspect": cmd_inspect,
             "rules": cmd_rules, "users": cmd_security, "kiosk": cmd_security,
             "notify": cmd_notify, "hosts": cmd_hosts, "nodes": cmd_nodes, "worker": cmd_worker}
 

@@ -21,7 +21,7 @@ from collectors.base import COLLECTORS, CollectorContext, Target
 from core.clock import to_ns
 from core.logging import get_logger
 from db.models import Site
-from db.scope import sites_served
+from db.scope import sites_probed
 from tsdb.catalogue import MetricSpec, TextSpec, declare, declare_measurement, declare_text
 from tsdb.point import Point, points_for
 from webread.addresses import AddressPolicy
@@ -105,7 +105,7 @@ class SiteProbeCollector:
         """Enabled sites with their node, city and level as labels."""
         with self.ctx.sessions() as s:
             sites = s.scalars(select(Site).options(joinedload(Site.node))
-                              .where(Site.enabled.is_(True), sites_served(self.ctx.config.node))
+                              .where(Site.enabled.is_(True), sites_probed(self.ctx.config.node))
                               .order_by(Site.code)).all()
             self.policy.register(site.url for site in sites)
             return [Target(key=site.code, params={"url": site.url}, labels={

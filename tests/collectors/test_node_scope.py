@@ -52,3 +52,15 @@ def test_collectors_and_inspection_target_the_sites_the_node_serves(fleet: sessi
     assert [t.code for t in runner.targets()] == expected
     # An operator may still name any registered site (e.g. `inspect --sites` on the province's behalf).
     assert [t.code for t in runner.targets(["P1"])] == ["P1"]
+
+
+def test_a_province_leaves_federated_cities_to_their_nodes_but_still_probes_them(
+        fleet: sessionmaker[Session]) -> None:
+    """A province federating 株洲: 株洲's sites are inspected by 株洲's node, not by the province; the
+    province still probes them, as one vantage of several."""
+    config = dataclasses.replace(make_config(), node=NodeConfig(role="province", code="430000",
+                                                                federated_cities=("430200",)))
+    ctx = CollectorContext(config=config, sessions=fleet, clock=FixedClock(datetime(2026, 12, 6, 8, 0, tzinfo=UTC)))
+    assert [t.key for t in SiteProbeCollector(ctx).targets()] == ["C1", "P1", "X1", "Z1", "Z2"]
+    assert [t.key for t in InspectionCollector(ctx).targets()] == ["C1", "P1", "X1"]
+    assert [t.code for t in InspectionRunner(config, fleet, None).targets()] == ["C1", "P1", "X1"]

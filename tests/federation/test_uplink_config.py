@@ -70,6 +70,16 @@ def test_only_a_city_with_an_upstream_runs_the_uplink() -> None:
     ({**CITY, "GOVOPS_UPLINK__MAX_BUFFER_MB": "-1"}, "uplink.max_buffer_mb", "MiB"),
     ({**CITY, "GOVOPS_UPLINK__HANDOVER_TIMEOUT": "0"}, "uplink.handover_timeout", "大于 0"),
     ({**CITY, "GOVOPS_UPLINK__HANDOVER_RETRY_SECONDS": "-1"}, "uplink.handover_retry_seconds", "不小于 0"),
+    ({"GOVOPS_NODE__PROVINCE_URL": "http://p:8050", "GOVOPS_NODE__TOKEN_FILE": "t"}, "node.province_url",
+     "只有市级节点"),
+    ({**CITY, "GOVOPS_NODE__PROVINCE_URL": "p:8050", "GOVOPS_NODE__TOKEN_FILE": "t"}, "node.province_url",
+     "http://主机:端口"),
+    ({**CITY, "GOVOPS_NODE__PROVINCE_URL": "http://p:8050"}, "node.token_file", "同时设置"),
+    ({**CITY, "GOVOPS_NODE__TOKEN_FILE": "var/t"}, "node.province_url", "同时设置"),
+    ({**CITY, "GOVOPS_NODE__FEDERATED_CITIES": "430200"}, "node.federated_cities", "只有省级节点"),
+    ({"GOVOPS_NODE__ROLE": "province", "GOVOPS_NODE__FEDERATED_CITIES": "430100,430102"},
+     "node.federated_cities", "地市"),
+    ({**CITY, "GOVOPS_FEDERATION__RELAY_INTERVAL": "0"}, "federation.relay_interval", "之间"),
 ])
 def test_a_bad_uplink_setting_is_refused_naming_its_key(env: dict[str, str], key: str, says: str) -> None:
     with pytest.raises(ConfigError, match=says) as err:
