@@ -349,6 +349,7 @@ def _uplink_spec(config: Config) -> Any:
     target = remote_write_url(config.node.upstream_url)
     return ChildSpec(role="uplink", label_zh=LABEL, argv=vmagent_argv(config, binary), health_url=health_url(config),
                      health_text="OK", ready_timeout_s=60.0, starting_zh=f"启动{LABEL}：上送到 {target} …",
+                     parent_death_signal=signal.SIGTERM,
                      ready_zh=f"{LABEL}已就绪：本机入口 {config.uplink.listen}，"
                               f"省级不可达时缓存在 {config.resolve_path(config.uplink.buffer_dir)}")
 

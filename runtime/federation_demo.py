@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import sys
 from dataclasses import dataclass
@@ -170,12 +171,14 @@ def child_specs(project: Config, nodes: list[NodePlan], vm_binary: str, app_py: 
     specs = [ChildSpec(role="victoria-metrics", label_zh="省级指标库（VictoriaMetrics）",
                        argv=victoria_metrics_argv(vm_binary, project, vm_port),
                        health_url=f"http://127.0.0.1:{vm_port}/health", health_text="OK", ready_timeout_s=60.0,
+                       parent_death_signal=signal.SIGTERM,
                        starting_zh=f"[联邦 1] 启动省级指标库 VictoriaMetrics（127.0.0.1:{vm_port}）…")]
     for i, node in enumerate(nodes, start=2):
         label = names.get(node.code, f"{node.code} 节点")
         argv = [sys.executable, str(app_py), "--config", str(project.resolve_path(node.config_file)), "run"]
         specs.append(ChildSpec(role=f"node-{node.code}", label_zh=label, argv=argv,
                                health_url=f"http://127.0.0.1:{node.web_port}/healthz", ready_timeout_s=420.0,
+                               parent_death_signal=signal.SIGTERM,
                                starting_zh=f"[联邦 {i}] 启动{label}（{node.code}）…",
                                ready_zh=f"{label}已启动：http://127.0.0.1:{node.web_port}/"))
     return specs

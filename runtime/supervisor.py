@@ -48,6 +48,10 @@ class ChildSpec:
     starting_zh: str = ""  # the operator's line when it first starts (none when empty)
     ready_zh: str = ""  # and once it answers
     health_text: str = ""  # a program of its own (vmagent): healthy is HTTP 200 with this body, not JSON "ok"
+    # Sent to the child by the kernel when the supervisor dies without stopping it (SIGKILL, OOM): a program
+    # of its own (vmagent, a node of the federation demo) has no --parent watch as the workers do, and an
+    # orphan would keep its port and its files. SIGTERM lets it stop cleanly (vmagent saves its queue).
+    parent_death_signal: int | None = None
 
 
 @dataclass
@@ -135,8 +139,10 @@ class _Child:
     def start(self) -> None:
         # Its own process group: a terminal's Ctrl-C reaches the supervisor alone, which stops the children
         # in order (a child that saw it first would look like a crash and be restarted).
+        death = self.spec.parent_death_signal
         self.proc = subprocess.Popen(list(self.spec.argv), env={**os.environ, **self.spec.env},
-                                     stdin=subprocess.DEVNULL, process_group=0)
+                                     stdin=subprocess.DEVNULL, process_group=0,
+                                     preexec_fn=(lambda: _die_with_parent(death)) if death else None)
         self.started_at = time.monotonic()
         log.info("supervisor.child_started", role=self.spec.role, pid=self.proc.pid)
 
@@ -157,6 +163,20 @@ class _Child:
         if self.proc is not None and self.proc.poll() is not None:
             multiproc = self.spec.env.get(selfmetrics.MULTIPROC_ENV)
             selfmetrics.process_dead(self.proc.pid, Path(multiproc) if multiproc else None)
+
+
+def _die_with_parent(sig: int) -> None:
+    """In the child before exec: have the kernel send ``sig`` when the parent dies (Linux prctl
+    PR_SET_PDEATHSIG); elsewhere nothing. A parent already gone by now gets the signal sent at once."""
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, sig, 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() == 1:
+        os.kill(os.getpid(), sig)
 
 
 class Supervisor:

@@ -178,3 +178,25 @@ def test_what_a_health_check_saw_is_said_in_chinese() -> None:
         assert probe_health(url.replace("/healthz", "/nope"), 2) == (False, "HTTP 404")
     finally:
         server.close()
+
+
+def test_a_program_child_stops_when_its_supervisor_is_killed() -> None:
+    """vmagent (or a node of the federation demo) has no --parent watch: the kernel's parent-death signal
+    stops it when its supervisor is SIGKILLed, so no orphan keeps its port."""
+    import subprocess
+
+    import psutil
+
+    proc = subprocess.Popen([sys.executable, "-m", "tests.runtime.child", "supervise", str(_port())],
+                            env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}, stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        child = psutil.Process(int(proc.stdout.readline()))
+        assert child.is_running()
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        child.wait(timeout=15)  # raises psutil.TimeoutExpired if it outlived its supervisor
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=10)
