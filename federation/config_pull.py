@@ -73,6 +73,11 @@ class Counts:
     roster_added: int = 0
     roster_removed: int = 0
 
+    @property
+    def database_changed(self) -> bool:
+        return any((self.sites_created, self.sites_updated, self.sites_withdrawn, self.columns_created,
+                    self.columns_updated, self.columns_removed, self.roster_added, self.roster_removed))
+
 
 @dataclass(frozen=True)
 class PullOutcome:
@@ -251,27 +256,34 @@ def _replace_roster(session: Session, bundle: CheckedBundle) -> tuple[int, int]:
     return added, removed
 
 
-def _apply(bundle: CheckedBundle, sessions: sessionmaker[Session], base: Path, stage: Path) -> Counts:
-    """Apply a checked bundle whose alert files are staged in ``stage``: the database in one transaction, then
-    the alert files, then ``applied.json``. A failure before the record is written leaves the old record, so
-    the next pull applies the bundle again (every step is idempotent)."""
+def _apply(bundle: CheckedBundle, sessions: sessionmaker[Session], base: Path, stage: Path | None) -> Counts:
+    """Apply a checked bundle: the database in one transaction, then (when ``stage`` holds its staged alert
+    files) the alert files and ``applied.json``. A failure before the record is written leaves the old
+    record, so the next pull applies the bundle again (every step is idempotent)."""
     before = _applied(base)
     with transaction(sessions) as s:
         site_report, column_report = apply_rows(s, bundle.sites, bundle.columns)
         withdrawn, removed = _withdraw(s, bundle, before)
         added, dropped = _replace_roster(s, bundle)
-    _swap_alert_files(base, stage, bundle.version, bundle.receivers is not None)
-    record = {"version": bundle.version, "sites": sorted(s.code for s in bundle.sites),
-              "columns": sorted([c.site_code, c.name] for c in bundle.columns)}
-    write_atomic(base / APPLIED_NAME, json.dumps(record, ensure_ascii=False).encode("utf-8"))
+    if stage is not None:
+        _swap_alert_files(base, stage, bundle.version, bundle.receivers is not None)
+        record = {"version": bundle.version, "sites": sorted(s.code for s in bundle.sites),
+                  "columns": sorted([c.site_code, c.name] for c in bundle.columns)}
+        write_atomic(base / APPLIED_NAME, json.dumps(record, ensure_ascii=False).encode("utf-8"))
     return Counts(site_report.created, site_report.updated, withdrawn, column_report.created, column_report.updated,
                   removed, len(bundle.rules), bundle.receivers is not None, added, dropped)
 
 
-def _check_and_stage(raw: Any, sessions: sessionmaker[Session], city: str, base: Path) -> tuple[CheckedBundle, Path]:
+def _check_and_stage(raw: Any, sessions: sessionmaker[Session], city: str, base: Path,
+                     stage: bool = True) -> tuple[CheckedBundle, Path | None]:
     with sessions() as s:
         bundle = check_bundle(raw, s, city)
-    return bundle, stage_alert_files(bundle, base)
+    return bundle, stage_alert_files(bundle, base) if stage else None
+
+
+def _discard(stage: Path | None) -> None:
+    if stage is not None:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 # ---- pull and start --------------------------------------------------------------------------------------
@@ -301,17 +313,21 @@ def pull(client: ProvinceClient, config: Config, sessions: sessionmaker[Session]
             write_atomic(base / CACHE_NAME, json.dumps(raw, ensure_ascii=False).encode("utf-8"))
             counts = _apply(bundle, sessions, base, stage)
         finally:
-            shutil.rmtree(stage, ignore_errors=True)
+            _discard(stage)
     outcome = PullOutcome("applied", version, counts=counts)
     log.info("federation.config_applied", source="province", version=version[:12], **counts.__dict__)
     return outcome
 
 
 def start_from_cache(config: Config, sessions: sessionmaker[Session], reason: str = "") -> PullOutcome:
-    """Apply the cached bundle (the province unreachable for ``reason``): ``from_cache``, ``cache_unchanged``
-    (it is what is applied already) or ``no_config`` (no cache: the node runs on what its database holds,
-    said plainly in the log). Raises :class:`BundleError` when the cache is unreadable or refused (nothing
-    changed)."""
+    """Apply the cached bundle (the province unreachable for ``reason``): ``from_cache`` when that changed the
+    database or the alert files, ``cache_unchanged`` when everything already held it, ``no_config`` when
+    there is no cache (the node runs on what its database holds, said plainly in the log). Raises
+    :class:`BundleError` when the cache is unreadable or refused (nothing changed).
+
+    The database part is applied even when the cache's version is the one applied last (an idempotent
+    upsert): the database may have been restored or rebuilt since, and a start must not trust a file over it.
+    """
     base = cache_dir(config)
     path = base / CACHE_NAME
     if not path.is_file():
@@ -322,19 +338,19 @@ def start_from_cache(config: Config, sessions: sessionmaker[Session], reason: st
         try:
             raw = _read_json(path)
             _, version = check_identity(raw, config.node.code)
-            if version == _applied(base).get("version"):
-                log.info("federation.config_cache_unchanged", version=version[:12], reason=reason)
-                return PullOutcome("cache_unchanged", version, reason)
-            bundle, stage = _check_and_stage(raw, sessions, config.node.code, base)
+            files_current = version == _applied(base).get("version") and (base / RULES_NAME).is_symlink()
+            bundle, stage = _check_and_stage(raw, sessions, config.node.code, base, stage=not files_current)
         except (OSError, ValueError) as exc:  # BundleError is a ValueError, as is broken JSON
             log.error("federation.config_refused", source="cache", reason=str(exc))
             raise BundleError(T.CACHE_REFUSED.format(path=path, reason=exc)) from None
         try:
             counts = _apply(bundle, sessions, base, stage)
         finally:
-            shutil.rmtree(stage, ignore_errors=True)
-    log.info("federation.config_applied", source="cache", version=version[:12], reason=reason, **counts.__dict__)
-    return PullOutcome("from_cache", version, reason, counts)
+            _discard(stage)
+    status = "cache_unchanged" if files_current and not counts.database_changed else "from_cache"
+    log.info("federation.config_applied" if status == "from_cache" else "federation.config_cache_unchanged",
+             source="cache", version=version[:12], reason=reason, **counts.__dict__)
+    return PullOutcome(status, version, reason, counts)
 
 
 def pull_or_cache(config: Config, sessions: sessionmaker[Session],
