@@ -8,6 +8,7 @@ from __future__ import annotations
 import shutil
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -202,3 +203,29 @@ def test_the_cli_pulls_and_reports(tmp_path: Path, prov: Province, monkeypatch: 
         monkeypatch.delenv(k)
     assert main(["federation", "pull"]) == 2
     assert "未连接省级节点" in capsys.readouterr().err
+
+
+def test_the_collect_process_pulls_first_and_the_alerting_reads_the_pulled_files(tmp_path: Path,
+                                                                                  prov: Province) -> None:
+    from alerts.service import AlertService
+    from runtime.roles import PART_LABELS, _config_sync
+    from tsdb.sqlite_store import SQLiteMetricStore
+
+    config = _city(tmp_path / "city", prov)
+    sessions = open_db(config.database.url)
+    assert _config_sync(replace(config, node=replace(config.node, province_url="", token_file="")), sessions,
+                        print) is None  # no link: nothing started
+    sync = _config_sync(config, sessions, lambda _t: None)
+    try:
+        assert sync.alive and len(snapshot(sessions)["sites"]) == 2  # type: ignore[arg-type]
+        assert PART_LABELS["config-pull"] == "配置拉取"
+    finally:
+        sync.stop()
+    store = SQLiteMetricStore(tmp_path / "metrics.db")
+    try:
+        service = AlertService(with_pulled_alert_files(config), sessions, store)
+        assert not service.rules_error and "evaluate" not in service.skipped and len(service.engine.ruleset.rules) > 0
+        assert service.rules.directory == cache_dir(config) / "rules"
+        assert set(service.receivers.receivers) == set(load_receivers(prov.receivers_file).receivers)
+    finally:
+        store.close()
