@@ -12,7 +12,7 @@ What lives in ``<cache_dir>``:
 
 - ``config.json``: the last bundle received that passed every check (what a city starts from offline);
 - ``applied.json``: the version applied last, with the site codes and columns it listed (see :func:`_apply`);
-- ``rules`` → ``rules-<version>/``: a symbolic link swapped in one rename, so the alerting never sees half
+- ``rules`` → ``rules-<version>-<ns>/``: a symbolic link swapped in one rename, so the alerting never sees half
   a set of rule files; ``receivers.toml``: the receivers file, replaced in one rename;
 - ``.lock``: held while pulling or applying, so ``app.py federation pull`` and the running node never
   apply at once.
@@ -24,6 +24,7 @@ import fcntl
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -178,12 +179,12 @@ def _applied(base: Path) -> dict[str, Any]:
 
 def _swap_alert_files(base: Path, stage: Path, version: str, has_receivers: bool) -> None:
     """Put the staged rule folder and receivers file in place, each in one rename."""
-    target = f"rules-{version[:16]}"
+    # A fresh name each time: the folder the link points at now is never touched while it is in use, even
+    # when the same version is applied again (after a failure before applied.json was written).
+    target = f"rules-{version[:16]}-{time.time_ns()}"
     link = base / RULES_NAME
     if link.exists() and not link.is_symlink():
         raise BundleError(f"{link} 是普通目录：请移走它，拉取的规则文件以符号链接放在这里")
-    if (base / target).exists():  # the same version applied before (e.g. after a failed commit): same content
-        shutil.rmtree(base / target)
     os.rename(stage / RULES_NAME, base / target)
     tmp_link = base / f".{RULES_NAME}.{os.getpid()}.tmp"
     tmp_link.unlink(missing_ok=True)

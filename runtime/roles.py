@@ -29,11 +29,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.cli import CliError, os_error_text
 from core.config import Config
 from core.logging import get_logger
+
+if TYPE_CHECKING:
+    from federation.config_sync import ConfigSync
 
 log = get_logger(__name__)
 
@@ -128,7 +131,7 @@ def _collect(config: Config, clock: Any, fleet_as_of: datetime | None, say: Call
                  stops=[store.close, *(svc.stop for svc in services)])
 
 
-def _config_sync(config: Config, sessions: Any, say: Callable[[str], None]) -> Any:
+def _config_sync(config: Config, sessions: Any, say: Callable[[str], None]) -> ConfigSync | None:
     """A linked city's configuration pull (federation/config_sync.py), started: the first pull (or the cache)
     is applied before this returns, then one every ``[federation] config_interval``. None elsewhere."""
     from federation.config_pull import linked
