@@ -27,7 +27,7 @@ from db.models import Column, Node, Site
 from db.registry_rows import ColumnRow, RowError, SiteRow, parse_columns, parse_sites
 from db.tabular import Table, TableFileError, read_table, table_format, write_table
 
-__all__ = ["ImportReport", "RegistryImportError", "RowError", "TableFileError", "export_columns",
+__all__ = ["ImportReport", "RegistryImportError", "RowError", "TableFileError", "apply_rows", "export_columns",
            "export_sites", "import_columns", "import_registry", "import_sites"]
 
 log = get_logger(__name__)
@@ -166,6 +166,14 @@ def import_registry(session: Session, *, sites: Path | None = None, columns: Pat
     column_report = _apply_columns(session, column_rows, dry_run) if columns is not None else None
     log.info("registry.import", sites=str(site_report or ""), columns=str(column_report or ""), dry_run=dry_run)
     return site_report, column_report
+
+
+def apply_rows(session: Session, sites: list[SiteRow],
+               columns: list[ColumnRow]) -> tuple[ImportReport, ImportReport]:
+    """Upsert rows already validated (``db.registry_rows.parse_sites``/``parse_columns``) exactly as an import
+    does: (sites report, columns report). Flushed into the caller's session; the caller commits. Used by a
+    city node applying the registry rows the province sent it (federation/config_pull.py)."""
+    return _apply_sites(session, sites, False), _apply_columns(session, columns, False)
 
 
 def import_sites(session: Session, path: Path, *, dry_run: bool = False) -> ImportReport:

@@ -471,6 +471,9 @@ def build_parser() -> argparse.ArgumentParser:
     from runtime.api_cli import add_arguments as add_api_arguments
 
     add_api_arguments(sub)
+    from runtime.federation_cli import add_arguments as add_federation_arguments
+
+    add_federation_arguments(sub)
     w = sub.add_parser("worker", help=argparse.SUPPRESS)  # a process of `run`, started by its supervisor
     from runtime.roles import ROLES
 
@@ -519,6 +522,12 @@ def cmd_nodes(config: Config, args: argparse.Namespace) -> int:
     return run(config, args)
 
 
+def cmd_federation(config: Config, args: argparse.Namespace) -> int:
+    from runtime.federation_cli import run
+
+    return run(config, args)
+
+
 def cmd_notify(config: Config, args: argparse.Namespace) -> int:
     from alerts.notify_cli import run
 
@@ -528,7 +537,8 @@ def cmd_notify(config: Config, args: argparse.Namespace) -> int:
 COMMANDS = {"run": cmd_run, "collect": cmd_collect, "migrate": cmd_migrate, "registry": cmd_registry,
             "demo-fleet": cmd_demo_fleet, "demo-federation": cmd_demo_federation, "inspect": cmd_inspect,
             "rules": cmd_rules, "users": cmd_security, "kiosk": cmd_security,
-            "notify": cmd_notify, "hosts": cmd_hosts, "nodes": cmd_nodes, "worker": cmd_worker}
+            "notify": cmd_notify, "hosts": cmd_hosts, "nodes": cmd_nodes, "federation": cmd_federation,
+            "worker": cmd_worker}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -29,11 +29,14 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.cli import CliError, os_error_text
 from core.config import Config
 from core.logging import get_logger
+
+if TYPE_CHECKING:
+    from federation.config_sync import ConfigSync
 
 log = get_logger(__name__)
 
@@ -48,7 +51,8 @@ LABELS = {"fleet": "演示网站集群", "uplink": "指标上送代理（vmagent
           "web": "大屏服务"}
 # The parts a role's health names (its threads), as the operator reads them.
 PART_LABELS = {"fleet": "演示网站", "store-maintenance": "存储维护", "collectors-monitoring": "监测采集",
-               "collectors-inspection": "巡检采集", "alerting": "规则评估与通知", "web": "网页服务"}
+               "collectors-inspection": "巡检采集", "alerting": "规则评估与通知", "web": "网页服务",
+               "config-pull": "配置拉取"}
 
 
 def node_processes(config: Config, *, demo: bool) -> list[str]:
@@ -113,6 +117,7 @@ def _collect(config: Config, clock: Any, fleet_as_of: datetime | None, say: Call
     from runtime.bootstrap import build_schedulers, open_metric_store
 
     sessions = _sessions(config)
+    sync = _config_sync(config, sessions, say)  # first: the schedulers read the registry it pulls
     store = open_metric_store(config)
     services: list[Any] = [MaintenanceService(store, clock=clock)]
     schedulers = build_schedulers(config, sessions, store, None, clock=clock)
@@ -120,16 +125,29 @@ def _collect(config: Config, clock: Any, fleet_as_of: datetime | None, say: Call
     for svc in services:
         svc.start()
     names = ["store-maintenance", *(f"collectors-{part}" for part in schedulers)]
+    if sync is not None:
+        services, names = [*services, sync], [*names, "config-pull"]
     return Parts(checks=lambda: {n: svc.alive for n, svc in zip(names, services, strict=True)},
                  stops=[store.close, *(svc.stop for svc in services)])
+
+
+def _config_sync(config: Config, sessions: Any, say: Callable[[str], None]) -> ConfigSync | None:
+    """A linked city's configuration pull (federation/config_sync.py), started: the first pull (or the cache)
+    is applied before this returns, then one every ``[federation] config_interval``. None elsewhere."""
+    from federation.config_pull import linked
+    from federation.config_sync import ConfigSync
+
+    return ConfigSync(config, sessions, say).start() if linked(config) else None
 
 
 def _alert(config: Config, clock: Any, fleet_as_of: datetime | None, say: Callable[[str], None]) -> Parts:
     from alerts.rule_dir import RuleDirectory
     from alerts.service import AlertingBackgroundService, AlertService
     from core.clock import time_scale
+    from federation.config_pull import with_pulled_alert_files
     from runtime.bootstrap import open_metric_store
 
+    config = with_pulled_alert_files(config)  # a linked city alerts with the rules and receivers it pulled
     sessions = _sessions(config)
     store = open_metric_store(config)
     rules = RuleDirectory(config.resolve_path(config.alerts.rules_dir))
@@ -146,9 +164,11 @@ def _web(config: Config, clock: Any, fleet_as_of: datetime | None, say: Callable
     from waitress import create_server
 
     from alerts.rule_dir import RuleDirectory
+    from federation.config_pull import with_pulled_alert_files
     from runtime.bootstrap import open_metric_store
     from runtime.webapp import create_app
 
+    config = with_pulled_alert_files(config)  # the rules page shows what a linked city's alerting evaluates
     sessions = _sessions(config)
     store = open_metric_store(config)
     # The rules page reads the same directory the alerting process evaluates, through the same policy.
