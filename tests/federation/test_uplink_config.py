@@ -70,6 +70,7 @@ def test_only_a_city_with_an_upstream_runs_the_uplink() -> None:
     ({**CITY, "GOVOPS_UPLINK__MAX_BUFFER_MB": "-1"}, "uplink.max_buffer_mb", "MiB"),
     ({**CITY, "GOVOPS_UPLINK__HANDOVER_TIMEOUT": "0"}, "uplink.handover_timeout", "大于 0"),
     ({**CITY, "GOVOPS_UPLINK__HANDOVER_RETRY_SECONDS": "-1"}, "uplink.handover_retry_seconds", "不小于 0"),
+    ({**CITY, "GOVOPS_UPLINK__REPLAY_SECONDS": "0"}, "uplink.replay_seconds", "1 到 172800"),
 ])
 def test_a_bad_uplink_setting_is_refused_naming_its_key(env: dict[str, str], key: str, says: str) -> None:
     with pytest.raises(ConfigError, match=says) as err:
