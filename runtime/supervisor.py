@@ -48,6 +48,10 @@ class ChildSpec:
     starting_zh: str = ""  # the operator's line when it first starts (none when empty)
     ready_zh: str = ""  # and once it answers
     health_text: str = ""  # a program of its own (vmagent): healthy is HTTP 200 with this body, not JSON "ok"
+    # Called (on the supervisor's thread for the child; quick, never raising) each time the child answers after
+    # a start or restart, and after each passing periodic health check: the uplink's replay hooks.
+    on_ready: Callable[[], None] | None = None
+    on_healthy: Callable[[], None] | None = None
 
 
 @dataclass
@@ -159,6 +163,16 @@ class _Child:
             selfmetrics.process_dead(self.proc.pid, Path(multiproc) if multiproc else None)
 
 
+def _hook(spec: ChildSpec, hook: Callable[[], None] | None) -> None:
+    """Run a child's hook; a failing hook is logged and never stops the supervision."""
+    if hook is None:
+        return
+    try:
+        hook()
+    except Exception as exc:  # a hook's bug must not end the watch over the child
+        log.exception("supervisor.hook_failed", role=spec.role, error=str(exc))
+
+
 class Supervisor:
     """Starts ``specs`` in order and keeps them running until :meth:`stop` (or until one cannot run)."""
 
@@ -188,6 +202,7 @@ class Supervisor:
                 raise
             if child.spec.ready_zh:
                 self.say(child.spec.ready_zh)
+            _hook(child.spec, child.spec.on_ready)
         for child in self.children:
             t = threading.Thread(target=self._watch, args=(child,), name=f"watch-{child.spec.role}", daemon=True)
             t.start()
@@ -220,6 +235,8 @@ class Supervisor:
                 if self._stopping.is_set():
                     return
                 failures = 0 if ok else failures + 1
+                if ok:
+                    _hook(child.spec, child.spec.on_healthy)
                 if failures < self.health.failures:
                     continue
                 self.say(f"{child.spec.label_zh}（进程 {child.proc.pid}）连续 {failures} 次健康检查失败"
@@ -256,6 +273,7 @@ class Supervisor:
             self.say(str(exc))
             return self._restart(child, child.proc.returncode if child.proc else 1)
         self.say(f"{child.spec.label_zh}已重启（进程 {child.proc.pid if child.proc else '?'}）")
+        _hook(child.spec, child.spec.on_ready)
         return True
 
     def _give_up(self, reason: str) -> bool:
