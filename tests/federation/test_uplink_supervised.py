@@ -3,26 +3,38 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from core.clock import to_ns
 from runtime.cli import _uplink_spec
 from runtime.supervisor import HealthSettings, RestartPolicy, Supervisor, probe_health
+from runtime.uplink_replay import UplinkReplayer
 from tests.federation.conftest import city_config
 from tests.support.victoria import _free_port
+from tsdb.factory import open_store
+from tsdb.point import Point
 
 pytestmark = pytest.mark.e2e
 
 
 def test_the_city_uplink_is_supervised_and_restarted_after_a_sigkill(tmp_path: Path) -> None:
     config = city_config(tmp_path, _free_port())  # the province is away: vmagent runs and buffers regardless
-    spec = _uplink_spec(config)
-    assert spec.role == "uplink" and spec.health_url.endswith("/health") and spec.health_text == "OK"
     said: list[str] = []
+    local = open_store(dataclasses.replace(config, node=dataclasses.replace(config.node, upstream_url="")))
+    now = datetime.now(UTC)  # the city's store holds 5 points of the last minute, collected before this start
+    local.write([Point("fed_probe", {"seq": float(i)}, to_ns(now - timedelta(seconds=i)), {"site": "s"})
+                 for i in range(5)])
+    local.close()
+    replayer = UplinkReplayer(config, lambda: open_store(config), said.append)
+    spec = _uplink_spec(config, replayer)
+    assert spec.role == "uplink" and spec.health_url.endswith("/health") and spec.health_text == "OK"
     sup = Supervisor([spec], say=said.append, health=HealthSettings(every_s=0.2, timeout_s=2, failures=3),
                      policy=lambda: RestartPolicy(initial_s=0.2))
     sup.start()
@@ -39,8 +51,18 @@ def test_the_city_uplink_is_supervised_and_restarted_after_a_sigkill(tmp_path: P
         assert sup.pids()["uplink"] not in (None, first), said
         assert probe_health(spec.health_url, 1, "OK")[0]
         assert (tmp_path / "uplink").is_dir()  # vmagent's buffer folder, from [uplink] buffer_dir
+        deadline = time.monotonic() + 20
+        while sum("补发本市" in line for line in said) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        # the replay on the node's start and again after the SIGKILL: the 5 points, handed over each time
+        replays = [line for line in said if "补发" in line]
+        assert [line.endswith("的 5 个数据点（省级去重，不会重复计数）") for line in replays] == [True, True], said
+        while replayer.delivered_at() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert replayer.delivered_at() is not None  # a passing check with nothing pending marks delivery
     finally:
         sup.stop()
+        replayer.close()
     assert sup.pids()["uplink"] is None
 
 
