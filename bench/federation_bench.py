@@ -92,9 +92,9 @@ def probe_batches(sites: int, batches: int, start: datetime, measurement: str) -
             for k in range(batches)]
 
 
-def timed(fn: Callable[[], object]) -> float:
+def timed(fn: Callable[..., object], *args: object, **kwargs: object) -> float:
     t = time.perf_counter()
-    fn()
+    fn(*args, **kwargs)
     return time.perf_counter() - t
 
 
@@ -122,8 +122,8 @@ def bench_vm_ingest(url: str, sites: int, batches: int, start: datetime) -> str:
     ours = peer = 0.0
     try:
         for k in range(batches + 1):
-            a = timed(lambda: store.write(ours_pts[k]))
-            b = timed(lambda: write.write(bucket="govops", record=peer_pts[k], write_precision=WritePrecision.MS))
+            a = timed(store.write, ours_pts[k])
+            b = timed(write.write, bucket="govops", record=peer_pts[k], write_precision=WritePrecision.MS)
             if k:  # batch 0 creates the series
                 ours, peer = ours + a, peer + b
     finally:
@@ -198,8 +198,8 @@ def bench_api_write(tmp: Path, sites: int, batches: int, start: datetime) -> str
                     sys.exit(f"/api/v2/write answered {r.status_code}: {r.text[:300]}")
 
             for k in range(batches + 1):
-                a = timed(lambda: post(bodies[k]))
-                b = timed(lambda: peer_write(rows[k]))
+                a = timed(post, bodies[k])
+                b = timed(peer_write, rows[k])
                 if k:
                     ours, peer = ours + a, peer + b
     finally:
@@ -219,9 +219,10 @@ def latency_batches(sites: int, minutes: int, start: datetime) -> Iterator[list[
         yield [Point("site_probe", {"latency_ms": round(rng.uniform(20, 900), 1)}, t, tags[i]) for i in range(sites)]
 
 
-def median_ms(fn: Callable[[], object], repeat: int) -> float:
-    fn()
-    return statistics.median(timed(fn) for _ in range(repeat)) * 1000
+def median_ms(repeat: int, fn: Callable[..., object], *args: object) -> float:
+    """The median of ``repeat`` timed calls after an untimed one, in ms."""
+    fn(*args)
+    return statistics.median(timed(fn, *args) for _ in range(repeat)) * 1000
 
 
 def bench_query(tmp: Path, url: str, sites: int, minutes: int, day: datetime, repeat: int) -> list[str]:
@@ -229,9 +230,9 @@ def bench_query(tmp: Path, url: str, sites: int, minutes: int, day: datetime, re
     vm = VictoriaMetricsStore(url, timeout=120)
     t_emb = t_vm = 0.0
     for batch in latency_batches(sites, minutes, day):
-        t_emb += timed(lambda: embedded.write(batch))
-        t_vm += timed(lambda: vm.write(batch))
-    t_roll = timed(lambda: embedded.maintain(datetime.now(UTC)))
+        t_emb += timed(embedded.write, batch)
+        t_vm += timed(vm.write, batch)
+    t_roll = timed(embedded.maintain, datetime.now(UTC))
     requests.post(f"{url}/internal/force_flush", timeout=60)
     n = sites * minutes
     out = [f"(c) data: {sites} sites x {minutes} one-minute points = {n:,} points of site_probe.latency_ms, "
@@ -255,9 +256,9 @@ def bench_query(tmp: Path, url: str, sites: int, minutes: int, day: datetime, re
     for name, got in answers.items():
         if got.keys() != ref.keys() or any(abs(got[c] - ref[c]) > 1e-6 * abs(ref[c]) for c in ref):
             sys.exit(f"(c) answers differ: {name} {got} vs direct {ref}")
-    ms_direct = median_ms(direct, repeat)
+    ms_direct = median_ms(repeat, direct)
     for name, store in (("embedded", embedded), ("victoriametrics", vm)):
-        ms = median_ms(lambda s=store: s.query(q), repeat)  # type: ignore[misc]
+        ms = median_ms(repeat, store.query, q)
         out.append(f"(c) 1-day avg latency by city ({len(ref)} rows), MetricStore.query on {name}: {ms:.1f} ms; "
                    f"VictoriaMetrics direct MetricsQL {ms_direct:.1f} ms; ratio direct/ours {ms_direct / ms:.2f}")
     embedded.close()
