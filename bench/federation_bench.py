@@ -35,6 +35,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import requests
 
@@ -113,8 +114,9 @@ def bench_vm_ingest(url: str, sites: int, batches: int, start: datetime) -> str:
     from influxdb_client.client.write_api import SYNCHRONOUS
 
     ours_pts = probe_batches(sites, batches + 1, start, "bench_ours")
+    ms = cast(WritePrecision, WritePrecision.MS)  # a str constant typed as the class
     peer_pts = [[IPoint.from_dict({"measurement": "bench_peer", "tags": dict(p.tags), "fields": dict(p.fields),
-                                   "time": p.time_ns // 1_000_000}, write_precision=WritePrecision.MS)
+                                   "time": p.time_ns // 1_000_000}, write_precision=ms)
                  for p in batch] for batch in probe_batches(sites, batches + 1, start, "bench_peer")]
     store = VictoriaMetricsStore(url, timeout=60)
     client = InfluxDBClient(url=url, token="bench", org="-")
@@ -123,7 +125,7 @@ def bench_vm_ingest(url: str, sites: int, batches: int, start: datetime) -> str:
     try:
         for k in range(batches + 1):
             a = timed(store.write, ours_pts[k])
-            b = timed(write.write, bucket="govops", record=peer_pts[k], write_precision=WritePrecision.MS)
+            b = timed(write.write, bucket="govops", record=peer_pts[k], write_precision=ms)
             if k:  # batch 0 creates the series
                 ours, peer = ours + a, peer + b
     finally:
