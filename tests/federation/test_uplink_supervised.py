@@ -18,6 +18,7 @@ from runtime.supervisor import HealthSettings, RestartPolicy, Supervisor, probe_
 from runtime.uplink_replay import UplinkReplayer
 from tests.federation.conftest import city_config
 from tests.support.victoria import _free_port
+from tests.support.vmagent import Agent
 from tsdb.factory import open_store
 from tsdb.point import Point
 
@@ -69,3 +70,30 @@ def test_the_city_uplink_is_supervised_and_restarted_after_a_sigkill(tmp_path: P
 def test_a_json_health_page_is_not_mistaken_for_vmagents(tmp_path: Path) -> None:
     port = _free_port()
     assert probe_health(f"http://127.0.0.1:{port}/health", 1, "OK")[0] is False
+
+
+def test_a_failed_replay_holds_the_delivered_mark_until_one_succeeds(tmp_path: Path) -> None:
+    """The mark moves only when no replay is owed: a replay that vmagent did not take is owed again, and the
+    window of the next one still starts before the points it did not hand over."""
+    base = city_config(tmp_path, _free_port())  # the province is away; vmagent takes and buffers
+    config = dataclasses.replace(base, uplink=dataclasses.replace(base.uplink, handover_retry_seconds=0))
+    said: list[str] = []
+    agent = Agent(config, tmp_path / "vmagent.log").start()
+    replayer = UplinkReplayer(config, lambda: open_store(config), said.append)
+    try:
+        assert replayer.observe()
+        mark = replayer.delivered_at()
+        local = open_store(dataclasses.replace(config, node=dataclasses.replace(config.node, upstream_url="")))
+        local.write([Point("fed_probe", {"seq": 1.0}, to_ns(datetime.now(UTC)), {"site": "s"})])
+        local.close()
+        agent.stop()  # vmagent is away: the replay cannot hand the point over
+        replayer.started().join(30)
+        assert any("补发失败" in line for line in said), said
+        agent.start()
+        assert not replayer.observe() and replayer.delivered_at() == mark  # still owed: the mark stays
+        replayer.started().join(30)
+        assert said[-1].endswith("的 1 个数据点（省级去重，不会重复计数）"), said
+        assert replayer.observe() and replayer.delivered_at() != mark  # paid: the mark moves again
+    finally:
+        replayer.close()
+        agent.stop()
