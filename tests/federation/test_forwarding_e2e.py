@@ -78,7 +78,8 @@ def test_a_city_killed_mid_forward_and_restarted_has_every_point_at_the_province
         elif minute % rate == 0:
             node.observe()
         time.sleep(1 / rate)
-    assert mark is not None and node.delivered_at() <= mark + timedelta(seconds=2)  # type: ignore[operator]
+    # only the first second's points, not yet queued by vmagent, may have moved the mark
+    assert mark is not None and node.delivered_at() <= mark + timedelta(seconds=5)  # type: ignore[operator]
     with federation.province() as url:
         time.sleep(1.0)  # vmagent's retry comes within its back-off; kill it while it sends
         federation.agent.kill()  # the city node goes down with it: its replayer is gone too
