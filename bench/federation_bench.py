@@ -1,8 +1,9 @@
 """Federation benchmark (issue 12): ingest and the 1-day by-city query, each against a peer, in one run.
 
 Run: ``.venv/bin/python -m bench.federation_bench`` (defaults ``--sites 2000 --batches 20 --query-sites 2000
---query-minutes 1440 --repeat 5``). Starts its own ``victoria-metrics`` (Debian package) on a free loopback port
-in a temporary folder, and the real web app on waitress at 127.0.0.1; prints the figures.
+--query-minutes 1440 --repeat 5 --replay-minutes 60``). Starts its own ``victoria-metrics`` (Debian package) on a
+free loopback port in a temporary folder, the real web app on waitress at 127.0.0.1 and, for (d), a ``vmagent``
+whose province is away; prints the figures.
 
 (a) Ingest into VictoriaMetrics: batches of one ``site_probe`` point per site (6 fields) through
     ``VictoriaMetricsStore.write`` (line protocol to ``/write``) vs ``influxdb-client`` (``write_api``,
@@ -12,6 +13,9 @@ in a temporary folder, and the real web app on waitress at 127.0.0.1; prints the
 (b) ``POST /api/v2/write`` on the embedded store (the real API: token, region rule, line protocol parse,
     ``SQLiteMetricStore.write``) with a keep-alive ``requests`` session vs raw ``sqlite3`` ``executemany`` of
     the same samples, series ids known, into a ``(series_id, ts, value)`` table keyed ``(series_id, ts)``.
+(d) The city's replay after an unclean vmagent death: ``replay-minutes`` of probes (``sites`` × 6 fields a
+    minute) in the embedded store handed to a real ``vmagent`` (the province away: it buffers) by
+    ``ForwardingStore.replay``, counting pass included.
 (c) A 1-day by-city query (avg of ``latency_ms`` grouped by ``city``, one bucket) over ``query-sites`` ×
     ``query-minutes`` points through ``MetricStore.query`` on the embedded store (after ``maintain``, as in
     production) and on the VictoriaMetrics backend, vs VictoriaMetrics queried directly over HTTP with the
@@ -276,6 +280,47 @@ def bench_query(tmp: Path, url: str, sites: int, minutes: int, day: datetime, re
     return out
 
 
+# -- (d) the replay ----------------------------------------------------------------------------------------------
+
+def bench_replay(tmp: Path, sites: int, minutes: int, start: datetime) -> str:
+    from core.config import load_config
+    from runtime.uplink import vmagent_argv
+    from tsdb.factory import open_store
+    from tsdb.forwarding import ForwardingStore
+
+    config = load_config(env={
+        "GOVOPS_NODE__ROLE": "city", "GOVOPS_NODE__CODE": "430100",
+        "GOVOPS_NODE__UPSTREAM_URL": f"http://127.0.0.1:{_free_port()}",  # the province is away
+        "GOVOPS_UPLINK__LISTEN": f"127.0.0.1:{_free_port()}", "GOVOPS_UPLINK__BUFFER_DIR": str(tmp / "uplink"),
+        "GOVOPS_METRICS__EMBEDDED__PATH": str(tmp / "city-metrics.db")})
+    binary = shutil.which("vmagent")
+    if binary is None:
+        sys.exit("vmagent is not installed: Debian package victoria-metrics")
+    with (tmp / "vmagent.log").open("ab") as out:
+        proc = subprocess.Popen(vmagent_argv(config, binary), stdout=out, stderr=subprocess.STDOUT)
+    store = open_store(config)
+    try:
+        for _ in range(200):
+            try:
+                if requests.get(f"http://{config.uplink.listen}/health", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                pass
+            time.sleep(0.05)
+        assert isinstance(store, ForwardingStore)
+        for batch in probe_batches(sites, minutes, start, "site_probe"):
+            store.local.write(batch)
+        began = time.perf_counter()
+        sent = store.replay(start, start + timedelta(minutes=minutes))
+        took = time.perf_counter() - began
+    finally:
+        store.close()
+        proc.terminate()
+        proc.wait(30)
+    return (f"(d) replay of {minutes} min of probes ({sites} sites x 6 fields): {sent:,} samples counted and "
+            f"handed to vmagent in {took:.1f} s, {sent / took:,.0f} samples/s")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--sites", type=int, default=2000)
@@ -283,6 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--query-sites", type=int, default=2000)
     ap.add_argument("--query-minutes", type=int, default=1440)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--replay-minutes", type=int, default=60)
     args = ap.parse_args(argv)
     day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - 2 * DAY
     began = time.perf_counter()
@@ -293,6 +339,7 @@ def main(argv: list[str] | None = None) -> int:
             print(bench_api_write(tmp, args.sites, args.batches, day), flush=True)
             for line in bench_query(tmp, url, args.query_sites, args.query_minutes, day + DAY, args.repeat):
                 print(line, flush=True)
+        print(bench_replay(tmp, args.sites, args.replay_minutes, day), flush=True)
     print(f"total {time.perf_counter() - began:.0f} s")
     return 0
 
