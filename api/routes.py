@@ -23,7 +23,7 @@ from core.i18n import api as text
 from db.session import transaction
 from security.access import Kind
 from security.api_tokens import TokenHolder, authenticate
-from security.owners import owner_of
+from security.owners import owner_of, owners_of
 from security.scope import Owner
 from tsdb.lineprotocol import PRECISION_FACTOR
 from tsdb.store import MetricStore
@@ -105,7 +105,7 @@ def write() -> Any:
     body = ingest.decode_body(_read_body(limit), request.headers.get("Content-Encoding", ""), limit)
     with st.sessions() as s:
         points = ingest.points_of(body, precision, to_ns(st.clock.now()), holder.node_code, _owner_lookup(s),
-                                  st.config.max_lines)
+                                  st.config.max_lines, lambda kind, codes: owners_of(s, kind, codes))
     try:
         st.store.write(points)  # atomic: all or none
     except ValueError as exc:

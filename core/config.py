@@ -229,6 +229,10 @@ class UplinkConfig:
     bearer_token_file: str = ""  # -remoteWrite.bearerTokenFile: the province's token, re-read every second
     handover_timeout: float = 5.0  # seconds per hand-over of a batch to the local vmagent
     handover_retry_seconds: float = 15.0  # keep retrying a refused hand-over this long, then the write fails
+    # After vmagent (re)starts from anything but a clean stop, and on every start of the city node, the points
+    # of the city's own store since this long before vmagent was last seen delivered are handed over again
+    # (what a killed vmagent held in memory); the province's deduplication counts them once.
+    replay_seconds: float = 120.0
 
 
 @dataclass(frozen=True)
@@ -423,6 +427,7 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("federation", "unreachable_after"): (0.01, 86400),
     ("uplink", "handover_timeout"): (0.001, 3600),
     ("uplink", "handover_retry_seconds"): (0, 3600),
+    ("uplink", "replay_seconds"): (1, 48 * 3600),
     ("security", "session_hours"): (0.001, 24 * 400),
     ("security", "max_failed_logins"): (1, 1000),
     ("security", "throttle_minutes"): (0.001, 7 * 24 * 60),

@@ -247,11 +247,14 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
     if spec is None:
         _print("[3/5] 演示网站集群由省级节点运行，跳过" if linked_city and config.demo.enabled
                else "[3/5] 演示网站集群已关闭，跳过")
-    supervisor = Supervisor(_child_specs(config, args, clock, spec, env), say=_print)
+    replayer = _uplink_replayer(config, clock)
+    supervisor = Supervisor(_child_specs(config, args, clock, spec, env, replayer), say=_print)
     try:
         return _supervise(config, supervisor, sessions, clock)
     finally:
         supervisor.stop()  # also on Ctrl-C during start-up: no worker outlives the run
+        if replayer is not None:
+            replayer.close()
 
 
 def selfmetrics_dir(config: Config) -> Path:
@@ -295,8 +298,20 @@ def _supervise(config: Config, supervisor: Any, sessions: Any, clock: Any) -> in
     return 0
 
 
+def _uplink_replayer(config: Config, clock: Any) -> Any:
+    """The city's replay hooks for its vmagent (runtime/uplink_replay.py), on the run's clock; None without
+    an uplink."""
+    from runtime.uplink import uplink_enabled
+    from runtime.uplink_replay import UplinkReplayer
+    from tsdb.factory import open_store
+
+    if not uplink_enabled(config):
+        return None
+    return UplinkReplayer(config, lambda: open_store(config), _print, now=clock.now)
+
+
 def _child_specs(config: Config, args: argparse.Namespace, clock: Any, spec: Any,
-                 env: dict[str, str]) -> list[Any]:
+                 env: dict[str, str], replayer: Any = None) -> list[Any]:
     """The run's processes in start order, each an ``app.py worker ROLE`` sharing this run's clock."""
     from core.clock import ScaledClock
     from runtime.roles import LABELS, node_processes
@@ -322,7 +337,7 @@ def _child_specs(config: Config, args: argparse.Namespace, clock: Any, spec: Any
     out = []
     for role in roles:
         if role == "uplink":
-            out.append(_uplink_spec(config))
+            out.append(_uplink_spec(config, replayer))
             continue
         if role == "web":
             host = "127.0.0.1" if config.web.host in ("0.0.0.0", "", "::") else config.web.host
@@ -337,8 +352,9 @@ def _child_specs(config: Config, args: argparse.Namespace, clock: Any, spec: Any
     return out
 
 
-def _uplink_spec(config: Config) -> Any:
-    """The city's vmagent as a supervised child (runtime/uplink.py)."""
+def _uplink_spec(config: Config, replayer: Any = None) -> Any:
+    """The city's vmagent as a supervised child (runtime/uplink.py); with ``replayer``
+    (:class:`runtime.uplink_replay.UplinkReplayer`) each start replays and each passing check marks delivery."""
     from runtime.supervisor import ChildSpec
     from runtime.uplink import LABEL, health_url, remote_write_url, resolve_binary, vmagent_argv
 
@@ -351,7 +367,9 @@ def _uplink_spec(config: Config) -> Any:
                      health_text="OK", ready_timeout_s=60.0, starting_zh=f"启动{LABEL}：上送到 {target} …",
                      parent_death_signal=signal.SIGTERM,
                      ready_zh=f"{LABEL}已就绪：本机入口 {config.uplink.listen}，"
-                              f"省级不可达时缓存在 {config.resolve_path(config.uplink.buffer_dir)}")
+                              f"省级不可达时缓存在 {config.resolve_path(config.uplink.buffer_dir)}",
+                     on_ready=None if replayer is None else replayer.started,
+                     on_healthy=None if replayer is None else replayer.observe)
 
 
 def _free_loopback_port() -> int:

@@ -52,6 +52,10 @@ class ChildSpec:
     # of its own (vmagent, a node of the federation demo) has no --parent watch as the workers do, and an
     # orphan would keep its port and its files. SIGTERM lets it stop cleanly (vmagent saves its queue).
     parent_death_signal: int | None = None
+    # Called (on the supervisor's thread for the child; quick, never raising) each time the child answers after
+    # a start or restart, and after each passing periodic health check: the uplink's replay hooks.
+    on_ready: Callable[[], None] | None = None
+    on_healthy: Callable[[], None] | None = None
 
 
 @dataclass
@@ -179,6 +183,16 @@ def _die_with_parent(sig: int) -> None:
         os.kill(os.getpid(), sig)
 
 
+def _hook(spec: ChildSpec, hook: Callable[[], None] | None) -> None:
+    """Run a child's hook; a failing hook is logged and never stops the supervision."""
+    if hook is None:
+        return
+    try:
+        hook()
+    except Exception as exc:  # a hook's bug must not end the watch over the child
+        log.exception("supervisor.hook_failed", role=spec.role, error=str(exc))
+
+
 class Supervisor:
     """Starts ``specs`` in order and keeps them running until :meth:`stop` (or until one cannot run)."""
 
@@ -208,6 +222,7 @@ class Supervisor:
                 raise
             if child.spec.ready_zh:
                 self.say(child.spec.ready_zh)
+            _hook(child.spec, child.spec.on_ready)
         for child in self.children:
             t = threading.Thread(target=self._watch, args=(child,), name=f"watch-{child.spec.role}", daemon=True)
             t.start()
@@ -240,6 +255,8 @@ class Supervisor:
                 if self._stopping.is_set():
                     return
                 failures = 0 if ok else failures + 1
+                if ok:
+                    _hook(child.spec, child.spec.on_healthy)
                 if failures < self.health.failures:
                     continue
                 self.say(f"{child.spec.label_zh}（进程 {child.proc.pid}）连续 {failures} 次健康检查失败"
@@ -276,6 +293,7 @@ class Supervisor:
             self.say(str(exc))
             return self._restart(child, child.proc.returncode if child.proc else 1)
         self.say(f"{child.spec.label_zh}已重启（进程 {child.proc.pid if child.proc else '?'}）")
+        _hook(child.spec, child.spec.on_ready)
         return True
 
     def _give_up(self, reason: str) -> bool:

@@ -16,13 +16,13 @@ forwarded point carries the label ``node`` (the city's code) unless it has one a
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 import pandas as pd
 
 from tsdb.point import Point
-from tsdb.store import MetricStore, Query, TagFilter
+from tsdb.store import EXPORT_BATCH, MetricStore, Query, TagFilter
 from tsdb.victoriametrics import VictoriaMetricsError, VictoriaMetricsStore
 
 NODE_LABEL = "node"
@@ -85,6 +85,29 @@ class ForwardingStore:
     def latest(self, measurement: str, field: str, tags: TagFilter | None = None,
                since: datetime | None = None) -> pd.DataFrame:
         return self.local.latest(measurement, field, tags, since)
+
+    def export(self, start: datetime, stop: datetime, batch: int = EXPORT_BATCH) -> Iterator[list[Point]]:
+        return self.local.export(start, stop, batch)
+
+    def replay(self, start: datetime, stop: datetime, progress: Callable[[int, int], None] | None = None,
+               batch: int = EXPORT_BATCH) -> int:
+        """Hand every raw point the local store holds in [start, stop) to vmagent again; returns how many.
+
+        For after vmagent died uncleanly (docs/federation.md, "What survives what"): what it held in memory is
+        lost, and the province's deduplication (one sample per series and millisecond) makes a point it has
+        already count once. Counts the window first, then sends it in hand-overs of ``batch`` points, calling
+        ``progress(sent, total)`` after each. Raises :class:`ForwardError` when vmagent does not take a batch
+        within the retry bound (what was sent before stays sent)."""
+        total = sum(len(b) for b in self.local.export(start, stop, batch))
+        sent = 0
+        if progress is not None:
+            progress(0, total)
+        for pts in self.local.export(start, stop, batch):
+            self._hand_over(labelled(pts, self.node_code))
+            sent += len(pts)
+            if progress is not None:
+                progress(sent, total)
+        return sent
 
     def maintain(self, now: datetime) -> dict[str, int]:
         return self.local.maintain(now)

@@ -46,6 +46,10 @@ _TS_RE = re.compile(r"-?\d+\Z")
 _TRUE = frozenset(("t", "T", "true", "True", "TRUE"))
 _FALSE = frozenset(("f", "F", "false", "False", "FALSE"))
 _SPECIAL = frozenset(", =\\")
+# the next character that ends (or escapes within) an identifier, per set of stop characters: an identifier
+# without a backslash is then one slice, not a loop over its characters
+_NAME_END = {stops: re.compile("[\\\\\n" + re.escape(stops) + "]") for stops in (", ", ",= ")}
+_VALUE_END = re.compile("[, \n]")
 
 
 class LineProtocolError(ValueError):
@@ -73,6 +77,12 @@ class _Scanner:
     def name(self, pos: int, stops: str) -> tuple[str, int]:
         """Read an escaped identifier up to an unescaped char in ``stops`` or end of line."""
         s, n = self.s, self.n
+        rx = _NAME_END.get(stops)
+        m = None if rx is None else rx.search(s, pos)
+        if rx is not None and m is None:
+            return s[pos:], n
+        if m is not None and s[m.start()] != "\\":
+            return s[pos:m.start()], m.start()
         out: list[str] = []
         i = pos
         while i < n:
@@ -114,9 +124,8 @@ def _parse_value(sc: _Scanner, pos: int) -> tuple[FieldValue, int]:
                 return value, i + 1
             i += 1
         raise sc.error(pos, text.LP_UNTERMINATED_STRING)
-    end = pos
-    while end < sc.n and s[end] not in ", \n":
-        end += 1
+    m = _VALUE_END.search(s, pos)
+    end = sc.n if m is None else m.start()
     token = s[pos:end].rstrip("\r") if end == sc.n or s[end] == "\n" else s[pos:end]
     if _FLOAT_RE.match(token):
         value = float(token)

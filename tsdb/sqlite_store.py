@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import ClassVar
@@ -38,7 +38,7 @@ from tsdb.sqlite_schema import (
     set_meta,
     update_cover,
 )
-from tsdb.store import STORES, Query, TagFilter
+from tsdb.store import EXPORT_BATCH, STORES, Query, QueryError, TagFilter, check_range
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 NEG_INF = -(2**62)
@@ -378,6 +378,34 @@ class SQLiteMetricStore:
         with _tx(conn, "BEGIN"):
             return sqlite_query.run_latest(conn, measurement, field, tags or {},
                                            None if since is None else dt_to_ns(since))
+
+    def export(self, start: datetime, stop: datetime, batch: int = EXPORT_BATCH) -> Iterator[list[Point]]:
+        """See :meth:`tsdb.store.MetricStore.export`: the ``raw`` table, field by field in time order.
+
+        Read in pages of ``batch`` rows, each its own short read transaction (a slow consumer holds no
+        snapshot); a sample written meanwhile into a page not yet read is included."""
+        check_range(start, stop, "export")
+        if batch < 1:
+            raise QueryError(f"export batch must be at least 1, got {batch}")
+        a, b = dt_to_ns(start), dt_to_ns(stop)
+        conn = self._conn()
+        fields = conn.execute("SELECT id, measurement, field FROM fields ORDER BY id").fetchall()
+        tags: dict[int, dict[str, str]] = {}
+        for fid, measurement, field in fields:
+            ts, sid = a, -1
+            while True:
+                with _tx(conn, "BEGIN"):
+                    rows = conn.execute("SELECT ts, sid, value FROM raw WHERE fid = ? AND (ts, sid) > (?, ?) "
+                                        "AND ts < ? ORDER BY ts, sid LIMIT ?", (fid, ts, sid, b, batch)).fetchall()
+                    for sid_ in {r[1] for r in rows} - tags.keys():
+                        row = conn.execute("SELECT tags FROM series WHERE id = ?", (sid_,)).fetchone()
+                        tags[sid_] = json.loads(row[0])
+                if not rows:
+                    break
+                yield [Point(measurement, {field: value}, t, tags[s]) for t, s, value in rows]
+                ts, sid = rows[-1][0], rows[-1][1]
+                if len(rows) < batch:
+                    break
 
 
 def _fids(conn: sqlite3.Connection) -> list[int]:

@@ -14,7 +14,7 @@ a text field value with ValueError, so nothing can come to rely on one backend k
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
@@ -33,6 +33,17 @@ TagFilter = Mapping[str, str | Sequence[str]]
 
 class QueryError(ValueError):
     """A query is malformed (unknown aggregation, naive or reversed time range...)."""
+
+
+EXPORT_BATCH = 5_000  # points per batch of MetricStore.export, unless asked otherwise
+
+
+def check_range(start: datetime, stop: datetime, what: str) -> None:
+    """Raise QueryError unless ``start`` and ``stop`` are timezone-aware and ``stop`` is after ``start``."""
+    if start.tzinfo is None or stop.tzinfo is None:
+        raise QueryError(f"{what} start/stop must be timezone-aware (UTC)")
+    if stop <= start:
+        raise QueryError(f"{what} stop {stop.isoformat()} is not after start {start.isoformat()}")
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,16 @@ class MetricStore(Protocol):
         Columns: ``time``, every tag key of the matching series, ``value``; one row per series.
         Series whose newest point is older than ``since`` are left out.
         """
+        ...
+
+    def export(self, start: datetime, stop: datetime, batch: int = EXPORT_BATCH) -> Iterator[list[Point]]:
+        """Every raw sample timed in [start, stop), of every series, in lists of at most ``batch`` points.
+
+        Each sample is one point with one field, its own tags and time (a backend keeping milliseconds gives
+        them floored to the millisecond); bools read back as 1.0 / 0.0. Writing the points to a store of the
+        same kind recreates the same series and samples. Samples only in rollups (older than the raw
+        retention of the embedded store) are not raw and are left out. Order: by series or field, not
+        globally by time. Raises QueryError for a naive or reversed range or a ``batch`` below 1."""
         ...
 
     def maintain(self, now: datetime) -> dict[str, int]:

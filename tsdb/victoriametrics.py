@@ -9,6 +9,7 @@ retention is the server's ``-retentionPeriod`` flag. docs/metrics.md says what d
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -20,10 +21,11 @@ import requests
 
 from core.config import VictoriaMetricsConfig
 from tsdb import metricsql
+from tsdb.catalogue import CATALOGUE
 from tsdb.lineprotocol import format_point
 from tsdb.metricsql import Sample, Span
 from tsdb.point import Point, check_point
-from tsdb.store import STORES, Query, TagFilter
+from tsdb.store import EXPORT_BATCH, STORES, Query, QueryError, TagFilter, check_range
 
 # ``latest`` looks back from this far ahead of the local clock: the server drops samples more than two days
 # ahead of its own clock, so nothing it holds is newer
@@ -182,6 +184,49 @@ class VictoriaMetricsStore:
                 if value == value:
                     yield span.bucket_of(round(float(ts) * 1000)), labels, value
 
+    def export(self, start: datetime, stop: datetime, batch: int = EXPORT_BATCH) -> Iterator[list[Point]]:
+        """See :meth:`tsdb.store.MetricStore.export`: the server's ``/api/v1/export``, streamed, series by series.
+
+        The server keeps a metric name, not measurement and field: ``site_probe_latency_ms`` comes back as
+        measurement ``site_probe``, field ``latency_ms`` when the measurement is declared in
+        :data:`tsdb.catalogue.CATALOGUE`, else split at its last ``_``; either way written again it files under
+        the same name (:func:`tsdb.metricsql.metric_name`). Raises :class:`VictoriaMetricsError` when the
+        server does not answer or the stream breaks off."""
+        check_range(start, stop, "export")
+        if batch < 1:
+            raise QueryError(f"export batch must be at least 1, got {batch}")
+        a = metricsql.to_ms(start, "export start")
+        b = metricsql.to_ms(stop, "export stop")
+        if a >= b:
+            return
+        form = {"match[]": '{__name__!=""}', "start": _seconds(a), "end": _seconds(b - 1)}
+        url = self.url + "/api/v1/export"
+        try:
+            with self._session().post(url, data=form, timeout=self.timeout, stream=True) as resp:
+                if resp.status_code >= 400:
+                    raise VictoriaMetricsError(f"VictoriaMetrics {url}: export refused, HTTP {resp.status_code}: "
+                                               f"{_error_text(resp)}")
+                out: list[Point] = []
+                declared = sorted((m.name for m in CATALOGUE.measurements()), key=len, reverse=True)
+                for line in resp.iter_lines():
+                    if not line:
+                        continue
+                    series = json.loads(line)
+                    labels = dict(series["metric"])
+                    measurement, field = split_metric(labels.pop("__name__"), declared)
+                    for ts, value in zip(series["timestamps"], series["values"], strict=True):
+                        if a <= ts < b and value is not None:
+                            out.append(Point(measurement, {field: float(value)}, int(ts) * 1_000_000, labels))
+                            if len(out) == batch:
+                                yield out
+                                out = []
+                if out:
+                    yield out
+        except requests.RequestException as exc:
+            raise VictoriaMetricsError(f"VictoriaMetrics {url}: export failed: {exc}") from exc
+        except (ValueError, KeyError, TypeError) as exc:
+            raise VictoriaMetricsError(f"VictoriaMetrics {url}: unexpected export line: {str(exc)[:300]}") from None
+
     def latest(self, measurement: str, field: str, tags: TagFilter | None = None,
                since: datetime | None = None) -> pd.DataFrame:
         """See :meth:`tsdb.store.MetricStore.latest`; missing tag keys read as ``""``. Looks back from a week
@@ -201,6 +246,16 @@ class VictoriaMetricsStore:
         stamps = [(_labels(s), round(metricsql.parse_value(s["value"][1], "latest time") * 1000))
                   for s in self._result("/api/v1/query", form, f"tlast_over_time({sel}[{window}ms])")]
         return metricsql.latest_frame(values, stamps)
+
+
+def split_metric(name: str, declared: list[str]) -> tuple[str, str]:
+    """(measurement, field) of a metric name: the longest ``declared`` measurement it starts with (``m_``),
+    else split at the last ``_``; a name without one is measurement ``name``, field ``value`` (pure)."""
+    for m in declared:
+        if name.startswith(m + "_") and len(name) > len(m) + 1:
+            return m, name[len(m) + 1:]
+    head, sep, tail = name.rpartition("_")
+    return (head, tail) if sep and head and tail else (name, "value")
 
 
 def _seconds(ms: int) -> str:

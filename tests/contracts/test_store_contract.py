@@ -52,6 +52,7 @@ def test_store_contract(name: str, tmp_path: Path) -> None:
         assert isinstance(store, MetricStore)
         assert store.write(_points()) == 252
         stop = T0 + timedelta(hours=2)
+        _check_export(store, stop)
 
         df = store.query(Query("site_probe", "up", T0, stop, every=timedelta(hours=1), agg="avg",
                                group_by=("city",)))
@@ -95,3 +96,24 @@ def test_store_contract(name: str, tmp_path: Path) -> None:
         df2 = store.query(Query("site_probe", "up", T0, stop, every=timedelta(hours=1), agg="avg",
                                 group_by=("city",)))
         assert {(r.time, r.city): r.value for r in df2.itertuples()} == pytest.approx(got)
+
+
+def _samples(points: list[Point]) -> list[tuple[str, str, tuple[tuple[str, str], ...], int, float]]:
+    """Points as sorted one-field samples, the way ``export`` gives them back."""
+    return sorted((p.measurement, f, tuple(sorted(p.tags.items())), p.time_ns, float(v))
+                  for p in points for f, v in p.fields.items())
+
+
+def _check_export(store: MetricStore, stop: datetime) -> None:
+    """``export``: every raw sample of every series in [start, stop), in bounded batches, as written."""
+    batches = list(store.export(T0, stop, batch=100))
+    assert batches and all(0 < len(b) <= 100 for b in batches)
+    assert all(len(p.fields) == 1 for b in batches for p in b)
+    assert _samples([p for b in batches for p in b]) == _samples(_points())  # 492 samples of 252 points
+    edge = T0 + timedelta(minutes=10)  # the window is half-open: minute 10 in, minute 20 out
+    window = _samples([p for b in store.export(edge, edge + timedelta(minutes=10)) for p in b])
+    assert window == _samples([p for p in _points() if to_ns(edge) <= p.time_ns < to_ns(edge) + 600 * 10**9])
+    assert len(window) == 10 * 4 + 1  # up and latency_ms of two sites a minute, one failure marker
+    assert list(store.export(stop, stop + timedelta(hours=1))) == []
+    with pytest.raises(QueryError):
+        list(store.export(stop, T0))

@@ -49,12 +49,14 @@ class Ledger:
     count: int = 0
     total: float = 0.0
 
-    def batch(self, minute: int) -> list[Point]:
-        """One simulated minute: a point per site, each value its sequence number (distinct, so sums tell)."""
+    def batch(self, minute: int, at: datetime | None = None) -> list[Point]:
+        """One simulated minute (timed ``at`` when given: collected now), a point per site, each value its
+        sequence number (distinct, so sums tell)."""
         pts = []
+        base = T0 + timedelta(minutes=minute) if at is None else at
         for site in range(SITES):
             seq = self.count + 1
-            t = to_ns(T0 + timedelta(minutes=minute, milliseconds=site))
+            t = to_ns(base + timedelta(milliseconds=site))
             pts.append(Point(MEASUREMENT, {FIELD: float(seq)}, t, {"site": f"s{site:02d}"}))
             self.count, self.total = seq, self.total + seq
         return pts

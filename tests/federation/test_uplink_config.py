@@ -80,6 +80,7 @@ def test_only_a_city_with_an_upstream_runs_the_uplink() -> None:
     ({"GOVOPS_NODE__ROLE": "province", "GOVOPS_NODE__FEDERATED_CITIES": "430100,430102"},
      "node.federated_cities", "地市"),
     ({**CITY, "GOVOPS_FEDERATION__RELAY_INTERVAL": "0"}, "federation.relay_interval", "之间"),
+    ({**CITY, "GOVOPS_UPLINK__REPLAY_SECONDS": "0"}, "uplink.replay_seconds", "1 到 172800"),
 ])
 def test_a_bad_uplink_setting_is_refused_naming_its_key(env: dict[str, str], key: str, says: str) -> None:
     with pytest.raises(ConfigError, match=says) as err:

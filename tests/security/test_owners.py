@@ -9,7 +9,7 @@ from db.hunan import seed_nodes
 from db.models import Host, HostRole, Site, SiteLevel
 from db.session import transaction
 from security.access import Kind
-from security.owners import owner_of
+from security.owners import owner_of, owners_of
 from security.scope import PROVINCE, Owner, covers
 
 
@@ -41,6 +41,17 @@ def registry(migrated_db: tuple[str, sessionmaker[Session]]) -> sessionmaker[Ses
 def test_owner_of(registry: sessionmaker[Session], kind: Kind, code: str, owner: Owner | None) -> None:
     with registry() as s:
         assert owner_of(s, kind, code) == owner
+        assert owners_of(s, kind, [code, "C9999"]) == {code: owner, "C9999": None}
+
+
+def test_owners_of_many_codes_in_chunks(registry: sessionmaker[Session]) -> None:
+    codes = ["P0001", "X0102", *(f"S{i:05d}" for i in range(1200))]  # more than two chunks of 500
+    with registry() as s:
+        got = owners_of(s, Kind.SITE, codes)
+        assert got == {c: owner_of(s, Kind.SITE, c) for c in codes}
+        assert got["P0001"] == PROVINCE and got["X0102"] == Owner("430100", "430102")
+        assert owners_of(s, Kind.HOST, ["vm", "zz-db", "nowhere"]) == {
+            "vm": PROVINCE, "zz-db": Owner("430200", "430202"), "nowhere": None}
 
 
 def test_county_and_city_scopes_over_registry_owners(registry: sessionmaker[Session]) -> None:

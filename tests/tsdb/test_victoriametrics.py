@@ -172,3 +172,13 @@ def test_bearer_token_is_sent_and_a_refusal_quotes_the_server() -> None:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=5)
+
+
+def test_an_exported_metric_name_splits_back_into_measurement_and_field() -> None:
+    from tsdb.victoriametrics import split_metric
+
+    declared = ["site_probe", "site"]  # longest first, as export passes them
+    assert split_metric("site_probe_latency_ms", declared) == ("site_probe", "latency_ms")
+    assert split_metric("fed_probe_seq", declared) == ("fed_probe", "seq")  # undeclared: at the last "_"
+    assert split_metric("a_b_c", []) == ("a_b", "c")  # either way "a_b" + "_" + "c" is the same metric again
+    assert split_metric("lonely", []) == ("lonely", "value")
