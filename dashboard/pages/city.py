@@ -74,7 +74,7 @@ def layout(code: str | None = None, **_: Any) -> html.Div:
     panels: list[Any] = [
         html.Section(className="panel panel-sites", children=[
             panel_title(T.CITY_SITES_TITLE),
-            paged(city_sites_table(data.city_sites(code or "", now), body_id=f"{P}-sites-body"))]),
+            paged(city_sites_table(data.city_sites(code or "", now), body_id=f"{P}-sites-body", now=now))]),
         html.Section(className="panel panel-inspection", children=[
             panel_title(TI.CITY_INSPECTION_TITLE),
             paged(city_inspection_table(data.city_inspection(code or "", now), body_id=f"{P}-inspection-body"))]),
@@ -85,7 +85,7 @@ def layout(code: str | None = None, **_: Any) -> html.Div:
         panels.append(html.Section(className="panel panel-city-hosts", children=[
             panel_title(T.CITY_HOSTS_TITLE),
             paged(city_hosts_table(hosts, body_id={"type": f"{P}-hosts-body", "key": "hosts"},
-                                   limit=HOST_LIMIT_PERCENT))]))
+                                   limit=HOST_LIMIT_PERCENT, now=now))]))
     return html.Div(className="page page-city", children=[
         dcc.Interval(id=f"{P}-tick", interval=data.config.web.refresh_seconds * 1000),
         dcc.Store(id=f"{P}-code", data=code),
@@ -117,9 +117,9 @@ def register_callbacks(app: Dash) -> None:
         _, row = _city_row(code, now)
         items = {i.key: i for i in _kpis(code, row, now)}
         keys = [o["id"]["key"] for o in ctx.outputs_list[2]]
-        host_bodies = [city_hosts_rows(data.city_hosts(code, now), HOST_LIMIT_PERCENT)
+        host_bodies = [city_hosts_rows(data.city_hosts(code, now), HOST_LIMIT_PERCENT, now)
                        for _ in ctx.outputs_list[4]]
         tick = alert_reader().ticker(now, TICKER_ROWS, scope_code=code)
-        return (trend_figure(data.availability_trend(now, city=code)), city_sites_rows(data.city_sites(code, now)),
+        return (trend_figure(data.availability_trend(now, city=code)), city_sites_rows(data.city_sites(code, now), now),
                 [items[k].value for k in keys], [f"kpi kpi-{items[k].status}" for k in keys], host_bodies,
                 city_inspection_rows(data.city_inspection(code, now)), ticker_items(tick, now), ticker_class(tick))
