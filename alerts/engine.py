@@ -90,6 +90,8 @@ class AlertEngine:
         self.federated: tuple[str, ...] = config.node.federated_cities if config is not None else ()
         if config is not None and self.federated:
             self.store = ProvinceView(store, self.federated, config.node.code)
+        elif config is not None and config.node.role == "city":
+            self.store = ProvinceView(store, (), config.node.code, only_city=config.node.code)
         # The writers declare what a rule's detail_fields name (a probe's reason is a text fact, tsdb.catalogue):
         # every collector kind is imported first, as alerts.labels does for the kinds' names.
         from collectors.loader import load_kinds

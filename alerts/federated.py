@@ -63,16 +63,36 @@ def drop_federated(frame: pd.DataFrame, cities: Collection[str]) -> pd.DataFrame
     return frame[keep].reset_index(drop=True)
 
 
+def drop_foreign(frame: pd.DataFrame, city: str) -> pd.DataFrame:
+    """``frame`` with only the rows of ``city`` (by ``city``, else the city of ``node``). Pure."""
+    if frame.empty or not ({"city", "node"} & set(frame.columns)):
+        return frame
+    rows = frame[[c for c in ("city", "node") if c in frame.columns]].fillna("").astype(str).to_dict("records")
+    keep = [federated_row(r, {city}) for r in rows]
+    return frame[keep].reset_index(drop=True)
+
+
 @dataclass(frozen=True)
 class ProvinceView:
-    """A :class:`MetricStore` that reads as the province's rules must (module docstring); writes pass through."""
+    """A :class:`MetricStore` that reads as the province's rules must (module docstring); writes pass through.
+
+    On a city node (``only_city``) the same view keeps the rules to the city's own sites: its probe of the
+    provincial portal is a vantage of it for the province's site page, not a site the city alerts on."""
 
     store: MetricStore
     cities: tuple[str, ...]
     own_vantage: str
+    only_city: str = ""
+
+    def _scoped(self, measurement: str, frame: pd.DataFrame) -> pd.DataFrame:
+        frame = drop_federated(frame, self.cities)
+        if self.only_city and measurement in VANTAGE_MEASUREMENTS:
+            frame = drop_foreign(frame, self.only_city)
+        return frame
 
     def _tags(self, measurement: str, tags: TagFilter | None) -> TagFilter:
-        if measurement in VANTAGE_MEASUREMENTS:
+        # A city's own store holds its own probes only: no filter there (its older, untagged points count).
+        if self.cities and measurement in VANTAGE_MEASUREMENTS:
             return {**(tags or {}), VANTAGE: self.own_vantage}
         return dict(tags or {})
 
@@ -82,12 +102,11 @@ class ProvinceView:
     def query(self, q: Query) -> pd.DataFrame:
         scoped = Query(q.measurement, q.field, q.start, q.stop, q.every, q.agg, self._tags(q.measurement, q.tags),
                        q.group_by)
-        return drop_federated(self.store.query(scoped), self.cities)
+        return self._scoped(q.measurement, self.store.query(scoped))
 
     def latest(self, measurement: str, field: str, tags: TagFilter | None = None,
                since: datetime | None = None) -> pd.DataFrame:
-        return drop_federated(self.store.latest(measurement, field, self._tags(measurement, tags), since),
-                              self.cities)
+        return self._scoped(measurement, self.store.latest(measurement, field, self._tags(measurement, tags), since))
 
     def maintain(self, now: datetime) -> dict[str, int]:
         return self.store.maintain(now)

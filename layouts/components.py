@@ -204,10 +204,11 @@ def city_sites_table(df: pd.DataFrame, body_id: str, now: datetime | None = None
     return table(CITY_SITES_HEADERS, city_sites_rows(df, now), body_id, "city-table")
 
 
-def site_facts(d: SiteDetail, now_age_s: float | None) -> list[html.Div]:
-    """Label/value cells describing one site; ``now_age_s`` is the age of its last probe."""
+def site_facts(d: SiteDetail, now_age_s: float | None, now: datetime | None = None) -> list[html.Div]:
+    """Label/value cells describing one site; ``now_age_s`` is the age of its last probe; a cut city's site
+    reads 未知 since when (``now`` given)."""
     pairs: list[tuple[str, Any]] = [
-        (T.COL_STATUS, status_badge(d.status)),
+        (T.COL_STATUS, status_badge(d.status, cut_note(d, now))),
         (T.COL_URL, d.url),
         (T.COL_LEVEL, SITE_LEVEL.get(d.level, d.level)),
         (T.COL_NODE, d.node_name),

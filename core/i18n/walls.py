@@ -277,7 +277,7 @@ class TF:
     RESULT_DOWN = "无法访问"
     PROVINCE_VANTAGE = "省级节点"
     VERDICT_ALL_DOWN = "各观测点均无法访问"
-    VERDICT_PATH = "仅 {names} 观测点无法访问（疑似线路问题）"
+    VERDICT_PATH = "仅{names}观测点无法访问（疑似线路问题）"
     VERDICT_ALL_UP = "各观测点均可正常访问"
     VERDICT_TOO_FEW = "有效观测点不足（{fresh} 个，至少需要 2 个），暂不判断"
     NO_VANTAGE = "暂无观测点数据"

@@ -152,3 +152,14 @@ def test_province_rules_read_their_own_vantage_only(world: tuple) -> None:
     AlertEngine(sessions, store, rs, config=config).evaluate(T0 + M)
     # Zhuzhou cannot reach the portal (a path problem, shown per vantage on the site page): no site_down here.
     assert [a.rule for a in _open(sessions) if a.rule == "site_down"] == []
+
+
+def test_a_city_node_does_not_alert_on_its_view_of_the_provincial_portal(world: tuple) -> None:
+    sessions, store, rs, _ = world
+    city = dataclasses.replace(Config(), node=NodeConfig(role="city", code="430100"))
+    store.write([Point("site_probe", {"up": 0}, to_ns(T0), {"site": "4300000001", "node": "430000",
+                                                             "city": "430000", "vantage": "430100"}),
+                 Point("site_probe", {"up": 0}, to_ns(T0), {"site": "4301000001", "node": "430102",
+                                                             "city": "430100"})])  # older, untagged: counts
+    AlertEngine(sessions, store, rs, config=city).evaluate(T0 + M)
+    assert [a.labels["site"] for a in _open(sessions) if a.rule == "site_down"] == ["4301000001"]
