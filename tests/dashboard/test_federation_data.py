@@ -19,7 +19,7 @@ from dashboard.data import WallData
 from db.models_federation import FederatedNode
 from db.session import transaction
 from federation.vantage import Verdict, judge
-from tests.dashboard.world import NOW, World, build_world
+from tests.dashboard.world import NOW, World, build_world, probe_points
 from tsdb.point import Point
 
 CUT_SINCE = NOW - timedelta(minutes=14)  # 长沙 last heard from then
@@ -34,6 +34,9 @@ def federate(world: World) -> World:
         s.add(FederatedNode(code="430200", first_seen_at=NOW - timedelta(days=1),
                             last_seen_at=NOW - timedelta(seconds=10)))
     portal = {"site": "P0001", "node": "430000", "city": "430000", "level": "provincial_portal"}
+    # 长沙's history as its own node probed it (forwarded with vantage 430100) until the cut.
+    world.store.write([Point(p.measurement, p.fields, p.time_ns, {**p.tags, "vantage": "430100"})
+                       for p in probe_points() if p.tags.get("city") == "430100"])
     world.store.write([
         # 株洲's own node probes its portal (forwarded with vantage 430200): its status comes from there.
         Point("site_probe", {"up": 1, "latency_ms": 150.0}, to_ns(NOW - timedelta(seconds=20)),
@@ -108,6 +111,9 @@ def test_the_portal_from_every_vantage(fed: WallData) -> None:
     # The portal's own status and availability are the province's vantage: 株洲's line is not the portal's fault.
     worst = fed.worst_sites(NOW, n=10).set_index("code")
     assert worst.loc["P0001", "status"] == "up" and worst.loc["P0001", "availability"] == pytest.approx(100.0)
+    # 长沙's sites: their availability is what 长沙's node measured (its forwarded history), their state unknown.
+    assert worst.loc["X0102", "availability"] == pytest.approx(50.0, abs=1.0)
+    assert worst.loc["X0102", "status"] == "unknown" and worst.loc["X0102", "cut"]
 
 
 def test_without_federation_nothing_changes(data: WallData) -> None:
