@@ -71,3 +71,12 @@ def test_vantage_rows_grey_the_stale_and_verdict_words() -> None:
     assert verdict_text(VantageVerdict(Verdict.PATH, 3, ("长沙市",))) == "仅长沙市观测点无法访问（疑似线路问题）"
     assert verdict_text(VantageVerdict(Verdict.ALL_DOWN, 2)) == "各观测点均无法访问"
     assert verdict_text(VantageVerdict(Verdict.TOO_FEW, 1)) == "有效观测点不足（1 个，至少需要 2 个），暂不判断"
+
+
+def test_a_cut_city_on_the_map_is_grey_and_says_why() -> None:
+    from layouts.map import city_styles
+
+    health_rows = pd.DataFrame([{"code": "430100", "name": "长沙市", "sites_total": 2, "up": 0, "down": 0, "stale": 0,
+                                 "unknown": 2, "availability": None, "status": "unknown"}])
+    style = city_styles(health_rows)["430100"]
+    assert style.status == "unknown" and "市级节点失联，2 个网站状态未知" in style.hover and "故障" not in style.label
