@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.dashboard.browser_support import Watch, serve
-from tests.dashboard.test_federation_data import federate
+from tests.dashboard.federated_world import federate
 from tests.dashboard.world import build_world, kiosk_token
 
 pytestmark = pytest.mark.browser
