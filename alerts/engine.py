@@ -30,7 +30,7 @@ from alerts.evaluate import (
     evaluate_series,
     group_of,
 )
-from alerts.federated import LINK_KIND, NODE_UNREACHABLE, ProvinceView, evaluate_links
+from alerts.federated import LINK_KIND, NODE_UNREACHABLE, evaluate_links, rule_view
 from alerts.labels import LabelNames, label_names
 from alerts.lifecycle import Action, Current, Decision, step
 from alerts.rules import Rule, RuleSet, load_rule_files
@@ -88,10 +88,8 @@ class AlertEngine:
         self._ruleset = ruleset
         self.config = config
         self.federated: tuple[str, ...] = config.node.federated_cities if config is not None else ()
-        if config is not None and self.federated:
-            self.store = ProvinceView(store, self.federated, config.node.code)
-        elif config is not None and config.node.role == "city":
-            self.store = ProvinceView(store, (), config.node.code, only_city=config.node.code)
+        if config is not None:
+            self.store = rule_view(store, config)
         # The writers declare what a rule's detail_fields name (a probe's reason is a text fact, tsdb.catalogue):
         # every collector kind is imported first, as alerts.labels does for the kinds' names.
         from collectors.loader import load_kinds

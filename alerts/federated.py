@@ -23,6 +23,7 @@ import pandas as pd
 
 from alerts.evaluate import Instance, fingerprint
 from alerts.rule_model import Rule
+from core.config import Config
 from core.i18n import alerts as T
 from core.region import city_of, is_division_code
 from core.severity import Severity
@@ -113,6 +114,17 @@ class ProvinceView:
 
     def close(self) -> None:
         self.store.close()
+
+
+def rule_view(store: MetricStore, config: Config) -> MetricStore:
+    """The metric store as this node's alert rules read it: a :class:`ProvinceView` on a province federating
+    cities or on a city node, else ``store`` itself (the engine and the rules page's data coverage share it)."""
+    node = config.node
+    if node.federated_cities:
+        return ProvinceView(store, node.federated_cities, node.code)
+    if node.role == "city":
+        return ProvinceView(store, (), node.code, only_city=node.code)
+    return store
 
 
 def evaluate_links(unreachable: Mapping[str, datetime | None], now: datetime) -> list[Instance]:
