@@ -269,6 +269,7 @@ class TF:
     UNKNOWN_COUNTS = "失联地市的 {sites} 个网站、{hosts} 台主机状态未知，不计入故障"
     NONE_CUT = "全部市级节点在线"
     CITY_CUT = "市级节点失联，{n} 个网站状态未知"
+    CITY_PAGE_CUT = "市级节点{state}，网站和主机状态未知"
     VANTAGE_TITLE = "各观测点探测结果"
     COL_VANTAGE = "观测点"
     COL_RESULT = "探测结果"

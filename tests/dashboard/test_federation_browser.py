@@ -60,6 +60,12 @@ def test_overview_tells_a_cut_city_from_a_failed_one(browser: Any, wall: tuple[s
         == "未知（自 15:46 起失联，已 14 分钟）"
     first = page.locator("#overview-nodes .node-link").first.inner_text()
     assert " ".join(first.split()) == f"长沙市 {CUT}"
+    # 长沙's own wall says it is cut, and none of its sites reads 故障.
+    page.goto(f"{base}/city/430100?kiosk={token}")
+    page.wait_for_selector("#city-sites-body tr", timeout=20_000)
+    assert page.locator("#city-cut").inner_text() == "市级节点自 15:46 起失联，已 14 分钟，网站和主机状态未知"
+    badges = page.locator("#city-sites-body .badge").all_inner_texts()
+    assert badges == ["未知（自 15:46 起失联，已 14 分钟）"] * 2
     # The provincial portal from every vantage: up from the province, not from 株洲 — a path problem.
     page.goto(f"{base}/site/P0001?kiosk={token}")
     page.wait_for_selector("#site-vantage-body tr", timeout=20_000)
