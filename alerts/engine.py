@@ -30,12 +30,14 @@ from alerts.evaluate import (
     evaluate_series,
     group_of,
 )
+from alerts.federated import LINK_KIND, NODE_UNREACHABLE, evaluate_links, rule_view
 from alerts.labels import LabelNames, label_names
 from alerts.lifecycle import Action, Current, Decision, step
 from alerts.rules import Rule, RuleSet, load_rule_files
 from alerts.states import OPEN_STATES, AlertState
 from alerts.summary import Timing, placeholders
 from core.clock import Clock, SystemClock
+from core.config import Config
 from core.i18n.alerts import ALERT_STATE, AUDIT_STATE_CHANGE, AUDIT_STATE_NEW, REASON_REGROUPED, REASON_REMOVED
 from core.logging import get_logger
 from db.models_alerts import Alert, AlertEvent
@@ -79,9 +81,15 @@ class AlertEngine:
     """Evaluates a :class:`RuleSet` against a metric store and the inspection findings."""
 
     def __init__(self, sessions: sessionmaker[Session], store: MetricStore, ruleset: RuleSet,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, config: Config | None = None) -> None:
+        """``config``: a province's ``[node] federated_cities`` are left to their city nodes (alerts.federated):
+        their series are not judged here, and the built-in rule 市级节点失联 judges their links instead."""
         self.sessions, self.store, self.clock = sessions, store, clock or SystemClock()
         self._ruleset = ruleset
+        self.config = config
+        self.federated: tuple[str, ...] = config.node.federated_cities if config is not None else ()
+        if config is not None:
+            self.store = rule_view(store, config)
         # The writers declare what a rule's detail_fields name (a probe's reason is a text fact, tsdb.catalogue):
         # every collector kind is imported first, as alerts.labels does for the kinds' names.
         from collectors.loader import load_kinds
@@ -91,6 +99,11 @@ class AlertEngine:
     @property
     def ruleset(self) -> RuleSet:
         return self._ruleset
+
+    def rules(self) -> tuple[Rule, ...]:
+        """The rules evaluated each cycle: the rule files', plus 市级节点失联 on a province federating cities."""
+        builtin = (NODE_UNREACHABLE,) if self.federated else ()
+        return self._ruleset.rules + tuple(r for r in builtin if r.name not in self._ruleset.by_name())
 
     def reload(self, paths: Sequence[str | Path]) -> RuleSet:
         """Load new rule files; on :class:`alerts.rules.RuleFileError` the rules in force stay and it re-raises."""
@@ -102,7 +115,13 @@ class AlertEngine:
         log.info("alerts.rules_loaded", rules=len(ruleset), files=len(ruleset.files))
         return ruleset
 
-    def _fetch(self, rule: Rule, now: datetime, findings: list[Any], counter: SliceCounter) -> list[Instance]:
+    def _fetch(self, rule: Rule, now: datetime, findings: list[Any], counter: SliceCounter,
+               s: Session) -> list[Instance]:
+        if rule.kind == LINK_KIND:
+            from federation.status import unreachable_cities
+
+            assert self.config is not None
+            return evaluate_links(unreachable_cities(s, self.config, now), now)
         if rule.kind == "finding":
             return evaluate_findings(rule, findings, now)
         if rule.kind == "absence":
@@ -132,7 +151,7 @@ class AlertEngine:
         """Run one cycle at ``now`` (the clock's time by default) and commit it; returns the counts."""
         t0 = time.perf_counter()
         now = now or self.clock.now()
-        rules = self._ruleset.rules
+        rules = self.rules()
         report = EvalReport(rules=len(rules))
         with self.sessions() as s, s.begin():
             findings: list[Any] = []
@@ -140,14 +159,15 @@ class AlertEngine:
                 from inspection.findings import open_findings
 
                 checks = sorted({c for r in rules if r.kind == "finding" for c in r.checks})
-                findings = open_findings(s, checks=checks)
+                # A federated city's findings are its own node's to alert on (mirrored with its alerts).
+                findings = [f for f in open_findings(s, checks=checks) if f.city_code not in self.federated]
             instances: dict[str, Instance] = {}
             ok_rules: set[str] = set()
             names: LabelNames | None = None  # read once a cycle, only when a summary says {names[…]}
             counter = SliceCounter(self.store, now)  # data coverage per series and window, shared this cycle
             for rule in rules:
                 try:
-                    got = self._fetch(rule, now, findings, counter)
+                    got = self._fetch(rule, now, findings, counter, s)
                 except Exception as exc:  # a broken backend for one rule must not stop the others
                     report.errors[rule.name] = f"{type(exc).__name__}: {exc}"
                     log.error("alerts.rule_failed", rule=rule.name, error=str(exc))
@@ -159,8 +179,10 @@ class AlertEngine:
                 for inst in got:
                     instances[inst.fingerprint] = inst
             report.instances = len(instances)
-            by_name = self._ruleset.by_name()
-            open_alerts = {a.fingerprint: a for a in s.scalars(select(Alert).where(Alert.state.in_(OPEN_STATES)))}
+            by_name = {r.name: r for r in rules}
+            # Alerts mirrored from a city node (origin_node) follow their city's lifecycle, never this engine's.
+            open_alerts = {a.fingerprint: a for a in s.scalars(select(Alert).where(
+                Alert.state.in_(OPEN_STATES), Alert.origin_node.is_(None)))}
             for fp, alert in open_alerts.items():
                 if alert.rule not in ok_rules and alert.rule in by_name:
                     continue  # no data this cycle: decide nothing rather than resolve on a fetch error

@@ -61,7 +61,7 @@ class AlertService:
         self.dispatcher = self._build_dispatcher()
 
     def _build_engine(self) -> AlertEngine:
-        engine = AlertEngine(self.sessions, self.store, RuleSet(), self.clock)
+        engine = AlertEngine(self.sessions, self.store, RuleSet(), self.clock, config=self.config)
         self.reload_rules(engine)
         return engine
 

@@ -14,6 +14,7 @@ Nothing here writes.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 import pandas as pd
@@ -26,10 +27,11 @@ from core.clock import Clock
 from core.config import Config
 from core.i18n.walls import T
 from core.region import PROVINCE_CODE, is_county
-from dashboard import crawl_data, health, host_data, inspection_data
+from dashboard import crawl_data, federation_data, health, host_data, inspection_data
 from dashboard.readers import as_utc, latest_by, num
 from db.models import Node, NodeLevel, Site
-from layouts.frames import CrawlCoverage, HostDetail, OverviewKpis, SiteDetail, VetoKpis
+from federation.vantage import VantageProbe
+from layouts.frames import CrawlCoverage, HostDetail, LinkRow, OverviewKpis, SiteDetail, VetoKpis
 from tsdb.series import honest_query
 from tsdb.store import MetricStore, Query
 
@@ -37,10 +39,10 @@ EXTENSION_KEY = "govops_wall_data"
 LOOKBACK = timedelta(days=7)  # series older than this are not even asked for: they are stale anyway
 AVAIL_WINDOW = timedelta(hours=24)
 TREND_BUCKETS = 144  # 10-minute buckets over 24 hours
-_SEVERITY = {"down": 0, "stale": 1, "slow": 2, "up": 3}
+_SEVERITY = {"down": 0, "stale": 1, "unknown": 1, "slow": 2, "up": 3}
 
 SITE_COLUMNS = ["code", "name", "url", "level", "node_code", "node_name", "city_code", "city_name", "up", "last_probe",
-                "latency_ms", "http_status", "tls_days", "error", "status"]
+                "latency_ms", "http_status", "tls_days", "error", "status", "cut", "cut_since"]
 
 
 def in_region(df: pd.DataFrame, code: str) -> pd.Series:
@@ -115,24 +117,46 @@ class WallData:
 
     # ---- sites ----------------------------------------------------------------------------------
 
+    def _home(self, reg: pd.DataFrame) -> Callable[[pd.DataFrame], pd.DataFrame]:
+        """Keeps a site's probes from its home vantage (federation_data.home_vantage) only."""
+        own = self.config.node.code
+        home = {c: federation_data.home_vantage(city, self.config)
+                for c, city in zip(reg["code"], reg["city_code"], strict=True)}
+        return lambda df: federation_data.keep_home(df, home, own)
+
+    def cut_cities(self, now: datetime) -> dict[str, datetime | None]:
+        """Federated cities cut off at ``now`` (code → since when; None: never connected). Not cached: a tiny
+        indexed read, and the link changes by the second."""
+        return federation_data.cut_cities(self.sessions, self.config, now)
+
+    def node_links(self, now: datetime) -> list[LinkRow]:
+        """Each federated city's node link at ``now`` (the overview's node panel); empty when none."""
+        return federation_data.link_rows(self.sessions, self.config, now)
+
+    def site_vantages(self, site_code: str, now: datetime) -> list[VantageProbe]:
+        """The newest probe of one site from every vantage (this node's first)."""
+        return federation_data.site_vantages(self.store, self.sessions, site_code, self.config.node.code,
+                                             now - LOOKBACK)
+
     def _site_frame(self, now: datetime) -> pd.DataFrame:
         reg = self._registry()
         since = now - LOOKBACK
-        up = latest_by(self.store, "site_probe", "up", "site", since).rename(
+        keep = self._home(reg)
+        up = latest_by(self.store, "site_probe", "up", "site", since, keep=keep).rename(
             columns={"site": "code", "time": "last_probe", "value": "up"})
         df = reg.merge(up, on="code", how="left")
         for field, col in (("latency_ms", "latency_ms"), ("status", "http_status"), ("error", "error")):
             # Only values from the same probe as the newest "up": an old error must not linger.
-            f = latest_by(self.store, "site_probe", field, "site", since).rename(
+            f = latest_by(self.store, "site_probe", field, "site", since, keep=keep).rename(
                 columns={"site": "code", "time": "last_probe", "value": col})
             df = df.merge(f, on=["code", "last_probe"], how="left")
-        tls = latest_by(self.store, "site_probe", "tls_days", "site", since).rename(
+        tls = latest_by(self.store, "site_probe", "tls_days", "site", since, keep=keep).rename(
             columns={"site": "code", "value": "tls_days"})[["code", "tls_days"]]
         df = df.merge(tls, on="code", how="left")
         interval = self.config.collectors.probe_interval
         df["status"] = [health.site_status(num(u), as_utc(t), num(lat), now, interval)
                         for u, t, lat in zip(df["up"], df["last_probe"], df["latency_ms"], strict=True)]
-        return df[SITE_COLUMNS]
+        return health.apply_cut(df, self.cut_cities(now))[SITE_COLUMNS]
 
     def site_frame(self, now: datetime) -> pd.DataFrame:
         """Every enabled site with its newest probe and status; columns ``SITE_COLUMNS``."""
@@ -142,11 +166,26 @@ class WallData:
         # ``now`` is floored to the cache window, but statuses take the newest probe whenever it came:
         # count the window's probes too, or a site probed since the floor shows down with no availability.
         end = now + timedelta(seconds=self.window)
-        q = Query("site_probe", "up", end - AVAIL_WINDOW, end, agg="avg", group_by=("site",))
-        df = self.store.query(q)
+        if not self.config.node.federated_cities:
+            df = self.store.query(Query("site_probe", "up", end - AVAIL_WINDOW, end, agg="avg", group_by=("site",)))
+        else:
+            df = self._home_availability(end)
         if df.empty:
             return pd.DataFrame({"code": pd.Series(dtype=object), "availability": pd.Series(dtype=float)})
         return pd.DataFrame({"code": df["site"], "availability": df["value"].astype(float) * 100.0})
+
+    def _home_availability(self, end: datetime) -> pd.DataFrame:
+        """Each site's average ``up`` over the window from its home vantage (a city's view of the provincial
+        portal is its own, shown per vantage): the sum and count of each (site, vantage) kept, then summed."""
+        group = ("site", federation_data.VANTAGE)
+        parts = [self.store.query(Query("site_probe", "up", end - AVAIL_WINDOW, end, agg=agg, group_by=group))
+                 for agg in ("sum", "count")]
+        if parts[0].empty:
+            return pd.DataFrame({"site": pd.Series(dtype=object), "value": pd.Series(dtype=float)})
+        df = parts[0].merge(parts[1], on=list(group), suffixes=("_sum", "_count"))
+        df = self._home(self._registry())(df)
+        out = df.groupby("site", as_index=False)[["value_sum", "value_count"]].sum()
+        return pd.DataFrame({"site": out["site"], "value": out["value_sum"] / out["value_count"]})
 
     def _with_availability(self, df: pd.DataFrame, now: datetime) -> pd.DataFrame:
         return df.merge(self._avail(now), on="code", how="left")
@@ -174,12 +213,14 @@ class WallData:
         down, stale = int(counts.get("down", 0)), int(counts.get("stale", 0))
         fresh_up = df[df["status"].isin(("up", "slow"))]
         hosts_total, hosts_healthy, hosts_stale = self._hosts(now)
+        hosts = self._host_frame(now)
         return OverviewKpis(
             as_of=now, sites_total=len(df), sites_up=up, sites_down=down, sites_stale=stale,
             availability=health.availability(up, down),
             p95_latency_ms=health.p95(v for v in (num(x) for x in fresh_up["latency_ms"]) if v is not None),
             hosts_total=hosts_total, hosts_healthy=hosts_healthy, hosts_stale=hosts_stale,
-            freshness_s=self._freshness(now))
+            freshness_s=self._freshness(now), sites_unknown=int(df["cut"].sum()),
+            hosts_unknown=int(hosts["cut"].sum()))
 
     def overview_kpis(self, now: datetime) -> OverviewKpis:
         """Province KPIs; p95 is over the newest successful fresh probes (a failure's time is no latency)."""
@@ -195,14 +236,17 @@ class WallData:
                            ignore_index=True)
         rows = []
         for code, name in zip(cities["code"], cities["name"], strict=True):
-            st = sites.loc[sites["city_code"] == code, "status"]
+            mine = sites[sites["city_code"] == code]
+            st = mine["status"]
             up = int(st.isin(("up", "slow")).sum())
             down, stale = int((st == "down").sum()), int((st == "stale").sum())
+            cut = bool(mine["cut"].any())  # a cut city is unknown as a whole (grey), never red
             rows.append({"code": code, "name": name, "sites_total": len(st), "up": up, "down": down,
-                         "stale": stale, "availability": health.availability(up, down),
-                         "status": health.city_status(len(st), up, down, stale)})
-        return pd.DataFrame(rows, columns=["code", "name", "sites_total", "up", "down", "stale", "availability",
-                                           "status"])
+                         "stale": stale, "unknown": int(mine["cut"].sum()),
+                         "availability": None if cut else health.availability(up, down),
+                         "status": "unknown" if cut else health.city_status(len(st), up, down, stale)})
+        return pd.DataFrame(rows, columns=["code", "name", "sites_total", "up", "down", "stale", "unknown",
+                                           "availability", "status"])
 
     def region_health(self, code: str, now: datetime) -> pd.Series | None:
         """The :meth:`city_health` row of a city (or ``430000`` 省本级), or the same figures over a county's own
@@ -258,8 +302,8 @@ class WallData:
         df["_sev"] = df["status"].map(_SEVERITY)
         df = df.sort_values(["availability", "_sev", "latency_ms"], ascending=[True, True, False],
                             na_position="last")
-        return df.head(n)[["code", "name", "city_name", "status", "availability", "latency_ms"]].reset_index(
-            drop=True)
+        return df.head(n)[["code", "name", "city_name", "status", "availability", "latency_ms", "cut",
+                           "cut_since"]].reset_index(drop=True)
 
     def city_sites(self, city_code: str, now: datetime) -> pd.DataFrame:
         """A city's (or a county's, :func:`in_region`) sites, problems first: ``code, name, level, node_name,
@@ -269,7 +313,7 @@ class WallData:
         df = self._with_availability(df[in_region(df, city_code)], now)
         df = df.assign(_sev=df["status"].map(_SEVERITY)).sort_values(["_sev", "code"])
         return df[["code", "name", "level", "node_name", "status", "latency_ms", "tls_days",
-                   "availability"]].reset_index(drop=True)
+                   "availability", "cut", "cut_since"]].reset_index(drop=True)
 
     def site_detail(self, site_code: str, now: datetime) -> SiteDetail | None:
         """One site's facts and newest probe; None when the registry has no enabled site by that code."""
@@ -289,7 +333,8 @@ class WallData:
             latency_ms=num(r["latency_ms"]), http_status=None if http is None else int(http),
             tls_days=num(r["tls_days"]), last_probe=as_utc(r["last_probe"]),
             error=None if err is None or pd.isna(err) else str(err),
-            availability=num(a.iloc[0]) if not a.empty else None, node_code=r["node_code"])
+            availability=num(a.iloc[0]) if not a.empty else None, node_code=r["node_code"], cut=bool(r["cut"]),
+            cut_since=as_utc(r["cut_since"]))
 
     def _site_history(self, site_code: str, now: datetime, hours: float) -> pd.DataFrame:
         start = now - timedelta(hours=hours)
@@ -326,8 +371,9 @@ class WallData:
     # ---- hosts ----------------------------------------------------------------------------------
 
     def _build_host_frame(self, now: datetime) -> pd.DataFrame:
-        return host_data.host_frame(self.store, self.sessions, now, LOOKBACK,
-                                    self.config.collectors.host_interval, T.PROVINCE_LEVEL)
+        df = host_data.host_frame(self.store, self.sessions, now, LOOKBACK, self.config.collectors.host_interval,
+                                  T.PROVINCE_LEVEL)
+        return health.apply_cut(df, self.cut_cities(now))
 
     def host_frame(self, now: datetime) -> pd.DataFrame:
         """Every enabled registered host plus unregistered ones that report, problems first
@@ -356,7 +402,8 @@ class WallData:
             last_seen=as_utc(r["last_seen"]), cpu_percent=num(r["cpu_percent"]), mem_percent=num(r["mem_percent"]),
             mem_used_bytes=num(r["mem_used_bytes"]), mem_total_bytes=num(r["mem_total_bytes"]),
             swap_percent=num(r["swap_percent"]), disk_percent=num(r["disk_percent"]), load1=num(r["load1"]),
-            load5=num(r["load5"]), load15=num(r["load15"]), procs=num(r["procs"]), uptime_s=num(r["uptime_s"]))
+            load5=num(r["load5"]), load15=num(r["load15"]), procs=num(r["procs"]), uptime_s=num(r["uptime_s"]),
+            cut=bool(r["cut"]), cut_since=as_utc(r["cut_since"]))
 
     def _build_host_disks(self, name: str, now: datetime) -> pd.DataFrame:
         return host_data.host_disks(self.store, name, now - LOOKBACK)

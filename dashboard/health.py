@@ -7,8 +7,10 @@ never counted as healthy (hosts likewise with the host interval).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+
+import pandas as pd
 
 STALE_FACTOR = 2.0
 SLOW_MS = 3000.0  # a homepage slower than this is up but "slow" (amber)
@@ -83,3 +85,16 @@ def floor_time(now: datetime, seconds: int) -> datetime:
         return now
     ts = now.timestamp()
     return datetime.fromtimestamp(ts - (ts % seconds), now.tzinfo)
+
+
+CUT_COLUMNS = ["cut", "cut_since"]  # what apply_cut adds
+
+
+def apply_cut(df: pd.DataFrame, cut: Mapping[str, datetime | None]) -> pd.DataFrame:
+    """``df`` (rows with ``city_code`` and ``status``) with the rows of the cities in ``cut`` (city → since
+    when its node is unreachable, None: never connected) made ``unknown``: whatever their last data said,
+    nothing tells their state now, and they are not failed. Adds ``cut`` (bool) and ``cut_since``."""
+    is_cut = df["city_code"].isin(list(cut))
+    out = df.assign(cut=is_cut, cut_since=[cut.get(c) if c in cut else None for c in df["city_code"]])
+    out.loc[is_cut, "status"] = "unknown"
+    return out

@@ -5,6 +5,7 @@ No caching here: dashboard/data.py wraps the callers in ``cache.memoize``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -21,10 +22,14 @@ def empty_latest(key: str) -> pd.DataFrame:
 
 
 def latest_by(store: MetricStore, measurement: str, field: str, key: str, since: datetime,
-              tags: TagFilter | None = None) -> pd.DataFrame:
+              tags: TagFilter | None = None,
+              keep: Callable[[pd.DataFrame], pd.DataFrame] | None = None) -> pd.DataFrame:
     """Newest ``time``/``value`` per ``key`` tag (several series, e.g. one per probing node, collapse);
-    ``field`` may name a text fact (``site_probe.error``, tsdb.catalogue)."""
+    ``field`` may name a text fact (``site_probe.error``, tsdb.catalogue). ``keep`` selects the series
+    that count before they collapse (e.g. a site's home vantage only)."""
     df = latest_values(store, measurement, field, tags=tags, since=since)
+    if keep is not None and not df.empty:
+        df = keep(df)
     if df.empty or key not in df.columns:
         return empty_latest(key)
     df = df.sort_values("time").drop_duplicates(key, keep="last")

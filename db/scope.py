@@ -1,13 +1,15 @@
 """Which registered sites and hosts a node serves: all of them for one machine for everything; a city node
 its own city's (the city's and its counties'); a province node all but those of ``[node] federated_cities``,
-which their own city nodes inspect, collect and alert on (docs/federation.md)."""
+which their own city nodes inspect, collect and alert on (docs/federation.md). And which sites its probe
+reaches: what it serves, plus the provincial portal on a city, and every site on a province (each node is
+one vantage, docs/federation.md "Vantages")."""
 
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, Select, and_, not_, or_, select, true
 
 from core.config import NodeConfig
-from db.models import Host, Node, Site
+from db.models import Host, Node, Site, SiteLevel
 
 
 def _regions(cities: tuple[str, ...] | list[str]) -> Select[str]:
@@ -25,11 +27,12 @@ def sites_served(node: NodeConfig) -> ColumnElement[bool]:
 
 
 def sites_probed(node: NodeConfig) -> ColumnElement[bool]:
-    """A where-clause on :class:`Site` selecting the sites ``node`` probes for availability: what it serves,
-    and on a province every site — the province is one vantage of a federated city's sites too."""
-    if node.role == "province":
-        return true()
-    return sites_served(node)
+    """A where-clause on :class:`Site` selecting the sites ``node``'s homepage probe reaches: those it serves;
+    on a city node also the provincial portal, so the province sees the portal from every city; on a
+    province every site, a federated city's too (one vantage of several). Only the probe reads it."""
+    if node.role == "city":
+        return or_(sites_served(node), Site.level == SiteLevel.PROVINCIAL_PORTAL)
+    return true()
 
 
 def hosts_served(node: NodeConfig) -> ColumnElement[bool]:

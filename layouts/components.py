@@ -10,12 +10,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
 from dash import dcc, html
 
-from core.i18n.walls import PROBE_ERROR, SITE_LEVEL, SITE_LEVEL_SHORT, SITE_STATUS, T
+from alerts.summary import clock, span
+from core.i18n.walls import LINK_STATE, PROBE_ERROR, SITE_LEVEL, SITE_LEVEL_SHORT, SITE_STATUS, TF, T
 from layouts.frames import OverviewKpis, SiteDetail
 
 
@@ -107,10 +109,28 @@ def kpi_tile(item: KpiItem, prefix: str) -> html.Div | dcc.Link:
     return html.Div(children, id=tile_id, className=f"kpi kpi-{item.status}")
 
 
-def status_badge(status: str) -> html.Span:
-    """The status word on its status colour; unknown statuses read "未知" in grey."""
+def status_badge(status: str, note: str | None = None) -> html.Span:
+    """The status word on its status colour; unknown statuses read "未知" in grey. ``note`` follows the word
+    in brackets (a cut city's site: 未知（自 08:12 起失联，已 14 分钟）)."""
     known = status if status in SITE_STATUS else "unknown"
-    return html.Span(SITE_STATUS[known], className=f"badge badge-{known}")
+    text = f"{SITE_STATUS[known]}（{note}）" if note else SITE_STATUS[known]
+    return html.Span(text, className=f"badge badge-{known}")
+
+
+def cut_text(since: Any, now: datetime) -> str:
+    """``自 08:12 起失联，已 14 分钟`` for a link lost at ``since`` (times in ``now``'s zone); ``未接入`` when
+    ``since`` is missing (the city never connected)."""
+    if missing(since):
+        return LINK_STATE["never"]
+    t = pd.Timestamp(since).to_pydatetime()
+    return TF.CUT_SINCE_FOR.format(since=clock(t, now), span=span((now - t).total_seconds()))
+
+
+def cut_note(row: Any, now: datetime | None) -> str | None:
+    """The "unknown since" note of a frame row whose city is cut (columns ``cut``, ``cut_since``), else None."""
+    if now is None or not bool(getattr(row, "cut", False)):
+        return None
+    return cut_text(getattr(row, "cut_since", None), now)
 
 
 def require_columns(df: pd.DataFrame, cols: tuple[str, ...], what: str) -> None:
@@ -150,44 +170,45 @@ WORST_HEADERS = [T.COL_RANK, T.COL_SITE, T.COL_CITY, T.COL_STATUS, T.COL_AVAIL, 
 CITY_SITES_HEADERS = [T.COL_SITE, T.COL_LEVEL, T.COL_NODE, T.COL_STATUS, T.COL_LATENCY, T.COL_TLS, T.COL_AVAIL]
 
 
-def worst_sites_rows(df: pd.DataFrame) -> list[html.Tr]:
-    """Ranked rows, each site name linking to its detail page."""
+def worst_sites_rows(df: pd.DataFrame, now: datetime | None = None) -> list[html.Tr]:
+    """Ranked rows, each site name linking to its detail page; a cut city's site reads 未知 since when."""
     require_columns(df, ("code", "name", "city_name", "status", "availability", "latency_ms"), "worst sites")
     if df.empty:
         return [html.Tr(html.Td(T.NO_DATA, colSpan=len(WORST_HEADERS), className="empty"))]
     return [html.Tr(className=f"row-{r.status}", children=[
         html.Td(str(i)), html.Td(dcc.Link(r.name, href=f"/site/{r.code}")), html.Td(r.city_name),
-        html.Td(status_badge(r.status)), html.Td(_num(r.availability, ".1f", "%")),
+        html.Td(status_badge(r.status, cut_note(r, now))), html.Td(_num(r.availability, ".1f", "%")),
         html.Td(_num(r.latency_ms, ".0f", f" {T.UNIT_MS}")),
     ]) for i, r in enumerate(df.itertuples(index=False), 1)]
 
 
-def worst_sites_table(df: pd.DataFrame, body_id: str) -> html.Table:
-    return table(WORST_HEADERS, worst_sites_rows(df), body_id, "worst-table")
+def worst_sites_table(df: pd.DataFrame, body_id: str, now: datetime | None = None) -> html.Table:
+    return table(WORST_HEADERS, worst_sites_rows(df, now), body_id, "worst-table")
 
 
-def city_sites_rows(df: pd.DataFrame) -> list[html.Tr]:
-    """One row per site of a city, in the frame's order."""
+def city_sites_rows(df: pd.DataFrame, now: datetime | None = None) -> list[html.Tr]:
+    """One row per site of a city, in the frame's order; a cut city's site reads 未知 since when."""
     require_columns(df, ("code", "name", "level", "node_name", "status", "latency_ms", "tls_days", "availability"),
              "city sites")
     if df.empty:
         return [html.Tr(html.Td(T.NO_DATA, colSpan=len(CITY_SITES_HEADERS), className="empty"))]
     return [html.Tr(className=f"row-{r.status}", children=[
         html.Td(dcc.Link(r.name, href=f"/site/{r.code}")), html.Td(SITE_LEVEL_SHORT.get(r.level, r.level)),
-        html.Td(r.node_name), html.Td(status_badge(r.status)),
+        html.Td(r.node_name), html.Td(status_badge(r.status, cut_note(r, now))),
         html.Td(_num(r.latency_ms, ".0f", f" {T.UNIT_MS}")), html.Td(_num(r.tls_days, ".0f", f" {T.UNIT_DAYS}")),
         html.Td(_num(r.availability, ".1f", "%")),
     ]) for r in df.itertuples(index=False)]
 
 
-def city_sites_table(df: pd.DataFrame, body_id: str) -> html.Table:
-    return table(CITY_SITES_HEADERS, city_sites_rows(df), body_id, "city-table")
+def city_sites_table(df: pd.DataFrame, body_id: str, now: datetime | None = None) -> html.Table:
+    return table(CITY_SITES_HEADERS, city_sites_rows(df, now), body_id, "city-table")
 
 
-def site_facts(d: SiteDetail, now_age_s: float | None) -> list[html.Div]:
-    """Label/value cells describing one site; ``now_age_s`` is the age of its last probe."""
+def site_facts(d: SiteDetail, now_age_s: float | None, now: datetime | None = None) -> list[html.Div]:
+    """Label/value cells describing one site; ``now_age_s`` is the age of its last probe; a cut city's site
+    reads 未知 since when (``now`` given)."""
     pairs: list[tuple[str, Any]] = [
-        (T.COL_STATUS, status_badge(d.status)),
+        (T.COL_STATUS, status_badge(d.status, cut_note(d, now))),
         (T.COL_URL, d.url),
         (T.COL_LEVEL, SITE_LEVEL.get(d.level, d.level)),
         (T.COL_NODE, d.node_name),

@@ -57,6 +57,18 @@ class OverviewKpis:
     hosts_healthy: int
     hosts_stale: int
     freshness_s: float | None  # age of the newest collector data
+    sites_unknown: int = 0  # sites of federated cities whose node is cut off: neither up nor down
+    hosts_unknown: int = 0
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    """One federated city's node link on the province's walls (dashboard/federation_data.py)."""
+
+    code: str
+    name: str
+    state: str  # online / unreachable / never (federation.status.LinkState values)
+    since: datetime | None  # last heard from (None: never)
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,8 @@ class SiteDetail:
     error: str | None
     availability: float | None  # over the history window
     node_code: str = ""  # the division the site is filed under (its county for a county's site)
+    cut: bool = False  # its city's node is cut off from the province: the status is unknown since cut_since
+    cut_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -137,6 +151,8 @@ class HostDetail:
     load15: float | None
     procs: float | None
     uptime_s: float | None
+    cut: bool = False  # its city's node is cut off from the province: unknown since cut_since
+    cut_since: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ column. A host without fresh data is grey 数据过期, never green.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -13,7 +14,7 @@ import pandas as pd
 from dash import dcc, html
 
 from core.i18n.walls import HOST_ROLE, HOST_STATUS, T
-from layouts.components import KpiItem, format_age, missing, require_columns, table
+from layouts.components import KpiItem, cut_note, format_age, missing, require_columns, table
 from layouts.frames import HostDetail
 
 WARN_PERCENT = 80.0  # a gauge at or above this is amber; above the health limit it is red
@@ -30,10 +31,12 @@ def host_href(name: str) -> str:
     return f"/host/{quote(name, safe='')}"
 
 
-def host_badge(status: str) -> html.Span:
-    """The host status word on its colour; unknown statuses read "未知" in grey."""
+def host_badge(status: str, note: str | None = None) -> html.Span:
+    """The host status word on its colour; unknown statuses read "未知" in grey; ``note`` follows in brackets
+    (a cut city's host: 未知（自 08:12 起失联，已 14 分钟）)."""
     known = status if status in HOST_STATUS else "unknown"
-    return html.Span(HOST_STATUS[known], className=f"badge badge-{known}")
+    text = f"{HOST_STATUS[known]}（{note}）" if note else HOST_STATUS[known]
+    return html.Span(text, className=f"badge badge-{known}")
 
 
 def role_text(role: str | None) -> str:
@@ -90,36 +93,37 @@ def _name_cell(name: str) -> html.Td:
     return html.Td(dcc.Link(name, href=host_href(name)))
 
 
-def hosts_rows(df: pd.DataFrame, limit: float) -> list[html.Tr]:
+def hosts_rows(df: pd.DataFrame, limit: float, now: datetime | None = None) -> list[html.Tr]:
     """One row per host for the hosts page, in the frame's order; ``limit`` is the health limit (%)."""
     require_columns(df, _FULL_COLUMNS, "hosts")
     if df.empty:
         return [html.Tr(html.Td(T.NO_DATA, colSpan=len(HOSTS_HEADERS), className="empty"))]
     return [html.Tr(className=f"row-{r.status}", children=[
         _name_cell(r.name), html.Td(role_text(r.role)), html.Td(r.node_name), html.Td(r.city_name),
-        html.Td(host_badge(r.status)), _pct(r.cpu_percent, limit), _pct(r.mem_percent, limit),
+        html.Td(host_badge(r.status, cut_note(r, now))), _pct(r.cpu_percent, limit), _pct(r.mem_percent, limit),
         _pct(r.disk_percent, limit), html.Td(format_load(r.load1, r.load5, r.load15)),
         html.Td(format_uptime(r.uptime_s)),
     ]) for r in df.itertuples(index=False)]
 
 
-def hosts_table(df: pd.DataFrame, body_id: str, limit: float) -> html.Table:
-    return table(HOSTS_HEADERS, hosts_rows(df, limit), body_id, "hosts-table")
+def hosts_table(df: pd.DataFrame, body_id: str, limit: float, now: datetime | None = None) -> html.Table:
+    return table(HOSTS_HEADERS, hosts_rows(df, limit, now), body_id, "hosts-table")
 
 
-def city_hosts_rows(df: pd.DataFrame, limit: float) -> list[html.Tr]:
+def city_hosts_rows(df: pd.DataFrame, limit: float, now: datetime | None = None) -> list[html.Tr]:
     """Compact rows (name, role, status, CPU, memory, fullest disk) for a city page."""
     require_columns(df, _ROW_COLUMNS, "city hosts")
     if df.empty:
         return [html.Tr(html.Td(T.NO_DATA, colSpan=len(CITY_HOSTS_HEADERS), className="empty"))]
     return [html.Tr(className=f"row-{r.status}", children=[
-        _name_cell(r.name), html.Td(role_text(r.role)), html.Td(host_badge(r.status)),
+        _name_cell(r.name), html.Td(role_text(r.role)), html.Td(host_badge(r.status, cut_note(r, now))),
         _pct(r.cpu_percent, limit), _pct(r.mem_percent, limit), _pct(r.disk_percent, limit),
     ]) for r in df.itertuples(index=False)]
 
 
-def city_hosts_table(df: pd.DataFrame, body_id: str | dict[str, str], limit: float) -> html.Table:
-    return table(CITY_HOSTS_HEADERS, city_hosts_rows(df, limit), body_id, "city-hosts-table")
+def city_hosts_table(df: pd.DataFrame, body_id: str | dict[str, str], limit: float,
+                     now: datetime | None = None) -> html.Table:
+    return table(CITY_HOSTS_HEADERS, city_hosts_rows(df, limit, now), body_id, "city-hosts-table")
 
 
 def host_kpi_items(df: pd.DataFrame, limit: float) -> list[KpiItem]:
@@ -149,7 +153,7 @@ def host_kpi_items(df: pd.DataFrame, limit: float) -> list[KpiItem]:
     ]
 
 
-def host_facts(d: HostDetail, age_s: float | None, limit: float) -> list[html.Div]:
+def host_facts(d: HostDetail, age_s: float | None, limit: float, now: datetime | None = None) -> list[html.Div]:
     """Label/value cells describing one host; ``age_s`` is the age of its newest sample."""
     mem = T.DASH
     if d.mem_percent is not None:
@@ -161,7 +165,7 @@ def host_facts(d: HostDetail, age_s: float | None, limit: float) -> list[html.Di
         return html.Span(T.DASH if v is None else f"{v:.1f}%", className=gauge_class(v, limit))
 
     pairs: list[tuple[str, Any]] = [
-        (T.COL_STATUS, host_badge(d.status)),
+        (T.COL_STATUS, host_badge(d.status, cut_note(d, now))),
         (T.COL_ADDRESS, d.address or T.DASH),
         (T.COL_ROLE, role_text(d.role)),
         (T.COL_NODE, d.node_name if d.node_name == d.city_name else f"{d.city_name} · {d.node_name}"),

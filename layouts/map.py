@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.i18n.walls import CITY_STATUS, T
+from core.i18n.walls import CITY_STATUS, TF, T
 from layouts import theme
 from layouts.geo import CityShape, cities, lat_scale
 
@@ -58,6 +58,9 @@ def city_styles(city_health: pd.DataFrame) -> dict[str, CityStyle]:
             lines += [f"{T.HOVER_SITES}：{_int(row['sites_total'])}　{T.HOVER_UP}：{_int(row['up'])}　"
                       f"{T.HOVER_DOWN}：{_int(row['down'])}　{T.HOVER_STALE}：{_int(row['stale'])}",
                       f"{T.HOVER_AVAIL}：{avail_txt}"]
+            unknown = _int(row["unknown"]) if "unknown" in row.index else 0
+            if unknown:  # a federated city whose node is cut off: its sites are unknown, not failed
+                lines[1] = f"{T.COL_STATUS}：{TF.CITY_CUT.format(n=unknown)}"
         label = shape.short_name
         if row is not None and _int(row["down"]):
             label += f"<br>{T.HOVER_DOWN} {_int(row['down'])}"

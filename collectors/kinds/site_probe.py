@@ -102,15 +102,18 @@ class SiteProbeCollector:
         return float(self.settings.probe_timeout) + HARD_STOP_MARGIN_S
 
     def targets(self) -> list[Target]:
-        """Enabled sites with their node, city and level as labels."""
+        """Enabled sites the node probes (db.scope.sites_probed: a city also probes the provincial portal) with
+        their node, city and level as labels, and ``vantage``: this node's code, the place the probe ran from
+        (the province tells "down from everywhere" from "unreachable from one city" by it)."""
+        node = self.ctx.config.node
         with self.ctx.sessions() as s:
             sites = s.scalars(select(Site).options(joinedload(Site.node))
-                              .where(Site.enabled.is_(True), sites_probed(self.ctx.config.node))
+                              .where(Site.enabled.is_(True), sites_probed(node))
                               .order_by(Site.code)).all()
             self.policy.register(site.url for site in sites)
             return [Target(key=site.code, params={"url": site.url}, labels={
                 "site": site.code, "node": site.node_code, "city": site.node.city_code,
-                "level": site.level.value}) for site in sites]
+                "level": site.level.value, "vantage": node.code}) for site in sites]
 
     def session(self) -> aiohttp.ClientSession:
         """The shared session of the running loop (a new one if the loop changed)."""

@@ -105,3 +105,9 @@ RE2_ERRORS: dict[str, str] = {
     "pattern too large - compile failed": "表达式过于复杂",
     "bad nesting depth": "括号嵌套过深",
 }
+
+# The province's built-in rule for a federated city whose node is no longer heard from (alerts/federated.py).
+BUILTIN_RULE_FILE = "（内置规则）"
+NODE_UNREACHABLE_TITLE = "市级节点失联"
+NODE_UNREACHABLE_SUMMARY = ("市级节点 {names[node]} 自 {since} 起失联，已 {silence} 未收到其消息；"
+                            "其网站和主机状态暂为未知")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from core.i18n.common import APP_TITLE, HOST_ROLE, PROBE_ERROR, SEVERITY, SITE_LEVEL, STATUS
 from core.i18n.inspection import EVIDENCE_LABEL as _INSPECTION_EVIDENCE_LABEL
 
-__all__ = ["APP_TITLE", "CITY_STATUS", "EVIDENCE_LABEL", "HOST_ROLE", "HOST_STATUS", "INSPECTION_STATUS", "PROBE_ERROR",
-           "RULE_LABEL", "SEVERITY", "SITE_LEVEL", "SITE_LEVEL_SHORT", "SITE_STATUS", "TI", "TN", "VETO_ITEM_SHORT",
-           "T"]
+__all__ = ["APP_TITLE", "CITY_STATUS", "EVIDENCE_LABEL", "HOST_ROLE", "HOST_STATUS", "INSPECTION_STATUS", "LINK_STATE",
+           "PROBE_ERROR", "RULE_LABEL", "SEVERITY", "SITE_LEVEL", "SITE_LEVEL_SHORT", "SITE_STATUS", "TF", "TI", "TN",
+           "VETO_ITEM_SHORT", "T"]
 
 # A site's state on the wall; "stale" is never shown as healthy.
 SITE_STATUS: dict[str, str] = {**STATUS}
@@ -252,3 +252,34 @@ class TI:
     COV_PARTIAL_CUT = "按周期推进：上次爬取用完时限，下次接着读未读页面"
     COV_FULL = "本周期已读完全站"
     COV_STALE = "覆盖已过期：{span}未爬取，超过检查周期（{days} 天）"
+
+
+# A federated city's node link as the province sees it (federation/status.py), and what its walls say while
+# it is cut: its sites and hosts are unknown since then, never failed.
+LINK_STATE: dict[str, str] = {"online": "在线", "unreachable": "失联", "never": "未接入"}
+
+
+class TF:
+    """The province's view of the city nodes and of each site from several vantages."""
+
+    NODES_TITLE = "市级节点状态"
+    CUT_SINCE = "自 {since} 起失联"
+    CUT_SINCE_FOR = "自 {since} 起失联，已 {span}"
+    LINK_CUT = "失联（自 {since} 起，已 {span}）"
+    UNKNOWN_COUNTS = "失联地市的 {sites} 个网站、{hosts} 台主机状态未知，不计入故障"
+    NONE_CUT = "全部市级节点在线"
+    CITY_CUT = "市级节点失联，{n} 个网站状态未知"
+    CITY_PAGE_CUT = "市级节点{state}，网站和主机状态未知"
+    VANTAGE_TITLE = "各观测点探测结果"
+    COL_VANTAGE = "观测点"
+    COL_RESULT = "探测结果"
+    COL_LATENCY = "响应时间"
+    COL_AGE = "最近探测"
+    RESULT_UP = "可访问"
+    RESULT_DOWN = "无法访问"
+    PROVINCE_VANTAGE = "省级节点"
+    VERDICT_ALL_DOWN = "各观测点均无法访问"
+    VERDICT_PATH = "仅{names}观测点无法访问（疑似线路问题）"
+    VERDICT_ALL_UP = "各观测点均可正常访问"
+    VERDICT_TOO_FEW = "有效观测点不足（{fresh} 个，至少需要 2 个），暂不判断"
+    NO_VANTAGE = "暂无观测点数据"

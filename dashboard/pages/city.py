@@ -12,13 +12,22 @@ import dash
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from core.i18n.screens_alerts import TA
-from core.i18n.walls import TI, T
+from core.i18n.walls import TF, TI, T
+from core.region import city_of, is_division_code
 from dashboard.alert_data import alert_reader
 from dashboard.data import wall_data
 from dashboard.health import HOST_LIMIT_PERCENT
 from layouts.alerts import ticker_class, ticker_items
 from layouts.charts import trend_figure
-from layouts.components import city_kpi_items, city_sites_rows, city_sites_table, kpi_tile, paged, panel_title
+from layouts.components import (
+    city_kpi_items,
+    city_sites_rows,
+    city_sites_table,
+    cut_text,
+    kpi_tile,
+    paged,
+    panel_title,
+)
 from layouts.hosts import city_hosts_rows, city_hosts_table
 from layouts.inspection import city_inspection_rows, city_inspection_table, veto_kpi_item
 from security.access import Access, Kind, home_path
@@ -42,6 +51,15 @@ def _city_row(code: str, now: Any) -> tuple[str | None, Any]:
 
 def _kpis(code: str, row: Any, now: Any) -> list[Any]:
     return [*city_kpi_items(row), veto_kpi_item(wall_data().veto_kpis(now, city=code))]
+
+
+def _cut(code: str, now: Any) -> str:
+    """市级节点失联（自 08:12 起，已 14 分钟） while the city's own node is cut off from the province, else ""."""
+    cut = wall_data().cut_cities(now)
+    city = city_of(code) if is_division_code(code) else code
+    if city not in cut:
+        return ""
+    return TF.CITY_PAGE_CUT.format(state=cut_text(cut[city], now))
 
 
 def _sees_overview() -> bool:
@@ -74,7 +92,7 @@ def layout(code: str | None = None, **_: Any) -> html.Div:
     panels: list[Any] = [
         html.Section(className="panel panel-sites", children=[
             panel_title(T.CITY_SITES_TITLE),
-            paged(city_sites_table(data.city_sites(code or "", now), body_id=f"{P}-sites-body"))]),
+            paged(city_sites_table(data.city_sites(code or "", now), body_id=f"{P}-sites-body", now=now))]),
         html.Section(className="panel panel-inspection", children=[
             panel_title(TI.CITY_INSPECTION_TITLE),
             paged(city_inspection_table(data.city_inspection(code or "", now), body_id=f"{P}-inspection-body"))]),
@@ -85,12 +103,13 @@ def layout(code: str | None = None, **_: Any) -> html.Div:
         panels.append(html.Section(className="panel panel-city-hosts", children=[
             panel_title(T.CITY_HOSTS_TITLE),
             paged(city_hosts_table(hosts, body_id={"type": f"{P}-hosts-body", "key": "hosts"},
-                                   limit=HOST_LIMIT_PERCENT))]))
+                                   limit=HOST_LIMIT_PERCENT, now=now))]))
     return html.Div(className="page page-city", children=[
         dcc.Interval(id=f"{P}-tick", interval=data.config.web.refresh_seconds * 1000),
         dcc.Store(id=f"{P}-code", data=code),
         html.Div(className="page-head", children=[
             html.H2(name, id=f"{P}-name", className="page-name"),
+            html.Div(_cut(code or "", now), id=f"{P}-cut", className="city-cut"),
             *([dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")] if _sees_overview() else [])]),
         html.Div([kpi_tile(i, P) for i in _kpis(code or "", row, now)], className="kpi-row kpi-row-5"),
         html.Div(panels, className="city-grid" + (" city-grid-hosts" if not hosts.empty else "")),
@@ -108,18 +127,20 @@ def register_callbacks(app: Dash) -> None:
         Output({"type": f"{P}-hosts-body", "key": ALL}, "children"),
         Output(f"{P}-inspection-body", "children"),
         Output(f"{P}-ticker-items", "children"), Output(f"{P}-ticker", "className"),
+        Output(f"{P}-cut", "children"),
         Input(f"{P}-tick", "n_intervals"), State(f"{P}-code", "data"), prevent_initial_call=True)
     def refresh(_n: int, code: str | None) -> tuple[Any, ...]:
         if not code:
-            return (no_update,) * 8
+            return (no_update,) * 9
         data = wall_data()
         now = data.clock.now()
         _, row = _city_row(code, now)
         items = {i.key: i for i in _kpis(code, row, now)}
         keys = [o["id"]["key"] for o in ctx.outputs_list[2]]
-        host_bodies = [city_hosts_rows(data.city_hosts(code, now), HOST_LIMIT_PERCENT)
+        host_bodies = [city_hosts_rows(data.city_hosts(code, now), HOST_LIMIT_PERCENT, now)
                        for _ in ctx.outputs_list[4]]
         tick = alert_reader().ticker(now, TICKER_ROWS, scope_code=code)
-        return (trend_figure(data.availability_trend(now, city=code)), city_sites_rows(data.city_sites(code, now)),
+        return (trend_figure(data.availability_trend(now, city=code)), city_sites_rows(data.city_sites(code, now), now),
                 [items[k].value for k in keys], [f"kpi kpi-{items[k].status}" for k in keys], host_bodies,
-                city_inspection_rows(data.city_inspection(code, now)), ticker_items(tick, now), ticker_class(tick))
+                city_inspection_rows(data.city_inspection(code, now)), ticker_items(tick, now), ticker_class(tick),
+                _cut(code, now))

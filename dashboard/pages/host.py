@@ -31,7 +31,7 @@ def _facts(name: str, now: Any) -> list[html.Div] | None:
     if d is None:
         return None
     age = None if d.last_seen is None else (now - d.last_seen).total_seconds()
-    return host_facts(d, age, HOST_LIMIT_PERCENT)
+    return host_facts(d, age, HOST_LIMIT_PERCENT, now)
 
 
 def _figures(name: str, now: Any) -> tuple[Any, Any, Any]:

@@ -22,7 +22,8 @@ P = "hosts"
 
 def layout(**_: Any) -> html.Div:
     data = wall_data()
-    hosts = data.host_frame(data.clock.now())
+    now = data.clock.now()
+    hosts = data.host_frame(now)
     return html.Div(className="page page-hosts", children=[
         dcc.Interval(id=f"{P}-tick", interval=data.config.web.refresh_seconds * 1000),
         html.Div(className="page-head", children=[
@@ -31,7 +32,7 @@ def layout(**_: Any) -> html.Div:
         html.Div([kpi_tile(i, P) for i in host_kpi_items(hosts, HOST_LIMIT_PERCENT)], className="kpi-row kpi-row-4"),
         html.Section(className="panel panel-hosts", children=[
             panel_title(T.HOSTS_TITLE),
-            paged(hosts_table(hosts, body_id=f"{P}-body", limit=HOST_LIMIT_PERCENT))]),
+            paged(hosts_table(hosts, body_id=f"{P}-body", limit=HOST_LIMIT_PERCENT, now=now))]),
     ])
 
 
@@ -45,8 +46,9 @@ def register_callbacks(app: Dash) -> None:
         Input(f"{P}-tick", "n_intervals"), prevent_initial_call=True)
     def refresh(_n: int) -> tuple[Any, ...]:
         data = wall_data()
-        hosts = data.host_frame(data.clock.now())
+        now = data.clock.now()
+        hosts = data.host_frame(now)
         items = {i.key: i for i in host_kpi_items(hosts, HOST_LIMIT_PERCENT)}
         keys = [o["id"]["key"] for o in ctx.outputs_list[1]]
-        return (hosts_rows(hosts, HOST_LIMIT_PERCENT), [items[k].value for k in keys],
+        return (hosts_rows(hosts, HOST_LIMIT_PERCENT, now), [items[k].value for k in keys],
                 [f"kpi kpi-{items[k].status}" for k in keys])

@@ -2,6 +2,9 @@
 city, the 24-hour trend, the sites with the lowest availability, the sites closest to a veto breach
 and the alert ticker (newest firing alerts; unacknowledged critical ones pulse red).
 
+On a province federating cities (``[node] federated_cities``) the side column starts with the 市级节点状态 panel:
+each city node's link (在线 / 失联 since when / 未接入) and how many sites and hosts of cut cities read unknown.
+
 The first paint is rendered server-side; afterwards one interval callback patches figures,
 tile values and the table body in place (the page layout is never rebuilt).
 """
@@ -21,6 +24,7 @@ from layouts import theme
 from layouts.alerts import city_count_rows, ticker_class, ticker_items
 from layouts.charts import trend_figure
 from layouts.components import kpi_items, kpi_tile, paged, panel_title, worst_sites_rows, worst_sites_table
+from layouts.federation import node_panel
 from layouts.inspection import closest_rows, closest_table, provisional_note, veto_kpi_item
 from layouts.map import city_from_click, map_figure, map_restyle
 from security.access import Access
@@ -51,9 +55,19 @@ def _legend() -> html.Div:
         for k, v in items])
 
 
+def _nodes(now: Any) -> list[Any]:
+    """The 市级节点状态 panel (only on a province federating cities)."""
+    data = wall_data()
+    if not data.config.node.federated_cities:
+        return []
+    k = data.overview_kpis(now)
+    return [node_panel(data.node_links(now), now, k.sites_unknown, k.hosts_unknown, P)]
+
+
 def layout(**_: Any) -> html.Div:
     data = wall_data()
     now = data.clock.now()
+    federated = bool(data.config.node.federated_cities)
     snap = data.inspection(now)
     alerts = alert_reader()
     tick = alerts.ticker(now, TICKER_ROWS)
@@ -75,7 +89,8 @@ def layout(**_: Any) -> html.Div:
                         html.Div(T.ATTRIBUTION, className="attribution")]),
                 ]),
             ]),
-            html.Div(className="overview-side", children=[
+            html.Div(className="overview-side" + (" overview-side-nodes" if federated else ""), children=[
+                html.Div(_nodes(now), id=f"{P}-nodes", className="overview-nodes", hidden=not federated),
                 html.Section(className="panel panel-trend", children=[
                     html.H2(T.TREND_TITLE, className="panel-title"),
                     dcc.Graph(id=f"{P}-trend", figure=trend_figure(data.availability_trend(now)),
@@ -83,7 +98,7 @@ def layout(**_: Any) -> html.Div:
                 ]),
                 html.Section(className="panel panel-worst", children=[
                     panel_title(T.WORST_TITLE),
-                    paged(worst_sites_table(data.worst_sites(now, LIST_ROWS), body_id=f"{P}-worst-body")),
+                    paged(worst_sites_table(data.worst_sites(now, LIST_ROWS), body_id=f"{P}-worst-body", now=now)),
                 ]),
                 html.Section(className="panel panel-closest", children=[
                     panel_title(TI.CLOSEST_TITLE),
@@ -108,7 +123,7 @@ def register_callbacks(app: Dash) -> None:
         Output({"type": f"{P}-kpi", "key": ALL}, "className"),
         Output(f"{P}-closest-body", "children"), Output(f"{P}-closest-note", "children"),
         Output(f"{P}-ticker-items", "children"), Output(f"{P}-ticker", "className"),
-        Output(f"{P}-alert-counts", "children"),
+        Output(f"{P}-alert-counts", "children"), Output(f"{P}-nodes", "children"),
         Input(f"{P}-tick", "n_intervals"), prevent_initial_call=True)
     def refresh(_n: int) -> tuple[Any, ...]:
         data = wall_data()
@@ -122,11 +137,12 @@ def register_callbacks(app: Dash) -> None:
         snap = data.inspection(now)
         alerts = alert_reader()
         tick = alerts.ticker(now, TICKER_ROWS)
-        return (patch, trend_figure(data.availability_trend(now)), worst_sites_rows(data.worst_sites(now, LIST_ROWS)),
+        return (patch, trend_figure(data.availability_trend(now)),
+                worst_sites_rows(data.worst_sites(now, LIST_ROWS), now),
                 [items[k].value for k in keys], [f"kpi kpi-{items[k].status}" for k in keys],
                 closest_rows(data.closest_to_breach(now, LIST_ROWS)), provisional_note(snap.provisional,
                                                                                       snap.rules_error),
-                ticker_items(tick, now), ticker_class(tick), city_count_rows(alerts.city_counts(now)))
+                ticker_items(tick, now), ticker_class(tick), city_count_rows(alerts.city_counts(now)), _nodes(now))
 
     @app.callback(Output(f"{P}-nav", "href"), Input(f"{P}-map", "clickData"), prevent_initial_call=True)
     def drill_down(click: dict[str, Any] | None) -> Any:

@@ -12,6 +12,7 @@ from typing import Any
 import dash
 from dash import Dash, Input, Output, dcc, html
 
+from alerts.federated import rule_view
 from core.i18n.screens_rules import KIND, SEVERITY, TR
 from dashboard import inputs
 from dashboard.data import wall_data
@@ -41,7 +42,7 @@ def _body(severity: str | None, kind: str | None, text: str | None) -> list[Any]
     scope = _scope()
     with data.sessions() as s:
         counts = open_counts(s, scope_code=scope)
-    df = rule_frame(snap.in_force.rules, counts, rules_reader().coverage(data.store, now))
+    df = rule_frame(snap.in_force.rules, counts, rules_reader().coverage(rule_view(data.store, data.config), now))
     # Browser values: a list or dict where a name belongs reads as "any", not as a filter pandas chokes on.
     flt = RuleFilter(severity=inputs.text(severity), kind=inputs.text(kind), text=inputs.text(text))
     shown = filter_rules(df, flt)

@@ -1,6 +1,7 @@
 """One site's page: registry facts, its newest probe, 24 hours of latency and availability, its veto
 items (单项否决), its crawl coverage (全站覆盖) and its inspection findings grouped by check (recently
-resolved ones greyed)."""
+resolved ones greyed). On a province federating cities also the site from every vantage that probes it (各观测点
+探测结果: the province and city nodes) with the verdict: down from everywhere, a path problem of some, or fine."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from typing import Any
 import dash
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from core.i18n.walls import TI, T
+from core.i18n.walls import TF, TI, T
 from core.region import is_county
+from dashboard import federation_data
 from dashboard.data import wall_data
+from federation.vantage import judge
 from layouts.charts import history_figure
 from layouts.components import paged, panel_title, site_facts, table
 from layouts.crawl_coverage import coverage_children
+from layouts.federation import VANTAGE_HEADERS, vantage_rows, verdict_badge
 from layouts.inspection import FINDINGS_HEADERS, VETO_HEADERS, findings_rows, provisional_note, veto_rows
 from security.access import Access, Kind, home_path
 from security.web import current_principal
@@ -47,7 +51,15 @@ def _facts(code: str, now: Any) -> list[html.Div] | None:
     if d is None:
         return None
     age = None if d.last_probe is None else (now - d.last_probe).total_seconds()
-    return site_facts(d, age)
+    return site_facts(d, age, now)
+
+
+def _vantages(code: str, now: Any) -> tuple[Any, list[Any]]:
+    """(verdict, table rows) of the site seen from every vantage that probed it."""
+    data = wall_data()
+    probes = data.site_vantages(code, now)
+    stale = federation_data.stale_after(data.config)
+    return verdict_badge(judge(probes, now, stale)), vantage_rows(probes, now, stale)
 
 
 def _coverage(code: str, now: Any) -> list[Any]:
@@ -73,6 +85,9 @@ def layout(code: str | None = None, **_: Any) -> html.Div:
             html.H2(f"{T.NOT_FOUND_SITE}：{code}", className="missing"),
             dcc.Link(T.BACK_OVERVIEW, href=home_path(current_principal()), className="back-link")])
     findings, veto, note = _inspection(detail.code, detail.url, now)
+    # Per-vantage results where cities probe too (a province federating cities); hidden elsewhere.
+    vantaged = bool(data.config.node.federated_cities)
+    verdict, vantage_body = _vantages(detail.code, now)
     return html.Div(className="page page-site", children=[
         dcc.Interval(id=f"{P}-tick", interval=data.config.web.refresh_seconds * 1000),
         dcc.Store(id=f"{P}-code", data=code),
@@ -80,7 +95,7 @@ def layout(code: str | None = None, **_: Any) -> html.Div:
             html.H2(detail.name, id=f"{P}-name", className="page-name"),
             _region_link(detail),
             *([dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")] if _sees_province() else [])]),
-        html.Div(className="site-grid", children=[
+        html.Div(className="site-grid" + (" site-grid-vantage" if vantaged else ""), children=[
             html.Section(className="panel panel-facts", children=[
                 html.H2(T.SITE_PAGE, className="panel-title"),
                 html.Div(_facts(detail.code, now), id=f"{P}-facts", className="facts facts-compact")]),
@@ -96,6 +111,10 @@ def layout(code: str | None = None, **_: Any) -> html.Div:
             html.Section(className="panel panel-coverage", children=[
                 html.H2(TI.COVERAGE_TITLE, className="panel-title"),
                 html.Div(_coverage(detail.code, now), id=f"{P}-coverage")]),
+            html.Section(id=f"{P}-vantage-panel", className="panel panel-vantage", hidden=not vantaged, children=[
+                html.H2(TF.VANTAGE_TITLE, className="panel-title"),
+                html.Div(verdict, id=f"{P}-verdict"),
+                table(VANTAGE_HEADERS, vantage_body, f"{P}-vantage-body", "vantage-table")]),
             html.Section(className="panel panel-findings", children=[
                 panel_title(TI.FINDINGS_TITLE),
                 paged(table(FINDINGS_HEADERS, findings, f"{P}-findings-body", "findings-table"))]),
@@ -109,14 +128,15 @@ def register_callbacks(app: Dash) -> None:
     @app.callback(Output(f"{P}-facts", "children"), Output(f"{P}-history", "figure"),
                   Output(f"{P}-findings-body", "children"), Output(f"{P}-veto-body", "children"),
                   Output(f"{P}-veto-note", "children"), Output(f"{P}-coverage", "children"),
+                  Output(f"{P}-verdict", "children"), Output(f"{P}-vantage-body", "children"),
                   Input(f"{P}-tick", "n_intervals"), State(f"{P}-code", "data"), prevent_initial_call=True)
     def refresh(_n: int, code: str | None) -> tuple[Any, ...]:
         if not code:
-            return (no_update,) * 6
+            return (no_update,) * 8
         data = wall_data()
         now = data.clock.now()
         detail = data.site_detail(code, now)
         if detail is None:
-            return (no_update,) * 6
+            return (no_update,) * 8
         return (_facts(code, now), history_figure(data.site_history(code, now, HISTORY_HOURS)),
-                *_inspection(code, detail.url, now), _coverage(code, now))
+                *_inspection(code, detail.url, now), _coverage(code, now), *_vantages(code, now))

@@ -173,8 +173,14 @@ class AvailabilityCheck(CheckBase):
     reads_pages: ClassVar[bool] = False  # judged from the probe history (and the homepage alone)
 
     def _series(self, code: str, start: datetime, stop: datetime, agg: Any) -> list[tuple[datetime, float]]:
+        tags: dict[str, str] = {"site": code}
+        node = getattr(self.ctx.config, "node", None)
+        if node is not None and node.federated_cities:
+            # Cities probe the provincial portal too (docs/federation.md, "Vantages"): a city's line problem is
+            # no failure of the site, so a province federating cities judges from its own probes.
+            tags["vantage"] = node.code
         frame = self.ctx.store.query(Query(measurement=MEASUREMENT, field="up", start=start, stop=stop, every=HOUR,
-                                           agg=agg, tags={"site": code}))
+                                           agg=agg, tags=tags))
         return [(t.to_pydatetime(), float(v)) for t, v in zip(frame["time"], frame["value"], strict=True)]
 
     async def _load_now(self, url: str, limit: float) -> str:

@@ -46,7 +46,10 @@ def test_collectors_and_inspection_target_the_sites_the_node_serves(fleet: sessi
                                                                     code: str, expected: list[str]) -> None:
     config = dataclasses.replace(make_config(), node=NodeConfig(role=role, code=code))
     ctx = CollectorContext(config=config, sessions=fleet, clock=FixedClock(datetime(2026, 12, 6, 8, 0, tzinfo=UTC)))
-    assert [t.key for t in SiteProbeCollector(ctx).targets()] == expected
+    probed = SiteProbeCollector(ctx).targets()
+    # A city's probe also reaches the provincial portal (a vantage of it), tagged with the city as vantage.
+    assert [t.key for t in probed] == sorted({*expected, "P1"})
+    assert {t.labels["vantage"] for t in probed} == {code}
     assert [t.key for t in InspectionCollector(ctx).targets()] == expected
     runner = InspectionRunner(config, fleet, None)
     assert [t.code for t in runner.targets()] == expected

@@ -48,7 +48,7 @@ def test_targets_carry_site_node_city_and_level(sessions: sessionmaker[Session])
     targets = {t.key: t for t in SiteProbeCollector(ctx(sessions)).targets()}
     assert sorted(targets) == ["C1", "P1", "X1"]  # D1 is disabled
     assert dict(targets["X1"].labels) == {"site": "X1", "node": "430102", "city": "430100",
-                                          "level": "county_portal"}
+                                          "level": "county_portal", "vantage": "430000"}  # probed from here
     assert targets["C1"].labels["city"] == "430100"
     assert targets["P1"].labels["city"] == "430000" and targets["P1"].labels["level"] == "provincial_portal"
     assert targets["X1"].params["url"] == "http://127.0.0.1:3/"

@@ -9,6 +9,7 @@ import pytest
 
 from core.clock import to_ns
 from dashboard.data import WallData
+from dashboard.health import CUT_COLUMNS
 from dashboard.host_data import HISTORY_FIELDS, HOST_COLUMNS
 from tests.dashboard.world import GIB, NOW, WEB_DISKS, World
 from tsdb.point import Point
@@ -16,7 +17,7 @@ from tsdb.point import Point
 
 def test_host_frame_statuses_problems_first_and_disabled_left_out(data: WallData) -> None:
     df = data.host_frame(NOW)
-    assert list(df.columns) == HOST_COLUMNS
+    assert list(df.columns) == [*HOST_COLUMNS, *CUT_COLUMNS]  # the wall adds the cut-city columns
     assert list(df["name"]) == ["db-01", "cms-cs", "old-01", "web-01"]  # unhealthy, stale (by name), up
     st = df.set_index("name")
     assert dict(st["status"]) == {"db-01": "unhealthy", "cms-cs": "stale", "old-01": "stale", "web-01": "up"}
