@@ -140,7 +140,7 @@ class AlertEngine:
                 from inspection.findings import open_findings
 
                 checks = sorted({c for r in rules if r.kind == "finding" for c in r.checks})
-                findings = open_findings(s, checks=checks)
+                findings = open_findings(s, checks=checks, own_only=True)
             instances: dict[str, Instance] = {}
             ok_rules: set[str] = set()
             names: LabelNames | None = None  # read once a cycle, only when a summary says {names[…]}
@@ -160,7 +160,9 @@ class AlertEngine:
                     instances[inst.fingerprint] = inst
             report.instances = len(instances)
             by_name = self._ruleset.by_name()
-            open_alerts = {a.fingerprint: a for a in s.scalars(select(Alert).where(Alert.state.in_(OPEN_STATES)))}
+            # A city node's alerts mirrored here (origin_node) are the city's to evaluate, never the province's.
+            open_alerts = {a.fingerprint: a for a in s.scalars(select(Alert).where(Alert.state.in_(OPEN_STATES),
+                                                                                   Alert.origin_node.is_(None)))}
             for fp, alert in open_alerts.items():
                 if alert.rule not in ok_rules and alert.rule in by_name:
                     continue  # no data this cycle: decide nothing rather than resolve on a fetch error

@@ -1,0 +1,80 @@
+"""The province's federation endpoints on the open API (docs/api.md, docs/federation.md): a federated city
+node sends its outbox events and pulls its commands, authenticated by its node token. The work is
+federation/mirror.py's; this module reads the request, checks the caller and answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app, jsonify, request
+
+from api import params
+from api.errors import ApiError, forbidden, invalid
+from api.openapi import operation, param
+from api.routes import _holder, _state, bp
+from core.i18n import api as text
+from db.session import transaction
+from federation.mirror import BadEvent, OutOfScope, apply_batch, commands_after
+from federation.status import touch
+from security.api_tokens import TokenHolder
+
+EXTENSION_KEY = "govops_federation"
+MAX_EVENTS = 5000
+
+
+@dataclass(frozen=True)
+class FederationState:
+    cities: tuple[str, ...]  # [node] federated_cities
+
+
+def _city() -> TokenHolder:
+    holder = _holder()
+    state: FederationState | None = current_app.extensions.get(EXTENSION_KEY)
+    if state is None or holder.node_code not in state.cities:
+        raise forbidden(text.FED_NOT_FEDERATED.format(node=holder.node_code))
+    return holder
+
+
+@bp.route("/v1/federation/events", methods=["POST"])
+@operation("市级节点上送其发件箱事件（告警、检查发现、巡检记录、主机、指令执行结果），按序号依次应用，重复的只应用一次",
+           request_body={"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
+           responses={"200": "applied_through：本节点已应用到的最大序号；applied、skipped：本批新应用与跳过的数量",
+                      "400": "请求或某个事件有误（整个批次未写入）", "401": "令牌无效",
+                      "403": "不是接入的市级节点，或某个事件超出其范围（整个批次未写入）"})
+def federation_events() -> Any:
+    holder = _city()
+    st = _state()
+    body = request.get_json(silent=True)
+    events = body.get("events") if isinstance(body, dict) else None
+    if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
+        raise invalid(text.FED_BODY_BAD)
+    if len(events) > MAX_EVENTS:
+        raise ApiError(413, "request too large", text.FED_TOO_MANY.format(limit=MAX_EVENTS))
+    try:
+        with transaction(st.sessions) as s:
+            done = apply_batch(s, holder.node_code, events, st.clock.now())
+    except OutOfScope as exc:
+        raise forbidden(text.FED_OUT_OF_SCOPE.format(reason=str(exc)[:300])) from None
+    except (BadEvent, ValueError, TypeError, KeyError) as exc:
+        raise invalid(text.FED_EVENT_BAD.format(reason=str(exc)[:300])) from None
+    return jsonify({"applied_through": done.last_seq, "applied": done.applied, "skipped": done.skipped})
+
+
+@bp.route("/v1/federation/commands")
+@operation("市级节点拉取省级节点下发给它的指令（如确认告警），按编号从小到大",
+           params=[param("after", "只返回编号大于它的指令（默认 0）", schema={"type": "integer", "minimum": 0})],
+           responses={"200": "items：指令列表（id、kind、payload、created_at、created_by）", "400": "参数有误",
+                      "401": "令牌无效", "403": "不是接入的市级节点"})
+def federation_commands() -> Any:
+    holder = _city()
+    st = _state()
+    args = request.args.to_dict(flat=False)
+    params.check_known(args, ("after",))
+    raw = params.one(args, "after", "0") or "0"
+    if not raw.isdigit() or len(raw) > 12:
+        raise invalid(text.PARAM_BAD.format(name="after", value=raw[:20], reason="应为非负整数"))
+    with transaction(st.sessions) as s:
+        touch(s, holder.node_code, st.clock.now())
+        items = commands_after(s, holder.node_code, int(raw))
+    return jsonify({"items": items, "count": len(items)})
