@@ -159,7 +159,7 @@ def _on_execute(state: ORMExecuteState) -> None:
     q2 = select(cls.id, cls.origin_node) if hasattr(cls, "origin_node") else select(cls.id, text("NULL"))
     p = _pending(session)
     target = {Alert: p.alerts, AlertEvent: p.alert_events, Finding: p.findings, CheckRun: p.runs, Host: p.hosts}[cls]
-    for ident, origin in session.execute(q2.where(where) if where is not None else q2).tuples():
+    for ident, origin in session.execute(q2.where(where) if where is not None else q2):
         if not origin:
             target.add(ident)
 
@@ -167,7 +167,7 @@ def _on_execute(state: ORMExecuteState) -> None:
 def _site_codes(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return dict(session.execute(select(Site.id, Site.code).where(Site.id.in_(ids))).tuples().all())
+    return {sid: code for sid, code in session.execute(select(Site.id, Site.code).where(Site.id.in_(ids)))}
 
 
 def _fresh(session: Session, cls: Any, ids: set[int]) -> list[Any]:
