@@ -19,7 +19,7 @@ from db.session import make_session_factory
 from federation.outbox import install, installed
 from inspection.base import CheckResult
 from inspection.findings import record_run, save_result
-from tests.federation.relational import SITE, T0, M, City, make_city, rows
+from tests.federation.relational import SITE, T0, City, M, make_city, rows
 from tests.inspection.support import draft
 
 
