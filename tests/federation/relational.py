@@ -20,6 +20,7 @@ from alerts.rules import RuleSet, load_rule_files
 from core.clock import FixedClock, to_ns
 from core.config import Config, load_config
 from db.migrate import upgrade
+from db.models_federation import AppliedCommand
 from db.session import make_engine, make_session_factory
 from federation.client import ProvinceClient
 from federation.outbox import install
@@ -139,4 +140,5 @@ def make_province(tmp: Path, sessions: sessionmaker[Session]) -> tuple[Province,
 
 def rows(sessions: sessionmaker[Session], model: Any, *where: Any) -> list[Any]:
     with sessions() as s:
-        return list(s.scalars(select(model).where(*where).order_by(model.id)))
+        key = model.command_id if model is AppliedCommand else model.id
+        return list(s.scalars(select(model).where(*where).order_by(key)))

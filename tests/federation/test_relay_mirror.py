@@ -1,0 +1,277 @@
+"""City → province over real HTTP on loopback, two databases (the province on SQLite and on PostgreSQL):
+alerts raised and resolved while the province is down arrive afterwards with their true times, once; a batch
+sent again is applied once; per-entity order holds; an acknowledgement at the province reaches the city as a
+command applied once; the province's engine and notifications leave mirrored alerts alone; an event out of the
+city's scope writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from alerts import oncall
+from alerts.engine import AlertEngine
+from alerts.planner import plan_notifications
+from alerts.rules import RuleSet
+from alerts.states import AlertState
+from db.models import CheckRun, Finding, Host, Site
+from db.models_alerts import Alert, AlertEvent, Notification
+from db.models_federation import AppliedCommand, FederatedNode, NodeCommand, OutboxEvent
+from federation.client import ProvinceRefused, ProvinceUnreachable
+from federation.commands import ACTOR_PREFIX
+from federation.mirror import mirror_fingerprint
+from federation.relay import EVENTS_PATH, RelayService, wire
+from inspection.base import CheckResult
+from inspection.findings import record_run, save_result
+from tests.federation.relational import CITY, SITE, T0, M, City, Province, make_city, make_province, rows
+from tests.inspection.support import draft
+
+
+@pytest.fixture
+def nodes(tmp_path: Path, migrated_db: tuple[str, sessionmaker[Session]]) -> Iterator[tuple[City, Province, str]]:
+    (tmp_path / "city").mkdir()
+    city, engine = make_city(tmp_path / "city")
+    province, token = make_province(tmp_path, migrated_db[1])
+    try:
+        yield city, province, token
+    finally:
+        city.store.close()
+        province.store.close()
+        engine.dispose()
+
+
+def _aware(t: datetime | None) -> datetime | None:
+    return t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t
+
+
+def mirrored(province: Province) -> list[Alert]:
+    return rows(province.sessions, Alert, Alert.origin_node == CITY)
+
+
+def unsent(city: City) -> int:
+    with city.sessions() as s:
+        return int(s.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.sent_at.is_(None))) or 0)
+
+
+def test_alerts_during_a_cut_arrive_with_their_true_times_exactly_once(nodes: tuple[City, Province, str]) -> None:
+    city, province, token = nodes
+    with province.serve():
+        pass  # the port is known; the province is down from here on
+    relay = city.relay(province.url, token, batch=3)
+    service = RelayService(relay, interval=1.0, retry_max=8.0)
+    city.evaluate(T0, 0)  # raised during the cut
+    city.evaluate(T0 + M, 0)
+    city.evaluate(T0 + 2 * M, 1)  # resolved during the cut
+    city.evaluate(T0 + 5 * M, 0)  # a second episode, still open
+    waits = [service.step() for _ in range(4)]
+    assert waits == [1.0, 2.0, 4.0, 8.0] and service.failures == 4
+    backlog = unsent(city)
+    assert backlog > 0
+    with province.serve():
+        assert service.step() == 1.0 and service.failures == 0
+    assert unsent(city) == 0
+    at_city = rows(city.sessions, Alert)
+    got = mirrored(province)
+    assert [(a.origin_id, a.state) for a in got] == [(a.id, a.state) for a in at_city]
+    assert [a.state for a in got] == [AlertState.RESOLVED, AlertState.FIRING]
+    first = got[0]
+    assert _aware(first.started_at) == T0 and _aware(first.fired_at) == T0
+    assert _aware(first.resolved_at) == T0 + 2 * M and first.resolved_by == at_city[0].resolved_by
+    assert first.fingerprint == mirror_fingerprint(CITY, at_city[0].fingerprint) != at_city[0].fingerprint
+    assert first.city_code == CITY and first.labels["site"] == SITE
+    with city.sessions() as s:
+        city_events = s.scalar(select(func.count()).select_from(AlertEvent))
+    with province.sessions() as s:
+        prov_events = s.scalars(select(AlertEvent).join(Alert).where(Alert.origin_node == CITY)
+                                .order_by(AlertEvent.id)).all()
+        fed = s.get(FederatedNode, CITY)
+        assert fed is not None
+        with city.sessions() as cs:
+            total = cs.scalar(select(func.count()).select_from(OutboxEvent))
+        assert fed.last_event_seq == total and fed.events_applied == total
+        assert [(e.from_state, e.to_state) for e in prov_events] == [
+            (None, "firing"), ("firing", "resolved"), (None, "firing")]
+    assert len(prov_events) == city_events
+
+
+def test_a_batch_sent_again_is_applied_once(nodes: tuple[City, Province, str]) -> None:
+    city, province, token = nodes
+    city.evaluate(T0, 0)
+    city.evaluate(T0 + M, 1)
+    with city.sessions() as s:
+        batch = {"events": [wire(e) for e in s.scalars(select(OutboxEvent).order_by(OutboxEvent.id))]}
+    with province.serve():
+        relay = city.relay(province.url, token)
+        first = relay.client.post(EVENTS_PATH, batch)  # applied, but the answer "lost": nothing marked sent
+        assert first["applied"] == len(batch["events"]) and unsent(city) == len(batch["events"])
+        relay.round()  # the city sends it all again
+        assert unsent(city) == 0
+        again = relay.client.post(EVENTS_PATH, batch)
+    assert again == {"applied_through": first["applied_through"], "applied": 0, "skipped": len(batch["events"])}
+    (a,) = mirrored(province)
+    assert a.state is AlertState.RESOLVED
+    with province.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(AlertEvent).where(AlertEvent.alert_id == a.id)) == 2
+        fed = s.get(FederatedNode, CITY)
+        assert fed is not None and fed.events_applied == len(batch["events"])
+
+
+def test_order_per_entity_holds_across_batches(nodes: tuple[City, Province, str]) -> None:
+    """Three states of one alert in three batches of one: the province ends in the last one, and a stale
+    upsert re-sent later (seq below the applied one) does not roll it back."""
+    city, province, token = nodes
+    city.evaluate(T0, 0)
+    (a,) = rows(city.sessions, Alert)
+    with city.sessions() as s:
+        oncall.acknowledge(s, a.id, a.version, oncall.Actor("李四", CITY), T0 + M)
+    city.evaluate(T0 + 2 * M, 1)
+    with province.serve():
+        relay = city.relay(province.url, token, batch=1)
+        relay.round()
+        (m,) = mirrored(province)
+        assert m.state is AlertState.RESOLVED and m.acknowledged_by == "李四"
+        with city.sessions() as s:
+            stale = wire(s.scalars(select(OutboxEvent).where(OutboxEvent.entity == "alert")
+                                   .order_by(OutboxEvent.id)).first())  # type: ignore[arg-type]
+        relay.client.post(EVENTS_PATH, {"events": [stale]})
+    (m,) = mirrored(province)
+    assert m.state is AlertState.RESOLVED
+
+
+def test_findings_runs_and_hosts_are_mirrored(nodes: tuple[City, Province, str]) -> None:
+    city, province, token = nodes
+    with city.sessions() as s:
+        sid = s.scalar(select(Site.id).where(Site.code == SITE))
+        assert sid is not None
+        save_result(s, sid, CheckResult("dead_links", SITE, T0, (
+            draft("dead_link_homepage", "http://127.0.0.1:9/a", check="dead_links"),)), T0)
+        record_run(s, sid, "dead_links", as_of=T0, started_at=T0, finished_at=T0 + M, status="ok", findings=1)
+        s.add(Host(name="city-web-01", address="10.0.0.1", node_code="430102"))
+        s.commit()
+    with city.sessions() as s:
+        save_result(s, sid, CheckResult("dead_links", SITE, T0 + M), T0 + M)  # fixed
+        s.commit()
+    with province.serve():
+        city.relay(province.url, token).round()
+    (f,) = rows(province.sessions, Finding)
+    assert f.origin_node == CITY and f.check == "dead_links" and _aware(f.resolved_at) == T0 + M
+    with province.sessions() as s:
+        assert s.scalar(select(Site.code).where(Site.id == f.site_id)) == SITE
+    (r,) = rows(province.sessions, CheckRun)
+    assert r.origin_node == CITY and r.origin_id is not None and r.findings == 1
+    (h,) = rows(province.sessions, Host)
+    assert (h.name, h.origin_node, h.node_code, h.local) == ("city-web-01", CITY, "430102", False)
+    with city.sessions() as s:
+        s.execute(update(Host).where(Host.name == "city-web-01").values(enabled=False))
+        s.commit()
+        s.delete(s.scalars(select(Host)).one())
+        s.commit()
+    with province.serve():
+        city.relay(province.url, token).round()
+    assert rows(province.sessions, Host) == []
+
+
+def test_ack_at_the_province_is_applied_once_at_the_city(nodes: tuple[City, Province, str]) -> None:
+    city, province, token = nodes
+    city.evaluate(T0, 0)
+    with province.serve():
+        relay = city.relay(province.url, token)
+        relay.round()
+        (m,) = mirrored(province)
+        with province.sessions() as s:
+            acked = oncall.acknowledge(s, m.id, m.version, oncall.Actor("王五", "430000"), T0 + M, note="省里看到了")
+        assert acked.state is AlertState.ACKNOWLEDGED  # the wall is true at once
+        (cmd,) = rows(province.sessions, NodeCommand)
+        assert (cmd.node_code, cmd.kind, cmd.applied_at) == (CITY, "ack", None)
+        assert cmd.payload == {"origin_id": m.origin_id, "actor": "王五", "note": "省里看到了"}
+        city.clock.current = T0 + 2 * M
+        report = relay.round()
+        assert report.commands == 1
+        assert relay.pull() == 0  # pulled again: nothing new
+        commands: Any = relay.client.get("/api/v1/federation/commands", params={"after": 0})
+        from federation.commands import apply_command
+
+        with city.sessions() as s:  # the same command handed over twice: applied once
+            assert apply_command(s, commands["items"][0], T0 + 3 * M) is None
+        relay.round()  # the city's acknowledgement and the applied event go up
+    (a,) = rows(city.sessions, Alert)
+    assert a.state is AlertState.ACKNOWLEDGED and a.acknowledged_by == f"{ACTOR_PREFIX}王五"
+    acks = rows(city.sessions, AlertEvent, AlertEvent.kind == "ack")
+    assert len(acks) == 1 and acks[0].note == "省里看到了"
+    assert len(rows(city.sessions, AppliedCommand)) == 1
+    (cmd,) = rows(province.sessions, NodeCommand)
+    assert cmd.applied_at is not None and cmd.result and "确认" in cmd.result
+    (m,) = mirrored(province)
+    assert m.state is AlertState.ACKNOWLEDGED and m.acknowledged_by == f"{ACTOR_PREFIX}王五"
+
+
+def test_the_provinces_engine_and_notifications_leave_mirrored_alerts_alone(
+        nodes: tuple[City, Province, str]) -> None:
+    city, province, token = nodes
+    city.evaluate(T0, 0)
+    with province.serve():
+        city.relay(province.url, token).round()
+    (m,) = mirrored(province)
+    # The province evaluates the same rule with no data for the site: an alert of its own would resolve.
+    AlertEngine(province.sessions, province.store, city.rules).evaluate(T0 + 10 * M)
+    # And an escalation would be due long after.
+    with province.sessions() as s:
+        plan_notifications(s, T0 + 600 * M, [])
+        s.commit()
+    (after,) = mirrored(province)
+    assert (after.state, after.version, after.escalation_tier) == (m.state, m.version, 1)
+    assert rows(province.sessions, Notification) == []
+    assert rows(province.sessions, Alert, Alert.origin_node.is_(None)) == []
+    assert isinstance(city.rules, RuleSet)
+
+
+def _post(province: Province, token: str, events: list[dict[str, Any]]) -> requests.Response:
+    return requests.post(province.url + EVENTS_PATH, json={"events": events}, timeout=5,
+                         headers={"Authorization": f"Token {token}"})
+
+
+def test_an_event_out_of_the_citys_scope_refuses_the_whole_batch(nodes: tuple[City, Province, str]) -> None:
+    city, province, token = nodes
+    city.evaluate(T0, 0)
+    with city.sessions() as s:
+        good = [wire(e) for e in s.scalars(select(OutboxEvent).order_by(OutboxEvent.id))]
+    last = good[-1]["seq"]
+    foreign_host = {"seq": last + 1, "entity": "host", "op": "upsert", "created_at": T0.isoformat(),
+                    "payload": {"name": "prov-db", "address": "10.9.9.9", "node_code": "430000"}}
+    foreign_alert = {**good[0], "seq": last + 2,
+                     "payload": {**good[0]["payload"], "id": 999, "city_code": "430200", "labels": {}}}
+    with province.serve():
+        for bad in (foreign_host, foreign_alert):
+            resp = _post(province, token, [*good, bad])
+            assert resp.status_code == 403, resp.text
+            assert "整个批次未写入" in resp.json()["message"]
+        resp = _post(province, token, [*good, {**foreign_host, "entity": "nonsense"}])
+        assert resp.status_code == 400 and "未知的事件类型" in resp.json()["message"]
+        assert mirrored(province) == [] and rows(province.sessions, Host) == []
+        with province.sessions() as s:
+            fed = s.get(FederatedNode, CITY)
+            assert fed is None or fed.last_event_seq == 0
+        with pytest.raises(ProvinceRefused) as refused:
+            city.relay(province.url, "govops_999_nope").round()
+        assert refused.value.status == 401
+        with province.sessions() as s:  # a token of a city the province does not federate
+            from security.api_tokens import create_token
+
+            _, other = create_token(s, "430102", actor="test", now=T0)
+            s.commit()
+        resp = _post(province, other, good)
+        assert resp.status_code == 403 and "不是本省级节点接入的市级节点" in resp.json()["message"]
+        assert requests.get(province.url + "/api/v1/federation/commands", timeout=5,
+                            headers={"Authorization": f"Token {other}"}).status_code == 403
+        spec = requests.get(province.url + "/api/openapi.json", timeout=5,
+                            headers={"Authorization": f"Token {token}"}).json()
+        assert {"/api/v1/federation/events", "/api/v1/federation/commands"} <= set(spec["paths"])
+    with pytest.raises(ProvinceUnreachable):
+        city.relay(province.url, token).round()
