@@ -30,7 +30,7 @@ from federation.mirror import mirror_fingerprint
 from federation.relay import EVENTS_PATH, RelayService, wire
 from inspection.base import CheckResult
 from inspection.findings import record_run, save_result
-from tests.federation.relational import CITY, SITE, T0, M, City, Province, make_city, make_province, rows
+from tests.federation.relational import CITY, SITE, T0, City, M, Province, make_city, make_province, rows
 from tests.inspection.support import draft
 
 
