@@ -114,8 +114,9 @@ class City:
         return Relay(self.sessions, ProvinceClient(province_url, token, timeout=5), batch=batch, now=self.clock.now)
 
 
-def make_city(tmp: Path) -> tuple[City, Any]:
-    url = f"sqlite:///{tmp / 'city.db'}"
+def make_city(tmp: Path, url: str | None = None) -> tuple[City, Any]:
+    """The city on ``url`` (default: a SQLite file in ``tmp``), migrated and seeded; (city, its engine)."""
+    url = url or f"sqlite:///{tmp / 'city.db'}"
     upgrade(url)
     engine = make_engine(url)
     sessions = install(make_session_factory(engine))

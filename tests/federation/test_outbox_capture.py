@@ -24,8 +24,8 @@ from tests.inspection.support import draft
 
 
 @pytest.fixture
-def city(tmp_path: Path) -> Iterator[City]:
-    c, engine = make_city(tmp_path)
+def city(tmp_path: Path, db_url: str) -> Iterator[City]:
+    c, engine = make_city(tmp_path, db_url)
     try:
         yield c
     finally:
