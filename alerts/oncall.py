@@ -61,11 +61,18 @@ def _conflict(session: Session, alert_id: int, actor: Actor, action: str, now: d
     return ConflictError(f"alert {alert_id} changed since version {version} was read; reload and try again")
 
 
+# What the province may do to a city node's alert mirrored here: the city owns it, and its next event would
+# overwrite any other change; an acknowledgement is sent down to the city as a command (acknowledge below).
+MIRROR_ACTIONS = frozenset({"ack", "note"})
+
+
 def _transition(session: Session, alert_id: int, version: int, actor: Actor, now: datetime, *, action: str,
                 allowed: Collection[AlertState], values: dict[str, Any], to_state: AlertState | None,
                 note: str, summary: str, detail: dict[str, Any] | None = None,
                 also: Callable[[Alert], None] | None = None) -> Alert:
     alert = _load(session, alert_id, actor, action, now)
+    if alert.origin_node and action not in MIRROR_ACTIONS:
+        raise TransitionError(f"alert {alert_id} belongs to city node {alert.origin_node}; {action} is done there")
     if alert.version != version:
         raise _conflict(session, alert_id, actor, action, now, version)
     if alert.state not in allowed:

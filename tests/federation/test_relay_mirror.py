@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import oncall
 from alerts.engine import AlertEngine
+from alerts.errors import TransitionError
 from alerts.planner import plan_notifications
 from alerts.rules import RuleSet
 from alerts.states import AlertState
@@ -185,6 +186,8 @@ def test_ack_at_the_province_is_applied_once_at_the_city(nodes: tuple[City, Prov
         relay = city.relay(province.url, token)
         relay.round()
         (m,) = mirrored(province)
+        with province.sessions() as s, pytest.raises(TransitionError, match="belongs to city node"):
+            oncall.close(s, m.id, m.version, oncall.Actor("王五", "430000"), T0 + M, "省里关掉")  # the city's to do
         with province.sessions() as s:
             acked = oncall.acknowledge(s, m.id, m.version, oncall.Actor("王五", "430000"), T0 + M, note="省里看到了")
         assert acked.state is AlertState.ACKNOWLEDGED  # the wall is true at once
