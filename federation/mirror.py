@@ -182,7 +182,9 @@ def _host(session: Session, node: str, op: str, p: Mapping[str, Any]) -> None:
 
 def _command_applied(session: Session, node: str, p: Mapping[str, Any], at: datetime | None) -> None:
     cmd = session.get(NodeCommand, int(_need(p, "command_id")))
-    if cmd is None or cmd.node_code != node:
+    if cmd is None:  # gone at the province (e.g. a restored database): nothing to record it on
+        return
+    if cmd.node_code != node:
         raise OutOfScope(f"指令 {p.get('command_id')} 不是发给节点 {node} 的")
     if cmd.applied_at is None:
         cmd.applied_at, cmd.result = at, str(p.get("result") or "")

@@ -112,7 +112,13 @@ class Relay:
         return done
 
     def round(self) -> RoundReport:
-        sent, left = self.send()
+        """Send, then pull. A refused batch does not hold the commands back: they are pulled before the
+        refusal is raised."""
+        try:
+            sent, left = self.send()
+        except ProvinceRefused:
+            self.pull()
+            raise
         applied = self.pull()
         if sent or applied:
             log.info("federation.relayed", events_sent=sent, backlog=left, commands_applied=applied)
