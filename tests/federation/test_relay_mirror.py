@@ -25,6 +25,7 @@ from alerts.states import AlertState
 from db.models import CheckRun, Finding, Host, Site
 from db.models_alerts import Alert, AlertEvent, Notification
 from db.models_federation import AppliedCommand, FederatedNode, NodeCommand, OutboxEvent
+from db.scope import hosts_served
 from federation.client import ProvinceRefused, ProvinceUnreachable
 from federation.commands import ACTOR_PREFIX
 from federation.mirror import mirror_fingerprint
@@ -169,6 +170,8 @@ def test_findings_runs_and_hosts_are_mirrored(nodes: tuple[City, Province, str])
     assert r.origin_node == CITY and r.origin_id is not None and r.findings == 1
     (h,) = rows(province.sessions, Host)
     assert (h.name, h.origin_node, h.node_code, h.local) == ("city-web-01", CITY, "430102", False)
+    with province.sessions() as s:  # the city collects its host; the province's SSH collector leaves it alone
+        assert s.scalars(select(Host).where(hosts_served(province.config.node))).all() == []
     with city.sessions() as s:
         s.execute(update(Host).where(Host.name == "city-web-01").values(enabled=False))
         s.commit()
