@@ -24,7 +24,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import delete, event, func, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from db.models import CheckRun, Finding, Host, Site, utcnow
@@ -239,6 +239,18 @@ def install(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
 
 def installed(sessions: sessionmaker[Session]) -> bool:
     return bool(sessions.kw.get("info", {}).get(INSTALLED_KEY))
+
+
+def prune(session: Session, before: datetime, limit: int = 5000) -> int:
+    """Delete up to ``limit`` events the province took before ``before`` (never the newest event, whose id the
+    next one follows); how many. The caller commits."""
+    newest = session.scalar(select(func.max(OutboxEvent.id)))
+    ids = list(session.scalars(select(OutboxEvent.id).where(OutboxEvent.sent_at.is_not(None),
+                                                            OutboxEvent.sent_at < before, OutboxEvent.id != newest)
+                               .order_by(OutboxEvent.id).limit(limit)))
+    if ids:
+        session.execute(delete(OutboxEvent).where(OutboxEvent.id.in_(ids)))
+    return len(ids)
 
 
 def backlog(session: Session) -> int:

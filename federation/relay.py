@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
@@ -23,12 +23,13 @@ from core.logging import get_logger
 from db.models_federation import OutboxEvent
 from federation.client import ProvinceRefused, ProvinceUnreachable
 from federation.commands import apply_command, last_applied
-from federation.outbox import backlog
+from federation.outbox import backlog, prune
 
 log = get_logger(__name__)
 
 EVENTS_PATH = "/api/v1/federation/events"
 COMMANDS_PATH = "/api/v1/federation/commands"
+SENT_KEPT = timedelta(days=7)  # sent events stay this long in the city's outbox (for audit), then are pruned
 MAX_BATCHES_PER_ROUND = 200  # a round ends (and pulls commands) after this many batches even with a backlog
 
 
@@ -92,6 +93,8 @@ class Relay:
                 break
         with self.sessions() as s:
             left = backlog(s)
+            if prune(s, self.now() - SENT_KEPT):
+                s.commit()
         if self.on_backlog is not None:
             self.on_backlog(left)
         return sent, left

@@ -129,3 +129,27 @@ def test_a_factory_without_the_hooks_writes_no_event(city: City) -> None:
         s.add(Host(name="web-20", address="10.0.0.20", node_code="430102"))
         s.commit()
     assert events(city.sessions) == []
+
+
+def test_sent_events_are_pruned_and_ids_never_reused(city: City) -> None:
+    from datetime import timedelta
+
+    from federation.outbox import prune
+
+    for i in range(3):
+        with city.sessions() as s:
+            s.add(Host(name=f"web-3{i}", address="10.0.0.30", node_code="430102"))
+            s.commit()
+    ids = [e.id for e in rows(city.sessions, OutboxEvent)]
+    with city.sessions() as s:
+        s.execute(update(OutboxEvent).where(OutboxEvent.id < ids[-1]).values(sent_at=T0))
+        s.execute(update(OutboxEvent).where(OutboxEvent.id == ids[-1]).values(sent_at=T0 + timedelta(days=30)))
+        assert prune(s, T0 + timedelta(days=1)) == 2  # sent before the cut-off; unsent and newer ones stay
+        assert prune(s, T0 + timedelta(days=60)) == 0  # never the newest: the next id follows it
+        s.execute(delete(OutboxEvent))  # even emptied by hand, the next event gets a new id
+        s.commit()
+    with city.sessions() as s:
+        s.add(Host(name="web-40", address="10.0.0.40", node_code="430102"))
+        s.commit()
+    (last,) = rows(city.sessions, OutboxEvent)
+    assert last.id > ids[-1]
