@@ -10,6 +10,7 @@ import pytest
 from core.config import load_config
 from federation.outbox import installed
 from federation.relay import backoff
+from runtime.bootstrap import prepare_database
 from runtime.roles import LABELS, WORKERS, _sessions, node_processes, province_link
 
 CITY = {"GOVOPS_NODE__ROLE": "city", "GOVOPS_NODE__CODE": "430100"}
@@ -40,3 +41,5 @@ def test_the_relay_runs_only_on_a_city_linked_to_the_province(tmp_path: Path) ->
     assert node_processes(province, demo=False) == ["collect", "alert", "web"]
     assert "relay" in WORKERS and LABELS["relay"] == "联邦同步"
     assert installed(_sessions(linked)) and not installed(_sessions(alone)) and not installed(_sessions(province))
+    # the CLIs' sessions too (hosts add, registry imports)
+    assert installed(prepare_database(linked)) and not installed(prepare_database(alone))
