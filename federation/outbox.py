@@ -25,7 +25,7 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import delete, event, func, select, text
-from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
 
 from db.models import CheckRun, Finding, Host, Site, utcnow
 from db.models_alerts import Alert, AlertEvent
@@ -219,8 +219,11 @@ def _before_commit(session: Session) -> None:
     session.add_all(events)
 
 
-def _forget(session: Session, *_: Any) -> None:
-    session.info.pop(INFO_KEY, None)
+def _forget(session: Session, previous: SessionTransaction) -> None:
+    # Only the outermost transaction's rollback drops what it changed; a savepoint rolled back (the planner's
+    # "someone wrote it first") leaves the rest of the transaction, and its events, to commit.
+    if previous.parent is None and not previous.nested:
+        session.info.pop(INFO_KEY, None)
 
 
 def install(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
@@ -232,7 +235,6 @@ def install(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     event.listen(sessions, "after_flush", _after_flush)
     event.listen(sessions, "do_orm_execute", _on_execute)
     event.listen(sessions, "before_commit", _before_commit)
-    event.listen(sessions, "after_rollback", _forget)
     event.listen(sessions, "after_soft_rollback", _forget)
     return sessions
 

@@ -153,3 +153,17 @@ def test_sent_events_are_pruned_and_ids_never_reused(city: City) -> None:
         s.commit()
     (last,) = rows(city.sessions, OutboxEvent)
     assert last.id > ids[-1]
+
+
+def test_a_savepoint_rolled_back_keeps_the_rest_of_the_transaction(city: City) -> None:
+    from sqlalchemy.exc import IntegrityError
+
+    with city.sessions() as s:
+        s.add(Host(name="web-50", address="10.0.0.50", node_code="430102"))
+        s.flush()
+        with pytest.raises(IntegrityError), s.begin_nested():
+            s.add(Host(name="web-50", address="10.0.0.51", node_code="430102"))  # the name is taken
+            s.flush()
+        s.commit()
+    assert events(city.sessions) == [("host", "host:web-50", "upsert")]
+    assert rows(city.sessions, OutboxEvent)[0].payload["address"] == "10.0.0.50"
