@@ -55,10 +55,19 @@ def federation_events() -> Any:
         with transaction(st.sessions) as s:
             done = apply_batch(s, holder.node_code, events, st.clock.now())
     except OutOfScope as exc:
+        _heard(holder.node_code)
         raise forbidden(text.FED_OUT_OF_SCOPE.format(reason=str(exc)[:300])) from None
     except (BadEvent, ValueError, TypeError, KeyError) as exc:
+        _heard(holder.node_code)
         raise invalid(text.FED_EVENT_BAD.format(reason=str(exc)[:300])) from None
     return jsonify({"applied_through": done.last_seq, "applied": done.applied, "skipped": done.skipped})
+
+
+def _heard(node: str) -> None:
+    """A refused batch wrote nothing, but the city was heard from (its link is up)."""
+    st = _state()
+    with transaction(st.sessions) as s:
+        touch(s, node, st.clock.now())
 
 
 @bp.route("/v1/federation/commands")

@@ -67,6 +67,8 @@ def test_alerts_during_a_cut_arrive_with_their_true_times_exactly_once(nodes: tu
     with province.serve():
         pass  # the port is known; the province is down from here on
     relay = city.relay(province.url, token, batch=3)
+    depth: list[int] = []
+    relay.on_backlog = depth.append
     service = RelayService(relay, interval=1.0, retry_max=8.0)
     city.evaluate(T0, 0)  # raised during the cut
     city.evaluate(T0 + M, 0)
@@ -78,7 +80,7 @@ def test_alerts_during_a_cut_arrive_with_their_true_times_exactly_once(nodes: tu
     assert backlog > 0
     with province.serve():
         assert service.step() == 1.0 and service.failures == 0
-    assert unsent(city) == 0
+    assert unsent(city) == 0 and depth == [0]
     at_city = rows(city.sessions, Alert)
     got = mirrored(province)
     assert [(a.origin_id, a.state) for a in got] == [(a.id, a.state) for a in at_city]

@@ -43,3 +43,13 @@ def test_the_relay_runs_only_on_a_city_linked_to_the_province(tmp_path: Path) ->
     assert installed(_sessions(linked)) and not installed(_sessions(alone)) and not installed(_sessions(province))
     # the CLIs' sessions too (hosts add, registry imports)
     assert installed(prepare_database(linked)) and not installed(prepare_database(alone))
+
+
+def test_the_backlog_gauge_is_on_metrics() -> None:
+    from prometheus_client import REGISTRY
+
+    from core import selfmetrics
+
+    selfmetrics.outbox_backlog(42)
+    assert REGISTRY.get_sample_value("govops_outbox_backlog") == 42.0
+    assert b"govops_outbox_backlog 42.0" in selfmetrics.exposition()
