@@ -4,15 +4,16 @@ federation/mirror.py's; this module reads the request, checks the caller and ans
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, jsonify, request
 
 from api import params
-from api.errors import ApiError, forbidden, invalid
+from api.errors import forbidden, invalid, too_large
 from api.openapi import operation, param
-from api.routes import _holder, _state, bp
+from api.routes import _holder, _read_body, _state, bp
 from core.i18n import api as text
 from db.session import transaction
 from federation.mirror import BadEvent, OutOfScope, apply_batch, commands_after
@@ -41,16 +42,24 @@ def _city() -> TokenHolder:
            request_body={"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
            responses={"200": "applied_through：本节点已应用到的最大序号；applied、skipped：本批新应用与跳过的数量",
                       "400": "请求或某个事件有误（整个批次未写入）", "401": "令牌无效",
-                      "403": "不是接入的市级节点，或某个事件超出其范围（整个批次未写入）"})
+                      "403": "不是接入的市级节点，或某个事件超出其范围（整个批次未写入）",
+                      "413": "请求体超过 [api] max_body_bytes 或事件过多（整个批次未写入，市级节点减小批次重发）"})
 def federation_events() -> Any:
     holder = _city()
     st = _state()
-    body = request.get_json(silent=True)
+    limit = st.config.max_body_bytes
+    raw = _read_body(limit)
+    if len(raw) > limit:
+        raise too_large(text.BODY_TOO_LARGE.format(limit=limit, what="JSON"))
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        body = None
     events = body.get("events") if isinstance(body, dict) else None
     if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
         raise invalid(text.FED_BODY_BAD)
     if len(events) > MAX_EVENTS:
-        raise ApiError(413, "request too large", text.FED_TOO_MANY.format(limit=MAX_EVENTS))
+        raise too_large(text.FED_TOO_MANY.format(limit=MAX_EVENTS))
     try:
         with transaction(st.sessions) as s:
             done = apply_batch(s, holder.node_code, events, st.clock.now())

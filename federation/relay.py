@@ -80,7 +80,14 @@ class Relay:
                 body = {"events": [wire(r) for r in rows]}
             if not rows:
                 break
-            answer = self.client.post(EVENTS_PATH, body)
+            try:
+                answer = self.client.post(EVENTS_PATH, body)
+            except ProvinceRefused as exc:
+                if exc.status != 413 or len(rows) == 1:
+                    raise
+                self.batch = max(1, len(rows) // 2)  # too large for the province: smaller batches from now on
+                log.warning("federation.batch_too_large", events=len(rows), batch=self.batch)
+                continue
             through = int(answer.get("applied_through", 0)) if isinstance(answer, dict) else 0
             done = [r.id for r in rows if r.id <= through]
             if done:

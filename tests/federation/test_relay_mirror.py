@@ -283,3 +283,20 @@ def test_an_event_out_of_the_citys_scope_refuses_the_whole_batch(nodes: tuple[Ci
         assert {"/api/v1/federation/events", "/api/v1/federation/commands"} <= set(spec["paths"])
     with pytest.raises(ProvinceUnreachable):
         city.relay(province.url, token).round()
+
+
+def test_a_batch_too_large_for_the_province_is_halved_until_it_fits(nodes: tuple[City, Province, str]) -> None:
+    from dataclasses import replace
+
+    city, province, token = nodes
+    province.config = replace(province.config, api=replace(province.config.api, max_body_bytes=4000))
+    with city.sessions() as s:
+        s.add_all(Host(name=f"h{i:03d}", address="10.0.0.1", node_code="430102") for i in range(40))
+        s.commit()
+    with province.serve():
+        relay = city.relay(province.url, token, batch=500)
+        resp = _post(province, token, [wire(e) for e in rows(city.sessions, OutboxEvent)])
+        assert resp.status_code == 413 and "整个请求未写入" in resp.json()["message"]
+        relay.round()
+    assert unsent(city) == 0 and relay.batch < 40
+    assert len(rows(province.sessions, Host)) == 40
