@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from alerts.states import AlertState
@@ -234,8 +234,13 @@ def apply_batch(session: Session, node: str, events: Sequence[Mapping[str, Any]]
 
 
 def commands_after(session: Session, node: str, after: int, limit: int = 500) -> list[dict[str, Any]]:
-    """City ``node``'s commands with id above ``after``, oldest first."""
-    rows = session.scalars(select(NodeCommand).where(NodeCommand.node_code == node, NodeCommand.id > after)
+    """City ``node``'s commands with id above ``after`` and those not reported applied yet, oldest first.
+
+    The second half closes a race: two commands written at once may commit out of id order (a PostgreSQL
+    sequence), so one with an id below ``after`` may appear after the city moved past it. The city skips
+    the ones it applied already."""
+    rows = session.scalars(select(NodeCommand).where(NodeCommand.node_code == node,
+                                                     or_(NodeCommand.id > after, NodeCommand.applied_at.is_(None)))
                            .order_by(NodeCommand.id).limit(limit))
     return [{"id": c.id, "kind": c.kind, "payload": c.payload, "created_at": c.created_at.isoformat(),
              "created_by": c.created_by} for c in rows]

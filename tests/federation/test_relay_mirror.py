@@ -300,3 +300,27 @@ def test_a_batch_too_large_for_the_province_is_halved_until_it_fits(nodes: tuple
         relay.round()
     assert unsent(city) == 0 and relay.batch < 40
     assert len(rows(province.sessions, Host)) == 40
+
+
+def test_a_command_committed_out_of_id_order_is_still_applied(nodes: tuple[City, Province, str]) -> None:
+    """Two commands written at once may commit out of id order: the one with the lower id, committed last,
+    still reaches the city (the province hands out every command not yet reported applied)."""
+    city, province, token = nodes
+
+    def command(ident: int) -> None:
+        with province.sessions() as s:
+            s.add(NodeCommand(id=ident, node_code=CITY, kind="ack", created_at=T0, created_by="王五",
+                              payload={"origin_id": 999, "actor": "王五", "note": ""}))
+            s.commit()
+
+    with province.serve():
+        relay = city.relay(province.url, token)
+        command(5)
+        assert relay.round().commands == 1
+        command(3)  # committed after 5 was applied
+        assert relay.round().commands == 1
+        relay.round()  # the applied events go up
+        assert relay.round().commands == 0
+    applied = rows(city.sessions, AppliedCommand)
+    assert [c.command_id for c in applied] == [3, 5] and applied[0].result == "本节点没有这条告警，未处理"
+    assert all(c.applied_at is not None for c in rows(province.sessions, NodeCommand))
