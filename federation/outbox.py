@@ -24,7 +24,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import delete, event, func, select, text
+from sqlalchemy import delete, event, func, inspect, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
 
 from db.models import CheckRun, Finding, Host, Site, utcnow
@@ -128,6 +128,10 @@ def _after_flush(session: Session, _ctx: Any) -> None:
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, TRACKED) and obj.id is not None:
             _note(session, obj)
+        if isinstance(obj, Host) and not obj.origin_node:  # renamed: the old name is gone
+            for old in inspect(obj).attrs.name.history.deleted or ():
+                if old and old != obj.name:
+                    _pending(session).deleted_hosts[old] = {**host_payload(obj), "name": old}
     for obj in session.deleted:
         if isinstance(obj, Host) and not obj.origin_node:
             p = _pending(session)
@@ -165,16 +169,25 @@ def _on_execute(state: ORMExecuteState) -> None:
 
 
 def _site_codes(session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return {sid: code for sid, code in session.execute(select(Site.id, Site.code).where(Site.id.in_(ids)))}
+    ordered = sorted(ids)
+    out: dict[int, str] = {}
+    for i in range(0, len(ordered), CHUNK):
+        q = select(Site.id, Site.code).where(Site.id.in_(ordered[i:i + CHUNK]))
+        out.update({sid: code for sid, code in session.execute(q)})
+    return out
+
+
+CHUNK = 500  # ids per IN (…): far below SQLite's limit on bound parameters
 
 
 def _fresh(session: Session, cls: Any, ids: set[int]) -> list[Any]:
-    if not ids:
-        return []
-    return list(session.scalars(select(cls).where(cls.id.in_(ids)).order_by(cls.id)
-                                .execution_options(populate_existing=True)))
+    """The rows of ``ids`` as stored now (the identity map refreshed: a bulk UPDATE bypassed it), by id."""
+    ordered = sorted(ids)
+    out: list[Any] = []
+    for i in range(0, len(ordered), CHUNK):
+        out += session.scalars(select(cls).where(cls.id.in_(ordered[i:i + CHUNK])).order_by(cls.id)
+                               .execution_options(populate_existing=True))
+    return out
 
 
 def collect(session: Session, p: Pending, now: datetime) -> list[OutboxEvent]:

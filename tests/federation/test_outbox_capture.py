@@ -103,6 +103,13 @@ def test_findings_runs_and_hosts_are_captured(city: City) -> None:
         s.commit()
     assert [(e.entity_key, e.op) for e in rows(city.sessions, OutboxEvent)[-2:]] == [("host:web-02", "upsert"),
                                                                                      ("host:web-02", "delete")]
+    with city.sessions() as s:  # renamed: the new name upserted, the old one deleted
+        s.add(Host(name="web-03", address="10.0.0.4", node_code="430102"))
+        s.commit()
+        s.scalars(select(Host).where(Host.name == "web-03")).one().name = "web-04"
+        s.commit()
+    assert [(e.entity_key, e.op) for e in rows(city.sessions, OutboxEvent)[-2:]] == [("host:web-04", "upsert"),
+                                                                                     ("host:web-03", "delete")]
 
 
 def test_a_rolled_back_transaction_leaves_no_event(city: City) -> None:
