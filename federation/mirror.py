@@ -115,7 +115,20 @@ def _alert(session: Session, node: str, p: Mapping[str, Any]) -> None:
     row.resolved_by, row.resolve_reason = p.get("resolved_by"), p.get("resolve_reason")
     row.escalation_tier = int(p.get("escalation_tier") or 1)
     row.version, row.facts = int(p.get("version") or 1), p.get("facts")
+    if row.state is AlertState.FIRING:
+        _keep_pending_ack(session, node, row)
     session.flush()
+
+
+def _keep_pending_ack(session: Session, node: str, row: Alert) -> None:
+    """Acknowledged here, not yet at the city: a "firing" from the city written before it applied the ack must
+    not make the province's wall say firing again meanwhile."""
+    pending = session.execute(select(NodeCommand.created_at, NodeCommand.created_by, NodeCommand.payload).where(
+        NodeCommand.node_code == node, NodeCommand.kind == "ack", NodeCommand.applied_at.is_(None))).all()
+    for at, by, payload in pending:
+        if isinstance(payload, dict) and payload.get("origin_id") == row.origin_id:
+            row.state, row.acknowledged_at, row.acknowledged_by = AlertState.ACKNOWLEDGED, at, by[:64]
+            return
 
 
 def _alert_event(session: Session, node: str, p: Mapping[str, Any]) -> bool:

@@ -199,6 +199,10 @@ def test_ack_at_the_province_is_applied_once_at_the_city(nodes: tuple[City, Prov
         (cmd,) = rows(province.sessions, NodeCommand)
         assert (cmd.node_code, cmd.kind, cmd.applied_at) == (CITY, "ack", None)
         assert cmd.payload == {"origin_id": m.origin_id, "actor": "王五", "note": "省里看到了"}
+        city.evaluate(T0 + M, 0)  # a refresh at the city before it heard of the ack ...
+        relay.send()
+        (still,) = mirrored(province)  # ... does not make the province's wall say firing again
+        assert still.state is AlertState.ACKNOWLEDGED and still.acknowledged_by == "王五"
         city.clock.current = T0 + 2 * M
         report = relay.round()
         assert report.commands == 1
