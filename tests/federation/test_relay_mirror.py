@@ -328,3 +328,26 @@ def test_a_command_committed_out_of_id_order_is_still_applied(nodes: tuple[City,
     applied = rows(city.sessions, AppliedCommand)
     assert [c.command_id for c in applied] == [3, 5] and applied[0].result == "本节点没有这条告警，未处理"
     assert all(c.applied_at is not None for c in rows(province.sessions, NodeCommand))
+
+
+def test_the_provinces_console_acks_a_mirrored_alert_and_refuses_the_citys_actions(
+        nodes: tuple[City, Province, str]) -> None:
+    from core.i18n.screens_alerts import TA
+    from dashboard.alert_actions import perform
+    from db.models_security import Role
+    from security.auth import Principal
+
+    city, province, token = nodes
+    city.evaluate(T0, 0)
+    with province.serve():
+        city.relay(province.url, token).round()
+    (m,) = mirrored(province)
+    admin = Principal(actor="prov_admin", scope_code="430000", role=Role.PROVINCE_ADMIN, user_id=1)
+    for action in ("close", "unack", "severity", "assign", "silence"):
+        out = perform(province.sessions, admin, action, m.id, m.version, T0 + M, note="省里处理", user="x",
+                      severity="high", hours=1)
+        assert not out.ok and out.message == TA.ERR_MIRRORED.format(node=CITY)
+        assert out.message.startswith(f"这条告警由市级节点 {CITY} 负责")
+    assert perform(province.sessions, admin, "ack", m.id, m.version, T0 + M, note="收到").ok
+    (cmd,) = rows(province.sessions, NodeCommand)
+    assert (cmd.kind, cmd.created_by, cmd.payload["note"]) == ("ack", "prov_admin", "收到")
