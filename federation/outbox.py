@@ -124,10 +124,26 @@ def _note(session: Session, obj: Any) -> None:
         p.hosts.add(obj.id)
 
 
+# A finding seen again unchanged only moves its last_seen: not worth an event per finding per run (a crawl
+# re-sees thousands); the province's copy keeps the last_seen of its last real change.
+QUIET_FINDING_CHANGES = frozenset({"last_seen"})
+
+
+def _quiet(obj: Any) -> bool:
+    if not isinstance(obj, Finding):
+        return False
+    changed = {a.key for a in inspect(obj).attrs if a.history.has_changes()}
+    return changed <= QUIET_FINDING_CHANGES
+
+
 def _after_flush(session: Session, _ctx: Any) -> None:
-    for obj in list(session.new) + list(session.dirty):
+    for obj in session.new:
         if isinstance(obj, TRACKED) and obj.id is not None:
             _note(session, obj)
+    for obj in session.dirty:
+        if isinstance(obj, TRACKED) and obj.id is not None and not _quiet(obj):
+            _note(session, obj)
+    for obj in session.dirty:
         if isinstance(obj, Host) and not obj.origin_node:  # renamed: the old name is gone
             for old in inspect(obj).attrs.name.history.deleted or ():
                 if old and old != obj.name:

@@ -82,6 +82,12 @@ def test_findings_runs_and_hosts_are_captured(city: City) -> None:
     assert {e[0] for e in got} == {"finding", "check_run", "host"}
     finding = next(e for e in rows(city.sessions, OutboxEvent) if e.entity == "finding")
     assert finding.payload["site"] == SITE and finding.entity_key.startswith(f"finding:{SITE}|dead_links|")
+    with city.sessions() as s:  # seen again unchanged: only its last_seen moves, no event
+        before = len(rows(city.sessions, OutboxEvent))
+        save_result(s, sid, CheckResult("dead_links", SITE, T0 + M / 2, (
+            draft("dead_link_homepage", "http://127.0.0.1:9/a", check="dead_links"),)), T0 + M / 2)
+        s.commit()
+    assert len(rows(city.sessions, OutboxEvent)) == before
     with city.sessions() as s:  # resolved by the next run: an update of the same finding
         save_result(s, sid, CheckResult("dead_links", SITE, T0 + M), T0 + M)
         s.execute(update(Host).where(Host.name == "web-01").values(address="10.0.0.2"))
