@@ -24,7 +24,7 @@ from alerts.states import AlertState
 from core.severity import Severity
 from db.models import CheckRun, Finding, Host, HostRole, RunStatus, Site
 from db.models_alerts import Alert, AlertEvent
-from db.models_federation import NodeCommand
+from db.models_federation import FederatedNode, NodeCommand
 from federation.status import touch
 from security.access import Kind
 from security.owners import owner_of
@@ -227,6 +227,10 @@ def apply_event(session: Session, node: str, ev: Mapping[str, Any]) -> None:
 def apply_batch(session: Session, node: str, events: Sequence[Mapping[str, Any]], now: datetime) -> Applied:
     """Apply city ``node``'s ``events`` (ascending ``seq``) once each; records the node as heard from. The
     caller commits, or rolls back on :class:`OutOfScope`/:class:`BadEvent`."""
+    # Two batches of one city at once (a request the city gave up on still running when it sends again) must
+    # not both read the same last_event_seq: the second waits for the first's commit (PostgreSQL; SQLite
+    # serialises writers and refuses the stale one).
+    session.get(FederatedNode, node, with_for_update=True, populate_existing=True)
     fed = touch(session, node, now)
     last = fed.last_event_seq or 0
     applied = skipped = 0
@@ -238,7 +242,14 @@ def apply_batch(session: Session, node: str, events: Sequence[Mapping[str, Any]]
         if seq <= last:
             skipped += 1
             continue
-        apply_event(session, node, ev)
+        try:
+            apply_event(session, node, ev)
+        except OutOfScope as exc:
+            raise OutOfScope(f"第 {seq} 号事件：{exc}") from None
+        except BadEvent as exc:
+            raise BadEvent(f"第 {seq} 号事件：{exc}") from None
+        except (ValueError, TypeError, KeyError) as exc:
+            raise BadEvent(f"第 {seq} 号事件（{str(ev.get('entity'))[:24]}）字段取值无效：{str(exc)[:200]}") from None
         session.flush()
         last, applied = seq, applied + 1
         fed.last_event_seq, fed.last_event_at = seq, _dt(ev.get("created_at")) or fed.last_event_at

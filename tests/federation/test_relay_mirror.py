@@ -351,3 +351,25 @@ def test_the_provinces_console_acks_a_mirrored_alert_and_refuses_the_citys_actio
     assert perform(province.sessions, admin, "ack", m.id, m.version, T0 + M, note="收到").ok
     (cmd,) = rows(province.sessions, NodeCommand)
     assert (cmd.kind, cmd.created_by, cmd.payload["note"]) == ("ack", "prov_admin", "收到")
+
+
+def test_the_same_batch_twice_at_once_is_applied_once(nodes: tuple[City, Province, str]) -> None:
+    """A request the city gave up on (timeout) may still run when it sends again: the two must not both apply."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    city, province, token = nodes
+    with city.sessions() as s:
+        s.add_all(Host(name=f"h{i:03d}", address="10.0.0.1", node_code="430102") for i in range(200))
+        s.commit()
+    city.evaluate(T0, 0)
+    city.evaluate(T0 + M, 1)
+    batch = [wire(e) for e in rows(city.sessions, OutboxEvent)]
+    with province.serve(), ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: _post(province, token, batch), range(4)))
+    assert {a.status_code for a in answers} <= {200, 500} and 200 in {a.status_code for a in answers}
+    assert sum(a.json()["applied"] for a in answers if a.status_code == 200) == len(batch)
+    (m,) = mirrored(province)
+    with province.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(AlertEvent).where(AlertEvent.alert_id == m.id)) == 2
+        fed = s.get(FederatedNode, CITY)
+        assert fed is not None and fed.events_applied == len(batch)
