@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alerts import oncall
-from alerts.errors import ConflictError, TransitionError
+from alerts.errors import TransitionError
 from alerts.states import AlertState
+from core.i18n import alerts as T
 from core.region import PROVINCE_CODE
 from db.models_alerts import Alert
 from db.models_federation import AppliedCommand
@@ -39,7 +40,7 @@ def _record(session: Session, cid: int, kind: str, result: str, now: datetime) -
                           {"command_id": cid, "kind": kind, "result": result}, now))
 
 
-def apply_command(session: Session, command: Mapping[str, Any], now: datetime) -> str | None:
+def apply_command(session: Session, command: Mapping[str, Any], now: datetime, *, again: bool = True) -> str | None:
     """Carry out one command (``{"id", "kind", "payload"}``) and commit; the result in Chinese, or None when
     it was applied before. Raises ConflictError when the alert changed meanwhile (nothing is recorded then:
     the next round tries again)."""
@@ -58,7 +59,7 @@ def apply_command(session: Session, command: Mapping[str, Any], now: datetime) -
     if alert is None:
         result = "本节点没有这条告警，未处理"
     elif alert.state is not AlertState.FIRING:
-        result = f"告警当前状态为 {alert.state.value}，无需确认"
+        result = f"告警当前为“{T.ALERT_STATE.get(alert.state.value, alert.state.value)}”，无需确认"
     else:
         result = f"已由{actor.username}确认"
         _record(session, cid, kind, result, now)
@@ -66,9 +67,9 @@ def apply_command(session: Session, command: Mapping[str, Any], now: datetime) -
             oncall.acknowledge(session, alert.id, alert.version, actor, now, note=str(payload.get("note") or ""))
         except TransitionError:
             session.rollback()
-            return apply_command(session, command, now)  # the state moved on: record it as not needed
-        except ConflictError:
-            raise
+            if not again:
+                raise
+            return apply_command(session, command, now, again=False)  # the state moved on: not needed now
         return result
     _record(session, cid, kind, result, now)
     session.commit()
