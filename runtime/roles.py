@@ -8,6 +8,9 @@ A node's role (``[node] role``) is a list of processes, started in order:
 
 - ``uplink``: the city's ``vmagent`` (runtime/uplink.py), started before the collectors so their first
   points find it; it is a program of its own, not an ``app.py worker``, health-checked on its ``/health``.
+- ``relay`` (联邦同步): on a city linked to the province node (``[node] province_url`` and ``token_file``),
+  sends the city's outbox up and applies the province's commands (federation/relay.py); every process of
+  such a city writes its relational changes to the outbox (federation/outbox.py, installed by ``_sessions``).
 
 - ``fleet``: the demo's simulated sites (only with ``demo.enabled``);
 - ``collect``: every collector (probes, hosts, inspection crawls) and store maintenance;
