@@ -40,7 +40,8 @@ def _city() -> TokenHolder:
 @bp.route("/v1/federation/events", methods=["POST"])
 @operation("市级节点上送其发件箱事件（告警、检查发现、巡检记录、主机、指令执行结果），按序号依次应用，重复的只应用一次",
            request_body={"required": True, "content": {"application/json": {"schema": {"type": "object"}}}},
-           responses={"200": "applied_through：本节点已应用到的最大序号；applied、skipped：本批新应用与跳过的数量",
+           responses={"200": "applied_through：本节点已应用到的最大序号；applied、skipped：本批新应用与跳过的数量；"
+                             "unknown_sites：省级未登记、其事件被略过的网站",
                       "400": "请求或某个事件有误（整个批次未写入）", "401": "令牌无效",
                       "403": "不是接入的市级节点，或某个事件超出其范围（整个批次未写入）",
                       "413": "请求体超过 [api] max_body_bytes 或事件过多（整个批次未写入，市级节点减小批次重发）"})
@@ -69,7 +70,8 @@ def federation_events() -> Any:
     except (BadEvent, ValueError, TypeError, KeyError) as exc:
         _heard(holder.node_code)
         raise invalid(text.FED_EVENT_BAD.format(reason=str(exc)[:300])) from None
-    return jsonify({"applied_through": done.last_seq, "applied": done.applied, "skipped": done.skipped})
+    return jsonify({"applied_through": done.last_seq, "applied": done.applied, "skipped": done.skipped,
+                    "unknown_sites": sorted(set(done.unknown))})
 
 
 def _heard(node: str) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from alerts.states import AlertState
+from core.logging import get_logger
 from core.severity import Severity
 from db.models import CheckRun, Finding, Host, HostRole, RunStatus, Site
 from db.models_alerts import Alert, AlertEvent
@@ -29,6 +30,8 @@ from federation.status import touch
 from security.access import Kind
 from security.owners import owner_of
 from security.scope import can_see, covers, node_of
+
+log = get_logger(__name__)
 
 
 class OutOfScope(Exception):
@@ -39,6 +42,11 @@ class BadEvent(ValueError):
     """An event that cannot be read (Chinese message)."""
 
 
+class UnknownSite(LookupError):
+    """An event about a site the province has not registered: passed over (counted, logged), never blocking
+    the city's queue behind it; another city's site is :class:`OutOfScope`."""
+
+
 @dataclass(frozen=True)
 class Applied:
     """What one batch did: the highest sequence number now applied for the city, and how many events of
@@ -47,6 +55,7 @@ class Applied:
     last_seq: int
     applied: int
     skipped: int
+    unknown: tuple[str, ...] = ()  # site codes of events passed over: not registered at the province
 
 
 def mirror_fingerprint(node: str, fingerprint: str) -> str:
@@ -86,7 +95,9 @@ def _need(p: Mapping[str, Any], key: str) -> Any:
 
 def _site(session: Session, node: str, code: str) -> Site:
     site = session.scalars(select(Site).where(Site.code == code)).one_or_none()
-    if site is None or not covers(node, owner_of(session, Kind.SITE, code)):
+    if site is None:
+        raise UnknownSite(code)
+    if not covers(node, owner_of(session, Kind.SITE, code)):
         raise OutOfScope(f"网站 {code[:40]} 不在节点 {node} 的范围内")
     return site
 
@@ -234,6 +245,7 @@ def apply_batch(session: Session, node: str, events: Sequence[Mapping[str, Any]]
     fed = touch(session, node, now)
     last = fed.last_event_seq or 0
     applied = skipped = 0
+    unknown: list[str] = []
     for ev in events:
         try:
             seq = int(ev["seq"])
@@ -243,7 +255,9 @@ def apply_batch(session: Session, node: str, events: Sequence[Mapping[str, Any]]
             skipped += 1
             continue
         try:
-            apply_event(session, node, ev)
+            apply_event(session, node, ev)  # UnknownSite is raised before anything is written
+        except UnknownSite as exc:
+            unknown.append(str(exc.args[0])[:40])
         except OutOfScope as exc:
             raise OutOfScope(f"第 {seq} 号事件：{exc}") from None
         except BadEvent as exc:
@@ -254,7 +268,9 @@ def apply_batch(session: Session, node: str, events: Sequence[Mapping[str, Any]]
         last, applied = seq, applied + 1
         fed.last_event_seq, fed.last_event_at = seq, _dt(ev.get("created_at")) or fed.last_event_at
     fed.events_applied = (fed.events_applied or 0) + applied
-    return Applied(last, applied, skipped)
+    if unknown:
+        log.warning("federation.unknown_sites", node=node, events=len(unknown), sites=sorted(set(unknown))[:20])
+    return Applied(last, applied, skipped, tuple(unknown))
 
 
 def commands_after(session: Session, node: str, after: int, limit: int = 500) -> list[dict[str, Any]]:

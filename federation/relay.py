@@ -89,6 +89,8 @@ class Relay:
                 log.warning("federation.batch_too_large", events=len(rows), batch=self.batch)
                 continue
             through = int(answer.get("applied_through", 0)) if isinstance(answer, dict) else 0
+            if isinstance(answer, dict) and answer.get("unknown_sites"):
+                log.warning("federation.sites_unknown_at_province", sites=answer["unknown_sites"])
             done = [r.id for r in rows if r.id <= through]
             if done:
                 with self.sessions() as s:

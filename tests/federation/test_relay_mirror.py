@@ -118,7 +118,8 @@ def test_a_batch_sent_again_is_applied_once(nodes: tuple[City, Province, str]) -
         relay.round()  # the city sends it all again
         assert unsent(city) == 0
         again = relay.client.post(EVENTS_PATH, batch)
-    assert again == {"applied_through": first["applied_through"], "applied": 0, "skipped": len(batch["events"])}
+    assert again == {"applied_through": first["applied_through"], "applied": 0, "skipped": len(batch["events"]),
+                     "unknown_sites": []}
     (a,) = mirrored(province)
     assert a.state is AlertState.RESOLVED
     with province.sessions() as s:
@@ -373,3 +374,22 @@ def test_the_same_batch_twice_at_once_is_applied_once(nodes: tuple[City, Provinc
         assert s.scalar(select(func.count()).select_from(AlertEvent).where(AlertEvent.alert_id == m.id)) == 2
         fed = s.get(FederatedNode, CITY)
         assert fed is not None and fed.events_applied == len(batch)
+
+
+def test_events_of_a_site_the_province_does_not_know_are_passed_over(nodes: tuple[City, Province, str]) -> None:
+    """Not a scope violation (the site is nobody's at the province): the city's queue must not stall behind it."""
+    city, province, token = nodes
+    with city.sessions() as s:
+        site = Site(code="4301029999", name="仅市级登记的网站", url="http://127.0.0.1:9/x/",
+                    level=s.scalars(select(Site)).first().level, node_code="430102")  # type: ignore[union-attr]
+        s.add(site)
+        s.flush()
+        save_result(s, site.id, CheckResult("dead_links", "4301029999", T0, (
+            draft("dead_link_homepage", "http://127.0.0.1:9/x/a", check="dead_links"),)), T0)
+        s.add(Host(name="after-it", address="10.0.0.1", node_code="430102"))
+        s.commit()
+    with province.serve():
+        answer = city.relay(province.url, token).client.post(
+            EVENTS_PATH, {"events": [wire(e) for e in rows(city.sessions, OutboxEvent)]})
+    assert answer["unknown_sites"] == ["4301029999"] and answer["applied"] == len(rows(city.sessions, OutboxEvent))
+    assert rows(province.sessions, Finding) == [] and [h.name for h in rows(province.sessions, Host)] == ["after-it"]
