@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import delete, event, func, inspect, select, text
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, sessionmaker
 
+from alerts.states import AlertState
 from db.models import CheckRun, Finding, Host, Site, utcnow
 from db.models_alerts import Alert, AlertEvent
 from db.models_federation import OutboxEvent
@@ -270,6 +271,26 @@ def install(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
 
 def installed(sessions: sessionmaker[Session]) -> bool:
     return bool(sessions.kw.get("info", {}).get(INSTALLED_KEY))
+
+
+def snapshot(session: Session, now: datetime) -> int:
+    """On a city whose outbox never held an event (just linked to the province): one upsert for every host,
+    open alert (with its events) and open finding it already has, so the province starts from the city's
+    present state; how many events. Does nothing (0) once the outbox has held anything. The caller commits."""
+    if session.scalar(select(func.count()).select_from(OutboxEvent)):
+        return 0
+    open_alerts = set(session.scalars(select(Alert.id).where(Alert.state != AlertState.RESOLVED,
+                                                             Alert.origin_node.is_(None))))
+    p = Pending(
+        alerts=open_alerts,
+        alert_events=set(session.scalars(select(AlertEvent.id).where(AlertEvent.alert_id.in_(open_alerts))))
+        if open_alerts else set(),
+        findings=set(session.scalars(select(Finding.id).where(Finding.resolved_at.is_(None),
+                                                              Finding.origin_node.is_(None)))),
+        hosts=set(session.scalars(select(Host.id).where(Host.origin_node.is_(None)))))
+    events = collect(session, p, now)
+    session.add_all(events)
+    return len(events)
 
 
 def prune(session: Session, before: datetime, limit: int = 5000) -> int:

@@ -23,7 +23,7 @@ from core.logging import get_logger
 from db.models_federation import OutboxEvent
 from federation.client import ProvinceRefused, ProvinceUnreachable
 from federation.commands import apply_command, last_applied
-from federation.outbox import backlog, prune
+from federation.outbox import backlog, prune, snapshot
 
 log = get_logger(__name__)
 
@@ -68,10 +68,25 @@ class Relay:
                  on_backlog: Callable[[int], None] | None = None) -> None:
         self.sessions, self.client, self.batch, self.now = sessions, client, batch, now
         self.on_backlog = on_backlog
+        self._started = False
+
+    def start(self) -> int:
+        """Once per relay: a city just linked sends its present state first (:func:`snapshot`); how many
+        events that wrote."""
+        if self._started:
+            return 0
+        with self.sessions() as s:
+            n = snapshot(s, self.now())
+            s.commit()
+        self._started = True
+        if n:
+            log.info("federation.snapshot", events=n)
+        return n
 
     def send(self) -> tuple[int, int]:
         """Send the backlog (bounded per round): (events the province acknowledged, events still unsent).
         Raises ProvinceUnreachable (retry later) or ProvinceRefused."""
+        self.start()
         sent = 0
         for _ in range(MAX_BATCHES_PER_ROUND):
             with self.sessions() as s:

@@ -393,3 +393,41 @@ def test_events_of_a_site_the_province_does_not_know_are_passed_over(nodes: tupl
             EVENTS_PATH, {"events": [wire(e) for e in rows(city.sessions, OutboxEvent)]})
     assert answer["unknown_sites"] == ["4301029999"] and answer["applied"] == len(rows(city.sessions, OutboxEvent))
     assert rows(province.sessions, Finding) == [] and [h.name for h in rows(province.sessions, Host)] == ["after-it"]
+
+
+def test_a_city_just_linked_sends_its_present_state_first(nodes: tuple[City, Province, str]) -> None:
+    """State from before the link (written without the outbox): open alerts, open findings and hosts go up once;
+    resolved ones stay at the city."""
+    from alerts.engine import AlertEngine
+    from db.session import make_session_factory
+
+    city, province, token = nodes
+    plain = make_session_factory(city.sessions.kw["bind"])  # the city before it was linked
+    engine = AlertEngine(plain, city.store, city.rules, city.clock)
+    city.probe(T0, 0)
+    engine.evaluate(T0)
+    city.probe(T0 + M, 1)
+    engine.evaluate(T0 + M)  # the first episode resolved
+    city.probe(T0 + 2 * M, 0)
+    engine.evaluate(T0 + 2 * M)  # a second one open
+    with plain() as s:
+        sid = s.scalar(select(Site.id).where(Site.code == SITE))
+        assert sid is not None
+        save_result(s, sid, CheckResult("dead_links", SITE, T0, (
+            draft("dead_link_homepage", "http://127.0.0.1:9/a", check="dead_links"),)), T0)
+        s.add(Host(name="old-host", address="10.0.0.1", node_code="430102"))
+        s.commit()
+    assert rows(city.sessions, OutboxEvent) == []
+    with province.serve():
+        relay = city.relay(province.url, token)
+        relay.round()
+        assert relay.start() == 0  # once
+    (m,) = mirrored(province)
+    assert m.state is AlertState.FIRING and _aware(m.started_at) == T0 + 2 * M
+    assert len(rows(province.sessions, AlertEvent)) == 1
+    assert [f.origin_node for f in rows(province.sessions, Finding)] == [CITY]
+    assert [h.name for h in rows(province.sessions, Host)] == ["old-host"]
+    with city.sessions() as s:  # a relay started again later sends no second snapshot
+        from federation.outbox import snapshot
+
+        assert snapshot(s, T0) == 0
