@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.engine import AlertEngine
@@ -20,7 +20,8 @@ from alerts.rules import RuleSet, load_rule_files
 from core.clock import FixedClock, to_ns
 from core.config import Config, load_config
 from db.migrate import upgrade
-from db.models_federation import AppliedCommand
+from db.models_alerts import Alert
+from db.models_federation import AppliedCommand, OutboxEvent
 from db.session import make_engine, make_session_factory
 from federation.client import ProvinceClient
 from federation.outbox import install
@@ -143,3 +144,18 @@ def rows(sessions: sessionmaker[Session], model: Any, *where: Any) -> list[Any]:
     with sessions() as s:
         key = model.command_id if model is AppliedCommand else model.id
         return list(s.scalars(select(model).where(*where).order_by(key)))
+
+
+def aware(t: datetime | None) -> datetime | None:
+    """``t`` as UTC (SQLite hands back naive datetimes; everything stored is UTC)."""
+    return t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t
+
+
+def mirrored(province: Province) -> list[Alert]:
+    """The city's alerts as the province holds them, by id."""
+    return rows(province.sessions, Alert, Alert.origin_node == CITY)
+
+
+def unsent(city: City) -> int:
+    with city.sessions() as s:
+        return int(s.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.sent_at.is_(None))) or 0)

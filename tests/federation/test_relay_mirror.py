@@ -1,65 +1,32 @@
 """City → province over real HTTP on loopback, two databases (the province on SQLite and on PostgreSQL):
 alerts raised and resolved while the province is down arrive afterwards with their true times, once; a batch
-sent again is applied once; per-entity order holds; an acknowledgement at the province reaches the city as a
-command applied once; the province's engine and notifications leave mirrored alerts alone; an event out of the
-city's scope writes nothing."""
+sent again is applied once; per-entity order holds; the province's engine and notifications leave mirrored
+alerts alone; an event out of the city's scope writes nothing. Commands: test_ack_commands.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import oncall
 from alerts.engine import AlertEngine
-from alerts.errors import TransitionError
 from alerts.planner import plan_notifications
 from alerts.rules import RuleSet
 from alerts.states import AlertState
 from db.models import CheckRun, Finding, Host, Site
 from db.models_alerts import Alert, AlertEvent, Notification
-from db.models_federation import AppliedCommand, FederatedNode, NodeCommand, OutboxEvent
+from db.models_federation import FederatedNode, OutboxEvent
 from db.scope import hosts_served
 from federation.client import ProvinceRefused, ProvinceUnreachable
-from federation.commands import ACTOR_PREFIX
 from federation.mirror import mirror_fingerprint
 from federation.relay import EVENTS_PATH, RelayService, wire
 from inspection.base import CheckResult
 from inspection.findings import record_run, save_result
-from tests.federation.relational import CITY, SITE, T0, City, M, Province, make_city, make_province, rows
+from tests.federation.relational import CITY, SITE, T0, City, M, Province, aware, mirrored, rows, unsent
 from tests.inspection.support import draft
-
-
-@pytest.fixture
-def nodes(tmp_path: Path, migrated_db: tuple[str, sessionmaker[Session]]) -> Iterator[tuple[City, Province, str]]:
-    (tmp_path / "city").mkdir()
-    city, engine = make_city(tmp_path / "city")
-    province, token = make_province(tmp_path, migrated_db[1])
-    try:
-        yield city, province, token
-    finally:
-        city.store.close()
-        province.store.close()
-        engine.dispose()
-
-
-def _aware(t: datetime | None) -> datetime | None:
-    return t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t
-
-
-def mirrored(province: Province) -> list[Alert]:
-    return rows(province.sessions, Alert, Alert.origin_node == CITY)
-
-
-def unsent(city: City) -> int:
-    with city.sessions() as s:
-        return int(s.scalar(select(func.count()).select_from(OutboxEvent).where(OutboxEvent.sent_at.is_(None))) or 0)
 
 
 def test_alerts_during_a_cut_arrive_with_their_true_times_exactly_once(nodes: tuple[City, Province, str]) -> None:
@@ -86,8 +53,8 @@ def test_alerts_during_a_cut_arrive_with_their_true_times_exactly_once(nodes: tu
     assert [(a.origin_id, a.state) for a in got] == [(a.id, a.state) for a in at_city]
     assert [a.state for a in got] == [AlertState.RESOLVED, AlertState.FIRING]
     first = got[0]
-    assert _aware(first.started_at) == T0 and _aware(first.fired_at) == T0
-    assert _aware(first.resolved_at) == T0 + 2 * M and first.resolved_by == at_city[0].resolved_by
+    assert aware(first.started_at) == T0 and aware(first.fired_at) == T0
+    assert aware(first.resolved_at) == T0 + 2 * M and first.resolved_by == at_city[0].resolved_by
     assert first.fingerprint == mirror_fingerprint(CITY, at_city[0].fingerprint) != at_city[0].fingerprint
     assert first.city_code == CITY and first.labels["site"] == SITE
     with city.sessions() as s:
@@ -166,7 +133,7 @@ def test_findings_runs_and_hosts_are_mirrored(nodes: tuple[City, Province, str])
     with province.serve():
         city.relay(province.url, token).round()
     (f,) = rows(province.sessions, Finding)
-    assert f.origin_node == CITY and f.check == "dead_links" and _aware(f.resolved_at) == T0 + M
+    assert f.origin_node == CITY and f.check == "dead_links" and aware(f.resolved_at) == T0 + M
     with province.sessions() as s:
         assert s.scalar(select(Site.code).where(Site.id == f.site_id)) == SITE
     (r,) = rows(province.sessions, CheckRun)
@@ -183,46 +150,6 @@ def test_findings_runs_and_hosts_are_mirrored(nodes: tuple[City, Province, str])
     with province.serve():
         city.relay(province.url, token).round()
     assert rows(province.sessions, Host) == []
-
-
-def test_ack_at_the_province_is_applied_once_at_the_city(nodes: tuple[City, Province, str]) -> None:
-    city, province, token = nodes
-    city.evaluate(T0, 0)
-    with province.serve():
-        relay = city.relay(province.url, token)
-        relay.round()
-        (m,) = mirrored(province)
-        with province.sessions() as s, pytest.raises(TransitionError, match="belongs to city node"):
-            oncall.close(s, m.id, m.version, oncall.Actor("王五", "430000"), T0 + M, "省里关掉")  # the city's to do
-        with province.sessions() as s:
-            acked = oncall.acknowledge(s, m.id, m.version, oncall.Actor("王五", "430000"), T0 + M, note="省里看到了")
-        assert acked.state is AlertState.ACKNOWLEDGED  # the wall is true at once
-        (cmd,) = rows(province.sessions, NodeCommand)
-        assert (cmd.node_code, cmd.kind, cmd.applied_at) == (CITY, "ack", None)
-        assert cmd.payload == {"origin_id": m.origin_id, "actor": "王五", "note": "省里看到了"}
-        city.evaluate(T0 + M, 0)  # a refresh at the city before it heard of the ack ...
-        relay.send()
-        (still,) = mirrored(province)  # ... does not make the province's wall say firing again
-        assert still.state is AlertState.ACKNOWLEDGED and still.acknowledged_by == "王五"
-        city.clock.current = T0 + 2 * M
-        report = relay.round()
-        assert report.commands == 1
-        assert relay.pull() == 0  # pulled again: nothing new
-        commands: Any = relay.client.get("/api/v1/federation/commands", params={"after": 0})
-        from federation.commands import apply_command
-
-        with city.sessions() as s:  # the same command handed over twice: applied once
-            assert apply_command(s, commands["items"][0], T0 + 3 * M) is None
-        relay.round()  # the city's acknowledgement and the applied event go up
-    (a,) = rows(city.sessions, Alert)
-    assert a.state is AlertState.ACKNOWLEDGED and a.acknowledged_by == f"{ACTOR_PREFIX}王五"
-    acks = rows(city.sessions, AlertEvent, AlertEvent.kind == "ack")
-    assert len(acks) == 1 and acks[0].note == "省里看到了"
-    assert len(rows(city.sessions, AppliedCommand)) == 1
-    (cmd,) = rows(province.sessions, NodeCommand)
-    assert cmd.applied_at is not None and cmd.result and "确认" in cmd.result
-    (m,) = mirrored(province)
-    assert m.state is AlertState.ACKNOWLEDGED and m.acknowledged_by == f"{ACTOR_PREFIX}王五"
 
 
 def test_the_provinces_engine_and_notifications_leave_mirrored_alerts_alone(
@@ -307,53 +234,6 @@ def test_a_batch_too_large_for_the_province_is_halved_until_it_fits(nodes: tuple
     assert len(rows(province.sessions, Host)) == 40
 
 
-def test_a_command_committed_out_of_id_order_is_still_applied(nodes: tuple[City, Province, str]) -> None:
-    """Two commands written at once may commit out of id order: the one with the lower id, committed last,
-    still reaches the city (the province hands out every command not yet reported applied)."""
-    city, province, token = nodes
-
-    def command(ident: int) -> None:
-        with province.sessions() as s:
-            s.add(NodeCommand(id=ident, node_code=CITY, kind="ack", created_at=T0, created_by="王五",
-                              payload={"origin_id": 999, "actor": "王五", "note": ""}))
-            s.commit()
-
-    with province.serve():
-        relay = city.relay(province.url, token)
-        command(5)
-        assert relay.round().commands == 1
-        command(3)  # committed after 5 was applied
-        assert relay.round().commands == 1
-        relay.round()  # the applied events go up
-        assert relay.round().commands == 0
-    applied = rows(city.sessions, AppliedCommand)
-    assert [c.command_id for c in applied] == [3, 5] and applied[0].result == "本节点没有这条告警，未处理"
-    assert all(c.applied_at is not None for c in rows(province.sessions, NodeCommand))
-
-
-def test_the_provinces_console_acks_a_mirrored_alert_and_refuses_the_citys_actions(
-        nodes: tuple[City, Province, str]) -> None:
-    from core.i18n.screens_alerts import TA
-    from dashboard.alert_actions import perform
-    from db.models_security import Role
-    from security.auth import Principal
-
-    city, province, token = nodes
-    city.evaluate(T0, 0)
-    with province.serve():
-        city.relay(province.url, token).round()
-    (m,) = mirrored(province)
-    admin = Principal(actor="prov_admin", scope_code="430000", role=Role.PROVINCE_ADMIN, user_id=1)
-    for action in ("close", "unack", "severity", "assign", "silence"):
-        out = perform(province.sessions, admin, action, m.id, m.version, T0 + M, note="省里处理", user="x",
-                      severity="high", hours=1)
-        assert not out.ok and out.message == TA.ERR_MIRRORED.format(node=CITY)
-        assert out.message.startswith(f"这条告警由市级节点 {CITY} 负责")
-    assert perform(province.sessions, admin, "ack", m.id, m.version, T0 + M, note="收到").ok
-    (cmd,) = rows(province.sessions, NodeCommand)
-    assert (cmd.kind, cmd.created_by, cmd.payload["note"]) == ("ack", "prov_admin", "收到")
-
-
 def test_the_same_batch_twice_at_once_is_applied_once(nodes: tuple[City, Province, str]) -> None:
     """A request the city gave up on (timeout) may still run when it sends again: the two must not both apply."""
     from concurrent.futures import ThreadPoolExecutor
@@ -423,7 +303,7 @@ def test_a_city_just_linked_sends_its_present_state_first(nodes: tuple[City, Pro
         relay.round()
         assert relay.start() == 0  # once
     (m,) = mirrored(province)
-    assert m.state is AlertState.FIRING and _aware(m.started_at) == T0 + 2 * M
+    assert m.state is AlertState.FIRING and aware(m.started_at) == T0 + 2 * M
     assert len(rows(province.sessions, AlertEvent)) == 1
     assert [f.origin_node for f in rows(province.sessions, Finding)] == [CITY]
     assert [h.name for h in rows(province.sessions, Host)] == ["old-host"]
