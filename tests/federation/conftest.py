@@ -1,5 +1,6 @@
 """A province (real victoria-metrics, restartable on one folder and port) and a city (its embedded store behind
-the forwarding store, and its real vmagent) on loopback."""
+the forwarding store, and its real vmagent) on loopback; and for the relational link, ``nodes``: a city database
+capturing its outbox and a province database (tests/federation/relational.py)."""
 
 from __future__ import annotations
 
