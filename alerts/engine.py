@@ -160,7 +160,8 @@ class AlertEngine:
 
                 checks = sorted({c for r in rules if r.kind == "finding" for c in r.checks})
                 # A federated city's findings are its own node's to alert on (mirrored with its alerts).
-                findings = [f for f in open_findings(s, checks=checks) if f.city_code not in self.federated]
+                findings = [f for f in open_findings(s, checks=checks, own_only=True)
+                            if f.city_code not in self.federated]
             instances: dict[str, Instance] = {}
             ok_rules: set[str] = set()
             names: LabelNames | None = None  # read once a cycle, only when a summary says {names[…]}

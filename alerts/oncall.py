@@ -10,7 +10,7 @@ session it is given and returns the fresh Alert; failures raise ``ScopeError``, 
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +24,7 @@ from core.i18n import alerts as T
 from core.i18n.common import SEVERITY
 from core.severity import Severity
 from db.models_alerts import Alert, AlertEvent
+from db.models_federation import NodeCommand
 from security import audit
 from security.scope import can_see, node_of
 
@@ -60,10 +61,18 @@ def _conflict(session: Session, alert_id: int, actor: Actor, action: str, now: d
     return ConflictError(f"alert {alert_id} changed since version {version} was read; reload and try again")
 
 
+# What the province may do to a city node's alert mirrored here: the city owns it, and its next event would
+# overwrite any other change; an acknowledgement is sent down to the city as a command (acknowledge below).
+MIRROR_ACTIONS = frozenset({"ack", "note"})
+
+
 def _transition(session: Session, alert_id: int, version: int, actor: Actor, now: datetime, *, action: str,
                 allowed: Collection[AlertState], values: dict[str, Any], to_state: AlertState | None,
-                note: str, summary: str, detail: dict[str, Any] | None = None) -> Alert:
+                note: str, summary: str, detail: dict[str, Any] | None = None,
+                also: Callable[[Alert], None] | None = None) -> Alert:
     alert = _load(session, alert_id, actor, action, now)
+    if alert.origin_node and action not in MIRROR_ACTIONS:
+        raise TransitionError(f"alert {alert_id} belongs to city node {alert.origin_node}; {action} is done there")
     if alert.version != version:
         raise _conflict(session, alert_id, actor, action, now, version)
     if alert.state not in allowed:
@@ -82,16 +91,28 @@ def _transition(session: Session, alert_id: int, version: int, actor: Actor, now
     audit.record(session, actor.username, f"alert.{action}", "alert", alert_id, at=now,
                  scope_code=alert.city_code, remote_addr=actor.remote_addr, summary=summary,
                  detail={"version": version, **(detail or {})})
+    if also is not None:
+        also(alert)
     session.commit()
     session.refresh(alert)
     return alert
 
 
 def acknowledge(session: Session, alert_id: int, version: int, actor: Actor, now: datetime, note: str = "") -> Alert:
-    """Firing → acknowledged; stops escalation and says who took it."""
+    """Firing → acknowledged; stops escalation and says who took it. An alert mirrored from a city node
+    (``origin_node``) is acknowledged here at once and, in the same transaction, an ``ack`` command for
+    that city is written, which the city pulls and applies to its own alert (docs/federation.md)."""
+
+    def command_the_city(alert: Alert) -> None:
+        if alert.origin_node and alert.origin_id is not None:
+            session.add(NodeCommand(node_code=alert.origin_node, kind="ack", created_at=now,
+                                    created_by=actor.username[:96],
+                                    payload={"origin_id": alert.origin_id, "actor": actor.username, "note": note}))
+
     return _transition(session, alert_id, version, actor, now, action="ack", allowed=(AlertState.FIRING,),
                        values={"acknowledged_at": now, "acknowledged_by": actor.username},
-                       to_state=AlertState.ACKNOWLEDGED, note=note, summary=T.AUDIT_ACK.format(id=alert_id, note=note))
+                       to_state=AlertState.ACKNOWLEDGED, note=note, summary=T.AUDIT_ACK.format(id=alert_id, note=note),
+                       also=command_the_city)
 
 
 def unacknowledge(session: Session, alert_id: int, version: int, actor: Actor, now: datetime, note: str = "") -> Alert:

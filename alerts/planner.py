@@ -78,8 +78,9 @@ def plan_notifications(session: Session, now: datetime, receivers: Any,
     settings = settings or PlanSettings()
     rules = settings.inhibit_rules if settings.inhibit_rules is not None else tuple(inhibit_rules or ())
     routes = routes_of(receivers)
-    open_rows = session.scalars(select(Alert).where(Alert.state.in_((AlertState.FIRING, AlertState.ACKNOWLEDGED)))
-                                .order_by(Alert.id)).all()
+    # A city node's alerts mirrored here (origin_node) are notified and escalated by that city, not here.
+    open_rows = session.scalars(select(Alert).where(Alert.state.in_((AlertState.FIRING, AlertState.ACKNOWLEDGED)),
+                                                    Alert.origin_node.is_(None)).order_by(Alert.id)).all()
     snaps = [P.AlertSnap.of(a) for a in open_rows]
     silences = active_silences(session, now)
     muted: dict[int, P.Suppression] = {}
@@ -96,7 +97,7 @@ def plan_notifications(session: Session, now: datetime, receivers: Any,
         groups.setdefault(a.group_key, []).append(a)
     recent = session.scalars(select(Alert.group_key).where(
         Alert.state == AlertState.RESOLVED, Alert.resolved_at >= now - settings.resolved_lookback,
-        Alert.fired_at.is_not(None))).all()
+        Alert.fired_at.is_not(None), Alert.origin_node.is_(None))).all()
     for gk in recent:
         groups.setdefault(gk or "", [])
 

@@ -18,12 +18,13 @@ def init_app(server: Flask, config: Config, *, store: MetricStore, sessions: ses
              clock: Clock) -> None:
     """Attach the API blueprint under ``/api`` to ``server`` (after security.web.init_security): its routes
     are token-authenticated, never by a cookie, and exempt from CSRF."""
-    from api import federation  # its route joins the API blueprint (and the OpenAPI document) on import
+    from api import federation  # its routes join the API blueprint (and the OpenAPI document) on import
     from api.metrics import bp as metrics_bp
     from api.routes import EXTENSION_KEY, ApiState, bp
 
     server.extensions[EXTENSION_KEY] = ApiState(config.api, store, sessions, clock)
     federation.attach(server, config)
+    server.extensions[federation.EXTENSION_KEY] = federation.FederationState(tuple(config.node.federated_cities))
     for blueprint in (bp, metrics_bp):  # /api/… and the self-monitoring at /metrics
         server.register_blueprint(blueprint)
         token_routes(server, blueprint)

@@ -15,7 +15,15 @@ import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
 from prometheus_client.metrics_core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
@@ -36,6 +44,8 @@ RULE_EVALUATION = Histogram("govops_rule_evaluation_seconds", "Time of one evalu
 RULE_EVALUATION_ERRORS = Counter("govops_rule_evaluation_errors", "Evaluations of the rule set that raised.")
 NOTIFICATIONS = Counter("govops_notifications", "Notification delivery outcomes recorded, by receiver kind and "
                         "status (sent, retrying, failed, rate_limited, unknown).", ["receiver_kind", "status"])
+OUTBOX_BACKLOG = Gauge("govops_outbox_backlog", "A city node's outbox events not yet taken by the province "
+                       "(set by the relay after each round).", multiprocess_mode="livemostrecent")
 
 
 def collector_run(kind: str, *, failed: int = 0, timed_out: int = 0, targets_failed: bool = False) -> None:
@@ -47,6 +57,11 @@ def collector_run(kind: str, *, failed: int = 0, timed_out: int = 0, targets_fai
         COLLECTOR_ERRORS.labels(kind, "target_timeout").inc(timed_out)
     if targets_failed:
         COLLECTOR_ERRORS.labels(kind, "targets_failed").inc()
+
+
+def outbox_backlog(n: int) -> None:
+    """The city's unsent outbox events after a relay round."""
+    OUTBOX_BACKLOG.set(n)
 
 
 def collector_write_failed(kind: str) -> None:

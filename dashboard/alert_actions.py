@@ -130,6 +130,8 @@ def perform(sessions: sessionmaker[Session], principal: Principal | None, action
 def _run(s: Session, actor: oncall.Actor, action: str, alert: Alert, version: int, now: datetime, *,
          note: str, user: str, severity: str, hours: float) -> Outcome:
     aid = alert.id
+    if alert.origin_node and action not in oncall.MIRROR_ACTIONS:
+        return Outcome(False, TA.ERR_MIRRORED.format(node=alert.origin_node))
     if action == "ack":
         oncall.acknowledge(s, aid, version, actor, now, note=note)
     elif action == "unack":

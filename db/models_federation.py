@@ -29,7 +29,9 @@ class OutboxEvent(Base):
     ``event_id`` (a UUID) names the event across both nodes (logs, audit)."""
 
     __tablename__ = "outbox_event"
-    __table_args__ = (Index("ix_outbox_event_unsent", "sent_at", "id"),)
+    # AUTOINCREMENT on SQLite: an id is never used twice, even after sent events are pruned (the province skips
+    # every id at or below the highest it applied).
+    __table_args__ = (Index("ix_outbox_event_unsent", "sent_at", "id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     event_id: Mapped[str] = mapped_column(String(36), unique=True)

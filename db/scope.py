@@ -36,10 +36,11 @@ def sites_probed(node: NodeConfig) -> ColumnElement[bool]:
 
 
 def hosts_served(node: NodeConfig) -> ColumnElement[bool]:
-    """A where-clause on :class:`Host` selecting the hosts ``node`` collects (same regions as :func:`sites_served`),
-    never a host mirrored from a city node."""
+    """A where-clause on :class:`Host` selecting the hosts ``node`` collects (same regions as :func:`sites_served`);
+    never a host mirrored from a city node (``origin_node``): that city collects it."""
+    own = Host.origin_node.is_(None)
     if node.role == "city":
-        return Host.node_code.in_(_regions([node.code]))
+        return and_(own, Host.node_code.in_(_regions([node.code])))
     if node.role == "province" and node.federated_cities:
-        return and_(not_(Host.node_code.in_(_regions(node.federated_cities))), Host.origin_node.is_(None))
-    return true()
+        return and_(own, not_(Host.node_code.in_(_regions(node.federated_cities))))
+    return own

@@ -248,9 +248,13 @@ def _query(site_codes: Sequence[str] | None, checks: Sequence[str] | None) -> An
 
 
 def open_findings(session: Session, site_codes: Sequence[str] | None = None,
-                  checks: Sequence[str] | None = None) -> list[FindingView]:
-    """Unresolved findings, worst first, then by site, check, kind and location."""
-    rows = session.scalars(_query(site_codes, checks).where(Finding.resolved_at.is_(None))).all()
+                  checks: Sequence[str] | None = None, *, own_only: bool = False) -> list[FindingView]:
+    """Unresolved findings, worst first, then by site, check, kind and location; ``own_only`` leaves out the
+    ones mirrored from a city node (``origin_node``), which that city alerts on itself."""
+    q = _query(site_codes, checks).where(Finding.resolved_at.is_(None))
+    if own_only:
+        q = q.where(Finding.origin_node.is_(None))
+    rows = session.scalars(q).all()
     views = [_view(r) for r in rows]
     views.sort(key=lambda v: (v.severity.rank, v.site_code, v.check, v.kind, v.location))
     return views

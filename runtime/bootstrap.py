@@ -36,9 +36,12 @@ class Runtime:
 
 
 def prepare_database(config: Config) -> sessionmaker[Session]:
-    """Migrate the relational database to the newest schema and seed the divisions."""
+    """Migrate the relational database to the newest schema and seed the divisions. On a city linked to the
+    province the sessions write their changes to the outbox (federation/outbox.py): the CLIs' host
+    registrations and imports reach the province like the processes' changes."""
     from db.hunan import seed_nodes
     from db.migrate import migration_lock, upgrade
+    from runtime.roles import province_link
 
     url = config.database_url
     with migration_lock(url):  # two commands started at once on a fresh database: one migrates and seeds
@@ -47,6 +50,10 @@ def prepare_database(config: Config) -> sessionmaker[Session]:
         with transaction(sessions) as s:
             changed = seed_nodes(s)
     log.info("registry.nodes_seeded", changed=changed)
+    if province_link(config):
+        from federation.outbox import install
+
+        install(sessions)
     return sessions
 
 

@@ -493,9 +493,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_federation_arguments(sub)
     w = sub.add_parser("worker", help=argparse.SUPPRESS)  # a process of `run`, started by its supervisor
-    from runtime.roles import ROLES
+    from runtime.roles import WORKERS
 
-    w.add_argument("role", choices=ROLES)
+    w.add_argument("role", choices=WORKERS)
     w.add_argument("--parent", type=int, required=True)
     w.add_argument("--health-port", type=int)
     w.add_argument("--clock-origin")

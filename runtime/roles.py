@@ -8,6 +8,9 @@ A node's role (``[node] role``) is a list of processes, started in order:
 
 - ``uplink``: the city's ``vmagent`` (runtime/uplink.py), started before the collectors so their first
   points find it; it is a program of its own, not an ``app.py worker``, health-checked on its ``/health``.
+- ``relay`` (联邦同步): on a city linked to the province node (``[node] province_url`` and ``token_file``),
+  sends the city's outbox up and applies the province's commands (federation/relay.py); every process of
+  such a city writes its relational changes to the outbox (federation/outbox.py, installed by ``_sessions``).
 
 - ``fleet``: the demo's simulated sites (only with ``demo.enabled``);
 - ``collect``: every collector (probes, hosts, inspection crawls) and store maintenance;
@@ -44,22 +47,25 @@ ROLES = ("fleet", "collect", "alert", "web")
 NODE_PROCESSES: dict[str, tuple[str, ...]] = {
     "all-in-one": ROLES,
     "province": ROLES,
-    "city": ("fleet", "uplink", "collect", "alert", "web"),
+    "city": ("fleet", "uplink", "collect", "alert", "relay", "web"),
 }
+WORKERS = (*ROLES, "relay")  # what ``app.py worker`` runs
 NODE_LABELS = {"all-in-one": "单机部署", "province": "省级节点", "city": "市级节点"}
 LABELS = {"fleet": "演示网站集群", "uplink": "指标上送代理（vmagent）", "collect": "采集服务", "alert": "告警服务",
-          "web": "大屏服务"}
+          "web": "大屏服务", "relay": "联邦同步"}
 # The parts a role's health names (its threads), as the operator reads them.
 PART_LABELS = {"fleet": "演示网站", "store-maintenance": "存储维护", "collectors-monitoring": "监测采集",
                "collectors-inspection": "巡检采集", "alerting": "规则评估与通知", "web": "网页服务",
-               "config-pull": "配置拉取"}
+               "config-pull": "配置拉取", "relay": "告警与检查结果上送、省级指令执行"}
 
 
 def node_processes(config: Config, *, demo: bool) -> list[str]:
     """The processes ``app.py run`` starts for this node, in order: the demo fleet only with a demo, the
-    alerting process only with ``alerts.enabled``, the uplink only on a city with ``[node] upstream_url``."""
+    alerting process only with ``alerts.enabled``, the uplink only on a city with ``[node] upstream_url``, the
+    relay only on a city linked to the province node."""
     skip = {*(() if demo else ("fleet",)), *(() if config.alerts.enabled else ("alert",)),
-            *(() if config.node.role == "city" and config.node.upstream_url else ("uplink",))}
+            *(() if config.node.role == "city" and config.node.upstream_url else ("uplink",)),
+            *(() if province_link(config) else ("relay",))}
     return [p for p in NODE_PROCESSES[config.node.role] if p not in skip]
 
 
@@ -96,10 +102,39 @@ def _watch_parent(parent: int, done: threading.Event) -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
+def province_link(config: Config) -> bool:
+    """Whether this node is a city linked to the province node (``[node] province_url`` and ``token_file``):
+    then its relational changes go through the outbox and its ``relay`` process runs."""
+    return config.node.role == "city" and bool(config.node.province_url and config.node.token_file)
+
+
 def _sessions(config: Config) -> Any:
     from db.session import make_engine, make_session_factory
 
-    return make_session_factory(make_engine(config.database_url, echo=config.database.echo))
+    sessions = make_session_factory(make_engine(config.database_url, echo=config.database.echo))
+    if province_link(config):  # every process of a linked city writes its changes to the outbox
+        from federation.outbox import install
+
+        install(sessions)
+    return sessions
+
+
+def _relay(config: Config, clock: Any, fleet_as_of: datetime | None, say: Callable[[str], None]) -> Parts:
+    from core import selfmetrics
+    from federation.client import ProvinceClient
+    from federation.relay import Relay, RelayService
+
+    try:
+        client = ProvinceClient.from_config(config)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    fed = config.federation
+    relay = Relay(_sessions(config), client, batch=fed.relay_batch, now=clock.now,
+                  on_backlog=selfmetrics.outbox_backlog)
+    service = RelayService(relay, interval=fed.relay_interval, retry_max=fed.retry_max_seconds)
+    service.start()
+    say(f"联邦同步已启动：每 {fed.relay_interval:g} 秒向省级节点 {config.node.province_url} 上送并拉取指令")
+    return Parts(checks=lambda: {"relay": service.alive}, stops=[service.stop, client.close])
 
 
 def _fleet(config: Config, clock: Any, fleet_as_of: datetime | None, say: Callable[[str], None]) -> Parts:
@@ -183,7 +218,7 @@ def _web(config: Config, clock: Any, fleet_as_of: datetime | None, say: Callable
 
 
 BUILDERS: dict[str, Callable[[Config, Any, datetime | None, Callable[[str], None]], Parts]] = {
-    "fleet": _fleet, "collect": _collect, "alert": _alert, "web": _web}
+    "fleet": _fleet, "collect": _collect, "alert": _alert, "web": _web, "relay": _relay}
 
 
 def run_role(config: Config, role: str, *, health_port: int | None, clock: Any, parent: int,

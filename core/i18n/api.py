@@ -54,3 +54,10 @@ REASON_LIMIT = "应为 1 到 {limit} 之间的整数"
 REASON_STATE = "应为 open 或 all"
 REASON_VALUES = "标签值最多 {limit} 个"
 NOT_FOUND = "未找到 {what}（不存在或不在本令牌的地区范围内）"
+
+# Federation (api/federation.py, docs/federation.md)
+FED_NOT_FEDERATED = "节点 {node} 不是本省级节点接入的市级节点（配置项 node.federated_cities），不能同步数据"
+FED_BODY_BAD = "请求体应为 JSON 对象 {{\"events\": [...]}}，整个批次未写入"
+FED_OUT_OF_SCOPE = "{reason}，整个批次未写入"
+FED_EVENT_BAD = "事件有误：{reason}，整个批次未写入"
+FED_TOO_MANY = "一个批次最多 {limit} 个事件，整个批次未写入"

@@ -107,6 +107,8 @@ class TA:
     ERR_CONFLICT = "已被他人处理，请刷新"
     ERR_SCOPE = "无权处理其他地区的告警"
     ERR_STATE = "告警当前状态不允许此操作，请刷新"
+    # A city node's alert mirrored at the province (docs/federation.md): acknowledged here reaches the city
+    ERR_MIRRORED = "这条告警由市级节点 {node} 负责，省级只能确认或备注，其他处置请在该市级节点进行"
     ERR_GONE = "告警不存在"
     ERR_LOGIN = "未登录，不能处置告警"
     ERR_INPUT = "输入有误：{detail}"

@@ -1,5 +1,6 @@
 """A province (real victoria-metrics, restartable on one folder and port) and a city (its embedded store behind
-the forwarding store, and its real vmagent) on loopback."""
+the forwarding store, and its real vmagent) on loopback; and for the relational link, ``nodes``: a city database
+capturing its outbox and a province database (tests/federation/relational.py)."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import to_ns
 from core.config import Config, load_config
+from tests.federation.relational import City, Province, make_city, make_province
 from tests.support.victoria import _free_port, victoria_metrics
 from tests.support.vmagent import Agent
 from tsdb.factory import open_store
@@ -118,3 +121,18 @@ def federation(tmp_path: Path) -> Iterator[Federation]:
         agent.stop()
 
 
+
+
+@pytest.fixture
+def nodes(tmp_path: Path, migrated_db: tuple[str, sessionmaker[Session]]) -> Iterator[tuple[City, Province, str]]:
+    """A city (SQLite, capturing its outbox) and the province (the ``migrated_db`` backend, not yet served),
+    with the city's node token: tests/federation/relational.py."""
+    (tmp_path / "city").mkdir()
+    city, engine = make_city(tmp_path / "city")
+    province, token = make_province(tmp_path, migrated_db[1])
+    try:
+        yield city, province, token
+    finally:
+        city.store.close()
+        province.store.close()
+        engine.dispose()

@@ -32,6 +32,7 @@ def upgrade() -> None:
         sa.Column("sent_at", _TZ, nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outbox_event")),
         sa.UniqueConstraint("event_id", name=op.f("uq_outbox_event_event_id")),
+        sqlite_autoincrement=True,  # ids never reused after pruning (docs/federation.md)
     )
     with op.batch_alter_table("outbox_event", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_event_unsent", ["sent_at", "id"], unique=False)
