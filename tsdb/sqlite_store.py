@@ -32,6 +32,7 @@ from tsdb.sqlite_schema import (
     create_schema,
     drop_text_fields,
     get_meta,
+    insert_raw,
     merge_point,
     roll,
     roll_groups,
@@ -223,7 +224,10 @@ class SQLiteMetricStore:
         return entry
 
     def _write_tx(self, conn: sqlite3.Connection, pts: list[Point], new: _NewEntries) -> None:
-        nums: list[tuple[int, int, int, float]] = []
+        # the samples as one flat list (fid, ts, sid, value, fid, ...): what insert_raw binds, built
+        # without a tuple per sample (and the garbage collection passes those allocations trigger)
+        flat: list[int | float] = []
+        add = flat.extend
         entries = self._entries
         empty: dict[str, tuple[int, int]] = {}
         lo = hi = pts[0].time_ns
@@ -247,34 +251,34 @@ class SQLiteMetricStore:
                 entry = known.get(f)
                 if entry is None:
                     entry = self._entry(conn, i, p, tkey, f, new)
-                nums.append((entry[0], ts, entry[1], fv))
+                add((entry[0], ts, entry[1], fv))
         meta = get_meta(conn)
         wm = meta.get("wm_1m")
         dirty: dict[str, set[tuple[int, int]]] = {}
-        if wm is not None and nums and lo < wm:
-            nums, dirty = self._place_late(conn, nums, meta)
-        conn.executemany("INSERT OR REPLACE INTO raw (fid, ts, sid, value) VALUES (?, ?, ?, ?)", nums)
-        self._update_latest(conn, nums, lo, hi)
+        if wm is not None and flat and lo < wm:
+            flat, dirty = self._place_late(conn, flat, meta)
+        insert_raw(conn, flat)
+        self._update_latest(conn, flat, lo, hi)
         if dirty:
             _reroll(conn, meta, dirty, self.group_keys)
 
-    def _update_latest(self, conn: sqlite3.Connection, nums: list[tuple[int, int, int, float]],
-                       lo: int, hi: int) -> None:
-        """Bring ``latest`` up to date with the numeric rows of a batch spanning ``[lo, hi]``."""
-        if not nums:
+    def _update_latest(self, conn: sqlite3.Connection, flat: list[int | float], lo: int, hi: int) -> None:
+        """Bring ``latest`` up to date with the samples (flat, as :func:`insert_raw` takes them) of a
+        batch spanning ``[lo, hi]``."""
+        if not flat:
             return
         if hi - lo > LATEST_SWEEP_NS:
-            conn.executemany(LATEST_UPSERT, [(sid, ts, v) for _, ts, sid, v in nums])
+            conn.executemany(LATEST_UPSERT, zip(flat[2::4], flat[1::4], flat[3::4], strict=True))
             return
         # a batch spanning a short time: upsert from raw in SQL instead of binding every row
         # again from Python; rows of other batches in the same window are upserted harmlessly
-        for fid in {r[0] for r in nums}:
+        for fid in set(flat[0::4]):
             conn.execute(LATEST_SWEEP, (fid, lo, hi))
 
-    def _place_late(self, conn: sqlite3.Connection, nums: list[tuple[int, int, int, float]],
-                    meta: dict[str, int]) -> tuple[list[tuple[int, int, int, float]], dict[str, set[tuple[int, int]]]]:
-        """Route points older than the 1-minute watermark; returns the rows still bound for raw
-        and the tier buckets to recompute.
+    def _place_late(self, conn: sqlite3.Connection, flat: list[int | float],
+                    meta: dict[str, int]) -> tuple[list[int | float], dict[str, set[tuple[int, int]]]]:
+        """Route samples (flat, as :func:`insert_raw` takes them) older than the 1-minute watermark;
+        returns the samples still bound for raw, flat too, and the tier buckets to recompute.
 
         A late point whose raw window still exists goes to raw and marks its minute for
         recomputation; one older than raw retention is added to the finest tier that still
@@ -282,17 +286,18 @@ class SQLiteMetricStore:
         """
         wm = meta["wm_1m"]
         dirty: dict[str, set[tuple[int, int]]] = {t: set() for t in (*TIER_ORDER, *GROUP_TIERS)}
-        keep: list[tuple[int, int, int, float]] = []
+        keep: list[int | float] = []
         levels = [("raw", "1m"), ("1m", "1h"), ("1h", "1d"), ("1d", None)]
-        for row in nums:
-            fid, ts, sid, v = row
+        for at in range(0, len(flat), 4):
+            row = flat[at:at + 4]
+            fid, ts, sid, v = int(row[0]), int(row[1]), int(row[2]), float(row[3])
             if ts >= wm:
-                keep.append(row)
+                keep += row
                 continue
             for level, parent in levels:
                 if ts >= meta.get(f"floor_{level}", NEG_INF) or parent is None:
                     if level == "raw":
-                        keep.append(row)
+                        keep += row
                     else:
                         bucket = merge_point(conn, level, fid, sid, ts, v)
                         if level in GROUPED_TIERS:
