@@ -32,12 +32,12 @@ from tsdb.sqlite_schema import (
     create_schema,
     drop_text_fields,
     get_meta,
-    insert_raw,
     merge_point,
     roll,
     roll_groups,
     set_meta,
     update_cover,
+    write_samples,
 )
 from tsdb.store import STORES, Query, TagFilter
 
@@ -61,13 +61,6 @@ def _td_ns(td: timedelta, what: str) -> int:
         raise ValueError(f"{what} must be positive, got {td}")
     return ns
 
-
-LATEST_UPSERT = ("INSERT INTO latest (sid, ts, value) VALUES (?, ?, ?) ON CONFLICT (sid) DO UPDATE "
-                 "SET ts = excluded.ts, value = excluded.value WHERE excluded.ts >= latest.ts")
-LATEST_SWEEP = ("INSERT INTO latest (sid, ts, value) SELECT sid, ts, value FROM raw "
-                "WHERE fid = ? AND ts >= ? AND ts <= ? ON CONFLICT (sid) DO UPDATE "
-                "SET ts = excluded.ts, value = excluded.value WHERE excluded.ts >= latest.ts")
-LATEST_SWEEP_NS = 120 * 10**9
 
 GROUP_TIERS = tuple(f"g{t}" for t in GROUPED_TIERS)  # dirty keys: per-tag-value rows to refresh
 # new fields, new series and new cache entries of a write, committed to the caches only on success
@@ -224,13 +217,13 @@ class SQLiteMetricStore:
         return entry
 
     def _write_tx(self, conn: sqlite3.Connection, pts: list[Point], new: _NewEntries) -> None:
-        # the samples as one flat list (fid, ts, sid, value, fid, ...): what insert_raw binds, built
-        # without a tuple per sample (and the garbage collection passes those allocations trigger)
+        # the samples as one flat list (fid, ts, sid, value, fid, ...), what write_samples binds: the batch
+        # keeps no object per sample alive, and the multi-row statements take it in slices
         flat: list[int | float] = []
         add = flat.extend
         entries = self._entries
         empty: dict[str, tuple[int, int]] = {}
-        lo = hi = pts[0].time_ns
+        lo = pts[0].time_ns
         for i, p in enumerate(pts):
             tkey = tuple(sorted(p.tags.items()))
             ts = p.time_ns
@@ -238,8 +231,6 @@ class SQLiteMetricStore:
                 check_point(i, p)
             if ts < lo:
                 lo = ts
-            elif ts > hi:
-                hi = ts
             known = entries.get((p.measurement, tkey), empty)
             for f, v in p.fields.items():
                 tv = type(v)
@@ -257,27 +248,13 @@ class SQLiteMetricStore:
         dirty: dict[str, set[tuple[int, int]]] = {}
         if wm is not None and flat and lo < wm:
             flat, dirty = self._place_late(conn, flat, meta)
-        insert_raw(conn, flat)
-        self._update_latest(conn, flat, lo, hi)
+        write_samples(conn, flat)
         if dirty:
             _reroll(conn, meta, dirty, self.group_keys)
 
-    def _update_latest(self, conn: sqlite3.Connection, flat: list[int | float], lo: int, hi: int) -> None:
-        """Bring ``latest`` up to date with the samples (flat, as :func:`insert_raw` takes them) of a
-        batch spanning ``[lo, hi]``."""
-        if not flat:
-            return
-        if hi - lo > LATEST_SWEEP_NS:
-            conn.executemany(LATEST_UPSERT, zip(flat[2::4], flat[1::4], flat[3::4], strict=True))
-            return
-        # a batch spanning a short time: upsert from raw in SQL instead of binding every row
-        # again from Python; rows of other batches in the same window are upserted harmlessly
-        for fid in set(flat[0::4]):
-            conn.execute(LATEST_SWEEP, (fid, lo, hi))
-
     def _place_late(self, conn: sqlite3.Connection, flat: list[int | float],
                     meta: dict[str, int]) -> tuple[list[int | float], dict[str, set[tuple[int, int]]]]:
-        """Route samples (flat, as :func:`insert_raw` takes them) older than the 1-minute watermark;
+        """Route samples (flat, as :func:`write_samples` takes them) older than the 1-minute watermark;
         returns the samples still bound for raw, flat too, and the tier buckets to recompute.
 
         A late point whose raw window still exists goes to raw and marks its minute for
