@@ -262,3 +262,22 @@ def test_a_sample_written_again_replaces_the_earlier_one_in_large_batches(tmp_pa
     assert dict(zip(latest["site"], latest["value"], strict=True)) == {
         "s0": 1400.0, "s1": 1401.0, "s2": -2.0, "s3": 1396.0, "s4": 1397.0, "s5": 1398.0, "s6": 1399.0}
     store.close()
+
+
+def test_large_batches_with_late_points_match_brute_force(tmp_path: Path) -> None:
+    """Batches of more samples than one multi-row statement takes, the second one late behind rollups."""
+    rng = random.Random(7)
+    pts = Points(rng)
+    hi = T0 + timedelta(days=2)
+    store = SQLiteMetricStore(tmp_path / "m.db", raw_retention=timedelta(days=30))
+    store.write(pts.make(900, T0, hi))
+    store.maintain(hi + timedelta(hours=1))
+    store.write(pts.make(900, T0, hi + timedelta(minutes=30)))
+    for q in [random_query(rng, T0, hi) for _ in range(12)]:
+        check(store, pts, q)
+    latest = store.latest("site_probe", "latency_ms")
+    newest = {}
+    for p in sorted(pts.all, key=lambda p: p.time_ns):
+        newest[p.tags["site"]] = p.fields["latency_ms"]
+    assert dict(zip(latest["site"], latest["value"], strict=True)) == newest
+    store.close()
