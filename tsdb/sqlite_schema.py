@@ -229,7 +229,7 @@ def write_samples(conn: sqlite3.Connection, flat: Sequence[int | float]) -> None
 
     ``flat`` must hold a multiple of 4 items, values as floats. Rows go in order, a few hundred per
     statement: one statement step per chunk instead of one per row (``executemany``) takes about half
-    the time for raw and the latest values alike."""
+    the time for raw (docs/benchmarks.md, the embedded store's multi-row write)."""
     per = max(1, min(SAMPLE_ROWS, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 4))
     step = per * 4
     full = len(flat) - len(flat) % step
