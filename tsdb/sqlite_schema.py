@@ -213,6 +213,40 @@ def update_cover(conn: sqlite3.Connection, tier: str, group_keys: Sequence[str],
                      (tier, key, since, b))
 
 
+RAW_INSERT = "INSERT OR REPLACE INTO raw (fid, ts, sid, value) VALUES {rows}"
+# a sample newer than (or as new as) the series' newest replaces it; a row's (fid, ts, sid, value) bind as
+# column1..column4 of the VALUES, so both statements take the same parameters
+LATEST_UPSERT = ("INSERT INTO latest (sid, ts, value) SELECT column3, column2, column4 FROM (VALUES {rows}) "
+                 "WHERE true ON CONFLICT (sid) DO UPDATE SET ts = excluded.ts, value = excluded.value "
+                 "WHERE excluded.ts >= latest.ts")
+SAMPLE_ROWS = 500  # rows per multi-row statement (2,000 parameters; fewer where SQLite allows fewer)
+
+
+def write_samples(conn: sqlite3.Connection, flat: Sequence[int | float]) -> None:
+    """Insert samples given flat as ``fid, ts, sid, value, fid, ...`` into ``raw`` and bring ``latest`` up
+    to date with them. A sample with the ``(fid, ts, sid)`` of an earlier one (stored, or earlier in
+    ``flat``) replaces it, in ``raw`` and, if it is the series' newest, in ``latest``.
+
+    ``flat`` must hold a multiple of 4 items, values as floats. Rows go in order, a few hundred per
+    statement: one statement step per chunk instead of one per row (``executemany``) takes about half
+    the time for raw (docs/benchmarks.md, the embedded store's multi-row write)."""
+    per = max(1, min(SAMPLE_ROWS, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 4))
+    step = per * 4
+    full = len(flat) - len(flat) % step
+    if full:
+        rows = ", ".join(["(?, ?, ?, ?)"] * per)
+        raw, latest = RAW_INSERT.format(rows=rows), LATEST_UPSERT.format(rows=rows)
+        for i in range(0, full, step):
+            chunk = flat[i:i + step]
+            conn.execute(raw, chunk)
+            conn.execute(latest, chunk)
+    if full < len(flat):
+        rest = flat[full:]
+        tuples = list(zip(rest[0::4], rest[1::4], rest[2::4], rest[3::4], strict=True))
+        conn.executemany(RAW_INSERT.format(rows="(?, ?, ?, ?)"), tuples)
+        conn.executemany(LATEST_UPSERT.format(rows="(?, ?, ?, ?)"), tuples)
+
+
 MERGE_SQL = """
 INSERT INTO {t} (fid, bucket, sid, cnt, sum, min, max, last, last_ts) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)
 ON CONFLICT (fid, bucket, sid) DO UPDATE SET

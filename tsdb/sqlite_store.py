@@ -37,6 +37,7 @@ from tsdb.sqlite_schema import (
     roll_groups,
     set_meta,
     update_cover,
+    write_samples,
 )
 from tsdb.store import EXPORT_BATCH, STORES, Query, QueryError, TagFilter, check_range
 
@@ -60,13 +61,6 @@ def _td_ns(td: timedelta, what: str) -> int:
         raise ValueError(f"{what} must be positive, got {td}")
     return ns
 
-
-LATEST_UPSERT = ("INSERT INTO latest (sid, ts, value) VALUES (?, ?, ?) ON CONFLICT (sid) DO UPDATE "
-                 "SET ts = excluded.ts, value = excluded.value WHERE excluded.ts >= latest.ts")
-LATEST_SWEEP = ("INSERT INTO latest (sid, ts, value) SELECT sid, ts, value FROM raw "
-                "WHERE fid = ? AND ts >= ? AND ts <= ? ON CONFLICT (sid) DO UPDATE "
-                "SET ts = excluded.ts, value = excluded.value WHERE excluded.ts >= latest.ts")
-LATEST_SWEEP_NS = 120 * 10**9
 
 GROUP_TIERS = tuple(f"g{t}" for t in GROUPED_TIERS)  # dirty keys: per-tag-value rows to refresh
 # new fields, new series and new cache entries of a write, committed to the caches only on success
@@ -223,10 +217,13 @@ class SQLiteMetricStore:
         return entry
 
     def _write_tx(self, conn: sqlite3.Connection, pts: list[Point], new: _NewEntries) -> None:
-        nums: list[tuple[int, int, int, float]] = []
+        # the samples as one flat list (fid, ts, sid, value, fid, ...), what write_samples binds: the batch
+        # keeps no object per sample alive, and the multi-row statements take it in slices
+        flat: list[int | float] = []
+        add = flat.extend
         entries = self._entries
         empty: dict[str, tuple[int, int]] = {}
-        lo = hi = pts[0].time_ns
+        lo = pts[0].time_ns
         for i, p in enumerate(pts):
             tkey = tuple(sorted(p.tags.items()))
             ts = p.time_ns
@@ -234,8 +231,6 @@ class SQLiteMetricStore:
                 check_point(i, p)
             if ts < lo:
                 lo = ts
-            elif ts > hi:
-                hi = ts
             known = entries.get((p.measurement, tkey), empty)
             for f, v in p.fields.items():
                 tv = type(v)
@@ -247,34 +242,20 @@ class SQLiteMetricStore:
                 entry = known.get(f)
                 if entry is None:
                     entry = self._entry(conn, i, p, tkey, f, new)
-                nums.append((entry[0], ts, entry[1], fv))
+                add((entry[0], ts, entry[1], fv))
         meta = get_meta(conn)
         wm = meta.get("wm_1m")
         dirty: dict[str, set[tuple[int, int]]] = {}
-        if wm is not None and nums and lo < wm:
-            nums, dirty = self._place_late(conn, nums, meta)
-        conn.executemany("INSERT OR REPLACE INTO raw (fid, ts, sid, value) VALUES (?, ?, ?, ?)", nums)
-        self._update_latest(conn, nums, lo, hi)
+        if wm is not None and flat and lo < wm:
+            flat, dirty = self._place_late(conn, flat, meta)
+        write_samples(conn, flat)
         if dirty:
             _reroll(conn, meta, dirty, self.group_keys)
 
-    def _update_latest(self, conn: sqlite3.Connection, nums: list[tuple[int, int, int, float]],
-                       lo: int, hi: int) -> None:
-        """Bring ``latest`` up to date with the numeric rows of a batch spanning ``[lo, hi]``."""
-        if not nums:
-            return
-        if hi - lo > LATEST_SWEEP_NS:
-            conn.executemany(LATEST_UPSERT, [(sid, ts, v) for _, ts, sid, v in nums])
-            return
-        # a batch spanning a short time: upsert from raw in SQL instead of binding every row
-        # again from Python; rows of other batches in the same window are upserted harmlessly
-        for fid in {r[0] for r in nums}:
-            conn.execute(LATEST_SWEEP, (fid, lo, hi))
-
-    def _place_late(self, conn: sqlite3.Connection, nums: list[tuple[int, int, int, float]],
-                    meta: dict[str, int]) -> tuple[list[tuple[int, int, int, float]], dict[str, set[tuple[int, int]]]]:
-        """Route points older than the 1-minute watermark; returns the rows still bound for raw
-        and the tier buckets to recompute.
+    def _place_late(self, conn: sqlite3.Connection, flat: list[int | float],
+                    meta: dict[str, int]) -> tuple[list[int | float], dict[str, set[tuple[int, int]]]]:
+        """Route samples (flat, as :func:`write_samples` takes them) older than the 1-minute watermark;
+        returns the samples still bound for raw, flat too, and the tier buckets to recompute.
 
         A late point whose raw window still exists goes to raw and marks its minute for
         recomputation; one older than raw retention is added to the finest tier that still
@@ -282,17 +263,18 @@ class SQLiteMetricStore:
         """
         wm = meta["wm_1m"]
         dirty: dict[str, set[tuple[int, int]]] = {t: set() for t in (*TIER_ORDER, *GROUP_TIERS)}
-        keep: list[tuple[int, int, int, float]] = []
+        keep: list[int | float] = []
         levels = [("raw", "1m"), ("1m", "1h"), ("1h", "1d"), ("1d", None)]
-        for row in nums:
-            fid, ts, sid, v = row
+        for at in range(0, len(flat), 4):
+            row = flat[at:at + 4]
+            fid, ts, sid, v = int(row[0]), int(row[1]), int(row[2]), float(row[3])
             if ts >= wm:
-                keep.append(row)
+                keep += row
                 continue
             for level, parent in levels:
                 if ts >= meta.get(f"floor_{level}", NEG_INF) or parent is None:
                     if level == "raw":
-                        keep.append(row)
+                        keep += row
                     else:
                         bucket = merge_point(conn, level, fid, sid, ts, v)
                         if level in GROUPED_TIERS:

@@ -223,3 +223,61 @@ def test_empty_tag_values_are_dropped_and_bad_points_refused(tmp_path: Path) -> 
             store.write([bad])
     with pytest.raises(ValueError, match="group_keys"):
         SQLiteMetricStore(tmp_path / "n.db", group_keys=("city", ""))
+
+
+@pytest.mark.parametrize("variable_limit", [None, 40])
+def test_a_sample_written_again_replaces_the_earlier_one_in_large_batches(tmp_path: Path,
+                                                                          variable_limit: int | None) -> None:
+    """Dedup by (series, ts), the later sample winning, holds inside a batch (across the store's multi-row
+    statements and their remainder) and across batches; integers and booleans are stored as floats."""
+    import sqlite3
+
+    store = SQLiteMetricStore(tmp_path / "m.db")
+    if variable_limit is not None:  # an SQLite built with a low parameter limit takes fewer rows per statement
+        store._conn().setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, variable_limit)
+    base = ns(T0)
+    sites = [{"site": f"s{i}"} for i in range(7)]
+    batch = [Point("host", {"load": float(k), "up": k % 2 == 0}, base + (k // 7) * 10**9, sites[k % 7])
+             for k in range(1403)]
+    # the same (series, ts) again later in the batch: in a later multi-row statement and in the remainder
+    batch.insert(700, Point("host", {"load": -1.0, "up": 7}, base, sites[0]))
+    batch.append(Point("host", {"load": -2.0}, base + 200 * 10**9, sites[2]))
+    store.write(batch)
+    store.write([Point("host", {"load": -3.0}, base + 10**9, sites[1])])  # a later batch
+    conn = store._conn()
+    assert conn.execute("SELECT count(*) FROM raw").fetchone()[0] == 2 * 1403
+    assert {t for (t,) in conn.execute("SELECT DISTINCT typeof(value) FROM raw")} == {"real"}
+    q = Query("host", "load", T0, T0 + timedelta(minutes=5), agg="count", group_by=("site",))
+    assert store.query(q)["value"].tolist() == [201, 201, 201, 200, 200, 200, 200]
+    q = Query("host", "load", T0, T0 + timedelta(seconds=1), agg="sum", group_by=("site",))
+    assert store.query(q)["value"].tolist() == [-1.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0]
+    q = Query("host", "load", T0 + timedelta(seconds=1), T0 + timedelta(seconds=2), agg="sum", group_by=("site",))
+    assert store.query(q)["value"].tolist() == [7.0, -3.0, 9.0, 10.0, 11.0, 12.0, 13.0]
+    q = Query("host", "load", T0 + timedelta(seconds=200), T0 + timedelta(seconds=201), agg="sum",
+              group_by=("site",))
+    assert store.query(q)["value"].tolist() == [1400.0, 1401.0, -2.0]
+    up = store.query(Query("host", "up", T0, T0 + timedelta(seconds=1), agg="sum", group_by=("site",)))
+    assert up["value"].tolist() == [7.0, 0.0, 1.0, 0.0, 1.0, 0.0, 1.0]
+    latest = store.latest("host", "load")
+    assert dict(zip(latest["site"], latest["value"], strict=True)) == {
+        "s0": 1400.0, "s1": 1401.0, "s2": -2.0, "s3": 1396.0, "s4": 1397.0, "s5": 1398.0, "s6": 1399.0}
+    store.close()
+
+
+def test_large_batches_with_late_points_match_brute_force(tmp_path: Path) -> None:
+    """Batches of more samples than one multi-row statement takes, the second one late behind rollups."""
+    rng = random.Random(7)
+    pts = Points(rng)
+    hi = T0 + timedelta(days=2)
+    store = SQLiteMetricStore(tmp_path / "m.db", raw_retention=timedelta(days=30))
+    store.write(pts.make(900, T0, hi))
+    store.maintain(hi + timedelta(hours=1))
+    store.write(pts.make(900, T0, hi + timedelta(minutes=30)))
+    for q in [random_query(rng, T0, hi) for _ in range(12)]:
+        check(store, pts, q)
+    latest = store.latest("site_probe", "latency_ms")
+    newest = {}
+    for p in sorted(pts.all, key=lambda p: p.time_ns):
+        newest[p.tags["site"]] = p.fields["latency_ms"]
+    assert dict(zip(latest["site"], latest["value"], strict=True)) == newest
+    store.close()
