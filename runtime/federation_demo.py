@@ -154,6 +154,25 @@ def ensure_tokens(province: Config, nodes: list[NodePlan], now: datetime) -> lis
     return made
 
 
+def uplink_port(node: NodePlan) -> int:
+    return int(node.settings["uplink"]["listen"].rsplit(":", 1)[1])
+
+
+def busy_ports(ports: list[int]) -> list[tuple[int, str]]:
+    """The loopback ports of ``ports`` that cannot be bound now, each with the reason in Chinese."""
+    from core.cli import os_error_text
+
+    out = []
+    for port in ports:
+        with socket.socket() as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError as exc:
+                out.append((port, os_error_text(exc)))
+    return out
+
+
 def victoria_metrics_argv(binary: str, project: Config, port: int) -> list[str]:
     """The province's VictoriaMetrics for the demo, with the deduplication forwarding relies on
     (docs/federation.md, "The province")."""
@@ -195,7 +214,12 @@ def run(project: Config, app_py: Path, say: Any, wait: Any) -> int:
     if vm_binary is None:
         say("找不到 victoria-metrics 程序：请安装 Debian 软件包 victoria-metrics（scripts/install-system-deps.sh）")
         return 2
-    nodes = plan()
+    nodes = plan(web_port=project.web.port)
+    busy = busy_ports([n.web_port for n in nodes] + [VM_PORT] + [uplink_port(n) for n in nodes if n.role == "city"])
+    if busy:
+        say(f"无法启动联邦演示：本机端口 {busy[0][0]} 已被占用（{busy[0][1]}）；省级节点的网页端口取 [web] port，"
+            f"市级节点依次加 1（可用 GOVOPS_WEB__PORT 换一组端口）")
+        return 2
     configs = write_configs(nodes, project)
     say(f"联邦演示：1 个省级节点 + {len(nodes) - 1} 个市级节点，配置在 {project.resolve_path(ROOT)}/<代码>/govops.toml")
     made = ensure_tokens(configs[PROVINCE], nodes, datetime.now(UTC))
