@@ -31,7 +31,7 @@ PROVINCE = "430000"
 DEFAULT_CITIES = ("430100", "430200")  # 长沙市, 株洲市
 ROOT = "var/federation-demo"
 VM_PORT = 18428
-TOKEN_NAME = "node-{code}-demo"
+TOKEN_NAME = "node-{code}"  # a node token (the config endpoint takes only that name)
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def ensure_tokens(province: Config, nodes: list[NodePlan], now: datetime) -> lis
     the codes of the cities given a new token."""
     from db.session import transaction
     from runtime.bootstrap import prepare_database
-    from security.api_tokens import authenticate, create_token
+    from security.api_tokens import authenticate, create_token, revoke_token
 
     sessions = prepare_database(province)
     made = []
@@ -141,9 +141,12 @@ def ensure_tokens(province: Config, nodes: list[NodePlan], now: datetime) -> lis
         with transaction(sessions) as s:
             old = path.read_text(encoding="utf-8").strip() if path.is_file() else ""
             holder = authenticate(s, old, now) if old else None
-            if holder is not None and holder.node_code == node.code:
+            name = TOKEN_NAME.format(code=node.code)
+            if holder is not None and holder.node_code == node.code and holder.name == name:
                 continue
-            _, token = create_token(s, node.code, name=TOKEN_NAME.format(code=node.code),
+            if holder is not None:  # a valid token of the wrong kind: replaced, and no longer usable
+                revoke_token(s, holder.id, actor="system:demo-federation", now=now)
+            _, token = create_token(s, node.code, name=name,
                                     actor="system:demo-federation", now=now)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
@@ -214,8 +217,14 @@ def run(project: Config, app_py: Path, say: Any, wait: Any) -> int:
     if vm_binary is None:
         say("找不到 victoria-metrics 程序：请安装 Debian 软件包 victoria-metrics（scripts/install-system-deps.sh）")
         return 2
-    nodes = plan(web_port=project.web.port)
-    busy = busy_ports([n.web_port for n in nodes] + [VM_PORT] + [uplink_port(n) for n in nodes if n.role == "city"])
+    # Every port follows [web] port (8050 → the VictoriaMetrics on 18428, the cities' vmagents on 18429 …).
+    vm_port = project.web.port + VM_PORT - 8050
+    if vm_port + len(DEFAULT_CITIES) > 65535:
+        say(f"无法启动联邦演示：[web] port {project.web.port} 太大，"
+            f"派生的指标库端口 {vm_port} 超出范围（[web] port 应不大于 55000）")
+        return 2
+    nodes = plan(web_port=project.web.port, vm_port=vm_port, uplink_port=vm_port + 1)
+    busy = busy_ports([n.web_port for n in nodes] + [vm_port] + [uplink_port(n) for n in nodes if n.role == "city"])
     if busy:
         say(f"无法启动联邦演示：本机端口 {busy[0][0]} 已被占用（{busy[0][1]}）；省级节点的网页端口取 [web] port，"
             f"市级节点依次加 1（可用 GOVOPS_WEB__PORT 换一组端口）")
@@ -225,7 +234,7 @@ def run(project: Config, app_py: Path, say: Any, wait: Any) -> int:
     made = ensure_tokens(configs[PROVINCE], nodes, datetime.now(UTC))
     if made:
         say(f"已在省级节点为 {'、'.join(made)} 生成节点令牌（只保存在各市目录的 node_token 文件中）")
-    supervisor = Supervisor(child_specs(project, nodes, vm_binary, app_py), say=say)
+    supervisor = Supervisor(child_specs(project, nodes, vm_binary, app_py, vm_port), say=say)
     try:
         try:
             supervisor.start()

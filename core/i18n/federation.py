@@ -33,10 +33,10 @@ WHAT_COLUMNS = "栏目（columns）"
 APPLIED = ("已从省级节点拉取并应用配置（版本 {version}）：网站 新增 {sites_created}、更新 {sites_updated}、"
            "停用 {sites_withdrawn}；栏目 新增 {columns_created}、更新 {columns_updated}、删除 {columns_removed}；"
            "规则文件 {rules} 个；接收方文件 {receivers}；值班 新增 {roster_added}、删除 {roster_removed}")
-FROM_CACHE = "省级节点不可达（{reason}），已从本地缓存应用配置（版本 {version}）：" + APPLIED.split("：", 1)[1]
+FROM_CACHE = "未能从省级节点取得配置（{reason}），已从本地缓存应用配置（版本 {version}）：" + APPLIED.split("：", 1)[1]
 UNCHANGED = "配置未变化（版本 {version}），未改动任何内容"
-CACHE_UNCHANGED = "省级节点不可达（{reason}），沿用已应用的本地缓存配置（版本 {version}）"
-NO_CONFIG = ("省级节点不可达（{reason}），本地也没有缓存的配置：按本地数据库中已有的网站、栏目和值班表运行，"
+CACHE_UNCHANGED = "未能从省级节点取得配置（{reason}），沿用已应用的本地缓存配置（版本 {version}）"
+NO_CONFIG = ("未能从省级节点取得配置（{reason}），本地也没有缓存的配置：按本地数据库中已有的网站、栏目和值班表运行，"
              "告警规则与接收方用本机配置文件")
 RECEIVERS_YES = "有"
 RECEIVERS_NO = "无"

@@ -192,7 +192,7 @@ def test_the_cli_pulls_and_reports(tmp_path: Path, prov: Province, monkeypatch: 
     assert "配置未变化" in capsys.readouterr().out
     monkeypatch.setenv("GOVOPS_NODE__PROVINCE_URL", dead_url())
     assert main(["federation", "pull"]) == 0  # the cache is there
-    assert "省级节点不可达" in capsys.readouterr().out
+    assert "未能从省级节点取得配置" in capsys.readouterr().out
     shutil.rmtree(cache_dir(config))
     assert main(["federation", "pull"]) == 1  # no province, no cache
     err = capsys.readouterr().err
