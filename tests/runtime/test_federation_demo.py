@@ -33,3 +33,25 @@ def test_every_node_loads_and_nothing_is_shared(tmp_path: Path) -> None:
                       lambda c: c.metrics.embedded.path, lambda c: c.node.token_file):
         values = [attribute(c) for c in cities]
         assert len(set(values)) == len(values)
+
+
+
+def test_a_busy_port_is_named_before_anything_starts() -> None:
+    """The province's web port taken by someone else: refused with the port and the reason, nothing started."""
+    import socket
+
+    from runtime.federation_demo import run
+
+    busy = None
+    for port in range(21050, 21250, 7):  # a port low enough for the demo's derived ports, bounded tries
+        try:
+            busy = socket.create_server(("127.0.0.1", port))
+            break
+        except OSError:
+            continue
+    assert busy is not None, "no free loopback port found in 21050–21250"
+    said: list[str] = []
+    with busy:
+        config = load_config(env={"GOVOPS_WEB__PORT": str(port)})
+        assert run(config, Path("app.py"), said.append, lambda _failed: False) == 2
+    assert f"端口 {port} 已被占用" in said[-1]
