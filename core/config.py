@@ -171,6 +171,9 @@ class CollectorsConfig:
     ssh_max_concurrency: int = 16  # remote hosts polled at once (each holds a blocking thread)
     ssh_known_hosts: str = "var/ssh/known_hosts"  # host keys trusted (app.py hosts trust); unknown keys refused
     ssh_key_dir: str = "var/ssh/keys"  # where a host's relative ssh_key_path (key reference) is looked up
+    service_interval: float = 30.0  # seconds between polls of the platform services (docs/services.md)
+    service_timeout: float = 10.0  # one service's poll: connect, query and read, all together
+    secrets_dir: str = "var/secrets"  # where a service's "file:NAME" credentials reference is looked up
 
 
 NODE_ROLES = ("all-in-one", "province", "city")
@@ -410,6 +413,8 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("collectors", "ssh_command_timeout"): (0.001, 3600),
     ("collectors", "ssh_pool_size"): (1, 10_000),
     ("collectors", "ssh_max_concurrency"): (1, 1024),
+    ("collectors", "service_interval"): (0.001, 86400),
+    ("collectors", "service_timeout"): (0.001, 600),
     ("demo", "port"): (1, 65535),
     ("demo", "https_port"): (1, 65535),
     ("demo", "seed"): (0, 2**63 - 1),
@@ -476,7 +481,7 @@ def _validate(cfg: Config, origins: _Origins) -> None:
 
     for key in ("concurrency", "blocking_threads", "host_interval", "probe_interval", "probe_timeout",
                 "probe_max_bytes", "ssh_interval", "ssh_connect_timeout", "ssh_command_timeout", "ssh_pool_size",
-                "ssh_max_concurrency"):
+                "ssh_max_concurrency", "service_interval", "service_timeout"):
         positive("collectors", key)
     for key in ("raw_retention_hours", "minute_retention_days", "hour_retention_days", "day_retention_days"):
         positive("metrics.embedded", key)

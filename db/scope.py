@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_, not_, or_, select, true
 
 from core.config import NodeConfig
 from db.models import Host, Node, Site, SiteLevel
+from db.models_services import Service
 
 
 def _regions(cities: tuple[str, ...] | list[str]) -> Select[str]:
@@ -43,4 +44,15 @@ def hosts_served(node: NodeConfig) -> ColumnElement[bool]:
         return and_(own, Host.node_code.in_(_regions([node.code])))
     if node.role == "province" and node.federated_cities:
         return and_(own, not_(Host.node_code.in_(_regions(node.federated_cities))))
+    return own
+
+
+def services_served(node: NodeConfig) -> ColumnElement[bool]:
+    """A where-clause on :class:`Service` selecting the platform services ``node`` collects (same regions as
+    :func:`hosts_served`); never a service mirrored from a city node (``origin_node``)."""
+    own = Service.origin_node.is_(None)
+    if node.role == "city":
+        return and_(own, Service.node_code.in_(_regions([node.code])))
+    if node.role == "province" and node.federated_cities:
+        return and_(own, not_(Service.node_code.in_(_regions(node.federated_cities))))
     return own
