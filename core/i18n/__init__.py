@@ -30,5 +30,6 @@ Areas:
 - :mod:`core.i18n.screens_alerts` — the alert screens: wall ticker and the on-call console (告警处置);
 - :mod:`core.i18n.screens_oncall` — the duty screen (值班与静默, /oncall);
 - :mod:`core.i18n.screens_rules` — the alert rules page (告警规则, /rules);
-- :mod:`core.i18n.screens_audit` — the audit log page (审计日志).
+- :mod:`core.i18n.screens_audit` — the audit log page (审计日志);
+- :mod:`core.i18n.services` — platform services (平台服务): poll failures, ``app.py services``, the wall.
 """

@@ -1,0 +1,280 @@
+"""What every platform-service kind shares (``collectors/kinds/service_*.py``, docs/services.md).
+
+A kind names the enabled :class:`~db.models_services.Service` rows of its kind that this node serves
+(:func:`db.scope.services_served`) and reads one of them per target. Every poll writes the common ``service``
+point: ``up`` (1 when the service answered as expected, 0 when it did not, with the failure's class and
+Chinese reason as tags of the ``failure`` marker) and ``poll_ms``. A service that does not answer is a true
+``up = 0``, never a made-up figure; an error of ours (a bug) is raised for the scheduler to count.
+
+Also here: credentials references (``env:VAR`` / ``file:NAME``, never a literal secret), address validation
+per kind, and :class:`CounterRates`, the counter → per-second rate step with time passed in.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from collectors.base import CollectorContext, Target
+from core.clock import to_ns
+from core.i18n.services import T
+from core.logging import get_logger
+from db.models import Node
+from db.models_services import SERVICE_KINDS, Service
+from db.scope import services_served
+from tsdb.catalogue import MetricSpec, TextSpec, declare, declare_measurement, declare_text
+from tsdb.point import Point, points_for
+
+log = get_logger(__name__)
+
+MEASUREMENT = "service"
+FAILURE = "failure"
+HARD_STOP_MARGIN_S = 5.0
+declare_measurement(MEASUREMENT, "平台服务")
+COMMON_METRICS = declare(
+    MetricSpec(MEASUREMENT, "up", "", "服务可用", "1 when the service answered as expected, 0 when it did not"),
+    MetricSpec(MEASUREMENT, "poll_ms", "ms", "服务采集耗时"),
+    MetricSpec(MEASUREMENT, FAILURE, "", "服务采集故障", "marker (1) carrying the error class and Chinese reason"),
+)
+TEXTS = declare_text(
+    TextSpec(MEASUREMENT, "error", FAILURE, "故障类型", "connect, timeout, auth, query, status, body, config"),
+    TextSpec(MEASUREMENT, "reason", FAILURE, "故障原因", "the failure in Chinese"),
+)
+URL_KINDS = frozenset({"http", "nginx"})
+DEFAULT_PORTS: dict[str, int] = {"postgresql": 5432, "mysql": 3306, "redis": 6379, "tcp": 0}
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class ServiceFailure(Exception):
+    """The service did not answer as expected: ``code`` its class, ``reason`` the Chinese sentence."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+def check_ref(ref: str) -> str:
+    """``ref`` when it is ``env:VAR`` or ``file:NAME``; ValueError with the Chinese reason otherwise."""
+    scheme, _, name = ref.partition(":")
+    if scheme == "env" and name:
+        if not _ENV_NAME.fullmatch(name):
+            raise ValueError(T["ref_env_name"].format(ref=ref))
+        return ref
+    if scheme == "file" and name:
+        if "/" in name or "\\" in name or name in {".", ".."} or ".." in name.split("/"):
+            raise ValueError(T["ref_file_name"].format(ref=ref))
+        return ref
+    raise ValueError(T["ref_literal"].format(ref=ref))
+
+
+def resolve_secret(service: str, ref: str | None, secrets_dir: str,
+                   env: Mapping[str, str] | None = None) -> str | None:
+    """The secret ``ref`` names (None when the service has none): an environment variable, or the first line
+    of a file under ``secrets_dir``. :class:`ServiceFailure` ``config`` when it cannot be read."""
+    if not ref:
+        return None
+    try:
+        check_ref(ref)
+    except ValueError as exc:
+        raise ServiceFailure("config", str(exc)) from None
+    scheme, _, name = ref.partition(":")
+    if scheme == "env":
+        value = (os.environ if env is None else env).get(name)
+        if value is None:
+            raise ServiceFailure("config", T["secret_env_missing"].format(service=service, ref=ref, name=name))
+        return value
+    path = Path(secrets_dir) / name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ServiceFailure("config", T["secret_file_missing"].format(
+            service=service, ref=ref, path=path, detail=exc.strerror if isinstance(exc, OSError) else exc)) from None
+    return text.splitlines()[0] if text else ""
+
+
+def split_host_port(address: str, default_port: int = 0) -> tuple[str, int]:
+    """``host:port`` (``[v6]:port``; the kind's default port when left out) → (host, port); ValueError."""
+    host, port_text = address, ""
+    if address.startswith("["):
+        host, _, rest = address[1:].partition("]")
+        port_text = rest[1:] if rest.startswith(":") else rest
+    elif address.count(":") == 1:
+        host, _, port_text = address.partition(":")
+    if not host or any(c.isspace() for c in host) or "/" in host:
+        raise ValueError(address)
+    if not port_text:
+        if not default_port:
+            raise ValueError(address)
+        return host, default_port
+    if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        raise ValueError(address)
+    return host, int(port_text)
+
+
+def check_address(kind: str, address: str) -> str:
+    """``address`` when it suits ``kind`` (a URL for http and nginx, host:port otherwise); else ValueError
+    with the Chinese reason."""
+    if kind not in SERVICE_KINDS:
+        raise ValueError(T["kind_unknown"].format(kind=kind, kinds="、".join(SERVICE_KINDS)))
+    if kind in URL_KINDS:
+        parts = urlsplit(address)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError(T["address_url"].format(address=address, kind=kind))
+        try:
+            parts.port  # noqa: B018  (raises on a bad port)
+        except ValueError:
+            raise ValueError(T["address_port"].format(address=address)) from None
+        return address
+    try:
+        split_host_port(address, DEFAULT_PORTS[kind])
+    except ValueError:
+        raise ValueError(T["address_hostport"].format(address=address, kind=kind,
+                                                      port=DEFAULT_PORTS[kind] or 8080)) from None
+    return address
+
+
+def counter_rates(prev: tuple[float, Mapping[str, float]] | None, counters: Mapping[str, float],
+                  now_s: float) -> dict[str, float]:
+    """Per-second rates of the counters in both samples (pure). No previous sample or no time passed: none;
+    a counter that went back (a restart reset it) gives no rate, never a negative one."""
+    if prev is None:
+        return {}
+    at, before = prev
+    seconds = now_s - at
+    if seconds <= 0:
+        return {}
+    return {k: (v - before[k]) / seconds for k, v in counters.items() if k in before and v >= before[k]}
+
+
+class CounterRates:
+    """Previous counter values per target (thread-safe): :meth:`update` returns the rates since then."""
+
+    def __init__(self) -> None:
+        self._prev: dict[str, tuple[float, dict[str, float]]] = {}
+        self._lock = threading.Lock()
+
+    def update(self, key: str, counters: Mapping[str, float], now_s: float) -> dict[str, float]:
+        with self._lock:
+            prev = self._prev.get(key)
+            self._prev[key] = (now_s, dict(counters))
+        return counter_rates(prev, counters, now_s)
+
+
+def common_points(tags: Mapping[str, str], up: bool, poll_ms: float, time_ns: int,
+                  failure: ServiceFailure | None = None) -> list[Point]:
+    """The ``service`` point of one poll (with the failure marker and its tags when it failed)."""
+    extra = {"error": failure.code, "reason": failure.reason} if failure is not None else {}
+    return points_for(MEASUREMENT, {**tags, **extra}, time_ns,
+                      [("up", int(up)), ("poll_ms", round(poll_ms, 1)), (FAILURE, 1 if failure else None)])
+
+
+class ServiceKind:
+    """The shared part of the ``service_<kind>`` collectors: settings, targets, the up/failure envelope.
+
+    A kind sets ``service_kind`` and implements ``read(target, now) -> list[Point]`` (blocking kinds) or
+    ``aread`` (async kinds), raising :class:`ServiceFailure` when the service does not answer as expected.
+    """
+
+    service_kind: ClassVar[str]
+
+    def __init__(self, ctx: CollectorContext) -> None:
+        self.ctx = ctx
+        self.rates = CounterRates()
+
+    @property
+    def interval(self) -> float:
+        return float(self.ctx.config.collectors.service_interval)
+
+    @property
+    def service_timeout(self) -> float:
+        return float(self.ctx.config.collectors.service_timeout)
+
+    @property
+    def timeout(self) -> float:
+        # the kind's own timeouts come first, so it reports the failure itself
+        return self.service_timeout + HARD_STOP_MARGIN_S
+
+    def targets(self) -> list[Target]:
+        """The enabled services of this kind in the regions this node serves, by name."""
+        with self.ctx.sessions() as s:
+            rows = s.execute(select(Service, Node).join(Node, Node.code == Service.node_code).where(
+                Service.kind == self.service_kind, Service.enabled.is_(True),
+                services_served(self.ctx.config.node)).order_by(Service.name)).all()
+            return [Target(key=svc.name,
+                           labels={"service": svc.name, "kind": svc.kind, "node": svc.node_code,
+                                   "city": node.city_code},
+                           params={"address": svc.address, "credentials_ref": svc.credentials_ref or "",
+                                   "options": dict(svc.options or {})})
+                    for svc, node in rows]
+
+    def secret(self, target: Target) -> str | None:
+        """The target's password or token (None without a credentials reference); ServiceFailure ``config``."""
+        return resolve_secret(target.key, str(target.params.get("credentials_ref") or "") or None,
+                              str(self.ctx.config.collectors.secrets_dir))
+
+    def options(self, target: Target) -> Mapping[str, Any]:
+        return target.params.get("options") or {}
+
+    def envelope(self, target: Target, started: float, own: list[Point] | None,
+                 failure: ServiceFailure | None) -> list[Point]:
+        """The poll's points: the kind's own when it answered, and the ``service`` point either way."""
+        ns = to_ns(self.ctx.clock.now())
+        poll_ms = (time.monotonic() - started) * 1000.0
+        if failure is not None:
+            log.warning("service.poll_failed", kind=self.service_kind, service=target.key, error=failure.code,
+                        reason=failure.reason)
+            return common_points(target.labels, False, poll_ms, ns, failure)
+        return [*(own or []), *common_points(target.labels, True, poll_ms, ns)]
+
+    def where(self, target: Target) -> str:
+        return str(target.params.get("address", ""))
+
+    def poll_blocking(self, target: Target, read: Callable[[Target], list[Point]]) -> list[Point]:
+        """Run a blocking ``read`` inside the envelope: its ServiceFailure becomes ``up = 0``."""
+        started = time.monotonic()
+        try:
+            own = read(target)
+        except ServiceFailure as exc:
+            return self.envelope(target, started, None, exc)
+        return self.envelope(target, started, own, None)
+
+    async def poll_async(self, target: Target, read: Callable[[Target], Awaitable[list[Point]]]) -> list[Point]:
+        """Await ``read`` inside the envelope: its ServiceFailure becomes ``up = 0``."""
+        started = time.monotonic()
+        try:
+            own = await read(target)
+        except ServiceFailure as exc:
+            return self.envelope(target, started, None, exc)
+        return self.envelope(target, started, own, None)
+
+
+def now_ns_and_s(ctx: CollectorContext) -> tuple[int, float]:
+    """The clock's now as (ns, unix seconds): one reading for a poll's points and its rates."""
+    now = ctx.clock.now()
+    return to_ns(now), now.timestamp()
+
+
+def num(value: Any) -> float | None:
+    """A driver's value as a number (None when absent or not numeric)."""
+    if value is None or isinstance(value, bool):
+        return None if value is None else float(value)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def percent(part: float | None, whole: float | None) -> float | None:
+    """``part`` as a percentage of ``whole``, one decimal; None when either is unknown or ``whole`` is 0."""
+    if part is None or whole is None or whole <= 0:
+        return None
+    return round(100.0 * part / whole, 1)

@@ -1,0 +1,56 @@
+"""Operator-facing wording of the platform services (平台服务): collection failures, ``app.py services`` and
+the 平台服务 wall, in Simplified Chinese."""
+
+from __future__ import annotations
+
+KIND_LABELS: dict[str, str] = {
+    "postgresql": "PostgreSQL 数据库",
+    "mysql": "MySQL/MariaDB 数据库",
+    "redis": "Redis 缓存",
+    "nginx": "nginx 网页服务",
+    "http": "HTTP 健康检查",
+    "tcp": "TCP 端口",
+}
+
+T: dict[str, str] = {
+    # one poll of a service (collectors/services.py and collectors/kinds/service_*.py)
+    "connect_failed": "无法连接服务“{service}”（{where}）：{detail}",
+    "timeout": "服务“{service}”（{where}）在 {seconds:g} 秒内未应答",
+    "auth_failed": "服务“{service}”（{where}）拒绝了登录：{detail}",
+    "query_failed": "服务“{service}”（{where}）的状态查询失败：{detail}",
+    "bad_status": "服务“{service}”（{where}）返回 HTTP {status}，预期 {expected}",
+    "bad_body": "服务“{service}”（{where}）的应答无法识别：{detail}",
+    "expect_failed": "服务“{service}”的健康字段 {path} 为 {actual}，预期 {expected}",
+    "secret_env_missing": "服务“{service}”的凭据引用 {ref}：环境变量 {name} 未设置",
+    "secret_file_missing": "服务“{service}”的凭据引用 {ref}：文件 {path} 无法读取（{detail}）",
+    "log_unreadable": "服务“{service}”的访问日志 {path} 无法读取：{detail}",
+    # registry validation (app.py services add, collectors/services.py)
+    "ref_literal": "凭据引用“{ref}”无效：只接受 env:变量名 或 file:文件名（文件位于 [collectors] secrets_dir），"
+                   "不接受明文密码",
+    "ref_env_name": "凭据引用“{ref}”无效：环境变量名只能包含字母、数字和下划线，且不以数字开头",
+    "ref_file_name": "凭据引用“{ref}”无效：文件名不能包含路径分隔符或“..”",
+    "kind_unknown": "服务类型“{kind}”无效，可选：{kinds}",
+    "address_hostport": "服务地址“{address}”无效：{kind} 服务应写成 主机:端口（如 127.0.0.1:{port}）",
+    "address_port": "服务地址“{address}”无效：端口应为 1–65535 的整数",
+    "address_url": "服务地址“{address}”无效：{kind} 服务应写成 http:// 或 https:// 开头的网址",
+    "option_syntax": "选项“{option}”无效：应写成 键=值",
+    "option_unknown": "{kind} 服务没有选项“{key}”，可用：{keys}",
+    "option_value": "选项 {key}={value} 无效：{detail}",
+    # app.py services
+    "added": "已登记服务“{name}”（{kind}，{address}，节点 {node}）",
+    "add_summary": "登记平台服务“{name}”（{kind}，{address}）",
+    "exists": "已有名为“{name}”的服务",
+    "unknown_service": "未登记名为“{name}”的服务（app.py services list 可查看已登记服务）",
+    "unknown_node": "节点代码“{node}”未登记（应为已导入的省、市或县的 6 位区划代码）",
+    "removed": "已删除服务“{name}”",
+    "remove_summary": "删除平台服务“{name}”",
+    "enabled": "已启用服务“{name}”",
+    "disabled": "已停用服务“{name}”",
+    "enable_summary": "启用平台服务“{name}”",
+    "disable_summary": "停用平台服务“{name}”",
+    "unchanged": "服务“{name}”已是{state}状态，无需变更",
+    "list_header": "名称\t类型\t地址\t节点\t凭据引用\t状态\t选项",
+    "list_empty": "尚未登记任何平台服务（app.py services add 登记）",
+    "state_enabled": "启用",
+    "state_disabled": "停用",
+}
