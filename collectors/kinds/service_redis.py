@@ -95,7 +95,7 @@ class RedisServiceCollector(ServiceKind):
         client = redis.Redis(host=host, port=port, db=int(options.get("db", 0)),
                              username=str(options["username"]) if options.get("username") else None,
                              password=self.secret(target), socket_timeout=self.service_timeout,
-                             socket_connect_timeout=self.service_timeout, retry_on_timeout=False)
+                             socket_connect_timeout=self.service_timeout)
         try:
             info: dict[str, Any] = client.info()
         except redis.AuthenticationError as exc:

@@ -29,6 +29,8 @@ from db.hosts import ensure_local_host
 from db.models import Host, HostRole
 from db.session import transaction
 from inspection.catalog import check_groups
+from tests.collectors.nginx_server import running_nginx
+from tests.collectors.services_support import MYSQL_ADDRESS, PG_ADDRESS, REDIS_ADDRESS, add_service
 from tests.collectors.sshd import running_sshd
 from tests.collectors.support import make_config, seed_registry, serve
 from tsdb.catalogue import CATALOGUE
@@ -63,8 +65,40 @@ def _ssh_world(session: Session, _base: str, stack: ExitStack, tmp: Path) -> dic
     return {"ssh_known_hosts": str(tmp / "known_hosts"), "ssh_connect_timeout": 5.0}
 
 
+def _service_world(kind: str, address: str, **options: Any) -> World:
+    """One service of ``kind`` at ``address`` (the test database servers on loopback)."""
+
+    def world(session: Session, _base: str, _stack: ExitStack, _tmp: Path) -> dict[str, Any]:
+        seed_registry(session, {})
+        add_service(session, f"test-{kind}", kind, address, **options)
+        return {"service_timeout": 5.0}
+
+    return world
+
+
+def _http_service_world(session: Session, base: str, _stack: ExitStack, _tmp: Path) -> dict[str, Any]:
+    seed_registry(session, {})
+    add_service(session, "test-http", "http", base + "/")
+    add_service(session, "test-tcp", "tcp", base.removeprefix("http://"))
+    return {"service_timeout": 5.0}
+
+
+def _nginx_world(session: Session, _base: str, stack: ExitStack, tmp: Path) -> dict[str, Any]:
+    seed_registry(session, {})
+    nginx = stack.enter_context(running_nginx(tmp))
+    add_service(session, "test-nginx", "nginx", nginx.status_url, access_log=str(nginx.access_log))
+    return {"service_timeout": 5.0}
+
+
 # kind → what its registry holds; a new kind adds its entry (and, if it reads something new, its world)
-HARNESS: dict[str, World] = {"site_probe": _site_world, "host": _host_world, "ssh_host": _ssh_world}
+HARNESS: dict[str, World] = {
+    "site_probe": _site_world, "host": _host_world, "ssh_host": _ssh_world,
+    "service_postgresql": _service_world("postgresql", PG_ADDRESS, dbname="test"),
+    "service_mysql": _service_world("mysql", MYSQL_ADDRESS),
+    "service_redis": _service_world("redis", REDIS_ADDRESS),
+    "service_http": _http_service_world, "service_tcp": _http_service_world,
+    "service_nginx": _nginx_world,
+}
 INSPECTION_KINDS = {f"inspection_{group}" for group in check_groups()}  # checks: test_check_contract.py
 
 
