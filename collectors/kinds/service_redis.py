@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from collectors.base import COLLECTORS, Target
 from collectors.services import (
@@ -95,7 +97,8 @@ class RedisServiceCollector(ServiceKind):
         client = redis.Redis(host=host, port=port, db=int(options.get("db", 0)),
                              username=str(options["username"]) if options.get("username") else None,
                              password=self.secret(target), socket_timeout=self.service_timeout,
-                             socket_connect_timeout=self.service_timeout)
+                             socket_connect_timeout=self.service_timeout,
+                             retry=Retry(NoBackoff(), 0))  # the scheduler owns retries: one try per poll
         try:
             info: dict[str, Any] = client.info()
         except redis.AuthenticationError as exc:
