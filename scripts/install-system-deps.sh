@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Debian packages the tests and benchmarks use: Chromium + ChromeDriver (browser tests) and
-# prometheus-blackbox-exporter (probe benchmark peer), nginx (static server of the crawl benchmark), and two
+# prometheus-blackbox-exporter (probe benchmark peer), nginx (static server of the crawl benchmark; the nginx service collector's tests start a private one), and two
 # system CJK fonts: the browser layout tests run the walls under each (and under none) to prove the bundled
 # font makes them independent of the PC's fonts; fonts-noto-cjk is also the source of that bundled font
 # (tools/build_wall_font.py); fontconfig's fc-list checks those setups; victoria-metrics is the real server

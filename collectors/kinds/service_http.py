@@ -10,6 +10,7 @@ latency is until the whole body is read; bodies are read up to 1 MiB.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Mapping
@@ -93,9 +94,12 @@ class HTTPServiceCollector(ServiceKind):
     def __init__(self, ctx: CollectorContext) -> None:
         super().__init__(ctx)
         self._session: aiohttp.ClientSession | None = None
+        self._session_loop: asyncio.AbstractEventLoop | None = None
 
     def session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._session_loop is not loop:
+            self._session_loop = loop  # a session belongs to the loop it was made in
             self._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=self.service_timeout),
                 headers={"User-Agent": "GovOps-Service/1.0"})

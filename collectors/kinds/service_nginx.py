@@ -75,11 +75,14 @@ class NginxServiceCollector(ServiceKind):
     def __init__(self, ctx: CollectorContext) -> None:
         super().__init__(ctx)
         self._session: aiohttp.ClientSession | None = None
+        self._session_loop: asyncio.AbstractEventLoop | None = None
         self._tails: dict[str, tuple[TailState, float]] = {}
         self._tail_lock = threading.Lock()
 
     def session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._session_loop is not loop:
+            self._session_loop = loop  # a session belongs to the loop it was made in
             self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.service_timeout))
         return self._session
 
