@@ -43,6 +43,8 @@ COMMON_METRICS = declare(
     MetricSpec(MEASUREMENT, "up", "", "服务可用", "1 when the service answered as expected, 0 when it did not"),
     MetricSpec(MEASUREMENT, "poll_ms", "ms", "服务采集耗时"),
     MetricSpec(MEASUREMENT, FAILURE, "", "服务采集故障", "marker (1) carrying the error class and Chinese reason"),
+    MetricSpec(MEASUREMENT, "interval_s", "s", "服务采集间隔",
+               "the kind's interval: the absence rule judges a silent service against it"),
 )
 TEXTS = declare_text(
     TextSpec(MEASUREMENT, "error", FAILURE, "故障类型", "connect, timeout, auth, query, status, body, config"),
@@ -169,12 +171,13 @@ class CounterRates:
         return counter_rates(prev, counters, now_s)
 
 
-def common_points(tags: Mapping[str, str], up: bool, poll_ms: float, time_ns: int,
+def common_points(tags: Mapping[str, str], up: bool, poll_ms: float, time_ns: int, interval_s: float,
                   failure: ServiceFailure | None = None) -> list[Point]:
     """The ``service`` point of one poll (with the failure marker and its tags when it failed)."""
     extra = {"error": failure.code, "reason": failure.reason} if failure is not None else {}
     return points_for(MEASUREMENT, {**tags, **extra}, time_ns,
-                      [("up", int(up)), ("poll_ms", round(poll_ms, 1)), (FAILURE, 1 if failure else None)])
+                      [("up", int(up)), ("poll_ms", round(poll_ms, 1)), (FAILURE, 1 if failure else None),
+                       ("interval_s", interval_s)])
 
 
 class ServiceKind:
@@ -232,8 +235,8 @@ class ServiceKind:
         if failure is not None:
             log.warning("service.poll_failed", kind=self.service_kind, service=target.key, error=failure.code,
                         reason=failure.reason)
-            return common_points(target.labels, False, poll_ms, ns, failure)
-        return [*(own or []), *common_points(target.labels, True, poll_ms, ns)]
+            return common_points(target.labels, False, poll_ms, ns, self.interval, failure)
+        return [*(own or []), *common_points(target.labels, True, poll_ms, ns, self.interval)]
 
     def where(self, target: Target) -> str:
         return str(target.params.get("address", ""))
