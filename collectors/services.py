@@ -281,3 +281,82 @@ def percent(part: float | None, whole: float | None) -> float | None:
     if part is None or whole is None or whole <= 0:
         return None
     return round(100.0 * part / whole, 1)
+
+
+def _positive(text: str) -> float:
+    value = float(text)
+    if not value > 0:
+        raise ValueError("应大于 0")
+    return value
+
+
+def _status(text: str) -> int:
+    value = int(text)
+    if not 100 <= value <= 599:
+        raise ValueError("应为 100–599 的 HTTP 状态码")
+    return value
+
+
+def _nonneg_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError("应为非负整数")
+    return value
+
+
+def _names(text: str) -> list[str]:
+    items = [p.strip() for p in text.split(",") if p.strip()]
+    if not items:
+        raise ValueError("应为逗号分隔的名称")
+    return items
+
+
+def _flag(text: str) -> bool:
+    if text.lower() in {"true", "yes", "1", "是"}:
+        return True
+    if text.lower() in {"false", "no", "0", "否"}:
+        return False
+    raise ValueError("应为 true 或 false")
+
+
+def _expect(text: str) -> str:
+    path, sep, _ = text.partition("=")
+    if not sep or not path.strip():
+        raise ValueError("应写成 字段路径=值，如 status=UP")
+    return text
+
+
+def _text(text: str) -> str:
+    if not text.strip():
+        raise ValueError("不能为空")
+    return text.strip()
+
+
+# kind → option → parser of its command-line text (docs/services.md); ValueError's text says why
+OPTIONS: dict[str, dict[str, Callable[[str], Any]]] = {
+    "postgresql": {"user": _text, "dbname": _text, "databases": _names, "long_xact_s": _positive},
+    "mysql": {"user": _text, "database": _text},
+    "redis": {"username": _text, "db": _nonneg_int},
+    "nginx": {"access_log": _text},
+    "http": {"expect_status": _status, "json_fields": _names, "expect": _expect, "verify_tls": _flag},
+    "tcp": {},
+}
+
+
+def parse_options(kind: str, pairs: list[str]) -> dict[str, Any]:
+    """``key=value`` texts → the kind's options; ValueError with the Chinese reason naming the option."""
+    known = OPTIONS[kind]
+    out: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ValueError(T["option_syntax"].format(option=pair))
+        if key not in known:
+            raise ValueError(T["option_unknown"].format(kind=kind, key=key, keys="、".join(known) or "（无）"))
+        try:
+            out[key] = known[key](value)
+        except ValueError as exc:
+            detail = str(exc) if any("\u4e00" <= c <= "\u9fff" for c in str(exc)) else "格式不对"
+            raise ValueError(T["option_value"].format(key=key, value=value, detail=detail)) from None
+    return out

@@ -61,6 +61,10 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "host.update": "修改远程主机登记",
     "host.trust": "信任远程主机密钥（首次）",
     "host.trust_replace": "更换远程主机密钥",
+    "service.add": "登记平台服务",
+    "service.remove": "删除平台服务",
+    "service.enable": "启用平台服务",
+    "service.disable": "停用平台服务",
     **{f"alert.{state}": f"告警状态：{label}" for state, label in ALERT_STATE.items()},
     **{f"alert.{code}": label for code, label in ALERT_ACTIONS.items()},
     **{f"alert.{code}.denied": f"{label}被拒绝（超出地区范围）" for code, label in ALERT_ACTIONS.items()},
@@ -84,11 +88,13 @@ AUDIT_ACTION_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "kiosk": ("大屏令牌", ("kiosk",)),
     "api_token": ("开放接口令牌", ("api_token",)),
     "hosts": ("远程主机", ("host",)),
+    "services": ("平台服务", ("service",)),
     "audit": ("审计日志", ("audit",)),
 }
 
 AUDIT_OBJECT_LABELS: dict[str, str] = {
     "user": "用户", "kiosk_token": "大屏令牌", "api_token": "开放接口令牌", "host": "远程主机",
+    "service": "平台服务",
     "alert": "告警", "notification": "通知", "duty_shift": "排班",
     "handover": "交接班", "silence": "静默/维护窗口", "audit": "审计日志",
 }
