@@ -27,7 +27,7 @@ from core.clock import Clock
 from core.config import Config
 from core.i18n.walls import T
 from core.region import PROVINCE_CODE, is_county
-from dashboard import crawl_data, federation_data, health, host_data, inspection_data
+from dashboard import crawl_data, federation_data, health, host_data, inspection_data, service_data
 from dashboard.readers import as_utc, latest_by, num
 from db.models import Node, NodeLevel, Site
 from federation.vantage import VantageProbe
@@ -72,6 +72,7 @@ class WallData:
         self._avail = memo(self._availability_by_site)
         self._history = memo(self._site_history)
         self._host_frame = memo(self._build_host_frame)
+        self._service_frame = memo(self._build_service_frame)
         self._host_disks = memo(self._build_host_disks)
         self._host_history = memo(self._build_host_history)
         self._inspection = memo(self._build_inspection)
@@ -380,6 +381,15 @@ class WallData:
         (``unhealthy``, ``stale``, ``up``); columns ``host_data.HOST_COLUMNS``. A host whose newest
         sample is older than 2 × ``collectors.host_interval`` is ``stale``, never ``up``."""
         return self._host_frame(self._floor(now))
+
+    def _build_service_frame(self, now: datetime) -> pd.DataFrame:
+        return service_data.service_frame(self.store, self.sessions, now, LOOKBACK,
+                                          self.config.collectors.service_interval, T.PROVINCE_LEVEL)
+
+    def service_frame(self, now: datetime, scope_code: str = PROVINCE_CODE) -> pd.DataFrame:
+        """The enabled platform services a viewer scoped to ``scope_code`` may see, problems first (columns
+        ``service_data.SERVICE_COLUMNS``): 异常 first, then 未知, then 正常."""
+        return service_data.in_scope(self._service_frame(self._floor(now)), scope_code)
 
     def city_hosts(self, city_code: str, now: datetime) -> pd.DataFrame:
         """The hosts whose city is ``city_code`` (``430000`` = province level), problems first; for a county, its

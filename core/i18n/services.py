@@ -54,3 +54,25 @@ T: dict[str, str] = {
     "state_enabled": "启用",
     "state_disabled": "停用",
 }
+
+# the 平台服务 wall (dashboard/pages/services.py, layouts/services.py)
+PAGE = "平台服务"
+SERVICE_STATUS: dict[str, str] = {"up": "正常", "down": "异常", "stale": "未知", "unknown": "未知"}
+W: dict[str, str] = {
+    "kpi_up": "正常服务",
+    "kpi_down": "异常服务",
+    "kpi_unknown": "状态未知",
+    "suffix": "项",
+    "table": "服务明细",
+    "col_name": "服务",
+    "col_kind": "类型",
+    "col_node": "所属节点",
+    "col_status": "状态",
+    "col_figures": "关键指标",
+    "col_last": "最近采集",
+    "stale_note": "数据已过期，最近一次采集于 {age}",
+    "never": "从未采集",
+    "no_services": "当前范围内尚未登记平台服务（app.py services add 登记）",
+    "card_counts": "正常 {up} · 异常 {down} · 未知 {unknown}",
+    "card_none": "未登记",
+}

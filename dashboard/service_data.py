@@ -1,0 +1,126 @@
+"""Platform-service reads behind the 平台服务 wall (uncached building blocks; dashboard/data.py memoizes them).
+
+A service is every enabled registry :class:`~db.models_services.Service`. Its state comes from the newest
+``service.up`` sample: ``up`` (正常) or ``down`` (异常, with the failure's Chinese reason) while that sample
+is fresh (within 2 × ``[collectors] service_interval``), ``stale`` (未知, with its age) when older, and
+``unknown`` when it never reported. A failed poll is its own series (its tags carry the reason), so the
+newest sample is taken over all of a service's series. Key figures per kind are the newest values of the
+kind's fields, shown only while the service is up and the figure itself is fresh; their Chinese labels and
+units are the collector's declarations (:mod:`tsdb.catalogue`). One store query per field, whatever the
+number of services.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased, sessionmaker
+
+from core.region import PROVINCE_CODE, is_county
+from dashboard import health
+from dashboard.readers import num
+from db.models import Node, NodeLevel
+from db.models_services import Service
+from tsdb.catalogue import CATALOGUE
+from tsdb.store import MetricStore
+
+MEASUREMENT = "service"
+# kind → (its measurement, the fields shown on the wall, in order)
+KEY_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "postgresql": ("service_postgresql", ("connections_percent", "replication_lag_s", "cache_hit_percent",
+                                          "long_xacts")),
+    "mysql": ("service_mysql", ("connections_percent", "slow_queries_per_s", "replication_lag_s")),
+    "redis": ("service_redis", ("memory_percent", "used_memory_bytes", "clients", "evictions_per_s")),
+    "nginx": ("service_nginx", ("requests_per_s", "error_5xx_percent", "latency_p95_ms")),
+    "http": ("service_http", ("status", "latency_ms")),
+    "tcp": ("service_tcp", ("connect_ms",)),
+}
+SERVICE_COLUMNS = ["name", "kind", "address", "node_code", "node_name", "city_code", "city_name", "status",
+                   "last_seen", "reason", "figures"]
+_SEVERITY = {"down": 0, "stale": 1, "unknown": 2, "up": 3}
+
+
+def registered_services(sessions: sessionmaker[Session], province_label: str) -> list[dict[str, Any]]:
+    """The enabled services with their node and city (a county's city is its parent)."""
+    parent = aliased(Node)
+    with sessions() as s:
+        rows = s.execute(
+            select(Service.name, Service.kind, Service.address, Node.code, Node.name, Node.level, Node.parent_code,
+                   parent.name)
+            .join(Node, Service.node_code == Node.code).outerjoin(parent, Node.parent_code == parent.code)
+            .where(Service.enabled.is_(True)).order_by(Service.name)).all()
+    out = []
+    for name, kind, address, code, node_name, level, parent_code, parent_name in rows:
+        if level is NodeLevel.COUNTY and parent_code:
+            city_code, city_name = parent_code, parent_name or parent_code
+        elif level is NodeLevel.PROVINCE or code == PROVINCE_CODE:
+            city_code, city_name = PROVINCE_CODE, province_label
+        else:
+            city_code, city_name = code, node_name
+        out.append({"name": name, "kind": kind, "address": address, "node_code": code, "node_name": node_name,
+                    "city_code": city_code, "city_name": city_name})
+    return out
+
+
+def _newest(store: MetricStore, measurement: str, field: str, since: datetime) -> dict[str, tuple[Any, Any, Any]]:
+    """service → (time, value, reason tag) of its newest sample of ``measurement.field`` over all its series."""
+    df = store.latest(measurement, field, since=since)
+    if df.empty or "service" not in df.columns:
+        return {}
+    df = df.sort_values("time").drop_duplicates("service", keep="last")
+    reasons = df["reason"] if "reason" in df.columns else pd.Series([None] * len(df), index=df.index)
+    return {str(s): (t, v, r) for s, t, v, r in zip(df["service"], df["time"], df["value"], reasons, strict=True)}
+
+
+def _label(measurement: str, field: str) -> tuple[str, str]:
+    spec = CATALOGUE.find(measurement, field)
+    return (spec.label_zh, spec.unit) if spec is not None else (field, "")
+
+
+def service_frame(store: MetricStore, sessions: sessionmaker[Session], now: datetime, lookback: timedelta,
+                  interval_s: float, province_label: str) -> pd.DataFrame:
+    """Every enabled service with its state and key figures, problems first (columns ``SERVICE_COLUMNS``;
+    ``figures`` a list of (Chinese label, value or None, unit); ``reason`` the failure's words when down)."""
+    since = now - lookback
+    rows = registered_services(sessions, province_label)
+    ups = _newest(store, MEASUREMENT, "up", since)
+    values: dict[tuple[str, str], dict[str, tuple[Any, Any, Any]]] = {}
+    for kind in {r["kind"] for r in rows}:
+        measurement, fields = KEY_FIELDS.get(kind, ("", ()))
+        for f in fields:
+            values[(kind, f)] = _newest(store, measurement, f, since)
+    for row in rows:
+        hit = ups.get(row["name"])
+        last = None if hit is None else pd.Timestamp(hit[0]).to_pydatetime()
+        up = None if hit is None else num(hit[1])
+        if last is None:
+            status = "unknown"
+        elif health.is_stale(last, now, interval_s):
+            status = "stale"
+        else:
+            status = "up" if up is not None and up >= 0.5 else "down"
+        row["status"], row["last_seen"] = status, last
+        row["reason"] = str(hit[2]) if status == "down" and hit is not None and isinstance(hit[2], str) else None
+        measurement, fields = KEY_FIELDS.get(row["kind"], ("", ()))
+        figures = []
+        for f in fields:
+            label, unit = _label(measurement, f)
+            v = values.get((row["kind"], f), {}).get(row["name"])
+            fresh = v is not None and not health.is_stale(pd.Timestamp(v[0]).to_pydatetime(), now, interval_s)
+            figures.append((label, num(v[1]) if fresh and status == "up" and v is not None else None, unit))
+        row["figures"] = figures
+    df = pd.DataFrame(rows, columns=SERVICE_COLUMNS)
+    df = df.assign(_sev=df["status"].map(_SEVERITY)).sort_values(["_sev", "name"], kind="stable")
+    return df.drop(columns="_sev").reset_index(drop=True)
+
+
+def in_scope(df: pd.DataFrame, scope_code: str) -> pd.DataFrame:
+    """The services a viewer scoped to ``scope_code`` may see: all for the province, a city's (its own and its
+    counties'), a county's own."""
+    if scope_code == PROVINCE_CODE:
+        return df
+    keep = df["node_code"] == scope_code if is_county(scope_code) else df["city_code"] == scope_code
+    return df[keep].reset_index(drop=True)
