@@ -219,8 +219,8 @@ DASH_KEY = "govops_dash"  # server.extensions: the Dash app attached by init_app
 def init_app(server: Flask, config: Config, *, store: MetricStore, sessions: sessionmaker[Session],
              clock: Clock, rules: RuleDirectory | None = None) -> Dash:
     """Attach the wall screens and consoles to ``server``: ``/`` (overview), ``/city/<code>``,
-    ``/site/<code>``, ``/hosts``, ``/host/<name>``, ``/services``, ``/alerts``, ``/oncall``, ``/audit`` and ``/rules``; a
-    logged-in user gets a navigation bar in the header.
+    ``/site/<code>``, ``/hosts``, ``/host/<name>``, ``/services``, ``/alerts``, ``/oncall``, ``/audit`` and
+    ``/rules``; a logged-in user gets a navigation bar in the header.
 
     The security layer must already be attached (runtime.webapp.create_app does both): every page and
     callback registered here is declared with the access its page declares, and the guard refuses the

@@ -1,11 +1,11 @@
 """One contract over every registered collector kind: a new kind is tested by being registered.
 
-Each kind is built against a real migrated registry seeded by its harness entry (:data:`HARNESS`: one
-site served by a real loopback HTTP server, this machine as a local host, a remote host served by a real
-OpenSSH daemon on loopback, or a platform service: the test PostgreSQL, MariaDB and Redis, a private nginx,
-loopback HTTP and TCP); every target is collected for real, and everything a kind emits must be declared beside it with a Chinese label. A registered kind
-without a harness entry fails ``test_every_kind_has_a_harness``. The inspection kinds are derived from the
-checks' schedule groups (one per group, ``collectors/kinds/inspection.py``): they run here on the site
+Each kind is built against a real migrated registry seeded by its harness entry (:data:`HARNESS`: one site served
+by a real loopback HTTP server, this machine as a local host, a remote host served by a real OpenSSH daemon on
+loopback, or a platform service: the test PostgreSQL, MariaDB and Redis, a private nginx, loopback HTTP and TCP);
+every target is collected for real, and everything a kind emits must be declared beside it with a Chinese label. A
+registered kind without a harness entry fails ``test_every_kind_has_a_harness``. The inspection kinds are derived
+from the checks' schedule groups (one per group, ``collectors/kinds/inspection.py``): they run here on the site
 world, and each of their checks has its own harness in ``test_check_contract.py``.
 """
 
