@@ -154,9 +154,8 @@ def set_enabled(sessions: sessionmaker[Session], name: str, enabled: bool, out: 
             print(T["unchanged"].format(name=name, state=state), file=out, flush=True)
             return 0
         service.enabled = enabled
-        action = "enable" if enabled else "disable"
-        audit.record(s, CLI_ACTOR, f"service.{action}", "service", name,
-                     summary=T[f"{action}_summary"].format(name=name), scope_code=service.node_code,
-                     remote_addr=CLI_ORIGIN)
+        audit.record(s, CLI_ACTOR, "service.enable" if enabled else "service.disable", "service", name,
+                     summary=T["enable_summary" if enabled else "disable_summary"].format(name=name),
+                     scope_code=service.node_code, remote_addr=CLI_ORIGIN)
     print(T["enabled" if enabled else "disabled"].format(name=name), file=out, flush=True)
     return 0
