@@ -25,7 +25,8 @@ from sqlalchemy import select
 
 from collectors.base import CollectorContext, Target
 from core.clock import to_ns
-from core.i18n.services import T
+from core.i18n.cli import ERRNO_ZH
+from core.i18n.services import DRIVER_REASONS, T
 from core.logging import get_logger
 from db.models import Node
 from db.models_services import SERVICE_KINDS, Service
@@ -62,6 +63,21 @@ class ServiceFailure(Exception):
         super().__init__(reason)
         self.code = code
         self.reason = reason
+
+
+def detail_zh(exc: BaseException) -> str:
+    """Why a connection or query failed, in Chinese where the cause is known (by errno, or a driver's message
+    recognised in :data:`core.i18n.services.DRIVER_REASONS`); the driver's own words otherwise."""
+    for e in (exc, getattr(exc, "os_error", None), exc.__cause__, exc.__context__):
+        code = getattr(e, "errno", None)
+        if isinstance(code, int) and code in ERRNO_ZH:
+            return ERRNO_ZH[code]
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    lowered = text.lower()
+    for needle, reason in DRIVER_REASONS:
+        if needle in lowered:
+            return reason
+    return text[:200]
 
 
 def check_ref(ref: str) -> str:

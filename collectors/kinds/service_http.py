@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import aiohttp
 
 from collectors.base import COLLECTORS, CollectorContext, Target
-from collectors.services import COMMON_METRICS, ServiceFailure, ServiceKind, now_ns_and_s
+from collectors.services import COMMON_METRICS, ServiceFailure, ServiceKind, detail_zh, now_ns_and_s
 from core.i18n.services import T
 from tsdb.catalogue import MetricSpec, TextSpec, declare, declare_measurement, declare_text
 from tsdb.point import Point, points_for
@@ -131,7 +131,7 @@ class HTTPServiceCollector(ServiceKind):
                                                                 seconds=self.service_timeout)) from None
         except (aiohttp.ClientError, OSError) as exc:
             raise ServiceFailure("connect", T["connect_failed"].format(
-                service=target.key, where=url, detail=str(exc) or type(exc).__name__)) from None
+                service=target.key, where=url, detail=detail_zh(exc))) from None
 
     async def read(self, target: Target) -> list[Point]:
         options = self.options(target)

@@ -19,6 +19,7 @@ from collectors.services import (
     COMMON_METRICS,
     ServiceFailure,
     ServiceKind,
+    detail_zh,
     now_ns_and_s,
     num,
     percent,
@@ -86,15 +87,14 @@ class MySQLServiceCollector(ServiceKind):
                                    cursorclass=pymysql.cursors.DictCursor, program_name="govops")
         except pymysql.err.OperationalError as exc:
             code = exc.args[0] if exc.args else 0
-            detail = exc.args[1] if len(exc.args) > 1 else str(exc)
             if code in (1045, 1044, 1698):  # access denied
                 raise ServiceFailure("auth", T["auth_failed"].format(service=target.key, where=where,
-                                                                     detail=detail)) from None
+                                                                     detail=detail_zh(exc))) from None
             raise ServiceFailure("connect", T["connect_failed"].format(service=target.key, where=where,
-                                                                       detail=detail)) from None
+                                                                       detail=detail_zh(exc))) from None
         except pymysql.MySQLError as exc:
             raise ServiceFailure("connect", T["connect_failed"].format(service=target.key, where=where,
-                                                                       detail=exc)) from None
+                                                                       detail=detail_zh(exc))) from None
 
     def read(self, target: Target) -> list[Point]:
         conn = self._connect(target)
@@ -109,7 +109,7 @@ class MySQLServiceCollector(ServiceKind):
                 replica = self._replica(cur)
         except pymysql.MySQLError as exc:
             raise ServiceFailure("query", T["query_failed"].format(service=target.key, where=self.where(target),
-                                                                   detail=exc)) from None
+                                                                   detail=detail_zh(exc))) from None
         finally:
             conn.close()
         ns, now_s = now_ns_and_s(self.ctx)

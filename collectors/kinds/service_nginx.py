@@ -20,7 +20,7 @@ import aiohttp
 
 from collectors.base import COLLECTORS, CollectorContext, Target
 from collectors.nginx_log import LogStats, TailState, parse_lines, parse_stub_status, read_appended
-from collectors.services import COMMON_METRICS, ServiceFailure, ServiceKind, now_ns_and_s, percent
+from collectors.services import COMMON_METRICS, ServiceFailure, ServiceKind, detail_zh, now_ns_and_s, percent
 from core.i18n.services import T
 from tsdb.catalogue import MetricSpec, TextSpec, declare, declare_measurement, declare_text
 from tsdb.point import Point, points_for
@@ -104,7 +104,7 @@ class NginxServiceCollector(ServiceKind):
                                                                 seconds=self.service_timeout)) from None
         except (aiohttp.ClientError, OSError) as exc:
             raise ServiceFailure("connect", T["connect_failed"].format(
-                service=target.key, where=url, detail=str(exc) or type(exc).__name__)) from None
+                service=target.key, where=url, detail=detail_zh(exc))) from None
         if status != 200:
             raise ServiceFailure("status", T["bad_status"].format(service=target.key, where=url, status=status,
                                                                   expected=200))
@@ -142,7 +142,7 @@ class NginxServiceCollector(ServiceKind):
                 stats, seconds = await asyncio.to_thread(self.tail, target.key, path, now_s)
             except OSError as exc:
                 tags = {**tags, "reason": T["log_unreadable"].format(service=target.key, path=path,
-                                                                     detail=exc.strerror or type(exc).__name__)}
+                                                                     detail=detail_zh(exc))}
                 values.append(("log_failed", 1))
             else:
                 if stats is not None:

@@ -20,6 +20,7 @@ from collectors.services import (
     COMMON_METRICS,
     ServiceFailure,
     ServiceKind,
+    detail_zh,
     now_ns_and_s,
     num,
     percent,
@@ -106,7 +107,7 @@ class PostgreSQLServiceCollector(ServiceKind):
             code = "auth" if "authentication" in detail or "password" in detail else "connect"
             key = "auth_failed" if code == "auth" else "connect_failed"
             raise ServiceFailure(code, T[key].format(service=target.key, where=self.where(target),
-                                                     detail=detail)) from None
+                                                     detail=detail_zh(exc))) from None
 
     def read(self, target: Target) -> list[Point]:
         options = dict(self.options(target))
@@ -131,7 +132,7 @@ class PostgreSQLServiceCollector(ServiceKind):
                 sizes = cur.fetchall()
         except psycopg2.Error as exc:
             raise ServiceFailure("query", T["query_failed"].format(
-                service=target.key, where=self.where(target), detail=str(exc).strip() or type(exc).__name__)) from None
+                service=target.key, where=self.where(target), detail=detail_zh(exc))) from None
         finally:
             conn.close()
         ns, now_s = now_ns_and_s(self.ctx)

@@ -20,6 +20,7 @@ from collectors.services import (
     COMMON_METRICS,
     ServiceFailure,
     ServiceKind,
+    detail_zh,
     now_ns_and_s,
     num,
     percent,
@@ -103,16 +104,16 @@ class RedisServiceCollector(ServiceKind):
             info: dict[str, Any] = client.info()
         except redis.AuthenticationError as exc:
             raise ServiceFailure("auth", T["auth_failed"].format(service=target.key, where=where,
-                                                                 detail=exc)) from None
+                                                                 detail=detail_zh(exc))) from None
         except redis.TimeoutError:
             raise ServiceFailure("timeout", T["timeout"].format(service=target.key, where=where,
                                                                 seconds=self.service_timeout)) from None
         except redis.ConnectionError as exc:
             raise ServiceFailure("connect", T["connect_failed"].format(service=target.key, where=where,
-                                                                       detail=exc)) from None
+                                                                       detail=detail_zh(exc))) from None
         except redis.RedisError as exc:
             raise ServiceFailure("query", T["query_failed"].format(service=target.key, where=where,
-                                                                   detail=exc)) from None
+                                                                   detail=detail_zh(exc))) from None
         finally:
             client.close()
         ns, now_s = now_ns_and_s(self.ctx)

@@ -10,7 +10,7 @@ import time
 from typing import ClassVar
 
 from collectors.base import COLLECTORS, Target
-from collectors.services import COMMON_METRICS, ServiceFailure, ServiceKind, now_ns_and_s, split_host_port
+from collectors.services import COMMON_METRICS, ServiceFailure, ServiceKind, detail_zh, now_ns_and_s, split_host_port
 from core.i18n.services import T
 from tsdb.catalogue import MetricSpec, declare, declare_measurement
 from tsdb.point import Point, points_for
@@ -44,7 +44,7 @@ class TCPServiceCollector(ServiceKind):
                                                                 seconds=self.service_timeout)) from None
         except OSError as exc:
             raise ServiceFailure("connect", T["connect_failed"].format(
-                service=target.key, where=where, detail=exc.strerror or type(exc).__name__)) from None
+                service=target.key, where=where, detail=detail_zh(exc))) from None
         connect_ms = (time.monotonic() - started) * 1000.0
         writer.close()
         with contextlib.suppress(OSError):  # the peer reset a connection we were closing anyway

@@ -12,6 +12,28 @@ KIND_LABELS: dict[str, str] = {
     "tcp": "TCP 端口",
 }
 
+# a driver's message (lower case fragment) → the cause in Chinese (collectors.services.detail_zh), first match
+DRIVER_REASONS: tuple[tuple[str, str], ...] = (
+    ("connection refused", "连接被拒绝（服务未在该端口提供服务）"),
+    ("can't connect to", "无法建立连接（服务未在该端口提供服务或网络不通）"),
+    ("timeout expired", "连接超时"),
+    ("timed out", "连接超时"),
+    ("could not translate host name", "域名解析失败"),
+    ("name or service not known", "域名解析失败"),
+    ("temporary failure in name resolution", "域名解析失败"),
+    ("password authentication failed", "用户名或密码错误"),
+    ("no password supplied", "服务要求密码，但未登记凭据引用"),
+    ("access denied", "用户名或密码错误，或该用户无权从本机登录"),
+    ("invalid username-password", "用户名或密码错误"),
+    ("wrongpass", "用户名或密码错误"),
+    ("noauth", "服务要求密码，但未登记凭据引用"),
+    ("does not exist", "登记的用户或数据库不存在"),
+    ("connection reset", "连接被对方重置"),
+    ("server closed the connection", "服务端关闭了连接"),
+    ("ssl", "TLS 握手或证书校验失败"),
+    ("certificate", "TLS 证书校验失败"),
+)
+
 T: dict[str, str] = {
     # one poll of a service (collectors/services.py and collectors/kinds/service_*.py)
     "connect_failed": "无法连接服务“{service}”（{where}）：{detail}",

@@ -107,3 +107,15 @@ def test_targets_are_the_enabled_services_of_the_kind_this_node_serves(sessions:
     assert dict(t.labels) == {"service": "es-search", "kind": "tcp", "node": "430102", "city": "430100"}
     allinone = CollectorContext(config=make_config(), sessions=sessions, clock=SystemClock())
     assert [t.key for t in TCPServiceCollector(allinone).targets()] == ["es-search", "mq"]
+
+
+def test_failure_details_are_said_in_chinese_where_the_cause_is_known() -> None:
+    import errno
+
+    from collectors.services import detail_zh
+
+    assert detail_zh(ConnectionRefusedError(errno.ECONNREFUSED, "Connection refused")) == "连接被拒绝"
+    assert detail_zh(RuntimeError('connection to server at "127.0.0.1", port 1 failed: Connection refused')) \
+        == "连接被拒绝（服务未在该端口提供服务）"
+    assert detail_zh(RuntimeError("(1045, \"Access denied for user 'x'@'localhost'\")")).startswith("用户名或密码错误")
+    assert detail_zh(RuntimeError("something new")) == "something new"  # the driver's own words otherwise
