@@ -111,3 +111,30 @@ def test_a_city_wall_shows_only_its_own_services(browser: Any, world: World) -> 
         assert [r[0] for r in _rows(page)] == ["cms-db", "cache"]
         assert page.locator(".kpi-row-3 .kpi-value").all_inner_texts() == ["0/2", "1", "1"]
         page.close()
+
+
+def test_a_long_list_pages_and_nothing_is_cut_or_too_small(browser: Any, world: World) -> None:
+    from layouts import theme
+    from tests.dashboard.test_wall_layout_browser import CUT, TEXT_SIZES
+
+    fresh = to_ns(NOW - timedelta(seconds=15))
+    with transaction(world.sessions) as s:
+        for i in range(40):
+            add_service(s, f"cms-app-{i:02d}", "http", f"http://10.0.3.{i}:8080/health", node="430100")
+    world.store.write([p for i in range(40) for p in (
+        Point("service", {"up": 1, "interval_s": 30.0}, fresh, _svc(f"cms-app-{i:02d}", "http", "430100", "430100")),
+        Point("service_http", {"status": 200, "latency_ms": 30.0 + i}, fresh,
+              _svc(f"cms-app-{i:02d}", "http", "430100", "430100")))])
+    token = kiosk_token(world)
+    with serve(world, "services-long") as base:
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        page.goto(f"{base}/services?kiosk={token}")
+        page.wait_for_selector("#services-body tr", timeout=20_000)
+        page.wait_for_function("() => document.fonts.status === 'loaded'", timeout=20_000)
+        page.wait_for_timeout(700)  # paging.js's first pass
+        window = page.locator("#services-body").locator("xpath=ancestor::div[contains(@class,'paged-window')]")
+        assert int(window.get_attribute("data-pages") or "1") > 1  # 44 rows do not fit one screen
+        assert page.evaluate(TEXT_SIZES, theme.FONT_MIN_PX)["small"] == []
+        assert page.evaluate(CUT) == []
+        assert _px(page, "#services-body td") >= theme.FONT_TABLE_PX
+        page.close()
