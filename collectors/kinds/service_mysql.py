@@ -10,7 +10,7 @@ are over the interval since the previous poll (none on the first).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import pymysql
 
@@ -46,6 +46,7 @@ METRICS = declare(
     MetricSpec(MY, "replication_sql_running", "", "复制 SQL 线程运行中"),
 )
 COUNTERS = {"Questions": "queries", "Slow_queries": "slow", "Aborted_connects": "aborted"}
+DENIED = (1227, 1142, 1044, 1045)  # the account lacks the privilege (access denied)
 
 
 def replica_fields(row: dict[str, Any] | None) -> list[tuple[str, float | int | None]]:
@@ -87,7 +88,7 @@ class MySQLServiceCollector(ServiceKind):
                                    cursorclass=pymysql.cursors.DictCursor, program_name="govops")
         except pymysql.err.OperationalError as exc:
             code = exc.args[0] if exc.args else 0
-            if code in (1045, 1044, 1698):  # access denied
+            if code in (*DENIED, 1698):  # access denied
                 raise ServiceFailure("auth", T["auth_failed"].format(service=target.key, where=where,
                                                                      detail=detail_zh(exc))) from None
             raise ServiceFailure("connect", T["connect_failed"].format(service=target.key, where=where,
@@ -122,15 +123,22 @@ class MySQLServiceCollector(ServiceKind):
             ("max_used_connections", num(status.get("Max_used_connections"))),
             ("queries_per_s", _r(rate.get("queries"))), ("slow_queries_per_s", _r(rate.get("slow"))),
             ("aborted_connects_per_s", _r(rate.get("aborted"))),
-            *replica_fields(replica),
+            *(replica_fields(replica) if replica is not False else []),
         ])
 
     @staticmethod
-    def _replica(cur: Any) -> dict[str, Any] | None:
+    def _replica(cur: Any) -> dict[str, Any] | Literal[False] | None:
+        """The replica status row; None on a server that is no replica; False when the monitoring account
+        may not read it (REPLICATION CLIENT missing): replication is then unknown, not the service down."""
         try:
-            cur.execute("SHOW REPLICA STATUS")
-        except pymysql.err.ProgrammingError:  # a server older than the REPLICA wording
-            cur.execute("SHOW SLAVE STATUS")
+            try:
+                cur.execute("SHOW REPLICA STATUS")
+            except pymysql.err.ProgrammingError:  # a server older than the REPLICA wording
+                cur.execute("SHOW SLAVE STATUS")
+        except pymysql.err.OperationalError as exc:
+            if exc.args and exc.args[0] in DENIED:
+                return False
+            raise
         row = cur.fetchone()
         return dict(row) if row else None
 

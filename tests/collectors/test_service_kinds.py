@@ -242,3 +242,42 @@ def test_tcp_port_connect_time_and_a_closed_port(sessions: sessionmaker[Session]
     found = asyncio.run(run())
     assert found["search"]["service"]["up"] == 1 and found["search"]["service_tcp"]["connect_ms"] >= 0
     assert "无法连接服务“queue”" in _down(found, "queue", "connect")
+
+
+@pytest.fixture
+def monitor_user() -> Iterator[tuple[str, str]]:
+    """A MariaDB account with a password and no replication privilege (dropped afterwards)."""
+    import pymysql
+
+    user, password = "govops_test_mon", "s3cret-pw"
+    conn = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="")
+    try:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP USER IF EXISTS '{user}'@'%'")
+            cur.execute(f"CREATE USER '{user}'@'%' IDENTIFIED BY '{password}'")
+        yield user, password
+    finally:
+        with conn.cursor() as cur:
+            cur.execute(f"DROP USER IF EXISTS '{user}'@'%'")
+        conn.close()
+
+
+def test_mariadb_password_from_a_secrets_file_and_replication_unknown_without_privilege(
+        sessions: sessionmaker[Session], monitor_user: tuple[str, str], tmp_path: Any) -> None:
+    user, password = monitor_user
+    (tmp_path / "mon.pass").write_text(password + "\n", encoding="utf-8")
+    (tmp_path / "wrong.pass").write_text("not-it\n", encoding="utf-8")
+    with transaction(sessions) as s:
+        seed_registry(s, {})
+        add_service(s, "cms-db", "mysql", MYSQL_ADDRESS, credentials_ref="file:mon.pass", user=user)
+        add_service(s, "cms-db-wrong", "mysql", MYSQL_ADDRESS, credentials_ref="file:wrong.pass", user=user)
+        add_service(s, "cms-db-nofile", "mysql", MYSQL_ADDRESS, credentials_ref="file:absent.pass", user=user)
+    clock = FixedClock(T0)
+    ctx = CollectorContext(config=make_config(service_timeout=5.0, secrets_dir=str(tmp_path)), sessions=sessions,
+                           clock=clock)
+    found = _poll(MySQLServiceCollector(ctx))
+    my = found["cms-db"]["service_mysql"]
+    assert found["cms-db"]["service"]["up"] == 1 and my["threads_connected"] >= 1
+    assert "is_replica" not in my  # may not read the replica status: unknown, not "no replica"
+    assert "用户名或密码错误" in _down(found, "cms-db-wrong", "auth")
+    assert "absent.pass" in _down(found, "cms-db-nofile", "config")
