@@ -27,6 +27,8 @@ DRIVER_REASONS: tuple[tuple[str, str], ...] = (
     ("invalid username-password", "用户名或密码错误"),
     ("wrongpass", "用户名或密码错误"),
     ("noauth", "服务要求密码，但未登记凭据引用"),
+    ("authentication required", "服务要求密码，但未登记凭据引用"),
+    ("already authenticated", "服务要求密码，但未登记凭据引用"),
     ("does not exist", "登记的用户或数据库不存在"),
     ("connection reset", "连接被对方重置"),
     ("server closed the connection", "服务端关闭了连接"),
