@@ -1,8 +1,9 @@
 """A private MariaDB primary and replica on free loopback ports, for the replication figures.
 
 Debian's ``mariadb-install-db`` and ``mariadbd`` under a throwaway directory in /tmp (``--user`` the current
-account; as root, root), root without a password, listening on 127.0.0.1 only. The replica follows the primary with ``CHANGE MASTER TO``. Both servers are stopped by pid
-and the directory removed when the test ends; tests skip with the reason when the binaries are absent.
+account; as root, root), root without a password, listening on 127.0.0.1 only. The replica follows the primary with
+``CHANGE MASTER TO``. Both servers are stopped by pid and the directory removed when the test ends; tests skip with
+the reason when the binaries are absent.
 """
 
 from __future__ import annotations
