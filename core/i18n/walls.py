@@ -134,6 +134,7 @@ class TN:
 
     LABEL = "页面导航"
     OVERVIEW = "总览"
+    SERVICES = "平台服务"
     ALERTS = "告警处置"
     ONCALL = "值班与静默"
     RULES = "告警规则"
