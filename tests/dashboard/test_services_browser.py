@@ -19,6 +19,34 @@ from tsdb.point import Point
 
 pytestmark = pytest.mark.browser
 
+# Visible text smaller than the wall's minimum (the same walk as the layout tests').
+TEXT_SIZES = """(min) => {
+  const small = [];
+  const walker = document.createTreeWalker(document.querySelector('.wall'), NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const node = walker.currentNode, el = node.parentElement, text = node.textContent.trim();
+    if (!text || !el || el.closest('[hidden]')) { continue; }
+    const r = el.getBoundingClientRect(), cs = getComputedStyle(el);
+    if (r.width === 0 || r.height === 0 || cs.visibility === 'hidden' || cs.display === 'none') { continue; }
+    if (parseFloat(cs.fontSize) < min) { small.push(`${text.slice(0, 30)} ${cs.fontSize}`); }
+  }
+  return small;
+}"""
+# Visible table rows sticking out of their panel or paged window.
+CUT = """() => {
+  const out = [];
+  const within = (a, b) => a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
+  document.querySelectorAll('.wall-table tbody tr').forEach(el => {
+    if (el.closest('[hidden]')) { return; }
+    const r = el.getBoundingClientRect();
+    if (r.height === 0) { return; }
+    const panel = el.closest('.panel'), win = el.closest('.paged-window');
+    if (panel && !within(r, panel.getBoundingClientRect())) { out.push(`${el.innerText.slice(0, 30)} / panel`); }
+    if (win && !within(r, win.getBoundingClientRect())) { out.push(`${el.innerText.slice(0, 30)} / window`); }
+  });
+  return out;
+}"""
+
 
 def _svc(name: str, kind: str, node: str, city: str) -> dict[str, str]:
     return {"service": name, "kind": kind, "node": node, "city": city}
@@ -115,7 +143,6 @@ def test_a_city_wall_shows_only_its_own_services(browser: Any, world: World) -> 
 
 def test_a_long_list_pages_and_nothing_is_cut_or_too_small(browser: Any, world: World) -> None:
     from layouts import theme
-    from tests.dashboard.test_wall_layout_browser import CUT, TEXT_SIZES
 
     fresh = to_ns(NOW - timedelta(seconds=15))
     with transaction(world.sessions) as s:
@@ -134,7 +161,7 @@ def test_a_long_list_pages_and_nothing_is_cut_or_too_small(browser: Any, world: 
         page.wait_for_timeout(700)  # paging.js's first pass
         window = page.locator("#services-body").locator("xpath=ancestor::div[contains(@class,'paged-window')]")
         assert int(window.get_attribute("data-pages") or "1") > 1  # 44 rows do not fit one screen
-        assert page.evaluate(TEXT_SIZES, theme.FONT_MIN_PX)["small"] == []
+        assert page.evaluate(TEXT_SIZES, theme.FONT_MIN_PX) == []
         assert page.evaluate(CUT) == []
         assert _px(page, "#services-body td") >= theme.FONT_TABLE_PX
         page.close()
