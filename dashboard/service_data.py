@@ -1,6 +1,8 @@
 """Platform-service reads behind the 平台服务 wall (uncached building blocks; dashboard/data.py memoizes them).
 
-A service is every enabled registry :class:`~db.models_services.Service`. Its state comes from the newest
+A service is every enabled registry :class:`~db.models_services.Service`, plus any service that reports
+``service`` metrics without being registered here (a federated city's, whose points reach the province while
+its registry row stays at the city); disabled services are left out. Its state comes from the newest
 ``service.up`` sample: ``up`` (正常) or ``down`` (异常, with the failure's Chinese reason) while that sample
 is fresh (within 2 × ``[collectors] service_interval``), ``stale`` (未知, with its age) when older, and
 ``unknown`` when it never reported. A failed poll is its own series (its tags carry the reason), so the
@@ -43,17 +45,21 @@ SERVICE_COLUMNS = ["name", "kind", "address", "node_code", "node_name", "city_co
 _SEVERITY = {"down": 0, "stale": 1, "unknown": 2, "up": 3}
 
 
-def registered_services(sessions: sessionmaker[Session], province_label: str) -> list[dict[str, Any]]:
-    """The enabled services with their node and city (a county's city is its parent)."""
+def registered_services(sessions: sessionmaker[Session],
+                        province_label: str) -> tuple[list[dict[str, Any]], set[str]]:
+    """(the enabled services with their node and city (a county's city is its parent), names of disabled ones)."""
     parent = aliased(Node)
     with sessions() as s:
         rows = s.execute(
             select(Service.name, Service.kind, Service.address, Node.code, Node.name, Node.level, Node.parent_code,
                    parent.name)
             .join(Node, Service.node_code == Node.code).outerjoin(parent, Node.parent_code == parent.code)
-            .where(Service.enabled.is_(True)).order_by(Service.name)).all()
+            .order_by(Service.name)).all()
+        disabled = set(s.scalars(select(Service.name).where(Service.enabled.is_(False))))
     out = []
     for name, kind, address, code, node_name, level, parent_code, parent_name in rows:
+        if name in disabled:
+            continue
         if level is NodeLevel.COUNTY and parent_code:
             city_code, city_name = parent_code, parent_name or parent_code
         elif level is NodeLevel.PROVINCE or code == PROVINCE_CODE:
@@ -62,17 +68,39 @@ def registered_services(sessions: sessionmaker[Session], province_label: str) ->
             city_code, city_name = code, node_name
         out.append({"name": name, "kind": kind, "address": address, "node_code": code, "node_name": node_name,
                     "city_code": city_code, "city_name": city_name})
+    return out, disabled
+
+
+def _unregistered(sessions: sessionmaker[Session], tags: dict[str, dict[str, str]],
+                  province_label: str) -> list[dict[str, Any]]:
+    """Services known only from their metric tags, their node and city named from the registry's nodes."""
+    if not tags:
+        return []
+    codes = {t.get(k, "") for t in tags.values() for k in ("node", "city")} - {""}
+    with sessions() as s:
+        names = dict(s.execute(select(Node.code, Node.name).where(Node.code.in_(codes))).all())
+    out = []
+    for name, t in sorted(tags.items()):
+        node, city = t.get("node", ""), t.get("city", "")
+        out.append({"name": name, "kind": t.get("kind", ""), "address": "", "node_code": node,
+                    "node_name": names.get(node, node), "city_code": city,
+                    "city_name": province_label if city == PROVINCE_CODE else names.get(city, city)})
     return out
 
 
-def _newest(store: MetricStore, measurement: str, field: str, since: datetime) -> dict[str, tuple[Any, Any, Any]]:
-    """service → (time, value, reason tag) of its newest sample of ``measurement.field`` over all its series."""
+def _newest(store: MetricStore, measurement: str, field: str,
+            since: datetime) -> dict[str, tuple[Any, Any, dict[str, str]]]:
+    """service → (time, value, tags) of its newest sample of ``measurement.field`` over all its series."""
     df = store.latest(measurement, field, since=since)
     if df.empty or "service" not in df.columns:
         return {}
     df = df.sort_values("time").drop_duplicates("service", keep="last")
-    reasons = df["reason"] if "reason" in df.columns else pd.Series([None] * len(df), index=df.index)
-    return {str(s): (t, v, r) for s, t, v, r in zip(df["service"], df["time"], df["value"], reasons, strict=True)}
+    keys = [c for c in ("kind", "node", "city", "reason") if c in df.columns]
+    out = {}
+    for rec in df.to_dict("records"):
+        tags = {k: str(rec[k]) for k in keys if isinstance(rec.get(k), str)}
+        out[str(rec["service"])] = (rec["time"], rec["value"], tags)
+    return out
 
 
 def _label(measurement: str, field: str) -> tuple[str, str]:
@@ -85,8 +113,11 @@ def service_frame(store: MetricStore, sessions: sessionmaker[Session], now: date
     """Every enabled service with its state and key figures, problems first (columns ``SERVICE_COLUMNS``;
     ``figures`` a list of (Chinese label, value or None, unit); ``reason`` the failure's words when down)."""
     since = now - lookback
-    rows = registered_services(sessions, province_label)
+    rows, disabled = registered_services(sessions, province_label)
     ups = _newest(store, MEASUREMENT, "up", since)
+    known = {r["name"] for r in rows}
+    rows += _unregistered(sessions, {n: hit[2] for n, hit in ups.items() if n not in known and n not in disabled},
+                          province_label)
     values: dict[tuple[str, str], dict[str, tuple[Any, Any, Any]]] = {}
     for kind in {r["kind"] for r in rows}:
         measurement, fields = KEY_FIELDS.get(kind, ("", ()))
@@ -103,7 +134,7 @@ def service_frame(store: MetricStore, sessions: sessionmaker[Session], now: date
         else:
             status = "up" if up is not None and up >= 0.5 else "down"
         row["status"], row["last_seen"] = status, last
-        row["reason"] = str(hit[2]) if status == "down" and hit is not None and isinstance(hit[2], str) else None
+        row["reason"] = hit[2].get("reason") if status == "down" and hit is not None else None
         measurement, fields = KEY_FIELDS.get(row["kind"], ("", ()))
         figures = []
         for f in fields:

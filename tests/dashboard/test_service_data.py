@@ -73,3 +73,25 @@ def test_figures_read_with_their_units() -> None:
     assert format_figure("复制延迟", 0.25, "s") == "复制延迟 0.25 s"
     assert format_figure("长事务数", 2.0, "个") == "长事务数 2 个"
     assert format_figure("连接数", None, "个") == "连接数 —"
+
+
+def test_a_service_reporting_without_a_row_here_is_shown_a_disabled_one_is_not(
+        sessions: sessionmaker[Session], tmp_path: Path) -> None:  # noqa: F811
+    """On a province federating cities a city's services report here while their rows stay at the city."""
+    load_kinds()
+    with transaction(sessions) as s:
+        seed_registry(s, {})
+        add_service(s, "old", "tcp", "10.0.0.9:1", node="430100", enabled=False)
+    store = SQLiteMetricStore(tmp_path / "m.db")
+    fresh = to_ns(NOW - timedelta(seconds=10))
+    try:
+        store.write([Point("service", {"up": 1}, fresh, _tags("city-cache", "redis", "430102")),
+                     Point("service_redis", {"clients": 7.0}, fresh, _tags("city-cache", "redis", "430102")),
+                     Point("service", {"up": 1}, fresh, _tags("old", "tcp", "430100"))])
+        df = service_frame(store, sessions, NOW, timedelta(days=7), 30.0, "省本级")
+    finally:
+        store.close()
+    (row,) = df.itertuples(index=False)
+    assert (row.name, row.kind, row.node_name, row.city_name, row.status) == (
+        "city-cache", "redis", "芙蓉区", "长沙市", "up")
+    assert ("客户端连接数", 7.0, "个") in row.figures
