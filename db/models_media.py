@@ -24,11 +24,14 @@ class NewMediaState(Base):
 
     account_id: Mapped[int] = mapped_column(ForeignKey("new_media_account.id", ondelete="CASCADE"),
                                             primary_key=True)
-    collected_at: Mapped[datetime] = mapped_column(UTCDateTime())  # when the newest observation was made
+    # When the posts were last seen in full (what proves "no post since last_post_at"); an event never moves it.
+    collected_at: Mapped[datetime] = mapped_column(UTCDateTime())
     source: Mapped[str] = mapped_column(String(16))  # api, stats_import or event: where it came from
     last_post_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     posts_7d: Mapped[int | None] = mapped_column(Integer)
     followers: Mapped[int | None] = mapped_column(Integer)
     interaction_open: Mapped[bool | None] = mapped_column(Boolean)
+    interaction_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when interaction_open was seen
     unanswered: Mapped[int | None] = mapped_column(Integer)
     oldest_unanswered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    messages_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # when the backlog was seen
