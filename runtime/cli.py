@@ -486,6 +486,9 @@ def build_parser() -> argparse.ArgumentParser:
     from runtime.hosts_cli import add_arguments as add_hosts_arguments
 
     add_hosts_arguments(sub)
+    from runtime.media_cli import add_arguments as add_media_arguments
+
+    add_media_arguments(sub)
     from runtime.api_cli import add_arguments as add_api_arguments
 
     add_api_arguments(sub)
@@ -534,6 +537,12 @@ def cmd_hosts(config: Config, args: argparse.Namespace) -> int:
     return run(config, args)
 
 
+def cmd_media(config: Config, args: argparse.Namespace) -> int:
+    from runtime.media_cli import run
+
+    return run(config, args)
+
+
 def cmd_nodes(config: Config, args: argparse.Namespace) -> int:
     from runtime.api_cli import run
 
@@ -555,8 +564,8 @@ def cmd_notify(config: Config, args: argparse.Namespace) -> int:
 COMMANDS = {"run": cmd_run, "collect": cmd_collect, "migrate": cmd_migrate, "registry": cmd_registry,
             "demo-fleet": cmd_demo_fleet, "demo-federation": cmd_demo_federation, "inspect": cmd_inspect,
             "rules": cmd_rules, "users": cmd_security, "kiosk": cmd_security,
-            "notify": cmd_notify, "hosts": cmd_hosts, "nodes": cmd_nodes, "federation": cmd_federation,
-            "worker": cmd_worker}
+            "notify": cmd_notify, "hosts": cmd_hosts, "media": cmd_media, "nodes": cmd_nodes,
+            "federation": cmd_federation, "worker": cmd_worker}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
