@@ -1,5 +1,6 @@
 """New-media accounts through their platforms' APIs (newmedia/adapters/): one target per enabled account of
-a platform with an adapter, among the accounts this node serves (``db.scope.accounts_served``).
+a platform with an adapter and with a credential reference, among the accounts this node serves
+(``db.scope.accounts_served``). An account without a credential is fed by the statistics import only.
 
 Each run reads the account's posts back ``[newmedia] lookback_days``, its followers and whether interaction
 is open, merges that into the account's state (``new_media_state``, what the national rules judge) and
@@ -54,7 +55,8 @@ class NewMediaCollector:
     def targets(self) -> list[Target]:
         with self.ctx.sessions() as s:
             accounts = s.scalars(select(NewMediaAccount).where(
-                NewMediaAccount.enabled.is_(True), accounts_served(self.ctx.config.node))
+                NewMediaAccount.enabled.is_(True), NewMediaAccount.credential_ref.is_not(None),
+                accounts_served(self.ctx.config.node))
                 .order_by(NewMediaAccount.platform, NewMediaAccount.account_id)).all()
             return [Target(key=f"{a.platform.value}:{a.account_id}",
                            labels={"account": f"{a.platform.value}:{a.account_id}", "platform": a.platform.value,
