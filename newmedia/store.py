@@ -10,6 +10,7 @@ a post, not the absence of others) never moves the time the posts were last seen
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -81,3 +82,13 @@ def points(account: NewMediaAccount, st: NewMediaState, now: datetime) -> list[P
     return points_for(MEASUREMENT, tags, to_ns(now), [
         ("last_post_age_s", max(0.0, age) if age is not None else None), ("posts_7d", st.posts_7d),
         ("followers", st.followers), ("unanswered", st.unanswered)])
+
+
+def state_points(session: Session, account_ids: Iterable[int], now: datetime) -> list[Point]:
+    """The ``new_media`` points of the given accounts' states as of ``now`` (after an import)."""
+    out: list[Point] = []
+    for account_id in account_ids:
+        account, st = session.get(NewMediaAccount, account_id), session.get(NewMediaState, account_id)
+        if account is not None and st is not None:
+            out += points(account, st, now)
+    return out

@@ -13,7 +13,7 @@ import argparse
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,7 +27,7 @@ from db.session import transaction
 from newmedia.rules import evaluate, overall, soonest
 from newmedia.settings import media_rules
 from newmedia.stats_import import import_stats
-from newmedia.store import observed
+from newmedia.store import observed, state_points
 
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:
@@ -66,13 +66,26 @@ def import_file(sessions: sessionmaker[Session], path: Path, *, dry_run: bool = 
 
 
 def import_stats_file(sessions: sessionmaker[Session], config: Config, path: Path, now: datetime,
-                      out: TextIO = sys.stdout) -> int:
+                      out: TextIO = sys.stdout, store: Any = None) -> int:
+    """Import a statistics file; the imported accounts' states also go to the metric store (``store``, or the
+    configured one) as ``new_media`` points."""
     try:
         with transaction(sessions) as s:
-            report, _ = import_stats(s, path, now, config.web.tz)
+            report, acts = import_stats(s, path, now, config.web.tz)
+            pts = state_points(s, acts, now)
     except RegistryImportError as exc:
         print(str(exc), file=out, flush=True)
         return 1
+    if pts:
+        from runtime.bootstrap import open_metric_store
+
+        own = store is None
+        store = store if store is not None else open_metric_store(config)
+        try:
+            store.write(pts)
+        finally:
+            if own and hasattr(store, "close"):
+                store.close()
     print(str(report), file=out, flush=True)
     return 0
 
