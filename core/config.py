@@ -309,6 +309,23 @@ class ApiConfig:
 
 
 @dataclass(frozen=True)
+class NewMediaConfig:
+    """Government new media (newmedia/, docs/new-media.md): collection from the platforms' APIs and the
+    national veto rules' values (spec §5)."""
+
+    interval: float = 3600.0  # seconds between collections of every account with an API adapter
+    timeout: float = 60.0  # seconds one account's collection may take
+    request_timeout: float = 15.0  # seconds per HTTP request to a platform
+    lookback_days: int = 15  # how far back each collection reads posts (at least stale_days)
+    wechat_api: str = "https://api.weixin.qq.com"  # 微信公众号 API base URL
+    weibo_api: str = "https://api.weibo.com"  # 微博 open API base URL
+    douyin_api: str = "https://open.douyin.com"  # 抖音 open platform base URL
+    stale_days: int = 14  # 两周未更新: no post in this many days → veto (firm)
+    warn_days: int = 7  # (provisional) early warning this many days before a breach
+    unanswered_days: int = 90  # (provisional) a message unanswered longer than this → veto
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     level: str = "INFO"
     format: str = "logfmt"  # logfmt | json
@@ -330,6 +347,7 @@ class Config:
     federation: FederationConfig = field(default_factory=FederationConfig)
     security: SecurityConfig = field(default_factory=SecurityConfig)
     api: ApiConfig = field(default_factory=ApiConfig)
+    newmedia: NewMediaConfig = field(default_factory=NewMediaConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     def resolve_path(self, value: str) -> Path:
@@ -439,6 +457,13 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("api", "max_body_bytes"): (1, 2**31),
     ("api", "max_lines"): (1, 10_000_000),
     ("api", "max_rows"): (1, 10_000_000),
+    ("newmedia", "interval"): (1, 30 * 86400),
+    ("newmedia", "timeout"): (0.01, 86400),
+    ("newmedia", "request_timeout"): (0.01, 3600),
+    ("newmedia", "lookback_days"): (1, 366),
+    ("newmedia", "stale_days"): (1, 366),
+    ("newmedia", "warn_days"): (0, 366),
+    ("newmedia", "unanswered_days"): (1, 3660),
 }
 UNDECLARED_RANGE = (0.0, 1e9)
 
@@ -491,6 +516,12 @@ def _validate(cfg: Config, origins: _Origins) -> None:
                      f"应为 http://主机:端口 或 https://…（如 http://127.0.0.1:8428），而不是 {_kind(vm.url)}")
     for key in ("refresh_seconds", "cache_seconds"):
         positive("web", key)
+    nm = cfg.newmedia
+    for key in ("wechat_api", "weibo_api", "douyin_api"):
+        if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", getattr(nm, key)):
+            raise refuse("newmedia", key, f"应为 http(s)://主机[:端口] 形式的地址，而不是 {_kind(getattr(nm, key))}")
+    if nm.lookback_days < nm.stale_days <= RANGES[("newmedia", "stale_days")][1]:  # (out of range: said below)
+        raise refuse("newmedia", "lookback_days", f"应不小于 stale_days（{nm.stale_days}），否则无法判定两周未更新")
     for key in ("concurrency", "check_timeout", "page_budget"):
         positive("inspection", key)
     positive("alerts", "eval_interval")

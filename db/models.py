@@ -175,6 +175,10 @@ class NewMediaAccount(Base):
     node_code: Mapped[str] = mapped_column(ForeignKey("node.code"), index=True)
     site_id: Mapped[int | None] = mapped_column(ForeignKey("site.id", ondelete="SET NULL"))
     profile_url: Mapped[str | None] = mapped_column(String(512))
+    organizer: Mapped[str | None] = mapped_column(String(128))  # 主办单位 (the owner organ)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)  # False: registered, not collected nor judged
+    # How the platform's API is reached: a reference (env:NAME or file:PATH), never the secret itself.
+    credential_ref: Mapped[str | None] = mapped_column(String(256))
 
 
 class Host(Base):
@@ -302,4 +306,4 @@ class CrawlPage(Base):
 
 # The identity and alerting tables live in their own modules; importing them here registers them on
 # Base.metadata wherever the models are loaded (migrations, tests, the app).
-from db import models_alerts, models_federation, models_security, models_services  # noqa: E402, F401
+from db import models_alerts, models_federation, models_media, models_security, models_services  # noqa: E402, F401

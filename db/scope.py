@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Select, and_, not_, or_, select, true
 
 from core.config import NodeConfig
-from db.models import Host, Node, Site, SiteLevel
+from db.models import Host, NewMediaAccount, Node, Site, SiteLevel
 from db.models_services import Service
 
 
@@ -56,3 +56,13 @@ def services_served(node: NodeConfig) -> ColumnElement[bool]:
     if node.role == "province" and node.federated_cities:
         return and_(own, not_(Service.node_code.in_(_regions(node.federated_cities))))
     return own
+
+
+def accounts_served(node: NodeConfig) -> ColumnElement[bool]:
+    """A where-clause on :class:`NewMediaAccount` selecting the accounts ``node`` collects and judges (same
+    regions as :func:`sites_served`)."""
+    if node.role == "city":
+        return NewMediaAccount.node_code.in_(_regions([node.code]))
+    if node.role == "province" and node.federated_cities:
+        return not_(NewMediaAccount.node_code.in_(_regions(node.federated_cities)))
+    return true()

@@ -81,6 +81,25 @@ def load_registry(config: Config, sessions: sessionmaker[Session], fleet_spec: A
         with transaction(sessions) as s:
             report = import_columns(s, columns_csv)
         log.info("registry.columns_imported", file=str(columns_csv), report=str(report))
+    if fleet_spec is not None:
+        load_demo_media(config, sessions, fleet_spec.as_of)
+
+
+def load_demo_media(config: Config, sessions: sessionmaker[Session], as_of: datetime,
+                    out: Path | None = None) -> None:
+    """The demo's new-media accounts and their statistics export as of ``as_of`` (demo/media.py), imported as
+    an office would: ``media import`` then ``media stats``."""
+    from db.media_io import import_accounts
+    from demo.media import write_media
+    from newmedia.stats_import import import_stats
+
+    out = out or demo_registry_dir(config)
+    accounts_csv, stats_csv = out / "media-accounts.csv", out / "media-stats.csv"
+    write_media(accounts_csv, stats_csv, as_of)
+    with transaction(sessions) as s:
+        accounts = import_accounts(s, accounts_csv)
+        stats, _ = import_stats(s, stats_csv, as_of, config.web.tz)
+    log.info("registry.media_imported", accounts=str(accounts), stats=str(stats))
 
 
 def register_local_host(config: Config, sessions: sessionmaker[Session]) -> None:

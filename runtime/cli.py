@@ -489,6 +489,9 @@ def build_parser() -> argparse.ArgumentParser:
     from runtime.services_cli import add_arguments as add_services_arguments
 
     add_services_arguments(sub)
+    from runtime.media_cli import add_arguments as add_media_arguments
+
+    add_media_arguments(sub)
     from runtime.api_cli import add_arguments as add_api_arguments
 
     add_api_arguments(sub)
@@ -543,6 +546,12 @@ def cmd_services(config: Config, args: argparse.Namespace) -> int:
     return run(config, args)
 
 
+def cmd_media(config: Config, args: argparse.Namespace) -> int:
+    from runtime.media_cli import run
+
+    return run(config, args)
+
+
 def cmd_nodes(config: Config, args: argparse.Namespace) -> int:
     from runtime.api_cli import run
 
@@ -564,7 +573,8 @@ def cmd_notify(config: Config, args: argparse.Namespace) -> int:
 COMMANDS = {"run": cmd_run, "collect": cmd_collect, "migrate": cmd_migrate, "registry": cmd_registry,
             "demo-fleet": cmd_demo_fleet, "demo-federation": cmd_demo_federation, "inspect": cmd_inspect,
             "rules": cmd_rules, "users": cmd_security, "kiosk": cmd_security,
-            "notify": cmd_notify, "hosts": cmd_hosts, "services": cmd_services, "nodes": cmd_nodes,
+            "notify": cmd_notify, "hosts": cmd_hosts, "services": cmd_services, "media": cmd_media,
+            "nodes": cmd_nodes,
             "federation": cmd_federation, "worker": cmd_worker}
 
 

@@ -12,6 +12,7 @@ world, and each of their checks has its own harness in ``test_check_contract.py`
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 from collections.abc import Callable
 from contextlib import ExitStack
@@ -26,7 +27,7 @@ from collectors.base import Collector, CollectorContext, Target
 from collectors.loader import load_kinds
 from core.clock import SystemClock
 from db.hosts import ensure_local_host
-from db.models import Host, HostRole
+from db.models import Host, HostRole, NewMediaAccount, Platform
 from db.session import transaction
 from inspection.catalog import check_groups
 from tests.collectors.nginx_server import running_nginx
@@ -90,6 +91,19 @@ def _nginx_world(session: Session, _base: str, stack: ExitStack, tmp: Path) -> d
     return {"service_timeout": 5.0}
 
 
+def _media_world(session: Session, _base: str, stack: ExitStack, tmp: Path) -> dict[str, Any]:
+    """A WeChat account on the loopback stand-in of its API; its credential a file reference."""
+    from demo.media_platforms import FakePlatforms
+    from tests.newmedia.support import CREDENTIALS, IDS, fake
+
+    seed_registry(session, {})
+    (tmp / "wechat.secret").write_text(CREDENTIALS["wechat"], encoding="utf-8")
+    session.add(NewMediaAccount(platform=Platform.WECHAT, account_id=IDS["wechat"], name="湖南发布",
+                                node_code="430000", enabled=True, credential_ref=f"file:{tmp / 'wechat.secret'}"))
+    base = stack.enter_context(FakePlatforms([fake("wechat")]).serve())
+    return {"newmedia": {"wechat_api": base}}
+
+
 # kind → what its registry holds; a new kind adds its entry (and, if it reads something new, its world)
 HARNESS: dict[str, World] = {
     "site_probe": _site_world, "host": _host_world, "ssh_host": _ssh_world,
@@ -97,7 +111,7 @@ HARNESS: dict[str, World] = {
     "service_mysql": _service_world("mysql", MYSQL_ADDRESS),
     "service_redis": _service_world("redis", REDIS_ADDRESS),
     "service_http": _http_service_world, "service_tcp": _http_service_world,
-    "service_nginx": _nginx_world,
+    "service_nginx": _nginx_world, "new_media": _media_world,
 }
 INSPECTION_KINDS = {f"inspection_{group}" for group in check_groups()}  # checks: test_check_contract.py
 
@@ -124,7 +138,11 @@ async def _collect_all(kind: type, sessions: sessionmaker[Session],
         with ExitStack() as stack:
             with transaction(sessions) as s:
                 settings = _world(kind.name)(s, base, stack, tmp)  # type: ignore[attr-defined]
-            collector: Any = kind(CollectorContext(config=make_config(probe_timeout=5.0, **settings),
+            config = make_config(probe_timeout=5.0, **{k: v for k, v in settings.items() if k != "newmedia"})
+            if "newmedia" in settings:
+                config = dataclasses.replace(config, newmedia=dataclasses.replace(config.newmedia,
+                                                                                  **settings["newmedia"]))
+            collector: Any = kind(CollectorContext(config=config,
                                                    sessions=sessions, clock=SystemClock()))
             try:
                 targets = collector.targets()

@@ -37,6 +37,10 @@ class Case:
 def _cases(tmp: Path, busy_port: int) -> dict[tuple[str, ...], list[Case]]:
     bad_csv = tmp / "bad-sites.csv"
     bad_csv.write_text("site_code,name,url,level,node_code\nX1,名称,not-a-url,nope,999999\n", encoding="utf-8")
+    bad_accounts = tmp / "bad-accounts.csv"
+    bad_accounts.write_text("platform,account_id,name,node_code\nqq,gh 1,名称,999999\n", encoding="utf-8")
+    bad_stats = tmp / "bad-stats.csv"
+    bad_stats.write_text("platform,account_id,date,posts\nwechat,gh_nobody,2026-12-01,3\n", encoding="utf-8")
     a_file = tmp / "plain-file"
     a_file.write_text("x", encoding="utf-8")
     not_a_db = tmp / "not-a-database.db"
@@ -87,6 +91,11 @@ def _cases(tmp: Path, busy_port: int) -> dict[tuple[str, ...], list[Case]]:
                            Case(("hosts", "add", "web-01", "--address", "127.0.0.1", "--user", "ops", "--key", "k",
                                  "--node", "999999"), expect="--node：行政区划代码 999999 未登记")],
         ("hosts", "list"): [Case(("hosts", "list"), unreachable_db, "无法使用数据库：连接被拒绝")],
+        ("media", "import"): [Case(("media", "import", str(bad_accounts)), expect="未写入任何数据"),
+                              Case(("media", "import", str(tmp / "missing.xlsx")), expect="文件不存在")],
+        ("media", "stats"): [Case(("media", "stats", str(bad_stats)), expect="未登记"),
+                             Case(("media", "stats", str(tmp / "stats.txt")), expect="不支持")],
+        ("media", "list"): [Case(("media", "list"), unreachable_db, "无法使用数据库：连接被拒绝")],
         ("hosts", "trust"): [Case(("hosts", "trust", "ghost"), expect="未登记名为“ghost”的主机")],
         ("services", "add"): [
             Case(("services", "add", "--name", "cms-db", "--kind", "mysql", "--address", "10.0.0.5:3306",

@@ -1,0 +1,52 @@
+"""The new_media collector: a platform's refusal raises with its Chinese reason and leaves the account's
+known state as it was (greyed by its age on the wall, never overwritten by nothing)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session, sessionmaker
+
+from collectors.base import CollectorContext
+from collectors.kinds.new_media import NewMediaCollector
+from core.clock import FixedClock
+from core.config import load_config
+from db.hunan import seed_nodes
+from db.models import NewMediaAccount, Platform
+from db.models_media import NewMediaState
+from demo.media_platforms import FakePlatforms
+from newmedia.base import AdapterError
+from tests.newmedia.support import CREDENTIALS, IDS, NOW, fake
+
+
+def test_a_refusal_keeps_the_known_state(migrated_db: tuple[str, sessionmaker[Session]], tmp_path: Path) -> None:
+    _, sessions = migrated_db
+    secret = tmp_path / "token"
+    secret.write_text(CREDENTIALS["weibo"], encoding="utf-8")
+    with sessions.begin() as s:
+        seed_nodes(s)
+        s.add(NewMediaAccount(platform=Platform.WEIBO, account_id=IDS["weibo"], name="长沙发布", node_code="430100",
+                              enabled=True, credential_ref=f"file:{secret}"))
+        s.add(NewMediaAccount(platform=Platform.TOUTIAO, account_id="tt-1", name="株洲发布", node_code="430200",
+                              enabled=True, credential_ref="env:TT"))  # no adapter: statistics import only
+    platforms = FakePlatforms([fake("weibo")])
+    with platforms.serve() as base:
+        config = load_config(env={})
+        config = dataclasses.replace(config, newmedia=dataclasses.replace(config.newmedia, weibo_api=base))
+        clock = FixedClock(NOW)
+        collector = NewMediaCollector(CollectorContext(config=config, sessions=sessions, clock=clock))
+        (target,) = collector.targets()
+        assert target.key == f"weibo:{IDS['weibo']}"
+        collector.collect(target)
+        with sessions() as s:
+            before = s.get(NewMediaState, target.params["id"])
+            assert before is not None and before.followers == 12345
+        platforms.rate_limited.add(IDS["weibo"])
+        clock.advance(3600)
+        with pytest.raises(AdapterError, match="调用频率超限"):
+            collector.collect(target)
+    with sessions() as s:
+        after = s.get(NewMediaState, target.params["id"])
+        assert after is not None and after.collected_at == before.collected_at == NOW
