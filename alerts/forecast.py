@@ -15,7 +15,7 @@ negative or infinite number of days is ever produced. A level already at or past
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -119,3 +119,28 @@ def forecast(times: Sequence[datetime], values: Sequence[float], now: datetime, 
     if rate <= 0 or gap / rate > HORIZON_DAYS:
         return replace(fit, status=NOT_REACHING)
     return replace(fit, status=REACHING, days_to_limit=gap / rate)
+
+
+def evidence_text(facts: Mapping[str, Any]) -> str:
+    """One Chinese line saying what a forecast stood on (from :meth:`Forecast.facts`): the trend, level, limit
+    and data, or how much data there is while it is insufficient. ``""`` when ``facts`` hold no forecast."""
+    from alerts.summary import span  # the one Chinese span wording
+    from core.i18n import alerts as T
+
+    status = facts.get("forecast")
+    if status is None:
+        return ""
+    cover = {"points": facts.get("samples", 0), "span": span(float(facts.get("span_s") or 0)),
+             "window": span(float(facts.get("window_s") or 0))}
+    if status == INSUFFICIENT:
+        return T.FORECAST_INSUFFICIENT.format(need=facts.get("min_points", 0), **cover)
+    slope, level, limit = facts.get("slope_per_day"), facts.get("level"), facts.get("forecast_limit")
+    return T.FORECAST_TREND.format(slope=_num(slope, signed=True), level=_num(level), limit=_num(limit), **cover)
+
+
+def _num(x: Any, signed: bool = False) -> str:
+    if x is None or not math.isfinite(float(x)):
+        return "—"
+    v = float(x)
+    text = f"{v:.3g}" if abs(v) < 100 else f"{v:,.0f}"
+    return ("+" + text) if signed and v > 0 else text
