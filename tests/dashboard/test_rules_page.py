@@ -127,8 +127,9 @@ def test_a_broken_file_keeps_the_whole_set_in_force_and_says_where(tmp_path: Pat
     # Fixed again: the new content is taken.
     _touch_later(d / "sites.yaml", BROKEN.replace("urgent", "critical"))
     fixed = reader.snapshot()
-    assert fixed.state == STATE_OK and [r.name for r in next(f for f in fixed.files if f.name == "sites.yaml").rules] == ["site_down"]
-    assert condition_text(rule_frame(next(f for f in fixed.files if f.name == "sites.yaml").rules).iloc[0]).startswith("网站可用（site_probe.up） 近 5 分钟")
+    fixed_sites = next(f for f in fixed.files if f.name == "sites.yaml")
+    assert fixed.state == STATE_OK and [r.name for r in fixed_sites.rules] == ["site_down"]
+    assert condition_text(rule_frame(fixed_sites.rules).iloc[0]).startswith("网站可用（site_probe.up） 近 5 分钟")
 
 
 def test_broken_from_the_start_means_no_rules_running(tmp_path: Path) -> None:
