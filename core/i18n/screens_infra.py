@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from core.i18n.walls import HOST_STATUS
 
-__all__ = ["HOST_STATUS", "TINF"]
+__all__ = ["HOST_STATUS", "TIMP", "TINF"]
 
 
 class TINF:
@@ -34,3 +34,17 @@ class TINF:
     TO_HOSTS = "主机列表 ›"
     FOOTNOTE = ("预测为稳健线性趋势（Theil–Sen）外推，每个磁盘取各时段最高使用率；"
                 "数据点或覆盖时长不足时不给出预测。灰色为数据过期的主机，括号内为最后一次上报距今。")
+
+
+class TIMP:
+    """Dependency facts on the host, site and alert screens (layouts/impact.py)."""
+
+    SERVES = "承载网站"
+    DEPENDS = "依赖主机/服务"
+    AFFECTED = "影响网站"
+    SERVICE = "服务 {name}"
+    NONE_RECORDED = "未登记"
+    AFFECTED_NONE = "未登记依赖此主机或服务的网站"
+    COUNT = "{n} 个："
+    MORE = " 等 {n} 个"
+    SEP = "、"

@@ -138,3 +138,66 @@ def test_infra_wall_in_chromium(browser: Any, tmp_path: Path) -> None:
         page.wait_for_url(f"**/host/{SSH_HOST}", timeout=10_000)
         watch.close()
         page.close()
+
+
+def _link_world(tmp: Path) -> World:
+    """The infra world with 长沙's portal served by web-01 and the service cms, 株洲's by web-01."""
+    from db.impact import replace
+    from db.models import Site
+
+    world = build_infra_world(tmp)
+    with transaction(world.sessions) as s:
+        ids = {c: i for c, i in s.query(Site.code, Site.id)}
+        replace(s, ids["C0100"], "host", ["web-01"])
+        replace(s, ids["C0100"], "service", ["cms"])
+        replace(s, ids["C0200"], "host", ["web-01"])
+    return world
+
+
+def test_alert_detail_lists_the_sites_a_host_fault_affects(tmp_path: Path) -> None:
+    from dashboard.impact_data import alert_affected, host_sites, site_targets
+    from layouts.impact import affected_sites_fact, served_sites_fact, site_targets_fact
+
+    world = _link_world(tmp_path)
+    try:
+        with world.sessions() as s:
+            assert alert_affected(s, {"host": "web-01", "node": "430000"}) == [
+                ("C0100", "长沙市人民政府门户网站"), ("C0200", "株洲市人民政府门户网站")]
+            assert alert_affected(s, {"service": "cms"}) == [("C0100", "长沙市人民政府门户网站")]
+            assert alert_affected(s, {"host": "db-01"}) == []
+            assert alert_affected(s, {"site": "C0100"}) is None
+        fact = _text(affected_sites_fact([("C0100", "长沙市人民政府门户网站")]))
+        assert "影响网站" in fact and "1 个：" in fact and "/site/C0100" in fact
+        assert "未登记依赖" in _text(affected_sites_fact([]))
+        assert host_sites(world.sessions, "web-01") == [("C0100", "长沙市人民政府门户网站"),
+                                                        ("C0200", "株洲市人民政府门户网站")]
+        assert site_targets(world.sessions, "C0100") == {"host": ["web-01"], "service": ["cms"]}
+        assert "/host/web-01" in _text(site_targets_fact({"host": ["web-01"], "service": ["cms"]}))
+        assert "服务 cms" in _text(site_targets_fact({"host": ["web-01"], "service": ["cms"]}))
+        many = [(f"S{i}", f"站{i}") for i in range(6)]
+        assert "等 6 个" in _text(served_sites_fact(many)) and "站5" not in _text(served_sites_fact(many))
+    finally:
+        world.close()
+
+
+@pytest.mark.browser
+def test_drill_down_site_to_host_and_back(browser: Any, tmp_path: Path) -> None:
+    world = _link_world(tmp_path)
+    token = kiosk_token(world)
+    with serve(world, "impact-test") as base:
+        page = browser.new_page(viewport={"width": 1920, "height": 1080})
+        watch = Watch(page)
+        page.goto(f"{base}/site/C0100?kiosk={token}")
+        fact = page.locator("#site-targets")
+        fact.wait_for(timeout=20_000)
+        assert "web-01" in fact.inner_text() and "服务 cms" in fact.inner_text()
+        fact.locator("a", has_text="web-01").click()
+        page.wait_for_url("**/host/web-01", timeout=10_000)
+        served = page.locator(".fact", has_text="承载网站")
+        served.wait_for(timeout=20_000)
+        assert "长沙市人民政府门户网站" in served.inner_text() and "株洲市人民政府门户网站" in served.inner_text()
+        served.locator("a", has_text="株洲市人民政府门户网站").click()
+        page.wait_for_url("**/site/C0200", timeout=10_000)
+        page.locator("#site-targets", has_text="web-01").wait_for(timeout=20_000)
+        watch.close()
+        page.close()

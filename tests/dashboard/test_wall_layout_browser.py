@@ -37,7 +37,7 @@ pytestmark = pytest.mark.browser
 
 EXTRA_SITES = 24  # 长沙 gets 26 sites: more than its panel holds at 1080p
 EXTRA_HOSTS = 30  # the hosts page gets 34 hosts
-WALL_PAGES = ("/", "/city/430100", "/site/X0302", "/hosts", "/host/web-01")
+WALL_PAGES = ("/", "/city/430100", "/site/X0302", "/hosts", "/host/web-01", "/infra")
 DISTRICTS = ("芙蓉", "天心", "岳麓", "开福", "雨花", "望城", "浏阳", "宁乡")
 
 
