@@ -17,7 +17,7 @@ from dashboard.health import HOST_LIMIT_PERCENT
 from db.models import Host, HostRole
 from db.session import transaction
 from layouts.infra import forecast_rows, hot_list, infra_kpis, node_rows
-from tests.dashboard.browser_support import Watch, serve
+from tests.dashboard.browser_support import CUT, TEXT_SIZES, Watch, serve
 from tests.dashboard.world import NOW, World, build_world, kiosk_token
 from tsdb.point import Point
 
@@ -106,8 +106,6 @@ def test_forecast_rows_and_tiles_never_claim_before_the_data_suffices() -> None:
 
 @pytest.mark.browser
 def test_infra_wall_in_chromium(browser: Any, tmp_path: Path) -> None:
-    from tests.dashboard.test_wall_layout_browser import CUT, TEXT_SIZES
-
     world = build_infra_world(tmp_path)
     token = kiosk_token(world)
     with serve(world, "infra-test") as base:
