@@ -20,7 +20,7 @@ from core.region import PROVINCE_CODE
 from db.models import Host
 from tsdb.store import MetricStore, Query
 
-# The disk forecast of the wall, as the shipped rule host_disk_fill_forecast (data/alerts/rules/capacity.yaml).
+# The disk forecast of the wall, as the shipped rule host_disk_fill_forecast (data/alerts/rules/hosts.yaml).
 FORECAST_WINDOW = timedelta(days=7)
 FORECAST_STEP = timedelta(minutes=84)  # 120 buckets over the window, as a forecast rule without step
 FORECAST_MIN_POINTS = 24

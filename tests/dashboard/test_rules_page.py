@@ -92,9 +92,9 @@ def test_reader_shows_every_file_with_its_version_and_rules(tmp_path: Path) -> N
     snap = RulesReader(config).snapshot()
     shipped = load_rule_files([d])
     assert snap.state == STATE_OK and not snap.broken
-    assert [f.name for f in snap.files] == ["capacity.yaml", "hosts.yaml", "inspection.yaml", "sites.yaml"]
+    assert [f.name for f in snap.files] == ["hosts.yaml", "inspection.yaml", "sites.yaml"]
     assert sum(len(f.rules) for f in snap.files) == len(shipped) == len(snap.in_force)
-    sites = next(f for f in snap.files if f.name == "sites.yaml")
+    sites = snap.files[2]
     assert sites.disk is not None and sites.disk.sha == hashlib.sha256((d / "sites.yaml").read_bytes()).hexdigest()[:12]
     assert sites.disk.mtime == datetime.fromtimestamp((d / "sites.yaml").stat().st_mtime, UTC)
     assert sites.loaded == sites.disk and not sites.changed
@@ -105,12 +105,12 @@ def test_a_broken_file_keeps_the_whole_set_in_force_and_says_where(tmp_path: Pat
     d, config = _copy_rules(tmp_path)
     reader = RulesReader(config)
     good = reader.snapshot()
-    old_sha = next(f for f in good.files if f.name == "sites.yaml").disk.sha if good.files[2].disk else ""
+    old_sha = good.files[2].disk.sha if good.files[2].disk else ""
     _touch_later(d / "sites.yaml", BROKEN)
     snap = reader.snapshot()
     assert snap.state == STATE_KEPT
     assert len(snap.in_force) == len(good.in_force)  # the rules loaded before stay, all files' rules
-    sites = next(f for f in snap.files if f.name == "sites.yaml")
+    sites = snap.files[2]
     assert sites.errors and all(line > 0 for line, _ in sites.errors)
     assert any(line == 7 and "urgent" in reason for line, reason in sites.errors)  # severity: urgent
     assert sites.changed and sites.loaded is not None and sites.loaded.sha == old_sha
@@ -127,9 +127,8 @@ def test_a_broken_file_keeps_the_whole_set_in_force_and_says_where(tmp_path: Pat
     # Fixed again: the new content is taken.
     _touch_later(d / "sites.yaml", BROKEN.replace("urgent", "critical"))
     fixed = reader.snapshot()
-    fixed_sites = next(f for f in fixed.files if f.name == "sites.yaml")
-    assert fixed.state == STATE_OK and [r.name for r in fixed_sites.rules] == ["site_down"]
-    assert condition_text(rule_frame(fixed_sites.rules).iloc[0]).startswith("网站可用（site_probe.up） 近 5 分钟")
+    assert fixed.state == STATE_OK and [r.name for r in fixed.files[2].rules] == ["site_down"]
+    assert condition_text(rule_frame(fixed.files[2].rules).iloc[0]).startswith("网站可用（site_probe.up） 近 5 分钟")
 
 
 def test_broken_from_the_start_means_no_rules_running(tmp_path: Path) -> None:
