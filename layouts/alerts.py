@@ -241,7 +241,10 @@ def detail_facts(row: Mapping[str, Any], labels: Mapping[str, str], now: datetim
     if kept.get("limit_s") is not None:  # an absence rule: the silence allowed for this series
         facts.append(_fact(TA.F_LIMIT, S.span(float(kept["limit_s"]))))
     if kept.get("forecast"):  # a forecast rule: the trend it extrapolated, or how much data it still lacks
-        facts.append(_fact(TA.F_FORECAST, evidence_text(kept)))
+        basis = evidence_text(kept)
+        if kept.get("undecided") and row["state"] in S.OPEN:  # too little data now: the last verdict is kept
+            basis = TA.COVERAGE_UNDECIDED.format(coverage=basis, state=ALERT_STATE.get(row["state"], row["state"]))
+        facts.append(_fact(TA.F_FORECAST, basis))
     if affected is not None:
         facts.append(affected_sites_fact(affected))
     if resolve_reason:

@@ -167,3 +167,18 @@ def test_a_slow_trend_or_a_limit_field(env: tuple) -> None:
 ])
 def test_days_wording_never_overstates(status: str, days: float | None, text: str) -> None:
     assert forecast_days(status, days) == text
+
+
+def test_an_open_forecast_alert_keeps_its_state_when_the_data_falls_short(env: tuple) -> None:
+    sessions, store, tmp = env
+    fill(store, 7 * 24, per_day=4, now_value=80)
+    eng = AlertEngine(sessions, store, load_rule_files([write(tmp, RULE)]))
+    eng.evaluate(NOW)
+    fired = one_alert(sessions)
+    assert fired is not None and fired.state == AlertState.FIRING
+    # Six days on, no new samples: one day of the window holds data, short of the two days required.
+    eng.evaluate(NOW + timedelta(days=6))
+    later = one_alert(sessions)
+    assert later is not None and later.state == AlertState.FIRING and later.summary == fired.summary
+    assert (later.facts or {})["undecided"] is True and (later.facts or {})["forecast"] == "insufficient"
+    assert evidence_text(later.facts or {}).startswith("数据不足（已有 ")

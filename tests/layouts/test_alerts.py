@@ -103,6 +103,8 @@ def test_detail_tables_and_history() -> None:
     short = {**fit, "forecast": "insufficient", "samples": 5, "span_s": 3600}
     waiting = _text(la.detail_facts({**row, "facts": short}, {}, NOW))
     assert "预测依据数据不足（已有 5/24 个数据点，覆盖 1 小时/7 天）" in waiting
+    kept = _text(la.detail_facts({**row, "state": "firing", "facts": {**short, "undecided": True}}, {}, NOW))
+    assert "预测依据数据不足（已有 5/24 个数据点，覆盖 1 小时/7 天）：暂不判定" in kept
     ev = pd.DataFrame([{"at": NOW, "kind": "ack", "actor": "cs", "from_state": "firing", "to_state": "acknowledged",
                         "note": "处理中"}])
     assert _text(la.events_table(ev, NOW)).endswith("11-27 08:00:00确认cs告警中 → 已确认处理中")
