@@ -28,7 +28,7 @@ FORECAST_MIN_SPAN = timedelta(days=2)
 FORECAST_HORIZON_DAYS = 30.0  # the wall lists disks filling within this many days
 FORECAST_COLUMNS = ["host", "mount", "node", "city", "status", "days", "level", "last", "points", "min_points",
                     "span_s", "min_span_s", "window_s"]
-NODE_COLUMNS = ["code", "name", "total", "up", "unhealthy", "stale"]
+NODE_COLUMNS = ["code", "name", "total", "up", "unhealthy", "stale", "unknown"]
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,8 @@ def with_kind_and_age(hosts: pd.DataFrame, kinds: dict[str, bool], now: datetime
 
 
 def node_counts(hosts: pd.DataFrame, cities: pd.DataFrame, province_label: str) -> pd.DataFrame:
-    """One row per node (the province level first, then the 14 cities in code order): hosts by status.
+    """One row per node (the province level first, then the 14 cities in code order): hosts by status (``unknown``:
+    a federated city's node is cut off, dashboard/health.py ``apply_cut``).
 
     Columns :data:`NODE_COLUMNS`; a node without hosts has zeros (shown, so an empty city is seen as empty).
     """
@@ -73,7 +74,7 @@ def node_counts(hosts: pd.DataFrame, cities: pd.DataFrame, province_label: str) 
     for code, name in [(PROVINCE_CODE, province_label), *zip(cities["code"], cities["name"], strict=True)]:
         mine = hosts[hosts["city_code"] == code]
         rows.append({"code": code, "name": name, "total": len(mine),
-                     **{s: int((mine["status"] == s).sum()) for s in ("up", "unhealthy", "stale")}})
+                     **{s: int((mine["status"] == s).sum()) for s in ("up", "unhealthy", "stale", "unknown")}})
     return pd.DataFrame(rows, columns=NODE_COLUMNS)
 
 

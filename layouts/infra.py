@@ -25,7 +25,12 @@ _HOST_COLS = ("name", "status", "cpu_percent", "mem_percent", "disk_percent", "c
 _FORECAST_COLS = ("host", "mount", "status", "days", "last")
 
 
+GREY = ("stale", "unknown")  # statuses shown grey: old data, or a cut city's host whose state nobody knows now
+
+
 def _stale_note(row: Any) -> str:
+    if row.status == "unknown":
+        return TINF.CUT
     return TINF.NEVER if missing(row.age_s) else TINF.STALE_AGE.format(age=format_age(float(row.age_s)))
 
 
@@ -39,7 +44,8 @@ def infra_kpis(hosts: pd.DataFrame, forecasts: pd.DataFrame, horizon_days: float
     """Tiles: hosts in total, up, unhealthy, stale, and disks whose trend fills them within ``horizon_days``."""
     require_columns(hosts, ("status",), "infra hosts")
     total = len(hosts)
-    n = {s: int((hosts["status"] == s).sum()) for s in ("up", "unhealthy", "stale")}
+    n = {s: int((hosts["status"] == s).sum()) for s in ("up", "unhealthy")}
+    n["stale"] = int(hosts["status"].isin(GREY).sum())
     soon = forecasts[forecasts["status"].isin([REACHING, REACHED])]
     soon_n = int((pd.to_numeric(soon["days"], errors="coerce") < horizon_days).sum())
     judged = int((forecasts["status"] != INSUFFICIENT).sum())
@@ -57,8 +63,8 @@ def infra_kpis(hosts: pd.DataFrame, forecasts: pd.DataFrame, horizon_days: float
 
 
 def node_rows(nodes: pd.DataFrame) -> list[html.Tr]:
-    """One row per node: its name (a link to its city wall) and hosts up / unhealthy / stale."""
-    require_columns(nodes, ("code", "name", "total", "up", "unhealthy", "stale"), "infra nodes")
+    """One row per node: its name (a link to its city wall) and hosts up / unhealthy / stale / unknown."""
+    require_columns(nodes, ("code", "name", "total", "up", "unhealthy", "stale", "unknown"), "infra nodes")
     rows = []
     for r in nodes.itertuples(index=False):
         cls = "row-unhealthy" if r.unhealthy else "row-empty" if not r.total else ""
@@ -66,7 +72,8 @@ def node_rows(nodes: pd.DataFrame) -> list[html.Tr]:
             html.Td(dcc.Link(r.name, href=f"/city/{r.code}"), className="infra-node-name"),
             html.Td(str(r.up), className="infra-num val-ok" if r.up else "infra-num muted"),
             html.Td(str(r.unhealthy), className="infra-num val-bad" if r.unhealthy else "infra-num muted"),
-            html.Td(str(r.stale), className="infra-num val-stale" if r.stale else "infra-num muted")]))
+            html.Td(str(r.stale), className="infra-num val-stale" if r.stale else "infra-num muted"),
+            html.Td(str(r.unknown), className="infra-num val-stale" if r.unknown else "infra-num muted")]))
     return rows
 
 
@@ -88,7 +95,7 @@ def hot_list(hosts: pd.DataFrame, column: str, title: str, limit: float, n: int 
     df = df.sort_values(["hot_value", "name"], ascending=[False, True], kind="stable").head(n)
     items: list[Any] = []
     for r in df.itertuples(index=False):
-        stale = r.status == "stale"
+        stale = r.status in GREY
         value_cls = "infra-hot-value " + ("val-stale" if stale else _pct_class(r.hot_value, limit))
         items.append(html.Li(className="infra-hot-row" + (" is-stale" if stale else ""), children=[
             html.Div(className="infra-hot-who", children=[
@@ -117,7 +124,7 @@ def forecast_rows(forecasts: pd.DataFrame, hosts: pd.DataFrame, horizon_days: fl
     rows: list[html.Tr] = []
     for r in soon.itertuples(index=False):
         h = state.get(r.host)
-        stale = h is not None and h.status == "stale"
+        stale = h is not None and h.status in GREY
         when = forecast_days(r.status, r.days)
         cls = "val-stale" if stale else "val-bad" if float(r.days) < 7 else "val-warn"
         rows.append(html.Tr(className="is-stale" if stale else "", children=[

@@ -14,12 +14,12 @@ class TINF:
     KPI_TOTAL = "主机总数"
     KPI_UP = "正常"
     KPI_BAD = "异常"
-    KPI_STALE = "数据过期"
+    KPI_STALE = "数据过期或未知"
     KPI_SOON = "7 天内将写满的磁盘"
     UNIT_HOSTS = "台"
     UNIT_DISKS = "个"
     NODES_TITLE = "各节点主机状态"
-    NODE_HEADERS = ("节点", "正常", "异常", "过期")
+    NODE_HEADERS = ("节点", "正常", "异常", "过期", "未知")
     HOT_TITLE = "资源热点"
     HOT_CPU, HOT_MEM, HOT_DISK = "CPU", "内存", "磁盘"
     FORECAST_TITLE = "磁盘预计写满（按近 {window}趋势）"
@@ -29,6 +29,7 @@ class TINF:
     KIND_LOCAL, KIND_SSH = "本机", "SSH"
     STALE_AGE = "数据过期（{age}）"
     NEVER = "从未上报"
+    CUT = "未知（所属市级节点失联）"
     NO_HOSTS = "暂无主机"
     DASH = "—"
     TO_HOSTS = "主机列表 ›"

@@ -56,16 +56,17 @@ def test_reads_forecast_each_disk_and_count_each_node(world: World) -> None:
     short = f[f["host"] == "web-01"]
     assert set(short["mount"]) == {"/", "/data", "/mnt/old"} and set(short["status"]) == {"insufficient"}
     assert short["days"].isna().all()
-    hosts = pd.DataFrame({"name": ["web-01", SSH_HOST, "x"], "city_code": ["430000", "430100", "430100"],
-                          "status": ["up", "up", "stale"], "last_seen": [NOW - timedelta(seconds=5), None, None]})
+    hosts = pd.DataFrame({"name": ["web-01", SSH_HOST, "x", "y"], "city_code": ["430000", "430100", "430100", "430200"],
+                          "status": ["up", "up", "stale", "unknown"],
+                          "last_seen": [NOW - timedelta(seconds=5), None, None, None]})
     full = infra_data.with_kind_and_age(hosts, infra_data.host_kinds(world.sessions) | {"web-01": True}, NOW)
-    assert full["kind"].tolist() == ["local", "ssh", ""] and full["age_s"].tolist()[0] == 5.0
+    assert full["kind"].tolist() == ["local", "ssh", "", ""] and full["age_s"].tolist()[0] == 5.0
     cities = pd.DataFrame({"code": ["430100", "430200"], "name": ["长沙市", "株洲市"]})
     nodes = infra_data.node_counts(full, cities, "省本级")
     assert nodes.to_dict("records") == [
-        {"code": "430000", "name": "省本级", "total": 1, "up": 1, "unhealthy": 0, "stale": 0},
-        {"code": "430100", "name": "长沙市", "total": 2, "up": 1, "unhealthy": 0, "stale": 1},
-        {"code": "430200", "name": "株洲市", "total": 0, "up": 0, "unhealthy": 0, "stale": 0}]
+        {"code": "430000", "name": "省本级", "total": 1, "up": 1, "unhealthy": 0, "stale": 0, "unknown": 0},
+        {"code": "430100", "name": "长沙市", "total": 2, "up": 1, "unhealthy": 0, "stale": 1, "unknown": 0},
+        {"code": "430200", "name": "株洲市", "total": 1, "up": 0, "unhealthy": 0, "stale": 0, "unknown": 1}]
 
 
 def _hosts(**cols: list[Any]) -> pd.DataFrame:
@@ -83,6 +84,8 @@ def test_hot_list_greys_a_stale_host_with_its_age() -> None:
     cpu = _text(hot_list(_hosts(), "cpu_percent", "CPU", HOST_LIMIT_PERCENT))
     assert cpu.index("'c'") < cpu.index("'b'") < cpu.index("'a'")  # by value
     assert "is-stale" in cpu and "数据过期（30 分钟前）" in cpu and "99%" in cpu and "SSH" in cpu and "本机" in cpu
+    cut = _text(hot_list(_hosts(status=["up", "unhealthy", "unknown"]), "cpu_percent", "CPU", HOST_LIMIT_PERCENT))
+    assert "未知（所属市级节点失联）" in cut and "is-stale" in cut
     mem = _text(hot_list(_hosts(), "mem_percent", "内存", HOST_LIMIT_PERCENT))
     assert "'c'" not in mem  # no value: not listed
 
@@ -100,7 +103,7 @@ def test_forecast_rows_and_tiles_never_claim_before_the_data_suffices() -> None:
     assert {k.key: k.value for k in infra_kpis(_hosts(), waiting)}["soon"] == "—"  # no forecast yet: no "0"
     assert "没有磁盘在 30 天内按趋势写满" in _text(forecast_rows(waiting, _hosts(), 30.0))
     nodes = pd.DataFrame({"code": ["430100"], "name": ["长沙市"], "total": [2], "up": [1], "unhealthy": [1],
-                          "stale": [0]})
+                          "stale": [0], "unknown": [0]})
     assert "/city/430100" in _text(node_rows(nodes)) and "row-unhealthy" in _text(node_rows(nodes))
 
 
