@@ -132,6 +132,11 @@ def test_infra_wall_in_chromium(browser: Any, tmp_path: Path) -> None:
         sizes = page.evaluate(TEXT_SIZES, 18)
         assert sizes["n"] > 20 and sizes["small"] == [], sizes["small"]
         assert page.evaluate(CUT) == []
+        clipped = page.evaluate("() => [...document.querySelectorAll('.page-infra .panel :is(td, th, li)')]"
+                                ".filter(e => { const p = e.closest('.panel').getBoundingClientRect(), "
+                                "r = e.getBoundingClientRect(); return r.right > p.right + 1 || r.left < p.left - 1; })"
+                                ".map(e => e.innerText)")
+        assert clipped == []  # no column cut off at the side (the 未知 column once was)
         numbers = page.evaluate("() => [...document.querySelectorAll('.kpi-value, .infra-num, .infra-hot-value, "
                                 ".infra-days')].map(e => parseFloat(getComputedStyle(e).fontSize))")
         assert numbers and min(numbers) >= 28, numbers
