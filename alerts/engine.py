@@ -30,6 +30,7 @@ from alerts.evaluate import (
     evaluate_series,
     group_of,
 )
+from alerts.evaluate_forecast import evaluate_forecast
 from alerts.federated import LINK_KIND, NODE_UNREACHABLE, evaluate_links, rule_view
 from alerts.labels import LabelNames, label_names
 from alerts.lifecycle import Action, Current, Decision, step
@@ -132,6 +133,11 @@ class AlertEngine:
                 intervals = self.store.latest(COLLECTOR_HEALTH, COLLECTOR_INTERVAL, {"collector": rule.interval_of})
             return evaluate_absence(rule, self.store.latest(rule.measurement, rule.field), now, intervals,
                                     self._details(rule, None))
+        if rule.kind == "forecast":
+            frame = self.store.query(Query(rule.measurement, rule.field, now - rule.window, now, every=rule.bucket(),
+                                           agg=rule.agg, group_by=rule.group_by))  # type: ignore[arg-type]
+            limits = self.store.latest(rule.measurement, rule.limit_field) if rule.limit_field else None
+            return evaluate_forecast(rule, frame, now, limits, self._details(rule, now - rule.window))
         agg = "avg" if rule.kind == "ratio" else rule.agg
         frame = self.store.query(Query(rule.measurement, rule.field, now - rule.window, now, agg=agg,  # type: ignore[arg-type]
                                        group_by=rule.group_by))

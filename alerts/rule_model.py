@@ -15,7 +15,7 @@ from alerts.inhibition import InhibitRule
 from core.severity import Severity
 
 SUPPORTED_VERSIONS = (1,)
-KINDS = ("threshold", "absence", "ratio", "finding")
+KINDS = ("threshold", "absence", "ratio", "finding", "forecast")
 OPS: dict[str, Callable[[float, float], bool]] = {
     ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne,
 }
@@ -41,7 +41,13 @@ KIND_KEYS: dict[str, tuple[set[str], set[str]]] = {  # kind -> (required, option
                 {"interval_field", "interval_of", "absent_intervals", DETAIL_KEY}),
     "ratio": ({"measurement", "field", "window", "op", "value", "group_by"}, {"invert", DETAIL_KEY, *DATA_KEYS}),
     "finding": ({"check"}, {"kinds", "min_severity", "deadline_within_days", "group_by"}),
+    # forecast: exactly one of limit / limit_field (checked across keys); alerts/forecast.py fits the trend
+    "forecast": ({"measurement", "field", "window", "within", "group_by"},
+                 {"limit", "limit_field", "direction", "min_points", "min_span", "step", "agg", DETAIL_KEY}),
 }
+FORECAST_MIN_POINTS = 6  # a forecast rule's default data minimum: samples (buckets of ``step``) in the window
+FORECAST_BUCKETS = 120  # a forecast rule without ``step`` fits the window in this many buckets
+MAX_FORECAST_BUCKETS = 600  # window / step at most (alerts/forecast.py MAX_POINTS)
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 
 
@@ -81,6 +87,19 @@ class Rule:
     kinds: tuple[str, ...] = ()
     min_severity: Severity | None = None
     deadline_within_days: int | None = None
+    limit: float | None = None  # forecast: the ceiling (direction up) or floor (down) the trend runs to ...
+    limit_field: str = ""  # ... or the field of the same series holding it (its newest value)
+    within: timedelta = timedelta(0)  # forecast: fire when the limit is reached in less than this
+    direction: str = "up"  # forecast: "up" (a rising series toward a ceiling) or "down" (falling to a floor)
+    min_points: int = FORECAST_MIN_POINTS  # forecast: no verdict with fewer samples (buckets) in the window ...
+    min_span: timedelta | None = None  # ... or spanning less than this (default: half the window)
+    step: timedelta | None = None  # forecast: the bucket fitted as one sample (default: window / 120)
+
+    def bucket(self) -> timedelta:
+        """A forecast rule's sample bucket: ``step``, else the window in :data:`FORECAST_BUCKETS`, at least a minute."""
+        if self.step is not None:
+            return self.step
+        return max(timedelta(minutes=1), timedelta(seconds=int(self.window.total_seconds() / FORECAST_BUCKETS)))
 
     def compare(self, v: float) -> bool:
         return OPS[self.op](v, self.value)

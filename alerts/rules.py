@@ -29,6 +29,7 @@ from typing import Any
 import yaml
 
 from alerts import summary
+from alerts.forecast import DIRECTIONS
 from alerts.inhibition import InhibitRule
 from alerts.matchers import MatcherError, parse_matcher_text
 from alerts.rule_model import (  # the model, re-exported: callers import it from here
@@ -41,6 +42,7 @@ from alerts.rule_model import (  # the model, re-exported: callers import it fro
     MAX_DURATION,
     MAX_ERRORS,
     MAX_FILE_BYTES,
+    MAX_FORECAST_BUCKETS,
     MAX_ITEMS,
     MAX_RULES,
     MAX_SLICES,
@@ -378,18 +380,43 @@ class _FileChecker:
                 self.err(line("min_samples_per"), f"规则 {name}：window 应为 min_samples_per 的整数倍")
             elif n > MAX_SLICES:
                 self.err(line("min_samples_per"), f"规则 {name}：window 最多分为 {MAX_SLICES} 段（现为 {int(n)} 段）")
+        if kw["kind"] == "forecast":
+            self.forecast_check(node, m, kw)
         used = summary.placeholders(kw.get("summary", ""))
-        if "samples" in used and "min_samples" not in kw:
+        if "samples" in used and "min_samples" not in kw and kw["kind"] != "forecast":
             self.err(line("summary"), f"规则 {name}：占位符 samples 需要 min_samples（数据充足性要求）")
         absence_only = sorted(used & {"limit", "interval", "silence"})
         if absence_only and kw["kind"] != "absence":
             self.err(line("summary"), f"规则 {name}：占位符 {'、'.join(absence_only)} 只适用于 absence 类规则")
+        forecast_only = sorted(used & {"days", "target"})
+        if forecast_only and kw["kind"] != "forecast":
+            self.err(line("summary"), f"规则 {name}：占位符 {'、'.join(forecast_only)} 只适用于 forecast 类规则")
         if "kinds" in used and kw["kind"] != "finding":
             self.err(line("summary"), f"规则 {name}：占位符 kinds 只适用于 finding 类规则")
         if "threshold" in used and kw["kind"] not in ("threshold", "ratio"):
             self.err(line("summary"), f"规则 {name}：占位符 threshold 只适用于 threshold 与 ratio 类规则")
         if "interval" in used and not has_source:
             self.err(line("summary"), f"规则 {name}：占位符 interval 需要 interval_field 或 interval_of")
+
+    def forecast_check(self, node: yaml.Node, m: dict[str, tuple[yaml.Node, yaml.Node]], kw: dict[str, Any]) -> None:
+        """A forecast rule: one limit, a data minimum within the window, a window of at most so many buckets."""
+        name = kw["name"]
+
+        def line(key: str) -> int:
+            return _line(m[key][0]) if key in m else _line(node)
+
+        if ("limit" in kw) == ("limit_field" in kw):
+            self.err(line("limit_field" if "limit_field" in kw else "limit"),
+                     f"规则 {name}：forecast 类规则需要 limit（固定上限/下限）或 limit_field"
+                     "（同一序列中保存上限的字段），且只能设置其一")
+        window = kw.get("window")
+        if window is None:
+            return
+        if kw.get("min_span") is not None and kw["min_span"] > window:
+            self.err(line("min_span"), f"规则 {name}：min_span 不能超过 window")
+        step = kw.get("step")
+        if step is not None and (step > window or window / step > MAX_FORECAST_BUCKETS):
+            self.err(line("step"), f"规则 {name}：step 应不超过 window，且 window 最多分为 {MAX_FORECAST_BUCKETS} 段")
 
     def field(self, kind: str, key: str, v: yaml.Node, kw: dict[str, Any]) -> None:
         if key in ("name", "kind"):
@@ -469,6 +496,21 @@ class _FileChecker:
             kw["checks"] = self.strings(v, key)
         elif key == "kinds":
             kw["kinds"] = self.strings(v, key)
+        elif key in ("within", "min_span", "step"):
+            kw[key] = self.duration(v, key)
+            if kw[key] <= timedelta(0):
+                raise _Bad(_line(v), f"{key} 应大于 0")
+        elif key == "limit":
+            kw[key] = self.number(v, key)
+        elif key == "limit_field":
+            kw[key] = self.string(v, key)
+        elif key == "direction":
+            kw[key] = self.choice(v, key, DIRECTIONS)
+        elif key == "min_points":
+            n = self.number(v, key, most=MAX_FORECAST_BUCKETS)
+            if n < 2 or n != int(n):
+                raise _Bad(_line(v), f"min_points 应为不小于 2 的整数（最多 {MAX_FORECAST_BUCKETS}），实际为 {n:g}")
+            kw[key] = int(n)
         elif key == "deadline_within_days":
             d = self.number(v, key, most=3660)
             if d < 0 or d != int(d):

@@ -10,7 +10,8 @@ A rule's ``summary`` is a ``str.format`` template. Its placeholders come in two 
   a ratio and ``8000`` otherwise, a format spec applies as to a float), ``{limit}`` and ``{interval}``
   (absence rules: the silence allowed for this series and the series' own interval, as Chinese
   durations), ``{samples}`` (window rules with a data minimum: how many samples the window holds),
-  ``{kinds}`` (finding rules: the kinds of the findings counted, by their Chinese names) and
+  ``{kinds}`` (finding rules: the kinds of the findings counted, by their Chinese names), ``{days}`` and
+  ``{target}`` (forecast rules: the time the trend leaves until its limit, e.g. ``约 3.5 天``, and the limit) and
   one placeholder per ``detail_fields`` entry of the rule, e.g. ``{reason}``: the newest value of that
   field of the same series (``facts["details"]``; ``未记录`` when there is none);
 * **display facts**, computed from the alert's own timestamps and ``now`` whenever the text is shown
@@ -34,7 +35,7 @@ from typing import Any
 from core.i18n import alerts as T
 from core.i18n.inspection import FINDING_KIND
 
-EVALUATION = ("labels", "names", "value", "threshold", "limit", "interval", "samples", "kinds")
+EVALUATION = ("labels", "names", "value", "threshold", "limit", "interval", "samples", "kinds", "days", "target")
 DISPLAY = ("duration", "silence", "days_left")
 RESERVED = (*EVALUATION, *DISPLAY)  # names a rule's detail field may not take
 OPEN = ("pending", "firing", "acknowledged")
@@ -146,6 +147,8 @@ def at_evaluation(template: str, labels: Mapping[str, str], value: float | None,
         "limit": span(facts["limit_s"]) if facts.get("limit_s") is not None else T.NO_VALUE,
         "interval": span(facts["interval_s"]) if facts.get("interval_s") is not None else T.NO_VALUE,
         "samples": str(int(facts["samples"])) if facts.get("samples") is not None else T.NO_VALUE,
+        "days": forecast_days(facts.get("forecast"), value, str(facts.get("direction", "up"))),
+        "target": Number(float("nan") if facts.get("forecast_limit") is None else float(facts["forecast_limit"])),
         "kinds": T.LIST_SEP.join(FINDING_KIND.get(k, k) for k in facts.get("kinds") or ()) or T.NO_VALUE,
         **{str(k): detail_text(v) for k, v in (facts.get("details") or {}).items() if str(k) not in RESERVED},
     }
@@ -162,6 +165,21 @@ def at_evaluation(template: str, labels: Mapping[str, str], value: float | None,
         obj = _FMT.convert_field(obj, conv) if conv else obj
         out.append(_escape(_FMT.format_field(obj, _FMT.vformat(spec or "", (), ctx))))
     return "".join(out)
+
+
+def forecast_days(status: Any, days: Any, direction: str = "up") -> str:
+    """A forecast's time to its limit in Chinese (alerts/forecast.py statuses), rounded down so it never
+    overstates: ``约 3.5 天``, ``约 12 天``, ``不到 1 天``, ``已达到上限``; ``—`` without a verdict."""
+    if status == "reached":
+        return T.FORECAST_REACHED_FLOOR if direction == "down" else T.FORECAST_REACHED
+    if status == "not_reaching":
+        return T.FORECAST_NOT_REACHING
+    if status != "reaching" or days is None or not math.isfinite(float(days)):
+        return T.NO_VALUE
+    d = float(days)
+    if d < 1:
+        return T.FORECAST_UNDER_DAY
+    return T.FORECAST_DAYS.format(days=f"{math.floor(d * 10) / 10:g}" if d < 10 else str(math.floor(d)))
 
 
 def kind_order(kinds: Any) -> list[str]:

@@ -27,7 +27,15 @@ from core.clock import Clock
 from core.config import Config
 from core.i18n.walls import T
 from core.region import PROVINCE_CODE, is_county
-from dashboard import crawl_data, federation_data, health, host_data, inspection_data, service_data
+from dashboard import (
+    crawl_data,
+    federation_data,
+    health,
+    host_data,
+    infra_data,
+    inspection_data,
+    service_data,
+)
 from dashboard.readers import as_utc, latest_by, num
 from db.models import Node, NodeLevel, Site
 from federation.vantage import VantageProbe
@@ -77,6 +85,7 @@ class WallData:
         self._host_history = memo(self._build_host_history)
         self._inspection = memo(self._build_inspection)
         self._coverage = memo(self._build_coverage)
+        self._infra = memo(self._build_infra)
 
     def __caching_id__(self) -> str:
         return self._token
@@ -414,6 +423,14 @@ class WallData:
             swap_percent=num(r["swap_percent"]), disk_percent=num(r["disk_percent"]), load1=num(r["load1"]),
             load5=num(r["load5"]), load15=num(r["load15"]), procs=num(r["procs"]), uptime_s=num(r["uptime_s"]),
             cut=bool(r["cut"]), cut_since=as_utc(r["cut_since"]))
+
+    def _build_infra(self, now: datetime) -> infra_data.InfraSnapshot:
+        return infra_data.snapshot(self.store, self.sessions, self._host_frame(now), self.cities(), now,
+                                   T.PROVINCE_LEVEL)
+
+    def infra(self, now: datetime) -> infra_data.InfraSnapshot:
+        """The infrastructure wall's hosts (with kind and age), per-node counts and disk forecasts."""
+        return self._infra(self._floor(now))
 
     def _build_host_disks(self, name: str, now: datetime) -> pd.DataFrame:
         return host_data.host_disks(self.store, name, now - LOOKBACK)

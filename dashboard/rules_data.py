@@ -43,7 +43,8 @@ STATE_EMPTY = "empty"  # no rule files and none ever loaded
 RULE_COLUMNS = ["file", "line", "name", "title", "kind", "severity", "summary", "measurement", "field", "agg",
                 "window_s", "op", "value", "invert", "absent_for_s", "interval_field", "interval_of",
                 "absent_intervals", "for_s", "keep_firing_s", "labels", "group_by", "checks", "kinds", "min_severity",
-                "deadline_days", "open", "min_samples", "min_samples_per_s", "coverage"]
+                "deadline_days", "open", "min_samples", "min_samples_per_s", "coverage", "limit", "limit_field",
+                "within_s", "direction", "min_points", "min_span_s"]
 COVERAGE_TTL_S = 60  # the rules page counts each window rule's data at most once a minute
 
 
@@ -178,7 +179,10 @@ def rule_frame(rules: Iterable[Rule], counts: Mapping[str, int] | None = None,
              "deadline_days": r.deadline_within_days, "open": int(counts.get(r.name, 0)),
              "min_samples": r.min_samples,
              "min_samples_per_s": _seconds(r.min_samples_per) if r.min_samples_per else 0.0,
-             "coverage": coverage.get(r.name)} for r in rules]
+             "coverage": coverage.get(r.name), "limit": r.limit, "limit_field": r.limit_field,
+             "within_s": _seconds(r.within), "direction": r.direction, "min_points": r.min_points,
+             "min_span_s": _seconds(r.min_span) if r.min_span is not None else _seconds(r.window) / 2}
+            for r in rules]
     return pd.DataFrame(rows, columns=RULE_COLUMNS)
 
 

@@ -306,4 +306,11 @@ class CrawlPage(Base):
 
 # The identity and alerting tables live in their own modules; importing them here registers them on
 # Base.metadata wherever the models are loaded (migrations, tests, the app).
-from db import models_alerts, models_federation, models_media, models_security, models_services  # noqa: E402, F401
+from db import (  # noqa: E402, F401
+    models_alerts,
+    models_federation,
+    models_impact,
+    models_media,
+    models_security,
+    models_services,
+)

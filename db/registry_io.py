@@ -2,7 +2,8 @@
 
 Files (header names in English or Chinese, see docs/registry.md):
 
-- sites: ``site_code,name,url,level,node_code`` + optional ``organizer,enabled``
+- sites: ``site_code,name,url,level,node_code`` + optional ``organizer,enabled,hosts,services`` (the hosts and
+  services serving the site; a file with such a column sets exactly those of each of its sites, db/impact.py)
 - columns: ``site_code,column_name,kind,url`` + optional ``item_selector,date_selector,first_level``
 
 Every row is validated before anything is written; any problem raises :class:`RegistryImportError`
@@ -23,12 +24,21 @@ from sqlalchemy.orm import Session
 
 from core.i18n import registry as T
 from core.logging import get_logger
-from db.models import Column, Node, Site
-from db.registry_rows import ColumnRow, RowError, SiteRow, parse_columns, parse_sites
+from db import impact
+from db.models import Column, Host, Node, Site
+from db.registry_rows import (
+    DEPENDENCY_FIELDS,
+    ColumnRow,
+    RowError,
+    SiteRow,
+    parse_columns,
+    parse_links,
+    parse_sites,
+)
 from db.tabular import Table, TableFileError, read_table, table_format, write_table
 
-__all__ = ["ImportReport", "RegistryImportError", "RowError", "TableFileError", "apply_rows", "export_columns",
-           "export_sites", "import_columns", "import_registry", "import_sites"]
+__all__ = ["ImportReport", "LinkReport", "RegistryImportError", "RowError", "TableFileError", "apply_rows",
+           "export_columns", "export_sites", "import_columns", "import_links", "import_registry", "import_sites"]
 
 log = get_logger(__name__)
 SITE_HEADER = ("site_code", "name", "url", "level", "node_code", "organizer", "enabled")
@@ -114,14 +124,38 @@ def _upsert(session: Session, existing: object | None, values: dict[str, object]
 
 def _apply_sites(session: Session, rows: list[SiteRow], dry_run: bool) -> ImportReport:
     existing = {s.code: s for s in session.scalars(select(Site))}
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    outcomes: list[str] = []
     for row in rows:
         defaults = {"enabled": True} if "enabled" not in row.given else {}
-        outcome = _upsert(session, existing.get(row.code), _site_values(row), {"code": row.code, **defaults},
-                          Site, dry_run)
-        counts[outcome] += 1
+        outcomes.append(_upsert(session, existing.get(row.code), _site_values(row), {"code": row.code, **defaults},
+                                Site, dry_run))
     session.flush()
+    outcomes = _apply_dependencies(session, rows, outcomes, dry_run)
+    counts = {k: outcomes.count(k) for k in ("created", "updated", "unchanged")}
     return ImportReport(**counts, dry_run=dry_run)
+
+
+def _apply_dependencies(session: Session, rows: list[SiteRow], outcomes: list[str], dry_run: bool) -> list[str]:
+    """Replace the hosts / services of each row whose file has those columns; a site whose dependencies
+    changed and nothing else counts as updated."""
+    if not any(f in row.given for row in rows for f in DEPENDENCY_FIELDS):
+        return outcomes
+    ids = {code: id_ for code, id_ in session.execute(select(Site.code, Site.id))}
+    now = impact.current(session, [ids[r.code] for r in rows if r.code in ids])
+    out = list(outcomes)
+    for i, row in enumerate(rows):
+        site_id = ids.get(row.code)
+        for field, kind in DEPENDENCY_FIELDS.items():
+            if field not in row.given:
+                continue
+            names: tuple[str, ...] = getattr(row, field)
+            if site_id is not None and now.get((site_id, kind), ()) == tuple(sorted(names)):
+                continue
+            if out[i] == "unchanged":
+                out[i] = "updated"
+            if not dry_run and site_id is not None:
+                impact.replace(session, site_id, kind, names)
+    return out
 
 
 def _apply_columns(session: Session, rows: list[ColumnRow], dry_run: bool) -> ImportReport:
@@ -152,7 +186,7 @@ def import_registry(session: Session, *, sites: Path | None = None, columns: Pat
     site_rows: list[SiteRow] = []
     column_rows: list[ColumnRow] = []
     if sites is not None:
-        site_rows, site_errors = parse_sites(_read(sites), node_levels)
+        site_rows, site_errors = parse_sites(_read(sites), node_levels, set(session.scalars(select(Host.name))))
         errors += site_errors
         sources.append(str(sites))
     if columns is not None:
@@ -188,6 +222,37 @@ def import_columns(session: Session, path: Path, *, dry_run: bool = False) -> Im
     _, report = import_registry(session, columns=path, dry_run=dry_run)
     assert report is not None
     return report
+
+
+@dataclass(frozen=True)
+class LinkReport:
+    sites: int  # (site, kind) pairs the file sets
+    changed: int  # of which differed from what was recorded
+    dry_run: bool = False
+
+    def __str__(self) -> str:
+        return T.LINK_REPORT.format(sites=self.sites, changed=self.changed) + (T.REPORT_DRY_RUN if self.dry_run else "")
+
+
+def import_links(session: Session, path: Path, *, dry_run: bool = False) -> LinkReport:
+    """Import a mapping file (``site_code,kind,name``: one host or service serving a site per row). For every
+    site and kind the file names, the file's names become exactly that site's dependencies of that kind; others
+    stay. Validated whole first; raises :class:`RegistryImportError` (nothing written) on any bad row."""
+    table = _read(path)
+    sites = dict(session.execute(select(Site.code, Site.id)).all())
+    rows, errors = parse_links(table, _node_levels(session), set(sites), set(session.scalars(select(Host.name))))
+    if errors:
+        raise RegistryImportError(errors, str(path))
+    wanted: dict[tuple[int, str], list[str]] = {}
+    for r in rows:
+        wanted.setdefault((sites[r.site_code], r.kind), []).append(r.name)
+    now = impact.current(session, {sid for sid, _ in wanted})
+    changed = [k for k, names in wanted.items() if now.get(k, ()) != tuple(sorted(set(names)))]
+    if not dry_run:
+        for sid, kind in changed:
+            impact.replace(session, sid, kind, wanted[(sid, kind)])
+    log.info("registry.links", pairs=len(wanted), changed=len(changed), dry_run=dry_run)
+    return LinkReport(len(wanted), len(changed), dry_run)
 
 
 def _flag(value: bool) -> str:

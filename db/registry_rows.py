@@ -42,6 +42,7 @@ class Field:
     limit: int | None = None
 
 
+MAX_TARGET_NAME = 128  # characters of a host's or service's name in a dependency
 SITE_FIELDS = (
     Field("site_code", ("标识码", "网站标识码", "政府网站标识码", "code"), True, 16),
     Field("name", ("网站名称", "名称", "site_name"), True, 128),
@@ -50,7 +51,12 @@ SITE_FIELDS = (
     Field("node_code", ("行政区划代码", "区划代码", "所属区划"), True, 6),
     Field("organizer", ("主办单位",), False, 128),
     Field("enabled", ("启用", "是否启用"), False, 16),
+    # The hosts and services that serve the site (db/models_impact.py): names separated by 、 , ; or spaces.
+    Field("hosts", ("主机", "服务器", "host"), False, 1024),
+    Field("services", ("服务", "依赖服务", "service"), False, 1024),
 )
+DEPENDENCY_FIELDS = {"hosts": "host", "services": "service"}  # import column -> site_dependency.target_kind
+NAME_SPLIT = re.compile(r"[,，、;；\s]+")
 COLUMN_FIELDS = (
     Field("site_code", ("标识码", "网站标识码", "政府网站标识码"), True, 16),
     Field("column_name", ("栏目名称", "栏目", "name"), True, 128),
@@ -60,6 +66,12 @@ COLUMN_FIELDS = (
     Field("date_selector", ("日期选择器",), False, 256),
     Field("first_level", ("一级栏目", "是否一级栏目"), False, 16),
 )
+LINK_FIELDS = (  # a mapping file (``app.py registry link``): one dependency per row
+    Field("site_code", ("标识码", "网站标识码", "政府网站标识码"), True, 16),
+    Field("kind", ("类型", "依赖类型"), True, 16),
+    Field("name", ("名称", "主机或服务", "target"), True, MAX_TARGET_NAME),
+)
+LINK_KIND = {"host": "host", "主机": "host", "服务器": "host", "service": "service", "服务": "service"}
 # C0 and C1 controls (NUL, tab, line breaks, DEL …), lone surrogates, and the bidirectional embeddings,
 # overrides and isolates that can make a name read differently from what it is.
 REFUSED_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
@@ -85,6 +97,16 @@ class SiteRow:
     organizer: str | None
     enabled: bool
     given: frozenset[str]  # optional fields whose column is in the file; others stay untouched on update
+    hosts: tuple[str, ...] = ()  # with "hosts" in given: exactly the hosts serving it (none when the cell is empty)
+    services: tuple[str, ...] = ()  # likewise the services, by name
+
+
+@dataclass(frozen=True)
+class LinkRow:
+    line: int
+    site_code: str
+    kind: str  # host / service
+    name: str
 
 
 @dataclass(frozen=True)
@@ -201,6 +223,21 @@ class _RowReader:
             return value, bool(value)
         return value, False
 
+    def names(self, field: str, known: Set[str] | None = None) -> tuple[str, ...]:
+        """The names listed in a cell (split on 、 , ; and spaces, duplicates dropped, order kept); a name longer
+        than :data:`MAX_TARGET_NAME`, or not in ``known`` when given, is an error naming it."""
+        out: list[str] = []
+        for name in NAME_SPLIT.split(self.get(field)):
+            if not name or name in out:
+                continue
+            if len(name) > MAX_TARGET_NAME:
+                self.err(field, T.TOO_LONG.format(length=len(name), limit=MAX_TARGET_NAME))
+            elif known is not None and name not in known:
+                self.err(field, T.UNKNOWN_HOST.format(value=_shown(name)))
+            else:
+                out.append(name)
+        return tuple(out)
+
     def extra_cells(self, width: int) -> None:
         for i, value in enumerate(self.cells[width:], start=width + 1):
             if value:
@@ -225,8 +262,10 @@ def _parse(table: Table, fields: tuple[Field, ...],
     return out, errors
 
 
-def parse_sites(table: Table, node_levels: Mapping[str, str]) -> tuple[list[SiteRow], list[RowError]]:
-    """Typed site rows and every problem found; ``node_levels`` maps known node codes to their level."""
+def parse_sites(table: Table, node_levels: Mapping[str, str],
+                known_hosts: Set[str] | None = None) -> tuple[list[SiteRow], list[RowError]]:
+    """Typed site rows and every problem found; ``node_levels`` maps known node codes to their level,
+    ``known_hosts`` the registered host names a ``hosts`` cell may name (None: not checked)."""
     first_line: dict[str, int] = {}
 
     def build(r: _RowReader, given: frozenset[str]) -> SiteRow | None:
@@ -250,9 +289,12 @@ def parse_sites(table: Table, node_levels: Mapping[str, str]) -> tuple[list[Site
                                                          node_level=NODE_LEVEL[node_levels[node_code]]))
         organizer = r.get("organizer") or None
         enabled = r.flag("enabled")
+        hosts = r.names("hosts", known_hosts) if "hosts" in given else ()
+        services = r.names("services") if "services" in given else ()
         if level is None:
             return None
-        return SiteRow(r.line, code, name, url, SiteLevel(level), node_code, organizer, enabled, given)
+        return SiteRow(r.line, code, name, url, SiteLevel(level), node_code, organizer, enabled, given, hosts,
+                       services)
 
     return _parse(table, SITE_FIELDS, build)
 
@@ -286,3 +328,30 @@ def parse_columns(table: Table, node_levels: Mapping[str, str],
                          first_level, given)
 
     return _parse(table, COLUMN_FIELDS, build)
+
+
+def parse_links(table: Table, node_levels: Mapping[str, str], known_sites: Set[str],
+                known_hosts: Set[str]) -> tuple[list[LinkRow], list[RowError]]:
+    """Typed dependency rows of a mapping file and every problem: an unknown site or host, an unknown kind,
+    a row given twice. ``known_sites``/``known_hosts``: the codes and names registered."""
+    first_line: dict[tuple[str, str, str], int] = {}
+
+    def build(r: _RowReader, _given: frozenset[str]) -> LinkRow | None:
+        site_code, well_formed = r.site_code("site_code", node_levels)
+        if well_formed and site_code not in known_sites:
+            r.err("site_code", T.UNKNOWN_SITE_LINK.format(value=site_code))
+        raw_kind = r.get("kind")
+        kind = LINK_KIND.get(raw_kind.lower()) if raw_kind else None
+        if raw_kind and kind is None:
+            r.err("kind", T.UNKNOWN_LINK_KIND.format(value=_shown(raw_kind)))
+        name = r.get("name")
+        if kind == "host" and name and name not in known_hosts:
+            r.err("name", T.UNKNOWN_HOST.format(value=_shown(name)))
+        key = (site_code, kind or "", name)
+        if site_code and kind and name and key in first_line:
+            r.err("name", T.DUPLICATE_LINK.format(first=first_line[key]))
+        elif site_code and kind and name:
+            first_line[key] = r.line
+        return LinkRow(r.line, site_code, kind, name) if kind is not None else None
+
+    return _parse(table, LINK_FIELDS, build)

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from alerts import summary as S
+from alerts.forecast import evidence_text
 from alerts.labels import LabelNames
 from alerts.summary import Timing
 from core.i18n.screens_alerts import (
@@ -32,6 +33,7 @@ from core.i18n.security import action_label, actor_label
 from layouts import theme
 from layouts.charts import add_live, split_live
 from layouts.components import format_age, missing
+from layouts.impact import affected_sites_fact
 from tsdb.catalogue import CATALOGUE
 
 SEVERITY_COLORS = {"critical": theme.RED, "high": "#fb923c", "medium": theme.AMBER, "low": theme.ACCENT}
@@ -215,10 +217,11 @@ def label_text(labels: Mapping[str, str], names: LabelNames | None = None) -> st
 
 def detail_facts(row: Mapping[str, Any], labels: Mapping[str, str], now: datetime, resolve_reason: str = "",
                  source: Mapping[str, Any] | None = None, dependants: Sequence[Mapping[str, Any]] = (),
-                 names: LabelNames | None = None) -> html.Div:
+                 names: LabelNames | None = None, affected: Sequence[tuple[str, str]] | None = None) -> html.Div:
     """The selected alert's facts: rule (its Chinese title), severity, state, place, times, who, labels (in
     Chinese, ``names``), and how it belongs to a problem: the alert it depends on (被 #N 抑制) or the alerts
-    listed under it."""
+    listed under it. A forecast rule's alert says what its forecast stood on; a host or service alert lists
+    ``affected`` (site code, name): the sites its fault affects, computed when shown (None: not such an alert)."""
     facts = [_fact(TA.F_RULE, rule_title(row, now)), _fact(TA.F_SEVERITY, severity_badge(row["severity"])),
              _fact(TA.F_STATE, state_badge(row["state"])), _fact(TA.F_CITY, row["city_name"]),
              _fact(TA.F_SITE, row["site_name"] or TA.NONE),
@@ -237,6 +240,13 @@ def detail_facts(row: Mapping[str, Any], labels: Mapping[str, str], now: datetim
         facts.append(_fact(TA.F_COVERAGE, coverage))
     if kept.get("limit_s") is not None:  # an absence rule: the silence allowed for this series
         facts.append(_fact(TA.F_LIMIT, S.span(float(kept["limit_s"]))))
+    if kept.get("forecast"):  # a forecast rule: the trend it extrapolated, or how much data it still lacks
+        basis = evidence_text(kept)
+        if kept.get("undecided") and row["state"] in S.OPEN:  # too little data now: the last verdict is kept
+            basis = TA.COVERAGE_UNDECIDED.format(coverage=basis, state=ALERT_STATE.get(row["state"], row["state"]))
+        facts.append(_fact(TA.F_FORECAST, basis))
+    if affected is not None:
+        facts.append(affected_sites_fact(affected))
     if resolve_reason:
         facts.append(_fact(TA.F_REASON, resolve_reason))
     if source is not None:

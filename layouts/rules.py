@@ -89,6 +89,8 @@ def condition_text(row: Mapping[str, Any]) -> str:
     metric = metric_text(row["measurement"], row["field"])
     if kind == "absence":
         return absence_text(row, metric)
+    if kind == "forecast":
+        return forecast_text(row, metric)
     op, sym = OP.get(row["op"], row["op"]), row["op"]
     if kind == "ratio":
         value = f"{format_value(row['value'])}（{row['value']:.0%}）" if 0 <= row["value"] <= 1 else format_value(
@@ -99,6 +101,17 @@ def condition_text(row: Mapping[str, Any]) -> str:
                                op=op, sym=sym,
                                value=format_value(row["value"]) + _unit(row["measurement"], row["field"])
                                ) + data_minimum_text(row)
+
+
+def forecast_text(row: Mapping[str, Any], metric: str) -> str:
+    """A forecast rule: the trend window, the limit (a number with its unit or a field) and the data minimum."""
+    field = row.get("limit_field") or ""
+    limit = TR.FORECAST_LIMIT_FIELD.format(field=field) if field else \
+        format_value(row["limit"]) + _unit(row["measurement"], row["field"])
+    reach = TR.FORECAST_DOWN if row.get("direction") == "down" else TR.FORECAST_UP
+    return TR.FORECAST.format(metric=metric, window=format_span(row["window_s"]), within=format_span(row["within_s"]),
+                              reach=reach, limit=limit) + TR.SEP + TR.FORECAST_DATA.format(
+        n=int(row["min_points"]), span=format_span(row["min_span_s"]))
 
 
 def data_minimum_text(row: Mapping[str, Any]) -> str:

@@ -54,6 +54,17 @@ def cmd_registry(config: Config, args: argparse.Namespace) -> int:
     from runtime.bootstrap import prepare_database
 
     sessions = prepare_database(config)
+    if args.registry_cmd == "link":
+        from db.registry_io import import_links
+
+        try:
+            with transaction(sessions) as s:
+                link_report = import_links(s, Path(args.file), dry_run=args.dry_run)
+        except RegistryImportError as exc:
+            _print(str(exc))
+            return 1
+        _print(str(link_report))
+        return 0
     if args.registry_cmd == "import":
         if not args.sites and not args.columns:
             raise CliError("请至少指定 --sites 或 --columns 文件")
@@ -471,6 +482,9 @@ def build_parser() -> argparse.ArgumentParser:
     ri.add_argument("--sites", metavar="文件", help="网站文件：site_code,name,url,level,node_code")
     ri.add_argument("--columns", metavar="文件", help="栏目文件：site_code,column_name,kind,url")
     ri.add_argument("--dry-run", action="store_true", help="只校验不写入")
+    rl = rsub.add_parser("link", help="导入网站依赖的主机和服务（每行 site_code,kind,name；任何一行有误则全部不导入）")
+    rl.add_argument("file", metavar="文件", help="依赖文件（.csv 或 .xlsx）：标识码、类型（host/service）、名称")
+    rl.add_argument("--dry-run", action="store_true", help="只校验不写入")
     re_ = rsub.add_parser("export", help="导出网站和栏目")
     re_.add_argument("--sites", metavar="文件", help="导出网站到此文件（.csv 或 .xlsx）")
     re_.add_argument("--columns", metavar="文件", help="导出栏目到此文件（.csv 或 .xlsx）")

@@ -67,6 +67,7 @@ class TA:
     F_COVERAGE = "数据"
     COVERAGE_UNDECIDED = "{coverage}：暂不判定，保持“{state}”"  # the data fell short while the alert was open
     F_LIMIT = "允许中断"
+    F_FORECAST = "预测依据"
     F_SOURCE = "所属问题"
     SOURCE_NOTE = "本告警由下列告警引起，已被抑制（不单独通知、不上大屏）："
     F_DEPENDANTS = "关联告警（{n} 条）"

@@ -10,7 +10,7 @@ from core.i18n.inspection import FINDING_KIND
 __all__ = ["AGG", "FINDING_KIND", "KIND", "LABEL_NAME", "OP", "SEVERITY", "STATE_NOTE", "SUMMARY_FACT", "TR"]
 
 # Rule kinds (alerts/rules.py KINDS).
-KIND = {"threshold": "阈值", "absence": "数据中断", "ratio": "比例", "finding": "巡检发现"}
+KIND = {"threshold": "阈值", "absence": "数据中断", "ratio": "比例", "finding": "巡检发现", "forecast": "趋势预测"}
 
 # Aggregations over the window (tsdb/store.py AGGS).
 AGG = {"avg": "平均值", "min": "最小值", "max": "最大值", "sum": "总和", "count": "数据点数", "last": "最新值"}
@@ -24,7 +24,7 @@ OP = {">": "大于", ">=": "大于等于", "<": "小于", "<=": "小于等于", 
 # Computed placeholders of summaries (alerts/summary.py), as the page shows them.
 SUMMARY_FACT = {"threshold": "〈阈值〉", "limit": "〈允许中断时长〉", "interval": "〈采集间隔〉",
                 "samples": "〈样本数〉", "duration": "〈持续时长〉", "silence": "〈中断时长〉",
-                "days_left": "〈到期情况〉"}
+                "days_left": "〈到期情况〉", "days": "〈预计剩余时间〉", "target": "〈预测上限〉"}
 
 # The set as a whole (dashboard/rules_data.py STATE_*): what the engine does with these files.
 STATE_NOTE = {
@@ -75,6 +75,10 @@ class TR:
     METRIC = "{label}（{key}）"
     THRESHOLD = "{metric} 近 {window}{agg} {op}（{sym}）{value}"
     RATIO = "{metric} 近 {window}{what} {op}（{sym}）{value}"
+    FORECAST = "{metric} 按近 {window}的稳健线性趋势（Theil–Sen），预计不到 {within}{reach} {limit}"
+    FORECAST_UP, FORECAST_DOWN = "升至上限", "降至下限"
+    FORECAST_LIMIT_FIELD = "同一序列的 {field} 字段"
+    FORECAST_DATA = "数据要求：至少 {n} 个数据点、覆盖 {span}"
     RATIO_INVERT = "失败比例（1 − 平均值）"
     RATIO_PLAIN = "平均值"
     ABSENCE = "{metric} 超过 {span} 没有数据"

@@ -25,6 +25,7 @@ from dashboard import alert_data as ad
 from dashboard import inputs
 from dashboard.alert_actions import assignees, perform
 from dashboard.data import wall_data
+from dashboard.impact_data import alert_affected
 from layouts.alerts import (
     alert_rows,
     alert_table,
@@ -202,9 +203,10 @@ def register_callbacks(app: Dash) -> None:
             d = ad.alert_detail(s, ident, now, scope_code=_scope(), inhibit_rules=rules.inhibit_rules) \
                 if ident is not None else None
             findings = ad.alert_findings(s, rules, d, now) if d is not None else None
+            affected = alert_affected(s, d.labels) if d is not None else None
         if d is None:
             return (html.Div(TA.DETAIL_GONE, className="muted"), no_update, no_update, no_update, "", "", "", "", None)
-        facts = detail_facts(d.row, d.labels, now, d.resolve_reason, d.source, d.dependants, d.names)
+        facts = detail_facts(d.row, d.labels, now, d.resolve_reason, d.source, d.dependants, d.names, affected)
         chart = None if findings is not None else ad.chart_series(data.store, rules, d, now)
         if findings is not None or chart is None:  # a finding rule: its evidence, not an unrelated chart
             evidence = findings_panel(findings, now) if findings is not None else html.Div(TA.CHART_NONE,

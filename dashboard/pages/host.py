@@ -12,8 +12,10 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from core.i18n.walls import T
 from dashboard.data import wall_data
 from dashboard.health import HOST_LIMIT_PERCENT
+from dashboard.impact_data import host_sites
 from layouts.host_charts import disk_bars_figure, host_io_figure, host_usage_figure
 from layouts.hosts import host_facts
+from layouts.impact import served_sites_fact
 from security.access import Access, Kind, home_path
 from security.web import current_principal, scope_refusal
 
@@ -31,7 +33,7 @@ def _facts(name: str, now: Any) -> list[html.Div] | None:
     if d is None:
         return None
     age = None if d.last_seen is None else (now - d.last_seen).total_seconds()
-    return host_facts(d, age, HOST_LIMIT_PERCENT, now)
+    return [*host_facts(d, age, HOST_LIMIT_PERCENT, now), served_sites_fact(host_sites(wall_data().sessions, name))]
 
 
 def _figures(name: str, now: Any) -> tuple[Any, Any, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 import dash
 from dash import ALL, Dash, Input, Output, ctx, dcc, html
 
+from core.i18n.screens_infra import TINF
 from core.i18n.walls import T
 from dashboard.data import wall_data
 from dashboard.health import HOST_LIMIT_PERCENT
@@ -28,6 +29,7 @@ def layout(**_: Any) -> html.Div:
         dcc.Interval(id=f"{P}-tick", interval=data.config.web.refresh_seconds * 1000),
         html.Div(className="page-head", children=[
             html.H2(T.HOSTS_PAGE, id=f"{P}-name", className="page-name"),
+            dcc.Link(TINF.PAGE + " ›", href="/infra", className="back-link"),
             dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")]),
         html.Div([kpi_tile(i, P) for i in host_kpi_items(hosts, HOST_LIMIT_PERCENT)], className="kpi-row kpi-row-4"),
         html.Section(className="panel panel-hosts", children=[

@@ -14,11 +14,13 @@ from core.i18n.walls import TF, TI, T
 from core.region import is_county
 from dashboard import federation_data
 from dashboard.data import wall_data
+from dashboard.impact_data import site_targets
 from federation.vantage import judge
 from layouts.charts import history_figure
 from layouts.components import paged, panel_title, site_facts, table
 from layouts.crawl_coverage import coverage_children
 from layouts.federation import VANTAGE_HEADERS, vantage_rows, verdict_badge
+from layouts.impact import site_targets_head
 from layouts.inspection import FINDINGS_HEADERS, VETO_HEADERS, findings_rows, provisional_note, veto_rows
 from security.access import Access, Kind, home_path
 from security.web import current_principal
@@ -94,7 +96,8 @@ def layout(code: str | None = None, **_: Any) -> html.Div:
         html.Div(className="page-head", children=[
             html.H2(detail.name, id=f"{P}-name", className="page-name"),
             _region_link(detail),
-            *([dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")] if _sees_province() else [])]),
+            *([dcc.Link(T.BACK_OVERVIEW, href="/", className="back-link")] if _sees_province() else []),
+            site_targets_head(site_targets(data.sessions, detail.code))]),
         html.Div(className="site-grid" + (" site-grid-vantage" if vantaged else ""), children=[
             html.Section(className="panel panel-facts", children=[
                 html.H2(T.SITE_PAGE, className="panel-title"),

@@ -44,7 +44,7 @@ def write(tmp_path: Path, text: str, name: str = "r.yaml") -> Path:
 def test_shipped_rules_cover_every_kind() -> None:
     rs = load_rule_files([SHIPPED])
     kinds = {r.kind for r in rs.rules}
-    assert kinds == {"threshold", "absence", "ratio", "finding"}
+    assert kinds == {"threshold", "absence", "ratio", "finding", "forecast"}
     by = rs.by_name()
     assert by["site_down"].for_ == timedelta(minutes=3) and by["site_down"].severity is Severity.CRITICAL
     assert (by["availability_ratio_warning"].value, by["availability_ratio_veto"].value) == (0.04, 0.05)

@@ -54,6 +54,8 @@ def _cases(tmp: Path, busy_port: int) -> dict[tuple[str, ...], list[Case]]:
         ("registry", "import"): [Case(("registry", "import", "--sites", str(bad_csv)), expect="未写入任何数据"),
                                  Case(("registry", "import", "--sites", str(tmp / "missing.csv")),
                                       expect="文件不存在")],
+        ("registry", "link"): [Case(("registry", "link", str(bad_csv)), expect="未写入任何数据"),
+                               Case(("registry", "link", str(tmp / "missing.csv")), expect="不存在")],
         ("registry", "export"): [Case(("registry", "export", "--sites", str(tmp / "no" / "dir" / "x.xlsx")),
                                       expect="不存在"),
                                  Case(("registry", "export", "--sites", str(tmp / "x.txt")), expect="不支持")],

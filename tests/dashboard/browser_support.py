@@ -133,3 +133,38 @@ def login(page: Any, base: str, username: str, password: str, next_path: str) ->
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"**{next_path}", timeout=10_000)
+
+
+# Every visible text node's computed size, with where it is (HTML and Plotly's SVG alike).
+TEXT_SIZES = """(min) => {
+  const small = [];
+  const walker = document.createTreeWalker(document.querySelector('.wall'), NodeFilter.SHOW_TEXT);
+  let n = 0;
+  while (walker.nextNode()) {
+    const node = walker.currentNode, el = node.parentElement, text = node.textContent.trim();
+    if (!text || !el || el.closest('[hidden]')) { continue; }
+    const r = el.getBoundingClientRect(), cs = getComputedStyle(el);
+    if (r.width === 0 || r.height === 0 || cs.visibility === 'hidden' || cs.display === 'none') { continue; }
+    n += 1;
+    const size = parseFloat(cs.fontSize);
+    if (size < min) { small.push(`${text.slice(0, 30)} ${size}px <${el.tagName.toLowerCase()}>`); }
+  }
+  return {n, small};
+}"""
+
+# Visible table rows, facts and footnotes that stick out of their panel (or their paged window).
+CUT = """() => {
+  const out = [];
+  const within = (a, b) => a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
+  document.querySelectorAll('.wall-table tbody tr, .fact, .footnote, .alert-count').forEach(el => {
+    if (el.closest('[hidden]')) { return; }
+    const r = el.getBoundingClientRect();
+    if (r.height === 0) { return; }
+    const panel = el.closest('.panel, .alert-counts'), win = el.closest('.paged-window');
+    if (panel && !within(r, panel.getBoundingClientRect())) { out.push(`${el.innerText.slice(0, 30)} / panel`); }
+    if (win && !within(r, win.getBoundingClientRect())) { out.push(`${el.innerText.slice(0, 30)} / window`); }
+  });
+  const strip = document.querySelector('.alert-strip');
+  if (strip && strip.getBoundingClientRect().bottom > window.innerHeight + 1) { out.push('ticker below the screen'); }
+  return out;
+}"""

@@ -23,8 +23,10 @@ from tests.dashboard.alert_world import fire_alerts
 from tests.dashboard.browser_support import (
     ARGS,
     CHROMIUM,
+    CUT,
     FONT_DIRS,
     FONT_SETUP_CJK,
+    TEXT_SIZES,
     Watch,
     cjk_families,
     fontconfig_file,
@@ -37,7 +39,7 @@ pytestmark = pytest.mark.browser
 
 EXTRA_SITES = 24  # 长沙 gets 26 sites: more than its panel holds at 1080p
 EXTRA_HOSTS = 30  # the hosts page gets 34 hosts
-WALL_PAGES = ("/", "/city/430100", "/site/X0302", "/hosts", "/host/web-01")
+WALL_PAGES = ("/", "/city/430100", "/site/X0302", "/hosts", "/host/web-01", "/infra")
 DISTRICTS = ("芙蓉", "天心", "岳麓", "开福", "雨花", "望城", "浏阳", "宁乡")
 
 
@@ -80,40 +82,6 @@ def long_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, 
 def _launch(playwright: Any, env: dict[str, str] | None = None) -> Any:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, env=env)
 
-
-# Every visible text node's computed size, with where it is (HTML and Plotly's SVG alike).
-TEXT_SIZES = """(min) => {
-  const small = [];
-  const walker = document.createTreeWalker(document.querySelector('.wall'), NodeFilter.SHOW_TEXT);
-  let n = 0;
-  while (walker.nextNode()) {
-    const node = walker.currentNode, el = node.parentElement, text = node.textContent.trim();
-    if (!text || !el || el.closest('[hidden]')) { continue; }
-    const r = el.getBoundingClientRect(), cs = getComputedStyle(el);
-    if (r.width === 0 || r.height === 0 || cs.visibility === 'hidden' || cs.display === 'none') { continue; }
-    n += 1;
-    const size = parseFloat(cs.fontSize);
-    if (size < min) { small.push(`${text.slice(0, 30)} ${size}px <${el.tagName.toLowerCase()}>`); }
-  }
-  return {n, small};
-}"""
-
-# Visible table rows, facts and footnotes that stick out of their panel (or their paged window).
-CUT = """() => {
-  const out = [];
-  const within = (a, b) => a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
-  document.querySelectorAll('.wall-table tbody tr, .fact, .footnote, .alert-count').forEach(el => {
-    if (el.closest('[hidden]')) { return; }
-    const r = el.getBoundingClientRect();
-    if (r.height === 0) { return; }
-    const panel = el.closest('.panel, .alert-counts'), win = el.closest('.paged-window');
-    if (panel && !within(r, panel.getBoundingClientRect())) { out.push(`${el.innerText.slice(0, 30)} / panel`); }
-    if (win && !within(r, win.getBoundingClientRect())) { out.push(`${el.innerText.slice(0, 30)} / window`); }
-  });
-  const strip = document.querySelector('.alert-strip');
-  if (strip && strip.getBoundingClientRect().bottom > window.innerHeight + 1) { out.push('ticker below the screen'); }
-  return out;
-}"""
 
 # Axis titles and tick labels that leave their chart's SVG (a title cut by the figure's edge).
 CHART_TEXT_OUT = """() => {

@@ -16,7 +16,8 @@ TABLES = {"node", "site", "site_column", "new_media_account", "host", "inspectio
           "page_baseline", "crawl_page", "app_user", "login_attempt", "login_session", "login_gate", "kiosk_token",
           "audit_entry", "api_token", "alert", "alert_event",
           "silence", "duty_shift", "handover", "notification",
-          "outbox_event", "applied_command", "federated_node", "node_command", "service", "new_media_state"}
+          "outbox_event", "applied_command", "federated_node", "node_command", "service", "new_media_state",
+          "site_dependency"}
 
 
 def _schema(url: str) -> dict[str, Any]:

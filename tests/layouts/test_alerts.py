@@ -92,6 +92,19 @@ def test_detail_tables_and_history() -> None:
     never = {**row, "fired_at": None}
     assert "触发时间未触发" in _text(la.detail_facts(never, {}, NOW))
     assert "触发时间未触发" in _text(la.detail_facts({**never, "state": "pending", "resolved_at": None}, {}, NOW))
+    # A host alert: the sites its fault affects (computed when shown); a forecast alert: what it stood on.
+    affected = _text(la.detail_facts(row, labels, NOW, affected=[("C0100", "长沙市人民政府门户网站")]))
+    assert "影响网站1 个：长沙市人民政府门户网站" in affected
+    assert "影响网站" not in facts
+    fit = {"forecast": "reaching", "samples": 160, "span_s": 6 * 86400, "window_s": 7 * 86400, "min_points": 24,
+           "slope_per_day": 2.0, "level": 80.0, "forecast_limit": 100.0}
+    shown = _text(la.detail_facts({**row, "facts": fit}, {}, NOW))
+    assert "预测依据趋势 +2/天，当前约 80，上限 100（160 个数据点，覆盖 6 天/7 天）" in shown
+    short = {**fit, "forecast": "insufficient", "samples": 5, "span_s": 3600}
+    waiting = _text(la.detail_facts({**row, "facts": short}, {}, NOW))
+    assert "预测依据数据不足（已有 5/24 个数据点，覆盖 1 小时/7 天）" in waiting
+    kept = _text(la.detail_facts({**row, "state": "firing", "facts": {**short, "undecided": True}}, {}, NOW))
+    assert "预测依据数据不足（已有 5/24 个数据点，覆盖 1 小时/7 天）：暂不判定" in kept
     ev = pd.DataFrame([{"at": NOW, "kind": "ack", "actor": "cs", "from_state": "firing", "to_state": "acknowledged",
                         "note": "处理中"}])
     assert _text(la.events_table(ev, NOW)).endswith("11-27 08:00:00确认cs告警中 → 已确认处理中")

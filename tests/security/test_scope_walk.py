@@ -257,7 +257,7 @@ PATHS: list[tuple[Any, str]] = [
     ("/city/430100", "?code=430100&code=430200"), ("/city/430202", ""), ("/city/430000", ""),
     ("/City/430200", ""), ("/city%2F430200", ""), ("/city/%34%33%30%32%30%30", ""),
     ("/site/C0200", ""), ("/site/C0200/", ""), ("/site/P0001", ""), ("/site/X0102", "?code=C0200"),
-    ("/site/c0200", ""), ("/hosts", ""), ("/hosts/", ""), ("/HOSTS", ""), ("/host/web-01", ""),
+    ("/site/c0200", ""), ("/hosts", ""), ("/hosts/", ""), ("/HOSTS", ""), ("/infra", ""), ("/host/web-01", ""),
     ("/host/zz-app-01", ""), ("/host/%77eb-01", ""), ("/host/web%2D01", ""), ("/host/cs-app-01", "?name=web-01"),
     ("/alerts", "?alert=ZZ"), ("/audit", "?region=430200"), ("/oncall", ""), ("/rules", ""), ("/404", ""),
     ("/nowhere", ""), (None, ""), ("", ""), ("city/430200", ""), (["/city/430200"], ""), ("/city/430200", None),
@@ -297,7 +297,7 @@ def _route_paths(env: Env) -> list[str]:
     concrete = {"/static/<path:filename>": ["/static/x.css"], "/assets/<path:filename>": ["/assets/wall.css"],
                 "/_dash-component-suites/<string:package_name>/<path:fingerprinted_path>":
                     ["/_dash-component-suites/dash/dash-renderer/build/dash_renderer.v1.min.js"],
-                "/<path:path>": ["/city/430200", "/site/C0200", "/host/web-01", "/hosts", "/audit"],
+                "/<path:path>": ["/city/430200", "/site/C0200", "/host/web-01", "/hosts", "/infra", "/audit"],
                 "/audit/export.<fmt>": ["/audit/export.csv", "/audit/export.xlsx?region=430200",
                                         "/audit/export.csv?region=430000"]}
     out = []
