@@ -350,7 +350,8 @@ def _text(text: str) -> str:
 
 # kind → option → parser of its command-line text (docs/services.md); ValueError's text says why
 OPTIONS: dict[str, dict[str, Callable[[str], Any]]] = {
-    "postgresql": {"user": _text, "dbname": _text, "databases": _names, "long_xact_s": _positive},
+    "postgresql": {"user": _text, "dbname": _text, "databases": _names, "long_xact_s": _positive,
+                   "size_limit_bytes": _positive},
     "mysql": {"user": _text, "database": _text},
     "redis": {"username": _text, "db": _nonneg_int},
     "nginx": {"access_log": _text},

@@ -3,7 +3,8 @@ long-running transactions and database sizes, read with psycopg2 from the statis
 
 Options (``service.options``): ``user`` (default postgres), ``dbname`` (the database connected to, default
 postgres), ``databases`` (names whose size is reported; default every non-template database),
-``long_xact_s`` (a transaction open longer counts as long-running, default 300). The password comes from the
+``long_xact_s`` (a transaction open longer counts as long-running, default 300), ``size_limit_bytes`` (the
+size a database may reach, written beside its size as ``limit_bytes`` for the capacity forecast). The password comes from the
 service's credentials reference. Rates and the cache hit ratio are over the interval since the previous poll,
 so the first poll has none.
 """
@@ -49,6 +50,7 @@ METRICS = declare(
     MetricSpec(PG, "longest_xact_s", "s", "最长事务时长", "the oldest open transaction of another session"),
     MetricSpec(PG, "long_xacts", "个", "长事务数", "transactions open longer than options.long_xact_s"),
     MetricSpec(PG_DB, "size_bytes", "B", "数据库大小"),
+    MetricSpec(PG_DB, "limit_bytes", "B", "数据库容量上限", "options.size_limit_bytes, when set"),
 )
 DEFAULT_LONG_XACT_S = 300.0
 
@@ -151,8 +153,10 @@ class PostgreSQLServiceCollector(ServiceKind):
             ("replication_lag_s", None if lag is None else round(max(0.0, lag), 3)),
             ("longest_xact_s", round(float(longest), 3)), ("long_xacts", int(long_count)),
         ])
+        limit = options.get("size_limit_bytes")
         for dbname, size in sizes:
-            pts += points_for(PG_DB, {**target.labels, "database": str(dbname)}, ns, [("size_bytes", int(size))])
+            pts += points_for(PG_DB, {**target.labels, "database": str(dbname)}, ns,
+                              [("size_bytes", int(size)), ("limit_bytes", None if limit is None else int(limit))])
         return pts
 
 

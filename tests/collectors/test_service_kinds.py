@@ -93,7 +93,7 @@ def open_transaction() -> Iterator[None]:
 def test_postgresql_connections_transactions_sizes_and_long_transactions(
         sessions: sessionmaker[Session], open_transaction: None) -> None:
     _register(sessions, ("pg-main", "postgresql", PG_ADDRESS, {"dbname": "test", "databases": ["test"],
-                                                               "long_xact_s": 0}),
+                                                               "long_xact_s": 0, "size_limit_bytes": 2e12}),
               ("pg-gone", "postgresql", f"127.0.0.1:{free_port()}", {}))
     collector, clock = _build(PostgreSQLServiceCollector, sessions)
     first = _poll(collector)
@@ -105,6 +105,7 @@ def test_postgresql_connections_transactions_sizes_and_long_transactions(
     assert pg["is_standby"] == 0 and pg["replicas"] == 0 and "replication_lag_s" not in pg
     assert pg["long_xacts"] >= 1 and pg["longest_xact_s"] > 0  # the open transaction of the fixture
     assert first["pg-main"]["service_postgresql_dbtest"]["size_bytes"] > 1_000_000
+    assert first["pg-main"]["service_postgresql_dbtest"]["limit_bytes"] == 2_000_000_000_000
     assert len([k for k in first["pg-main"] if k.startswith("service_postgresql_db")]) == 1
     reason = _down(first, "pg-gone", "connect")
     assert "无法连接服务" in reason
