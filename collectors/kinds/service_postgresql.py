@@ -4,9 +4,9 @@ long-running transactions and database sizes, read with psycopg2 from the statis
 Options (``service.options``): ``user`` (default postgres), ``dbname`` (the database connected to, default
 postgres), ``databases`` (names whose size is reported; default every non-template database),
 ``long_xact_s`` (a transaction open longer counts as long-running, default 300), ``size_limit_bytes`` (the
-size a database may reach, written beside its size as ``limit_bytes`` for the capacity forecast). The password comes from the
-service's credentials reference. Rates and the cache hit ratio are over the interval since the previous poll,
-so the first poll has none.
+size a database may reach, written beside its size as ``limit_bytes`` for the capacity forecast). The password
+comes from the service's credentials reference. Rates and the cache hit ratio are over the interval since the
+previous poll, so the first poll has none.
 """
 
 from __future__ import annotations
