@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import ssl
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -68,7 +69,17 @@ class ServiceFailure(Exception):
 def detail_zh(exc: BaseException) -> str:
     """Why a connection or query failed, in Chinese where the cause is known (by errno, or a driver's message
     recognised in :data:`core.i18n.services.DRIVER_REASONS`); the driver's own words otherwise."""
-    for e in (exc, getattr(exc, "os_error", None), exc.__cause__, exc.__context__):
+    chain = (exc, getattr(exc, "certificate_error", None), getattr(exc, "os_error", None), exc.__cause__,
+             exc.__context__)
+    for e in chain:  # TLS first: an SSL error's errno (1) is not the OS's EPERM
+        if isinstance(e, ssl.SSLCertVerificationError):
+            detail = getattr(e, "verify_message", None) or getattr(e, "reason", None)
+            if detail:  # aiohttp's certificate error is one too, without the details: its cause has them
+                return T["tls_verify"].format(detail=detail)
+            continue
+        if isinstance(e, ssl.SSLError):
+            return T["tls_failed"].format(detail=getattr(e, "reason", None) or type(e).__name__)
+    for e in chain:
         code = getattr(e, "errno", None)
         if isinstance(code, int) and code in ERRNO_ZH:
             return ERRNO_ZH[code]

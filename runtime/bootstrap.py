@@ -102,11 +102,41 @@ def load_demo_media(config: Config, sessions: sessionmaker[Session], as_of: date
     log.info("registry.media_imported", accounts=str(accounts), stats=str(stats))
 
 
-def register_local_host(config: Config, sessions: sessionmaker[Session]) -> None:
+def register_local_host(config: Config, sessions: sessionmaker[Session]) -> str:
+    """Register this machine as the node's local host; returns its name."""
     from db.hosts import ensure_local_host
 
     with transaction(sessions) as s:
-        ensure_local_host(s, config.node.code, config.node.host_name or None)
+        return ensure_local_host(s, config.node.code, config.node.host_name or None).name
+
+
+def load_demo_platform(config: Config, sessions: sessionmaker[Session], fleet_spec: Any, local_host: str) -> None:
+    """The demo's platform services (demo/platform.py), added or brought up to date, and which sites they and
+    the local host serve, imported as a mapping file (``app.py registry link``)."""
+    import csv
+
+    from sqlalchemy import select
+
+    from db.models_services import Service
+    from db.registry_io import import_links
+    from demo.platform import demo_links, demo_services
+
+    out = demo_registry_dir(config)
+    out.mkdir(parents=True, exist_ok=True)
+    links_csv = out / "dependencies.csv"
+    with links_csv.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(("site_code", "kind", "name"))
+        w.writerows(demo_links(fleet_spec, local_host))
+    with transaction(sessions) as s:
+        known = {svc.name: svc for svc in s.scalars(select(Service))}
+        for d in demo_services(fleet_spec):
+            svc = known.get(d.name) or Service(name=d.name, node_code=config.node.code, enabled=True)
+            svc.kind, svc.address, svc.options = d.kind, d.address, dict(d.options)
+            s.add(svc)
+        s.flush()
+        report = import_links(s, links_csv)
+    log.info("registry.demo_platform", services=len(demo_services(fleet_spec)), links=str(report))
 
 
 def open_metric_store(config: Config) -> Any:

@@ -224,6 +224,7 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
     from core.selfmetrics import MULTIPROC_ENV
     from runtime.bootstrap import (
         build_demo_fleet,
+        load_demo_platform,
         load_registry,
         make_clock,
         prepare_database,
@@ -254,7 +255,9 @@ def cmd_run(config: Config, args: argparse.Namespace) -> int:
     else:
         _print("[2/5] 载入网站登记表 …" if spec is not None else "[2/5] 载入网站登记表（真实登记表）…")
         load_registry(config, sessions, spec)
-    register_local_host(config, sessions)
+    local_host = register_local_host(config, sessions)
+    if spec is not None:
+        load_demo_platform(config, sessions, spec, local_host)
     if spec is None:
         _print("[3/5] 演示网站集群由省级节点运行，跳过" if linked_city and config.demo.enabled
                else "[3/5] 演示网站集群已关闭，跳过")

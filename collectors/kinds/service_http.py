@@ -4,7 +4,8 @@ Options: ``expect_status`` (the status that means healthy; default any status be
 (dotted paths into the JSON reply, e.g. ``db.pool.active`` or ``checks.0.value``, one list or a
 comma-separated string: each numeric or boolean value becomes ``service_http_field.value`` tagged with its
 path, an absent or non-numeric one a ``missing`` marker), ``expect`` (``path=value``: the service is up only
-when the field at ``path`` equals ``value``, e.g. ``status=UP``), ``verify_tls`` (default true). The
+when the field at ``path`` equals ``value``, e.g. ``status=UP``), ``verify_tls`` (default true; the
+system CAs plus the platform's own CA, ``[collectors] probe_ca_file``, as for the site probes). The
 latency is until the whole body is read; bodies are read up to 1 MiB.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
 import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -23,6 +25,7 @@ from collectors.services import COMMON_METRICS, ServiceFailure, ServiceKind, det
 from core.i18n.services import T
 from tsdb.catalogue import MetricSpec, TextSpec, declare, declare_measurement, declare_text
 from tsdb.point import Point, points_for
+from webread.tls import make_ssl_context
 
 HTTP = "service_http"
 FIELD = "service_http_field"
@@ -95,6 +98,8 @@ class HTTPServiceCollector(ServiceKind):
         super().__init__(ctx)
         self._session: aiohttp.ClientSession | None = None
         self._session_loop: asyncio.AbstractEventLoop | None = None
+        # internal services are often certified by the platform's own CA: trust it as the site probes do
+        self._ssl = make_ssl_context(ctx.config.collectors.probe_ca_file, ctx.config.resolve_path)
 
     def session(self) -> aiohttp.ClientSession:
         loop = asyncio.get_running_loop()
@@ -104,6 +109,11 @@ class HTTPServiceCollector(ServiceKind):
                 timeout=aiohttp.ClientTimeout(total=self.service_timeout),
                 headers={"User-Agent": "GovOps-Service/1.0"})
         return self._session
+
+    def _tls(self, verify: bool) -> ssl.SSLContext | bool:
+        if not verify:
+            return False
+        return self._ssl if self._ssl is not None else True
 
     async def aclose(self) -> None:
         if self._session is not None:
@@ -123,7 +133,7 @@ class HTTPServiceCollector(ServiceKind):
         started = time.monotonic()
         try:
             async with self.session().get(url, headers=headers, allow_redirects=False,
-                                          ssl=bool(options.get("verify_tls", True))) as resp:
+                                          ssl=self._tls(bool(options.get("verify_tls", True)))) as resp:
                 body = await resp.content.read(MAX_BODY)
                 return resp.status, body, (time.monotonic() - started) * 1000.0
         except TimeoutError:

@@ -39,6 +39,8 @@ DRIVER_REASONS: tuple[tuple[str, str], ...] = (
 T: dict[str, str] = {
     # one poll of a service (collectors/services.py and collectors/kinds/service_*.py)
     "connect_failed": "无法连接服务“{service}”（{where}）：{detail}",
+    "tls_verify": "证书校验未通过（{detail}）",
+    "tls_failed": "TLS 握手失败（{detail}）",
     "timeout": "服务“{service}”（{where}）在 {seconds:g} 秒内未应答",
     "auth_failed": "服务“{service}”（{where}）拒绝了登录：{detail}",
     "query_failed": "服务“{service}”（{where}）的状态查询失败：{detail}",
