@@ -302,4 +302,4 @@ class CrawlPage(Base):
 
 # The identity and alerting tables live in their own modules; importing them here registers them on
 # Base.metadata wherever the models are loaded (migrations, tests, the app).
-from db import models_alerts, models_federation, models_security  # noqa: E402, F401
+from db import models_alerts, models_federation, models_security, models_walls  # noqa: E402, F401

@@ -16,7 +16,7 @@ TABLES = {"node", "site", "site_column", "new_media_account", "host", "inspectio
           "page_baseline", "crawl_page", "app_user", "login_attempt", "login_session", "login_gate", "kiosk_token",
           "audit_entry", "api_token", "alert", "alert_event",
           "silence", "duty_shift", "handover", "notification",
-          "outbox_event", "applied_command", "federated_node", "node_command"}
+          "outbox_event", "applied_command", "federated_node", "node_command", "wall_playlist", "wall_playlist_item"}
 
 
 def _schema(url: str) -> dict[str, Any]:
