@@ -8,7 +8,7 @@ import enum
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from core.i18n.playlists import EXPANSION_LABELS, VIEW_LABELS, TP
+from core.i18n.playlists import EXPANSION_LABELS, TP, VIEW_LABELS
 from core.region import PROVINCE_CODE
 
 DWELL_MIN = 5  # seconds: shorter and a wall reader cannot take a view in
