@@ -63,13 +63,14 @@ def scope_cities(scope: str, cities: Sequence[str]) -> list[str]:
     return list(cities) if scope == PROVINCE_CODE else [scope]
 
 
-def validate_item(item: Item, scope: str, cities: Sequence[str]) -> None:
+def validate_item(item: Item, scope: str, cities: Sequence[str], *, dwell_bounds: bool = True) -> None:
     """Raise :class:`PlaylistError` (without position; see :func:`validate`) when ``item`` cannot be shown by a
-    wall of ``scope``."""
+    wall of ``scope`` (with ``dwell_bounds`` False, any positive whole dwell passes)."""
     view = VIEWS.get(item.view)
     if view is None:
         raise PlaylistError(TP.VIEW_UNKNOWN.format(view=item.view, known="、".join(VIEWS)))
-    if isinstance(item.dwell, bool) or not isinstance(item.dwell, int) or not DWELL_MIN <= item.dwell <= DWELL_MAX:
+    lo, hi = (DWELL_MIN, DWELL_MAX) if dwell_bounds else (1, 10 * DWELL_MAX)
+    if isinstance(item.dwell, bool) or not isinstance(item.dwell, int) or not lo <= item.dwell <= hi:
         raise PlaylistError(TP.DWELL_BAD.format(dwell=item.dwell, lo=DWELL_MIN, hi=DWELL_MAX))
     if item.expansion not in set(Expansion):
         raise PlaylistError(TP.EXPANSION_UNKNOWN.format(expansion=item.expansion, known="、".join(Expansion)))
@@ -106,7 +107,8 @@ def expand(items: Iterable[Item], scope: str, cities: Sequence[str],
 
     ``cities`` are all city codes in map order; ``open_critical_cities`` those with an open critical alert
     now. A ``critical_cities`` item with no such city in scope yields nothing (the wall moves on to the
-    next item); an item that no longer validates (a view removed since it was saved) is skipped too.
+    next item); an item that no longer validates (a view removed since it was saved) is skipped too. The
+    dwell bounds are checked when a playlist is written (:func:`validate`), not here: what is stored plays.
     The result may be empty: the caller then shows the wall's home page.
     """
     critical = set(open_critical_cities)
@@ -114,7 +116,7 @@ def expand(items: Iterable[Item], scope: str, cities: Sequence[str],
     out: list[tuple[str, int]] = []
     for item in items:
         try:
-            validate_item(item, scope, cities)
+            validate_item(item, scope, cities, dwell_bounds=False)
         except PlaylistError:
             continue
         view = VIEWS[item.view]
