@@ -492,6 +492,9 @@ def build_parser() -> argparse.ArgumentParser:
     from runtime.federation_cli import add_arguments as add_federation_arguments
 
     add_federation_arguments(sub)
+    from runtime.walls_cli import add_arguments as add_walls_arguments
+
+    add_walls_arguments(sub)
     w = sub.add_parser("worker", help=argparse.SUPPRESS)  # a process of `run`, started by its supervisor
     from runtime.roles import WORKERS
 
@@ -546,6 +549,12 @@ def cmd_federation(config: Config, args: argparse.Namespace) -> int:
     return run(config, args)
 
 
+def cmd_walls(config: Config, args: argparse.Namespace) -> int:
+    from runtime.walls_cli import run
+
+    return run(config, args)
+
+
 def cmd_notify(config: Config, args: argparse.Namespace) -> int:
     from alerts.notify_cli import run
 
@@ -556,7 +565,7 @@ COMMANDS = {"run": cmd_run, "collect": cmd_collect, "migrate": cmd_migrate, "reg
             "demo-fleet": cmd_demo_fleet, "demo-federation": cmd_demo_federation, "inspect": cmd_inspect,
             "rules": cmd_rules, "users": cmd_security, "kiosk": cmd_security,
             "notify": cmd_notify, "hosts": cmd_hosts, "nodes": cmd_nodes, "federation": cmd_federation,
-            "worker": cmd_worker}
+            "walls": cmd_walls, "worker": cmd_worker}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
