@@ -58,3 +58,31 @@ class TP:
     CLI_KIOSK_CREATED = "已为轮播 {name} 生成大屏地址（只显示这一次，请妥善保存）：\n{url}"
     CLI_KIOSK_REVOKED = "已吊销轮播 {name} 的大屏地址：使用它的大屏在下一次请求时停止"
     CLI_DEFAULT_NOTE = "（未绑定轮播的大屏使用内置默认：全省总览后逐个市州，停留 [web] rotate_seconds 秒）"
+
+
+class TE:
+    """The playlist editor page (/walls)."""
+
+    PAGE = "大屏轮播"
+    LIST_TITLE = "全部轮播"
+    EDIT_TITLE = "编辑轮播"
+    COLS = ("名称", "范围", "项目", "大屏地址", "最近使用")
+    NONE = "暂无轮播：未绑定轮播的大屏使用内置默认（全省总览后逐个市州）"
+    F_SELECT = "选择轮播"
+    NEW = "（新建轮播）"
+    F_NAME = "名称"
+    F_SCOPE = "范围（新建时选择）"
+    F_ITEMS = "各项（每行一项，按顺序轮播）：页面 展开方式 停留秒数 [市州编码]"
+    HELP_VIEWS = "页面：{views}"
+    HELP_EXPANSIONS = "展开方式：{expansions}"
+    HELP_DWELL = "停留秒数：{lo}–{hi}；仅紧急市州一项在没有此类市州时跳过；全部为空时大屏停在本范围首页"
+    BTN_SAVE = "保存"
+    BTN_DELETE = "删除"
+    CONFIRM_DELETE = "删除所选轮播？其大屏地址将被吊销，使用它的大屏随即停止。"
+    BTN_ISSUE = "生成大屏地址"
+    BTN_REVOKE = "吊销大屏地址"
+    SAVED = "已保存大屏轮播 {name}"
+    DELETED = "已删除大屏轮播 {name}"
+    ISSUED = "已生成大屏地址（只显示这一次，请复制到大屏浏览器）：{url}"
+    REVOKED = "已吊销轮播 {name} 的大屏地址：使用它的大屏在下一次请求时停止"
+    NO_PLAYLIST = "请先选择一个轮播"
