@@ -78,7 +78,13 @@ COLLECT_JS = r"""() => {
     let fg = parse(svg ? cs.fill : cs.color) || [0, 0, 0, 1];
     if (svg) { fg[3] *= parseFloat(cs.fillOpacity || '1'); }
     fg = [fg[0], fg[1], fg[2], fg[3] * op];
-    const bg = background(el);
+    let bg = background(el);
+    const bar = svg ? el.closest('g.point') : null;  // text drawn on a bar: the bar's fill is behind it
+    const shape = bar ? bar.querySelector('path') : null;
+    if (shape) {
+      const ss = getComputedStyle(shape), f = parse(ss.fill);
+      if (f) { bg = over([f[0], f[1], f[2], f[3] * parseFloat(ss.fillOpacity || '1')], bg); }
+    }
     const shown = over(fg, bg);
     const L1 = lum(shown), L2 = lum(bg);
     const ratio = (Math.max(L1, L2) + 0.05) / (Math.min(L1, L2) + 0.05);

@@ -32,10 +32,11 @@ def wall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
 
 def _settled(page: Any) -> None:
     page.wait_for_selector(".wall-main .page", timeout=20_000)
+    # every figure drawn with its text (ticks, labels or its 暂无数据 note), not just its frame
     page.wait_for_function("() => [...document.querySelectorAll('.js-plotly-plot')].every(g => g.querySelector("
-                           "'.main-svg'))", timeout=20_000)
+                           "'.main-svg text'))", timeout=20_000)
     page.evaluate("() => document.fonts.ready")
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(800)
 
 
 @pytest.mark.parametrize("path", WALL_PATHS)
@@ -45,13 +46,17 @@ def test_every_visible_number_and_label_is_readable_at_1080p(browser: Any, wall:
     try:
         page.goto(f"{base}{path}?kiosk={token}")
         _settled(page)
-        texts = page.evaluate(COLLECT_JS)
         charts = page.evaluate("() => document.querySelectorAll('.js-plotly-plot .main-svg').length")
+        for _ in range(10):  # a refresh may be redrawing a figure this instant: read again, boundedly
+            texts = page.evaluate(COLLECT_JS)
+            if not charts or any(t["svg"] for t in texts):
+                break
+            page.wait_for_timeout(500)
     finally:
         page.close()
     assert len(texts) > 10, texts  # the page was read, not an empty frame
     assert any(is_number(t["text"]) for t in texts)
-    assert not charts or any(t["svg"] for t in texts)  # Plotly's SVG text is read too
+    assert not charts or any(t["svg"] for t in texts), texts  # Plotly's SVG text is read too
     offenders = judge(path, texts)
     assert offenders == [], "\n" + "\n".join(map(str, offenders))
 

@@ -1,0 +1,157 @@
+"""Long-running wall soak (issue 13 §4): a playlist in headless Chromium through a compressed 72 hours of
+refreshes, sampling the page's JS heap (after a forced GC), its DOM node count and the server's RSS.
+
+Run: ``.venv/bin/python -m bench.wall_soak`` (defaults ``--refreshes 17280 --refresh-seconds 15
+--interval-ms 200 --dwell-seconds 1 --samples 40``): 17,280 refreshes of 15 s are 72 hours. The wall opens
+the playlist "全省总览, then each city" by its kiosk URL and runs by itself, unchanged, with time compressed:
+its pages refresh every ``interval-ms`` (and re-read the playlist as often) instead of every 15 s, and each
+playlist item dwells ``dwell-seconds``, so the wall navigates between its 15 pages all along. A refresh is
+counted when the server has answered the page's data refresh (``<page>-tick``); the run ends after
+``refreshes`` of them (bounded by count, not time). Samples are taken on the overview, the same page each
+time. Prints a table and, per series, a least-squares slope per 24 equivalent hours and the last/first
+ratio. The server (waitress, the real app) runs in this process: its RSS includes the bench's own Python
+(Playwright's client); the browser is a separate process.
+
+``tests/dashboard/test_wall_soak_browser.py`` runs a few hundred refreshes of the same loop and asserts the
+DOM stays bounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+import psutil
+
+
+@dataclass(frozen=True)
+class Sample:
+    refreshes: int
+    hours: float  # equivalent hours of refreshes
+    heap_mb: float  # JSHeapUsedSize after a forced GC
+    nodes: int  # elements in the document
+    rss_mb: float  # this process: the server (and the bench's client)
+
+
+def _is_refresh(r: Any) -> bool:
+    """A page's data refresh answered (``<page>-tick``; not the shell's clock, rotation or playlist ticks)."""
+    body = r.request.post_data or "" if r.request.method == "POST" else ""
+    return "_dash-update-component" in r.url and r.status == 200 and '-tick"' in body and '"wall-' not in body
+
+
+def _sample(page: Any, cdp: Any, refreshes: int, refresh_seconds: int) -> Sample:
+    cdp.send("HeapProfiler.collectGarbage")
+    metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+    nodes = int(page.evaluate("() => document.getElementsByTagName('*').length"))
+    return Sample(refreshes, refreshes * refresh_seconds / 3600, metrics["JSHeapUsedSize"] / 2**20, nodes,
+                  psutil.Process(os.getpid()).memory_info().rss / 2**20)
+
+
+def soak(page: Any, base: str, token: str, *, refreshes: int, refresh_seconds: int = 15, samples: int = 20,
+         report: Callable[[Sample], None] | None = None) -> list[Sample]:
+    """Open the kiosk URL in ``page`` and let the wall run until its pages have answered ``refreshes`` data
+    refreshes; returns the samples (the first before any refresh; then on the overview, about every
+    ``refreshes / samples`` refreshes). Bounded by the refresh count, not by time."""
+    page.goto(f"{base}/?kiosk={token}")
+    page.wait_for_selector("#overview-map .scatterlayer .trace", timeout=30_000)
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Performance.enable")
+    every = max(refreshes // max(samples, 1), 1)
+    out = [_sample(page, cdp, 0, refresh_seconds)]
+    if report:
+        report(out[0])
+    due = False
+    for n in range(1, refreshes + 1):
+        with page.expect_response(_is_refresh, timeout=30_000):
+            pass
+        due = due or n % every == 0
+        if due and page.evaluate("() => window.location.pathname") == "/":  # the same page every time
+            page.wait_for_selector("#overview-map .scatterlayer .trace", timeout=30_000)
+            out.append(_sample(page, cdp, n, refresh_seconds))
+            due = False
+            if report:
+                report(out[-1])
+    # The last sample on the overview too: the wall comes back to it within one rotation cycle.
+    page.wait_for_function("() => window.location.pathname === '/'", timeout=120_000)
+    page.wait_for_selector("#overview-map .scatterlayer .trace", timeout=30_000)
+    with page.expect_response(_is_refresh, timeout=30_000):
+        pass
+    out.append(_sample(page, cdp, refreshes, refresh_seconds))
+    if report:
+        report(out[-1])
+    return out
+
+
+def growth(samples: list[Sample], field: str) -> tuple[float, float]:
+    """(least-squares slope per 24 equivalent hours, last / first) of ``field``."""
+    xs = [s.hours for s in samples]
+    ys = [float(getattr(s, field)) for s in samples]
+    slope = statistics.linear_regression(xs, ys).slope if len(set(xs)) > 1 else 0.0
+    return slope * 24, ys[-1] / ys[0] if ys[0] else float("nan")
+
+
+def prepare(tmp: Path, interval_ms: int, dwell_seconds: int) -> tuple[Any, str]:
+    """The test world (tests/dashboard/world.py) refreshing every ``interval_ms``, with the soak's playlist
+    (the overview, then each city, ``dwell_seconds`` each) and its kiosk URL: (world, token)."""
+    from sqlalchemy import update
+
+    from db.models_walls import WallPlaylistItem
+    from db.session import transaction
+    from tests.dashboard.world import NOW, build_world
+    from walls.playlist import Expansion, Item
+    from walls.store import create_playlist, issue_kiosk
+
+    # The compression: [web] refresh_seconds below one second (the Intervals take it times 1000).
+    world = build_world(tmp, refresh_seconds=cast(int, interval_ms / 1000))
+    with transaction(world.sessions) as s:
+        create_playlist(s, "浸泡测试", "430000", [Item("overview", 30), Item("city", 30, Expansion.EACH_CITY)],
+                        actor="bench", now=NOW)
+        token = issue_kiosk(s, "浸泡测试", actor="bench", now=NOW)
+        s.execute(update(WallPlaylistItem).values(dwell_seconds=dwell_seconds))  # past the editor's bounds
+    return world, token
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--refreshes", type=int, default=17_280)
+    p.add_argument("--refresh-seconds", type=int, default=15, help="the production refresh one refresh stands for")
+    p.add_argument("--interval-ms", type=int, default=200, help="the compressed refresh interval of the pages")
+    p.add_argument("--dwell-seconds", type=int, default=1, help="the compressed dwell of each playlist item")
+    p.add_argument("--samples", type=int, default=40)
+    args = p.parse_args(argv)
+    logging.getLogger("waitress").setLevel(logging.ERROR)  # "task queue depth" is the point of the exercise
+    from playwright.sync_api import sync_playwright
+
+    from tests.dashboard.browser_support import ARGS, CHROMIUM, serve
+
+    with tempfile.TemporaryDirectory() as tmp:
+        world, token = prepare(Path(tmp), args.interval_ms, args.dwell_seconds)
+        hours = args.refreshes * args.refresh_seconds / 3600
+        print(f"{args.refreshes} refreshes = {hours:.1f} h equivalent", flush=True)
+        print("| refreshes | equiv. h | JS heap MB | DOM nodes | server RSS MB |", flush=True)
+        print("|---|---|---|---|---|", flush=True)
+
+        def row(s: Sample) -> None:
+            print(f"| {s.refreshes} | {s.hours:.1f} | {s.heap_mb:.2f} | {s.nodes} | {s.rss_mb:.1f} |", flush=True)
+
+        with serve(world, "wall-soak") as base, sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+            got = soak(page, base, token, refreshes=args.refreshes, refresh_seconds=args.refresh_seconds,
+                       samples=args.samples, report=row)
+            browser.close()
+        for field, unit in (("heap_mb", "MB"), ("nodes", "nodes"), ("rss_mb", "MB")):
+            slope, ratio = growth(got, field)
+            print(f"{field}: slope {slope:+.3f} {unit} per 24 h, last/first {ratio:.3f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
