@@ -46,6 +46,13 @@ def _is_refresh(r: Any) -> bool:
     return "_dash-update-component" in r.url and r.status == 200 and '-tick"' in body and '"wall-' not in body
 
 
+def _overview_ready(page: Any) -> None:
+    """The overview drawn in full (map, table rows, ticker), not half-way through a navigation."""
+    page.wait_for_function("() => window.location.pathname === '/' && document.querySelector("
+                           "'#overview-map .scatterlayer .trace') && document.querySelector('#overview-worst-body tr')"
+                           " && document.querySelector('#overview-trend .main-svg text')", timeout=120_000)
+
+
 def _sample(page: Any, cdp: Any, refreshes: int, refresh_seconds: int) -> Sample:
     cdp.send("HeapProfiler.collectGarbage")
     metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
@@ -60,7 +67,7 @@ def soak(page: Any, base: str, token: str, *, refreshes: int, refresh_seconds: i
     refreshes; returns the samples (the first before any refresh; then on the overview, about every
     ``refreshes / samples`` refreshes). Bounded by the refresh count, not by time."""
     page.goto(f"{base}/?kiosk={token}")
-    page.wait_for_selector("#overview-map .scatterlayer .trace", timeout=30_000)
+    _overview_ready(page)
     cdp = page.context.new_cdp_session(page)
     cdp.send("Performance.enable")
     every = max(refreshes // max(samples, 1), 1)
@@ -73,16 +80,13 @@ def soak(page: Any, base: str, token: str, *, refreshes: int, refresh_seconds: i
             pass
         due = due or n % every == 0
         if due and page.evaluate("() => window.location.pathname") == "/":  # the same page every time
-            page.wait_for_selector("#overview-map .scatterlayer .trace", timeout=30_000)
+            _overview_ready(page)
             out.append(_sample(page, cdp, n, refresh_seconds))
             due = False
             if report:
                 report(out[-1])
     # The last sample on the overview too: the wall comes back to it within one rotation cycle.
-    page.wait_for_function("() => window.location.pathname === '/'", timeout=120_000)
-    page.wait_for_selector("#overview-map .scatterlayer .trace", timeout=30_000)
-    with page.expect_response(_is_refresh, timeout=30_000):
-        pass
+    _overview_ready(page)
     out.append(_sample(page, cdp, refreshes, refresh_seconds))
     if report:
         report(out[-1])
