@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from tests.dashboard.alert_world import fire_alerts
 from tests.dashboard.browser_support import serve
 from tests.dashboard.readability import COLLECT_JS, LABEL_PX, NUMBER_PX, is_number, judge
-from tests.dashboard.test_wall_layout_browser import build_long_world
-from tests.dashboard.world import World, kiosk_token
+from tests.dashboard.world import World, build_world, kiosk_token
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,8 @@ WALL_PATHS = ("/", "/city/430100", "/city/430300", "/site/X0302", "/hosts", "/ho
 
 @pytest.fixture(scope="module")
 def wall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    world: World = build_long_world(tmp_path_factory.mktemp("readability"))
+    world: World = build_world(tmp_path_factory.mktemp("readability"))
+    fire_alerts(world)  # the alert counts, ticker and its 未确认 tags on the walls
     token = kiosk_token(world)
     with serve(world, "readability-test") as base:
         yield base, token
