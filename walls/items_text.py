@@ -7,10 +7,7 @@ from __future__ import annotations
 from core.i18n.playlists import EXPANSION_LABELS, TP, VIEW_LABELS
 from walls.playlist import MAX_ITEMS, Expansion, Item, PlaylistError
 
-LINE_ERR = "第 {n} 行 {line!r}："
-FIELDS_BAD = "应为「页面 展开方式 停留秒数 [市州编码]」，如 overview none 30"
-DWELL_NOT_INT = "停留秒数 {value!r} 不是整数"
-TOO_MANY = "最多 {n} 项"
+LINE_ERR, FIELDS_BAD, DWELL_NOT_INT, TOO_MANY = TP.LINE_ERR, TP.FIELDS_BAD, TP.DWELL_NOT_INT, TP.TOO_MANY_LINES
 
 
 def _key(value: str, labels: dict[str, str]) -> str:

@@ -39,6 +39,10 @@ class TP:
     PROVINCE_ONLY_VIEW = "页面 {view} 只属于全省大屏，市州轮播不能使用"
     NO_ITEMS = "轮播 {name}：至少需要一项"
     TOO_MANY_ITEMS = "轮播 {name}：最多 {n} 项"
+    LINE_ERR = "第 {n} 行 {line!r}："  # walls/items_text.py: the editor's lines
+    FIELDS_BAD = "应为「页面 展开方式 停留秒数 [市州编码]」，如 overview none 30"
+    DWELL_NOT_INT = "停留秒数 {value!r} 不是整数"
+    TOO_MANY_LINES = "最多 {n} 项"
     KIOSK_LIVE = "轮播 {name} 已有有效的大屏地址：如需新地址，请先吊销"
     KIOSK_NONE = "轮播 {name} 没有有效的大屏地址"
     # audit summaries
@@ -52,6 +56,7 @@ class TP:
     CLI_HEADER = "名称\t范围\t项目\t大屏地址\t最近使用"
     CLI_URL_NONE = "未生成"
     CLI_URL_LIVE = "有效（创建于 {at}）"
+    URL_LIVE = "有效"
     CLI_URL_REVOKED = "已吊销"
     CLI_NEVER = "从未"
     CLI_ITEM = "{view}·{expansion}·{dwell}秒"

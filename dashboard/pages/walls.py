@@ -30,7 +30,7 @@ dash.register_page(__name__, path="/walls", name=TE.PAGE, title=f"{TE.PAGE} · �
                    access=Access(action=Action.MANAGE_KIOSK, inputs={"walls-scope.value": Kind.DIVISION}))
 
 P = "walls"
-KIOSK_STATE = {KioskState.NONE: TP.CLI_URL_NONE, KioskState.LIVE: "有效", KioskState.REVOKED: TP.CLI_URL_REVOKED}
+KIOSK_STATE = {KioskState.NONE: TP.CLI_URL_NONE, KioskState.LIVE: TP.URL_LIVE, KioskState.REVOKED: TP.CLI_URL_REVOKED}
 
 
 def _when(value: datetime | None) -> str:
