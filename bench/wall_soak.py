@@ -9,8 +9,8 @@ playlist item dwells ``dwell-seconds``, so the wall navigates between its 15 pag
 counted when the server has answered the page's data refresh (``<page>-tick``); the run ends after
 ``refreshes`` of them (bounded by count, not time). Samples are taken on the overview, the same page each
 time. Prints a table and, per series, a least-squares slope per 24 equivalent hours and the last/first
-ratio. The server (waitress, the real app) runs in this process: its RSS includes the bench's own Python
-(Playwright's client); the browser is a separate process.
+ratio. The server (waitress, the real app, on loopback) runs alone in a child process, whose RSS is sampled;
+the browser is a third process.
 
 ``tests/dashboard/test_wall_soak_browser.py`` runs a few hundred refreshes of the same loop and asserts the
 DOM stays bounded.
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
 import os
 import statistics
 import tempfile
@@ -46,50 +47,62 @@ def _is_refresh(r: Any) -> bool:
     return "_dash-update-component" in r.url and r.status == 200 and '-tick"' in body and '"wall-' not in body
 
 
-def _overview_ready(page: Any) -> None:
-    """The overview drawn in full (map, table rows, ticker), not half-way through a navigation."""
-    page.wait_for_function("() => window.location.pathname === '/' && document.querySelector("
-                           "'#overview-map .scatterlayer .trace') && document.querySelector('#overview-worst-body tr')"
-                           " && document.querySelector('#overview-trend .main-svg text')", timeout=120_000)
+READY_JS = """() => window.location.pathname === '/'
+    && !!document.querySelector('#overview-map .scatterlayer .trace')
+    && !!document.querySelector('#overview-worst-body tr')
+    && !!document.querySelector('#overview-trend .main-svg text')"""
+NODES_JS = f"() => ({READY_JS})() ? document.getElementsByTagName('*').length : -1"
 
 
-def _sample(page: Any, cdp: Any, refreshes: int, refresh_seconds: int) -> Sample:
+def _sample(page: Any, cdp: Any, refreshes: int, refresh_seconds: int, server_pid: int) -> Sample | None:
+    """A sample on the overview drawn in full; None when the wall is elsewhere or half-way through a
+    navigation (the count is taken in the same script as the check)."""
+    nodes = int(page.evaluate(NODES_JS))
+    if nodes < 0:
+        return None
     cdp.send("HeapProfiler.collectGarbage")
     metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
-    nodes = int(page.evaluate("() => document.getElementsByTagName('*').length"))
     return Sample(refreshes, refreshes * refresh_seconds / 3600, metrics["JSHeapUsedSize"] / 2**20, nodes,
-                  psutil.Process(os.getpid()).memory_info().rss / 2**20)
+                  psutil.Process(server_pid).memory_info().rss / 2**20)
 
 
 def soak(page: Any, base: str, token: str, *, refreshes: int, refresh_seconds: int = 15, samples: int = 20,
-         report: Callable[[Sample], None] | None = None) -> list[Sample]:
+         server_pid: int | None = None, report: Callable[[Sample], None] | None = None) -> list[Sample]:
     """Open the kiosk URL in ``page`` and let the wall run until its pages have answered ``refreshes`` data
     refreshes; returns the samples (the first before any refresh; then on the overview, about every
-    ``refreshes / samples`` refreshes). Bounded by the refresh count, not by time."""
+    ``refreshes / samples`` refreshes). Bounded by the refresh count, not by time. RSS is read from
+    ``server_pid`` (default: this process)."""
+    pid = server_pid if server_pid is not None else os.getpid()
     page.goto(f"{base}/?kiosk={token}")
-    _overview_ready(page)
     cdp = page.context.new_cdp_session(page)
     cdp.send("Performance.enable")
     every = max(refreshes // max(samples, 1), 1)
-    out = [_sample(page, cdp, 0, refresh_seconds)]
-    if report:
-        report(out[0])
+    out: list[Sample] = []
+
+    def take(n: int) -> bool:
+        got = _sample(page, cdp, n, refresh_seconds, pid)
+        if got is not None:
+            out.append(got)
+            if report:
+                report(got)
+        return got is not None
+
+    def on_overview(n: int) -> None:
+        for _ in range(100):  # the wall may move on mid-sample: the next time it is back on the overview
+            page.wait_for_function(READY_JS, timeout=120_000)
+            if take(n):
+                return
+        raise RuntimeError("no sample of the overview in 100 tries")
+
+    on_overview(0)
     due = False
     for n in range(1, refreshes + 1):
         with page.expect_response(_is_refresh, timeout=30_000):
             pass
         due = due or n % every == 0
-        if due and page.evaluate("() => window.location.pathname") == "/":  # the same page every time
-            _overview_ready(page)
-            out.append(_sample(page, cdp, n, refresh_seconds))
-            due = False
-            if report:
-                report(out[-1])
-    # The last sample on the overview too: the wall comes back to it within one rotation cycle.
-    _overview_ready(page)
-    out.append(_sample(page, cdp, refreshes, refresh_seconds))
-    if report:
-        report(out[-1])
+        if due and page.evaluate(READY_JS):  # the overview, the same page every time
+            due = not take(n)
+    on_overview(refreshes)  # the last one on the overview too, within one rotation cycle
     return out
 
 
@@ -122,6 +135,22 @@ def prepare(tmp: Path, interval_ms: int, dwell_seconds: int) -> tuple[Any, str]:
     return world, token
 
 
+def _server_child(tmp: str, interval_ms: int, dwell_seconds: int, conn: Any) -> None:
+    """The web app alone in this (child) process, so its RSS is the server's and nothing else's."""
+    from waitress import create_server
+
+    from core.clock import FixedClock
+    from tests.dashboard.world import NOW
+    from tests.support.web import wall_app
+
+    logging.getLogger("waitress").setLevel(logging.ERROR)
+    world, token = prepare(Path(tmp), interval_ms, dwell_seconds)
+    app = wall_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+    server = create_server(app.server, host="127.0.0.1", port=0, threads=4, asyncore_use_poll=True)
+    conn.send((int(server.effective_port), token))
+    server.run()
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--refreshes", type=int, default=17_280)
@@ -133,10 +162,17 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("waitress").setLevel(logging.ERROR)  # "task queue depth" is the point of the exercise
     from playwright.sync_api import sync_playwright
 
-    from tests.dashboard.browser_support import ARGS, CHROMIUM, serve
+    from tests.dashboard.browser_support import ARGS, CHROMIUM
 
     with tempfile.TemporaryDirectory() as tmp:
-        world, token = prepare(Path(tmp), args.interval_ms, args.dwell_seconds)
+        parent, child = multiprocessing.Pipe()
+        server = multiprocessing.get_context("spawn").Process(
+            target=_server_child, args=(tmp, args.interval_ms, args.dwell_seconds, child), daemon=True)
+        server.start()
+        if not parent.poll(120):
+            raise SystemExit("server did not start")
+        port, token = parent.recv()
+        base = f"http://127.0.0.1:{port}"
         hours = args.refreshes * args.refresh_seconds / 3600
         print(f"{args.refreshes} refreshes = {hours:.1f} h equivalent", flush=True)
         print("| refreshes | equiv. h | JS heap MB | DOM nodes | server RSS MB |", flush=True)
@@ -145,12 +181,16 @@ def main(argv: list[str] | None = None) -> int:
         def row(s: Sample) -> None:
             print(f"| {s.refreshes} | {s.hours:.1f} | {s.heap_mb:.2f} | {s.nodes} | {s.rss_mb:.1f} |", flush=True)
 
-        with serve(world, "wall-soak") as base, sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = browser.new_page(viewport={"width": 1920, "height": 1080})
-            got = soak(page, base, token, refreshes=args.refreshes, refresh_seconds=args.refresh_seconds,
-                       samples=args.samples, report=row)
-            browser.close()
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+                page = browser.new_page(viewport={"width": 1920, "height": 1080})
+                got = soak(page, base, token, refreshes=args.refreshes, refresh_seconds=args.refresh_seconds,
+                           samples=args.samples, server_pid=server.pid, report=row)
+                browser.close()
+        finally:
+            server.terminate()
+            server.join(10)
         for field, unit in (("heap_mb", "MB"), ("nodes", "nodes"), ("rss_mb", "MB")):
             slope, ratio = growth(got, field)
             print(f"{field}: slope {slope:+.3f} {unit} per 24 h, last/first {ratio:.3f}", flush=True)
