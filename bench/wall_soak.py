@@ -5,12 +5,13 @@ Run: ``.venv/bin/python -m bench.wall_soak`` (defaults ``--refreshes 17280 --ref
 --interval-ms 200 --dwell-seconds 1 --samples 40``): 17,280 refreshes of 15 s are 72 hours. The wall opens
 the playlist "全省总览, then each city" by its kiosk URL and runs by itself, unchanged, with time compressed:
 its pages refresh every ``interval-ms`` (and re-read the playlist as often) instead of every 15 s, and each
-playlist item dwells ``dwell-seconds``, so the wall navigates between its 15 pages all along. A refresh is
-counted when the server has answered the page's data refresh (``<page>-tick``); the run ends after
-``refreshes`` of them (bounded by count, not time). Samples are taken on the overview, the same page each
-time. Prints a table and, per series, a least-squares slope per 24 equivalent hours and the last/first
-ratio. The server (waitress, the real app, on loopback) runs alone in a child process, whose RSS is sampled;
-the browser is a third process.
+city dwells ``dwell-seconds`` (the overview 2 s more, to be drawn in full), so the wall navigates between
+its 15 pages all along. A refresh is
+counted (in the page, around Dash's fetch) when the server has answered a page's data refresh
+(``<page>-tick``); the run ends after ``refreshes`` of them (bounded by count, not time). Samples are taken
+on the overview drawn in full, the same page each time. Prints a table and, per series, a least-squares
+slope per 24 equivalent hours and the last/first ratio. The server (waitress, the real app, on loopback)
+runs alone in a child process, whose RSS is sampled; the browser is a third process.
 
 ``tests/dashboard/test_wall_soak_browser.py`` runs a few hundred refreshes of the same loop and asserts the
 DOM stays bounded.
@@ -41,10 +42,21 @@ class Sample:
     rss_mb: float  # this process: the server (and the bench's client)
 
 
-def _is_refresh(r: Any) -> bool:
-    """A page's data refresh answered (``<page>-tick``; not the shell's clock, rotation or playlist ticks)."""
-    body = r.request.post_data or "" if r.request.method == "POST" else ""
-    return "_dash-update-component" in r.url and r.status == 200 and '-tick"' in body and '"wall-' not in body
+# Counts, in the page, the data refreshes the server answered (a page's ``<page>-tick`` callback; not the
+# shell's clock, rotation or playlist ticks): Dash's renderer calls fetch for each.
+COUNT_JS = """(() => {
+  const f = window.fetch;
+  window.__soakRefreshes = 0;
+  window.fetch = function (input, init) {
+    const p = f.apply(this, arguments);
+    const url = typeof input === 'string' ? input : (input && input.url) || '';
+    const body = init && typeof init.body === 'string' ? init.body : '';
+    if (url.includes('_dash-update-component') && body.includes('-tick"') && !body.includes('"wall-')) {
+      p.then(r => { if (r.ok) { window.__soakRefreshes++; } }, () => {});
+    }
+    return p;
+  };
+})();"""
 
 
 READY_JS = """() => window.location.pathname === '/'
@@ -73,36 +85,36 @@ def soak(page: Any, base: str, token: str, *, refreshes: int, refresh_seconds: i
     ``refreshes / samples`` refreshes). Bounded by the refresh count, not by time. RSS is read from
     ``server_pid`` (default: this process)."""
     pid = server_pid if server_pid is not None else os.getpid()
+    page.add_init_script(COUNT_JS)
     page.goto(f"{base}/?kiosk={token}")
     cdp = page.context.new_cdp_session(page)
     cdp.send("Performance.enable")
     every = max(refreshes // max(samples, 1), 1)
     out: list[Sample] = []
 
-    def take(n: int) -> bool:
-        got = _sample(page, cdp, n, refresh_seconds, pid)
+    def take() -> bool:
+        got = _sample(page, cdp, int(page.evaluate("() => window.__soakRefreshes")), refresh_seconds, pid)
         if got is not None:
             out.append(got)
             if report:
                 report(got)
         return got is not None
 
-    def on_overview(n: int) -> None:
+    def on_overview() -> None:
         for _ in range(100):  # the wall may move on mid-sample: the next time it is back on the overview
             page.wait_for_function(READY_JS, timeout=120_000)
-            if take(n):
+            if take():
                 return
         raise RuntimeError("no sample of the overview in 100 tries")
 
-    on_overview(0)
-    due = False
-    for n in range(1, refreshes + 1):
-        with page.expect_response(_is_refresh, timeout=30_000):
-            pass
-        due = due or n % every == 0
-        if due and page.evaluate(READY_JS):  # the overview, the same page every time
-            due = not take(n)
-    on_overview(refreshes)  # the last one on the overview too, within one rotation cycle
+    on_overview()
+    target = every
+    while target < refreshes:
+        page.wait_for_function(f"() => window.__soakRefreshes >= {target}", timeout=every * 2_000 + 60_000)
+        on_overview()
+        target = max(target + every, out[-1].refreshes + 1)
+    page.wait_for_function(f"() => window.__soakRefreshes >= {refreshes}", timeout=every * 2_000 + 60_000)
+    on_overview()  # the last one on the overview too, within one rotation cycle
     return out
 
 
@@ -131,7 +143,10 @@ def prepare(tmp: Path, interval_ms: int, dwell_seconds: int) -> tuple[Any, str]:
         create_playlist(s, "浸泡测试", "430000", [Item("overview", 30), Item("city", 30, Expansion.EACH_CITY)],
                         actor="bench", now=NOW)
         token = issue_kiosk(s, "浸泡测试", actor="bench", now=NOW)
-        s.execute(update(WallPlaylistItem).values(dwell_seconds=dwell_seconds))  # past the editor's bounds
+        # past the editor's bounds; the overview a little longer, so it is drawn in full before it moves on
+        s.execute(update(WallPlaylistItem).values(dwell_seconds=dwell_seconds))
+        s.execute(update(WallPlaylistItem).where(WallPlaylistItem.view == "overview")
+                  .values(dwell_seconds=dwell_seconds + 2))
     return world, token
 
 

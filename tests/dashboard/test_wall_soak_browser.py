@@ -22,8 +22,8 @@ def test_a_wall_rotating_for_an_hour_of_refreshes_keeps_its_dom_bounded(browser:
     world, token = prepare(tmp_path, interval_ms=200, dwell_seconds=1)
     with serve(world, "wall-soak-test") as base:
         page = browser.new_page(viewport={"width": 1920, "height": 1080})
-        samples = soak(page, base, token, refreshes=REFRESHES, samples=4)
+        samples = soak(page, base, token, refreshes=REFRESHES, samples=8)
         page.close()
-    assert len(samples) >= 3 and samples[-1].refreshes == REFRESHES
+    assert len(samples) >= 3 and samples[-1].refreshes >= REFRESHES
     first = samples[0].nodes
     assert all(abs(s.nodes - first) <= max(20, first // 20) for s in samples), [s.nodes for s in samples]
