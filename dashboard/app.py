@@ -31,6 +31,7 @@ from dashboard.not_found import init_not_found
 from dashboard.page_access import install as install_access
 from dashboard.page_access import register_page_callbacks
 from dashboard.rules_data import RULE_DIRECTORY_KEY
+from dashboard.wall_rotation import register_rotation_callbacks, rotation_components, wall_rotation
 from layouts import theme
 from layouts.geo import cities
 from security.auth import Action, Principal, allowed_actions
@@ -63,7 +64,8 @@ INDEX_TEMPLATE = """<!DOCTYPE html>
 
 
 def playlist() -> list[str]:
-    """The rotation order on a wall: the overview, then each city."""
+    """The built-in default rotation order on a province wall: the overview, then each city (a wall bound to
+    no stored playlist rotates through it every ``[web] rotate_seconds``; dashboard/wall_rotation.py)."""
     return ["/", *[f"/city/{c.code}" for c in cities()]]
 
 
@@ -135,8 +137,7 @@ def _lost_overlay(config: Config, kiosk: bool) -> html.Div:
 
 def _shell(config: Config, principal: Principal | None = None) -> html.Div:
     """The page frame for ``principal`` (called by Dash on every page load, inside the request)."""
-    rotate = config.web.rotate_seconds
-    rotation = rotation_for(principal)
+    rotation = wall_rotation(config, wall_data().sessions, principal) if has_app_context() else []
     items = nav_items(principal)
     clock = html.Div(id="wall-clock", className="wall-clock")
     if principal is not None and items:
@@ -155,10 +156,7 @@ def _shell(config: Config, principal: Principal | None = None) -> html.Div:
         dcc.Interval(id="wall-clock-tick", interval=1000),
         dcc.Store(id="wall-timezone", data=config.web.timezone),
         dcc.Store(id="wall-time-scale", data=_time_scale_data()),
-        dcc.Location(id="wall-rotate-nav", refresh="callback-nav"),
-        dcc.Store(id="wall-playlist", data=rotation),
-        dcc.Interval(id="wall-rotate-tick", interval=max(rotate, 1) * 1000,
-                     disabled=rotate <= 0 or len(rotation) < 2),
+        *rotation_components(config, rotation, kiosk),
     ])
 
 
@@ -196,14 +194,6 @@ def _register_shell_callbacks(app: Dash) -> None:
         }""",
         Output("wall-clock", "children"), Input("wall-clock-tick", "n_intervals"), State("wall-timezone", "data"),
         State("wall-time-scale", "data"))
-    app.clientside_callback(
-        """function(n, list) {
-            if (!n || !list || !list.length) { return window.dash_clientside.no_update; }
-            const i = list.indexOf(window.location.pathname);
-            return list[(i + 1) % list.length];
-        }""",
-        Output("wall-rotate-nav", "href"), Input("wall-rotate-tick", "n_intervals"), State("wall-playlist", "data"),
-        prevent_initial_call=True)
     # The current page's nav link is highlighted (there are no links on walls: ALL then matches nothing).
     app.clientside_callback(
         """function(path, hrefs) {
@@ -254,6 +244,7 @@ def init_app(server: Flask, config: Config, *, store: MetricStore, sessions: ses
     # A function: Dash calls it on each page load inside the request, so the header fits the viewer.
     app.layout = lambda: _shell(config, current_principal())
     _register_shell_callbacks(app)
+    register_rotation_callbacks(app, config, sessions)
     init_not_found(app)  # unknown paths: a dark Chinese 页面不存在 with status 404, not Dash's English 200
     # Page modules keep their callbacks in register_callbacks(app): bound to this app, not to
     # Dash's process-wide callback list, so a second app in the process gets its own. Each page's

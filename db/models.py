@@ -313,4 +313,5 @@ from db import (  # noqa: E402, F401
     models_media,
     models_security,
     models_services,
+    models_walls,
 )

@@ -77,6 +77,12 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "roster.remove_shift": "删除排班",
     "roster.handover": "交接班",
     "audit.export": "导出审计日志",
+    "wall.create": "创建大屏轮播",
+    "wall.update": "修改大屏轮播",
+    "wall.rename": "大屏轮播改名",
+    "wall.delete": "删除大屏轮播",
+    "wall.kiosk_issue": "生成大屏轮播地址",
+    "wall.kiosk_revoke": "吊销大屏轮播地址",
 }
 
 # The first part of an action code names its area; the audit screen's action filter groups by it.
@@ -90,13 +96,14 @@ AUDIT_ACTION_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "hosts": ("远程主机", ("host",)),
     "services": ("平台服务", ("service",)),
     "audit": ("审计日志", ("audit",)),
+    "walls": ("大屏轮播", ("wall",)),
 }
 
 AUDIT_OBJECT_LABELS: dict[str, str] = {
     "user": "用户", "kiosk_token": "大屏令牌", "api_token": "开放接口令牌", "host": "远程主机",
     "service": "平台服务",
     "alert": "告警", "notification": "通知", "duty_shift": "排班",
-    "handover": "交接班", "silence": "静默/维护窗口", "audit": "审计日志",
+    "handover": "交接班", "silence": "静默/维护窗口", "audit": "审计日志", "wall_playlist": "大屏轮播",
 }
 
 AUDIT_ACTORS: dict[str, str] = {"system": "系统", "cli": "本机命令行"}

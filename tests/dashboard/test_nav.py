@@ -81,7 +81,9 @@ class Shell:
         layout = json.loads(r.get_data(as_text=True))
         self.links = [(p["id"]["key"], p["href"], p["children"]) for p in _find(
             layout, lambda i: isinstance(i, dict) and i.get("type") == "wall-nav-link")]
-        self.playlist = next(_find(layout, lambda i: i == "wall-playlist"))["data"]
+        items = next(_find(layout, lambda i: i == "wall-playlist"))["data"]
+        self.playlist = [path for path, _ in items]
+        self.dwells = {dwell for _, dwell in items}
         self.rotate_disabled = next(_find(layout, lambda i: i == "wall-rotate-tick"))["disabled"]
         self.user = [p["children"] for p in _find(layout, lambda i: i == "wall-user")]
         self.token = [p["value"] for p in _find(layout, lambda i: i == "wall-logout-token")]
@@ -103,7 +105,7 @@ def test_kiosk_walls_and_anonymous_viewers_get_no_nav(world: World) -> None:
     app = _app(world)
     wall = Shell(DashClient(app, kiosk_token=kiosk_token(world)))
     assert wall.links == [] and wall.user == [] and wall.token == []
-    assert wall.playlist == playlist() and not wall.rotate_disabled
+    assert wall.playlist == playlist() and wall.dwells == {30} and not wall.rotate_disabled
     city_wall = Shell(DashClient(app, kiosk_token=kiosk_token(world, "430100", name="cs-wall")))
     assert city_wall.links == [] and city_wall.playlist == ["/city/430100"] and city_wall.rotate_disabled
     # Login switched off: the anonymous screen is a province wall.
