@@ -40,8 +40,10 @@ def test_overview_tells_a_cut_city_from_a_failed_one(browser: Any, wall: tuple[s
     page.wait_for_selector("#overview-nodes .node-link", timeout=20_000)
     links = page.locator("#overview-nodes .node-link").all_inner_texts()
     assert [" ".join(t.split()) for t in links] == [f"长沙市 {CUT}", "株洲市 在线"]
-    counts = page.locator("#overview-nodes .node-count").all_inner_texts()
-    assert [" ".join(t.split()) for t in counts] == ["1 在线", "1 失联", "0 未接入"]
+    # value and label read apart: innerText puts no space between them until the stylesheet's flex gap applies
+    values = page.locator("#overview-nodes .node-count-value").all_inner_texts()
+    labels = page.locator("#overview-nodes .node-count-label").all_inner_texts()
+    assert list(zip(values, labels, strict=True)) == [("1", "在线"), ("1", "失联"), ("0", "未接入")]
     note = page.locator("#overview-nodes .node-note").inner_text()
     assert note == "失联地市的 2 个网站、1 台主机状态未知，不计入故障"
     # Readable from 5 m: the numbers at 28 px or more, every label at 18 px or more.

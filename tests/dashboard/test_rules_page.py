@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.rules import load_rule_files
 from alerts.states import AlertState
+from collectors.loader import load_kinds
 from core.clock import FixedClock
 from core.config import PROJECT_ROOT, AlertsConfig, Config
 from core.severity import Severity
@@ -74,6 +75,12 @@ groups:
 """
 
 
+
+@pytest.fixture(autouse=True, scope="module")
+def _declared_metrics() -> None:
+    """The metric declarations the conditions' wording reads (a running wall has them from its start)."""
+    load_kinds()
+
 def _copy_rules(tmp: Path) -> tuple[Path, Config]:
     d = tmp / "rules"
     shutil.copytree(SHIPPED, d)
@@ -92,9 +99,9 @@ def test_reader_shows_every_file_with_its_version_and_rules(tmp_path: Path) -> N
     snap = RulesReader(config).snapshot()
     shipped = load_rule_files([d])
     assert snap.state == STATE_OK and not snap.broken
-    assert [f.name for f in snap.files] == ["hosts.yaml", "inspection.yaml", "sites.yaml"]
+    assert [f.name for f in snap.files] == ["hosts.yaml", "inspection.yaml", "services.yaml", "sites.yaml"]
     assert sum(len(f.rules) for f in snap.files) == len(shipped) == len(snap.in_force)
-    sites = snap.files[2]
+    sites = next(f for f in snap.files if f.name == "sites.yaml")
     assert sites.disk is not None and sites.disk.sha == hashlib.sha256((d / "sites.yaml").read_bytes()).hexdigest()[:12]
     assert sites.disk.mtime == datetime.fromtimestamp((d / "sites.yaml").stat().st_mtime, UTC)
     assert sites.loaded == sites.disk and not sites.changed
@@ -105,12 +112,13 @@ def test_a_broken_file_keeps_the_whole_set_in_force_and_says_where(tmp_path: Pat
     d, config = _copy_rules(tmp_path)
     reader = RulesReader(config)
     good = reader.snapshot()
-    old_sha = good.files[2].disk.sha if good.files[2].disk else ""
+    index = next(i for i, f in enumerate(good.files) if f.name == "sites.yaml")
+    old_sha = good.files[index].disk.sha if good.files[index].disk else ""
     _touch_later(d / "sites.yaml", BROKEN)
     snap = reader.snapshot()
     assert snap.state == STATE_KEPT
     assert len(snap.in_force) == len(good.in_force)  # the rules loaded before stay, all files' rules
-    sites = snap.files[2]
+    sites = snap.files[index]
     assert sites.errors and all(line > 0 for line, _ in sites.errors)
     assert any(line == 7 and "urgent" in reason for line, reason in sites.errors)  # severity: urgent
     assert sites.changed and sites.loaded is not None and sites.loaded.sha == old_sha
@@ -127,8 +135,9 @@ def test_a_broken_file_keeps_the_whole_set_in_force_and_says_where(tmp_path: Pat
     # Fixed again: the new content is taken.
     _touch_later(d / "sites.yaml", BROKEN.replace("urgent", "critical"))
     fixed = reader.snapshot()
-    assert fixed.state == STATE_OK and [r.name for r in fixed.files[2].rules] == ["site_down"]
-    assert condition_text(rule_frame(fixed.files[2].rules).iloc[0]).startswith("网站可用（site_probe.up） 近 5 分钟")
+    assert fixed.state == STATE_OK and [r.name for r in fixed.files[index].rules] == ["site_down"]
+    first = rule_frame(fixed.files[index].rules).iloc[0]
+    assert condition_text(first).startswith("网站可用（site_probe.up） 近 5 分钟")
 
 
 def test_broken_from_the_start_means_no_rules_running(tmp_path: Path) -> None:
@@ -197,7 +206,8 @@ def test_window_rules_say_how_much_data_they_have(tmp_path: Path) -> None:
     """On the alert world: X0102 has a week of probes (judged), four sites one day (监测中, 20/140 次监测)."""
     world, _ = build_alert_world(tmp_path)
     try:
-        rules = load_rule_files([SHIPPED]).rules
+        # the site rules: the alert world holds site probes only (the service rules count series it has not)
+        rules = [r for r in load_rule_files([SHIPPED]).rules if Path(r.file).name == "sites.yaml"]
         counted_queries = 0
         real_query = world.store.query
 
@@ -242,7 +252,8 @@ def test_filters_by_severity_kind_and_text() -> None:
     assert df.set_index("name").loc["site_down", "open"] == 2 and df["open"].sum() == 2
     crit = filter_rules(df, RuleFilter(severity="critical"))
     assert set(crit["name"]) == {"site_down", "availability_ratio_veto", "site_defaced"}
-    assert set(filter_rules(df, RuleFilter(kind="absence"))["name"]) == {"host_silent", "collector_silent"}
+    assert set(filter_rules(df, RuleFilter(kind="absence"))["name"]) == {"host_silent", "collector_silent",
+                                                                    "service_silent"}
     assert set(filter_rules(df, RuleFilter(text="  LATENCY_ms "))["name"]) == {"site_slow"}
     assert set(filter_rules(df, RuleFilter(text="篡改"))["name"]) == {"site_defaced"}  # the summary
     assert set(filter_rules(df, RuleFilter(severity="critical", kind="finding"))["name"]) == {"site_defaced"}
