@@ -95,7 +95,7 @@ def nav_items(principal: Principal | None) -> list[NavItem]:
     if principal is None or principal.kiosk:
         return []
     home = "/" if principal.is_province else f"/city/{principal.scope_code}"
-    items = [NavItem("overview", TN.OVERVIEW, home), NavItem("services", TN.SERVICES, "/services"),
+    items = [NavItem("overview", TN.OVERVIEW, home), NavItem("screens", TN.SCREENS, "/screens"),
              NavItem("alerts", TN.ALERTS, "/alerts"),
              NavItem("oncall", TN.ONCALL, "/oncall"), NavItem("rules", TN.RULES, "/rules")]
     if Action.VIEW_AUDIT in allowed_actions(principal):

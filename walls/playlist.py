@@ -36,11 +36,14 @@ class WallView:
         return VIEW_LABELS.get(self.key, self.key)
 
 
-# The lead adds the domain walls (/infra, /services, /media …) here at merge, with a label in VIEW_LABELS.
+# A new wall page adds its view here, with a label in VIEW_LABELS (the resource library and operations walls).
 VIEWS: dict[str, WallView] = {v.key: v for v in (
     WallView("overview", path="/", province_only=True),
     WallView("city", city_path="/city/{city}"),
     WallView("hosts", path="/hosts", province_only=True),
+    WallView("infra", path="/infra", province_only=True),
+    WallView("services", path="/services"),
+    WallView("media", path="/media"),
 )}
 
 

@@ -14,6 +14,9 @@ VIEW_LABELS: dict[str, str] = {
     "overview": "全省总览",
     "city": "市州详情",
     "hosts": "主机列表",
+    "infra": "基础设施",
+    "services": "平台服务",
+    "media": "新媒体",
 }
 
 

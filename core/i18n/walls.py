@@ -134,7 +134,7 @@ class TN:
 
     LABEL = "页面导航"
     OVERVIEW = "总览"
-    SERVICES = "平台服务"
+    SCREENS = "运维大屏"
     ALERTS = "告警处置"
     ONCALL = "值班与静默"
     RULES = "告警规则"
@@ -284,3 +284,21 @@ class TF:
     VERDICT_ALL_UP = "各观测点均可正常访问"
     VERDICT_TOO_FEW = "有效观测点不足（{fresh} 个，至少需要 2 个），暂不判断"
     NO_VANTAGE = "暂无观测点数据"
+
+
+# 运维大屏 (dashboard/pages/screens.py): the index of the wall screens
+SCREENS: dict[str, str] = {
+    "page": "运维大屏",
+    "overview": "全省总览",
+    "overview_note": "全省网站、主机、告警与市级节点一屏总览",
+    "city": "本市大屏",
+    "city_note": "本市及所辖县区网站、告警总览",
+    "infra": "基础设施",
+    "infra_note": "各节点主机状态、资源热点与磁盘容量预测",
+    "services": "平台服务",
+    "services_note": "数据库、缓存、网页服务与健康检查状态",
+    "media": "新媒体",
+    "media_note": "政务新媒体账号更新、互动与留言办理",
+    "walls": "大屏轮播管理",
+    "walls_note": "编辑轮播列表，签发或吊销大屏访问地址",
+}

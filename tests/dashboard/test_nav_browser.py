@@ -47,7 +47,7 @@ def test_operator_clicks_from_the_wall_to_the_console_and_the_rules(browser: Any
     login(page, served, "cs_oncall", PASSWORD, "/city/430100")
     page.wait_for_selector("#city-ticker .ticker-item", timeout=20_000)
     links = page.locator(".wall-nav-link").all_inner_texts()
-    assert links == ["总览", "平台服务", "告警处置", "值班与静默", "告警规则"]  # no 审计日志 for on-call staff
+    assert links == ["总览", "运维大屏", "告警处置", "值班与静默", "告警规则"]  # no 审计日志 for on-call staff
     page.wait_for_function("() => document.querySelector('.wall-nav-active') !== null", timeout=10_000)
     assert _active(page) == ["总览"]
     assert "cs_oncall（值班员）" in page.locator("#wall-user").inner_text()

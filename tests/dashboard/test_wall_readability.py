@@ -18,7 +18,8 @@ from tests.dashboard.world import World, build_world, kiosk_token
 pytestmark = pytest.mark.browser
 
 # The wall pages (the lead adds /infra, /services, /media … at merge).
-WALL_PATHS = ("/", "/city/430100", "/city/430300", "/site/X0302", "/hosts", "/host/web-01")
+WALL_PATHS = ("/", "/city/430100", "/city/430300", "/site/X0302", "/hosts", "/host/web-01", "/infra", "/services",
+              "/media")
 
 
 @pytest.fixture(scope="module")
