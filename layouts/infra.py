@@ -133,10 +133,12 @@ def forecast_rows(forecasts: pd.DataFrame, hosts: pd.DataFrame, horizon_days: fl
             html.Td(TINF.DASH if missing(r.last) else f"{float(r.last):.0f}%", className="infra-num"),
             html.Td([html.Span(when, className=f"infra-days {cls}"),
                      html.Span(_stale_note(h), className="infra-hot-where") if stale else ""])]))
-    if not rows:
-        rows.append(html.Tr(html.Td(TINF.FORECAST_NONE.format(horizon=f"{horizon_days:g}"), colSpan=4,
-                                    className="empty")))
     short = int((forecasts["status"] == INSUFFICIENT).sum())
+    judged = len(forecasts) - short
+    if not rows:  # "none fills" only of disks that could be judged: with none judged, say that instead
+        text = (TINF.FORECAST_NONE.format(horizon=f"{horizon_days:g}") if judged
+                else TINF.FORECAST_NONE_JUDGED)
+        rows.append(html.Tr(html.Td(text, colSpan=4, className="empty")))
     if short:
         rows.append(html.Tr(html.Td(TINF.FORECAST_SHORT.format(n=short), colSpan=4, className="infra-short")))
     return rows

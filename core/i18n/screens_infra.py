@@ -25,6 +25,7 @@ class TINF:
     FORECAST_TITLE = "磁盘预计写满（按近 {window}趋势）"
     FORECAST_HEADERS = ("主机", "挂载点", "已用", "预计写满")
     FORECAST_NONE = "没有磁盘在 {horizon} 天内按趋势写满"
+    FORECAST_NONE_JUDGED = "尚无磁盘的数据足以预测"
     FORECAST_SHORT = "另有 {n} 个磁盘数据不足，暂不预测"
     KIND_LOCAL, KIND_SSH = "本机", "SSH"
     STALE_AGE = "数据过期（{age}）"

@@ -101,7 +101,10 @@ def test_forecast_rows_and_tiles_never_claim_before_the_data_suffices() -> None:
                      "stale": ("1", "stale"), "soon": ("1", "down")}
     waiting = forecasts.assign(status="insufficient", days=None)
     assert {k.key: k.value for k in infra_kpis(_hosts(), waiting)}["soon"] == "—"  # no forecast yet: no "0"
-    assert "没有磁盘在 30 天内按趋势写满" in _text(forecast_rows(waiting, _hosts(), 30.0))
+    none_judged = _text(forecast_rows(waiting, _hosts(), 30.0))  # no disk judged: no "none fills" either
+    assert "尚无磁盘的数据足以预测" in none_judged and "没有磁盘在" not in none_judged
+    calm = forecasts.assign(status=["not_reaching", "not_reaching", "insufficient"], days=None)
+    assert "没有磁盘在 30 天内按趋势写满" in _text(forecast_rows(calm, _hosts(), 30.0))
     nodes = pd.DataFrame({"code": ["430100"], "name": ["长沙市"], "total": [2], "up": [1], "unhealthy": [1],
                           "stale": [0], "unknown": [0]})
     assert "/city/430100" in _text(node_rows(nodes)) and "row-unhealthy" in _text(node_rows(nodes))
