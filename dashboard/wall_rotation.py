@@ -11,6 +11,7 @@ from dash import Dash, Input, Output, State, dcc, no_update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.config import Config
+from core.region import PROVINCE_CODE
 from dashboard.page_access import dependencies
 from security.access import SHELL
 from security.auth import Principal
@@ -27,7 +28,7 @@ def wall_rotation(config: Config, sessions: sessionmaker[Session], principal: Pr
     if principal is not None and not principal.kiosk:
         return []
     kiosk = principal.actor.removeprefix(KIOSK_ACTOR) if principal is not None else None
-    scope = principal.scope_code if principal is not None else "430000"
+    scope = principal.scope_code if principal is not None else PROVINCE_CODE
     with sessions() as s:
         return [[p, d] for p, d in rotation(s, kiosk, scope, config.web.rotate_seconds)]
 
