@@ -45,6 +45,11 @@ ROSTER = [("430100", 1, "cs-zhang", -4, 12), ("430100", 2, "cs-li", -4, 12), ("4
           ("430200", 1, "zz-zhao", -4, 12), ("430000", 1, "prov-sun", -4, 12)]
 
 
+def shipped_rule_files() -> list[str]:
+    """The names of the rule files the product ships (the province world serves copies of them)."""
+    return sorted(p.name for p in (REPO / "data" / "alerts" / "rules").glob("*.yaml"))
+
+
 def site_url(code: str) -> str:
     return f"https://s{code}.example.gov.cn/"
 

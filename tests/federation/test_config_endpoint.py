@@ -14,7 +14,7 @@ import requests
 
 from core.i18n import federation as text
 from federation.config_bundle import content_version
-from tests.federation.config_world import Province, province
+from tests.federation.config_world import Province, province, shipped_rule_files
 
 PATH = "/api/v1/federation/config"
 
@@ -44,8 +44,9 @@ def test_a_city_token_gets_its_own_bundle(prov: Province) -> None:
     assert b["sites"]["header"][:5] == ["site_code", "name", "url", "level", "node_code"]
     assert sorted((r[0], r[1]) for r in b["columns"]["rows"]) == [
         ("4301000001", "政策文件"), ("4301000001", "通知公告"), ("4301020001", "要闻动态")]
-    assert [r["name"] for r in b["rules"]] == ["hosts.yaml", "inspection.yaml", "sites.yaml"]
-    assert b["rules"][2]["text"] == (prov.rules_dir / "sites.yaml").read_text(encoding="utf-8")
+    assert [r["name"] for r in b["rules"]] == shipped_rule_files()
+    sites = next(r for r in b["rules"] if r["name"] == "sites.yaml")
+    assert sites["text"] == (prov.rules_dir / "sites.yaml").read_text(encoding="utf-8")
     assert b["receivers"] == prov.receivers_file.read_text(encoding="utf-8")
     assert {(r["scope_code"], r["username"]) for r in b["roster"]} == {
         ("430100", "cs-zhang"), ("430100", "cs-li"), ("430102", "fr-wang")}

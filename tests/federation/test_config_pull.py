@@ -32,6 +32,7 @@ from tests.federation.config_world import (
     files,
     open_db,
     province,
+    shipped_rule_files,
     snapshot,
 )
 
@@ -69,7 +70,8 @@ def test_pull_applies_sites_columns_rules_receivers_and_roster(tmp_path: Path, p
     outcome = _pull(config, sessions)
     assert outcome.status == "applied", outcome  # type: ignore[attr-defined]
     c = outcome.counts  # type: ignore[attr-defined]
-    assert (c.sites_created, c.columns_created, c.rules, c.receivers, c.roster_added) == (2, 3, 3, True, 3)
+    assert (c.sites_created, c.columns_created, c.rules, c.receivers, c.roster_added) == (
+        2, 3, len(shipped_rule_files()), True, 3)
     assert "已从省级节点拉取并应用配置" in outcome.text()  # type: ignore[attr-defined]
     db = snapshot(sessions)
     assert [s[0] for s in db["sites"]] == ["4301000001", "4301020001", "4301050001"]  # type: ignore[index]
@@ -113,14 +115,15 @@ def test_what_the_province_withdraws_is_withdrawn_and_nothing_else(tmp_path: Pat
         (prov.rules_dir / "hosts.yaml").unlink()
     outcome = _pull(config, sessions)
     c = outcome.counts  # type: ignore[attr-defined]
-    assert (c.sites_withdrawn, c.columns_removed, c.roster_removed, c.rules) == (1, 1, 1, 2)
+    assert (c.sites_withdrawn, c.columns_removed, c.roster_removed, c.rules) == (1, 1, 1, len(shipped_rule_files()) - 1)
     with sessions() as s:
         enabled = {code: on for code, on in s.execute(select(Site.code, Site.enabled))}
     assert enabled == {"4301000001": True, "4301020001": False, "4301050001": True}  # disabled, kept; own untouched
     db = snapshot(sessions)
     assert {(x[0], x[1]) for x in db["columns"]} == {  # type: ignore[attr-defined]
         ("4301000001", "通知公告"), ("4301020001", "要闻动态")}
-    assert sorted(p.name for p in (cache_dir(config) / "rules").iterdir()) == ["inspection.yaml", "sites.yaml"]
+    kept = sorted(p.name for p in (cache_dir(config) / "rules").iterdir())
+    assert kept == [n for n in shipped_rule_files() if n != "hosts.yaml"]
     assert len(list(cache_dir(config).glob("rules-*"))) == 1  # the old version's folder is gone
 
 
