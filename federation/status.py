@@ -74,7 +74,7 @@ def node_states(session: Session, config: Config, now: datetime) -> list[NodeLin
     if not cities:
         return []
     rows = {r.code: r for r in session.scalars(select(FederatedNode).where(FederatedNode.code.in_(cities)))}
-    names = dict(session.execute(select(Node.code, Node.name).where(Node.code.in_(cities))).tuples().all())
+    names = dict(session.execute(select(Node.code, Node.name).where(Node.code.in_(cities))).all())
     return links(cities, names, rows, now, timedelta(seconds=config.federation.unreachable_after))
 
 
