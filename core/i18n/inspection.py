@@ -43,6 +43,11 @@ FINDING_KIND = {
     "missing_psb": "缺少公安机关备案号",
     "tls_expiring": "证书即将到期",
     "tls_invalid": "证书无效",
+    "search_missing": "未提供站内搜索",
+    "search_broken": "站内搜索不可用",
+    "correction_missing": "缺少“我要纠错”入口",
+    "ipv6_missing": "不支持 IPv6 访问",
+    "ipv6_unreachable": "IPv6 地址无法访问",
 }
 
 RUN_STATUS = {"ok": "完成", "error": "无法判定", "timeout": "超时"}
@@ -129,6 +134,9 @@ EVIDENCE_LABEL = {
     "errors": "各次失败原因",
     "limit_s": "每次限时",
     "targets": "外部目标",
+    "search_url": "搜索地址",
+    "search_term": "搜索词",
+    "address": "IPv6 地址",
 }
 
 EVIDENCE_OTHER = "其他"  # the label of an evidence key without its own (a test keeps every declared key labelled)
@@ -148,7 +156,10 @@ EVIDENCE_VALUE = {
               "blocked": "指向内网地址，未访问",
               "other": "其他错误", "http_status": "HTTP 错误状态", "not_html": "不是网页",
               "no_dates": "未找到发布日期", "no_items": "未识别到信息列表"},
-    "reason": {"no_dates": "首页没有带日期的信息", "expired": "证书已过期", "untrusted": "证书不受信任"},
+    "reason": {"no_dates": "首页没有带日期的信息", "expired": "证书已过期", "untrusted": "证书不受信任",
+               "no_form": "首页没有搜索表单", "unreachable": "搜索结果页无法访问",
+               "http_error": "搜索结果页返回错误状态", "no_results": "搜索没有结果", "no_aaaa": "没有 AAAA 记录",
+               "connect_failed": "IPv6 连接失败"},
     "tag": {"script": "脚本", "iframe": "内嵌框架"},
     "tags": {"a": "链接", "img": "图片", "script": "脚本", "link": "样式表", "iframe": "内嵌框架",
              "frame": "框架", "embed": "嵌入对象", "source": "媒体", "area": "图片热区", "form": "表单"},

@@ -117,6 +117,8 @@ HARNESS: dict[str, Harness] = {
                               "page_hidden_link", notes="a CSS-hidden off-site link on a page below the homepage"),
     "identity": Harness({"/": _page(_list(1))}, "missing_site_code",
                         notes="the footer shows no 政府网站标识码"),
+    "site_functions": Harness({"/": _page(_list(1))}, "correction_missing",
+                              notes="the homepage has no 我要纠错 entry"),
 }
 
 
