@@ -72,6 +72,7 @@ class ColumnKind(enum.StrEnum):
     PLANNING = "planning"  # 规划计划
     CONSULTATION = "consultation"  # 政务咨询
     OTHER = "other"
+    SERVICE = "service"  # 办事指南: service guides (服务不实用)
 
 
 class Platform(enum.StrEnum):

@@ -75,6 +75,11 @@ class VetoRules:
     lookback_days: int = 365  # messages of the past year count
     warn_days: int = field(default=7, metadata=PROVISIONAL)  # early warning this many days before a breach
     undated_is_stale: bool = field(default=True, metadata=PROVISIONAL)  # an item without a date is not an update
+    # 服务不实用: a guide missing this many key elements is incomplete; this many incomplete guides, or this
+    # many online service systems that do not work, → veto
+    guide_missing_elements: int = field(default=4, metadata=PROVISIONAL)
+    incomplete_guides: int = field(default=5, metadata=PROVISIONAL)
+    broken_online_services: int = field(default=3, metadata=PROVISIONAL)
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):

@@ -34,9 +34,9 @@ from inspection.rules import VetoRules
 BREACHED, AT_RISK, OK, INSUFFICIENT, UNKNOWN = "breached", "at_risk", "ok", "insufficient", "unknown"
 STATUSES = (BREACHED, AT_RISK, INSUFFICIENT, OK, UNKNOWN)  # worst first
 A_KINDS = ("news", "notice", "policy")
-# The items judged below from what checks declare (VetoFeed.item); 服务不实用 is not judged yet.
+# The items judged below from what checks declare (VetoFeed.item).
 JUDGED_ITEMS = ("unreachable", "homepage_stale", "columns_stale", "columns_long_stale", "columns_blank",
-                "serious_errors", "poor_interaction")
+                "serious_errors", "poor_interaction", "services")
 
 
 class VetoFinding(Protocol):
@@ -172,6 +172,21 @@ def _in_a(f: VetoFinding) -> bool:
     return kind == "news" or (kind in ("notice", "policy") and bool(first_level))
 
 
+def _services(found: Sequence[VetoFinding], rules: VetoRules, judged: bool) -> VetoItem:
+    """服务不实用 from its findings: ≥ ``incomplete_guides`` incomplete guides, ≥ ``broken_online_services``
+    broken systems, or a service column without guides holds it. ``count`` is the incomplete guides."""
+    guides = [f for f in found if f.kind == "guide_incomplete"]
+    broken = [f for f in found if f.kind == "online_service_broken"]
+    empty = [f for f in found if f.kind == "no_service_guides"]
+    holding = ((guides if len(guides) >= rules.incomplete_guides else [])
+               + (broken if len(broken) >= rules.broken_online_services else []) + empty)
+    if holding:
+        return _item("services", BREACHED, len(guides), rules.incomplete_guides, holding)
+    if not judged and not found:
+        return _item("services", UNKNOWN, 0, rules.incomplete_guides)
+    return _item("services", OK, len(guides), rules.incomplete_guides, found)
+
+
 Feeds = Mapping[str, Sequence[tuple[str, VetoFeed]]]
 
 
@@ -247,8 +262,8 @@ def judge_site(site_code: str, findings: Iterable[VetoFinding], rules: VetoRules
         item = _counted("poor_interaction", bad, due, 1, as_of)
         items.append(VetoItem(item.item_code, item.label_zh, item.status, item.count, rules.unanswered_days,
                               item.days_to_breach, item.deadline, item.evidence))
-    # 服务不实用: not judged yet (not in JUDGED_ITEMS, so no check may declare it)
-    items.append(_item("services", UNKNOWN, 0, None))
+    # 服务不实用: incomplete guides, online systems that do not work, or an empty service column
+    items.append(_services(of("services", "holds"), rules, judged("services")))
     return SiteVerdict(site_code=site_code, items=tuple(items), city_code=city_code)
 
 

@@ -21,6 +21,7 @@ COLUMN_KIND = {
     "planning": "规划计划",
     "consultation": "政务咨询",
     "other": "其他",
+    "service": "办事指南",
 }
 PLATFORM = {
     "wechat": "微信",

@@ -23,7 +23,8 @@ DEPARTMENTS: tuple[tuple[str, str, str], ...] = (
 )
 
 # The demo's columns: every registry kind but "other", named as core.i18n.common labels them.
-COLUMN_NAMES = {kind: label for kind, label in COLUMN_KIND.items() if kind != "other"}
+# Service guides (kind "service") are pages of their own, not dated lists: demo/guides.py builds them.
+COLUMN_NAMES = {kind: label for kind, label in COLUMN_KIND.items() if kind not in ("other", "service")}
 # Path segments in the pinyin-initial style Chinese CMSs use.
 COLUMN_SLUGS = {"news": "ywdt", "notice": "tzgg", "policy": "zcwj", "personnel": "rsxx", "planning": "ghjh",
                 "consultation": "zwzx"}

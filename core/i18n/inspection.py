@@ -48,6 +48,9 @@ FINDING_KIND = {
     "correction_missing": "缺少“我要纠错”入口",
     "ipv6_missing": "不支持 IPv6 访问",
     "ipv6_unreachable": "IPv6 地址无法访问",
+    "guide_incomplete": "办事指南要素缺失",
+    "no_service_guides": "办事指南栏目无内容",
+    "online_service_broken": "在线服务系统无法使用",
 }
 
 RUN_STATUS = {"ok": "完成", "error": "无法判定", "timeout": "超时"}
@@ -137,6 +140,10 @@ EVIDENCE_LABEL = {
     "search_url": "搜索地址",
     "search_term": "搜索词",
     "address": "IPv6 地址",
+    "guide_title": "办事指南",
+    "missing": "缺少要素",
+    "missing_count": "缺少要素数",
+    "missing_at": "要素缺失判定线",
 }
 
 EVIDENCE_OTHER = "其他"  # the label of an evidence key without its own (a test keeps every declared key labelled)
@@ -171,7 +178,8 @@ EVIDENCE_VALUE = {
 EVIDENCE_UNIT = {"window_days": "天", "days_left": "天", "days_since_update": "天", "days_open": "天",
                  "limit_days": "天", "page_count": "页", "count": "处", "entries": "条", "columns": "个",
                  "failed": "次", "total": "次", "probes_per_day": "次", "second_level_pages": "页",
-                 "probes_needed": "次", "days_covered": "天", "tries": "次", "limit_s": "秒"}
+                 "probes_needed": "次", "days_covered": "天", "tries": "次", "limit_s": "秒", "missing_count": "项",
+                 "missing_at": "项"}
 
 
 NOT_JUDGED = "未检查：{reason}"  # a page-reading check the runner skipped: the homepage does not answer now

@@ -117,6 +117,11 @@ HARNESS: dict[str, Harness] = {
                               "page_hidden_link", notes="a CSS-hidden off-site link on a page below the homepage"),
     "identity": Harness({"/": _page(_list(1))}, "missing_site_code",
                         notes="the footer shows no 政府网站标识码"),
+    "service_guides": Harness({"/": _page(_list(1)),
+                               "/bszn/": _page('<ul><li><a href="/bszn/1.html">居民身份证申领</a></li></ul>'),
+                               "/bszn/1.html": _page("<table><tr><td>事项名称</td><td>身份证申领</td></tr></table>")},
+                              "guide_incomplete", columns=(("办事指南", ColumnKind.SERVICE, "/bszn/"),),
+                              notes="the one guide shows only its name of the ten key elements"),
     "site_functions": Harness({"/": _page(_list(1))}, "correction_missing",
                               notes="the homepage has no 我要纠错 entry"),
 }

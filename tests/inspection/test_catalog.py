@@ -85,7 +85,7 @@ def test_a_new_check_is_scheduled_by_its_declared_group(registered: Any) -> None
     ({"targets": ("site", "wechat")}, "targets must name target kinds among site, account"),
     ({"targets": ()}, "targets must name target kinds"),
     ({"veto": (VetoFeed("serious_errors", holds=("other_kind",)),)}, "kinds other_kind are not among"),
-    ({"veto": (VetoFeed("services", holds=("thing",)),)}, "'services' is not one the veto logic judges"),
+    ({"veto": (VetoFeed("no_such_item", holds=("thing",)),)}, "'no_such_item' is not one the veto logic judges"),
     ({"veto": (VetoFeed("serious_errors", holds=()),)}, "no finding kind holds it"),
     ({"veto": ("serious_errors",)}, "veto must be a tuple of VetoFeed"),
 ])
