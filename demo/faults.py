@@ -30,7 +30,12 @@ KINDS = ("down", "error_status", "slow", "tls_expiring", "tls_expired", "stale_c
          "content_error", "unanswered_message", "no_consultation", "defacement", "external_script",
          "hidden_link", "identity_missing", "navigation_homepage",
          # Robustness faults: malformed pages a checker must survive.
-         "gbk_no_charset", "huge_page", "redirect_loop")
+         "gbk_no_charset", "huge_page", "redirect_loop",
+         # Services and site functions (demo/guides.py), added later: drawn last in the default mix.
+         "incomplete_guides", "online_service_down", "no_search", "search_broken", "no_correction_entry")
+# Kinds added after the default mix was first drawn: placed after every other draw, so the sites the earlier
+# kinds fall on stay the same.
+LATE_KINDS = ("incomplete_guides", "online_service_down", "no_search", "search_broken", "no_correction_entry")
 INSPECTION_KINDS = frozenset(KINDS[9:])
 ROBUSTNESS_KINDS = frozenset({"gbk_no_charset", "huge_page", "redirect_loop"})
 # Kinds whose effect can be switched on at run time (a checker takes its baseline first).
@@ -142,6 +147,12 @@ def _schema(kind: str, probe_timeout: float) -> dict[str, tuple[Any, Callable[[A
         "gbk_no_charset": {"column": ("notice", _COLUMN)},
         "huge_page": {"mb": (12, _int_range(11, 64))},
         "redirect_loop": {},
+        # Five of six guides missing four elements: the 服务不实用 veto's provisional defaults, both reached.
+        "incomplete_guides": {"guides": (5, _int_range(1, 6)), "missing": (4, _int_range(1, 10))},
+        "online_service_down": {"systems": (3, _int_range(1, 6))},
+        "no_search": {},
+        "search_broken": {},
+        "no_correction_entry": {},
     }
     return schemas[kind]
 
@@ -219,7 +230,8 @@ def check_unique(faults: Sequence[Fault], where: str = "faults") -> None:
 
 
 # Pairs one site cannot carry together: they describe the same pages in contradicting ways.
-_EXCLUSIVE = (("navigation_homepage", "homepage_stale"), ("no_consultation", "unanswered_message"))
+_EXCLUSIVE = (("navigation_homepage", "homepage_stale"), ("no_consultation", "unanswered_message"),
+              ("no_search", "search_broken"))
 
 
 def load_fault_file(path: Path, site_codes: set[str], probe_timeout: float) -> list[Fault]:
@@ -276,15 +288,15 @@ def default_faults(seed: int, candidates: Sequence[tuple[str, bool]], probe_time
     to HTTPS sites. Deterministic for a given seed and candidate order.
     """
     rng = random.Random(f"demo-faults:{seed}")
-    base = list(KINDS) + list(_MIX_EXTRA)
+    base = [k for k in KINDS if k not in LATE_KINDS] + list(_MIX_EXTRA)
     total = max(len(base), round(len(candidates) * share))
     extra = [rng.choice(("down", "error_status", "stale_column", "stale_column", "dead_links",
                          "blank_column", "homepage_stale")) for _ in range(total - len(base))]
-    kinds = base + extra
+    kinds = base + extra + list(LATE_KINDS)
     https = [c for c, tls in candidates if tls]
     plain = [c for c, tls in candidates if not tls]
-    if len(https) < 2 or len(candidates) < total:
-        raise FaultError(f"default fault mix: need {total} sites with 2 on HTTPS, have {len(candidates)}")
+    if len(https) < 2 or len(candidates) < len(kinds):
+        raise FaultError(f"default fault mix: need {len(kinds)} sites with 2 on HTTPS, have {len(candidates)}")
     rng.shuffle(https)
     rng.shuffle(plain)
     pool = https[2:] + plain

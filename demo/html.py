@@ -12,7 +12,7 @@ from html import escape
 from urllib.parse import urlsplit
 
 from core.i18n import demo as text
-from demo import inject
+from demo import guides, inject
 from demo.entries import (
     HOMEPAGE_BLOCKS,
     PER_PAGE,
@@ -51,9 +51,9 @@ def _columns(spec: FleetSpec, site: SiteSpec) -> list[ColumnSpec]:
 
 
 def _header(spec: FleetSpec, site: SiteSpec) -> str:
-    nav = "".join(f'<a href="{c.path}">{escape(c.name)}</a>' for c in _columns(spec, site))
+    nav = "".join(f'<a href="{c.path}">{escape(c.name)}</a>' for c in [*_columns(spec, site), guides.service_column()])
     return (f'<header><img src="/static/img/logo.png" alt="{escape(site.name)}" width="60" height="60">'
-            f'<h1>{escape(site.name)}</h1><span id="today"></span></header>'
+            f'<h1>{escape(site.name)}</h1><span id="today"></span>{guides.search_form(spec, site)}</header>'
             f'<nav><a href="/">{L["home"]}</a>{nav}</nav>')
 
 
@@ -83,7 +83,7 @@ def _footer(spec: FleetSpec, site: SiteSpec, tail: str = "") -> str:
     code = "" if "site_code" in missing else f'　{L["site_code"]}{site.code}'
     filings = [f'<span class="{k}">{escape(v)}</span>' for k, v in (("icp", site.icp), ("psb", site.psb))
                if k not in missing]
-    return (f"<footer>{_links(spec, site)}{contact}"
+    return (f"<footer>{_links(spec, site)}{contact}{guides.correction_link(spec, site)}"
             f'<p>{L["organizer"]}{escape(site.organizer)}{code}</p>'
             + (f'<p>{"　".join(filings)}</p>' if filings else "")
             + f"</footer>{tail}</body></html>")
@@ -133,7 +133,7 @@ def _navigation_homepage(spec: FleetSpec, site: SiteSpec, active: frozenset[str]
     """A homepage that only links the channels (二级页面): no column links, no dated items."""
     tiles = "".join(f'<li><a href="/{slug}/index.html">{escape(name)}</a></li>' for slug, name, _k in text.CHANNELS)
     header = (f'<header><img src="/static/img/logo.png" alt="{escape(site.name)}" width="60" height="60">'
-              f'<h1>{escape(site.name)}</h1><span id="today"></span></header>')
+              f'<h1>{escape(site.name)}</h1><span id="today"></span>{guides.search_form(spec, site)}</header>')
     return (_head(site, site.name) + inject.defacement_markup(spec, site, active) + header
             + f'<main><ul class="channels">{tiles}</ul>{_topics(spec, site, "/")}</main>'
             + _homepage_footer(spec, site, active))
@@ -219,6 +219,14 @@ def article(spec: FleetSpec, site: SiteSpec, col: ColumnSpec, e: Entry) -> str:
                  + "".join(f'<p><a href="{p}">{escape(label)}</a></p>' for label, p in e.attachments) + "</div>")
     return (head + _header(spec, site) + f"<main>{crumbs}<h1 class=\"title\">{escape(e.title)}</h1>{info}{body}{files}"
             "</main>" + _footer(spec, site))
+
+
+def function_page(spec: FleetSpec, site: SiteSpec, title: str, body: str,
+                  meta: tuple[tuple[str, str], ...] = ()) -> str:
+    """A page of the site's frame around ``body`` (service guides, search results, 我要纠错)."""
+    crumbs = f'<div class="crumbs">{L["position"]}<a href="/">{L["home"]}</a> &gt; {escape(title)}</div>'
+    return (_head(site, f"{title} - {site.name}", list(meta)) + _header(spec, site) + f"<main>{crumbs}{body}</main>"
+            + _footer(spec, site))
 
 
 def error_page(site: SiteSpec | None, status: int) -> str:

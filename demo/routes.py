@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from core.i18n import demo as text
-from demo import assets, html, inject
+from demo import assets, guides, html, inject
 from demo.entries import Entry, entries
 from demo.fleet import ColumnSpec, FleetSpec, SiteSpec
 
@@ -100,6 +100,9 @@ def _resolve(spec: FleetSpec, site: SiteSpec, path: str, active: frozenset[str])
     if path in _STATIC:
         ctype, body = _STATIC[path]
         return Response(200, ctype, body)
+    functions = _functions(spec, site, path)
+    if functions is not None:
+        return functions
     m = _PAGE.match(path)
     if m and path.endswith("/index.html"):
         doc = html.channel_page(spec, site, m.group(1))
@@ -123,3 +126,34 @@ def _resolve(spec: FleetSpec, site: SiteSpec, path: str, active: frozenset[str])
     if what == "pdf":
         return Response(200, PDF, assets.pdf(e.title, lines))
     return Response(200, DOCX, assets.docx(e.title, lines))
+
+
+def _functions(spec: FleetSpec, site: SiteSpec, path: str) -> Response | None:
+    """The service guides, their online systems, search results and the 我要纠错 page (demo/guides.py);
+    None for any other path. ``path`` carries the query string on the search path only."""
+    F = text.FUNCTION_LABEL
+    col = guides.service_column()
+    if path in (col.path, f"/{col.slug}/"):
+        meta = (("ColumnName", col.name), ("ColumnType", col.name))
+        body = f"<h2>{col.name}</h2>{guides.guide_list_body(spec, site)}"
+        return Response(200, HTML, html.function_page(spec, site, col.name, body, meta).encode())
+    guide = guides.guide_at(spec, site, path)
+    if guide is not None:
+        return Response(200, HTML, html.function_page(spec, site, guide.matter,
+                                                      guides.guide_body(spec, site, guide)).encode())
+    system = guides.online_at(spec, site, path)
+    if system is not None:
+        if system.online_down:
+            return Response(503, HTML, html.error_page(site, 503).encode())
+        page = html.function_page(spec, site, F["online_apply"], guides.online_body(system))
+        return Response(200, HTML, page.encode())
+    if path.split("?", 1)[0] == guides.SEARCH_PATH:
+        if spec.fault(site.code, "no_search"):
+            return not_found(site)
+        if spec.fault(site.code, "search_broken"):
+            return Response(500, HTML, html.error_page(site, 500).encode())
+        body = guides.search_body(spec, site, guides.search_term(path))
+        return Response(200, HTML, html.function_page(spec, site, F["search_results"], body).encode())
+    if path == guides.CORRECTION_PATH:
+        return Response(200, HTML, html.function_page(spec, site, F["correction"], guides.correction_body()).encode())
+    return None

@@ -22,6 +22,7 @@ from aiohttp import web
 from core.logging import get_logger
 from demo.faults import ACTIVATABLE_KINDS
 from demo.fleet import FleetSpec, SiteSpec
+from demo.guides import SEARCH_PATH
 from demo.html import error_page
 from demo.routes import HTML, Response, huge_parts, not_found, resolve, special
 from demo.tls import DemoCA, cert_window, server_context
@@ -155,7 +156,8 @@ class FleetServer:
             raise web.HTTPFound(site.abs_url(request.path))  # to itself, for ever
         if kind == "huge_page":
             return await self._stream_huge(request, site)
-        r = self._render(site, request.path)
+        # The search page answers its query: the only path whose query string the pages depend on.
+        r = self._render(site, request.path_qs if request.path == SEARCH_PATH else request.path)
         return web.Response(status=r.status, body=r.body, headers={"Content-Type": r.content_type})
 
     async def _stream_huge(self, request: web.Request, site: SiteSpec) -> web.StreamResponse:

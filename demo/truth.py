@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from db.tabular import escape_csv_cell
+from demo import guides
 from demo.entries import date_format, dead_links, entries, homepage_newest, page_count, today
-from demo.expect import expected_findings
+from demo.expect import expected_findings, site_expectations
 from demo.faults import ACTIVATABLE_KINDS, Fault
 from demo.fleet import FleetSpec, SiteSpec
 from demo.tls import cert_window
@@ -84,6 +85,10 @@ def _site_truth(spec: FleetSpec, site: SiteSpec) -> dict[str, Any]:
         "organizer": site.organizer, "address": site.address, "https": site.https, "icp": site.icp,
         "psb": site.psb, "homepage_newest_date": newest.isoformat() if newest else None,
         "columns": columns, "faults": faults, "clean": not faults,
+        "service_guides": [{"url": site.abs_url(g.path), "matter": g.matter, "missing": list(g.missing),
+                            "online_url": site.abs_url(g.online_path), "online_down": g.online_down}
+                           for g in guides.guides(spec, site)],
+        "expect": site_expectations(spec, site),
     }
     if site.https:
         nb, na = cert_window(spec, site)
@@ -120,6 +125,12 @@ def finding_sets(truth: dict[str, Any]) -> tuple[set[FindingKey], set[FindingKey
     """
     required: set[FindingKey] = set()
     allowed: set[FindingKey] = set()
+    for site in truth["sites"]:  # what holds of a site apart from its faults (e.g. a search that finds nothing)
+        exp = site.get("expect", {})
+        allowed |= {(site["code"], x["check"], x["kind"], x["location"]) for x in exp.get("allowed", [])}
+        keys = {(site["code"], x["check"], x["kind"], x["location"]) for x in exp.get("findings", [])}
+        required |= keys
+        allowed |= keys
     for f in truth["faults"]:
         exp = f["expect"]
         keys = {(f["site_code"], x["check"], x["kind"], x["location"]) for x in exp.get("findings", [])}
@@ -150,5 +161,6 @@ def write_registry(spec: FleetSpec, sites_csv: Path, columns_csv: Path) -> None:
     columns: site_code,column_name,kind,url)."""
     _write_csv(sites_csv, SITE_FIELDS,
                [(s.code, s.name, s.url, s.level, s.node_code, s.organizer) for s in spec.sites])
+    service = guides.service_column()
     _write_csv(columns_csv, COLUMN_FIELDS,
-               [(s.code, c.name, c.kind, s.abs_url(c.path)) for s in spec.sites for c in s.columns])
+               [(s.code, c.name, c.kind, s.abs_url(c.path)) for s in spec.sites for c in (*s.columns, service)])

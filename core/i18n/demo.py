@@ -126,3 +126,31 @@ HIDDEN_LINK_TEXTS = ("皇冠娱乐城", "真人百家乐", "娱乐城注册送�
 SPECIAL_PAGES = {"huge_page": ("/zt/zlhb/index.html", "专题：政务公开资料汇编"),
                  "redirect_loop": ("/zt/xhtz/index.html", "专题：乡村振兴专题报道")}
 
+
+# --- services and site functions (demo/guides.py) ----------------------------------------------
+SERVICE_COLUMN = "办事指南"
+# Matters a government site's service guides cover; a site shows demo.guides.GUIDES_PER_SITE of them.
+SERVICE_MATTERS = ("居民身份证申领", "户口迁移登记", "婚姻登记（内地居民）", "城乡居民基本养老保险参保登记",
+                   "医疗保险关系转移接续", "个体工商户设立登记", "建设工程规划许可证核发", "道路运输经营许可",
+                   "食品经营许可", "最低生活保障金给付", "残疾人证办理", "不动产登记资料查询")
+# The ten key elements of a guide (the labels the national rule names) and a value for each.
+GUIDE_ELEMENTS = (("事项名称", "{matter}"), ("设定依据", "《{place}政务服务事项管理办法》第十二条"),
+                  ("申请条件", "符合法定条件的申请人"), ("办理材料", "1. 申请表；2. 有效身份证件；3. 相关证明材料"),
+                  ("办理地点", "{place}政务服务中心一楼综合窗口"), ("办理机构", "{org}"),
+                  ("收费标准", "不收费"), ("办理时间", "工作日上午9:00-12:00，下午13:30-17:30"),
+                  ("联系电话", "0731-8888{n:04d}"), ("办理流程", "申请、受理、审查、决定、送达"))
+FUNCTION_LABEL = {
+    "services": "办事服务",
+    "search": "站内搜索",
+    "search_button": "搜索",
+    "search_placeholder": "请输入关键字",
+    "search_results": "搜索结果",
+    "search_count": "共找到 {n} 条结果",
+    "search_none": "没有找到相关结果",
+    "correction": "我要纠错",
+    "correction_intro": "如发现本网站存在错别字、链接不可用、信息不准确等问题，请填写以下信息。",
+    "online_apply": "在线办理",
+    "online_system": "{matter}在线申报系统",
+    "online_ready": "请登录后填写申报信息。",
+}
+SEARCH_MAX = 20  # results a demo search page lists

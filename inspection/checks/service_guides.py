@@ -7,8 +7,8 @@ guides a site, and judges each guide page:
 
 - the ten key elements (事项名称, 设定依据, 申请条件, 办理材料, 办理地点, 办理机构, 收费标准, 办理时间,
   联系电话, 办理流程), each known by its usual labels (:data:`ELEMENTS`); an element is present when one of
-  its labels is on the page with some text after it before the next label (``收费标准：`` with nothing after
-  it is missing). A guide missing ``guide_missing_elements`` (default 4, provisional) or more →
+  its labels starts a cell or line of the page with a value after it (``收费标准：`` with nothing after it, or
+  an empty next cell, is missing). A guide missing ``guide_missing_elements`` (default 4, provisional) or more →
   ``guide_incomplete`` (evidence: the missing elements);
 - its online service links (在线办理, 网上申请, 办件查询 …): one that does not answer or answers HTTP ≥ 400 →
   ``online_service_broken`` (located at the system's address, once however many guides link it). A link the
@@ -116,25 +116,45 @@ def guide_links(html: str, page_url: str, item_selector: str | None = None) -> l
     return list(out.values())
 
 
+_LABELS = {label: code for code, (_, labels) in ELEMENTS.items() for label in labels}
+_LABELLED = re.compile(r"^\s*(" + "|".join(map(re.escape, sorted(_LABELS, key=len, reverse=True)))
+                       + r")\s*[:：]?\s*(.*)$", re.S)
+_CELLS = "th, td, dt, dd, b, strong, span, label, p, li, div, h3, h4"
+
+
+def _next_element(node: LexborNode) -> LexborNode | None:
+    n = node.next
+    while n is not None and n.tag in ("-text", "-comment"):
+        n = n.next
+    return n
+
+
 def guide_elements(html: str) -> tuple[set[str], str]:
     """(the element codes a guide page fills, its title). Pure.
 
-    Labels are found in the page text; an element is filled when text other than punctuation follows one
-    of its labels before the next label of any element."""
+    A label counts where an element's own text begins with it: a cell holding only the label takes the
+    next cell (``<th>收费标准</th><td>…</td>``, ``<dt>``/``<dd>``) as its value, a line ``收费标准：不收费``
+    the rest of the line. The element is filled when some value is more than punctuation."""
     tree = LexborHTMLParser(html or "<html></html>")
     tree.strip_tags(["script", "style", "noscript"])
     title_node = tree.css_first("h1") or tree.css_first("title")
     title = " ".join((title_node.text() if title_node else "").split())
-    text = tree.body.text(separator="\n") if tree.body else ""
-    hits: list[tuple[int, int, str]] = []  # (start, end, element)
-    for code, (_, labels) in ELEMENTS.items():
-        for label in labels:
-            hits += [(m.start(), m.end(), code) for m in re.finditer(re.escape(label), text)]
-    hits.sort()
     filled: set[str] = set()
-    for i, (_, end, code) in enumerate(hits):
-        nxt = next((s for s, _, _ in hits[i + 1:] if s >= end), len(text))
-        value = text[end:nxt]
+    for node in tree.css(_CELLS):
+        own = node.text(separator=" ")
+        if len(own) > 400:
+            continue  # a container of many fields, not one field
+        m = _LABELLED.match(own)
+        if m is None:
+            continue
+        code, rest = _LABELS[m.group(1)], m.group(2)
+        if rest.strip() and _LABELLED.match(rest) is None:
+            value = rest
+        else:
+            sibling = _next_element(node) if not rest.strip() else None
+            value = sibling.text(separator=" ") if sibling is not None else ""
+            if sibling is not None and _LABELLED.match(value):
+                value = ""  # the next cell is the next label: this one is empty
         if not _BLANK.match(value[:200]):
             filled.add(code)
     return filled, title

@@ -11,7 +11,8 @@ These feed deduction indicators of the 功能设计 group, never a veto item.
 - 我要纠错: a link or image on the homepage whose text, title or alt says 纠错/找错, or whose address is
   the national error-report service (``zfwzzc.www.gov.cn``) → present; else ``correction_missing``.
 - IPv6: the site's host name has no IPv6 address (AAAA) → ``ipv6_missing``; it has one but a TCP
-  connection to the site's port over IPv6 fails within the timeout → ``ipv6_unreachable``.
+  connection to the site's port over IPv6 fails within the timeout → ``ipv6_unreachable``. A site
+  registered by an IPv4 address has no name to look up: not judged (``facts.ipv6 = "ipv4_literal"``).
 """
 
 from __future__ import annotations
@@ -216,7 +217,8 @@ class SiteFunctionsCheck(CheckBase):
         if s.check_ipv6:
             found6, facts["ipv6"] = await self._ipv6(target, timeout)
             findings += found6
-            stats["ipv6_ok"] = float(facts["ipv6"] == "ok")
+            if facts["ipv6"] in ("ok", "missing", "unreachable"):
+                stats["ipv6_ok"] = float(facts["ipv6"] == "ok")
         return CheckResult(NAME, target.code, as_of, tuple(findings), stats, facts)
 
     async def _search(self, target: SiteTarget, html: str, base: str, timeout: float
@@ -255,6 +257,9 @@ class SiteFunctionsCheck(CheckBase):
         parts = urlsplit(target.url)
         host = parts.hostname or ""
         port = parts.port or (443 if parts.scheme == "https" else 80)
+        literal = parse_address(host)
+        if literal is not None and literal.version == 4:
+            return [], "ipv4_literal"  # IPv6 support is a property of the site's name, and it has none
         addresses = await ipv6_addresses(host, port)
         if not addresses:
             return [FindingDraft(NAME, "ipv6_missing", target.url, Severity.LOW, TEXT["ipv6_missing"].format(host=host),

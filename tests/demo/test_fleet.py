@@ -70,7 +70,7 @@ def test_default_mix_covers_every_kind_and_leaves_clean_sites(default_spec: Flee
     faulted = {f.site_code for f in default_spec.faults}
     assert len(faulted) == len(default_spec.faults)  # one fault per site
     share = len(faulted) / len(default_spec.sites)
-    assert 0.10 <= share <= 0.20, share
+    assert 0.10 <= share <= 0.25, share  # one site per kind at least: 33 faults over the 144 sites
     assert "4300000001" not in faulted
     for f in default_spec.faults:
         if f.kind.startswith("tls_"):
@@ -141,7 +141,7 @@ def test_registry_csvs_import_into_the_registry(default_spec: FleetSpec, tmp_pat
     with columns_csv.open(encoding="utf-8", newline="") as fh:
         cols = list(csv.DictReader(fh))
     assert list(cols[0]) == ["site_code", "column_name", "kind", "url"]
-    assert len(cols) == 6 * len(rows)
+    assert len(cols) == 7 * len(rows)  # six dated columns and the 办事指南 column
     _, factory = migrated_db
     with factory.begin() as s:
         seed_nodes(s)
