@@ -73,6 +73,10 @@ class ColumnKind(enum.StrEnum):
     CONSULTATION = "consultation"  # 政务咨询
     OTHER = "other"
     SERVICE = "service"  # 办事指南: service guides (服务不实用)
+    SERVICE_STATS = "service_stats"  # 办事统计 (deduction: not updated within 3 months)
+    MESSAGE_REPLIES = "message_replies"  # 留言答复公开 (deduction: not updated within 2 months)
+    INTERPRETATION = "interpretation"  # 政策解读
+    DATA_RELEASE = "data_release"  # 数据发布
 
 
 class Platform(enum.StrEnum):

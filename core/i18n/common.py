@@ -22,6 +22,10 @@ COLUMN_KIND = {
     "consultation": "政务咨询",
     "other": "其他",
     "service": "办事指南",
+    "service_stats": "办事统计",
+    "message_replies": "留言答复公开",
+    "interpretation": "政策解读",
+    "data_release": "数据发布",
 }
 PLATFORM = {
     "wechat": "微信",

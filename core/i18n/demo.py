@@ -23,8 +23,10 @@ DEPARTMENTS: tuple[tuple[str, str, str], ...] = (
 )
 
 # The demo's columns: every registry kind but "other", named as core.i18n.common labels them.
-# Service guides (kind "service") are pages of their own, not dated lists: demo/guides.py builds them.
-COLUMN_NAMES = {kind: label for kind, label in COLUMN_KIND.items() if kind not in ("other", "service")}
+# The dated list columns of the demo sites; service guides (kind "service") are pages of their own
+# (demo/guides.py), and the demo registers none of the other kinds.
+COLUMN_NAMES = {kind: COLUMN_KIND[kind] for kind in ("news", "notice", "policy", "personnel", "planning",
+                                                      "consultation")}
 # Path segments in the pinyin-initial style Chinese CMSs use.
 COLUMN_SLUGS = {"news": "ywdt", "notice": "tzgg", "policy": "zcwj", "personnel": "rsxx", "planning": "ghjh",
                 "consultation": "zwzx"}

@@ -4,12 +4,14 @@ Windows by column kind (国办秘函〔2019〕19号): news 2 weeks; notice and p
 first-level (veto group ``a``, counted together with news); personnel, planning and non-first-level
 notice/policy "should be updated but long are not" (group ``b``, provisional 365 days); a consultation
 column is judged here only that way (a year without any message, or none ever): its replies are the
-interaction check's business. A column with no entry ever is blank (group ``c``).
+interaction check's business. A column with no entry ever is blank (group ``c``). Deduction windows
+(group ``d``, no veto): 办事统计 3 months, 留言答复公开 2 months; a column past them is ``column_overdue``.
 Veto counting over these findings is inspection.veto's business, not this check's.
 
 Findings (location = the column URL): ``column_stale`` (high, veto-feeding; evidence newest_date,
 window_days, kind, group), ``column_blank``, ``column_due`` (early warning, deadline = last compliant
-day) and ``column_unreadable`` (page fails, or has entries but no readable dates).
+day), ``column_overdue`` (a deduction column past its window; medium, feeds no veto item) and
+``column_unreadable`` (page fails, or has entries but no readable dates).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ NAME = "column_freshness"
 TEXT = {
     "label": "栏目更新",
     "stale": "栏目“{name}”已 {days} 天未更新（最新信息发布于 {newest}，规定 {window} 天内须有更新）",
+    "overdue": "栏目“{name}”已 {days} 天未更新（最新信息发布于 {newest}，应每 {window} 天内更新，扣分项）",
     "blank": "栏目“{name}”为空白栏目，没有任何信息",
     "due": "栏目“{name}”距超期未更新还剩 {left} 天（最新信息发布于 {newest}，{deadline} 后将超期）",
     "unreadable_fetch": "栏目“{name}”列表页无法读取：{error}",
@@ -55,6 +58,8 @@ class Settings:
     notice_days: int = shared("notice_policy_days", 183)  # first-level 通知公告, 6 months
     policy_days: int = shared("notice_policy_days", 183)  # first-level 政策文件, 6 months
     long_days: int = shared("long_stale_days", 365, provisional=True)  # "should be updated but long not"
+    service_stats_days: int = 92  # 办事统计: 3 months (deduction −2)
+    message_replies_days: int = 61  # 留言答复公开: 2 months (deduction −3)
     warn_days: int = 7
     urgent_days: int = 2
     max_pages: int = 3  # list pages followed when page 1 shows no dated entry
@@ -71,6 +76,10 @@ def window(col: ColumnTarget, s: Settings) -> tuple[int, str] | None:
         return s.long_days, "b"
     if col.kind in ("personnel", "planning", "consultation"):
         return s.long_days, "b"
+    if col.kind == "service_stats":
+        return s.service_stats_days, "d"
+    if col.kind == "message_replies":
+        return s.message_replies_days, "d"
     return None
 
 
@@ -101,6 +110,12 @@ def judge_column(col: ColumnTarget, read: ListRead, day: date, s: Settings) -> F
     days = (day - newest.day).days
     ev = base | {"newest_date": newest.day.isoformat(), "newest_title": newest.title, "newest_url": newest.url,
                  "days_since_update": days, "year_inferred": newest.inferred}
+    if left < 0 and group == "d":
+        return FindingDraft(NAME, "column_overdue", col.url, Severity.MEDIUM,
+                            TEXT["overdue"].format(name=col.name, days=days, newest=newest.day, window=days_window),
+                            ev, deadline)
+    if group == "d":
+        return None  # no early warning for a deduction: column_due counts toward the veto items
     if left < 0:
         return FindingDraft(NAME, "column_stale", col.url, Severity.HIGH,
                             TEXT["stale"].format(name=col.name, days=days, newest=newest.day, window=days_window),
@@ -128,7 +143,8 @@ class ColumnFreshness(CheckBase):
         VetoFeed("columns_blank", holds=("column_blank",)))
     interval: ClassVar[float] = 24 * 3600.0
     Settings: ClassVar[type] = Settings
-    kinds: ClassVar[tuple[str, ...]] = ("column_stale", "column_blank", "column_due", "column_unreadable")
+    kinds: ClassVar[tuple[str, ...]] = ("column_stale", "column_blank", "column_due", "column_unreadable",
+                                          "column_overdue")
     evidence_keys: ClassVar[tuple[str, ...]] = (
         "kind", "column", "window_days", "group", "error", "detail", "status", "entries", "truncated", "sample",
         "newest_date", "newest_title", "newest_url", "days_since_update", "year_inferred", "days_left")

@@ -35,6 +35,14 @@ def _read(*days: date | None, empty: bool = False) -> ListRead:
     ("planning", True, date(2025, 6, 1), None),
     ("consultation", True, date(2025, 1, 1), "column_stale"),
     ("other", True, date(2020, 1, 1), None),  # not judged
+    # deduction windows (no veto, no early warning): 办事统计 3 months, 留言答复公开 2 months
+    ("service_stats", True, date(2025, 12, 8), None),  # 92 days: the last day inside
+    ("service_stats", True, date(2025, 12, 7), "column_overdue"),
+    ("message_replies", True, date(2026, 1, 8), None),  # 61 days
+    ("message_replies", True, date(2026, 1, 7), "column_overdue"),
+    ("service", True, date(2020, 1, 1), None),  # guides are judged by service_guides
+    ("interpretation", True, date(2020, 1, 1), None),
+    ("data_release", True, date(2020, 1, 1), None),
 ])
 def test_windows(kind: str, first: bool, newest: date, expect: str | None) -> None:
     col = ColumnTarget("栏目", kind, "http://a.gov.cn/x/", first_level=first)

@@ -1,4 +1,5 @@
-"""Column kind ``service`` (办事指南): the service-guide columns the 服务不实用 check reads.
+"""Column kinds for the scoring checks: ``service`` (办事指南, read by the 服务不实用 check), ``service_stats``
+(办事统计), ``message_replies`` (留言答复公开), ``interpretation`` (政策解读) and ``data_release`` (数据发布).
 
 Revision ID: 0016
 Revises: 0013
@@ -15,7 +16,7 @@ branch_labels = None
 depends_on = None
 
 OLD = ("news", "notice", "policy", "personnel", "planning", "consultation", "other")
-NEW = (*OLD, "service")
+NEW = (*OLD, "service", "service_stats", "message_replies", "interpretation", "data_release")
 
 
 def _recheck(values: tuple[str, ...]) -> None:
@@ -30,6 +31,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # A service column cannot be kept under the old kinds: it becomes "other" (what it was before).
-    op.execute("UPDATE site_column SET kind = 'other' WHERE kind = 'service'")
+    # A column of a new kind cannot be kept under the old kinds: it becomes "other" (what it was before).
+    added = ", ".join(f"'{v}'" for v in NEW if v not in OLD)
+    op.execute(f"UPDATE site_column SET kind = 'other' WHERE kind IN ({added})")
     _recheck(OLD)
