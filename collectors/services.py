@@ -12,6 +12,7 @@ per kind, and :class:`CounterRates`, the counter → per-second rate step with t
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import ssl
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+import aiohttp
 from sqlalchemy import select
 
 from collectors.base import CollectorContext, Target
@@ -285,6 +287,33 @@ class ServiceKind:
         except ServiceFailure as exc:
             return self.envelope(target, started, None, exc)
         return self.envelope(target, started, own, None)
+
+
+class LoopSession:
+    """One aiohttp client session per event loop, made lazily in the running loop (a session belongs to the
+    loop it was made in: a collector used from a new loop gets a new one). ``timeout_s`` is read when a
+    session is made, so a changed ``[collectors] service_timeout`` applies to the next one."""
+
+    def __init__(self, timeout_s: Callable[[], float], headers: Mapping[str, str] | None = None) -> None:
+        self._timeout_s = timeout_s
+        self._headers = dict(headers or {})
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def get(self) -> aiohttp.ClientSession:
+        """The running loop's session (RuntimeError outside a running loop)."""
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._loop is not loop:
+            self._loop = loop
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._timeout_s()),
+                                                  headers=self._headers or None)
+        return self._session
+
+    async def aclose(self) -> None:
+        """Close the session when it belongs to the running loop (one of a finished loop went with it)."""
+        if self._session is not None and not self._session.closed and self._loop is asyncio.get_running_loop():
+            await self._session.close()
+        self._session = None
 
 
 def now_ns_and_s(ctx: CollectorContext) -> tuple[int, float]:
