@@ -417,3 +417,28 @@ def parse_options(kind: str, pairs: list[str]) -> dict[str, Any]:
             detail = str(exc) if any("\u4e00" <= c <= "\u9fff" for c in str(exc)) else "格式不对"
             raise ValueError(T["option_value"].format(key=key, value=value, detail=detail)) from None
     return out
+
+
+def _as_text(value: Any) -> str:
+    """A stored option value as ``app.py services add --option`` would have written it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, int | float | str):
+        return str(value)
+    raise ValueError(f"值应为字符串、数字、布尔值或名称数组，而不是 {type(value).__name__}")
+
+
+def options_from_json(kind: str, options: Any) -> dict[str, Any]:
+    """A service's stored ``options`` object (a configuration bundle's) checked as ``--option`` texts are:
+    the kind's options, each parsed again; ValueError with the Chinese reason naming the option."""
+    if not isinstance(options, Mapping):
+        raise ValueError("options 应为对象")
+    pairs = []
+    for key, value in options.items():
+        try:
+            pairs.append(f"{key}={_as_text(value)}")
+        except ValueError as exc:
+            raise ValueError(T["option_value"].format(key=key, value=str(value)[:60], detail=exc)) from None
+    return parse_options(kind, pairs)
