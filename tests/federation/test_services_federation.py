@@ -8,17 +8,23 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import timedelta
+import socket
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.engine import AlertEngine
 from alerts.rules import load_rule_files
-from core.clock import to_ns
+from collectors.base import CollectorContext
+from collectors.kinds.service_tcp import TCPServiceCollector
+from core.clock import FixedClock, to_ns
 from core.config import Config
 from dashboard.service_data import service_frame
 from db.models_services import Service
@@ -29,9 +35,12 @@ from federation.config_pull import CACHE_NAME, cache_dir, start_from_cache
 from layouts.services import service_rows
 from tests.collectors.services_support import add_service
 from tests.federation.config_world import city_config, dead_url, open_db
+from tests.federation.conftest import Federation
 from tests.federation.relational import CITY, T0, City, M, Province, mirrored, unsent
+from tests.support.service_poll import poll_points
 from tsdb.point import Point
 from tsdb.sqlite_store import SQLiteMetricStore
+from tsdb.victoriametrics import VictoriaMetricsStore
 
 RULES = Path(__file__).resolve().parents[2] / "data" / "alerts" / "rules" / "services.yaml"
 
@@ -55,10 +64,9 @@ def _services(sessions: sessionmaker[Session]) -> dict[str, tuple[Any, ...]]:
                 for r in s.scalars(select(Service))}
 
 
-@pytest.fixture
-def world(tmp_path: Path) -> tuple[sessionmaker[Session], Config, sessionmaker[Session]]:
+def _make_world(tmp: Path) -> tuple[sessionmaker[Session], Config, sessionmaker[Session]]:
     """(the province's registry with services of several regions, a city node, the city's database)."""
-    province = open_db(f"sqlite:///{tmp_path / 'province.db'}")
+    province = open_db(f"sqlite:///{tmp / 'province.db'}")
     with transaction(province) as s:
         add_service(s, "cs-db", "postgresql", "127.0.0.1:5432", node=CITY, credentials_ref="env:CS_DB_PW",
                     databases=["cms", "search"], long_xact_s=30.0)
@@ -68,11 +76,24 @@ def world(tmp_path: Path) -> tuple[sessionmaker[Session], Config, sessionmaker[S
                     verify_tls=False, json_fields=["db.ok"])
         add_service(s, "zz-cache", "redis", "127.0.0.1:6379", node="430200")  # another city's
         add_service(s, "prov-search", "tcp", "127.0.0.1:9200", node="430000")  # the province's own
-    config = city_config(tmp_path / "city", dead_url(), "unused")
+    config = city_config(tmp / "city", dead_url(), "unused")
     city = open_db(config.database.url)
     with transaction(city) as s:
         add_service(s, "cs-own", "tcp", "127.0.0.1:5672", node=CITY)  # registered by the city itself
     return province, config, city
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> tuple[sessionmaker[Session], Config, sessionmaker[Session]]:
+    return _make_world(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def checking(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], sessionmaker[Session]]:
+    """(the province's bundle for the city, the city's database): one for every refusal case (none writes)."""
+    tmp = tmp_path_factory.mktemp("checking")
+    province, _config, city = _make_world(tmp)
+    return _province_bundle(tmp, province), city
 
 
 def test_the_citys_services_come_down_applied_updated_and_withdrawn(
@@ -133,10 +154,9 @@ def test_a_bundle_without_services_leaves_the_citys_services_alone(
     (lambda s: s[1].update(name="has space"), "name 应为"),
 ])
 def test_a_bad_service_refuses_the_bundle_whole(
-        tmp_path: Path, world: tuple[sessionmaker[Session], Config, sessionmaker[Session]], change: Any,
-        expected: str) -> None:
-    province, _config, city = world
-    bundle = copy.deepcopy(_province_bundle(tmp_path, province))
+        checking: tuple[dict[str, Any], sessionmaker[Session]], change: Any, expected: str) -> None:
+    good, city = checking
+    bundle = copy.deepcopy(good)
     change(bundle["services"])
     bundle["version"] = content_version(bundle)
     with city() as s, pytest.raises(BundleError) as caught:
@@ -193,3 +213,42 @@ def test_the_province_wall_names_the_city_node_that_collects_a_service(tmp_path:
     assert not isinstance(by["prov-search"].origin_name, str)  # this node's own: no origin shown (None/NaN)
     text = {r.children[0].children: str(r.children[2].children) for r in service_rows(df)}
     assert "由长沙市节点采集" in text["cs-db"] and "采集" not in text["prov-search"]
+
+
+@pytest.mark.e2e  # real VictoriaMetrics and vmagent: about 10 s, mostly vmagent's flush
+def test_a_city_polls_its_service_and_the_province_wall_shows_it_from_the_uplink(
+        tmp_path: Path, federation: Federation) -> None:
+    """The real road of a service's figures: the city's TCP kind polls a port on loopback, the points go
+    through the forwarding store and the city's real vmagent to the province's VictoriaMetrics, and the
+    province's wall reads the service there, 正常, collected by the city's node."""
+    city = open_db(f"sqlite:///{tmp_path / 'city.db'}")
+    province = open_db(f"sqlite:///{tmp_path / 'province.db'}")
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    for sessions in (city, province):  # registered at the province, pulled by the city
+        with transaction(sessions) as s:
+            add_service(s, "cs-mq", "tcp", f"127.0.0.1:{port}", node=CITY)
+    now = datetime.now(UTC)
+    config = replace(federation.config, collectors=replace(federation.config.collectors, service_timeout=5.0))
+    collector = TCPServiceCollector(CollectorContext(config=config, sessions=city, clock=FixedClock(now)))
+    try:
+        points = poll_points(collector)
+        assert [p.fields.get("up") for p in points if p.measurement == "service"] == [1]
+        with federation.province() as url:
+            assert federation.city.write(points) == len(points)
+            store = VictoriaMetricsStore(url, timeout=10)
+            try:
+                df = pd.DataFrame()
+                for _ in range(60):  # bounded: vmagent flushes every second
+                    df = service_frame(store, province, now + timedelta(seconds=1), timedelta(hours=1), 30.0,
+                                       "省本级", "430000", (CITY,))
+                    if len(df) and df.iloc[0]["status"] == "up":
+                        break
+                    time.sleep(0.5)
+            finally:
+                store.close()
+    finally:
+        listener.close()
+    row = df.iloc[0]
+    assert (row["name"], row["status"], row["node_code"], row["origin_name"]) == ("cs-mq", "up", CITY, "长沙市节点")
+    assert dict((label, value) for label, value, _u in row["figures"])["建立连接耗时"] is not None
