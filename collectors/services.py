@@ -300,7 +300,7 @@ class LoopSession:
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
-    def get(self) -> aiohttp.ClientSession:
+    def session(self) -> aiohttp.ClientSession:
         """The running loop's session (RuntimeError outside a running loop)."""
         loop = asyncio.get_running_loop()
         if self._session is None or self._session.closed or self._loop is not loop:

@@ -150,7 +150,8 @@ def update_playlist(session: Session, name: str, *, actor: str, now: datetime, n
 
 
 def delete_playlist(session: Session, name: str, *, actor: str, now: datetime, remote_addr: str | None = None) -> None:
-    """Delete the playlist; its live kiosk URL is revoked first (that wall stops)."""
+    """Delete the playlist; its live kiosk URL is revoked first (that wall stops). A wall room's default
+    (walls/defaults.py) is refused: it can be edited, not deleted."""
     row = _get(session, name)
     if row.default_scope is not None:
         raise PlaylistError(TP.DEFAULT_KEPT.format(name=row.name, scope=row.default_scope))

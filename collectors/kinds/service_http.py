@@ -120,8 +120,8 @@ class HTTPServiceCollector(ServiceKind):
             headers["Authorization"] = f"Bearer {secret}"
         started = time.monotonic()
         try:
-            async with self.http.get().get(url, headers=headers, allow_redirects=False,
-                                          ssl=self._tls(bool(options.get("verify_tls", True)))) as resp:
+            async with self.http.session().get(url, headers=headers, allow_redirects=False,
+                                               ssl=self._tls(bool(options.get("verify_tls", True)))) as resp:
                 body = await resp.content.read(MAX_BODY)
                 return resp.status, body, (time.monotonic() - started) * 1000.0
         except TimeoutError:

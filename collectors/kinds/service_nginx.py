@@ -95,7 +95,7 @@ class NginxServiceCollector(ServiceKind):
     async def stub_status(self, target: Target) -> dict[str, int]:
         url = self.where(target)
         try:
-            async with self.http.get().get(url, allow_redirects=False) as resp:
+            async with self.http.session().get(url, allow_redirects=False) as resp:
                 text = (await resp.content.read(65536)).decode("utf-8", "replace")
                 status = resp.status
         except TimeoutError:
