@@ -2,7 +2,8 @@
 by a city's node token:
 
 - ``GET /api/v1/federation/config``: the configuration bundle a city node pulls (its sites and columns, the
-  alert rule files, the receivers file and its duty roster; federation/config_bundle.py). Only a city's *node
+  alert rule files, the receivers file, its duty roster and its platform services;
+  federation/config_bundle.py). Only a city's *node
   token* gets it: a token of a city-level node named ``node-<code>`` (what ``app.py nodes token create --node
   CODE`` makes by default); the province's or a county's token, and a token made for an integration, are a
   403. The bundle is always the token's own city: no parameter can ask for another.
@@ -129,9 +130,9 @@ def attach(server: Flask, config: Config) -> None:
 
 
 @bp.route("/v1/federation/config")
-@operation("市级节点拉取本市配置：网站与栏目、告警规则文件、接收方文件、值班表（仅限市级节点的节点令牌）",
+@operation("市级节点拉取本市配置：网站与栏目、告警规则文件、接收方文件、值班表、平台服务（仅限市级节点的节点令牌）",
            responses={"200": "配置包：version（内容哈希）、generated_at、node、sites、columns、rules、receivers、"
-                             "roster", "400": "参数有误", "401": "令牌无效", "403": "不是市级节点的节点令牌"})
+                             "roster、services", "400": "参数有误", "401": "令牌无效", "403": "不是市级节点的节点令牌"})
 def federation_config() -> Any:
     holder = _holder()
     params.check_known(_args(), ())

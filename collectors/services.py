@@ -12,6 +12,7 @@ per kind, and :class:`CounterRates`, the counter → per-second rate step with t
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import ssl
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+import aiohttp
 from sqlalchemy import select
 
 from collectors.base import CollectorContext, Target
@@ -287,6 +289,33 @@ class ServiceKind:
         return self.envelope(target, started, own, None)
 
 
+class LoopSession:
+    """One aiohttp client session per event loop, made lazily in the running loop (a session belongs to the
+    loop it was made in: a collector used from a new loop gets a new one). ``timeout_s`` is read when a
+    session is made, so a changed ``[collectors] service_timeout`` applies to the next one."""
+
+    def __init__(self, timeout_s: Callable[[], float], headers: Mapping[str, str] | None = None) -> None:
+        self._timeout_s = timeout_s
+        self._headers = dict(headers or {})
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        """The running loop's session (RuntimeError outside a running loop)."""
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._loop is not loop:
+            self._loop = loop
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self._timeout_s()),
+                                                  headers=self._headers or None)
+        return self._session
+
+    async def aclose(self) -> None:
+        """Close the session when it belongs to the running loop (one of a finished loop went with it)."""
+        if self._session is not None and not self._session.closed and self._loop is asyncio.get_running_loop():
+            await self._session.close()
+        self._session = None
+
+
 def now_ns_and_s(ctx: CollectorContext) -> tuple[int, float]:
     """The clock's now as (ns, unix seconds): one reading for a poll's points and its rates."""
     now = ctx.clock.now()
@@ -388,3 +417,28 @@ def parse_options(kind: str, pairs: list[str]) -> dict[str, Any]:
             detail = str(exc) if any("\u4e00" <= c <= "\u9fff" for c in str(exc)) else "格式不对"
             raise ValueError(T["option_value"].format(key=key, value=value, detail=detail)) from None
     return out
+
+
+def _as_text(value: Any) -> str:
+    """A stored option value as ``app.py services add --option`` would have written it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(v) for v in value)
+    if isinstance(value, int | float | str):
+        return str(value)
+    raise ValueError(f"值应为字符串、数字、布尔值或名称数组，而不是 {type(value).__name__}")
+
+
+def options_from_json(kind: str, options: Any) -> dict[str, Any]:
+    """A service's stored ``options`` object (a configuration bundle's) checked as ``--option`` texts are:
+    the kind's options, each parsed again; ValueError with the Chinese reason naming the option."""
+    if not isinstance(options, Mapping):
+        raise ValueError("options 应为对象")
+    pairs = []
+    for key, value in options.items():
+        try:
+            pairs.append(f"{key}={_as_text(value)}")
+        except ValueError as exc:
+            raise ValueError(T["option_value"].format(key=key, value=str(value)[:60], detail=exc)) from None
+    return parse_options(kind, pairs)

@@ -393,7 +393,8 @@ class WallData:
 
     def _build_service_frame(self, now: datetime) -> pd.DataFrame:
         return service_data.service_frame(self.store, self.sessions, now, LOOKBACK,
-                                          self.config.collectors.service_interval, T.PROVINCE_LEVEL)
+                                          self.config.collectors.service_interval, T.PROVINCE_LEVEL,
+                                          self.config.node.code, self.config.node.federated_cities)
 
     def service_frame(self, now: datetime, scope_code: str = PROVINCE_CODE) -> pd.DataFrame:
         """The enabled platform services a viewer scoped to ``scope_code`` may see, problems first (columns

@@ -10,10 +10,17 @@ newest sample is taken over all of a service's series. Key figures per kind are 
 kind's fields, shown only while the service is up and the figure itself is fresh; their Chinese labels and
 units are the collector's declarations (:mod:`tsdb.catalogue`). One store query per field, whatever the
 number of services.
+
+On a province federating cities (``[node] federated_cities``), a service of such a city (registered here,
+where the city's configuration bundle is made, or known only from its points) is collected by that city's
+node, not here (db.scope.services_served): its points reach the province through the city's vmagent. Each
+row says which node collects it (``origin_code``; ``origin_name`` set only when it is another node than
+this one), so the wall can say 由长沙市节点采集.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +28,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
+from core.i18n.services import W
 from core.region import PROVINCE_CODE, is_county
 from dashboard import health
 from dashboard.readers import num
@@ -41,7 +49,7 @@ KEY_FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "tcp": ("service_tcp", ("connect_ms",)),
 }
 SERVICE_COLUMNS = ["name", "kind", "address", "node_code", "node_name", "city_code", "city_name", "status",
-                   "last_seen", "reason", "figures"]
+                   "last_seen", "reason", "figures", "origin_code", "origin_name"]
 _SEVERITY = {"down": 0, "stale": 1, "unknown": 2, "up": 3}
 
 
@@ -108,10 +116,18 @@ def _label(measurement: str, field: str) -> tuple[str, str]:
     return (spec.label_zh, spec.unit) if spec is not None else (field, "")
 
 
+def origin_of(city_code: str, own_node: str, federated: Sequence[str]) -> str:
+    """The node that collects a service of ``city_code``: that city's node when it is federated, else this."""
+    return city_code if city_code in federated else own_node
+
+
 def service_frame(store: MetricStore, sessions: sessionmaker[Session], now: datetime, lookback: timedelta,
-                  interval_s: float, province_label: str) -> pd.DataFrame:
+                  interval_s: float, province_label: str, own_node: str = PROVINCE_CODE,
+                  federated: Sequence[str] = ()) -> pd.DataFrame:
     """Every enabled service with its state and key figures, problems first (columns ``SERVICE_COLUMNS``;
-    ``figures`` a list of (Chinese label, value or None, unit); ``reason`` the failure's words when down)."""
+    ``figures`` a list of (Chinese label, value or None, unit); ``reason`` the failure's words when down;
+    ``origin_name`` the name of the federated city node that collects it, missing (None/NaN) when this node
+    does)."""
     since = now - lookback
     rows, disabled = registered_services(sessions, province_label)
     ups = _newest(store, MEASUREMENT, "up", since)
@@ -143,6 +159,9 @@ def service_frame(store: MetricStore, sessions: sessionmaker[Session], now: date
             fresh = v is not None and not health.is_stale(pd.Timestamp(v[0]).to_pydatetime(), now, interval_s)
             figures.append((label, num(v[1]) if fresh and status == "up" and v is not None else None, unit))
         row["figures"] = figures
+        row["origin_code"] = origin_of(row["city_code"], own_node, federated)
+        row["origin_name"] = (W["origin_node"].format(city=row["city_name"]) if row["origin_code"] != own_node
+                              else None)
     df = pd.DataFrame(rows, columns=SERVICE_COLUMNS)
     df = df.assign(_sev=df["status"].map(_SEVERITY)).sort_values(["_sev", "name"], kind="stable")
     return df.drop(columns="_sev").reset_index(drop=True)

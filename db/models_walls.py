@@ -21,6 +21,9 @@ class WallPlaylist(Base):
     kiosk_token_id: Mapped[int | None] = mapped_column(ForeignKey("kiosk_token.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set on the seeded default playlist of a wall room (its scope): what a screen of that scope bound to no
+    # playlist plays (walls.defaults). Editable like any playlist, never deleted.
+    default_scope: Mapped[str | None] = mapped_column(String(6), unique=True)
 
     items: Mapped[list[WallPlaylistItem]] = relationship(
         order_by="WallPlaylistItem.position", cascade="all, delete-orphan", passive_deletes=True)

@@ -22,12 +22,14 @@ from sqlalchemy.orm import Session
 from alerts.receivers import ReceiversError, load_receivers
 from alerts.rule_model import RuleFileError
 from alerts.rules import load_rule_files
+from collectors.services import check_address, check_ref, options_from_json
 from core.i18n import federation as T
 from db.models import Node
+from db.models_services import SERVICE_KINDS
 from db.registry_io import COLUMN_HEADER, SITE_HEADER
 from db.registry_rows import ColumnRow, RowError, SiteRow, parse_columns, parse_sites
 from db.tabular import Table
-from federation.config_bundle import FORMAT, ROSTER_KEYS, city_regions, content_version
+from federation.config_bundle import FORMAT, ROSTER_KEYS, SERVICE_KEYS, city_regions, content_version
 
 RULE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.ya?ml")
 MAX_LISTED = 20  # row errors a message lists
@@ -49,6 +51,19 @@ class Shift:
 
 
 @dataclass(frozen=True)
+class ServiceRow:
+    """A platform service of the city as the province registers it (db.models_services.Service)."""
+
+    name: str
+    kind: str
+    address: str
+    node_code: str
+    credentials_ref: str | None
+    options: dict[str, Any]
+    enabled: bool
+
+
+@dataclass(frozen=True)
 class CheckedBundle:
     """A bundle that passed every check, typed; ``raw`` is the JSON object as received (what the cache keeps)."""
 
@@ -61,6 +76,7 @@ class CheckedBundle:
     rules: list[tuple[str, str]]  # (file name, text)
     receivers: str | None
     roster: list[Shift]
+    services: list[ServiceRow] | None = None  # None: a bundle without the key (an older province's)
 
 
 def _kind(value: Any) -> str:
@@ -173,6 +189,52 @@ def _roster(raw: dict[str, Any], city: str, regions: tuple[str, ...]) -> list[Sh
     return out
 
 
+def _service(item: Any, index: int, city: str, regions: tuple[str, ...]) -> ServiceRow:
+    name = item.get("name") if isinstance(item, dict) else None
+    shown = str(name)[:60] if name is not None else "?"
+
+    def bad(reason: str) -> BundleError:
+        return BundleError(T.SERVICE_ROW_BAD.format(index=index, name=shown, reason=reason))
+
+    if not isinstance(item, dict) or set(item) != set(SERVICE_KEYS):
+        raise bad(f"应为含 {'、'.join(SERVICE_KEYS)} 的对象")
+    kind, address, node, ref, options, enabled = (item[k] for k in SERVICE_KEYS[1:])
+    if not isinstance(name, str) or not name or len(name) > 128 or any(c.isspace() for c in name):
+        raise bad("name 应为 1 到 128 个字符，不含空白")
+    if kind not in SERVICE_KINDS:
+        raise bad(f"kind 应为 {'、'.join(SERVICE_KINDS)} 之一")
+    if not isinstance(node, str) or node not in regions:
+        raise BundleError(T.SERVICE_OUT_OF_SCOPE.format(index=index, name=shown, node=str(node)[:10], city=city))
+    if not isinstance(enabled, bool):
+        raise bad("enabled 应为 true 或 false")
+    if ref is not None and not isinstance(ref, str):
+        raise bad("credentials_ref 应为字符串或 null")
+    try:
+        if not isinstance(address, str):
+            raise ValueError("address 应为字符串")
+        check_address(kind, address)
+        if ref:
+            check_ref(ref)
+        parsed = options_from_json(kind, options)
+    except ValueError as exc:
+        raise bad(str(exc)) from None
+    return ServiceRow(name, kind, address, node, ref or None, parsed, enabled)
+
+
+def _services(raw: dict[str, Any], city: str, regions: tuple[str, ...]) -> list[ServiceRow] | None:
+    if "services" not in raw:
+        return None
+    out: list[ServiceRow] = []
+    seen: set[str] = set()
+    for i, item in enumerate(_need(raw, "services", list, "数组"), 1):
+        row = _service(item, i, city, regions)
+        if row.name in seen:
+            raise BundleError(T.SERVICE_TWICE.format(name=row.name))
+        seen.add(row.name)
+        out.append(row)
+    return out
+
+
 def check_bundle(raw: Any, session: Session, city: str) -> CheckedBundle:
     """``raw`` typed when every part holds for city node ``city``; raises :class:`BundleError` otherwise."""
     bundle, version = check_identity(raw, city)
@@ -184,7 +246,7 @@ def check_bundle(raw: Any, session: Session, city: str) -> CheckedBundle:
     if receivers is not None and not isinstance(receivers, str):
         raise BundleError(T.BAD_KEY.format(key="receivers", reason=f"应为字符串或 null，而不是{_kind(receivers)}"))
     return CheckedBundle(bundle, version, city, regions, sites, columns, _rules(bundle), receivers,
-                         _roster(bundle, city, regions))
+                         _roster(bundle, city, regions), _services(bundle, city, regions))
 
 
 def stage_alert_files(bundle: CheckedBundle, parent: Path) -> Path:

@@ -8,10 +8,13 @@ A bundle is one JSON object::
      "columns": {"header": [...COLUMN_HEADER], "rows": [[...], ...]},
      "rules": [{"name": "sites.yaml", "text": "…"}, ...],                  # every *.yaml of [alerts] rules_dir
      "receivers": "…" | null,                                            # the text of [alerts] receivers_file
-     "roster": [{"scope_code", "tier", "username", "starts_at", "ends_at"}, ...]}
+     "roster": [{"scope_code", "tier", "username", "starts_at", "ends_at"}, ...],
+     "services": [{"name", "kind", "address", "node_code", "credentials_ref", "options", "enabled"}, ...]}
 
 Sites and columns travel in the registry's own export shape (``db.registry_io.SITE_HEADER``/``COLUMN_HEADER``),
-so the city checks them with the very validation a registry import uses. ``version`` hashes everything but
+so the city checks them with the very validation a registry import uses. Services (the platform services the
+city node watches, db.models_services) travel as the registry rows: a ``credentials_ref`` names where the
+city keeps the secret (``env:``/``file:``), never the secret itself. ``version`` hashes everything but
 ``version`` and ``generated_at``: the same configuration gives the same version, so a city can tell nothing
 changed. Building reads only; nothing here writes.
 """
@@ -32,12 +35,14 @@ from alerts.rules import MAX_FILE_BYTES as MAX_RULE_BYTES
 from alerts.rules import expand_paths
 from db.models import Column, Node, Site
 from db.models_alerts import DutyShift
+from db.models_services import Service
 from db.registry_io import COLUMN_HEADER, SITE_HEADER
 
 FORMAT = 1
 PATH = "/api/v1/federation/config"  # where the province serves it (api/federation.py)
 VOLATILE = ("version", "generated_at")  # what the version does not cover
 ROSTER_KEYS = ("scope_code", "tier", "username", "starts_at", "ends_at")
+SERVICE_KEYS = ("name", "kind", "address", "node_code", "credentials_ref", "options", "enabled")
 
 
 def iso(value: datetime) -> str:
@@ -80,6 +85,15 @@ def _roster(session: Session, regions: list[str]) -> list[dict[str, Any]]:
              "ends_at": iso(s.ends_at)} for s in shifts]
 
 
+def _services(session: Session, regions: list[str]) -> list[dict[str, Any]]:
+    """The platform services registered for the city's regions (never a mirror of another node's), by name."""
+    rows = session.scalars(select(Service).where(Service.node_code.in_(regions), Service.origin_node.is_(None))
+                           .order_by(Service.name))
+    return [{"name": r.name, "kind": r.kind, "address": r.address, "node_code": r.node_code,
+             "credentials_ref": r.credentials_ref, "options": dict(r.options or {}), "enabled": bool(r.enabled)}
+            for r in rows]
+
+
 def _rules(rules_dir: Path) -> list[dict[str, str]]:
     """Name and text of each ``*.yaml``/``*.yml`` in ``rules_dir`` (as the rule loader lists them; none when it
     is not a directory). A file past
@@ -99,8 +113,9 @@ def _receivers(path: Path) -> str | None:
 def build_bundle(session: Session, city: str, *, rules_dir: Path, receivers_file: Path,
                  now: datetime) -> dict[str, Any]:
     """The bundle for city node ``city`` (a city's code): its sites and their columns (the city's and its
-    counties'), the rule files of ``rules_dir``, the text of ``receivers_file`` (null when absent) and the
-    duty shifts of its regions. Raises OSError when a rule or receivers file exists but cannot be read."""
+    counties'), the rule files of ``rules_dir``, the text of ``receivers_file`` (null when absent), the
+    duty shifts and the platform services of its regions. Raises OSError when a rule or receivers file exists
+    but cannot be read."""
     regions = city_regions(session, city)
     bundle: dict[str, Any] = {
         "format": FORMAT,
@@ -110,5 +125,6 @@ def build_bundle(session: Session, city: str, *, rules_dir: Path, receivers_file
         "rules": _rules(rules_dir),
         "receivers": _receivers(receivers_file),
         "roster": _roster(session, regions),
+        "services": _services(session, regions),
     }
     return {"version": content_version(bundle), "generated_at": iso(now), **bundle}

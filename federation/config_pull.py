@@ -4,14 +4,16 @@
 :func:`pull` asks the province for the city's bundle (``GET /api/v1/federation/config``), judges it whole
 before changing anything (federation/bundle_check.py), keeps it as the cache (``<cache_dir>/config.json``,
 written atomically) and applies it: the sites and columns and the duty roster in one database transaction,
-then the rule files and the receivers file into ``<cache_dir>``, where the city's alerting reads them
+the platform services of the city's regions in the same transaction, then the rule files and the receivers
+file into ``<cache_dir>``, where the city's alerting reads them
 (:func:`with_pulled_alert_files`). :func:`start_from_cache` applies the cached bundle when the province cannot
 be reached. A bundle whose version is the one already applied changes nothing.
 
 What lives in ``<cache_dir>``:
 
 - ``config.json``: the last bundle received that passed every check (what a city starts from offline);
-- ``applied.json``: the version applied last, with the site codes and columns it listed (see :func:`_apply`);
+- ``applied.json``: the version applied last, with the site codes, columns and service names it listed (see
+  :func:`_apply`);
 - ``rules`` → ``rules-<version>-<ns>/``: a symbolic link swapped in one rename, so the alerting never sees half
   a set of rule files; ``receivers.toml``: the receivers file, replaced in one rename;
 - ``.lock``: held while pulling or applying, so ``app.py federation pull`` and the running node never
@@ -39,6 +41,7 @@ from core.i18n import federation as T
 from core.logging import get_logger
 from db.models import Column, Site
 from db.models_alerts import DutyShift
+from db.models_services import Service
 from db.registry_io import apply_rows
 from db.session import transaction
 from federation.bundle_check import (
@@ -73,11 +76,15 @@ class Counts:
     receivers: bool = False
     roster_added: int = 0
     roster_removed: int = 0
+    services_created: int = 0
+    services_updated: int = 0
+    services_withdrawn: int = 0
 
     @property
     def database_changed(self) -> bool:
         return any((self.sites_created, self.sites_updated, self.sites_withdrawn, self.columns_created,
-                    self.columns_updated, self.columns_removed, self.roster_added, self.roster_removed))
+                    self.columns_updated, self.columns_removed, self.roster_added, self.roster_removed,
+                    self.services_created, self.services_updated, self.services_withdrawn))
 
 
 @dataclass(frozen=True)
@@ -231,6 +238,40 @@ def _withdraw(session: Session, bundle: CheckedBundle, before: dict[str, Any]) -
     return withdrawn, removed
 
 
+def _apply_services(session: Session, bundle: CheckedBundle, before: dict[str, Any]) -> tuple[int, int, int]:
+    """Make the city's services those the province lists: (created, updated, withdrawn). A bundle without
+    services (an older province's) changes none. As with sites, only what came from the province is
+    withdrawn (``applied.json``), and by disabling it (its metrics and alerts stay the record); a service
+    the city registered itself and the province does not list is left alone. Listed again, it is enabled."""
+    if bundle.services is None:
+        return 0, 0, 0
+    have = {r.name: r for r in session.scalars(select(Service).where(
+        Service.name.in_([row.name for row in bundle.services])))}
+    created = updated = 0
+    for row in bundle.services:
+        values = {"kind": row.kind, "address": row.address, "node_code": row.node_code,
+                  "credentials_ref": row.credentials_ref, "options": row.options, "enabled": row.enabled,
+                  "origin_node": None}
+        svc = have.get(row.name)
+        if svc is None:
+            session.add(Service(name=row.name, **values))
+            created += 1
+        elif any(getattr(svc, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(svc, k, v)
+            updated += 1
+    listed = {row.name for row in bundle.services}
+    gone = sorted(set(before.get("services", [])) - listed)
+    withdrawn = 0
+    if gone:
+        result: Any = session.execute(update(Service).where(
+            Service.name.in_(gone), Service.node_code.in_(bundle.regions), Service.origin_node.is_(None),
+            Service.enabled.is_(True)).values(enabled=False))
+        withdrawn = result.rowcount or 0
+    session.flush()
+    return created, updated, withdrawn
+
+
 def _key(s: Shift | DutyShift) -> tuple[str, int, str, Any, Any]:
     return (s.scope_code, s.tier, s.username, s.starts_at, s.ends_at)
 
@@ -266,13 +307,16 @@ def _apply(bundle: CheckedBundle, sessions: sessionmaker[Session], base: Path, s
         site_report, column_report = apply_rows(s, bundle.sites, bundle.columns)
         withdrawn, removed = _withdraw(s, bundle, before)
         added, dropped = _replace_roster(s, bundle)
+        services = _apply_services(s, bundle, before)
     if stage is not None:
         _swap_alert_files(base, stage, bundle.version, bundle.receivers is not None)
         record = {"version": bundle.version, "sites": sorted(s.code for s in bundle.sites),
-                  "columns": sorted([c.site_code, c.name] for c in bundle.columns)}
+                  "columns": sorted([c.site_code, c.name] for c in bundle.columns),
+                  "services": (sorted(r.name for r in bundle.services) if bundle.services is not None
+                               else before.get("services", []))}
         write_atomic(base / APPLIED_NAME, json.dumps(record, ensure_ascii=False).encode("utf-8"))
     return Counts(site_report.created, site_report.updated, withdrawn, column_report.created, column_report.updated,
-                  removed, len(bundle.rules), bundle.receivers is not None, added, dropped)
+                  removed, len(bundle.rules), bundle.receivers is not None, added, dropped, *services)
 
 
 def _check_and_stage(raw: Any, sessions: sessionmaker[Session], city: str, base: Path,

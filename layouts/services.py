@@ -18,7 +18,7 @@ from layouts.hosts import format_bytes
 
 SERVICE_KINDS_ORDER = ("postgresql", "mysql", "redis", "nginx", "http", "tcp")
 HEADERS = [W["col_name"], W["col_kind"], W["col_node"], W["col_status"], W["col_figures"], W["col_last"]]
-_COLUMNS = ("name", "kind", "node_name", "city_name", "status", "last_seen", "reason", "figures")
+_COLUMNS = ("name", "kind", "node_name", "city_name", "status", "last_seen", "reason", "figures", "origin_name")
 _BADGE = {"up": "up", "down": "down", "stale": "stale", "unknown": "unknown"}
 
 
@@ -65,7 +65,9 @@ def service_rows(df: pd.DataFrame, now: datetime | None = None) -> list[html.Tr]
     rows = []
     for r in df.itertuples(index=False):
         age = _age_s(r.last_seen, now)
-        node = r.node_name if r.node_name == r.city_name else f"{r.city_name} · {r.node_name}"
+        node: list[Any] = [r.node_name if r.node_name == r.city_name else f"{r.city_name} · {r.node_name}"]
+        if isinstance(r.origin_name, str) and r.origin_name:  # collected by a federated city's node
+            node.append(html.Span(W["origin"].format(node=r.origin_name), className="service-origin"))
         figures = [html.Span(format_figure(*f), className="service-figure") for f in (r.figures or [])]
         rows.append(html.Tr(className=f"row-{r.status}", children=[
             html.Td(r.name, className="service-name"), html.Td(KIND_LABELS.get(r.kind, r.kind)), html.Td(node),

@@ -42,6 +42,7 @@ def prepare_database(config: Config) -> sessionmaker[Session]:
     from db.hunan import seed_nodes
     from db.migrate import migration_lock, upgrade
     from runtime.roles import province_link
+    from walls.defaults import default_scopes, seed_defaults
 
     url = config.database_url
     with migration_lock(url):  # two commands started at once on a fresh database: one migrates and seeds
@@ -49,7 +50,11 @@ def prepare_database(config: Config) -> sessionmaker[Session]:
         sessions = make_session_factory(make_engine(url, echo=config.database.echo))
         with transaction(sessions) as s:
             changed = seed_nodes(s)
+            walls = seed_defaults(s, default_scopes(s, config.node.code), config.web.rotate_seconds,
+                                  datetime.now(UTC))
     log.info("registry.nodes_seeded", changed=changed)
+    if walls:
+        log.info("walls.defaults_seeded", playlists=walls)
     if province_link(config):
         from federation.outbox import install
 

@@ -49,7 +49,8 @@ def playlist_line(p: PlaylistInfo, tz: tzinfo) -> str:
     state = {KioskState.NONE: TP.CLI_URL_NONE, KioskState.REVOKED: TP.CLI_URL_REVOKED,
              KioskState.LIVE: TP.CLI_URL_LIVE.format(at=_when(p.kiosk_created_at, tz))}[p.kiosk]
     used = _when(p.kiosk_last_used_at, tz) if p.kiosk is not KioskState.NONE else "—"
-    return "\t".join((p.name, p.scope, items, state, used))
+    name = f"{TP.CLI_DEFAULT_MARK}{p.name}" if p.default else p.name
+    return "\t".join((name, p.scope, items, state, used))
 
 
 def run(config: Config, args: argparse.Namespace) -> int:

@@ -6,12 +6,14 @@
 # (tools/build_wall_font.py); fontconfig's fc-list checks those setups; victoria-metrics is the real server
 # the MetricStore contract tests start for the "victoriametrics" backend; openssh-server the sshd the SSH host
 # collector tests start on loopback; prometheus the real scraper of
-# the /metrics self-monitoring test (tests/runtime/test_selfmetrics_scrape.py); prometheus-redis-exporter the peer of the
-# platform-service benchmark (bench/services_bench.py). Idempotent; a no-op when all are present.
+# the /metrics self-monitoring test (tests/runtime/test_selfmetrics_scrape.py); prometheus-redis-exporter,
+# prometheus-postgres-exporter and prometheus-nginx-exporter the peers of the platform-service benchmark
+# (bench/services_bench.py starts each one itself on a free loopback port; their packaged services are not
+# used). Idempotent; a no-op when all are present.
 set -euo pipefail
 need=()
 for pkg in chromium chromium-driver prometheus-blackbox-exporter fonts-wqy-microhei fonts-noto-cjk fontconfig nginx victoria-metrics \
-           openssh-server prometheus prometheus-redis-exporter; do
+           openssh-server prometheus prometheus-redis-exporter prometheus-postgres-exporter prometheus-nginx-exporter; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -148,5 +148,16 @@ def builtin_rotation(scope: str, cities: Sequence[str], rotate_seconds: int) -> 
     return [("/", rotate_seconds), *((f"/city/{c}", rotate_seconds) for c in cities)]
 
 
+def default_items(scope: str, rotate_seconds: int) -> list[Item]:
+    """The items of a wall room's seeded default playlist: :func:`builtin_rotation` as data (they expand to
+    the same rotation), the dwell held within the bounds an edited playlist must keep."""
+    dwell = min(max(rotate_seconds, DWELL_MIN), DWELL_MAX)
+    if scope != PROVINCE_CODE:
+        return [Item("city", dwell, city=scope)]
+    if rotate_seconds <= 0:
+        return [Item("overview", DWELL_MAX)]
+    return [Item("overview", dwell), Item("city", dwell, Expansion.EACH_CITY)]
+
+
 def expansion_label(value: str) -> str:
     return EXPANSION_LABELS.get(value, value)

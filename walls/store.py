@@ -45,6 +45,7 @@ class PlaylistInfo:
     kiosk: KioskState
     kiosk_created_at: datetime | None
     kiosk_last_used_at: datetime | None
+    default: bool = False  # the seeded default of its wall room (walls/defaults.py): never deleted
 
 
 def city_codes(session: Session) -> list[str]:
@@ -76,7 +77,7 @@ def _info(session: Session, row: WallPlaylist) -> PlaylistInfo:
     state = KioskState.NONE if token is None else KioskState.REVOKED if token.revoked_at else KioskState.LIVE
     return PlaylistInfo(row.id, row.name, row.scope_code, _items(row), state,
                         token.created_at if token is not None else None,
-                        token.last_used_at if token is not None else None)
+                        token.last_used_at if token is not None else None, row.default_scope is not None)
 
 
 def list_playlists(session: Session) -> list[PlaylistInfo]:
@@ -101,7 +102,7 @@ def _check_name(session: Session, name: str, own_id: int | None = None) -> str:
     return name
 
 
-def _set_items(session: Session, row: WallPlaylist, items: Sequence[Item]) -> None:
+def set_items(session: Session, row: WallPlaylist, items: Sequence[Item]) -> None:
     if row.items:
         row.items.clear()
         session.flush()  # the old rows go first: (playlist, position) is unique
@@ -118,7 +119,7 @@ def create_playlist(session: Session, name: str, scope: str, items: Sequence[Ite
         raise PlaylistError(TP.SCOPE_BAD.format(name=name, scope=scope))
     validate(name, items, scope, city_codes(session))
     row = WallPlaylist(name=name, scope_code=scope, created_at=now, updated_at=now)
-    _set_items(session, row, items)
+    set_items(session, row, items)
     session.add(row)
     session.flush()
     audit.record(session, actor, "wall.create", "wall_playlist", row.id, scope_code=scope, remote_addr=remote_addr,
@@ -138,7 +139,7 @@ def update_playlist(session: Session, name: str, *, actor: str, now: datetime, n
                      detail={"old": old, "new": row.name}, at=now)
     if items is not None:
         validate(row.name, items, row.scope_code, city_codes(session))
-        _set_items(session, row, items)
+        set_items(session, row, items)
         session.flush()
         audit.record(session, actor, "wall.update", "wall_playlist", row.id, scope_code=row.scope_code,
                      remote_addr=remote_addr, summary=TP.AUDIT_UPDATED.format(name=row.name),
@@ -149,8 +150,11 @@ def update_playlist(session: Session, name: str, *, actor: str, now: datetime, n
 
 
 def delete_playlist(session: Session, name: str, *, actor: str, now: datetime, remote_addr: str | None = None) -> None:
-    """Delete the playlist; its live kiosk URL is revoked first (that wall stops)."""
+    """Delete the playlist; its live kiosk URL is revoked first (that wall stops). A wall room's default
+    (walls/defaults.py) is refused: it can be edited, not deleted."""
     row = _get(session, name)
+    if row.default_scope is not None:
+        raise PlaylistError(TP.DEFAULT_KEPT.format(name=row.name, scope=row.default_scope))
     if _info(session, row).kiosk is KioskState.LIVE:
         revoke_kiosk(session, row.name, actor=actor, now=now, remote_addr=remote_addr)
     audit.record(session, actor, "wall.delete", "wall_playlist", row.id, scope_code=row.scope_code,
@@ -188,13 +192,16 @@ def revoke_kiosk(session: Session, name: str, *, actor: str, now: datetime, remo
 
 def rotation(session: Session, kiosk_name: str | None, scope: str, rotate_seconds: int,
              cities: Sequence[str] | None = None) -> list[tuple[str, int]]:
-    """What a wall rotates through now: the playlist its kiosk token opens (expanded with today's critical
-    cities; when that comes out empty, its home page), or the built-in default for ``scope``."""
+    """What a wall rotates through now: the playlist its kiosk token opens, else the default playlist of
+    ``scope`` (walls/defaults.py), expanded with today's critical cities (when that comes out empty, its
+    home page); the built-in default only for a scope with no default playlist (a county's room)."""
     cities = list(cities) if cities is not None else city_codes(session)
     row = None
     if kiosk_name:
         row = session.scalar(select(WallPlaylist).join(KioskToken, WallPlaylist.kiosk_token_id == KioskToken.id)
                              .where(KioskToken.name == kiosk_name, KioskToken.revoked_at.is_(None)))
+    if row is None:
+        row = session.scalar(select(WallPlaylist).where(WallPlaylist.default_scope == scope))
     if row is None:
         return builtin_rotation(scope, cities, rotate_seconds)
     needs_alerts = any(i.expansion == Expansion.CRITICAL_CITIES.value for i in row.items)

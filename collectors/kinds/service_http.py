@@ -11,7 +11,6 @@ latency is until the whole body is read; bodies are read up to 1 MiB.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import ssl
 import time
@@ -21,7 +20,7 @@ from typing import Any, ClassVar
 import aiohttp
 
 from collectors.base import COLLECTORS, CollectorContext, Target
-from collectors.services import COMMON_METRICS, ServiceFailure, ServiceKind, detail_zh, now_ns_and_s
+from collectors.services import COMMON_METRICS, LoopSession, ServiceFailure, ServiceKind, detail_zh, now_ns_and_s
 from core.i18n.services import T
 from tsdb.catalogue import MetricSpec, TextSpec, declare, declare_measurement, declare_text
 from tsdb.point import Point, points_for
@@ -96,19 +95,9 @@ class HTTPServiceCollector(ServiceKind):
 
     def __init__(self, ctx: CollectorContext) -> None:
         super().__init__(ctx)
-        self._session: aiohttp.ClientSession | None = None
-        self._session_loop: asyncio.AbstractEventLoop | None = None
+        self.http = LoopSession(lambda: self.service_timeout, {"User-Agent": "GovOps-Service/1.0"})
         # internal services are often certified by the platform's own CA: trust it as the site probes do
         self._ssl = make_ssl_context(ctx.config.collectors.probe_ca_file, ctx.config.resolve_path)
-
-    def session(self) -> aiohttp.ClientSession:
-        loop = asyncio.get_running_loop()
-        if self._session is None or self._session.closed or self._session_loop is not loop:
-            self._session_loop = loop  # a session belongs to the loop it was made in
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=self.service_timeout),
-                headers={"User-Agent": "GovOps-Service/1.0"})
-        return self._session
 
     def _tls(self, verify: bool) -> ssl.SSLContext | bool:
         if not verify:
@@ -116,8 +105,7 @@ class HTTPServiceCollector(ServiceKind):
         return self._ssl if self._ssl is not None else True
 
     async def aclose(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        await self.http.aclose()
 
     async def collect(self, target: Target) -> list[Point]:
         return await self.poll_async(target, self.read)
@@ -132,8 +120,8 @@ class HTTPServiceCollector(ServiceKind):
             headers["Authorization"] = f"Bearer {secret}"
         started = time.monotonic()
         try:
-            async with self.session().get(url, headers=headers, allow_redirects=False,
-                                          ssl=self._tls(bool(options.get("verify_tls", True)))) as resp:
+            async with self.http.session().get(url, headers=headers, allow_redirects=False,
+                                               ssl=self._tls(bool(options.get("verify_tls", True)))) as resp:
                 body = await resp.content.read(MAX_BODY)
                 return resp.status, body, (time.monotonic() - started) * 1000.0
         except TimeoutError:

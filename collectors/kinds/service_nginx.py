@@ -20,7 +20,15 @@ import aiohttp
 
 from collectors.base import COLLECTORS, CollectorContext, Target
 from collectors.nginx_log import LogStats, TailState, parse_lines, parse_stub_status, read_appended
-from collectors.services import COMMON_METRICS, ServiceFailure, ServiceKind, detail_zh, now_ns_and_s, percent
+from collectors.services import (
+    COMMON_METRICS,
+    LoopSession,
+    ServiceFailure,
+    ServiceKind,
+    detail_zh,
+    now_ns_and_s,
+    percent,
+)
 from core.i18n.services import T
 from tsdb.catalogue import MetricSpec, TextSpec, declare, declare_measurement, declare_text
 from tsdb.point import Point, points_for
@@ -74,21 +82,12 @@ class NginxServiceCollector(ServiceKind):
 
     def __init__(self, ctx: CollectorContext) -> None:
         super().__init__(ctx)
-        self._session: aiohttp.ClientSession | None = None
-        self._session_loop: asyncio.AbstractEventLoop | None = None
+        self.http = LoopSession(lambda: self.service_timeout)
         self._tails: dict[str, tuple[TailState, float]] = {}
         self._tail_lock = threading.Lock()
 
-    def session(self) -> aiohttp.ClientSession:
-        loop = asyncio.get_running_loop()
-        if self._session is None or self._session.closed or self._session_loop is not loop:
-            self._session_loop = loop  # a session belongs to the loop it was made in
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.service_timeout))
-        return self._session
-
     async def aclose(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        await self.http.aclose()
 
     async def collect(self, target: Target) -> list[Point]:
         return await self.poll_async(target, self.read)
@@ -96,7 +95,7 @@ class NginxServiceCollector(ServiceKind):
     async def stub_status(self, target: Target) -> dict[str, int]:
         url = self.where(target)
         try:
-            async with self.session().get(url, allow_redirects=False) as resp:
+            async with self.http.session().get(url, allow_redirects=False) as resp:
                 text = (await resp.content.read(65536)).decode("utf-8", "replace")
                 status = resp.status
         except TimeoutError:

@@ -65,7 +65,12 @@ class TP:
     CLI_ITEM = "{view}·{expansion}·{dwell}秒"
     CLI_KIOSK_CREATED = "已为轮播 {name} 生成大屏地址（只显示这一次，请妥善保存）：\n{url}"
     CLI_KIOSK_REVOKED = "已吊销轮播 {name} 的大屏地址：使用它的大屏在下一次请求时停止"
-    CLI_DEFAULT_NOTE = "（未绑定轮播的大屏使用内置默认：全省总览后逐个市州，停留 [web] rotate_seconds 秒）"
+    CLI_DEFAULT_NOTE = ("（标 * 的是各大屏室的默认轮播：未绑定轮播的大屏按其范围播放，可编辑、不可删除；"
+                        "没有默认轮播的范围使用内置默认。大屏地址只在生成时显示一次："
+                        "walls kiosk create --playlist 名称）")
+    CLI_DEFAULT_MARK = "*"
+    DEFAULT_NAME = "{scope}大屏默认轮播"
+    DEFAULT_KEPT = "轮播 {name} 是 {scope} 大屏室的默认轮播：可以修改各项或改名，不能删除"
 
 
 class TE:
@@ -76,6 +81,7 @@ class TE:
     EDIT_TITLE = "编辑轮播"
     COLS = ("名称", "范围", "项目", "大屏地址", "最近使用")
     NONE = "暂无轮播：未绑定轮播的大屏使用内置默认（全省总览后逐个市州）"
+    DEFAULT_MARK = "（默认）"
     F_SELECT = "选择轮播"
     NEW = "（新建轮播）"
     F_NAME = "名称"

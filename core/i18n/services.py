@@ -93,6 +93,8 @@ W: dict[str, str] = {
     "col_name": "服务",
     "col_kind": "类型",
     "col_node": "所属节点",
+    "origin": "（由{node}采集）",
+    "origin_node": "{city}节点",
     "col_status": "状态",
     "col_figures": "关键指标",
     "col_last": "最近采集",

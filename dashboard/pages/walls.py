@@ -56,7 +56,8 @@ def _mine() -> list[PlaylistInfo]:
 def _rows(rows: list[PlaylistInfo]) -> list[Any]:
     if not rows:
         return [html.Tr(html.Td(TE.NONE, colSpan=len(TE.COLS), className="empty"))]
-    return [html.Tr([html.Td(p.name), html.Td(_scope_name(p.scope)), html.Td(_summary(p), className="walls-items"),
+    return [html.Tr([html.Td(p.name + (TE.DEFAULT_MARK if p.default else "")), html.Td(_scope_name(p.scope)),
+                     html.Td(_summary(p), className="walls-items"),
                      html.Td(KIOSK_STATE[p.kiosk], className=f"walls-kiosk-{p.kiosk.value}"),
                      html.Td(_when(p.kiosk_last_used_at) if p.kiosk is not KioskState.NONE else "—")],
                     id={"type": f"{P}-row", "name": p.name}) for p in rows]

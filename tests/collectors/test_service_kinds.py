@@ -4,7 +4,6 @@ loopback HTTP and TCP servers. nginx has its own file (test_service_nginx.py).""
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -26,7 +25,7 @@ from db.session import transaction
 from tests.collectors.services_support import MYSQL_ADDRESS, PG_ADDRESS, REDIS_ADDRESS, add_service
 from tests.collectors.sshd import free_port
 from tests.collectors.support import make_config, seed_registry, serve
-from tsdb.point import Point
+from tests.support.service_poll import poll_points
 
 T0 = datetime(2026, 12, 7, 8, 0, tzinfo=UTC)
 
@@ -47,19 +46,8 @@ def _register(sessions: sessionmaker[Session], *services: tuple[str, str, str, d
 def _poll(collector: Any) -> dict[str, dict[str, dict[str, Any]]]:
     """service name → measurement → fields (+ tags under "_tags") of one poll of every target."""
 
-    async def run() -> list[Point]:
-        out: list[Point] = []
-        try:
-            for t in collector.targets():
-                result = collector.collect(t)
-                out.extend(await result if inspect.isawaitable(result) else result)
-        finally:
-            if hasattr(collector, "aclose"):
-                await collector.aclose()
-        return out
-
     found: dict[str, dict[str, dict[str, Any]]] = {}
-    for p in asyncio.run(run()):
+    for p in poll_points(collector):
         found.setdefault(p.tags["service"], {})[p.measurement + p.tags.get("database", "") +
                                                 p.tags.get("path", "")] = {**p.fields, "_tags": dict(p.tags)}
     return found

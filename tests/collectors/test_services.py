@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from pathlib import Path
 
+import aiohttp
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -12,6 +14,7 @@ from collectors.base import CollectorContext
 from collectors.kinds.service_tcp import TCPServiceCollector
 from collectors.services import (
     CounterRates,
+    LoopSession,
     ServiceFailure,
     check_address,
     check_ref,
@@ -119,3 +122,26 @@ def test_failure_details_are_said_in_chinese_where_the_cause_is_known() -> None:
         == "连接被拒绝（服务未在该端口提供服务）"
     assert detail_zh(RuntimeError("(1045, \"Access denied for user 'x'@'localhost'\")")).startswith("用户名或密码错误")
     assert detail_zh(RuntimeError("something new")) == "something new"  # the driver's own words otherwise
+
+
+def test_one_http_session_per_event_loop_made_lazily_and_closed_in_its_loop() -> None:
+    timeouts = iter([3.0, 7.0])
+    http = LoopSession(lambda: next(timeouts), {"User-Agent": "GovOps-Test"})
+
+    async def first() -> aiohttp.ClientSession:
+        a = http.session()
+        assert http.session() is a  # the same loop: the same session
+        assert a.timeout.total == 3.0 and a.headers["User-Agent"] == "GovOps-Test"
+        return a
+
+    a = asyncio.run(first())  # that loop ends without aclose: its session goes with it
+
+    async def second() -> None:
+        b = http.session()
+        assert b is not a and b.timeout.total == 7.0  # a new loop: a new session, the timeout read again
+        await http.aclose()
+        assert b.closed
+
+    asyncio.run(second())
+    with pytest.raises(RuntimeError):  # outside a running loop there is no session to give
+        http.session()

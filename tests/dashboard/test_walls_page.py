@@ -19,9 +19,10 @@ from security.users import create_user
 from tests.dashboard.world import NOW, World, build_world, kiosk_token
 from tests.security.dash_client import DashClient, outputs
 from tests.support.web import wall_app
+from walls.defaults import seed_defaults
 from walls.items_text import format_items, parse_items
 from walls.playlist import Expansion, Item, PlaylistError
-from walls.store import list_playlists
+from walls.store import list_playlists, rotation
 
 PASSWORD = "Walls-editor-2026!"
 ACT = "walls-msg.children"
@@ -114,3 +115,22 @@ def test_editor_access_and_round_trip(world: World) -> None:
         actions = set(s.scalars(select(AuditEntry.action).where(AuditEntry.object_type == "wall_playlist")))
     assert {"wall.create", "wall.rename", "wall.update", "wall.kiosk_issue", "wall.kiosk_revoke",
             "wall.delete"} <= actions
+
+
+def test_a_seeded_default_is_marked_editable_and_not_deletable(world: World) -> None:
+    with transaction(world.sessions) as s:
+        seed_defaults(s, ["430000", "430100"], 30, NOW)
+    app = wall_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+    root = DashClient(app).login("root", PASSWORD)
+    status, body = root.page("/walls")
+    assert status == 200 and "全省大屏默认轮播（默认）" in body and "长沙市大屏默认轮播（默认）" in body
+    ok = _act(root, "walls-save.n_clicks", select="全省大屏默认轮播", name="全省大屏默认轮播", scope="430000",
+              items="services none 20\ncity each_city 10")
+    assert ok[ACT] == "已保存大屏轮播 全省大屏默认轮播"
+    refused = _act(root, "walls-delete.submit_n_clicks", select="全省大屏默认轮播")
+    assert refused["walls-msg.className"].endswith("msg-error") and "不能删除" in str(refused[ACT])
+    with world.sessions() as s:
+        defaults = {p.name: p.items for p in list_playlists(s) if p.default}
+        assert rotation(s, None, "430000", 30)[0] == ("/services", 20)  # an unbound wall plays the edit
+    assert defaults["全省大屏默认轮播"] == (Item("services", 20), Item("city", 10, Expansion.EACH_CITY))
+    assert set(defaults) == {"全省大屏默认轮播", "长沙市大屏默认轮播"}

@@ -3,9 +3,7 @@ service collectors, the others answer, and the fault's impact names the sites th
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-import inspect
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +25,7 @@ from demo.platform import demo_services
 from demo.server import FleetServer
 from runtime.bootstrap import load_demo_platform, load_registry, register_local_host
 from tests.demo.conftest import demo_config
+from tests.support.service_poll import poll_points
 from tsdb.point import Point
 
 
@@ -51,20 +50,7 @@ def world(migrated_db: tuple[str, sessionmaker[Session]], tmp_path: Path
 
 
 def _poll(kind: type, sessions: sessionmaker[Session], config: Any) -> list[Point]:
-    collector = kind(CollectorContext(config=config, sessions=sessions, clock=FixedClock(datetime.now(UTC))))
-
-    async def run() -> list[Point]:
-        out: list[Point] = []
-        try:
-            for t in collector.targets():
-                result = collector.collect(t)
-                out.extend(await result if inspect.isawaitable(result) else result)
-        finally:
-            if hasattr(collector, "aclose"):
-                await collector.aclose()
-        return out
-
-    return asyncio.run(run())
+    return poll_points(kind(CollectorContext(config=config, sessions=sessions, clock=FixedClock(datetime.now(UTC)))))
 
 
 def test_the_seeded_service_fault_is_found_and_names_the_sites_it_affects(

@@ -42,9 +42,12 @@ def test_walls_list_kiosk_create_and_revoke(cfg: str, capsys: pytest.CaptureFixt
     assert code == 0
     lines = out.splitlines()
     assert lines[0] == "名称\t范围\t项目\t大屏地址\t最近使用"
-    assert lines[1] == "省中心\t430000\t全省总览·不展开·20秒，市州详情·逐个市州轮播·10秒\t未生成\t—"
-    assert lines[2] == "长沙厅\t430100\t市州详情·430100·15秒\t未生成\t—"
-    assert "内置默认" in lines[-1]
+    assert len(lines) == 1 + 2 + 15 + 1  # the header, ours, the 15 rooms' seeded defaults, the note
+    assert lines[1:3] == ["*全省大屏默认轮播\t430000\t全省总览·不展开·3600秒\t未生成\t—",  # rotate_seconds 0
+                          "省中心\t430000\t全省总览·不展开·20秒，市州详情·逐个市州轮播·10秒\t未生成\t—"]
+    assert lines[3:5] == ["长沙厅\t430100\t市州详情·430100·15秒\t未生成\t—",
+                          "*长沙市大屏默认轮播\t430100\t市州详情·430100·5秒\t未生成\t—"]
+    assert "标 * 的是各大屏室的默认轮播" in lines[-1] and "walls kiosk create" in lines[-1]
 
     code, out = _run(cfg, capsys, "walls", "kiosk", "create", "--playlist", "省中心")
     assert code == 0 and "只显示这一次" in out
