@@ -2,7 +2,7 @@
 (办事统计), ``message_replies`` (留言答复公开), ``interpretation`` (政策解读) and ``data_release`` (数据发布).
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0016"
-down_revision = "0013"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
