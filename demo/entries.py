@@ -27,6 +27,7 @@ PROFILE: dict[str, tuple[int, tuple[int, int], tuple[int, int]]] = {
     "personnel": (45, (7, 40), (10, 18)),
     "planning": (80, (15, 80), (8, 14)),
     "consultation": (3, (0, 3), (20, 32)),
+    "interpretation": (0, (0, 0), (0, 0)),  # derived from the policies (_interpretations)
 }
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "[%m-%d]")
 
@@ -42,6 +43,7 @@ class Entry:
     asker: str = ""
     reply_unit: str = ""
     replied: datetime | None = None
+    related: str = ""  # an interpretation: the path of the policy it explains
 
     @property
     def day(self) -> date:
@@ -89,6 +91,8 @@ def _build(spec: FleetSpec, site: SiteSpec, col: ColumnSpec) -> list[Entry]:
     kind = col.kind
     if spec.fault(site.code, "blank_column", kind):
         return []
+    if kind == "interpretation":
+        return _interpretations(spec, site, col)
     rng = random.Random(f"{spec.seed}:{site.code}:{kind}")
     newest_max, (gap_lo, gap_hi), (n_lo, n_hi) = PROFILE[kind]
     now = spec.as_of.astimezone(CST)
@@ -136,6 +140,39 @@ def _with_unanswered(out: list[Entry], rng: random.Random, site: SiteSpec, col: 
     message = Entry(entry_id, "consultation", _title(rng, site, "consultation", day.year), published,
                     f"/{col.slug}/{stamp[:6]}/t{stamp}_{entry_id}.html", asker=rng.choice(text.SURNAMES) + "**")
     return sorted([*out, message], key=lambda e: e.published, reverse=True)
+
+
+INTERPRETED_EVERY = 3  # two policies of every three get an interpretation; few_interpretations: one of five
+FEW_INTERPRETED_EVERY = 5
+
+
+def interpreted(spec: FleetSpec, site: SiteSpec, index: int) -> bool:
+    """Whether the ``index``-th policy (0 = newest) of the site has an interpretation."""
+    if spec.fault(site.code, "few_interpretations"):
+        return index % FEW_INTERPRETED_EVERY == 0
+    return index % INTERPRETED_EVERY != INTERPRETED_EVERY - 1
+
+
+def _interpretations(spec: FleetSpec, site: SiteSpec, col: ColumnSpec) -> list[Entry]:
+    """One interpretation per interpreted policy, published a day or three after it (never after now)."""
+    rng = random.Random(f"{spec.seed}:{site.code}:interpretation")
+    now = spec.as_of.astimezone(CST)
+    kind_index = list(text.COLUMN_SLUGS).index("interpretation")
+    out = []
+    for i, p in enumerate(entries(spec, site, "policy")):
+        if not interpreted(spec, site, i):
+            continue
+        published = min(p.published + timedelta(days=rng.randint(1, 3), minutes=rng.randint(0, 120)), now)
+        entry_id = (kind_index + 1) * 100_000 + p.id % 100_000
+        stamp = published.strftime("%Y%m%d")
+        inner = p.title.replace("《", "〈").replace("》", "〉")  # a title inside 《》 takes 〈〉
+        out.append(Entry(entry_id, "interpretation", text.INTERPRETATION_TITLE.format(policy=inner), published,
+                         f"/{col.slug}/{stamp[:6]}/t{stamp}_{entry_id}.html", related=p.path))
+    return sorted(out, key=lambda e: e.published, reverse=True)
+
+
+def interpretation_of(spec: FleetSpec, site: SiteSpec, policy: Entry) -> Entry | None:
+    return next((e for e in entries(spec, site, "interpretation") if e.related == policy.path), None)
 
 
 def unanswered(spec: FleetSpec, site: SiteSpec) -> list[Entry]:

@@ -22,16 +22,20 @@ configurable window lists its findings as allowed instead of required).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from core.i18n import demo as text
 from demo import guides, inject
-from demo.entries import dead_links, homepage_newest, second_level_newest, today, unanswered
+from demo.entries import dead_links, entries, homepage_newest, interpreted, second_level_newest, today, unanswered
 from demo.faults import ROBUSTNESS_KINDS, UNREACHABLE_KINDS, Fault
 from demo.fleet import FleetSpec, SiteSpec
 
 HOMEPAGE_WINDOW_DAYS = 14  # 首页 2 weeks [firm]
 GUIDE_MISSING_ELEMENTS = 4  # [veto] guide_missing_elements default (provisional)
+INTERPRETATION_LOOKBACK = 365  # policy_interpretation's look-back, days
+SURE_INSIDE = 300  # entries younger than this are in the look-back whatever year a list's "[MM-DD]" suggests
+MIN_RATIO = 0.5  # policy_interpretation's min_ratio default (provisional)
 TLS_WARNING_DAYS = 30  # identity check's default warning window
 # Column age from which every reasonable window calls a column stale: news 2 weeks, notice/policy
 # 6 months [firm]; the others "long not updated" [configurable]: more than a year is unambiguous.
@@ -159,6 +163,8 @@ def _inspection(spec: FleetSpec, site: SiteSpec, fault: Fault) -> tuple[list[Any
         return [_f("column_freshness", "column_unreadable", url)], [], {"pages": [home, url]}
     if kind in ("incomplete_guides", "online_service_down", "no_search", "search_broken", "no_correction_entry"):
         return _functions(spec, site, fault)
+    if kind in ("interpretation_unlinked", "policy_unlinked", "few_interpretations"):
+        return _interpretation(spec, site, fault)
     if kind in ("huge_page", "redirect_loop"):
         url = site.abs_url(text.SPECIAL_PAGES[kind][0])
         return [_f("dead_links", "dead_link_homepage", url)], [], {"page": url}
@@ -180,3 +186,25 @@ def _functions(spec: FleetSpec, site: SiteSpec, fault: Fault) -> tuple[list[Any]
     which = {"no_search": "search_missing", "search_broken": "search_broken",
              "no_correction_entry": "correction_missing"}[kind]
     return [_f("site_functions", which, home)], [], {}
+
+
+def _interpretation(spec: FleetSpec, site: SiteSpec, fault: Fault) -> tuple[list[Any], list[Any], dict[str, Any]]:
+    """Findings inside the look-back are required only well inside it: a list that prints no year leaves
+    the year of an entry near the edge to inference."""
+    day = today(spec)
+    since, sure = day - timedelta(days=INTERPRETATION_LOOKBACK), day - timedelta(days=SURE_INSIDE)
+    policies = entries(spec, site, "policy")
+    year = [p for p in policies if since <= p.day <= day]
+    ratio = _f("policy_interpretation", "interpretation_ratio_low", site.abs_url(site.column("policy").path))
+    if fault.kind == "interpretation_unlinked":
+        its = entries(spec, site, "interpretation")
+        found = [(e.day, _f("policy_interpretation", "interpretation_unlinked", site.abs_url(e.path))) for e in its]
+        required = [f for d, f in found if d >= sure]
+        return ([*required, ratio] if required else required), [f for _, f in found] + [ratio], {}
+    if fault.kind == "policy_unlinked":
+        found = [(p.day, _f("policy_interpretation", "policy_unlinked", site.abs_url(p.path)))
+                 for i, p in enumerate(policies) if interpreted(spec, site, i)]
+        return [f for d, f in found if d >= sure], [f for _, f in found], {}
+    share = sum(interpreted(spec, site, policies.index(p)) for p in year) / len(year) if year else 1.0
+    sure_low = len(year) >= 3 and share < MIN_RATIO - 0.05 and all(p.day >= sure for p in year[:3])
+    return ([ratio] if sure_low else []), [ratio], {"interpretation_ratio": round(share, 4)}

@@ -32,10 +32,12 @@ KINDS = ("down", "error_status", "slow", "tls_expiring", "tls_expired", "stale_c
          # Robustness faults: malformed pages a checker must survive.
          "gbk_no_charset", "huge_page", "redirect_loop",
          # Services and site functions (demo/guides.py), added later: drawn last in the default mix.
-         "incomplete_guides", "online_service_down", "no_search", "search_broken", "no_correction_entry")
+         "incomplete_guides", "online_service_down", "no_search", "search_broken", "no_correction_entry",
+         "interpretation_unlinked", "policy_unlinked", "few_interpretations")
 # Kinds added after the default mix was first drawn: placed after every other draw, so the sites the earlier
 # kinds fall on stay the same.
-LATE_KINDS = ("incomplete_guides", "online_service_down", "no_search", "search_broken", "no_correction_entry")
+LATE_KINDS = ("incomplete_guides", "online_service_down", "no_search", "search_broken", "no_correction_entry",
+              "interpretation_unlinked", "policy_unlinked", "few_interpretations")
 INSPECTION_KINDS = frozenset(KINDS[9:])
 ROBUSTNESS_KINDS = frozenset({"gbk_no_charset", "huge_page", "redirect_loop"})
 # Kinds whose effect can be switched on at run time (a checker takes its baseline first).
@@ -153,6 +155,9 @@ def _schema(kind: str, probe_timeout: float) -> dict[str, tuple[Any, Callable[[A
         "no_search": {},
         "search_broken": {},
         "no_correction_entry": {},
+        "interpretation_unlinked": {},  # interpretations name no policy
+        "policy_unlinked": {},  # policies do not link back to their interpretations
+        "few_interpretations": {},  # one policy in five interpreted (the ratio under the provisional 50 %)
     }
     return schemas[kind]
 
@@ -231,7 +236,7 @@ def check_unique(faults: Sequence[Fault], where: str = "faults") -> None:
 
 # Pairs one site cannot carry together: they describe the same pages in contradicting ways.
 _EXCLUSIVE = (("navigation_homepage", "homepage_stale"), ("no_consultation", "unanswered_message"),
-              ("no_search", "search_broken"))
+              ("no_search", "search_broken"), ("interpretation_unlinked", "policy_unlinked"))
 
 
 def load_fault_file(path: Path, site_codes: set[str], probe_timeout: float) -> list[Fault]:

@@ -22,6 +22,7 @@ from demo.entries import (
     dead_links,
     entries,
     homepage_items,
+    interpretation_of,
     page_count,
     page_path,
 )
@@ -213,6 +214,7 @@ def article(spec: FleetSpec, site: SiteSpec, col: ColumnSpec, e: Entry) -> str:
         paras += "".join(f"<p>{escape(p.sentence)}</p>" for p in inject.planted_at(spec, site, e.path))
         photo = '<p><img src="/static/img/photo.png" alt="" width="320" height="200"></p>'
         body = f'<div class="content">{photo}{paras}</div>'
+    body += _related(spec, site, col, e)
     files = ""
     if e.attachments:
         files = (f'<div class="attachments">{L["attachments"]}'
@@ -227,6 +229,20 @@ def function_page(spec: FleetSpec, site: SiteSpec, title: str, body: str,
     crumbs = f'<div class="crumbs">{L["position"]}<a href="/">{L["home"]}</a> &gt; {escape(title)}</div>'
     return (_head(site, f"{title} - {site.name}", list(meta)) + _header(spec, site) + f"<main>{crumbs}{body}</main>"
             + _footer(spec, site))
+
+
+def _related(spec: FleetSpec, site: SiteSpec, col: ColumnSpec, e: Entry) -> str:
+    """The link between a policy and its interpretation, both ways (unless a fault drops one side)."""
+    if col.kind == "interpretation" and e.related and not spec.fault(site.code, "interpretation_unlinked"):
+        policy = next((p for p in entries(spec, site, "policy") if p.path == e.related), None)
+        if policy is not None:
+            return f'<div class="related">{L["related_policy"]}<a href="{policy.path}">{escape(policy.title)}</a></div>'
+    if col.kind == "policy" and not spec.fault(site.code, "policy_unlinked"):
+        other = interpretation_of(spec, site, e)
+        if other is not None:
+            return (f'<div class="related">{L["related_interpretation"]}'
+                    f'<a href="{other.path}">{escape(other.title)}</a></div>')
+    return ""
 
 
 def error_page(site: SiteSpec | None, status: int) -> str:

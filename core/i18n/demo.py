@@ -26,10 +26,11 @@ DEPARTMENTS: tuple[tuple[str, str, str], ...] = (
 # The dated list columns of the demo sites; service guides (kind "service") are pages of their own
 # (demo/guides.py), and the demo registers none of the other kinds.
 COLUMN_NAMES = {kind: COLUMN_KIND[kind] for kind in ("news", "notice", "policy", "personnel", "planning",
-                                                      "consultation")}
+                                                      "consultation", "interpretation")}
 # Path segments in the pinyin-initial style Chinese CMSs use.
 COLUMN_SLUGS = {"news": "ywdt", "notice": "tzgg", "policy": "zcwj", "personnel": "rsxx", "planning": "ghjh",
-                "consultation": "zwzx"}
+                "consultation": "zwzx", "interpretation": "zcjd"}
+INTERPRETATION_TITLE = "《{policy}》解读"  # an interpretation is titled after the policy it explains
 
 TOPICS = ("安全生产", "优化营商环境", "乡村振兴", "防汛抗旱", "森林防火", "民生实事", "粮食生产",
           "生态环境保护", "招商引资", "城市更新", "就业创业", "文明创建", "数字政府建设", "政务公开",
@@ -95,6 +96,8 @@ LABEL = {
     "unanswered": "未答复",
     "reply_state": "办理状态：",
     "icp_label": "备案号：",
+    "related_policy": "相关文件：",
+    "related_interpretation": "相关解读：",
 }
 
 # --- inspection faults ------------------------------------------------------------------------

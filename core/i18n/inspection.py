@@ -52,6 +52,9 @@ FINDING_KIND = {
     "guide_incomplete": "办事指南要素缺失",
     "no_service_guides": "办事指南栏目无内容",
     "online_service_broken": "在线服务系统无法使用",
+    "interpretation_unlinked": "解读未关联政策文件",
+    "policy_unlinked": "政策文件未链接解读",
+    "interpretation_ratio_low": "政策解读比例偏低",
 }
 
 RUN_STATUS = {"ok": "完成", "error": "无法判定", "timeout": "超时"}
@@ -145,6 +148,13 @@ EVIDENCE_LABEL = {
     "missing": "缺少要素",
     "missing_count": "缺少要素数",
     "missing_at": "要素缺失判定线",
+    "doc_title": "文件标题",
+    "policy_url": "政策文件地址",
+    "interpretation_url": "解读地址",
+    "interpretation_ratio": "解读比例",
+    "policies": "政策文件数",
+    "interpreted": "有解读的文件数",
+    "min_ratio": "最低比例",
 }
 
 EVIDENCE_OTHER = "其他"  # the label of an evidence key without its own (a test keeps every declared key labelled)
@@ -181,7 +191,7 @@ EVIDENCE_UNIT = {"window_days": "天", "days_left": "天", "days_since_update": 
                  "limit_days": "天", "page_count": "页", "count": "处", "entries": "条", "columns": "个",
                  "failed": "次", "total": "次", "probes_per_day": "次", "second_level_pages": "页",
                  "probes_needed": "次", "days_covered": "天", "tries": "次", "limit_s": "秒", "missing_count": "项",
-                 "missing_at": "项"}
+                 "missing_at": "项", "policies": "件", "interpreted": "件"}
 
 
 NOT_JUDGED = "未检查：{reason}"  # a page-reading check the runner skipped: the homepage does not answer now
@@ -192,7 +202,7 @@ def fetch_error_zh(kind: str) -> str:
     return f"HTTP {kind}" if kind.isdigit() else EVIDENCE_VALUE["error"].get(kind, kind)
 
 
-EVIDENCE_PERCENT = frozenset({"ratio", "distance", "threshold", "warning"})
+EVIDENCE_PERCENT = frozenset({"ratio", "distance", "threshold", "warning", "interpretation_ratio", "min_ratio"})
 EVIDENCE_TIME = frozenset({"window_start", "window_end", "not_after"})
 EVIDENCE_WORDS = {"yes": "是", "no": "否", "more": "等 {n} 项", "hits": "{n} 处", "hit": "“{matched}”应为“{expected}”",
                   "hit_banned": "“{matched}”", "short_day": "{day} 起 {n} 次", "days": "{n} 天",

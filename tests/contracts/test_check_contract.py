@@ -122,6 +122,12 @@ HARNESS: dict[str, Harness] = {
                                "/bszn/1.html": _page("<table><tr><td>事项名称</td><td>身份证申领</td></tr></table>")},
                               "guide_incomplete", columns=(("办事指南", ColumnKind.SERVICE, "/bszn/"),),
                               notes="the one guide shows only its name of the ten key elements"),
+    "policy_interpretation": Harness({"/": _page(_list(1)), "/zcwj/": _page(_list(1, "/zcwj")),
+                                      "/zcjd/": _page(_list(1, "/zcjd")), "/zcjd/1.html": _page("<p>政策解读正文</p>")},
+                                     "interpretation_unlinked",
+                                     columns=(("政策文件", ColumnKind.POLICY, "/zcwj/"),
+                                              ("政策解读", ColumnKind.INTERPRETATION, "/zcjd/")),
+                                     notes="the one readable interpretation links no policy"),
     "site_functions": Harness({"/": _page(_list(1))}, "correction_missing",
                               notes="the homepage has no 我要纠错 entry"),
 }

@@ -142,7 +142,7 @@ def test_finding_sets_leave_clean_sites_empty(default_spec: FleetSpec) -> None:
     assert not {k for k in required if k[0] in robust}
     assert {k[1] for k in required} == {"availability", "homepage_update", "column_freshness", "dead_links",
                                         "content_errors", "interaction", "defacement", "identity",
-                                        "site_functions", "service_guides"}
+                                        "site_functions", "service_guides", "policy_interpretation"}
 
 
 def test_planted_content_is_where_the_truth_says(default_spec: FleetSpec) -> None:
