@@ -314,6 +314,7 @@ class NewMediaConfig:
     national veto rules' values (spec §5)."""
 
     interval: float = 3600.0  # seconds between collections of every account with an API adapter
+    rules_interval: float = 900.0  # seconds between two judgements of every account (findings, early warnings)
     timeout: float = 60.0  # seconds one account's collection may take
     request_timeout: float = 15.0  # seconds per HTTP request to a platform
     lookback_days: int = 15  # how far back each collection reads posts (at least stale_days)
@@ -458,6 +459,7 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("api", "max_lines"): (1, 10_000_000),
     ("api", "max_rows"): (1, 10_000_000),
     ("newmedia", "interval"): (1, 30 * 86400),
+    ("newmedia", "rules_interval"): (1, 86400),
     ("newmedia", "timeout"): (0.01, 86400),
     ("newmedia", "request_timeout"): (0.01, 3600),
     ("newmedia", "lookback_days"): (1, 366),

@@ -23,7 +23,9 @@ from core.i18n import media as M
 from core.i18n.common import PLATFORM
 from db.media_io import import_accounts, list_accounts
 from db.registry_io import RegistryImportError
+from db.scope import accounts_served
 from db.session import transaction
+from newmedia.findings import reconcile_all
 from newmedia.rules import evaluate, overall, soonest
 from newmedia.settings import media_rules
 from newmedia.stats_import import import_stats
@@ -73,6 +75,8 @@ def import_stats_file(sessions: sessionmaker[Session], config: Config, path: Pat
         with transaction(sessions) as s:
             report, acts = import_stats(s, path, now, config.web.tz)
             pts = state_points(s, acts, now)
+            # The findings follow the imported states in the same transaction (all or nothing).
+            reconcile_all(s, now, media_rules(config), config.web.tz, accounts_served(config.node))
     except RegistryImportError as exc:
         print(str(exc), file=out, flush=True)
         return 1

@@ -62,6 +62,7 @@ NOT_JUDGED_WHAT = {
 LIST_HEADER = "平台\t账号标识\t名称\t区划\t主办单位\t状态\t最近发布\t判定"
 LIST_EMPTY = "尚未登记新媒体账号"
 COLLECTOR_LABEL = "新媒体账号采集"
+RULES_COLLECTOR_LABEL = "新媒体否决项判定"
 MEASUREMENT_LABEL = "政务新媒体"
 EVENT_UNKNOWN_ACCOUNT = "发布事件：平台 {platform} 的账号 {value} 未登记"
 EVENT_BAD_TIME = "发布事件：发布时间必须带时区"
