@@ -52,6 +52,15 @@ NO_INTERACTION = "评论、留言等互动功能均未开放"
 UNANSWERED_VETO = "{count} 条留言未回复，最早一条收到于 {oldest}，已超过 {limit} 天"
 UNANSWERED_WARN = "{count} 条留言未回复，最早一条收到于 {oldest}，再过 {left} 天将超过 {limit} 天"
 NOT_JUDGED = "{what}：数据不足，未判定"
+# Findings (newmedia/findings.py) as alert rules and screens name them: check and kind values.
+CHECK_LABEL = {"new_media": "政务新媒体"}
+FINDING_KIND = {
+    "media_no_update_veto": "两周未更新（单项否决）",
+    "media_no_interaction_veto": "无有效互动功能（单项否决）",
+    "media_unanswered_veto": "留言长期未回复（单项否决）",
+    "media_no_update_warning": "即将两周未更新",
+    "media_unanswered_warning": "留言即将超期未回复",
+}
 NOT_JUDGED_WHAT = {
     "no_update": "发布时间",
     "no_interaction": "互动功能是否开放",
