@@ -43,7 +43,8 @@ class NewMediaCollector:
     def __init__(self, ctx: CollectorContext) -> None:
         self.ctx = ctx
         self.settings = ctx.config.newmedia
-        self.platforms = set(load_adapters())
+        # Platforms with an adapter and an API host (an app's endpoint is configured, or there is none).
+        self.platforms = {p for p in load_adapters() if adapter_settings(ctx.config, p).base_url}
         self.rules = media_rules(ctx.config)
         self._adapters: dict[str, Any] = {}
         self._lock = threading.Lock()

@@ -29,8 +29,8 @@ def test_a_refusal_keeps_the_known_state(migrated_db: tuple[str, sessionmaker[Se
         seed_nodes(s)
         s.add(NewMediaAccount(platform=Platform.WEIBO, account_id=IDS["weibo"], name="长沙发布", node_code="430100",
                               enabled=True, credential_ref=f"file:{secret}"))
-        s.add(NewMediaAccount(platform=Platform.TOUTIAO, account_id="tt-1", name="株洲发布", node_code="430200",
-                              enabled=True, credential_ref="env:TT"))  # no adapter: statistics import only
+        s.add(NewMediaAccount(platform=Platform.APP, account_id="app-1", name="株洲政务App", node_code="430200",
+                              enabled=True, credential_ref="env:APP"))  # no app_api: statistics import only
     platforms = FakePlatforms([fake("weibo")])
     with platforms.serve() as base:
         config = load_config(env={})
