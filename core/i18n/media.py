@@ -70,6 +70,8 @@ NOT_JUDGED_WHAT = {
 # CLI.
 LIST_HEADER = "平台\t账号标识\t名称\t区划\t主办单位\t状态\t最近发布\t判定"
 LIST_EMPTY = "尚未登记新媒体账号"
+LIST_SINCE = "（自 {at} 起，已 {days} 天）"
+LIST_WARN_SINCE = "，自 {at} 起预警"
 COLLECTOR_LABEL = "新媒体账号采集"
 RULES_COLLECTOR_LABEL = "新媒体否决项判定"
 MEASUREMENT_LABEL = "政务新媒体"
@@ -87,7 +89,10 @@ WALL_BY_PLATFORM = "各平台账号"
 WALL_RISK_TABLE = "问题与预警"
 WALL_NO_RISK = "暂无问题账号"
 WALL_COLUMNS = {"platform": "平台", "name": "账号", "organizer": "主办单位", "rule": "问题", "verdict": "判定",
-                "days_left": "剩余天数", "age": "数据时间"}
+                "days_left": "剩余天数", "since": "已持续", "age": "数据时间"}
+HELD_MINUTES = "{n} 分钟"
+HELD_HOURS = "{n} 小时"
+HELD_DAYS = "{n} 天"
 WALL_DAYS_LEFT = "{days} 天"
 WALL_STALE = "数据已 {age} 未更新"
 WALL_PROVISIONAL = "留言未回复期限（{days} 天）为暂定值，可在配置 [newmedia] unanswered_days 中修改"
