@@ -118,10 +118,12 @@ def _apply(row: NewMediaFinding, d: Draft, now: datetime) -> None:
 
 
 def reconcile_account(session: Session, account_id: int, state: NewMediaState | None, now: datetime,
-                      rules: MediaRules, tz: tzinfo) -> Plan:
-    """Judge one account's ``state`` as of ``now`` and store the result; flushed, the caller commits."""
+                      rules: MediaRules, tz: tzinfo, existing: Sequence[NewMediaFinding] | None = None) -> Plan:
+    """Judge one account's ``state`` as of ``now`` and store the result; flushed, the caller commits.
+    ``existing``: the account's stored findings when the caller has read them already (a sweep)."""
     holding, covered = drafts(evaluate(observed(state), now, rules), tz)
-    existing = session.scalars(select(NewMediaFinding).where(NewMediaFinding.account_id == account_id)).all()
+    if existing is None:
+        existing = session.scalars(select(NewMediaFinding).where(NewMediaFinding.account_id == account_id)).all()
     p = plan(existing, holding, covered)
     for d in p.created:
         row = NewMediaFinding(account_id=account_id, rule=d.rule, fingerprint=d.fingerprint, first_seen=now,
@@ -148,8 +150,11 @@ def reconcile_all(session: Session, now: datetime, rules: MediaRules, tz: tzinfo
         NewMediaState, NewMediaState.account_id == NewMediaAccount.id).where(
         NewMediaAccount.enabled.is_(True), where if where is not None else true())
     counts = {"created": 0, "reopened": 0, "resolved": 0}
+    stored: dict[int, list[NewMediaFinding]] = {}
+    for row in session.scalars(select(NewMediaFinding)):  # one read for the whole sweep
+        stored.setdefault(row.account_id, []).append(row)
     for account_id, state in session.execute(q.order_by(NewMediaAccount.id)).all():
-        p = reconcile_account(session, account_id, state, now, rules, tz)
+        p = reconcile_account(session, account_id, state, now, rules, tz, stored.get(account_id, []))
         counts["created"] += len(p.created)
         counts["reopened"] += len(p.reopened)
         counts["resolved"] += len(p.resolved)
