@@ -73,10 +73,11 @@ def test_the_rules_sweep_opens_findings_as_time_passes(migrated_db: tuple[str, s
     collector = NewMediaRulesCollector(CollectorContext(config=load_config(env={}), sessions=sessions, clock=clock))
     (target,) = collector.targets()
     (p,) = collector.collect(target)
-    assert p.fields == {"vetoes": 0.0, "warnings": 0.0} and p.tags["account"] == "toutiao:tt-1"
+    # the message backlog was never seen: one rule not judged, so "0 vetoes" is not "no veto"
+    assert p.fields == {"vetoes": 0.0, "warnings": 0.0, "not_judged": 1.0} and p.tags["account"] == "toutiao:tt-1"
     clock.advance(3 * 86400)  # 8 days silent by now: within warn_days of the breach
     (p,) = collector.collect(target)
-    assert p.fields == {"vetoes": 0.0, "warnings": 1.0}
+    assert p.fields == {"vetoes": 0.0, "warnings": 1.0, "not_judged": 1.0}
     with sessions() as s:
         (f,) = open_media_findings(s)
         assert f.kind == "media_no_update_warning" and f.evidence["days_left"] == 6
