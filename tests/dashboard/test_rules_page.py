@@ -195,6 +195,9 @@ def test_conditions_read_in_chinese_with_the_raw_keys() -> None:
     assert condition_text(df.loc["column_breach_soon"]) == (
         "巡检项 栏目更新（column_freshness） 发现问题；问题类型：栏目即将超期未更新（column_due）；3 天内到期")
     assert "级别不低于 严重" in condition_text(df.loc["content_errors_severe"])
+    assert condition_text(df.loc["media_veto_soon"]) == (  # new-media findings (newmedia/findings.py) by name too
+        "巡检项 政务新媒体（new_media） 发现问题；问题类型：即将两周未更新（media_no_update_warning）、"
+        "留言即将超期未回复（media_unanswered_warning）")
     assert timing_text(df.loc["site_down"]) == "持续 3 分钟 后触发；恢复后保持 2 分钟"
     assert timing_text(df.loc["tls_expiring"]) == "满足即触发；条件消失即恢复"
     assert format_span(5400) == "1 小时 30 分钟" and format_span(90) == "1 分钟 30 秒" and format_span(0) == "—"
