@@ -78,6 +78,9 @@ def _facts(inst: Instance) -> dict[str, Any]:
     return {**inst.facts, "template": inst.partial_summary, "title": inst.rule.title}
 
 
+MEDIA_CHECK = "new_media"  # newmedia.findings.CHECK: finding rules with this check read new-media findings
+
+
 class AlertEngine:
     """Evaluates a :class:`RuleSet` against a metric store and the inspection findings."""
 
@@ -168,6 +171,10 @@ class AlertEngine:
                 # A federated city's findings are its own node's to alert on (mirrored with its alerts).
                 findings = [f for f in open_findings(s, checks=checks, own_only=True)
                             if f.city_code not in self.federated]
+                if MEDIA_CHECK in checks:  # the national new-media rules' findings (newmedia/findings.py)
+                    from newmedia.findings import open_media_findings
+
+                    findings += [f for f in open_media_findings(s) if f.city_code not in self.federated]
             instances: dict[str, Instance] = {}
             ok_rules: set[str] = set()
             names: LabelNames | None = None  # read once a cycle, only when a summary says {names[…]}

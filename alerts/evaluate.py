@@ -255,7 +255,9 @@ def evaluate_findings(rule: Rule, findings: Sequence[FindingLike], now: datetime
         if not finding_matches(rule, f, today):
             continue
         src = {"site": f.site_code, "node": f.node_code, "city": f.city_code, "check": f.check,
-               "kind": f.kind, "location": f.location}
+               "kind": f.kind, "location": f.location,
+               # a new-media finding's account (newmedia.findings.MediaFindingView); inspection findings have none
+               "account": str(getattr(f, "account", "") or "")}
         key = tuple((k, src[k]) for k in group_by if src[k])
         counts[key] = counts.get(key, 0) + 1
         kinds.setdefault(key, set()).add(f.kind)

@@ -5,11 +5,12 @@ An alert's labels are codes (``site=4301020001``, ``check=defacement``, ``kind=h
 检查项 网页篡改与暗链, 问题类型 隐藏链接（暗链）, 采集器 栏目更新巡检. Host names, mount points and
 locations are data and stay as they are; a label no vocabulary knows keeps its own key and value (an
 operator's static label). :class:`LabelNames` is pure; :func:`label_names` reads the registry's names of
-sites and divisions.
+sites, divisions and new-media accounts.
 """
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -20,13 +21,15 @@ from collectors.base import collector_label
 from core.i18n.alerts import LABEL_NAME, LABEL_VALUE, PROVINCE_LEVEL
 from core.i18n.common import SITE_LEVEL
 from core.i18n.inspection import FINDING_KIND
+from core.i18n.media import CHECK_LABEL as MEDIA_CHECK_LABEL
+from core.i18n.media import FINDING_KIND as MEDIA_FINDING_KIND
 from core.region import PROVINCE_CODE
 from inspection.catalog import CHECK_LABEL
 
 HIDDEN = frozenset({"alertname"})  # the rule itself: screens show its title instead
 VALUE_NAME: dict[str, Mapping[str, str]] = {
-    "check": CHECK_LABEL,
-    "kind": FINDING_KIND,
+    "check": ChainMap(dict(MEDIA_CHECK_LABEL), CHECK_LABEL),  # type: ignore[arg-type]
+    "kind": {**FINDING_KIND, **MEDIA_FINDING_KIND},
     "level": SITE_LEVEL,
     **LABEL_VALUE,
 }
@@ -64,12 +67,15 @@ def label_names(session: Session) -> LabelNames:
     """The registry's names: sites, divisions (nodes) and cities (430000 as 省本级); every collector kind is
     registered first, so each collector reads by its label (collectors.loader.load_kinds)."""
     from collectors.loader import load_kinds
-    from db.models import Node, Site
+    from db.models import NewMediaAccount, Node, Site
 
     load_kinds()
     nodes = {c: n for c, n in session.execute(select(Node.code, Node.name))}
     sites = {c: n for c, n in session.execute(select(Site.code, Site.name))}
-    return LabelNames({"site": sites, "node": nodes, "city": {**nodes, PROVINCE_CODE: PROVINCE_LEVEL}})
+    accounts = {f"{p.value}:{a}": n for p, a, n in session.execute(
+        select(NewMediaAccount.platform, NewMediaAccount.account_id, NewMediaAccount.name))}
+    return LabelNames({"site": sites, "node": nodes, "city": {**nodes, PROVINCE_CODE: PROVINCE_LEVEL},
+                       "account": accounts})
 
 
 __all__ = ["HIDDEN", "VALUE_NAME", "LabelNames", "label_names"]

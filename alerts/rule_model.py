@@ -21,7 +21,8 @@ OPS: dict[str, Callable[[float, float], bool]] = {
 }
 # Labels that carry the region: an instance's city (its scope) is read or derived from one of them.
 REGION_LABELS = ("city", "node")
-FINDING_LABELS = ("site", "node", "city", "check", "kind", "location")
+# ``account``: a new-media finding's account (platform:account_id, newmedia/findings.py)
+FINDING_LABELS = ("site", "node", "city", "check", "kind", "location", "account")
 
 COMMON_KEYS = {"name", "kind", "severity", "labels", "summary", "for", "keep_firing_for", "notify_by", "title"}
 DATA_KEYS = {"min_samples", "min_samples_per"}  # window rules: no verdict before the data suffices

@@ -34,6 +34,7 @@ from typing import Any
 
 from core.i18n import alerts as T
 from core.i18n.inspection import FINDING_KIND
+from core.i18n.media import FINDING_KIND as MEDIA_FINDING_KIND
 
 EVALUATION = ("labels", "names", "value", "threshold", "limit", "interval", "samples", "kinds", "days", "target")
 DISPLAY = ("duration", "silence", "days_left")
@@ -149,7 +150,8 @@ def at_evaluation(template: str, labels: Mapping[str, str], value: float | None,
         "samples": str(int(facts["samples"])) if facts.get("samples") is not None else T.NO_VALUE,
         "days": forecast_days(facts.get("forecast"), value, str(facts.get("direction", "up"))),
         "target": Number(float("nan") if facts.get("forecast_limit") is None else float(facts["forecast_limit"])),
-        "kinds": T.LIST_SEP.join(FINDING_KIND.get(k, k) for k in facts.get("kinds") or ()) or T.NO_VALUE,
+        "kinds": T.LIST_SEP.join(FINDING_KIND.get(k) or MEDIA_FINDING_KIND.get(k, k)
+                                for k in facts.get("kinds") or ()) or T.NO_VALUE,
         **{str(k): detail_text(v) for k, v in (facts.get("details") or {}).items() if str(k) not in RESERVED},
     }
     out: list[str] = []
@@ -184,7 +186,7 @@ def forecast_days(status: Any, days: Any, direction: str = "up") -> str:
 
 def kind_order(kinds: Any) -> list[str]:
     """Finding kinds in the order core/i18n/inspection.py lists them (unknown ones last, by name)."""
-    rank = {k: i for i, k in enumerate(FINDING_KIND)}
+    rank = {k: i for i, k in enumerate([*FINDING_KIND, *MEDIA_FINDING_KIND])}
     return sorted(set(kinds), key=lambda k: (rank.get(k, len(rank)), k))
 
 

@@ -314,12 +314,16 @@ class NewMediaConfig:
     national veto rules' values (spec §5)."""
 
     interval: float = 3600.0  # seconds between collections of every account with an API adapter
+    rules_interval: float = 900.0  # seconds between two judgements of every account (findings, early warnings)
     timeout: float = 60.0  # seconds one account's collection may take
     request_timeout: float = 15.0  # seconds per HTTP request to a platform
     lookback_days: int = 15  # how far back each collection reads posts (at least stale_days)
     wechat_api: str = "https://api.weixin.qq.com"  # 微信公众号 API base URL
     weibo_api: str = "https://api.weibo.com"  # 微博 open API base URL
     douyin_api: str = "https://open.douyin.com"  # 抖音 open platform base URL
+    toutiao_api: str = "https://open.snssdk.com"  # 今日头条 (ByteDance open platform) base URL
+    kuaishou_api: str = "https://open.kuaishou.com"  # 快手 open platform base URL
+    app_api: str = ""  # 政务App statistics endpoint base URL (its operator's; empty: apps by statistics import only)
     stale_days: int = 14  # 两周未更新: no post in this many days → veto (firm)
     warn_days: int = 7  # (provisional) early warning this many days before a breach
     unanswered_days: int = 90  # (provisional) a message unanswered longer than this → veto
@@ -458,6 +462,7 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("api", "max_lines"): (1, 10_000_000),
     ("api", "max_rows"): (1, 10_000_000),
     ("newmedia", "interval"): (1, 30 * 86400),
+    ("newmedia", "rules_interval"): (1, 86400),
     ("newmedia", "timeout"): (0.01, 86400),
     ("newmedia", "request_timeout"): (0.01, 3600),
     ("newmedia", "lookback_days"): (1, 366),
@@ -517,7 +522,9 @@ def _validate(cfg: Config, origins: _Origins) -> None:
     for key in ("refresh_seconds", "cache_seconds"):
         positive("web", key)
     nm = cfg.newmedia
-    for key in ("wechat_api", "weibo_api", "douyin_api"):
+    for key in ("wechat_api", "weibo_api", "douyin_api", "toutiao_api", "kuaishou_api", "app_api"):
+        if key == "app_api" and not nm.app_api:
+            continue  # no app endpoint configured: apps come through the statistics import
         if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", getattr(nm, key)):
             raise refuse("newmedia", key, f"应为 http(s)://主机[:端口] 形式的地址，而不是 {_kind(getattr(nm, key))}")
     if nm.lookback_days < nm.stale_days <= RANGES[("newmedia", "stale_days")][1]:  # (out of range: said below)

@@ -1,9 +1,9 @@
 """The demo fleet's government new-media accounts, with seeded faults, and what they must be found to be.
 
 Eight accounts over the platforms and cities. Their activity is a statistics export the demo writes relative
-to its clock and imports like an office would (``app.py media stats``): every platform, no API. The
-API-served ones (微信, 微博, 抖音) also exist on the loopback platform stand-ins (:func:`fake_accounts`,
-demo/media_platforms.py) with the same history, so the adapters can collect them too.
+to its clock and imports like an office would (``app.py media stats``): every platform, no API. Every
+account also exists on the loopback platform stand-ins (:func:`fake_accounts`, demo/media_platforms.py) with
+the same history, so the adapters can collect them too.
 
 Seeded faults: a 微博 account silent for 20 days (两周未更新, veto), a 抖音 account with comments and
 messages closed (无有效互动功能, veto), a 今日头条 account whose messages nobody answered for 100 days
@@ -109,9 +109,10 @@ def expected_media() -> dict[str, dict[str, Any]]:
 
 
 def fake_accounts(as_of: datetime, secret: str = "demo-secret") -> list[FakeAccount]:
-    """The API-served demo accounts (微信, 微博, 抖音) on the platform stand-ins, with the same posts."""
+    """Every demo account on the platform stand-ins (demo/media_platforms.py), with the same posts; the app's
+    endpoint also reports its (empty) message backlog."""
     today = as_of.astimezone(BEIJING).date()
     return [FakeAccount(a.platform, a.account_id, secret,
                         [(f"{a.account_id}-{d.isoformat()}", _post_time(d)) for d in _post_days(a, today)],
-                        a.followers, a.fault != "closed")
-            for a in ACCOUNTS if a.platform in ("wechat", "weibo", "douyin")]
+                        a.followers, a.fault != "closed", unanswered=0 if a.platform == "app" else None)
+            for a in ACCOUNTS if a.platform != "other"]

@@ -1,4 +1,5 @@
-"""Loopback stand-ins for the new-media platforms' published APIs: 微信公众号, 微博, 抖音.
+"""Loopback stand-ins for the new-media platforms' published APIs: 微信公众号, 微博, 抖音, 今日头条, 快手, and the
+GovOps statistics endpoint an app's operator exposes (政务App).
 
 The real platforms cannot be reached here, so the adapters (newmedia/adapters/) are tested — and the demo's
 accounts collected — against this one threaded HTTP server implementing the documented shapes they rely on:
@@ -9,6 +10,10 @@ accounts collected — against this one threaded HTTP server implementing the do
   ``error``/``error_code``/``request``; 21327 expired token, 10023 user rate limit);
 - Douyin: ``GET /video/list/``, ``GET /data/external/user/fans/`` (header ``access-token``; ``data.error_code``;
   2190008 token expired, 2100004 system busy / rate).
+- Toutiao: ``GET /toutiao/video/list/`` (``access_token`` in the query; Douyin's envelope and codes).
+- Kuaishou: ``GET /openapi/user_info``, ``GET /openapi/photo/list`` (``app_id`` + ``access_token``; ``result`` 1
+  or a code with ``error_msg``: 100200101 token expired, 100200104 rate).
+- App: ``GET /govops/app-stats/v1/accounts/{id}`` (``Authorization: Bearer``; 401 / 429 with ``{error}``).
 
 Faults a test or the demo can set: ``expire_once`` (the next data call with a current token says it expired —
 WeChat clients then fetch a new token), ``revoked`` (the credential no longer works), ``rate_limited``.
@@ -28,6 +33,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 BEIJING = timezone(timedelta(hours=8))
+KUAISHOU_APP_ID = "ks-govops-app"  # the Kuaishou application the demo's tokens were issued to
+APP_PREFIX = "/govops/app-stats/v1/accounts/"
 WEIBO_TIME = "%a %b %d %H:%M:%S %z %Y"
 
 
@@ -42,6 +49,9 @@ class FakeAccount:
     posts: list[tuple[str, datetime]] = field(default_factory=list)
     followers: int = 0
     interaction_open: bool = True
+    unanswered: int | None = None  # the message backlog (only the app endpoint reports it)
+    oldest_unanswered_at: datetime | None = None
+    as_of: datetime | None = None  # the app's own figures' time (None: as of the answer)
 
 
 class FakePlatforms:
@@ -112,7 +122,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.state.calls.append(path)
             route = {"/cgi-bin/token": self._wechat_token, "/2/users/show.json": self._weibo_user,
                      "/2/statuses/user_timeline.json": self._weibo_timeline, "/video/list/": self._douyin_videos,
-                     "/data/external/user/fans/": self._douyin_fans}.get(path)
+                     "/data/external/user/fans/": self._douyin_fans, "/toutiao/video/list/": self._toutiao_videos,
+                     "/openapi/user_info": self._kuaishou_user, "/openapi/photo/list": self._kuaishou_photos}.get(path)
+            if route is None and path.startswith(APP_PREFIX):
+                self._app_stats(path.removeprefix(APP_PREFIX), q)
+                return
             if route is None:
                 self._send({"errcode": 404, "errmsg": "not found"}, 404)
                 return
@@ -241,3 +255,83 @@ class _Handler(BaseHTTPRequestHandler):
             self._send({"data": {"error_code": 0, "description": "", "result_list": [
                 {"date": (today - timedelta(days=i)).isoformat(), "total_fans": acc.followers, "new_fans": 0}
                 for i in range(int(q.get("date_type", 7)), 0, -1)]}})
+
+    # --- Toutiao ------------------------------------------------------------------------------------------
+    def _toutiao_videos(self, q: dict[str, str], _body: dict[str, Any]) -> None:
+        acc = self.state.account("toutiao", q.get("open_id", ""))
+        if acc is None or q.get("access_token") != acc.secret or acc.account_id in self.state.revoked:
+            self._send({"data": {"error_code": 2190008, "description": "access_token过期,请刷新或重新授权"}})
+            return
+        if acc.account_id in self.state.rate_limited:
+            self._send({"data": {"error_code": 2100004, "description": "系统繁忙，此时请开发者稍候再试"}})
+            return
+        cursor, count = int(q.get("cursor", 0)), min(20, int(q.get("count", 10)))
+        posts = sorted(acc.posts, key=lambda p: p[1], reverse=True)
+        page = posts[cursor:cursor + count]
+        self._send({"data": {"error_code": 0, "description": "", "cursor": cursor + len(page),
+                             "has_more": cursor + len(page) < len(posts),
+                             "list": [{"item_id": pid, "title": f"头条 {pid}", "create_time": int(t.timestamp())}
+                                      for pid, t in page]},
+                    "extra": {"error_code": 0, "logid": "20261207000000000000"}})
+
+    # --- Kuaishou -----------------------------------------------------------------------------------------
+    def _kuaishou_account(self, q: dict[str, str]) -> FakeAccount | None:
+        token = q.get("access_token", "")
+        acc = next((a for a in self.state.accounts.values() if a.platform == "kuaishou" and a.secret == token), None)
+        if q.get("app_id") != KUAISHOU_APP_ID:
+            self._send({"result": 100200001, "error_msg": "app_id invalid"})
+            return None
+        if acc is None or acc.account_id in self.state.revoked:
+            self._send({"result": 100200101, "error_msg": "access_token expired"})
+            return None
+        if acc.account_id in self.state.rate_limited:
+            self._send({"result": 100200104, "error_msg": "request too frequent"})
+            return None
+        return acc
+
+    def _kuaishou_user(self, q: dict[str, str], _body: dict[str, Any]) -> None:
+        acc = self._kuaishou_account(q)
+        if acc is not None:
+            self._send({"result": 1, "user_info": {"name": acc.account_id, "sex": "M", "fan": acc.followers,
+                                                   "follow": 0, "head": "", "bigHead": "", "city": "湖南"}})
+
+    def _kuaishou_photos(self, q: dict[str, str], _body: dict[str, Any]) -> None:
+        acc = self._kuaishou_account(q)
+        if acc is None:
+            return
+        count = min(20, int(q.get("count", 20)))
+        posts = sorted(acc.posts, key=lambda p: p[1], reverse=True)
+        start = next((i + 1 for i, (pid, _) in enumerate(posts) if pid == q.get("cursor")), 0) if q.get("cursor") else 0
+        self._send({"result": 1, "video_list": [
+            {"photo_id": pid, "caption": f"快手 {pid}", "cover": "", "play_url": "",
+             "create_time": int(t.timestamp() * 1000), "like_count": 0, "comment_count": 0, "view_count": 0,
+             "pending": False}
+            for pid, t in posts[start:start + count]]})
+
+    # --- App (the GovOps statistics endpoint an app's operator exposes) ------------------------------------
+    def _app_stats(self, account_id: str, q: dict[str, str]) -> None:
+        acc = self.state.account("app", account_id)
+        if acc is None:
+            self._send({"error": {"code": "not_found", "message": "no such account"}}, 404)
+            return
+        if self.headers.get("Authorization") != f"Bearer {acc.secret}" or acc.account_id in self.state.revoked:
+            self._send({"error": {"code": "unauthorized", "message": "token invalid or revoked"}}, 401)
+            return
+        if acc.account_id in self.state.rate_limited:
+            self._send({"error": {"code": "rate_limited", "message": "slow down"}}, 429)
+            return
+        since = datetime.fromisoformat(q["since"]) if q.get("since") else None
+        posts = sorted(acc.posts, key=lambda p: p[1], reverse=True)
+        # Everything since ``since``, and one post before it (so a reader knows how far back the silence goes).
+        shown = [p for p in posts if since is None or p[1] >= since]
+        shown += [p for p in posts if since is not None and p[1] < since][:1]
+        body: dict[str, Any] = {
+            "version": 1, "account_id": acc.account_id,
+            "posts": [{"id": pid, "published_at": t.astimezone(BEIJING).isoformat()} for pid, t in shown],
+            "posts_complete": True, "followers": acc.followers, "interaction_open": acc.interaction_open,
+            "messages": None if acc.unanswered is None else {
+                "unanswered": acc.unanswered,
+                "oldest_unanswered_at": acc.oldest_unanswered_at.isoformat() if acc.oldest_unanswered_at else None}}
+        if acc.as_of is not None:
+            body["as_of"] = acc.as_of.isoformat()
+        self._send(body)

@@ -3,7 +3,8 @@
 Frames (dashboard/media_data.py): ``accounts`` — key, platform, platform_label, name, organizer, node_code,
 city_code, verdict (ok/veto/not_judged/not_collected), days_left (soonest early warning, None), age_s (seconds
 since the account's data was collected, None: never), stale (bool); ``issues`` — key, platform_label, name,
-organizer, rule, status (veto/warning/not_judged/not_collected), detail, days_left, age_s, stale.
+organizer, rule, status (veto/warning/not_judged/not_collected), detail, days_left, age_s, stale, since_s
+(seconds since the veto or warning was first recorded as a finding; None: not recorded yet, or not one).
 A stale row is greyed with its age; an account never collected is 未采集, never 合格.
 """
 
@@ -21,7 +22,8 @@ from layouts.components import KpiItem, missing, require_columns, table
 
 ACCOUNT_NEEDS = ("platform", "verdict", "days_left")
 ISSUE_NEEDS = ("platform_label", "name", "organizer", "rule", "status", "detail", "days_left", "age_s", "stale")
-ISSUE_HEADERS = [M.WALL_COLUMNS[k] for k in ("platform", "name", "organizer", "rule", "verdict", "days_left", "age")]
+ISSUE_HEADERS = [M.WALL_COLUMNS[k]
+                 for k in ("platform", "name", "organizer", "rule", "verdict", "days_left", "since", "age")]
 STATUS_ORDER = {"veto": 0, "warning": 1, "not_judged": 2, "not_collected": 3}
 STATUS_TEXT = {"veto": M.VERDICT["veto"], "warning": M.VERDICT["warning"], "not_judged": M.WALL_NOT_JUDGED,
                "not_collected": M.VERDICT["not_collected"]}
@@ -40,6 +42,18 @@ def media_age(seconds: Any) -> str:
     if s < 48 * 3600:
         return M.AGE_HOURS.format(n=f"{s / 3600:.0f}")
     return M.AGE_DAYS.format(n=f"{s / 86400:.0f}")
+
+
+def held_for(seconds: Any) -> str:
+    """How long a veto or warning has held: "40 分钟" / "5 小时" / "3 天"; "—" when not recorded."""
+    if missing(seconds):
+        return T.DASH
+    s = max(0.0, float(seconds))
+    if s < 3600:
+        return M.HELD_MINUTES.format(n=f"{s // 60:.0f}")
+    if s < 48 * 3600:
+        return M.HELD_HOURS.format(n=f"{s // 3600:.0f}")
+    return M.HELD_DAYS.format(n=f"{s // 86400:.0f}")
 
 
 def media_kpi_items(accounts: pd.DataFrame) -> list[KpiItem]:
@@ -92,6 +106,7 @@ def issue_rows(issues: pd.DataFrame) -> list[html.Tr]:
             html.Td(html.Span(STATUS_TEXT[r.status], className=f"badge badge-{BADGE[r.status]}")),
             html.Td(T.DASH if missing(r.days_left) else M.WALL_DAYS_LEFT.format(days=int(r.days_left)),
                     className="media-days"),
+            html.Td(held_for(getattr(r, "since_s", None)), className="media-since"),
             html.Td(M.WALL_STALE.format(age=age.removesuffix("前")) if stale else age),  # 数据已 3 天 未更新
         ]))
     return rows

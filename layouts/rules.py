@@ -21,6 +21,7 @@ from core.i18n.screens_rules import (
     FINDING_KIND,
     KIND,
     LABEL_NAME,
+    MEDIA_CHECK,
     OP,
     SEVERITY,
     STATE_NOTE,
@@ -78,7 +79,7 @@ def condition_text(row: Mapping[str, Any]) -> str:
     ``首页加载耗时（site_probe.latency_ms）近 10 分钟平均值 大于（>）8000 ms``."""
     kind = row["kind"]
     if kind == "finding":
-        parts = [TR.FINDING.format(checks=_labelled(row["checks"], CHECK_LABEL))]
+        parts = [TR.FINDING.format(checks=_labelled(row["checks"], {**MEDIA_CHECK, **dict(CHECK_LABEL)}))]
         if len(row["kinds"]):
             parts.append(TR.FINDING_KINDS.format(kinds=_labelled(row["kinds"], FINDING_KIND)))
         if row["min_severity"]:

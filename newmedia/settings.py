@@ -15,7 +15,8 @@ def media_rules(config: Any) -> MediaRules:
 
 
 def adapter_settings(config: Any, platform: str) -> AdapterSettings:
-    """What the ``platform`` adapter is built with: its base URL (``<platform>_api``) and request timeout."""
+    """What the ``platform`` adapter is built with: its base URL (``<platform>_api``, else the adapter's published
+    host; empty when neither exists, e.g. an app without ``app_api``) and request timeout."""
     nm = config.newmedia
     base = getattr(nm, f"{platform}_api", "") or str(getattr(ADAPTERS.get(platform), "default_base_url", ""))
     return AdapterSettings(base_url=base, timeout=nm.request_timeout)

@@ -95,7 +95,10 @@ def load_demo_media(config: Config, sessions: sessionmaker[Session], as_of: date
     """The demo's new-media accounts and their statistics export as of ``as_of`` (demo/media.py), imported as
     an office would: ``media import`` then ``media stats``."""
     from db.media_io import import_accounts
+    from db.scope import accounts_served
     from demo.media import write_media
+    from newmedia.findings import reconcile_all
+    from newmedia.settings import media_rules
     from newmedia.stats_import import import_stats
 
     out = out or demo_registry_dir(config)
@@ -104,6 +107,7 @@ def load_demo_media(config: Config, sessions: sessionmaker[Session], as_of: date
     with transaction(sessions) as s:
         accounts = import_accounts(s, accounts_csv)
         stats, _ = import_stats(s, stats_csv, as_of, config.web.tz)
+        reconcile_all(s, as_of, media_rules(config), config.web.tz, accounts_served(config.node))
     log.info("registry.media_imported", accounts=str(accounts), stats=str(stats))
 
 

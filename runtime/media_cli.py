@@ -2,7 +2,8 @@
 
 - ``media import FILE [--dry-run]``: import accounts (CSV/XLSX), validated row by row, all or nothing;
 - ``media stats FILE``: import exported account statistics (any platform, no API needed), all or nothing;
-- ``media list``: every account with its latest activity and its verdict under the national rules.
+- ``media list``: every account with its latest activity, its verdict under the national rules and, for each
+  veto or early warning already stored as a finding, since when it holds.
 
 A refused file exits 1 after listing every error; a user error exits 2 with one Chinese line.
 """
@@ -23,7 +24,9 @@ from core.i18n import media as M
 from core.i18n.common import PLATFORM
 from db.media_io import import_accounts, list_accounts
 from db.registry_io import RegistryImportError
+from db.scope import accounts_served
 from db.session import transaction
+from newmedia.findings import open_media_findings, reconcile_all
 from newmedia.rules import evaluate, overall, soonest
 from newmedia.settings import media_rules
 from newmedia.stats_import import import_stats
@@ -73,6 +76,8 @@ def import_stats_file(sessions: sessionmaker[Session], config: Config, path: Pat
         with transaction(sessions) as s:
             report, acts = import_stats(s, path, now, config.web.tz)
             pts = state_points(s, acts, now)
+            # The findings follow the imported states in the same transaction (all or nothing).
+            reconcile_all(s, now, media_rules(config), config.web.tz, accounts_served(config.node))
     except RegistryImportError as exc:
         print(str(exc), file=out, flush=True)
         return 1
@@ -90,10 +95,20 @@ def import_stats_file(sessions: sessionmaker[Session], config: Config, path: Pat
     return 0
 
 
+def _since(first_seen: datetime | None, now: datetime, config: Config, template: str = M.LIST_SINCE) -> str:
+    """"（自 2026-12-01 10:00 起，已 6 天）" (``template``) for a stored finding; "" when none is stored yet."""
+    if first_seen is None:
+        return ""
+    return template.format(at=cli_time(first_seen, config.web.tz),
+                           days=max(0, int((now - first_seen).total_seconds() // 86400)))
+
+
 def list_all(sessions: sessionmaker[Session], config: Config, now: datetime, out: TextIO = sys.stdout) -> int:
     rules = media_rules(config)
     with sessions() as s:
         accounts = list_accounts(s)
+        # Since when each veto / early warning holds: its stored finding (newmedia/findings.py).
+        held = {(f.account, f.rule, f.veto): f.first_seen for f in open_media_findings(s)}
     if not accounts:
         print(M.LIST_EMPTY, file=out, flush=True)
         return 0
@@ -101,10 +116,14 @@ def list_all(sessions: sessionmaker[Session], config: Config, now: datetime, out
     for a in accounts:
         verdicts = evaluate(observed(a.state), now, rules)
         verdict = M.VERDICT.get(overall(verdicts), "数据不足")
-        vetoes = [M.RULE[v.rule] for v in verdicts if v.status == "veto"]
+        key = f"{a.platform.value}:{a.account_id}"
+        vetoes = [M.RULE[v.rule] + _since(held.get((key, v.rule, True)), now, config)
+                  for v in verdicts if v.status == "veto"]
         warn = soonest(verdicts)
+        warned = (_since(held.get((key, warn.rule, False)), now, config, M.LIST_WARN_SINCE)
+                  if warn is not None else "")
         note = ("：" + "、".join(vetoes) if vetoes else
-                f"（{M.RULE[warn.rule]} 剩 {warn.days_left} 天）" if warn is not None else "")
+                f"（{M.RULE[warn.rule]} 剩 {warn.days_left} 天{warned}）" if warn is not None else "")
         last = cli_time(a.state.last_post_at if a.state else None, config.web.tz)
         status = "启用" if a.enabled else "停用"
         print(f"{PLATFORM[a.platform.value]}\t{a.account_id}\t{a.name}\t{a.node_code}\t{a.organizer or '-'}\t"

@@ -3,11 +3,13 @@ a platform with an adapter and with a credential reference, among the accounts t
 (``db.scope.accounts_served``). An account without a credential is fed by the statistics import only.
 
 Each run reads the account's posts back ``[newmedia] lookback_days``, its followers and whether interaction
-is open, merges that into the account's state (``new_media_state``, what the national rules judge) and
-writes one ``new_media`` point. Accounts of platforms without an adapter (今日头条, 快手, apps) are fed by
-the statistics import (``app.py media stats``) instead. A refusal of the platform (expired token, rate limit)
-raises :class:`newmedia.base.AdapterError` with its Chinese reason: the scheduler logs and counts it, and the
-account's earlier state stays (greyed with its age on the wall).
+is open, merges that into the account's state (``new_media_state``, what the national rules judge),
+reconciles the account's findings (``new_media_finding``) in the same transaction and writes one
+``new_media`` point. Accounts without a credential, or of a platform whose API host is not configured (an
+app's ``app_api``), are fed by the statistics import (``app.py media stats``) instead.
+A refusal of the platform (expired token, rate limit) raises :class:`newmedia.base.AdapterError` with its
+Chinese reason: the scheduler logs and counts it, and the account's earlier state stays
+(greyed with its age on the wall).
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from db.models import NewMediaAccount
 from db.scope import accounts_served
 from db.session import transaction
 from newmedia.base import ADAPTERS, AccountRef
-from newmedia.settings import adapter_settings, load_adapters
+from newmedia.findings import reconcile_account
+from newmedia.settings import adapter_settings, load_adapters, media_rules
 from newmedia.store import METRICS, merge, points
 from tsdb.point import Point
 
@@ -40,7 +43,9 @@ class NewMediaCollector:
     def __init__(self, ctx: CollectorContext) -> None:
         self.ctx = ctx
         self.settings = ctx.config.newmedia
-        self.platforms = set(load_adapters())
+        # Platforms with an adapter and an API host (an app's endpoint is configured, or there is none).
+        self.platforms = {p for p in load_adapters() if adapter_settings(ctx.config, p).base_url}
+        self.rules = media_rules(ctx.config)
         self._adapters: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -84,4 +89,6 @@ class NewMediaCollector:
                 return []
             st = merge(s, account.id, act)
             s.flush()
+            # The account's findings move with its state, in the same transaction (newmedia/findings.py).
+            reconcile_account(s, account.id, st, now, self.rules, self.ctx.config.web.tz)
             return points(account, st, now)

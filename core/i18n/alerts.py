@@ -86,6 +86,7 @@ PROVINCE_LEVEL = "省本级"  # the province's own sites and alerts, as the scre
 # Each label key's one Chinese name (the /rules page uses it too, beside the raw key).
 LABEL_NAME = {"site": "网站", "node": "节点", "city": "市州", "level": "网站类别", "host": "主机", "mount": "挂载点",
               "collector": "采集器", "check": "检查项", "kind": "问题类型", "location": "位置", "veto": "单项否决",
+              "account": "新媒体账号",
               "inhibits": "抑制范围"}
 # Label values with fixed wording; check, kind and level values are named where they are declared.
 LABEL_VALUE: dict[str, dict[str, str]] = {

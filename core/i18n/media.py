@@ -52,6 +52,15 @@ NO_INTERACTION = "评论、留言等互动功能均未开放"
 UNANSWERED_VETO = "{count} 条留言未回复，最早一条收到于 {oldest}，已超过 {limit} 天"
 UNANSWERED_WARN = "{count} 条留言未回复，最早一条收到于 {oldest}，再过 {left} 天将超过 {limit} 天"
 NOT_JUDGED = "{what}：数据不足，未判定"
+# Findings (newmedia/findings.py) as alert rules and screens name them: check and kind values.
+CHECK_LABEL = {"new_media": "政务新媒体"}
+FINDING_KIND = {
+    "media_no_update_veto": "两周未更新（单项否决）",
+    "media_no_interaction_veto": "无有效互动功能（单项否决）",
+    "media_unanswered_veto": "留言长期未回复（单项否决）",
+    "media_no_update_warning": "即将两周未更新",
+    "media_unanswered_warning": "留言即将超期未回复",
+}
 NOT_JUDGED_WHAT = {
     "no_update": "发布时间",
     "no_interaction": "互动功能是否开放",
@@ -61,7 +70,10 @@ NOT_JUDGED_WHAT = {
 # CLI.
 LIST_HEADER = "平台\t账号标识\t名称\t区划\t主办单位\t状态\t最近发布\t判定"
 LIST_EMPTY = "尚未登记新媒体账号"
+LIST_SINCE = "（自 {at} 起，已 {days} 天）"
+LIST_WARN_SINCE = "，自 {at} 起预警"
 COLLECTOR_LABEL = "新媒体账号采集"
+RULES_COLLECTOR_LABEL = "新媒体否决项判定"
 MEASUREMENT_LABEL = "政务新媒体"
 EVENT_UNKNOWN_ACCOUNT = "发布事件：平台 {platform} 的账号 {value} 未登记"
 EVENT_BAD_TIME = "发布事件：发布时间必须带时区"
@@ -77,7 +89,10 @@ WALL_BY_PLATFORM = "各平台账号"
 WALL_RISK_TABLE = "问题与预警"
 WALL_NO_RISK = "暂无问题账号"
 WALL_COLUMNS = {"platform": "平台", "name": "账号", "organizer": "主办单位", "rule": "问题", "verdict": "判定",
-                "days_left": "剩余天数", "age": "数据时间"}
+                "days_left": "剩余天数", "since": "已持续", "age": "数据时间"}
+HELD_MINUTES = "{n} 分钟"
+HELD_HOURS = "{n} 小时"
+HELD_DAYS = "{n} 天"
 WALL_DAYS_LEFT = "{days} 天"
 WALL_STALE = "数据已 {age} 未更新"
 WALL_PROVISIONAL = "留言未回复期限（{days} 天）为暂定值，可在配置 [newmedia] unanswered_days 中修改"

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from core.i18n.alerts import LABEL_NAME
 from core.i18n.common import SEVERITY
-from core.i18n.inspection import FINDING_KIND
+from core.i18n.inspection import FINDING_KIND as INSPECTION_FINDING_KIND
+from core.i18n.media import CHECK_LABEL as MEDIA_CHECK
+from core.i18n.media import FINDING_KIND as MEDIA_FINDING_KIND
 
-# Each check's name is declared by the check plug-in itself: layouts/rules.py reads inspection.catalog.CHECK_LABEL.
-__all__ = ["AGG", "FINDING_KIND", "KIND", "LABEL_NAME", "OP", "SEVERITY", "STATE_NOTE", "SUMMARY_FACT", "TR"]
+# Each check's name is declared by the check plug-in itself: layouts/rules.py reads inspection.catalog.CHECK_LABEL,
+# beside the new-media findings' check (MEDIA_CHECK, newmedia/findings.py).
+FINDING_KIND = {**INSPECTION_FINDING_KIND, **MEDIA_FINDING_KIND}
+__all__ = ["AGG", "FINDING_KIND", "KIND", "LABEL_NAME", "MEDIA_CHECK", "OP", "SEVERITY", "STATE_NOTE", "SUMMARY_FACT",
+           "TR"]
 
 # Rule kinds (alerts/rules.py KINDS).
 KIND = {"threshold": "阈值", "absence": "数据中断", "ratio": "比例", "finding": "巡检发现", "forecast": "趋势预测"}

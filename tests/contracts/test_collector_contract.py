@@ -104,6 +104,23 @@ def _media_world(session: Session, _base: str, stack: ExitStack, tmp: Path) -> d
     return {"newmedia": {"wechat_api": base}}
 
 
+def _media_rules_world(session: Session, _base: str, _stack: ExitStack, _tmp: Path) -> dict[str, Any]:
+    """A statistics-fed 微博 account (no credential) whose state is known: the rules judge it."""
+    from datetime import UTC, datetime, timedelta
+
+    from db.models_media import NewMediaState
+
+    seed_registry(session, {})
+    account = NewMediaAccount(platform=Platform.WEIBO, account_id="5900000101", name="长沙发布",
+                              node_code="430100", enabled=True)
+    session.add(account)
+    session.flush()
+    now = datetime.now(UTC)
+    session.add(NewMediaState(account_id=account.id, collected_at=now, source="stats_import",
+                              last_post_at=now - timedelta(days=20), interaction_open=True, interaction_at=now))
+    return {}
+
+
 # kind → what its registry holds; a new kind adds its entry (and, if it reads something new, its world)
 HARNESS: dict[str, World] = {
     "site_probe": _site_world, "host": _host_world, "ssh_host": _ssh_world,
@@ -112,6 +129,7 @@ HARNESS: dict[str, World] = {
     "service_redis": _service_world("redis", REDIS_ADDRESS),
     "service_http": _http_service_world, "service_tcp": _http_service_world,
     "service_nginx": _nginx_world, "new_media": _media_world,
+    "new_media_rules": _media_rules_world,
 }
 INSPECTION_KINDS = {f"inspection_{group}" for group in check_groups()}  # checks: test_check_contract.py
 

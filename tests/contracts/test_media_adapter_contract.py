@@ -18,7 +18,8 @@ from newmedia.settings import load_adapters
 from tests.newmedia.support import CREDENTIALS, NOW, SINCE, fake, ref
 
 PLATFORMS = load_adapters()
-HARNESS: dict[str, Callable[[], FakeAccount]] = {p: (lambda p=p: fake(p)) for p in ("wechat", "weibo", "douyin")}
+HARNESS: dict[str, Callable[[], FakeAccount]] = {
+    p: (lambda p=p: fake(p)) for p in ("wechat", "weibo", "douyin", "toutiao", "kuaishou", "app")}
 
 
 def test_every_adapter_has_a_harness() -> None:
@@ -29,7 +30,8 @@ def test_every_adapter_has_a_harness() -> None:
 def test_adapter_contract(platform: str, monkeypatch: pytest.MonkeyPatch) -> None:
     kind = ADAPTERS.get(platform)
     assert kind.platform == platform
-    assert kind.default_base_url.startswith("https://")
+    # the platform's published host; "" only where none exists (an app: its operator's endpoint, configured)
+    assert kind.default_base_url.startswith("https://") or (platform == "app" and kind.default_base_url == "")
     monkeypatch.setenv(f"MEDIA_{platform.upper()}", CREDENTIALS[platform])
     fp = FakePlatforms([HARNESS[platform]()])
     with fp.serve() as base:

@@ -153,3 +153,13 @@ def test_a_sub_table_is_checked_like_a_section(tmp_path: Path, toml: str, env: d
     f.write_text(toml, encoding="utf-8")
     with pytest.raises(ConfigError, match=needle):
         load_config(f, env=env)
+
+
+def test_new_media_api_hosts() -> None:
+    """Every platform's API host must be an http(s) address; an app's may be empty (statistics import only)."""
+    cfg = load_config(env={})
+    assert cfg.newmedia.app_api == "" and cfg.newmedia.kuaishou_api.startswith("https://")
+    assert load_config(env={"GOVOPS_NEWMEDIA__APP_API": "http://127.0.0.1:8080"}).newmedia.app_api
+    for key in ("APP_API", "TOUTIAO_API"):
+        with pytest.raises(ConfigError, match=key.lower()):
+            load_config(env={f"GOVOPS_NEWMEDIA__{key}": "ftp://stats.example"})

@@ -70,10 +70,11 @@ def test_media_wall_shows_what_the_rules_find(browser: Any, wall: tuple[str, str
     assert sorted(c[1] for c in cells[:3]) == sorted(["长沙发布", "株洲发布", "湘潭发布"])  # vetoes first
     assert {c[3] for c in cells[:3]} == {"两周未更新", "无有效互动功能", "留言长期未回复"}
     assert all(c[4] == "不合格（单项否决）" for c in cells[:3])
+    assert all(c[6] == "0 分钟" for c in cells[:3])  # stored as findings by the import, at the wall's NOW
     warning = next(c for c in cells if c[1] == "衡阳发布")
     assert warning[3:6] == ["两周未更新", "预警", "4 天"]
     never = next(c for c in cells if c[1] == "岳阳发布")
-    assert never[4] == "未采集" and never[6] == "—"
+    assert never[4] == "未采集" and never[6:] == ["—", "—"]
     stale = page.locator("#media-body tr", has_text="湘潭发布")
     assert "row-stale" in (stale.get_attribute("class") or "")
     assert stale.locator("td").last.inner_text() == "数据已 3 天 未更新"

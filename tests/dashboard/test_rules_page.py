@@ -99,7 +99,8 @@ def test_reader_shows_every_file_with_its_version_and_rules(tmp_path: Path) -> N
     snap = RulesReader(config).snapshot()
     shipped = load_rule_files([d])
     assert snap.state == STATE_OK and not snap.broken
-    assert [f.name for f in snap.files] == ["hosts.yaml", "inspection.yaml", "services.yaml", "sites.yaml"]
+    assert [f.name for f in snap.files] == ["hosts.yaml", "inspection.yaml", "newmedia.yaml", "services.yaml",
+                                           "sites.yaml"]
     assert sum(len(f.rules) for f in snap.files) == len(shipped) == len(snap.in_force)
     sites = next(f for f in snap.files if f.name == "sites.yaml")
     assert sites.disk is not None and sites.disk.sha == hashlib.sha256((d / "sites.yaml").read_bytes()).hexdigest()[:12]
@@ -194,6 +195,9 @@ def test_conditions_read_in_chinese_with_the_raw_keys() -> None:
     assert condition_text(df.loc["column_breach_soon"]) == (
         "巡检项 栏目更新（column_freshness） 发现问题；问题类型：栏目即将超期未更新（column_due）；3 天内到期")
     assert "级别不低于 严重" in condition_text(df.loc["content_errors_severe"])
+    assert condition_text(df.loc["media_veto_soon"]) == (  # new-media findings (newmedia/findings.py) by name too
+        "巡检项 政务新媒体（new_media） 发现问题；问题类型：即将两周未更新（media_no_update_warning）、"
+        "留言即将超期未回复（media_unanswered_warning）")
     assert timing_text(df.loc["site_down"]) == "持续 3 分钟 后触发；恢复后保持 2 分钟"
     assert timing_text(df.loc["tls_expiring"]) == "满足即触发；条件消失即恢复"
     assert format_span(5400) == "1 小时 30 分钟" and format_span(90) == "1 分钟 30 秒" and format_span(0) == "—"
@@ -251,12 +255,13 @@ def test_filters_by_severity_kind_and_text() -> None:
     df = rule_frame(load_rule_files([SHIPPED]).rules, {"site_down": 2})
     assert df.set_index("name").loc["site_down", "open"] == 2 and df["open"].sum() == 2
     crit = filter_rules(df, RuleFilter(severity="critical"))
-    assert set(crit["name"]) == {"site_down", "availability_ratio_veto", "site_defaced"}
+    assert set(crit["name"]) == {"site_down", "availability_ratio_veto", "site_defaced", "media_veto"}
     assert set(filter_rules(df, RuleFilter(kind="absence"))["name"]) == {"host_silent", "collector_silent",
                                                                     "service_silent"}
     assert set(filter_rules(df, RuleFilter(text="  LATENCY_ms "))["name"]) == {"site_slow"}
     assert set(filter_rules(df, RuleFilter(text="篡改"))["name"]) == {"site_defaced"}  # the summary
-    assert set(filter_rules(df, RuleFilter(severity="critical", kind="finding"))["name"]) == {"site_defaced"}
+    assert set(filter_rules(df, RuleFilter(severity="critical", kind="finding"))["name"]) == {"site_defaced",
+                                                                                               "media_veto"}
     assert filter_rules(df, RuleFilter(text="no-such-rule")).empty
 
 
@@ -328,7 +333,7 @@ def test_page_over_http_for_each_viewer(tmp_path: Path) -> None:
         status, content = kiosk.page("/rules")
         assert status == 200 and "site_down" in content
         status, got = kiosk.call("rules-body.children", {"rules-f-severity.value": "critical",
-                                                         "rules-f-text.value": "veto"}, "rules-f-severity.value")
+                                                         "rules-f-text.value": "ratio_veto"}, "rules-f-severity.value")
         assert status == 200
         assert set(_rows(json.dumps(got["response"]["rules-body"]["children"]))) == {"availability_ratio_veto"}
         # A broken file on disk is shown to the viewer with file and line.

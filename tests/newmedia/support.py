@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from demo.media_platforms import FakeAccount
+from demo.media_platforms import KUAISHOU_APP_ID, FakeAccount
 from newmedia.base import AccountRef
 
 NOW = datetime(2026, 12, 7, 4, 0, tzinfo=UTC)
 SINCE = NOW - timedelta(days=15)
-SECRETS = {"wechat": "wx-appsecret-0123456789", "weibo": "2.00weibo-token-abcdef", "douyin": "act.douyin-token-xyz"}
-IDS = {"wechat": "wx0123456789abcdef", "weibo": "5900000001", "douyin": "open-id-0001"}
+SECRETS = {"wechat": "wx-appsecret-0123456789", "weibo": "2.00weibo-token-abcdef", "douyin": "act.douyin-token-xyz",
+           "toutiao": "act.toutiao-token-uvw", "kuaishou": "ks-access-token-rst", "app": "app-bearer-token-opq"}
+IDS = {"wechat": "wx0123456789abcdef", "weibo": "5900000001", "douyin": "open-id-0001", "toutiao": "open-id-tt-01",
+       "kuaishou": "ks-open-id-01", "app": "app-shaoyang"}
 CREDENTIALS = {"wechat": f"{IDS['wechat']}:{SECRETS['wechat']}", "weibo": SECRETS["weibo"],
-               "douyin": SECRETS["douyin"]}
+               "douyin": SECRETS["douyin"], "toutiao": SECRETS["toutiao"],
+               "kuaishou": f"{KUAISHOU_APP_ID}:{SECRETS['kuaishou']}", "app": SECRETS["app"]}
 
 
 def posts(n: int, newest: timedelta, step: timedelta = timedelta(hours=20)) -> list[tuple[str, datetime]]:

@@ -15,7 +15,10 @@ from newmedia.base import ADAPTERS, AccountRef, AdapterError, AdapterSettings
 from newmedia.settings import load_adapters
 from tests.newmedia.support import CREDENTIALS, IDS, NOW, SECRETS, SINCE, fake, ref
 
-PLATFORMS = ("wechat", "weibo", "douyin")
+PLATFORMS = ("wechat", "weibo", "douyin", "toutiao", "kuaishou", "app")
+# What each API cannot see stays unknown (None): followers / whether interaction is open.
+NO_FOLLOWERS = {"toutiao"}
+NO_INTERACTION = {"douyin", "toutiao", "kuaishou"}
 load_adapters()
 
 
@@ -41,9 +44,9 @@ def test_fetch_reads_posts_followers_and_interaction(platforms: tuple[FakePlatfo
     assert act.source == "api" and act.as_of == NOW
     assert act.last_post_at == max(t for _, t in account.posts)
     assert act.posts_7d == sum(1 for _, t in account.posts if NOW - timedelta(days=7) < t <= NOW)  # 9
-    assert act.followers == 12345
-    assert act.interaction_open is (None if platform == "douyin" else True)
-    assert act.unanswered is None  # none of these APIs exposes the message backlog
+    assert act.followers == (None if platform in NO_FOLLOWERS else 12345)
+    assert act.interaction_open is (None if platform in NO_INTERACTION else True)
+    assert act.unanswered is None  # the platforms' APIs do not expose the backlog; this app reports none
     assert len(act.posts) >= 18 and act.posts[-1].time < SINCE  # read back past ``since``, across pages
 
 
@@ -108,3 +111,35 @@ def test_an_unreachable_platform_is_retryable(monkeypatch: pytest.MonkeyPatch) -
     with pytest.raises(AdapterError, match="无法连接") as err:
         _adapter("douyin", f"http://127.0.0.1:{port}").fetch(ref("douyin"), SINCE, NOW)
     assert err.value.retryable
+
+
+def test_app_endpoint_reports_the_backlog_as_of_its_own_time(platforms: tuple[FakePlatforms, str]) -> None:
+    """The app endpoint is the one source of the unanswered backlog; figures older than now stay dated as
+    the app took them (a veto is never proven by a time nobody looked)."""
+    fp, base = platforms
+    acc = fp.account("app", IDS["app"])
+    assert acc is not None
+    acc.unanswered, acc.oldest_unanswered_at = 3, NOW - timedelta(days=95)
+    acc.as_of = NOW - timedelta(hours=6)
+    act = _adapter("app", base).fetch(ref("app"), SINCE, NOW)
+    assert act.as_of == NOW - timedelta(hours=6)
+    assert (act.unanswered, act.oldest_unanswered_at) == (3, NOW - timedelta(days=95))
+    assert all(p.time <= act.as_of for p in act.posts)
+
+
+def test_app_refusals(platforms: tuple[FakePlatforms, str]) -> None:
+    _, base = platforms
+    with pytest.raises(AdapterError, match="错误码 not_found") as err:
+        _adapter("app", base).fetch(AccountRef(1, "app", "no-such-app", "无此App", "env:MEDIA_APP"), SINCE, NOW)
+    assert not err.value.retryable
+    with pytest.raises(AdapterError, match="没有接口采集"):
+        _adapter("app", "").fetch(ref("app"), SINCE, NOW)  # no app_api configured
+
+
+def test_kuaishou_credential_needs_the_app_id(platforms: tuple[FakePlatforms, str],
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    _, base = platforms
+    monkeypatch.setenv("MEDIA_KUAISHOU", SECRETS["kuaishou"])  # the token alone
+    with pytest.raises(AdapterError, match="APP_ID:ACCESS_TOKEN") as err:
+        _adapter("kuaishou", base).fetch(ref("kuaishou"), SINCE, NOW)
+    assert SECRETS["kuaishou"] not in str(err.value)

@@ -40,12 +40,17 @@ def test_import_stats_and_list(migrated_db: tuple[str, sessionmaker[Session]], t
     finally:
         store.close()
     out = io.StringIO()
-    assert list_all(sessions, config, NOW, out=out) == 0
+    later = NOW + timedelta(days=2, hours=1)  # the vetoes were stored by the import at NOW
+    assert list_all(sessions, config, later, out=out) == 0
     lines = {line.split("\t")[2]: line for line in out.getvalue().splitlines()[1:]}
-    assert lines["长沙发布"].endswith("不合格（单项否决）：两周未更新")
-    assert lines["衡阳发布"].endswith("合格（两周未更新 剩 4 天）")
+    assert lines["长沙发布"].endswith("不合格（单项否决）：两周未更新（自 2026-12-07 14:30 北京时间 起，已 2 天）")
+    assert lines["湘潭发布"].endswith("不合格（单项否决）：留言长期未回复（自 2026-12-07 14:30 北京时间 起，已 2 天）")
     assert lines["岳阳发布"].endswith("未采集")
     assert "2026-12-06 10:00 北京时间" in lines["湖南发布"]
+    out = io.StringIO()  # the early warning: days left as of now, stored since the import
+    assert list_all(sessions, config, NOW, out=out) == 0
+    lines = {line.split("\t")[2]: line for line in out.getvalue().splitlines()[1:]}
+    assert lines["衡阳发布"].endswith("合格（两周未更新 剩 4 天，自 2026-12-07 14:30 北京时间 起预警）")
 
 
 def test_a_bad_file_exits_1_and_lists_every_error(migrated_db: tuple[str, sessionmaker[Session]],
