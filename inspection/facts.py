@@ -260,7 +260,8 @@ def parse_facts(doc: Any, as_of: date, source: str = "facts") -> Facts:
         p = f"columns[{i}]"
         c = r.map(p, raw, ("name", "kind", "first_level", "newest"), ("name", "kind", "first_level", "newest"))
         if c is not None:
-            columns.append(Column(r.text(f"{p}.name", c.get("name")), r.choice(f"{p}.kind", c.get("kind"), COLUMN_KINDS),
+            columns.append(Column(r.text(f"{p}.name", c.get("name")),
+                                  r.choice(f"{p}.kind", c.get("kind"), COLUMN_KINDS),
                                   r.bool(f"{p}.first_level", c.get("first_level")),
                                   r.date(f"{p}.newest", c.get("newest"), nullable=True)))
     channels = []

@@ -264,7 +264,7 @@ def parse_indicators(doc: Mapping[str, Any], source: str, text: str = "") -> Ind
     indicators: list[Indicator] = []
     for n, e in _entries(doc, "indicator", loc, ("code", "group", "name", "points", "sites"),
                          ("services", "provisional")):
-        at = lambda key, n=n: loc.entry("indicator", n, key)  # noqa: E731
+        at = lambda key="", n=n: loc.entry("indicator", n, key)  # noqa: E731
         if e["group"] not in group_codes:
             raise _fail(at("group"), f"没有这个一级指标 {e['group']!r}（可用：{'、'.join(sorted(group_codes))}）")
         sites = e["sites"]
@@ -288,7 +288,7 @@ def parse_indicators(doc: Mapping[str, Any], source: str, text: str = "") -> Ind
     deductions: list[DeductionRule] = []
     for n, e in _entries(doc, "deduction", loc, ("code", "indicator", "name", "points"),
                          ("window_days", "provisional")):
-        at = lambda key, n=n: loc.entry("deduction", n, key)  # noqa: E731
+        at = lambda key="", n=n: loc.entry("deduction", n, key)  # noqa: E731
         if e["code"] not in DEDUCTION_CODES:
             raise _fail(at("code"), f"评分程序不认识这个扣分规则（可用：{'、'.join(DEDUCTION_CODES)}）")
         if e["indicator"] not in codes:
@@ -308,7 +308,7 @@ def parse_indicators(doc: Mapping[str, Any], source: str, text: str = "") -> Ind
 
     bonus: list[BonusItem] = []
     for n, e in _entries(doc, "bonus", loc, ("code", "name", "points"), ("min_activities", "provisional")):
-        at = lambda key, n=n: loc.entry("bonus", n, key)  # noqa: E731
+        at = lambda key="", n=n: loc.entry("bonus", n, key)  # noqa: E731
         if e["code"] == SURVEY_BONUS and "min_activities" not in e:
             raise _fail(at(), "缺少键 min_activities")
         if e["code"] != SURVEY_BONUS and "min_activities" in e:

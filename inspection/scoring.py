@@ -32,8 +32,8 @@ from typing import Any
 from core.i18n import media as M
 from core.i18n import scoring as T
 from core.i18n.common import PLATFORM
-from inspection.factveto import BREACHED, INSUFFICIENT, UNKNOWN, VetoCheck, judge
 from inspection.facts import CHINA, Facts, FactsError
+from inspection.factveto import BREACHED, INSUFFICIENT, UNKNOWN, VetoCheck, judge
 from inspection.indicators import SURVEY_BONUS, IndicatorTable
 from inspection.rules import VetoRules
 from newmedia.rules import VETO, MediaRules, Observed, evaluate
@@ -288,7 +288,7 @@ def score(facts: Facts, table: IndicatorTable, rules: VetoRules, as_of: date,
     scale = table.full_score / most
     values = {"rules": {k: getattr(rules, k) for k in rules.__dataclass_fields__},
               "probe_seconds": float(table.probe_seconds), "effective_channels": list(table.effective_channels)}
-    common = {"as_of": as_of, "indicator_version": table.version, "site_type": facts.site_type,
+    common: dict[str, Any] = {"as_of": as_of, "indicator_version": table.version, "site_type": facts.site_type,
               "external_services": facts.external_services, "veto_items": vetoes, "deduction_max": most,
               "scale": scale, "new_media": media, "provisional": tuple(table.provisional()), "veto_values": values}
     if any(v.status == BREACHED for v in vetoes):
@@ -297,12 +297,13 @@ def score(facts: Facts, table: IndicatorTable, rules: VetoRules, as_of: date,
     indicators = deductions(facts, table, as_of)
     total = sum((i.deducted for i in indicators), ZERO)
     part = (most - total) * scale
+    lines: tuple[Line, ...] = ()
     if facts.site_type != "portal":
-        status, lines = "not_portal", ()
+        status = "not_portal"
     elif part > table.bonus_above:
         status, lines = "scored", bonus(facts, table, rules, as_of)
     else:
-        status, lines = "not_above", ()
+        status = "not_above"
     extra = sum((ln.charged for ln in lines), ZERO)
     grade = ("fail" if part < table.pass_score
              else "undetermined" if any(v.status in (INSUFFICIENT, UNKNOWN) for v in vetoes) else "pass")

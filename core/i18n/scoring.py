@@ -6,15 +6,17 @@ GRADE = {"pass": "合格", "fail": "不合格", "undetermined": "无法判定"}
 
 # Veto item rules as scored from a facts file, with the values used.
 VETO_RULE = {
-    "unreachable": "近 {days} 天每天至少 {per_day} 次探测，超过 {seconds} 秒未打开即为失败，失败次数占比 ≥ {pct} 即单项否决",
+    "unreachable": "近 {days} 天每天至少 {per_day} 次探测，超过 {seconds} 秒未打开即为失败，"
+                   "失败次数占比 ≥ {pct} 即单项否决",
     "homepage_stale": "首页超过 {days} 天无新信息即单项否决",
-    "columns_stale": "要闻动态超过 {news} 天、通知公告和政策文件一级栏目超过 {notice} 天未更新，合计 ≥ {n} 个即单项否决",
+    "columns_stale": "要闻动态超过 {news} 天、通知公告和政策文件一级栏目超过 {notice} 天未更新，"
+                     "合计 ≥ {n} 个即单项否决",
     "columns_long_stale": "应更新栏目长期未更新（要闻 {news} 天、一级通知公告与政策文件 {notice} 天、其他 {long} 天）"
                           "≥ {n} 个即单项否决",
     "columns_blank": "空白栏目 ≥ {n} 个即单项否决",
     "serious_errors": "严重错误、安全泄密事件，由检查人员核实后录入",
-    "poor_interaction": "无有效的网上咨询建言渠道（信访、纪检举报不计），或近 {lookback} 天内咨询类留言超过 {days} 天未答复，"
-                        "即单项否决",
+    "poor_interaction": "无有效的网上咨询建言渠道（信访、纪检举报不计），"
+                        "或近 {lookback} 天内咨询类留言超过 {days} 天未答复，即单项否决",
     "services": "服务不实用，由检查人员核实后录入",
 }
 VETO_REASON = {
@@ -48,8 +50,8 @@ LINE_STATUS = {"charged": "扣分", "capped": "已达指标分值上限", "dupli
                "not_assessed": "不考核（无对外服务的部门网站不考核办事服务指标）",
                "not_applicable": "该指标不适用于此类网站"}
 BONUS_NOTE = {"survey_activities": "近 {days} 天开展调查征集活动 {n} 次（要求不少于 {min} 次）"}
-BONUS_STATUS = {"scored": "已计分", "not_portal": "加分项只适用于门户网站", "not_above": "扣分部分 {part} 未高于 {limit}，不计加分",
-                "vetoed": "单项否决，不计分"}
+BONUS_STATUS = {"scored": "已计分", "not_portal": "加分项只适用于门户网站",
+                "not_above": "扣分部分 {part} 分未高于 {limit} 分，不计加分", "vetoed": "单项否决，不计分"}
 BONUS_CAPPED = "已达加分上限"
 
 MEDIA_NO_UPDATE = "最近一次发布于 {last}，已 {days} 天未更新（超过 {limit} 天即单项否决）"
