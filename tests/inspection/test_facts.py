@@ -41,8 +41,10 @@ def _errors(change: Any) -> list[str]:
      "new_media[0].platform：应为 wechat"),
     (lambda d: d.update(deductions=[{"indicator": "search", "points": 0, "note": "x"}]),
      "deductions[0].points：应为大于 0"),
-    (lambda d: d.update(deductions=[{"indicator": "search", "points": 1, "note": " "}]), "deductions[0].note：应为非空文本"),
-    (lambda d: d.update(veto_entries=[{"item": "unreachable", "note": "x"}]), "veto_entries[0].item：应为 serious_errors"),
+    (lambda d: d.update(deductions=[{"indicator": "search", "points": 1, "note": " "}]),
+     "deductions[0].note：应为非空文本"),
+    (lambda d: d.update(veto_entries=[{"item": "unreachable", "note": "x"}]),
+     "veto_entries[0].item：应为 serious_errors"),
     (lambda d: d.update(dead_links={"homepage": 1}), "dead_links.other：缺少此项"),
 ])
 def test_errors_name_the_key_path(change: Any, expected: str) -> None:
