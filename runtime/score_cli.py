@@ -58,8 +58,10 @@ def _as_of(value: str) -> date:
 
 
 def explain(facts_path: Path, as_of_text: str, fmt: str, media: MediaRules | None = None, *,
-            indicators: str | None = None, rules_file: str | None = None, out: TextIO = sys.stdout) -> int:
-    """Score the facts file; its exit status (0, or 1 for refused facts)."""
+            indicators: str | None = None, rules_file: str | None = None, out: TextIO | None = None) -> int:
+    """Score the facts file, printing to ``out`` (default: the current stdout); its exit status (0, or 1 for
+    refused facts)."""
+    out = out or sys.stdout
     as_of = _as_of(as_of_text)
     try:
         table = load_indicators(indicators or DEFAULT_FILE)
