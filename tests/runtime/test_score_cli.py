@@ -97,3 +97,12 @@ def test_new_media_rules_come_from_the_configuration(tmp_path: Path, capsys: pyt
     code = app_module.main(["--config", str(cfg), "score", "explain", "--facts", str(_facts(tmp_path)),
                             "--as-of", "2026-12-31", "--format", "json"])
     assert code == 0 and json.loads(capsys.readouterr().out)["new_media"][0]["passed"] is True
+
+
+def test_the_example_facts_file_scores(capsys: pytest.CaptureFixture[str]) -> None:
+    example = Path(app_module.__file__).resolve().parent / "data" / "inspection" / "facts.example.yaml"
+    code, out, _ = _run(capsys, "--facts", str(example), "--as-of", "2026-12-31", "--format", "json")
+    doc = json.loads(out)
+    assert code == 0 and (doc["grade"], doc["deduction_total"], doc["bonus_total"], doc["score"]) == (
+        "合格", 8.2, 8, 99.8)
+    assert [m["passed"] for m in doc["new_media"]] == [True, False]
