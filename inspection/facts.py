@@ -374,7 +374,11 @@ def load_facts(path: str | Path, as_of: date) -> Facts:
         raise FactsError(str(p), [f"无法读取（{exc.strerror or exc}）"]) from None
     except TextFileError as exc:
         raise FactsError(str(p), [f"第 {exc.line} 行：{exc.reason}" if exc.line else exc.reason]) from None
-    return parse_facts(_parse(p, text), as_of, str(p))
+    try:
+        doc = _parse(p, text)
+    except RecursionError:  # [[[[…]]]] deeper than the parsers' recursion: refused, never a traceback
+        raise FactsError(str(p), ["嵌套过深，文件未载入"]) from None
+    return parse_facts(doc, as_of, str(p))
 
 
 def _parse(p: Path, text: str) -> Any:

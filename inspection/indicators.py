@@ -36,7 +36,7 @@ CHANNEL_KINDS = ("consultation", "suggestion", "petition", "discipline_report", 
 NEVER_EFFECTIVE = ("petition", "discipline_report")  # firm: these channels never count
 # The per-problem deductions inspection/scoring.py judges from facts, and whether each needs window_days.
 DEDUCTION_CODES = {"policy_column_stale": True, "service_statistics_stale": True, "message_replies_stale": True,
-                   "dead_link_homepage": False, "dead_link_other": False}
+                   "dead_link_homepage": False, "dead_link_page": False}
 SURVEY_BONUS = "survey_activities"  # the bonus item judged from the facts' survey activities
 DEFAULT_FILE = Path(__file__).resolve().parents[1] / "data" / "inspection" / "indicators.toml"
 
@@ -220,7 +220,7 @@ def _entries(doc: Mapping[str, Any], name: str, loc: _Loc, required: tuple[str, 
         if code in seen:
             raise _fail(loc.entry(name, n, "code"), f"代码 {code} 重复")
         seen.add(code)
-        out.append((n, entry))
+        out.append((n, {**entry, "code": code}))
     return out
 
 

@@ -23,7 +23,6 @@ rounds them to two decimals. Manual entries that do not fit the table raise :cla
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from fractions import Fraction
@@ -149,7 +148,7 @@ def automatic_lines(facts: Facts, table: IndicatorTable, as_of: date) -> list[Li
                 "messages", "message_replies")
     if facts.dead_links is not None:
         for code, n, key in (("dead_link_homepage", facts.dead_links[0], "homepage"),
-                             ("dead_link_other", facts.dead_links[1], "other")):
+                             ("dead_link_page", facts.dead_links[1], "other")):
             if n:
                 add(code, T.DEDUCTION_NOTE[code].format(n=n), f"dead_links.{key}", f"dead_links:{key}", n)
     return out
@@ -357,10 +356,3 @@ def _bonus_name(table: IndicatorTable, code: str) -> str:
     item = table.bonus_item(code)
     return item.name if item is not None else code
 
-
-def summary(results: Sequence[ScoreResult]) -> dict[str, int]:
-    """Counts by grade (for the period runs to come)."""
-    out = {"pass": 0, "fail": 0, "undetermined": 0}
-    for r in results:
-        out[r.grade] += 1
-    return out

@@ -42,7 +42,7 @@ DEDUCTION_NOTE = {
     "service_statistics_stale": "办事统计{what}（规定 {days} 天内更新）",
     "message_replies_stale": "留言答复{what}（规定 {days} 天内更新）",
     "dead_link_homepage": "首页不可用链接 {n} 个",
-    "dead_link_other": "其他页面不可用链接 {n} 个",
+    "dead_link_page": "其他页面不可用链接 {n} 个",
 }
 NEWEST = "最近更新于 {newest}，已 {age} 天未更新"
 NEVER = "从未更新（空白）"

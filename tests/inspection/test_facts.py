@@ -89,6 +89,8 @@ def test_yaml_and_json_files_read_the_same(tmp_path: Path) -> None:
     ("bad.json", '{"site": ', "bad.json: 第 1 行：JSON 格式错误"),
     ("bad.yaml", "site: [\n  - x\n", "bad.yaml: 第 2 行：YAML 格式错误"),
     ("bad.yaml", "\ufffesite", "bad.yaml"),
+    ("deep.yaml", "[" * 100_000 + "]" * 100_000, "deep.yaml: 嵌套过深"),
+    ("deep.json", "[" * 100_000 + "]" * 100_000, "deep.json: 嵌套过深"),
 ])
 def test_unreadable_files(tmp_path: Path, name: str, text: str, expected: str) -> None:
     p = tmp_path / name

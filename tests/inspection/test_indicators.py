@@ -20,7 +20,7 @@ def test_shipped_table() -> None:
     assert sum(i.points for i in t.indicators if i.services) == 25
     assert t.deduction("policy_column_stale").points == 5 and t.deduction("policy_column_stale").window_days == 183
     assert t.deduction("service_statistics_stale").points == 2 and t.deduction("message_replies_stale").points == 3
-    assert (t.deduction("dead_link_homepage").points, t.deduction("dead_link_other").points) == (1, Fraction(1, 10))
+    assert (t.deduction("dead_link_homepage").points, t.deduction("dead_link_page").points) == (1, Fraction(1, 10))
     assert t.bonus_item("survey_activities") is not None and t.bonus_item("survey_activities").min_activities == 6
     prov = t.provisional()
     # spec [configurable] values are provisional; the firm ones are not
@@ -62,7 +62,7 @@ def _line(text: str, needle: str, nth: int = 1) -> int:
     (_edit('code = "ipv6"', 'code = "search"'), ["[[indicator]] 第 18 项 code", "代码 search 重复"]),
     (_edit('sites = ["portal", "department"]', 'sites = ["portal", "county"]'), ["第 1 项 sites", "county"]),
     (_edit("points = 0.1", "points = -0.1"), ["[[deduction]] 第 5 项 points", "应为大于 0 的数"]),
-    (_edit('code = "dead_link_other"', 'code = "dead_links"'), ["[[deduction]] 第 5 项 code", "不认识这个扣分规则"]),
+    (_edit('code = "dead_link_page"', 'code = "dead_links"'), ["[[deduction]] 第 5 项 code", "不认识这个扣分规则"]),
     (_edit("window_days = 60\n", ""), ["[[deduction]] 第 3 项", "缺少键 window_days"]),
     (_edit("min_activities = 6\n", ""), ["[[bonus]] 第 1 项", "缺少键 min_activities"]),
     (_edit("[new_media]", "[newmedia]"), ["newmedia", "没有这个键"]),
