@@ -106,3 +106,18 @@ def test_the_example_facts_file_scores(capsys: pytest.CaptureFixture[str]) -> No
     assert code == 0 and (doc["grade"], doc["deduction_total"], doc["bonus_total"], doc["score"]) == (
         "合格", 8.2, 8, 99.8)
     assert [m["passed"] for m in doc["new_media"]] == [True, False]
+
+
+def test_table_of_an_undetermined_department(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    facts = _facts(tmp_path, site={"type": "department", "external_services": False},
+                   probes={"total": 120, "failed": 0}, bonus=[], service_statistics_newest=ago(200))
+    code, out, _ = _run(capsys, "--facts", str(facts), "--as-of", "2026-12-31")
+    assert code == 0
+    assert "网站类型：部门网站（无对外服务：扣分部分满分 75 分，折算 ×4/3）" in out
+    assert "等级：无法判定　得分：98" in out  # (75 − 1.5) × 4/3
+    assert "[数据不足] 站点无法访问：数据不足（已有 120/140 次监测），暂不判定" in out
+    assert "办事服务／办事统计：不考核" in out and "加分项（加分合计 0）：加分项只适用于门户网站" in out
+    code, out, _ = _run(capsys, "--facts", str(facts), "--as-of", "2026-12-31", "--format", "json")
+    doc = json.loads(out)
+    assert (doc["passed"], doc["grade"], doc["score"]) == (None, "无法判定", 98)
+    assert doc["undetermined"][0]["item"] == "unreachable"
