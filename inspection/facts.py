@@ -253,7 +253,7 @@ def parse_facts(doc: Any, as_of: date, source: str = "facts") -> Facts:
         site_type = r.choice("site.type", site.get("type"), SITE_TYPES)
         if "external_services" in site:
             services = r.bool("site.external_services", site["external_services"])
-    probes = _probes(r, top.get("probes"))
+    probes = _probes(r, top["probes"]) if "probes" in top else ProbeTotals(0, 0)
     home = r.date("homepage_newest_item", top.get("homepage_newest_item"), nullable=True)
     columns = []
     for i, raw in enumerate(r.list("columns", top.get("columns", []))):

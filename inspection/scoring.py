@@ -202,7 +202,7 @@ def deductions(facts: Facts, table: IndicatorTable, as_of: date) -> tuple[Indica
         room = ind.points - used.get(ind.code, ZERO)
         charged = min(line.points, max(room, ZERO))
         used[ind.code] = used.get(ind.code, ZERO) + charged
-        if line.problem and charged > 0:
+        if line.problem:  # assessed here, even when the cap left nothing to charge
             charged_problems[line.problem] = ind.name
         settled[ind.code].append(_with(line, charged, "charged" if charged == line.points else "capped"))
     return tuple(IndicatorScore(i.code, i.group, i.name, i.points,

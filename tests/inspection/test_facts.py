@@ -100,3 +100,7 @@ def test_unreadable_files(tmp_path: Path, name: str, text: str, expected: str) -
     assert str(exc.value).startswith(str(tmp_path / expected))
     with pytest.raises(FactsError, match="文件不存在"):
         load_facts(tmp_path / "missing.yaml", AS_OF)
+
+
+def test_a_missing_key_is_one_problem() -> None:
+    assert _errors(lambda d: d.pop("probes")) == ["probes：缺少此项"]

@@ -205,3 +205,11 @@ def test_json_form_traces_every_number() -> None:
     assert {ln["source"] for ln in lines} == {"columns[3]", "deductions[0]", "dead_links.homepage", "dead_links.other"}
     assert out["bonus"][0]["source"] == "bonus[0]"
     assert "scoring.department_max" in out["provisional"] and out["veto_values"]["rules"]["unreachable_ratio"] == 0.05
+
+
+def test_a_problem_capped_to_nothing_is_still_not_charged_elsewhere() -> None:
+    r = run(manual(("search", 4), ("search", 1, "搜索慢"), ("correction", 1, "搜索慢")))
+    lines = [ln for i in r.indicators for ln in i.lines]
+    assert [(ln.code, ln.charged, ln.status) for ln in lines] == [
+        ("search", 4, "charged"), ("search", 0, "capped"), ("correction", 0, "duplicate")]
+    assert r.deduction_total == 4
