@@ -46,6 +46,9 @@ def _cases(tmp: Path, busy_port: int) -> dict[tuple[str, ...], list[Case]]:
     not_a_db = tmp / "not-a-database.db"
     not_a_db.write_text("这不是数据库\n" * 400, encoding="utf-8")
     unreachable_db = {"GOVOPS_DATABASE__URL": "postgresql+psycopg2://nobody@127.0.0.1:1/none"}
+    bad_facts = tmp / "bad-facts.yaml"
+    bad_facts.write_text("site: {type: county}\n", encoding="utf-8")
+    explain = ("score", "explain", "--facts")
     return {
         ("run",): [Case(("run",), {"GOVOPS_WEB__PORT": str(busy_port), "GOVOPS_WEB__HOST": "127.0.0.1"},
                         "已被占用")],
@@ -64,6 +67,10 @@ def _cases(tmp: Path, busy_port: int) -> dict[tuple[str, ...], list[Case]]:
         ("demo-federation",): [Case(("demo-federation",), {"GOVOPS_WEB__PORT": "60000"}, "太大")],
         ("federation", "pull"): [Case(("federation", "pull"), expect="本节点未连接省级节点")],
         ("inspect",): [Case(("inspect", "--as-of", "2026-13-01"), expect="日期")],
+        ("score", "explain"): [Case((*explain, str(tmp / "missing.yaml"), "--as-of", "2026-12-31"),
+                                    expect="文件不存在"),
+                               Case((*explain, str(bad_facts), "--as-of", "2026-12-31"), expect="site.type：应为"),
+                               Case((*explain, str(bad_facts), "--as-of", "31/12/2026"), expect="日期格式错误")],
         ("users", "create-admin"): [Case(("users", "create-admin", "--username", "a"), expect="--password-stdin")],
         ("users", "add"): [Case(("users", "add", "--username", "op", "--role", "oncall", "--scope", "430100"),
                                 expect="--password-file"),

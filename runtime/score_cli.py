@@ -1,0 +1,141 @@
+"""``app.py score explain --facts FILE --as-of YYYY-MM-DD [--format json|table]``: one site scored from a
+facts file, every figure with its source (docs/scoring.md).
+
+Refused facts (a key of the wrong form, a manual entry the indicator table does not know) exit 1 after
+listing every problem, each naming its key path; a bad ``--as-of`` or an unusable indicator table or
+rules file exits 2 with one Chinese line (core.cli.CliError).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any, TextIO
+
+from core.cli import CliError
+from core.config import Config
+from core.i18n import media as M
+from core.i18n import scoring as T
+from core.i18n.common import PLATFORM
+from inspection.facts import FactsError, load_facts
+from inspection.indicators import DEFAULT_FILE, IndicatorError, IndicatorTable, load_indicators
+from inspection.rules import RulesError, VetoRules, load_rules
+from inspection.scoring import ScoreResult, number, score, to_dict
+from newmedia.rules import MediaRules
+
+RULES_FILE = DEFAULT_FILE.parent / "rules.toml"
+
+
+def add_arguments(sub: argparse._SubParsersAction) -> None:
+    """Register ``score`` and its operations on the top-level parser."""
+    s = sub.add_parser("score", help=T.CLI["help"])
+    ssub = s.add_subparsers(dest="score_cmd", required=True, metavar="操作")
+    e = ssub.add_parser("explain", help=T.CLI["explain"])
+    e.add_argument("--facts", required=True, metavar="文件", help=T.CLI["facts"])
+    e.add_argument("--as-of", required=True, metavar="日期", help=T.CLI["as_of"])
+    e.add_argument("--format", choices=("json", "table"), default="table", help=T.CLI["format"])
+    e.add_argument("--indicators", metavar="文件", help=T.CLI["indicators"])
+    e.add_argument("--rules", metavar="文件", help=T.CLI["rules"])
+
+
+def run(config: Config, args: argparse.Namespace) -> int:
+    from newmedia.settings import media_rules
+
+    return explain(Path(args.facts), args.as_of, args.format, media_rules(config),
+                   indicators=args.indicators, rules_file=args.rules)
+
+
+def _as_of(value: str) -> date:
+    try:
+        if len(value) != 10:
+            raise ValueError(value)
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CliError(T.CLI["bad_date"].format(value=value)) from None
+
+
+def explain(facts_path: Path, as_of_text: str, fmt: str, media: MediaRules | None = None, *,
+            indicators: str | None = None, rules_file: str | None = None, out: TextIO | None = None) -> int:
+    """Score the facts file, printing to ``out`` (default: the current stdout); its exit status (0, or 1 for
+    refused facts)."""
+    out = out or sys.stdout
+    as_of = _as_of(as_of_text)
+    try:
+        table = load_indicators(indicators or DEFAULT_FILE)
+    except IndicatorError as exc:
+        raise CliError(T.CLI["table_error"].format(error=exc)) from None
+    try:
+        veto: VetoRules = load_rules(rules_file or RULES_FILE).veto
+    except RulesError as exc:
+        raise CliError(T.CLI["rules_error"].format(error=exc)) from None
+    try:
+        facts = load_facts(facts_path, as_of)
+        result = score(facts, table, veto, as_of, media, source=str(facts_path))
+    except FactsError as exc:
+        print(T.CLI["facts_error"].format(n=len(exc.errors)), file=out)
+        for line in exc.errors:
+            print(f"{exc.source}: {line}", file=out)
+        out.flush()
+        return 1
+    if fmt == "json":
+        print(json.dumps(to_dict(result, table), ensure_ascii=False, indent=2), file=out, flush=True)
+    else:
+        print(render_table(result, table), file=out, flush=True)
+    return 0
+
+
+def _n(x: Any) -> str:
+    value = number(x)
+    return "—" if value is None else f"{value:g}"
+
+
+def render_table(r: ScoreResult, table: IndicatorTable) -> str:
+    """The result as Chinese text, one line per veto item, indicator, deduction, bonus and account."""
+    t = T.TABLE
+    services = ("" if not (r.site_type == "department" and not r.external_services)
+                else t["no_services"].format(max=_n(r.deduction_max), scale="4/3" if r.scale * 3 == 4 else _n(r.scale)))
+    lines = [t["title"].format(as_of=r.as_of, version=r.indicator_version),
+             t["site"].format(site=T.SITE_TYPE[r.site_type], services=services),
+             t["grade"].format(grade=T.GRADE[r.grade], score=_n(r.score) if r.score is not None else t["score_none"]),
+             "", t["veto_head"]]
+    for v in r.veto_items:
+        src = f"〔来源：{'、'.join(v.evidence)}〕" if v.evidence else ""
+        lines.append(f"  [{T.STATUS[v.status]}] {v.name}：{v.reason}{src}")
+    lines.append("")
+    if r.deduction_total is None:
+        lines.append(t["deduction_not_scored"])
+    else:
+        lines.append(t["deduction_head"].format(total=_n(r.deduction_total), part=_n(r.deduction_part)))
+        for i in r.indicators:
+            group = table.group_name(i.group)
+            if not i.assessed:
+                lines.append(t["indicator_na"].format(group=group, name=i.name))
+                continue
+            if not i.lines:
+                continue
+            lines.append(t["indicator"].format(group=group, name=i.name, points=_n(i.points), deducted=_n(i.deducted)))
+            for ln in i.lines:
+                status = T.LINE_STATUS[ln.status].format(other=ln.duplicate_of)
+                lines.append(t["line"].format(note=ln.note, status=status, charged=_n(ln.charged), source=ln.source))
+        status = T.BONUS_STATUS[r.bonus_status].format(part=_n(r.deduction_part), limit=_n(table.bonus_above))
+        lines += ["", t["bonus_head"].format(total=_n(r.bonus_total), status=status)]
+        for ln in r.bonus_lines:
+            item = table.bonus_item(ln.code)
+            lines.append(t["bonus_line"].format(name=item.name if item else ln.code, charged=_n(ln.charged),
+                                                note=ln.note, source=ln.source))
+    if r.new_media:
+        lines += ["", t["media_head"]]
+        for m in r.new_media:
+            verdict = T.GRADE["pass"] if m.passed else M.VERDICT["veto"]
+            lines.append(t["media_line"].format(platform=PLATFORM.get(m.platform, m.platform), index=m.index,
+                                                verdict=verdict))
+            lines += [t["media_veto"].format(rule=M.RULE[k], reason=why) for k, why in m.vetoes]
+            if m.not_judged:
+                lines.append(t["media_veto"].format(rule=M.RULE["unanswered"], reason=T.MEDIA_NOT_JUDGED))
+    if r.undetermined:
+        lines += ["", t["undetermined"].format(items="；".join(f"{v.name}（{v.reason}）" for v in r.undetermined))]
+    lines += ["", t["provisional"].format(n=len(r.provisional))]
+    return "\n".join(lines)
