@@ -50,7 +50,7 @@ def year_traffic(s: Session, site_id: int, year: int, uv_mode: str = "daily-sum"
     keys: dict[date, np.ndarray] = {}
     if uv_mode == "distinct":
         for day, blob in s.execute(select(SiteTrafficVisitors.day, SiteTrafficVisitors.keys).where(
-                SiteTrafficVisitors.site_id == site_id, SiteTrafficVisitors.day.between(start, end))).tuples():
+                SiteTrafficVisitors.site_id == site_id, SiteTrafficVisitors.day.between(start, end))):
             keys[day] = np.frombuffer(blob, dtype=KEY_DTYPE)
     out = []
     for month in range(1, 13):

@@ -24,7 +24,7 @@ KEY_DTYPE = np.dtype("<u8")
 def site_hosts(s: Session) -> dict[str, str]:
     """host name → site code of every registered site (from its URL); ``www.`` and the bare name both."""
     hosts: dict[str, str] = {}
-    for code, url in s.execute(select(Site.code, Site.url)).tuples():
+    for code, url in s.execute(select(Site.code, Site.url)):
         host = (urlsplit(url if "//" in url else f"//{url}").hostname or "").lower()
         if host:
             hosts[host] = code
@@ -34,7 +34,7 @@ def site_hosts(s: Session) -> dict[str, str]:
 
 
 def site_ids(s: Session, codes: set[str]) -> dict[str, int]:
-    return {code: sid for sid, code in s.execute(select(Site.id, Site.code).where(Site.code.in_(codes))).tuples()}
+    return {code: sid for sid, code in s.execute(select(Site.id, Site.code).where(Site.code.in_(codes)))}
 
 
 def keys_array(keys: set[int]) -> np.ndarray:
