@@ -5,9 +5,9 @@
 - :class:`SiteTrafficVisitors`: the day's visitor keys (sorted little-endian uint64, 8 bytes a visitor), so a
   day spread over several files or runs is counted once per visitor, and a month or year can be counted
   distinct too;
-- :class:`TrafficIngestLedger`: every file ingested, identified by the hash of its first line and of all it
-  had read (``offset`` bytes of its uncompressed text), so the same file, or the same file rotated, renamed,
-  grown or gzipped, never counts a line twice.
+- :class:`TrafficIngestLedger`: every file ingested, identified by the hash of its first line, of its first
+  4 KiB and of all it had read (``offset`` bytes of its uncompressed text), so the same file, or the same file
+  rotated, renamed, grown or gzipped, never counts a line twice.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ class TrafficIngestLedger(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     first_line_sha256: Mapped[str] = mapped_column(String(64), index=True)
     prefix_sha256: Mapped[str] = mapped_column(String(64))  # of the first ``offset`` bytes
+    head_sha256: Mapped[str] = mapped_column(String(64))  # of the first min(offset, 4 KiB) bytes
     offset: Mapped[int] = mapped_column(BigInteger)  # uncompressed bytes read, up to the last whole line
     lines: Mapped[int] = mapped_column(BigInteger)
     bad_lines: Mapped[int] = mapped_column(BigInteger)

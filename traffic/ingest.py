@@ -3,10 +3,13 @@
 For each file: its first line's SHA-256 finds the ledger rows of files that began the same way; a row whose
 ``offset`` bytes hash to its ``prefix_sha256`` is this file as far as it was read before (the same file, or
 it rotated, renamed, grown or gzipped since), so reading resumes after them. A file with nothing new is
-"unchanged". A file that begins like an ingested one but is shorter than what was read of it is refused (a
-truncated copy cannot be told from the original). The lines are read as a stream (constant memory but the
-per-day visitor sets), tallied per site and day (traffic/aggregate.py), and written in one transaction with
-the file's ledger row: a file that fails to read half-way (a broken gzip) writes nothing.
+"unchanged". A file whose first 4 KiB are those of an ingested file but which then differs or ends sooner
+is refused (a truncated or edited copy cannot be told from the original). Another file that merely starts
+with the same line (a monitor's request at the same second on two days or sites) is a file of its own.
+
+The lines are read as a stream (constant memory but the per-day visitor sets), tallied per site and day
+(traffic/aggregate.py), and written in one transaction with the file's ledger row: a file that fails to read
+half-way (a broken gzip) writes nothing.
 
 A plain file's last line without a newline is left for the next run (nginx may be writing it); a gzip file
 is finished, so its last line counts with or without one.
@@ -35,6 +38,7 @@ from traffic.store import ledger_candidates, merge_days, site_hosts, site_ids
 BAD_SAMPLES = 20  # bad lines listed by file and line number; the rest are counted
 PROGRESS_EVERY = 65_536  # lines between progress reports
 _CHUNK = 1 << 20
+HEAD_BYTES = 4096  # a file's identity beyond its first line
 
 Progress = Callable[[int, int], None]  # (bytes of the files read so far, lines read so far)
 
@@ -64,6 +68,7 @@ class _Known:
     path: str
     offset: int
     prefix_sha256: str
+    head_sha256: str
     lines: int
 
 
@@ -73,6 +78,7 @@ class _Read:
     offset: int = 0
     lineno: int = 0
     new_lines: int = 0
+    head_sha256: str = ""
 
 
 class Ingestor:
@@ -129,7 +135,7 @@ class Ingestor:
                 return FileOutcome(path, "empty", messages=[T.FILE_EMPTY.format(path=path)])
             head_sha = hashlib.sha256(head).hexdigest()
             with self.sessions() as s:
-                known = [_Known(k.id, k.path, k.offset, k.prefix_sha256, k.lines)
+                known = [_Known(k.id, k.path, k.offset, k.prefix_sha256, k.head_sha256, k.lines)
                          for k in ledger_candidates(s, head_sha)]
             return self._ingest(path, head_sha, known, site_of)
         except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
@@ -138,26 +144,20 @@ class Ingestor:
     def _resume(self, path: Path, known: list[_Known]) -> tuple[_Known | None, BinaryIO, BinaryIO, _Read, str]:
         """The ledger row this file continues (or None), the open file positioned after what was read, and
         a message ("" when reading from the start). OSError; ValueError when a known file is longer."""
-        shorter: _Known | None = None
         for k in known:
             text, raw = open_log(path)
             state = _Read(hashlib.sha256())
-            left = k.offset
-            while left > 0:
-                chunk = text.read(min(_CHUNK, left))
-                if not chunk:
-                    break
-                state.hasher.update(chunk)
-                left -= len(chunk)
-            if left == 0 and state.hasher.hexdigest() == k.prefix_sha256:
+            head = min(k.offset, HEAD_BYTES)
+            same_head = _hash_into(text, state.hasher, head) == head and state.hasher.hexdigest() == k.head_sha256
+            if same_head and _hash_into(text, state.hasher, k.offset - head) == k.offset - head \
+                    and state.hasher.hexdigest() == k.prefix_sha256:
                 state.offset, state.lineno = k.offset, k.lines
+                state.head_sha256 = k.head_sha256 if k.offset >= HEAD_BYTES else ""
                 return k, text, raw, state, T.FILE_RESUMED.format(path=path, offset=k.offset, known=k.path)
             text.close()
             raw.close()
-            if left > 0:
-                shorter = shorter or k
-        if shorter is not None:
-            raise ValueError(T.SHORTER_THAN_LEDGER.format(path=path, known=shorter.path, offset=shorter.offset))
+            if same_head:
+                raise ValueError(T.SHORTER_THAN_LEDGER.format(path=path, known=k.path, offset=k.offset))
         text, raw = open_log(path)
         return None, text, raw, _Read(hashlib.sha256()), ""
 
@@ -188,6 +188,7 @@ class Ingestor:
                 row = TrafficIngestLedger(first_line_sha256=head_sha, lines=0, bad_lines=0, unattributed=0)
                 s.add(row)
             row.prefix_sha256, row.offset = state.hasher.hexdigest(), state.offset
+            row.head_sha256 = state.head_sha256
             row.lines, row.bad_lines = state.lineno, row.bad_lines + out.bad_lines
             row.unattributed += tally.unattributed
             row.path, row.inode, row.size, row.site_code = str(path.resolve()), st.st_ino, st.st_size, self.site_code
@@ -200,6 +201,10 @@ class Ingestor:
         for line in text:
             if not line.endswith(b"\n") and not finished:
                 break  # being written: the next run reads it whole
+            if not state.head_sha256 and state.offset + len(line) >= HEAD_BYTES:
+                head = hasher.copy()
+                head.update(line[:HEAD_BYTES - state.offset])
+                state.head_sha256 = head.hexdigest()
             hasher.update(line)
             state.offset += len(line)
             state.lineno += 1
@@ -218,11 +223,25 @@ class Ingestor:
             if self.progress is not None and state.new_lines % PROGRESS_EVERY == 0:
                 self.progress(self.bytes_before + raw.tell(), self.lines_total + state.new_lines)
         self.lines_total += state.new_lines
+        if not state.head_sha256:  # the file is shorter than HEAD_BYTES
+            state.head_sha256 = hasher.hexdigest()
         if self.progress is not None:
             self.progress(self.bytes_before + _size(path), self.lines_total)
         out.messages.extend(samples)
         if out.bad_lines > len(samples):
             out.messages.append(T.BAD_MORE.format(path=path, n=out.bad_lines - len(samples)))
+
+
+def _hash_into(text: BinaryIO, hasher: Any, n: int) -> int:
+    """Read ``n`` bytes of ``text`` into ``hasher``; how many there were."""
+    left = n
+    while left > 0:
+        chunk = text.read(min(_CHUNK, left))
+        if not chunk:
+            break
+        hasher.update(chunk)
+        left -= len(chunk)
+    return n - left
 
 
 def _size(path: Path) -> int:

@@ -19,8 +19,8 @@ UNKNOWN_SITE = "网站标识码 {code} 未登记（请先用 registry import 导
 NO_SITE_FOR_FILE = ("{path}：无法确定所属网站：文件名中没有登记网站的域名，日志格式也不含主机名；"
                     "请用 --site 指定网站标识码")
 READ_FAILED = "{path}：读取失败（{error}），本文件未计入任何数据"
-SHORTER_THAN_LEDGER = ("{path}：首行与已导入的文件 {known} 相同，但内容比已导入的 {offset} 字节短；"
-                       "可能是截断的副本，为避免重复计数本文件未导入")
+SHORTER_THAN_LEDGER = ("{path}：开头与已导入的文件 {known} 相同，但在已导入的 {offset} 字节内出现不同或提前结束；"
+                       "可能是截断或修改过的副本，为避免重复计数本文件未导入")
 
 FILE_DONE = ("{path}：新读取 {lines} 行，页面浏览 {pv}，爬虫请求 {bots}，格式错误 {bad} 行，"
              "非登记网站 {unattributed} 行，涉及 {days} 个网站日")

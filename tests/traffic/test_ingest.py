@@ -132,3 +132,17 @@ def test_unknown_site_and_empty_file(sessions: sessionmaker[Session], tmp_path: 
     assert Ingestor(sessions, site_code="P1").ingest_file(partial).state == "empty"
     os.utime(partial)
     assert days(sessions) == {}
+
+
+def test_another_file_that_only_starts_with_the_same_line_is_its_own(sessions: sessionmaker[Session],
+                                                                       tmp_path: Path) -> None:
+    # a monitor asks for / at the same second on two sites' servers: both logs start with the same line
+    probe = line("10.9.9.9", ua="Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0")
+    a, b = tmp_path / "a.log", tmp_path / "b.log"
+    a.write_text(probe + "".join(line(f"10.0.1.{i}") for i in range(60)))
+    b.write_text(probe + line("10.0.2.1"))
+    assert Ingestor(sessions, site_code="P1").ingest_file(a).pv == 61
+    assert Ingestor(sessions, site_code="C1").ingest_file(b).pv == 2
+    assert [o.state for o in Ingestor(sessions, site_code="P1").ingest([a, b])] == ["unchanged", "unchanged"]
+    assert days(sessions) == {D1: (61, 61, 0, 0)}
+    assert days(sessions, "C1") == {D1: (2, 2, 0, 0)}

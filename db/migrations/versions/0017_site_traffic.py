@@ -47,6 +47,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("first_line_sha256", sa.String(length=64), nullable=False),
         sa.Column("prefix_sha256", sa.String(length=64), nullable=False),
+        sa.Column("head_sha256", sa.String(length=64), nullable=False),
         sa.Column("offset", sa.BigInteger(), nullable=False),
         sa.Column("lines", sa.BigInteger(), nullable=False),
         sa.Column("bad_lines", sa.BigInteger(), nullable=False),
