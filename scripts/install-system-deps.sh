@@ -7,11 +7,12 @@
 # the MetricStore contract tests start for the "victoriametrics" backend; openssh-server the sshd the SSH host
 # collector tests start on loopback; prometheus the real scraper of
 # the /metrics self-monitoring test (tests/runtime/test_selfmetrics_scrape.py); prometheus-redis-exporter the peer of the
-# platform-service benchmark (bench/services_bench.py). Idempotent; a no-op when all are present.
+# platform-service benchmark (bench/services_bench.py); goaccess the peer of the access-log benchmark
+# (bench/accesslog_bench.py; nginx also serves the access-log ingestion test). Idempotent; a no-op when all are present.
 set -euo pipefail
 need=()
 for pkg in chromium chromium-driver prometheus-blackbox-exporter fonts-wqy-microhei fonts-noto-cjk fontconfig nginx victoria-metrics \
-           openssh-server prometheus prometheus-redis-exporter; do
+           openssh-server prometheus prometheus-redis-exporter goaccess; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -1,7 +1,8 @@
 """Access-log lines of nginx and Apache (pure): the "common", "combined" and Apache "vhost_combined" formats.
 
-One compiled regular expression on bytes (no decoding per line) reads every format; ``parse_line`` returns a
-:class:`LogLine` or a :class:`BadLine` reason, never raises. The shape, as nginx and Apache write it::
+One compiled regular expression on bytes (no decoding per line; a second one with the leading virtual host)
+reads every format; ``parse_line`` returns a :class:`LogLine` or a :class:`BadLine` reason, never raises.
+The shape, as nginx and Apache write it::
 
     [vhost[:port] ]remote_addr ident user [time_local] "request" status bytes ["referer" "user_agent"][ extra…]
 
@@ -23,15 +24,13 @@ from typing import Final
 
 FORMATS: Final = ("combined", "common", "vhost_combined")
 
-_QUOTED = rb'"((?:[^"\\]|\\.)*)"'
-_LINE = re.compile(
-    rb"(?:(?P<vhost>[^\s\"\[]+) (?=\S+ \S+ \S+ \[))?"  # vhost_combined's %v:%p, only when a whole line follows
-    rb"(?P<ip>[^\s\"]+) \S+ (?P<user>\S+) \[(?P<time>[^\]]+)\] "
-    rb'"(?P<request>(?:[^"\\]|\\.)*)" (?P<status>\d{3}) (?P<bytes>\d+|-)'
-    rb'(?: "(?P<referer>(?:[^"\\]|\\.)*)" "(?P<ua>(?:[^"\\]|\\.)*)")?'
-    rb"(?P<extra>(?: .*)?)\r?$",
-    re.DOTALL,
-)
+_QUOTED = rb'(?:[^"\\]++|\\.)*+'  # possessive: a quoted field never backtracks
+_BODY = (rb"(?P<ip>[^\s\"]+) \S+ (?P<user>\S+) \[(?P<time>[^\]]+)\] "
+         rb'"(?P<request>' + _QUOTED + rb')" (?P<status>\d{3}) (?P<bytes>\d+|-)'
+         rb'(?: "(?P<referer>' + _QUOTED + rb')" "(?P<ua>' + _QUOTED + rb')")?'
+         rb"(?P<extra>(?: .*)?)\r?$")
+_LINE = re.compile(_BODY, re.DOTALL)
+_VHOST_LINE = re.compile(rb"(?P<vhost>[^\s\"\[]+) " + _BODY, re.DOTALL)  # Apache's %v:%p first
 _MONTHS: Final = {m: i for i, m in enumerate(
     (b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec"), 1)}
 
@@ -100,15 +99,17 @@ def _day(key: bytes) -> date | None:
 def parse_line(raw: bytes, fmt: str = "combined", days: DayCache | None = None) -> LogLine | BadLine:
     """The request of one log line (without its newline) in format ``fmt`` (one of :data:`FORMATS`), or why
     it is not one. Never raises on any input."""
-    m = _LINE.match(raw)
-    if m is None:
-        return BadLine(NOT_A_LOG_LINE)
-    vhost, ua = m["vhost"], m["ua"]
     if fmt == "vhost_combined":
-        if vhost is None:
-            return BadLine(NO_VHOST)
-    elif vhost is not None:  # a leading token the format has no place for
-        return BadLine(NOT_A_LOG_LINE)
+        m = _VHOST_LINE.match(raw)
+        if m is None:
+            return BadLine(NO_VHOST if _LINE.match(raw) else NOT_A_LOG_LINE)
+        vhost: bytes | None = m["vhost"]
+    else:
+        m = _LINE.match(raw)
+        if m is None:
+            return BadLine(NOT_A_LOG_LINE)
+        vhost = None
+    ua = m["ua"]
     if ua is None and fmt != "common":
         return BadLine(NO_USER_AGENT)
     day = (days or DayCache()).day(m["time"])
@@ -123,6 +124,6 @@ def loose_status(raw: bytes) -> tuple[int, bytes] | None:
     """(status, the fields appended after the format's own) of any common- or combined-shaped line, or None:
     what the nginx service collector's log tail needs (collectors/nginx_log.py)."""
     m = _LINE.match(raw)
-    if m is None or m["vhost"] is not None:
+    if m is None:
         return None
     return int(m["status"]), m["extra"]
