@@ -64,6 +64,7 @@ class Tally:
         self.unattributed = 0
         self.orphan_bad_lines = 0  # bad lines before any good line of the file had a site and day
         self._last: DayTally | None = None
+        self._pages: dict[bytes, bool] = {}  # is_page memo: a site has far fewer URLs than requests
 
     def add(self, line: LogLine) -> None:
         site = self.site_of(line)
@@ -79,9 +80,19 @@ class Tally:
         self._last = tally
         if self.bots.is_bot(line.ua):
             tally.bot_hits += 1
-        elif line.method == b"GET" and (200 <= line.status < 300 or line.status == 304) and is_page(line.target):
+        elif line.method == b"GET" and (200 <= line.status < 300 or line.status == 304) and self._is_page(line.target):
             tally.pv += 1
             tally.visitors.add(visitor_key(line.ip, line.ua))
+
+    def _is_page(self, target: bytes) -> bool:
+        try:
+            return self._pages[target]
+        except KeyError:
+            pass
+        if len(self._pages) >= 100_000:
+            self._pages.clear()
+        page = self._pages[target] = is_page(target)
+        return page
 
     def add_bad(self) -> None:
         """A bad line: counted on the site and day of the line before it (or after it, at the file's start)."""

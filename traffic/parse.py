@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Final
+from typing import Final, NamedTuple
 
 FORMATS: Final = ("combined", "common", "vhost_combined")
 
@@ -41,8 +41,7 @@ NO_VHOST: Final = "no_vhost"
 BAD_TIME: Final = "time"
 
 
-@dataclass(frozen=True, slots=True)
-class LogLine:
+class LogLine(NamedTuple):  # a tuple: the cheapest record to build millions of times
     """One request: the bytes as logged (``ua``/``referer`` None when the line has none, ``vhost`` None
     outside ``vhost_combined``), ``day`` the date of ``time_local`` as written."""
 
