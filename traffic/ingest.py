@@ -21,6 +21,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -39,6 +40,7 @@ BAD_SAMPLES = 20  # bad lines listed by file and line number; the rest are count
 PROGRESS_EVERY = 65_536  # lines between progress reports
 _CHUNK = 1 << 20
 HEAD_BYTES = 4096  # a file's identity beyond its first line
+MAX_LINE = 64 * 1024  # a longer "line" (binary junk) is read in pieces of this size, each a bad line
 
 Progress = Callable[[int, int], None]  # (bytes of the files read so far, lines read so far)
 
@@ -198,8 +200,8 @@ class Ingestor:
                     out: FileOutcome, finished: bool) -> None:
         fmt, days, hasher = self.fmt, self.days, state.hasher
         samples: list[str] = []
-        for line in text:
-            if not line.endswith(b"\n") and not finished:
+        for line in iter(partial(text.readline, MAX_LINE), b""):
+            if not line.endswith(b"\n") and not finished and len(line) < MAX_LINE:
                 break  # being written: the next run reads it whole
             if not state.head_sha256 and state.offset + len(line) >= HEAD_BYTES:
                 head = hasher.copy()

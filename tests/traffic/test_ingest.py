@@ -146,3 +146,12 @@ def test_another_file_that_only_starts_with_the_same_line_is_its_own(sessions: s
     assert [o.state for o in Ingestor(sessions, site_code="P1").ingest([a, b])] == ["unchanged", "unchanged"]
     assert days(sessions) == {D1: (61, 61, 0, 0)}
     assert days(sessions, "C1") == {D1: (2, 2, 0, 0)}
+
+
+def test_binary_junk_is_bad_lines_in_bounded_pieces(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    junk = tmp_path / "junk.log"
+    junk.write_bytes(line().encode() + os.urandom(300_000).replace(b"\n", b"x") + b"\n" + line("10.0.0.2").encode())
+    out = Ingestor(sessions, site_code="P1").ingest_file(junk)
+    assert (out.state, out.pv) == ("done", 2)
+    assert out.bad_lines == 5  # 300,001 bytes in pieces of 64 KiB
+    assert Ingestor(sessions, site_code="P1").ingest_file(junk).state == "unchanged"
