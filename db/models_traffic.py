@@ -46,9 +46,12 @@ class SiteTrafficVisitors(Base):
 
 class TrafficIngestLedger(Base):
     __tablename__ = "traffic_ingest_ledger"
+    # two files never share a first line and first 4 KiB (traffic/ingest.py refuses such a copy): the
+    # constraint stops two concurrent first ingests of one file
+    __table_args__ = (UniqueConstraint("first_line_sha256", "head_sha256"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    first_line_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    first_line_sha256: Mapped[str] = mapped_column(String(64))
     prefix_sha256: Mapped[str] = mapped_column(String(64))  # of the first ``offset`` bytes
     head_sha256: Mapped[str] = mapped_column(String(64))  # of the first min(offset, 4 KiB) bytes
     offset: Mapped[int] = mapped_column(BigInteger)  # uncompressed bytes read, up to the last whole line

@@ -102,7 +102,6 @@ def ingest(sessions: sessionmaker[Session], paths: list[Path], fmt: str = "combi
     outcomes: list[FileOutcome] = []
     for path in files:
         o = ingestor.ingest_file(path)
-        ingestor.bytes_before += path.stat().st_size
         outcomes.append(o)
         for m in o.messages:
             print(m, file=err if o.state == "failed" else out, flush=True)

@@ -25,6 +25,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.i18n import traffic as T
@@ -43,6 +44,10 @@ HEAD_BYTES = 4096  # a file's identity beyond its first line
 MAX_LINE = 64 * 1024  # a longer "line" (binary junk) is read in pieces of this size, each a bad line
 
 Progress = Callable[[int, int], None]  # (bytes of the files read so far, lines read so far)
+
+
+class _Conflict(Exception):
+    """The ledger row of the file changed while it was read (another ingest of it)."""
 
 
 class UnknownSite(ValueError):
@@ -100,11 +105,7 @@ class Ingestor:
         self.lines_total = 0
 
     def ingest(self, paths: list[Path]) -> list[FileOutcome]:
-        out = []
-        for p in paths:
-            out.append(self.ingest_file(p))
-            self.bytes_before += _size(p)
-        return out
+        return [self.ingest_file(p) for p in paths]
 
     def _site_of(self, path: Path) -> SiteOf | None:
         if self.site_code is not None:
@@ -128,6 +129,12 @@ class Ingestor:
 
     def ingest_file(self, path: Path) -> FileOutcome:
         """Read ``path`` and store what it adds; never raises for a bad file (the outcome says why)."""
+        try:
+            return self._ingest_file(path)
+        finally:
+            self.bytes_before += _size(path)
+
+    def _ingest_file(self, path: Path) -> FileOutcome:
         site_of = self._site_of(path)
         if site_of is None:
             return FileOutcome(path, "failed", messages=[T.NO_SITE_FOR_FILE.format(path=path)])
@@ -183,9 +190,23 @@ class Ingestor:
         out.bot_hits = sum(t.bot_hits for t in tally.days.values())
         out.unattributed = tally.unattributed
         st = os.stat(path)
+        try:
+            self._store(path, st, head_sha, match, state, tally, out)
+        except (_Conflict, IntegrityError, OperationalError):  # another ingest wrote this file meanwhile
+            return FileOutcome(path, "failed", messages=[T.CONCURRENT.format(path=path)])
+        return out
+
+    def _store(self, path: Path, st: os.stat_result, head_sha: str, match: _Known | None, state: _Read,
+               tally: Tally, out: FileOutcome) -> None:
+        """One transaction: the days and the ledger row; _Conflict when the row moved since it was read
+        (the unique (first line, head) identity stops two concurrent first ingests the same way)."""
         with transaction(self.sessions) as s:
+            row = None
+            if match is not None:
+                row = s.get(TrafficIngestLedger, match.id, with_for_update=True, populate_existing=True)
+                if row is None or row.offset != match.offset:
+                    raise _Conflict
             merge_days(s, tally.days)
-            row = s.get(TrafficIngestLedger, match.id) if match is not None else None
             if row is None:
                 row = TrafficIngestLedger(first_line_sha256=head_sha, lines=0, bad_lines=0, unattributed=0)
                 s.add(row)
@@ -194,7 +215,6 @@ class Ingestor:
             row.lines, row.bad_lines = state.lineno, row.bad_lines + out.bad_lines
             row.unattributed += tally.unattributed
             row.path, row.inode, row.size, row.site_code = str(path.resolve()), st.st_ino, st.st_size, self.site_code
-        return out
 
     def _read_lines(self, path: Path, text: BinaryIO, raw: BinaryIO, state: _Read, tally: Tally,
                     out: FileOutcome, finished: bool) -> None:

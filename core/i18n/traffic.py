@@ -22,6 +22,7 @@ READ_FAILED = "{path}：读取失败（{error}），本文件未计入任何数�
 SHORTER_THAN_LEDGER = ("{path}：开头与已导入的文件 {known} 相同，但在已导入的 {offset} 字节内出现不同或提前结束；"
                        "可能是截断或修改过的副本，为避免重复计数本文件未导入")
 
+CONCURRENT = "{path}：另一个导入进程同时写入了此文件的记录，本次未计入任何数据；请重新导入（不会重复计数）"
 FILE_DONE = ("{path}：新读取 {lines} 行，页面浏览 {pv}，爬虫请求 {bots}，格式错误 {bad} 行，"
              "非登记网站 {unattributed} 行，涉及 {days} 个网站日")
 FILE_UNCHANGED = "{path}：已全部导入过（{offset} 字节），本次无新内容"

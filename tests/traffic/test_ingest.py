@@ -8,6 +8,7 @@ import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -155,3 +156,24 @@ def test_binary_junk_is_bad_lines_in_bounded_pieces(sessions: sessionmaker[Sessi
     assert (out.state, out.pv) == ("done", 2)
     assert out.bad_lines == 5  # 300,001 bytes in pieces of 64 KiB
     assert Ingestor(sessions, site_code="P1").ingest_file(junk).state == "unchanged"
+
+
+class _Racing(Ingestor):
+    """An ingest that another process overtakes: while it reads, a second ingest of the same file finishes."""
+
+    def _read_lines(self, *args: Any, **kw: Any) -> None:
+        super()._read_lines(*args, **kw)
+        assert Ingestor(self.sessions, site_code="P1").ingest_file(args[0]).state == "done"
+
+
+def test_two_concurrent_ingests_of_one_file_count_it_once(sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    log = tmp_path / "access.log"
+    log.write_text(line() + line("10.0.0.2"))
+    first = _Racing(sessions, site_code="P1").ingest_file(log)  # both new: the ledger's unique identity
+    assert first.state == "failed" and "另一个导入进程" in first.messages[0]
+    assert days(sessions) == {D1: (2, 2, 0, 0)}
+    with log.open("a") as fh:
+        fh.write(line("10.0.0.3"))
+    second = _Racing(sessions, site_code="P1").ingest_file(log)  # both resume: the row's offset moved
+    assert second.state == "failed" and "另一个导入进程" in second.messages[-1]
+    assert days(sessions) == {D1: (3, 3, 0, 0)}

@@ -58,13 +58,12 @@ def upgrade() -> None:
         sa.Column("site_code", sa.String(length=16), nullable=True),
         sa.Column("ingested_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_traffic_ingest_ledger")),
+        sa.UniqueConstraint("first_line_sha256", "head_sha256",
+                            name=op.f("uq_traffic_ingest_ledger_first_line_sha256")),
     )
-    op.create_index(op.f("ix_traffic_ingest_ledger_first_line_sha256"), "traffic_ingest_ledger",
-                    ["first_line_sha256"], unique=False)
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_traffic_ingest_ledger_first_line_sha256"), table_name="traffic_ingest_ledger")
     op.drop_table("traffic_ingest_ledger")
     op.drop_table("site_traffic_visitors")
     op.drop_table("site_traffic_daily")
