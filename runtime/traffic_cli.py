@@ -39,7 +39,7 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
     tsub = t.add_subparsers(dest="traffic_cmd", required=True, metavar="操作")
     i = tsub.add_parser("ingest", help="导入 nginx/Apache 访问日志（含轮转文件和 .gz；"
                                        "每个文件全部导入或全不导入，不重复计数）")
-    i.add_argument("paths", nargs="+", metavar="路径", help="日志文件或目录（目录下文件名含 .log 的文件）")
+    i.add_argument("paths", nargs="+", metavar="路径", help="日志文件或目录（目录下文件名含 .log 且不含 error 的文件）")
     i.add_argument("--site", metavar="标识码", help="日志所属网站；不指定则按文件名中的域名或日志行中的主机名确定")
     i.add_argument("--format", choices=FORMATS, default="combined", help="日志格式（默认 combined）")
     s = tsub.add_parser("show", help="某网站某年的访问量（按月）")

@@ -1,8 +1,8 @@
 """Access-log files on disk: which to read and in what order, opening plain or gzip alike, the first line.
 
 Rotation as logrotate leaves it: ``access.log`` (being written), ``access.log.1``, ``access.log.2.gz`` …; a
-directory stands for its files whose name has ``.log`` in it, oldest first (the highest number first, the
-live file last). Gzip is recognised by its magic bytes, not its name.
+directory stands for its files whose name has ``.log`` in it but not ``error`` (nginx's and Apache's error
+logs live beside the access logs), oldest first (the highest number first, the live file last). Gzip is recognised by its magic bytes, not its name.
 """
 
 from __future__ import annotations
@@ -54,12 +54,14 @@ def _rotation_key(path: Path) -> tuple[str, int]:
 
 
 def log_files(paths: Iterable[Path]) -> list[Path]:
-    """The files to read: each file given, and each directory's ``*.log*`` files, a rotated set oldest first;
+    """The files to read: each file given, and each directory's ``*.log*`` files but error logs, a rotated set
+    oldest first;
     FileNotFoundError naming the first path that does not exist."""
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out.extend(sorted((f for f in p.iterdir() if f.is_file() and ".log" in f.name), key=_rotation_key))
+            out.extend(sorted((f for f in p.iterdir() if f.is_file() and ".log" in f.name
+                               and "error" not in f.name.lower()), key=_rotation_key))
         elif p.exists():
             out.append(p)
         else:
