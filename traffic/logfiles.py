@@ -2,7 +2,8 @@
 
 Rotation as logrotate leaves it: ``access.log`` (being written), ``access.log.1``, ``access.log.2.gz`` …; a
 directory stands for its files whose name has ``.log`` in it but not ``error`` (nginx's and Apache's error
-logs live beside the access logs), oldest first (the highest number first, the live file last). Gzip is recognised by its magic bytes, not its name.
+logs live beside the access logs), oldest first (the highest number first, the live file last). Gzip is
+recognised by its magic bytes, not its name.
 """
 
 from __future__ import annotations
