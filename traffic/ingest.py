@@ -25,7 +25,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.i18n import traffic as T
@@ -192,7 +192,7 @@ class Ingestor:
         st = os.stat(path)
         try:
             self._store(path, st, head_sha, match, state, tally, out)
-        except (_Conflict, IntegrityError, OperationalError):  # another ingest wrote this file meanwhile
+        except (_Conflict, IntegrityError):  # another ingest wrote this file meanwhile
             return FileOutcome(path, "failed", messages=[T.CONCURRENT.format(path=path)])
         return out
 
