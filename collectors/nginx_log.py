@@ -3,9 +3,9 @@
 The log is read incrementally: each poll reads what was appended since the previous one, up to a bound, and
 only whole lines. The first poll only notes where the log ends (history is not a rate). A rotated log (another
 inode at the path, or a file shorter than where we were) is read from its start. A line that is not in the
-combined format is counted as bad and otherwise skipped. Latency comes from ``$request_time`` when the log
-format ends with it (nginx writes it with millisecond resolution, ``0.004``, which no other combined field
-looks like).
+common or combined format (traffic/parse.py, the parser the PV/UV ingestion shares) is counted as bad and
+otherwise skipped. Latency comes from ``$request_time`` when the log format ends with it (nginx writes it with
+millisecond resolution, ``0.004``, which no other combined field looks like).
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from traffic.parse import loose_status
+
 MAX_READ_BYTES = 16 * 1024 * 1024  # per poll; the rest is read by the next polls
-_LINE = re.compile(r'^\S+ \S+ \S+ \[[^\]]*\] "(?:[^"\\]|\\.)*" (?P<status>\d{3}) (?:\d+|-)(?P<rest>.*)$')
 _REQUEST_TIME = re.compile(r"\d+\.\d{3}")
 _STUB = re.compile(r"Active connections:\s*(?P<active>\d+)\s*server accepts handled requests\s*"
                    r"(?P<accepts>\d+)\s+(?P<handled>\d+)\s+(?P<requests>\d+)\s*"
@@ -76,15 +77,15 @@ def parse_lines(lines: Iterable[bytes]) -> LogStats:
     for raw in lines:
         if not raw.strip():
             continue
-        m = _LINE.match(raw.decode("utf-8", "replace"))
-        if m is None:
+        parsed = loose_status(raw.rstrip(b"\r"))
+        if parsed is None:
             stats.bad_lines += 1
             continue
-        status = int(m["status"])
+        status, rest = parsed
         stats.requests += 1
         if status // 100 in stats.classes:
             stats.classes[status // 100] += 1
-        tokens = m["rest"].split()
+        tokens = rest.decode("ascii", "replace").split()
         if tokens and _REQUEST_TIME.fullmatch(tokens[-1]):
             stats.request_times.append(float(tokens[-1]))
     return stats

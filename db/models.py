@@ -318,5 +318,6 @@ from db import (  # noqa: E402, F401
     models_media,
     models_security,
     models_services,
+    models_traffic,
     models_walls,
 )

@@ -521,6 +521,10 @@ def build_parser() -> argparse.ArgumentParser:
     from runtime.score_cli import add_arguments as add_score_arguments
 
     add_score_arguments(sub)
+
+    from runtime.traffic_cli import add_arguments as add_traffic_arguments
+
+    add_traffic_arguments(sub)
     w = sub.add_parser("worker", help=argparse.SUPPRESS)  # a process of `run`, started by its supervisor
     from runtime.roles import WORKERS
 
@@ -599,6 +603,12 @@ def cmd_score(config: Config, args: argparse.Namespace) -> int:
     return run(config, args)
 
 
+def cmd_traffic(config: Config, args: argparse.Namespace) -> int:
+    from runtime.traffic_cli import run
+
+    return run(config, args)
+
+
 def cmd_notify(config: Config, args: argparse.Namespace) -> int:
     from alerts.notify_cli import run
 
@@ -610,7 +620,8 @@ COMMANDS = {"run": cmd_run, "collect": cmd_collect, "migrate": cmd_migrate, "reg
             "rules": cmd_rules, "users": cmd_security, "kiosk": cmd_security,
             "notify": cmd_notify, "hosts": cmd_hosts, "services": cmd_services, "media": cmd_media,
             "nodes": cmd_nodes,
-            "federation": cmd_federation, "walls": cmd_walls, "score": cmd_score, "worker": cmd_worker}
+            "federation": cmd_federation, "walls": cmd_walls, "score": cmd_score, "traffic": cmd_traffic,
+            "worker": cmd_worker}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

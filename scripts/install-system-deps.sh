@@ -9,11 +9,12 @@
 # the /metrics self-monitoring test (tests/runtime/test_selfmetrics_scrape.py); prometheus-redis-exporter,
 # prometheus-postgres-exporter and prometheus-nginx-exporter the peers of the platform-service benchmark
 # (bench/services_bench.py starts each one itself on a free loopback port; their packaged services are not
-# used). Idempotent; a no-op when all are present.
+# used); goaccess the peer of the access-log benchmark (bench/accesslog_bench.py; nginx also serves the access-log
+# ingestion test). Idempotent; a no-op when all are present.
 set -euo pipefail
 need=()
 for pkg in chromium chromium-driver prometheus-blackbox-exporter fonts-wqy-microhei fonts-noto-cjk fontconfig nginx victoria-metrics \
-           openssh-server prometheus prometheus-redis-exporter prometheus-postgres-exporter prometheus-nginx-exporter; do
+           openssh-server prometheus prometheus-redis-exporter prometheus-postgres-exporter prometheus-nginx-exporter goaccess; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -6,7 +6,8 @@ The check reads the site's policy columns (kind ``policy``) and interpretation c
 year), then the articles of that year, at most ``max_articles`` a run:
 
 - an interpretation links the policy it explains when one of its links is the URL of a policy of the
-  columns, or its link text names one by title → that policy is interpreted; an interpretation linking
+  columns, or (without such a link) its link text names one policy's title, a title no other policy
+  shares → that policy is interpreted; an interpretation linking
   none → ``interpretation_unlinked``;
 - an interpreted policy whose page links neither to its interpretation nor names it → ``policy_unlinked``
   (the link must go both ways);
@@ -84,12 +85,19 @@ def _names(link_text: str, title: str) -> bool:
 
 
 def match(policies: list[Item], interpretations: list[Article]) -> dict[str, list[Article]]:
-    """Policy URL → the interpretations that link it (by URL, or by naming its title). Pure."""
+    """Policy URL → the interpretations that explain it. Pure.
+
+    A link to a policy's URL decides; only an interpretation without one is matched by a link text naming a
+    policy's title, and only when that title is one policy's (titles repeat across years)."""
     by_url = {p.url: p for p in policies}
     out: dict[str, list[Article]] = {}
     for art in interpretations:
         hit = {u for u, _ in art.links if u in by_url}
-        hit |= {p.url for p in policies for _, txt in art.links if _names(txt, p.title)}
+        if not hit:
+            named = [p for p in policies for _, txt in art.links if _names(txt, p.title)]
+            titles = {p.title for p in named}
+            if len(titles) == 1 and sum(p.title in titles for p in policies) == 1:
+                hit = {named[0].url}
         for url in sorted(hit):
             out.setdefault(url, []).append(art)
     return out

@@ -34,6 +34,12 @@ def test_match_by_url_or_by_title() -> None:
                        (("http://x.gov.cn/other.html", "关于进一步加强安全生产工作的意见"),))
     none = Article("http://x.gov.cn/zcjd/3.html", "解读三", DAY, (("http://x.gov.cn/", "首页"),))
     assert match([P1, P2], [by_url, by_title, none]) == {P1.url: [by_url], P2.url: [by_title]}
+    # a title two policies share names neither: it could be either
+    twin = Item(P2.title, "http://x.gov.cn/zcwj/9.html", DAY)
+    assert match([P1, P2, twin], [by_title]) == {}
+    # a URL link decides even when the link text also names another policy
+    both = Article("http://x.gov.cn/zcjd/4.html", "解读四", DAY, ((P1.url, P2.title),))
+    assert match([P1, P2], [both]) == {P1.url: [both]}
 
 
 def test_links_back() -> None:
