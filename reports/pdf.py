@@ -103,13 +103,21 @@ def _esc(text: Any) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br/>")
 
 
+def _cell(value: Any, style: ParagraphStyle) -> Paragraph | list[Paragraph]:
+    """One paragraph per line: a <br/> after a CJK line that wrapped flush left a blank line."""
+    text = str(value)
+    if "\n" not in text:
+        return Paragraph(_esc(text), style)
+    return [Paragraph(_esc(part), style) for part in text.split("\n")]
+
+
 def _table(st: _Styles, head: Sequence[str], rows: Iterable[Sequence[Any]], widths: Sequence[float],
            fail_cells: Iterable[tuple[int, int]] = ()) -> Table:
     """A table of wrapped paragraphs; it splits across pages and repeats its header."""
     fails = set(fail_cells)
     data = [[Paragraph(_esc(h), st.cell) for h in head]]
     for r, row in enumerate(rows, 1):
-        data.append([Paragraph(_esc(v), st.fail if (r, c) in fails else st.cell) for c, v in enumerate(row)])
+        data.append([_cell(v, st.fail if (r, c) in fails else st.cell) for c, v in enumerate(row)])
     t = Table(data, colWidths=list(widths), repeatRows=1)
     t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, GRID), ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
                            ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 3),

@@ -79,13 +79,20 @@ class Export:
     city: str = ""
 
     def check(self) -> None:
-        """Refuse a bad target before anything is scored (CliError)."""
+        """Refuse a bad target or a PDF without a usable font before anything is scored (CliError)."""
         if self.path.suffix.lower() not in (".xlsx", ".pdf"):
             raise CliError(R.BAD_EXPORT_SUFFIX.format(path=self.path))
         if self.path.is_dir():
             raise CliError(R.SAVE_IS_DIR.format(path=self.path))
         if not self.path.parent.is_dir():
             raise CliError(R.SAVE_DIR_MISSING.format(path=self.path, parent=self.path.parent))
+        if self.path.suffix.lower() == ".pdf":
+            from reports.pdf import FontError, find_font
+
+            try:
+                find_font(self.font)
+            except FontError as exc:
+                raise CliError(str(exc)) from None
 
 
 def export_sheet(export: Export, facts_path: Path, result: dict[str, Any], err: TextIO) -> None:

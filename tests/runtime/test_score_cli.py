@@ -171,5 +171,6 @@ def test_export_font_from_the_configuration(tmp_path: Path, capsys: pytest.Captu
     target = tmp_path / "s.pdf"
     code = app_module.main(["--config", str(cfg), "score", "explain", "--facts", str(_facts(tmp_path)),
                             "--as-of", "2026-12-31", "--export", str(target)])
-    err = capsys.readouterr().err
-    assert code == 2 and "已尝试：/nonexistent/font.ttf（文件不存在）" in err and not target.exists()
+    cap = capsys.readouterr()
+    assert code == 2 and "已尝试：/nonexistent/font.ttf（文件不存在）" in cap.err and not target.exists()
+    assert cap.out == ""  # refused before scoring
