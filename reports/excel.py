@@ -104,6 +104,8 @@ def bulletin_workbook(period: str, rows: Iterable[SiteRow]) -> Workbook:
         _body(ws, [n, r.name, r.type_label, r.city, _score_cell(r.score), r.grade, vetoes, problems])
         if r.passed is False:
             ws.cell(_row(ws), 6).font = FAIL
+    if not ordered:
+        ws.append([T.NO_SITES])
     _widths(ws, BULLETIN_WIDTHS)
     ws.auto_filter.ref = f"A2:{get_column_letter(len(T.BULLETIN_HEAD))}{_row(ws)}"
     versions = sorted({r.indicator_version for r in ordered})

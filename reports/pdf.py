@@ -244,12 +244,14 @@ def save_bulletin_pdf(path: Path, period: str, rows: Iterable[SiteRow], font_pat
     per_city, total = summarize(ordered)
     summary = [[s.city, s.sites, s.passed, s.failed, s.undetermined, _rate(s.pass_rate), fmt_number(s.average),
                 s.scored] for s in [*per_city, total]]
-    story: list[Flowable] = [Paragraph(_esc(title), st.title),
-                             _table(st, T.BULLETIN_HEAD, body, cols, fails),
-                             Paragraph(_esc(T.SUMMARY_TITLE.format(period=period)), st.h2),
-                             _table(st, T.SUMMARY_HEAD, summary, [width / 8] * 8),
-                             Paragraph(_esc(T.PASS_RATE_NOTE), st.note), Spacer(1, 6),
-                             city_chart(font, per_city, width)]
+    story: list[Flowable] = [Paragraph(_esc(title), st.title)]
+    if not ordered:
+        story.append(Paragraph(T.NO_SITES, st.body))
+    else:
+        story += [_table(st, T.BULLETIN_HEAD, body, cols, fails),
+                  Paragraph(_esc(T.SUMMARY_TITLE.format(period=period)), st.h2),
+                  _table(st, T.SUMMARY_HEAD, summary, [width / 8] * 8),
+                  Paragraph(_esc(T.PASS_RATE_NOTE), st.note), Spacer(1, 6), city_chart(font, per_city, width)]
     provisional = sorted({k for r in ordered for k in r.provisional})
     story += _provisional(st, provisional)
     version = "、".join(sorted({r.indicator_version for r in ordered})) or T.NOT_AVAILABLE

@@ -113,3 +113,10 @@ def test_200_sites(tmp_path: Path) -> None:
     path = save_bulletin(tmp_path / "p.xlsx", "2026Q4", [site_row(i, r) for i, r in period(200)])
     ws = load_workbook(path, read_only=True)["检查情况"]
     assert sum(1 for r in ws.iter_rows(min_row=3, values_only=True) if isinstance(r[0], int)) == 200
+
+
+def test_an_empty_period_says_so(tmp_path: Path) -> None:
+    wb = load_workbook(save_bulletin(tmp_path / "e.xlsx", "2026Q4", []))
+    assert ["本期暂无网站评分结果"] in [[v for v in r if v is not None] for r in _values(wb["检查情况"])]
+    total = next(r for r in _values(wb["市州汇总"]) if r[0] == "合计")
+    assert total[1:6] == [0, 0, 0, 0, "—"]

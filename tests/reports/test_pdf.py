@@ -149,3 +149,12 @@ def test_200_sites(tmp_path: Path) -> None:
     path = save_bulletin_pdf(tmp_path / "p.pdf", "2026Q4", [site_row(i, r) for i, r in period(200)])
     pages = _pages(path)
     assert "娄底市测试网站199" in "".join(pages) and f"第{len(pages)}页" in pages[-1]
+
+
+def test_empty_and_all_vetoed_periods(tmp_path: Path) -> None:
+    assert "本期暂无网站评分结果" in "".join(_pages(save_bulletin_pdf(tmp_path / "e.pdf", "2026Q4", [])))
+    rows = [site_row(ident, RESULTS["vetoed"]) for ident, _ in period(3)]
+    text = "".join(_pages(save_bulletin_pdf(tmp_path / "v.pdf", "2026Q4", rows)))
+    assert "合计303" in text and "0.0%—0" in text  # judged and failed: 0 %, and no average (not 0)
+    chart = city_chart(find_font(), summarize(rows)[0], 700).contents[0]
+    assert chart.data[1] == [None, None, None]
