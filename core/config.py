@@ -330,6 +330,13 @@ class NewMediaConfig:
 
 
 @dataclass(frozen=True)
+class ReportsConfig:
+    """Exported reports (reports/, docs/exports.md)."""
+
+    pdf_font: str = ""  # a TrueType CJK font (.ttf/.ttc) to embed in PDFs; empty: Debian's fonts-wqy-microhei, …
+
+
+@dataclass(frozen=True)
 class LoggingConfig:
     level: str = "INFO"
     format: str = "logfmt"  # logfmt | json
@@ -352,6 +359,7 @@ class Config:
     security: SecurityConfig = field(default_factory=SecurityConfig)
     api: ApiConfig = field(default_factory=ApiConfig)
     newmedia: NewMediaConfig = field(default_factory=NewMediaConfig)
+    reports: ReportsConfig = field(default_factory=ReportsConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
 
     def resolve_path(self, value: str) -> Path:

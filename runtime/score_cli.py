@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, TextIO
@@ -18,6 +19,7 @@ from typing import Any, TextIO
 from core.cli import CliError
 from core.config import Config
 from core.i18n import media as M
+from core.i18n import reports as R
 from core.i18n import scoring as T
 from core.i18n.common import PLATFORM
 from inspection.facts import FactsError, load_facts
@@ -39,13 +41,22 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--format", choices=("json", "table"), default="table", help=T.CLI["format"])
     e.add_argument("--indicators", metavar="文件", help=T.CLI["indicators"])
     e.add_argument("--rules", metavar="文件", help=T.CLI["rules"])
+    e.add_argument("--export", metavar="文件", help=R.CLI["export"])
+    e.add_argument("--font", metavar="文件", help=R.CLI["font"])
+    e.add_argument("--site-name", metavar="名称", help=R.CLI["site_name"])
+    e.add_argument("--site-code", metavar="标识码", default="", help=R.CLI["site_code"])
+    e.add_argument("--city", metavar="市州", default="", help=R.CLI["city"])
 
 
 def run(config: Config, args: argparse.Namespace) -> int:
     from newmedia.settings import media_rules
 
+    export = None
+    if args.export:
+        export = Export(Path(args.export), args.font or config.reports.pdf_font or None, args.site_name,
+                        args.site_code, args.city)
     return explain(Path(args.facts), args.as_of, args.format, media_rules(config),
-                   indicators=args.indicators, rules_file=args.rules)
+                   indicators=args.indicators, rules_file=args.rules, export=export)
 
 
 def _as_of(value: str) -> date:
@@ -57,12 +68,64 @@ def _as_of(value: str) -> date:
         raise CliError(T.CLI["bad_date"].format(value=value)) from None
 
 
+@dataclass(frozen=True)
+class Export:
+    """``--export``: the file (.xlsx or .pdf), the PDF font override and the site's identity on the sheet."""
+
+    path: Path
+    font: str | None = None
+    name: str | None = None  # default: the facts file's name
+    code: str = ""
+    city: str = ""
+
+    def check(self) -> None:
+        """Refuse a bad target or a PDF without a usable font before anything is scored (CliError)."""
+        if self.path.suffix.lower() not in (".xlsx", ".pdf"):
+            raise CliError(R.BAD_EXPORT_SUFFIX.format(path=self.path))
+        if self.path.is_dir():
+            raise CliError(R.SAVE_IS_DIR.format(path=self.path))
+        if not self.path.parent.is_dir():
+            raise CliError(R.SAVE_DIR_MISSING.format(path=self.path, parent=self.path.parent))
+        if self.path.suffix.lower() == ".pdf":
+            from reports.pdf import FontError, find_font
+
+            try:
+                find_font(self.font)
+            except FontError as exc:
+                raise CliError(str(exc)) from None
+
+
+def export_sheet(export: Export, facts_path: Path, result: dict[str, Any], err: TextIO) -> None:
+    """Write the site's score sheet to ``export.path`` (all or nothing), telling ``err`` what it does."""
+    from reports.excel import save_sheet
+    from reports.files import ReportSaveError
+    from reports.model import SiteIdentity, sheet_data
+    from reports.pdf import FontError, save_sheet_pdf
+
+    site = SiteIdentity(export.code or R.NOT_AVAILABLE, export.name or facts_path.stem,
+                        T.SITE_TYPE[result["site"]["type"]], export.city or R.NOT_AVAILABLE)
+    data = sheet_data(site, result)
+    print(R.EXPORTING.format(path=export.path), file=err, flush=True)
+    try:
+        if export.path.suffix.lower() == ".pdf":
+            save_sheet_pdf(export.path, data, export.font)
+        else:
+            save_sheet(export.path, data)
+    except (FontError, ReportSaveError) as exc:
+        raise CliError(str(exc)) from None
+    print(R.EXPORTED.format(path=export.path, size=export.path.stat().st_size), file=err, flush=True)
+
+
 def explain(facts_path: Path, as_of_text: str, fmt: str, media: MediaRules | None = None, *,
-            indicators: str | None = None, rules_file: str | None = None, out: TextIO | None = None) -> int:
-    """Score the facts file, printing to ``out`` (default: the current stdout); its exit status (0, or 1 for
-    refused facts)."""
+            indicators: str | None = None, rules_file: str | None = None, out: TextIO | None = None,
+            export: Export | None = None, err: TextIO | None = None) -> int:
+    """Score the facts file, printing to ``out`` (default: the current stdout) and exporting the score sheet
+    when asked (progress on ``err``, default stderr); its exit status (0, or 1 for refused facts — then
+    nothing is exported)."""
     out = out or sys.stdout
     as_of = _as_of(as_of_text)
+    if export is not None:
+        export.check()
     try:
         table = load_indicators(indicators or DEFAULT_FILE)
     except IndicatorError as exc:
@@ -80,10 +143,13 @@ def explain(facts_path: Path, as_of_text: str, fmt: str, media: MediaRules | Non
             print(f"{exc.source}: {line}", file=out)
         out.flush()
         return 1
+    doc = to_dict(result, table)
     if fmt == "json":
-        print(json.dumps(to_dict(result, table), ensure_ascii=False, indent=2), file=out, flush=True)
+        print(json.dumps(doc, ensure_ascii=False, indent=2), file=out, flush=True)
     else:
         print(render_table(result, table), file=out, flush=True)
+    if export is not None:
+        export_sheet(export, facts_path, doc, err or sys.stderr)
     return 0
 
 

@@ -3,7 +3,7 @@
 # prometheus-blackbox-exporter (probe benchmark peer), nginx (static server of the crawl benchmark; the nginx service collector's tests start a private one), and two
 # system CJK fonts: the browser layout tests run the walls under each (and under none) to prove the bundled
 # font makes them independent of the PC's fonts; fonts-noto-cjk is also the source of that bundled font
-# (tools/build_wall_font.py); fontconfig's fc-list checks those setups; victoria-metrics is the real server
+# (tools/build_wall_font.py); fonts-wqy-microhei is the CJK font embedded in PDF reports (reports/pdf.py); fontconfig's fc-list checks those setups; victoria-metrics is the real server
 # the MetricStore contract tests start for the "victoriametrics" backend; openssh-server the sshd the SSH host
 # collector tests start on loopback; prometheus the real scraper of
 # the /metrics self-monitoring test (tests/runtime/test_selfmetrics_scrape.py); prometheus-redis-exporter,

@@ -121,3 +121,56 @@ def test_table_of_an_undetermined_department(tmp_path: Path, capsys: pytest.Capt
     doc = json.loads(out)
     assert (doc["passed"], doc["grade"], doc["score"]) == (None, "无法判定", 98)
     assert doc["undetermined"][0]["item"] == "unreachable"
+
+
+def test_export_xlsx_and_pdf(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    facts = _facts(tmp_path)
+    xlsx = tmp_path / "评分表.xlsx"
+    code, out, err = _run(capsys, "--facts", str(facts), "--as-of", "2026-12-31", "--format", "json",
+                          "--export", str(xlsx), "--site-name", "长沙市人民政府门户网站", "--site-code", "4301000001",
+                          "--city", "长沙市")
+    assert code == 0 and json.loads(out)["score"] == 100.5  # stdout stays the JSON document
+    assert f"正在导出 {xlsx} …" in err and f"已导出 {xlsx}（" in err
+    ws = load_workbook(xlsx)["评分表"]
+    fields = {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r[0]}
+    assert (fields["网站名称"], fields["网站标识码"], fields["所属市州"], fields["得分"], fields["网站类型"]) == (
+        "长沙市人民政府门户网站", "4301000001", "长沙市", 100.5, "门户网站")
+    pdf = tmp_path / "评分表.pdf"
+    code, _, err = _run(capsys, "--facts", str(facts), "--as-of", "2026-12-31", "--export", str(pdf))
+    text = "".join(p.extract_text() for p in PdfReader(pdf).pages).replace(" ", "")
+    assert code == 0 and "facts评分表（监测时间点2026-12-31）" in text and "100.5" in text
+
+
+@pytest.mark.parametrize(("target", "message"), [
+    ("report.docx", "扩展名应为 .xlsx 或 .pdf"),
+    ("missing/report.xlsx", "不存在"),
+    ("folder.xlsx", "这是一个目录"),
+])
+def test_export_bad_target_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str,
+                                  message: str) -> None:
+    path = tmp_path / target
+    if target == "folder.xlsx":
+        path.mkdir()
+    code, out, err = _run(capsys, "--facts", str(_facts(tmp_path)), "--as-of", "2026-12-31", "--export", str(path))
+    assert code == 2 and message in err and out == ""  # refused before scoring
+
+
+def test_export_nothing_when_facts_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    facts = _facts(tmp_path, deductions=[{"indicator": "seach", "points": 1, "note": "x"}])
+    target = tmp_path / "s.xlsx"
+    code, _, _ = _run(capsys, "--facts", str(facts), "--as-of", "2026-12-31", "--export", str(target))
+    assert code == 1 and not target.exists()
+
+
+def test_export_font_from_the_configuration(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "govops.toml"
+    cfg.write_text('[reports]\npdf_font = "/nonexistent/font.ttf"\n', encoding="utf-8")
+    target = tmp_path / "s.pdf"
+    code = app_module.main(["--config", str(cfg), "score", "explain", "--facts", str(_facts(tmp_path)),
+                            "--as-of", "2026-12-31", "--export", str(target)])
+    cap = capsys.readouterr()
+    assert code == 2 and "已尝试：/nonexistent/font.ttf（文件不存在）" in cap.err and not target.exists()
+    assert cap.out == ""  # refused before scoring
