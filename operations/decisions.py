@@ -16,6 +16,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from core.i18n.verification import DISMISS_REASON
 from operations.errors import VerifyError
 
 NOTE_MAX = 2000
@@ -37,9 +38,6 @@ class DismissReason(StrEnum):
     OTHER = "other"  # 其他 (a note is required)
 
 
-KIND_ZH = {DecisionKind.CONFIRMED: "已确认", DecisionKind.DISMISSED: "已排除"}
-REASON_ZH = {DismissReason.FALSE_POSITIVE: "误报", DismissReason.EXEMPT_COLUMN: "豁免栏目",
-             DismissReason.ALREADY_FIXED: "已整改", DismissReason.OTHER: "其他"}
 
 
 class DecisionStatus(StrEnum):
@@ -48,9 +46,6 @@ class DecisionStatus(StrEnum):
     DISMISSED = "dismissed"  # 已排除
     LAPSED = "lapsed"  # 证据已变化，需重新核验
 
-
-STATUS_ZH = {DecisionStatus.UNDECIDED: "待核验", DecisionStatus.CONFIRMED: "已确认",
-             DecisionStatus.DISMISSED: "已排除", DecisionStatus.LAPSED: "证据已变化，需重新核验"}
 
 
 def evidence_digest(check: str, kind: str, location: str, evidence: Mapping[str, Any]) -> str:
@@ -90,7 +85,7 @@ def validate(kind: str, reason: str | None, note: str | None) -> DecisionDraft:
     try:
         r = DismissReason(reason)
     except ValueError:
-        allowed = "、".join(f"{x.value}（{REASON_ZH[x]}）" for x in DismissReason)
+        allowed = "、".join(f"{x.value}（{DISMISS_REASON[x.value]}）" for x in DismissReason)
         raise VerifyError(f"排除原因“{reason}”无效：应为 {allowed}") from None
     if r is DismissReason.OTHER and not text:
         raise VerifyError("排除原因为“其他”时必须填写说明（--note）")

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from core.i18n.verification import ENTRY_KIND
 from operations.errors import VerifyError
 from operations.periods import Period, parse
 
@@ -24,8 +25,6 @@ class EntryKind(StrEnum):
     DEDUCTION = "deduction"  # 人工扣分
     BONUS = "bonus"  # 加分项
 
-
-KIND_ZH = {EntryKind.DEDUCTION: "人工扣分", EntryKind.BONUS: "加分项"}
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ def _points(value: str | float, kind: EntryKind) -> float:
         raise VerifyError(f"分值“{value}”不是数字") from None
     cap = MAX_POINTS[kind.value]
     if not pts > 0 or pts > cap:  # also refuses NaN
-        raise VerifyError(f"分值 {value} 超出范围：{KIND_ZH[kind]}应大于 0 且不超过 {cap:g} 分")
+        raise VerifyError(f"分值 {value} 超出范围：{ENTRY_KIND[kind.value]}应大于 0 且不超过 {cap:g} 分")
     if round(pts * 10) != pts * 10:
         raise VerifyError(f"分值 {value} 最多保留一位小数")
     return round(pts, 1)

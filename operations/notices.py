@@ -14,6 +14,7 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
+from core.i18n.verification import NOTICE_ACTION, NOTICE_STATE, PROBLEM_STATE
 from operations.errors import VerifyError, VerifyTransitionError
 
 ANSWER_MAX = 4000
@@ -36,11 +37,6 @@ class ProblemState(StrEnum):
     FAILED = "failed"  # 整改未通过
 
 
-NOTICE_ZH = {NoticeState.DRAFT: "草稿", NoticeState.ISSUED: "已下发", NoticeState.PARTIALLY_ANSWERED: "部分答复",
-             NoticeState.ANSWERED: "已答复", NoticeState.CLOSED: "已核验关闭", NoticeState.REOPENED: "整改未通过"}
-PROBLEM_ZH = {ProblemState.OPEN: "待答复", ProblemState.ANSWERED: "已答复待复查", ProblemState.FIXED: "已整改",
-              ProblemState.FAILED: "整改未通过"}
-OVERDUE_ZH = "已逾期"
 
 # Which notice states allow which action (the guard of every transition).
 ALLOWED: dict[str, frozenset[NoticeState]] = {
@@ -50,7 +46,6 @@ ALLOWED: dict[str, frozenset[NoticeState]] = {
     "follow_up": frozenset({NoticeState.ISSUED, NoticeState.PARTIALLY_ANSWERED, NoticeState.ANSWERED,
                             NoticeState.REOPENED}),
 }
-ACTION_ZH = {"issue": "下发", "answer": "答复", "follow_up": "复查"}
 ANSWERABLE = frozenset({ProblemState.OPEN, ProblemState.ANSWERED, ProblemState.FAILED})
 # States in which the owner still owes work: the deadline counts.
 WAITING_FOR_OWNER = frozenset({NoticeState.ISSUED, NoticeState.PARTIALLY_ANSWERED, NoticeState.REOPENED})
@@ -59,12 +54,12 @@ WAITING_FOR_OWNER = frozenset({NoticeState.ISSUED, NoticeState.PARTIALLY_ANSWERE
 def guard(action: str, state: NoticeState) -> None:
     """Raise :class:`VerifyTransitionError` (Chinese) unless ``action`` is allowed in ``state``."""
     if state not in ALLOWED[action]:
-        raise VerifyTransitionError(f"整改通知当前为“{NOTICE_ZH[state]}”，不能{ACTION_ZH[action]}")
+        raise VerifyTransitionError(f"整改通知当前为“{NOTICE_STATE[state.value]}”，不能{NOTICE_ACTION[action]}")
 
 
 def guard_answer(problem: ProblemState) -> None:
     if problem not in ANSWERABLE:
-        raise VerifyTransitionError(f"该问题已为“{PROBLEM_ZH[problem]}”，无需再答复")
+        raise VerifyTransitionError(f"该问题已为“{PROBLEM_STATE[problem.value]}”，无需再答复")
 
 
 def validate_new(finding_ids: Sequence[int], deadline: date, today: date) -> tuple[int, ...]:
