@@ -95,6 +95,9 @@ class RectificationNotice(Base):
     escalations: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
+    # Optimistic locking: every UPDATE says "WHERE version = <read>", so of two concurrent changes one wins.
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
     site: Mapped[Site] = relationship()
     problems: Mapped[list[RectificationProblem]] = relationship(
         back_populates="notice", cascade="all, delete-orphan", order_by="RectificationProblem.id")

@@ -14,10 +14,11 @@ from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
-from core.i18n.verification import NOTICE_ACTION, NOTICE_STATE, PROBLEM_STATE
+from core.i18n.verification import NOTICE_ACTION, NOTICE_STATE, OVERDUE, PROBLEM_STATE
 from operations.errors import VerifyError, VerifyTransitionError
 
 ANSWER_MAX = 4000
+OVERDUE_LABEL = OVERDUE
 MAX_PROBLEMS = 200
 
 
