@@ -56,8 +56,8 @@ def test_the_whole_loop(migrated_db: tuple[str, Factory]) -> None:
         b.resolved_at = T0 + timedelta(hours=5)
         s.commit()
         ns.follow_up(s, T0 + timedelta(hours=5), SYSTEM)
-        n = s.get(RectificationNotice, n.id)
-        assert n is not None and n.state == NoticeState.CLOSED and n.closed_at is not None
+        row = s.get(RectificationNotice, n.id)
+        assert row is not None and row.state == NoticeState.CLOSED and row.closed_at is not None
         kinds = [k for (k,) in s.execute(select(RectificationEvent.kind).order_by(RectificationEvent.id))]
         assert kinds == ["created", "issued", "answered", "answered", "problem_fixed", "problem_failed", "answered",
                          "problem_fixed", "closed"]
@@ -83,8 +83,8 @@ def test_overdue_is_derived_and_escalates(migrated_db: tuple[str, Factory]) -> N
         assert ns.escalate_overdue(s, late, SYSTEM) == [n.id]
         assert ns.escalate_overdue(s, late + timedelta(days=1), SYSTEM) == []  # once a week
         assert ns.escalate_overdue(s, late + timedelta(days=7), SYSTEM) == [n.id]
-        n = s.get(RectificationNotice, n.id)
-        assert n is not None and n.escalations == 2
+        row = s.get(RectificationNotice, n.id)
+        assert row is not None and row.escalations == 2
         summaries = [x for (x,) in s.execute(select(AuditEntry.summary).where(AuditEntry.action == "notice.escalate"))]
         assert summaries[0] == f"整改通知 #{n.id}（4301000001）逾期 1 天，第 1 次升级"
 
