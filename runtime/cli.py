@@ -518,6 +518,9 @@ def build_parser() -> argparse.ArgumentParser:
     from runtime.walls_cli import add_arguments as add_walls_arguments
 
     add_walls_arguments(sub)
+    from runtime.verify_cli import add_arguments as add_verify_arguments
+
+    add_verify_arguments(sub)
     w = sub.add_parser("worker", help=argparse.SUPPRESS)  # a process of `run`, started by its supervisor
     from runtime.roles import WORKERS
 
@@ -590,6 +593,12 @@ def cmd_walls(config: Config, args: argparse.Namespace) -> int:
     return run(config, args)
 
 
+def cmd_verify(config: Config, args: argparse.Namespace) -> int:
+    from runtime.verify_cli import run
+
+    return run(config, args)
+
+
 def cmd_notify(config: Config, args: argparse.Namespace) -> int:
     from alerts.notify_cli import run
 
@@ -601,7 +610,8 @@ COMMANDS = {"run": cmd_run, "collect": cmd_collect, "migrate": cmd_migrate, "reg
             "rules": cmd_rules, "users": cmd_security, "kiosk": cmd_security,
             "notify": cmd_notify, "hosts": cmd_hosts, "services": cmd_services, "media": cmd_media,
             "nodes": cmd_nodes,
-            "federation": cmd_federation, "walls": cmd_walls, "worker": cmd_worker}
+            "federation": cmd_federation, "walls": cmd_walls, "verify": cmd_verify,
+            "worker": cmd_worker}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
