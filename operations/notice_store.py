@@ -39,7 +39,7 @@ def _event(session: Session, notice: RectificationNotice, at: datetime, kind: st
 
 def _audit(session: Session, actor: Actor, action: str, notice: RectificationNotice, now: datetime, summary: str,
            detail: dict[str, Any] | None = None) -> None:
-    audit.record(session, actor.username, action, "rectification_notice", notice.id, at=now,
+    audit.record(session, actor.username, f"notice.{action}", "rectification_notice", notice.id, at=now,
                  scope_code=notice.site.node.city_code, remote_addr=actor.remote_addr, summary=summary,
                  detail=detail)
 
@@ -97,7 +97,7 @@ def create_notice(session: Session, actor: Actor, now: datetime, site_code: str,
     session.add(notice)
     session.flush()
     _event(session, notice, now, "created", actor.username, {"findings": list(ids), "deadline": deadline.isoformat()})
-    _audit(session, actor, "notice.create", notice, now,
+    _audit(session, actor, "create", notice, now,
            TV.AUDIT_NOTICE_CREATE.format(site=site.code, id=notice.id, n=len(ids), deadline=deadline.isoformat(),
                                          addressee=notice.addressee),
            {"findings": list(ids), "deadline": deadline.isoformat()})
@@ -113,7 +113,7 @@ def issue_notice(session: Session, actor: Actor, now: datetime, notice_id: int,
     notices.guard("issue", NoticeState(notice.state))
     notice.state, notice.issued_at, notice.issued_by = NoticeState.ISSUED.value, now, actor.username
     _event(session, notice, now, "issued", actor.username)
-    _audit(session, actor, "notice.issue", notice, now, TV.AUDIT_NOTICE_ISSUE.format(id=notice.id,
+    _audit(session, actor, "issue", notice, now, TV.AUDIT_NOTICE_ISSUE.format(id=notice.id,
                                                                                   site=notice.site.code))
     session.commit()
     return notice
@@ -134,7 +134,7 @@ def answer_problem(session: Session, actor: Actor, now: datetime, notice_id: int
     problem.answered_by, problem.answered_at = actor.username, now
     notice.state = notices.state_from_problems([ProblemState(p.state) for p in notice.problems]).value
     _event(session, notice, now, "answered", actor.username, {"finding": finding_id})
-    _audit(session, actor, "notice.answer", notice, now,
+    _audit(session, actor, "answer", notice, now,
            TV.AUDIT_NOTICE_ANSWER.format(id=notice.id, finding=finding_id, text=t[:200]), {"finding": finding_id})
     session.commit()
     return notice
@@ -166,7 +166,7 @@ def follow_up(session: Session, now: datetime, actor: Actor) -> list[Judged]:
             p.state, p.judged_at, changed = new.value, now, True
             out.append(Judged(notice.id, p.finding_id, new))
             _event(session, notice, now, f"problem_{new.value}", actor.username, {"finding": p.finding_id})
-            _audit(session, actor, f"notice.problem.{new.value}", notice, now,
+            _audit(session, actor, f"problem.{new.value}", notice, now,
                    TV.AUDIT_PROBLEM_JUDGED.format(id=notice.id, finding=p.finding_id, state=PROBLEM_STATE[new.value]),
                    {"finding": p.finding_id})
         if changed:
@@ -193,7 +193,7 @@ def escalate_overdue(session: Session, now: datetime, actor: Actor, every: timed
         n.escalated_at, n.escalations = now, (n.escalations or 0) + 1
         days = notices.days_overdue(n.deadline, now, tz)
         _event(session, n, now, "escalated", actor.username, {"days_overdue": days, "level": n.escalations})
-        _audit(session, actor, "notice.escalate", n, now,
+        _audit(session, actor, "escalate", n, now,
                TV.AUDIT_NOTICE_ESCALATE.format(id=n.id, site=n.site.code, days=days, n=n.escalations),
                {"days_overdue": days, "level": n.escalations})
         out.append(n.id)

@@ -60,14 +60,16 @@ def decide(session: Session, finding_id: int, actor: Actor, now: datetime, kind:
         raise VerifyError(TV.NO_FINDING.format(id=finding_id))
     site = session.scalar(select(Site).options(joinedload(Site.node)).where(Site.id == finding.site_id))
     assert site is not None
-    action = f"verify.{'confirm' if draft.kind is DecisionKind.CONFIRMED else 'dismiss'}"
-    guard_site(session, actor, site, action, "finding", finding_id, now, f"核验问题 #{finding_id}")
+    confirmed = draft.kind is DecisionKind.CONFIRMED
+    guard_site(session, actor, site, "verify.confirm" if confirmed else "verify.dismiss", "finding", finding_id,
+               now, f"核验问题 #{finding_id}")
     row = FindingDecision(finding_id=finding_id, kind=draft.kind.value,
                           reason=draft.reason.value if draft.reason else None, note=draft.note,
                           evidence_digest=digest_of(finding), decided_by=actor.username, decided_at=now)
     session.add(row)
     reason_zh = f"（{DISMISS_REASON[draft.reason.value]}）" if draft.reason else ""
-    audit.record(session, actor.username, action, "finding", finding_id, at=now, scope_code=site.node.city_code,
+    audit.record(session, actor.username, "verify.confirm" if confirmed else "verify.dismiss", "finding", finding_id,
+                 at=now, scope_code=site.node.city_code,
                  remote_addr=actor.remote_addr,
                  summary=TV.AUDIT_DECIDE.format(id=finding_id, site=site.code, kind=DECISION_KIND[draft.kind.value],
                                                 reason=reason_zh, note=f"：{draft.note}" if draft.note else ""),

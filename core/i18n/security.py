@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from core.i18n.alerts import ALERT_STATE
+from core.i18n.verification import AUDIT_ACTIONS as VERIFY_AUDIT_ACTIONS
+from core.i18n.verification import AUDIT_GROUPS as VERIFY_AUDIT_GROUPS
+from core.i18n.verification import AUDIT_OBJECTS as VERIFY_AUDIT_OBJECTS
 
 # Keyed by db.models_security.Role values: Role is a StrEnum, so ROLE_LABELS[Role.ONCALL] finds "oncall"
 # (core imports nothing of ours; tests/security/test_audit_labels.py checks every Role has a label).
@@ -83,6 +86,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "wall.delete": "删除大屏轮播",
     "wall.kiosk_issue": "生成大屏轮播地址",
     "wall.kiosk_revoke": "吊销大屏轮播地址",
+    **VERIFY_AUDIT_ACTIONS,
 }
 
 # The first part of an action code names its area; the audit screen's action filter groups by it.
@@ -97,6 +101,7 @@ AUDIT_ACTION_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "services": ("平台服务", ("service",)),
     "audit": ("审计日志", ("audit",)),
     "walls": ("大屏轮播", ("wall",)),
+    **VERIFY_AUDIT_GROUPS,
 }
 
 AUDIT_OBJECT_LABELS: dict[str, str] = {
@@ -104,6 +109,7 @@ AUDIT_OBJECT_LABELS: dict[str, str] = {
     "service": "平台服务",
     "alert": "告警", "notification": "通知", "duty_shift": "排班",
     "handover": "交接班", "silence": "静默/维护窗口", "audit": "审计日志", "wall_playlist": "大屏轮播",
+    **VERIFY_AUDIT_OBJECTS,
 }
 
 AUDIT_ACTORS: dict[str, str] = {"system": "系统", "cli": "本机命令行"}

@@ -17,6 +17,24 @@ SHEET_CHANGED = "签核后已变更"
 SHEET_SIGNED = "已签核"
 SHEET_UNSIGNED = "未签核"
 
+# Audit action codes of verification and rectification → their Chinese names (core/i18n/security.py adds
+# them to the audit screen's labels). DENIABLE: the actions a region scope can refuse (``<code>.denied``).
+DENIABLE: dict[str, str] = {
+    "verify.confirm": "确认问题", "verify.dismiss": "排除问题", "verify.entry.add": "添加人工扣分或加分项",
+    "verify.entry.withdraw": "撤回人工扣分或加分项", "verify.entry.list": "查看人工扣分或加分项",
+    "verify.signoff": "签核评分表", "verify.sheet": "查看评分表签核状态",
+    "notice.create": "起草整改通知", "notice.issue": "下发整改通知", "notice.answer": "答复整改通知",
+}
+AUDIT_ACTIONS: dict[str, str] = {
+    **{k: v for k, v in DENIABLE.items() if k not in ("verify.entry.list", "verify.sheet")},
+    "notice.problem.fixed": "整改复查通过", "notice.problem.failed": "整改复查未通过",
+    "notice.escalate": "整改通知逾期升级",
+    **{f"{k}.denied": f"{v}被拒绝（超出地区范围）" for k, v in DENIABLE.items()},
+}
+AUDIT_GROUPS = {"verify": ("人工核验", ("verify",)), "notice": ("整改通知", ("notice",))}
+AUDIT_OBJECTS = {"finding": "问题", "manual_entry": "人工扣分或加分项", "score_sheet": "评分表",
+                 "rectification_notice": "整改通知", "site": "站点"}
+
 
 class TV:
     """Audit summaries, errors and CLI lines."""
