@@ -14,9 +14,10 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
 from core.i18n.verification import NOTICE_STATE, PROBLEM_STATE, TV
+from core.region import PROVINCE_CODE
 from db.models import Finding, Node, Site
 from db.models_operations import RectificationEvent, RectificationNotice, RectificationProblem
 from operations import notices
@@ -26,6 +27,7 @@ from operations.notices import NoticeState, ProblemState
 from security import audit
 
 LIVE = [s.value for s in NoticeState if s is not NoticeState.CLOSED]
+SYSTEM_ACTOR = Actor(audit.SYSTEM, PROVINCE_CODE)
 
 
 def _aware(t: datetime) -> datetime:
@@ -147,13 +149,15 @@ class Judged:
     state: ProblemState
 
 
-def follow_up(session: Session, now: datetime, actor: Actor) -> list[Judged]:
-    """After an inspection run: judge every problem of every live issued notice from its finding (resolved →
-    已整改; seen again after the answer → 整改未通过) and move each notice to the state its problems give.
-    Runs for every site (the scheduler's job; ``actor`` is the system or the province)."""
+def follow_up(session: Session, now: datetime, actor: Actor, site_id: int | None = None) -> list[Judged]:
+    """After an inspection run: judge every problem of every live issued notice (of ``site_id`` only, when
+    given) from its finding (resolved → 已整改; seen again after the answer → 整改未通过) and move each notice
+    to the state its problems give. Idempotent. ``actor``: the system or the province."""
     q = (select(RectificationNotice).where(RectificationNotice.state.in_(list(notices.ALLOWED["follow_up"])))
          .options(joinedload(RectificationNotice.site).joinedload(Site.node),
                   selectinload(RectificationNotice.problems).joinedload(RectificationProblem.finding)))
+    if site_id is not None:
+        q = q.where(RectificationNotice.site_id == site_id)
     out: list[Judged] = []
     for notice in session.scalars(q).unique():
         changed = False
@@ -180,11 +184,14 @@ def follow_up(session: Session, now: datetime, actor: Actor) -> list[Judged]:
 
 
 def escalate_overdue(session: Session, now: datetime, actor: Actor, every: timedelta = timedelta(days=7),
-                     tz: tzinfo = UTC) -> list[int]:
-    """Escalate notices past their deadline with work still owed (again every ``every``): an escalation
-    record (event + audit entry) and the notice's ``escalated_at``/``escalations``. Returns their ids."""
+                     tz: tzinfo = UTC, site_id: int | None = None) -> list[int]:
+    """Escalate notices (of ``site_id`` only, when given) past their deadline with work still owed (again every
+    ``every``): an escalation record (event + audit entry) and the notice's ``escalated_at``/``escalations``.
+    Returns their ids."""
     q = (select(RectificationNotice).where(RectificationNotice.state.in_([s.value for s in notices.WAITING_FOR_OWNER]))
          .options(joinedload(RectificationNotice.site).joinedload(Site.node)))
+    if site_id is not None:
+        q = q.where(RectificationNotice.site_id == site_id)
     out: list[int] = []
     for n in session.scalars(q):
         esc = _aware(n.escalated_at) if n.escalated_at else None
@@ -199,6 +206,18 @@ def escalate_overdue(session: Session, now: datetime, actor: Actor, every: timed
         out.append(n.id)
     session.commit()
     return out
+
+
+def after_site_run(sessions: sessionmaker[Session], site_code: str, now: datetime,
+                   tz: tzinfo = UTC) -> tuple[list[Judged], list[int]]:
+    """What the scheduler calls after a site's inspection run: :func:`follow_up` and :func:`escalate_overdue`
+    for that site, as the system. A site with no live notice costs two small queries."""
+    with sessions() as s:
+        site_id = s.scalar(select(Site.id).where(Site.code == site_code))
+        if site_id is None:
+            return [], []
+        judged = follow_up(s, now, SYSTEM_ACTOR, site_id)
+        return judged, escalate_overdue(s, now, SYSTEM_ACTOR, tz=tz, site_id=site_id)
 
 
 @dataclass(frozen=True)

@@ -114,3 +114,28 @@ def test_scope_and_bad_input(migrated_db: tuple[str, Factory]) -> None:
         assert [v.id for v in ns.list_notices(s, PROVINCE, T0)] == [n.id]
         denied = {a for (a,) in s.execute(select(AuditEntry.action).where(AuditEntry.action.like("%.denied")))}
         assert denied == {"notice.create.denied", "notice.answer.denied"}
+
+
+def test_after_site_run_judges_only_that_site_and_is_idempotent(migrated_db: tuple[str, Factory]) -> None:
+    _, factory = migrated_db
+    with factory() as s:
+        ids = seed(s)
+        a = finding(s, ids["4301000001"], "http://127.0.0.1:1/a")
+        b = finding(s, ids["4301020001"], "http://127.0.0.1:2/a")
+        s.commit()
+        n1 = ns.create_notice(s, PROVINCE, T0, "4301000001", [a.id], DEADLINE)
+        n2 = ns.create_notice(s, PROVINCE, T0, "4301020001", [b.id], DEADLINE)
+        ns.issue_notice(s, PROVINCE, T0, n1.id)
+        ns.issue_notice(s, PROVINCE, T0, n2.id)
+        a.resolved_at = b.resolved_at = T0 + timedelta(hours=1)
+        s.commit()
+    now = T0 + timedelta(hours=1)
+    judged, escalated = ns.after_site_run(factory, "4301000001", now)
+    assert [(j.notice_id, j.state) for j in judged] == [(n1.id, ProblemState.FIXED)] and escalated == []
+    assert ns.after_site_run(factory, "4301000001", now) == ([], [])  # idempotent
+    assert ns.after_site_run(factory, "nope", now) == ([], [])
+    with factory() as s:
+        states = {v.id: v.state for v in ns.list_notices(s, PROVINCE, now)}
+        assert states == {n1.id: NoticeState.CLOSED, n2.id: NoticeState.ISSUED}  # the other site waits for its run
+        actor = s.scalar(select(AuditEntry.actor).where(AuditEntry.action == "notice.problem.fixed"))
+        assert actor == "system"
