@@ -13,12 +13,14 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, or_, select, true
 from sqlalchemy.orm import Session, joinedload
 
+from core.i18n.security import ACTION_LABELS, ROLE_LABELS
 from core.i18n.verification import TV
 from core.region import PROVINCE_CODE, ScopeLevel, scope_level
 from db.models import Node, Site
-from db.models_security import User
+from db.models_security import Role, User
 from operations.errors import VerifyError, VerifyScopeError
 from security import audit
+from security.auth import PERMISSIONS, Action
 from security.scope import Owner, covers
 
 CLI_ORIGIN = "本机命令行"
@@ -31,6 +33,7 @@ class Actor:
     username: str
     scope_code: str
     remote_addr: str | None = None
+    role: str | None = None  # a user's role (security.auth.PERMISSIONS); None: the local command line or the system
 
 
 def actor_of_user(session: Session, username: str, remote_addr: str | None = None) -> Actor:
@@ -38,7 +41,7 @@ def actor_of_user(session: Session, username: str, remote_addr: str | None = Non
     user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
     if user is None:
         raise VerifyError(TV.NO_USER.format(name=username))
-    return Actor(user.username, user.scope_code, remote_addr)
+    return Actor(user.username, user.scope_code, remote_addr, user.role.value)
 
 
 def owner_of_site(site: Site) -> Owner:
@@ -52,11 +55,28 @@ def load_site(session: Session, code: str) -> Site:
     return site
 
 
+def role_allows(actor: Actor, permission: Action) -> bool:
+    """Whether the actor's role grants ``permission``; an actor without a role (the command line run by the
+    machine's administrator, the system) is not limited by role."""
+    return actor.role is None or permission in PERMISSIONS[Role(actor.role)]
+
+
 def guard_site(session: Session, actor: Actor, site: Site, action: str, object_type: str, object_id: str | int,
-               now: datetime, what: str) -> None:
-    """Raise VerifyScopeError (after rolling back and auditing the refusal) unless ``actor`` covers ``site``."""
-    if covers(actor.scope_code, owner_of_site(site)):
+               now: datetime, what: str, permission: Action | None = Action.VERIFY) -> None:
+    """Raise VerifyScopeError (after rolling back and auditing the refusal) unless ``actor`` covers ``site``
+    and, when ``permission`` is given, the actor's role grants it."""
+    role_ok = permission is None or role_allows(actor, permission)
+    if role_ok and covers(actor.scope_code, owner_of_site(site)):
         return
+    if not role_ok:
+        assert permission is not None and actor.role is not None
+        session.rollback()
+        audit.record(session, actor.username, f"{action}.denied", object_type, object_id, at=now,
+                     scope_code=actor.scope_code, remote_addr=actor.remote_addr,
+                     summary=TV.AUDIT_ROLE_DENIED.format(what=what, role=ROLE_LABELS[actor.role]))
+        session.commit()
+        raise VerifyScopeError(TV.ROLE_FORBIDDEN.format(role=ROLE_LABELS[actor.role],
+                                                        what=ACTION_LABELS[permission.value]))
     code = site.code
     session.rollback()
     audit.record(session, actor.username, f"{action}.denied", object_type, object_id, at=now,

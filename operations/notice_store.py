@@ -25,6 +25,7 @@ from operations.access import Actor, guard_site, load_site, region_clause, visib
 from operations.errors import VerifyError, VerifyTransitionError
 from operations.notices import NoticeState, ProblemState
 from security import audit
+from security.auth import Action
 
 LIVE = [s.value for s in NoticeState if s is not NoticeState.CLOSED]
 SYSTEM_ACTOR = Actor(audit.SYSTEM, PROVINCE_CODE)
@@ -46,7 +47,8 @@ def _audit(session: Session, actor: Actor, action: str, notice: RectificationNot
                  detail=detail)
 
 
-def _load(session: Session, notice_id: int, actor: Actor, action: str, now: datetime) -> RectificationNotice:
+def _load(session: Session, notice_id: int, actor: Actor, action: str, now: datetime,
+          permission: Action = Action.VERIFY) -> RectificationNotice:
     notice = session.scalar(select(RectificationNotice).where(RectificationNotice.id == notice_id)
                             .options(joinedload(RectificationNotice.site).joinedload(Site.node),
                                      selectinload(RectificationNotice.problems))
@@ -54,7 +56,7 @@ def _load(session: Session, notice_id: int, actor: Actor, action: str, now: date
     if notice is None:
         raise VerifyError(TV.NO_NOTICE.format(id=notice_id))
     guard_site(session, actor, notice.site, action, "rectification_notice", notice_id, now,
-               f"整改通知 #{notice_id}")
+               f"整改通知 #{notice_id}", permission)
     return notice
 
 
@@ -125,7 +127,7 @@ def answer_problem(session: Session, actor: Actor, now: datetime, notice_id: int
                    evidence: str = "", version: int | None = None) -> RectificationNotice:
     """The owner answers one problem (text + evidence); the notice becomes partially answered or answered."""
     t, ev = notices.validate_answer(text, evidence)
-    notice = _load(session, notice_id, actor, "notice.answer", now)
+    notice = _load(session, notice_id, actor, "notice.answer", now, Action.ANSWER_RECTIFICATION)
     _check_version(notice, version)
     notices.guard("answer", NoticeState(notice.state))
     problem = next((p for p in notice.problems if p.finding_id == finding_id), None)

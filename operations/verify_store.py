@@ -170,7 +170,8 @@ def list_entries(session: Session, actor: Actor, site_code: str, period: str, *,
     p = parse(period)
     site = load_site(session, site_code)
     if not visible(actor, site):
-        guard_site(session, actor, site, "verify.entry.list", "site", site.code, datetime.now(UTC), "查看人工条目")
+        guard_site(session, actor, site, "verify.entry.list", "site", site.code, datetime.now(UTC), "查看人工条目",
+                   permission=None)
     q = select(ManualEntry).where(ManualEntry.site_id == site.id, ManualEntry.period == p.code)
     if not include_withdrawn:
         q = q.where(ManualEntry.withdrawn_at.is_(None))
@@ -239,7 +240,8 @@ def sheet_status(session: Session, actor: Actor, site_code: str, period: str) ->
     p = parse(period)
     site = load_site(session, site_code)
     if not visible(actor, site):
-        guard_site(session, actor, site, "verify.sheet", "site", site.code, datetime.now(UTC), "查看评分表")
+        guard_site(session, actor, site, "verify.sheet", "site", site.code, datetime.now(UTC), "查看评分表",
+                   permission=None)
     last = session.scalar(select(ScoreSignoff).where(ScoreSignoff.site_id == site.id, ScoreSignoff.period == p.code)
                           .order_by(ScoreSignoff.signed_at.desc(), ScoreSignoff.id.desc()).limit(1))
     if last is None:

@@ -42,6 +42,7 @@ class TV:
     # audit summaries
     AUDIT_DECIDE = "核验问题 #{id}（{site}）：{kind}{reason}{note}"
     AUDIT_DENIED = "越权操作被拒：{what}（站点 {site} 不在 {scope} 范围内）"
+    AUDIT_ROLE_DENIED = "越权操作被拒：{what}（角色“{role}”无此权限）"
     AUDIT_ENTRY_ADD = "{site} {period} 添加{kind} {code} {points:g} 分：{note}"
     AUDIT_ENTRY_WITHDRAW = "{site} {period} 撤回{kind} #{id}：{note}"
     AUDIT_SIGNOFF = "{site} {period} 评分表签核{note}"
@@ -56,6 +57,7 @@ class TV:
     NO_NOTICE = "整改通知 #{id} 不存在"
     NO_ENTRY = "人工条目 #{id} 不存在"
     OUT_OF_SCOPE = "站点 {site} 不在您的管辖范围（{scope}）内"
+    ROLE_FORBIDDEN = "您的角色“{role}”无权{what}"
     REGION_OUT_OF_SCOPE = "地区 {region} 不在您的管辖范围（{scope}）内"
     NO_ORGANIZER = "站点 {site} 在登记表中没有主办单位，无法确定整改通知的对象：请先补登主办单位"
     FINDING_NOT_OF_SITE = "问题 #{id} 不属于站点 {site}"

@@ -139,3 +139,24 @@ def test_after_site_run_judges_only_that_site_and_is_idempotent(migrated_db: tup
         assert states == {n1.id: NoticeState.CLOSED, n2.id: NoticeState.ISSUED}  # the other site waits for its run
         actor = s.scalar(select(AuditEntry.actor).where(AuditEntry.action == "notice.problem.fixed"))
         assert actor == "system"
+
+
+def test_roles_decide_who_verifies_and_who_answers(migrated_db: tuple[str, Factory]) -> None:
+    _, factory = migrated_db
+    editor = Actor("cs_editor", "430100", "127.0.0.1", "editor")
+    oncall = Actor("cs_oncall", "430100", "127.0.0.1", "oncall")
+    admin = Actor("cs_admin", "430100", "127.0.0.1", "city_admin")
+    with factory() as s:
+        ids = seed(s)
+        a = finding(s, ids["4301000001"], "http://127.0.0.1:1/a")
+        s.commit()
+        for who in (editor, oncall):
+            with pytest.raises(VerifyScopeError, match="无权人工核验与下发整改通知"):
+                ns.create_notice(s, who, T0, "4301000001", [a.id], DEADLINE)
+        n = ns.create_notice(s, admin, T0, "4301000001", [a.id], DEADLINE)
+        ns.issue_notice(s, admin, T0, n.id)
+        with pytest.raises(VerifyScopeError, match="角色“值班员”无权答复整改通知"):
+            ns.answer_problem(s, oncall, T0, n.id, a.id, "x")
+        assert ns.answer_problem(s, editor, T0, n.id, a.id, "已改").state == NoticeState.ANSWERED
+        summaries = [x for (x,) in s.execute(select(AuditEntry.summary).where(AuditEntry.action.like("%.denied")))]
+        assert len(summaries) == 3 and all("无此权限" in x for x in summaries)

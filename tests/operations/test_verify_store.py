@@ -15,6 +15,7 @@ from db.models_security import AuditEntry
 from inspection.base import CheckResult, FindingDraft
 from inspection.findings import save_result
 from operations import verify_store as vs
+from operations.access import Actor
 from operations.decisions import DecisionStatus
 from operations.errors import VerifyError, VerifyScopeError
 from operations.sheets import SheetState
@@ -121,3 +122,18 @@ def test_bad_entry_and_foreign_site_save_nothing(migrated_db: tuple[str, Factory
         assert s.scalars(select(ManualEntry)).all() == []
         assert {a for (a,) in s.execute(select(AuditEntry.action))} == {"verify.entry.add.denied",
                                                                         "verify.signoff.denied"}
+
+
+def test_only_verifying_roles_decide(migrated_db: tuple[str, Factory]) -> None:
+    _, factory = migrated_db
+    with factory() as s:
+        ids = seed(s)
+        f = finding(s, ids["4301000001"], "http://127.0.0.1:1/a")
+        s.commit()
+        with pytest.raises(VerifyScopeError, match="角色“编辑”无权"):
+            vs.decide(s, f.id, Actor("e", "430100", None, "editor"), T0, "confirmed")
+        with pytest.raises(VerifyScopeError, match="角色“领导（只读）”无权"):
+            vs.sign_off(s, Actor("m", "430000", None, "manager"), T0, "4301000001", "2026Q4")
+        vs.decide(s, f.id, Actor("p", "430000", None, "province_admin"), T0, "confirmed")
+        assert [i.status for i in vs.queue(s, Actor("m", "430000", None, "manager"), include_decided=True)] == [
+            DecisionStatus.CONFIRMED]  # reading needs no verifying role
