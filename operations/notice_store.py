@@ -73,7 +73,7 @@ def create_notice(session: Session, actor: Actor, now: datetime, site_code: str,
     already on a live notice, or a site without an organiser."""
     ids = notices.validate_new(finding_ids, deadline, now.astimezone(tz).date())
     site = load_site(session, site_code)
-    guard_site(session, actor, site, "notice.create", "site", site.code, now, "起草整改通知")
+    guard_site(session, actor, site, "notice.create", "rectification_notice", site.code, now, "起草整改通知")
     if not (site.organizer or "").strip():
         raise VerifyError(TV.NO_ORGANIZER.format(site=site.code))
     found = {f.id: f for f in session.scalars(select(Finding).where(Finding.id.in_(ids)))}

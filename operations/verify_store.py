@@ -61,16 +61,15 @@ def decide(session: Session, finding_id: int, actor: Actor, now: datetime, kind:
     site = session.scalar(select(Site).options(joinedload(Site.node)).where(Site.id == finding.site_id))
     assert site is not None
     confirmed = draft.kind is DecisionKind.CONFIRMED
-    guard_site(session, actor, site, "verify.confirm" if confirmed else "verify.dismiss", "finding", finding_id,
-               now, f"核验问题 #{finding_id}")
+    guard_site(session, actor, site, "verify.confirm" if confirmed else "verify.dismiss", "inspection_finding",
+               finding_id, now, f"核验问题 #{finding_id}")
     row = FindingDecision(finding_id=finding_id, kind=draft.kind.value,
                           reason=draft.reason.value if draft.reason else None, note=draft.note,
                           evidence_digest=digest_of(finding), decided_by=actor.username, decided_at=now)
     session.add(row)
     reason_zh = f"（{DISMISS_REASON[draft.reason.value]}）" if draft.reason else ""
-    audit.record(session, actor.username, "verify.confirm" if confirmed else "verify.dismiss", "finding", finding_id,
-                 at=now, scope_code=site.node.city_code,
-                 remote_addr=actor.remote_addr,
+    audit.record(session, actor.username, "verify.confirm" if confirmed else "verify.dismiss", "inspection_finding",
+                 finding_id, at=now, scope_code=site.node.city_code, remote_addr=actor.remote_addr,
                  summary=TV.AUDIT_DECIDE.format(id=finding_id, site=site.code, kind=DECISION_KIND[draft.kind.value],
                                                 reason=reason_zh, note=f"：{draft.note}" if draft.note else ""),
                  detail={"kind": draft.kind.value, "reason": row.reason, "digest": row.evidence_digest})
@@ -126,7 +125,8 @@ def add_entry(session: Session, actor: Actor, now: datetime, site_code: str, per
     """Add a manual deduction or bonus item to a site's sheet for a period."""
     draft = entries.validate(period, kind, code, points, note, evidence)
     site = load_site(session, site_code)
-    guard_site(session, actor, site, "verify.entry.add", "site", site.code, now, f"添加 {draft.period} 人工条目")
+    guard_site(session, actor, site, "verify.entry.add", "score_sheet", f"{site.code}/{draft.period}", now,
+               f"添加 {draft.period} 人工条目")
     row = ManualEntry(site_id=site.id, period=draft.period.code, kind=draft.kind.value, code=draft.code,
                       points=draft.points, note=draft.note, evidence=draft.evidence, created_by=actor.username,
                       created_at=now)
@@ -170,8 +170,8 @@ def list_entries(session: Session, actor: Actor, site_code: str, period: str, *,
     p = parse(period)
     site = load_site(session, site_code)
     if not visible(actor, site):
-        guard_site(session, actor, site, "verify.entry.list", "site", site.code, datetime.now(UTC), "查看人工条目",
-                   permission=None)
+        guard_site(session, actor, site, "verify.entry.list", "score_sheet", f"{site.code}/{p.code}",
+                   datetime.now(UTC), "查看人工条目", permission=None)
     q = select(ManualEntry).where(ManualEntry.site_id == site.id, ManualEntry.period == p.code)
     if not include_withdrawn:
         q = q.where(ManualEntry.withdrawn_at.is_(None))
@@ -200,7 +200,8 @@ def sign_off(session: Session, actor: Actor, now: datetime, site_code: str, peri
     """Sign a site's score sheet for a period (a newer sign-off supersedes the older; both are kept)."""
     p = parse(period)
     site = load_site(session, site_code)
-    guard_site(session, actor, site, "verify.signoff", "site", site.code, now, f"签核 {p.code} 评分表")
+    guard_site(session, actor, site, "verify.signoff", "score_sheet", f"{site.code}/{p.code}", now,
+               f"签核 {p.code} 评分表")
     row = ScoreSignoff(site_id=site.id, period=p.code, signed_by=actor.username, signed_at=now,
                        note=(note or "").strip())
     session.add(row)
@@ -240,8 +241,8 @@ def sheet_status(session: Session, actor: Actor, site_code: str, period: str) ->
     p = parse(period)
     site = load_site(session, site_code)
     if not visible(actor, site):
-        guard_site(session, actor, site, "verify.sheet", "site", site.code, datetime.now(UTC), "查看评分表",
-                   permission=None)
+        guard_site(session, actor, site, "verify.sheet", "score_sheet", f"{site.code}/{p.code}",
+                   datetime.now(UTC), "查看评分表", permission=None)
     last = session.scalar(select(ScoreSignoff).where(ScoreSignoff.site_id == site.id, ScoreSignoff.period == p.code)
                           .order_by(ScoreSignoff.signed_at.desc(), ScoreSignoff.id.desc()).limit(1))
     if last is None:

@@ -28,7 +28,7 @@ class Action(enum.StrEnum):
     MANAGE_RULES = "manage_rules"  # alert rule files and receivers
     EDIT_CONTENT = "edit_content"
     REVIEW_CONTENT = "review_content"
-    VERIFY = "verify"  # 人工核验: decide on findings, manual entries, sign-off, draft and issue 整改 notices
+    VERIFY = "verify_findings"  # 人工核验: decide on findings, manual entries, sign-off, draft and issue 整改 notices
     ANSWER_RECTIFICATION = "answer_rectification"  # answer a 整改 notice for one's own sites
 
 

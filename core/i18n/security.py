@@ -28,7 +28,7 @@ ACTION_LABELS: dict[str, str] = {
     "manage_users": "管理用户",
     "manage_kiosk": "管理大屏令牌", "view_audit": "查看审计日志", "manage_rules": "管理告警规则",
     "edit_content": "编辑内容", "review_content": "审核内容",
-    "verify": "人工核验与下发整改通知", "answer_rectification": "答复整改通知",
+    "verify_findings": "人工核验与下发整改通知", "answer_rectification": "答复整改通知",
 }
 
 

@@ -32,8 +32,8 @@ AUDIT_ACTIONS: dict[str, str] = {
     **{f"{k}.denied": f"{v}被拒绝（超出地区范围）" for k, v in DENIABLE.items()},
 }
 AUDIT_GROUPS = {"verify": ("人工核验", ("verify",)), "notice": ("整改通知", ("notice",))}
-AUDIT_OBJECTS = {"finding": "问题", "manual_entry": "人工扣分或加分项", "score_sheet": "评分表",
-                 "rectification_notice": "整改通知", "site": "站点"}
+AUDIT_OBJECTS = {"inspection_finding": "巡检问题", "manual_entry": "人工扣分或加分项", "score_sheet": "评分表",
+                 "rectification_notice": "整改通知"}
 
 
 class TV:

@@ -21,9 +21,9 @@ def test_hashes_are_salted_and_verify() -> None:
 # Written out independently of security.auth.PERMISSIONS so a change to the matrix fails here.
 EXPECTED = {
     "province_admin": "view ack assign silence resolve manage_roster handover manage_users manage_kiosk "
-                      "view_audit manage_rules edit_content review_content verify answer_rectification",
+                      "view_audit manage_rules edit_content review_content verify_findings answer_rectification",
     "city_admin": "view ack assign silence resolve manage_roster handover manage_users manage_kiosk view_audit "
-                  "verify answer_rectification",
+                  "verify_findings answer_rectification",
     "oncall": "view ack assign silence resolve handover",
     "manager": "view",
     "security": "view ack view_audit",
