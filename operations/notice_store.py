@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from core.i18n.verification import NOTICE_STATE, PROBLEM_STATE, TV
 from core.region import PROVINCE_CODE
@@ -58,6 +59,15 @@ def _load(session: Session, notice_id: int, actor: Actor, action: str, now: date
     guard_site(session, actor, notice.site, action, "rectification_notice", notice_id, now,
                f"整改通知 #{notice_id}", permission)
     return notice
+
+
+def _commit(session: Session, notice_id: int) -> None:
+    """Commit; a concurrent change of the same notice (its version moved under us) is refused in Chinese."""
+    try:
+        session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise VerifyTransitionError(TV.CONCURRENT_CHANGE.format(id=notice_id)) from None
 
 
 def _check_version(notice: RectificationNotice, version: int | None) -> None:
@@ -119,7 +129,7 @@ def issue_notice(session: Session, actor: Actor, now: datetime, notice_id: int,
     _event(session, notice, now, "issued", actor.username)
     _audit(session, actor, "issue", notice, now, TV.AUDIT_NOTICE_ISSUE.format(id=notice.id,
                                                                                   site=notice.site.code))
-    session.commit()
+    _commit(session, notice_id)
     return notice
 
 
@@ -140,7 +150,7 @@ def answer_problem(session: Session, actor: Actor, now: datetime, notice_id: int
     _event(session, notice, now, "answered", actor.username, {"finding": finding_id})
     _audit(session, actor, "answer", notice, now,
            TV.AUDIT_NOTICE_ANSWER.format(id=notice.id, finding=finding_id, text=t[:200]), {"finding": finding_id})
-    session.commit()
+    _commit(session, notice_id)
     return notice
 
 

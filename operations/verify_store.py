@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -23,7 +23,7 @@ from operations import decisions, entries, sheets
 from operations.access import Actor, guard_site, load_site, region_clause, visible
 from operations.decisions import DecisionKind, DecisionRecord, DecisionStatus
 from operations.errors import VerifyError
-from operations.periods import parse
+from operations.periods import Period, parse
 from security import audit
 
 
@@ -37,6 +37,12 @@ def digest_of(f: Finding) -> str:
 
 def _record(d: FindingDecision) -> DecisionRecord:
     return DecisionRecord(d.kind, d.evidence_digest, _aware(d.decided_at))
+
+
+def _started(p: Period, now: datetime) -> None:
+    """Refuse work on a period that has not begun yet (a typo like 2062Q4 would otherwise file silently)."""
+    if p.start > (now.astimezone(UTC) + timedelta(days=1)).date():  # a day's slack: any zone east of UTC
+        raise VerifyError(TV.PERIOD_NOT_STARTED.format(period=p.code, start=p.start.isoformat()))
 
 
 def latest_decisions(session: Session, finding_ids: Sequence[int]) -> dict[int, FindingDecision]:
@@ -124,6 +130,7 @@ def add_entry(session: Session, actor: Actor, now: datetime, site_code: str, per
               points: str | float, note: str, evidence: str = "") -> ManualEntry:
     """Add a manual deduction or bonus item to a site's sheet for a period."""
     draft = entries.validate(period, kind, code, points, note, evidence)
+    _started(draft.period, now)
     site = load_site(session, site_code)
     guard_site(session, actor, site, "verify.entry.add", "score_sheet", f"{site.code}/{draft.period}", now,
                f"添加 {draft.period} 人工条目")
@@ -199,6 +206,7 @@ def sign_off(session: Session, actor: Actor, now: datetime, site_code: str, peri
              note: str = "") -> ScoreSignoff:
     """Sign a site's score sheet for a period (a newer sign-off supersedes the older; both are kept)."""
     p = parse(period)
+    _started(p, now)
     site = load_site(session, site_code)
     guard_site(session, actor, site, "verify.signoff", "score_sheet", f"{site.code}/{p.code}", now,
                f"签核 {p.code} 评分表")

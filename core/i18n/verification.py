@@ -66,6 +66,8 @@ class TV:
     PROBLEM_NOT_ON_NOTICE = "问题 #{finding} 不在整改通知 #{id} 中"
     VERSION_CONFLICT = "整改通知 #{id} 已被他人修改（您读到的是第 {read} 版，现为第 {now} 版），请刷新后重试"
     ENTRY_WITHDRAWN = "人工条目 #{id} 已撤回"
+    CONCURRENT_CHANGE = "整改通知 #{id} 刚被他人修改，本次操作未保存：请刷新后重试"
+    PERIOD_NOT_STARTED = "周期 {period} 尚未开始（{start} 起），不能录入人工条目或签核"
     NO_USER = "用户 {name} 不存在或已停用"
     # CLI
     CLI_QUEUE_HEADER = "编号\t站点\t问题\t位置\t核验状态\t最近结论"

@@ -137,3 +137,15 @@ def test_only_verifying_roles_decide(migrated_db: tuple[str, Factory]) -> None:
         vs.decide(s, f.id, Actor("p", "430000", None, "province_admin"), T0, "confirmed")
         assert [i.status for i in vs.queue(s, Actor("m", "430000", None, "manager"), include_decided=True)] == [
             DecisionStatus.CONFIRMED]  # reading needs no verifying role
+
+
+def test_periods_not_begun_are_refused(migrated_db: tuple[str, Factory]) -> None:
+    _, factory = migrated_db
+    with factory() as s:
+        seed(s)
+        s.commit()
+        with pytest.raises(VerifyError, match="周期 2027Q1 尚未开始（2027-01-01 起）"):
+            vs.add_entry(s, PROVINCE, T0, "4301000001", "2027Q1", "deduction", "4.2", 1, "x")
+        with pytest.raises(VerifyError, match="尚未开始"):
+            vs.sign_off(s, PROVINCE, T0, "4301000001", "2062Q4")
+        vs.sign_off(s, PROVINCE, T0.replace(month=9, day=30, hour=17), "4301000001", "2026Q4")  # 01:00 Beijing
