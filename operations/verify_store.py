@@ -57,6 +57,15 @@ def latest_decisions(session: Session, finding_ids: Sequence[int]) -> dict[int, 
     return out
 
 
+def decision_statuses(session: Session, findings: Sequence[Finding]) -> dict[int, DecisionStatus]:
+    """Each finding's verification status now (its newest decision against its evidence now): what scoring
+    reads to leave out findings an inspector dismissed (已排除) while their evidence is unchanged. No scope
+    check: the scoring run reads every site."""
+    latest = latest_decisions(session, [f.id for f in findings])
+    return {f.id: decisions.status(_record(latest[f.id]) if f.id in latest else None, digest_of(f))
+            for f in findings}
+
+
 def decide(session: Session, finding_id: int, actor: Actor, now: datetime, kind: str, reason: str | None = None,
            note: str = "") -> FindingDecision:
     """Confirm or dismiss a finding as its evidence is now; returns the stored decision."""

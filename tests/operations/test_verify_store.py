@@ -49,8 +49,14 @@ def test_dismissal_survives_reruns_while_evidence_is_unchanged_and_lapses_when_i
         _rerun(s, ids["4301000001"], {"days": 35}, T0 + timedelta(days=2))  # evidence changed
         [item] = vs.queue(s, CHANGSHA)
         assert item.status is DecisionStatus.LAPSED and item.decided_by == "changsha"
-        entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "verify.dismiss")).all()
-        assert [(e.actor, e.object_id, e.scope_code) for e in entries] == [("changsha", str(f.id), "430100")]
+        s.refresh(f)
+        assert vs.decision_statuses(s, [f]) == {f.id: DecisionStatus.LAPSED}
+        vs.decide(s, f.id, PROVINCE, T0 + timedelta(days=2), "dismissed", "false_positive")
+        assert vs.decision_statuses(s, [f]) == {f.id: DecisionStatus.DISMISSED}
+        entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "verify.dismiss")
+                            .order_by(AuditEntry.id)).all()
+        assert [(e.actor, e.object_id, e.scope_code) for e in entries] == [("changsha", str(f.id), "430100"),
+                                                                            ("sheng", str(f.id), "430100")]
         assert "豁免栏目" in entries[0].summary
 
 
