@@ -36,6 +36,16 @@ AUDIT_OBJECTS = {"inspection_finding": "巡检问题", "manual_entry": "人工�
                  "rectification_notice": "整改通知"}
 
 
+# The verification page (/verify).
+PAGE = {"title": "人工核验与整改", "queue": "待核验问题", "notices": "整改通知", "queue_empty": "没有待核验的问题",
+        "notices_empty": "没有整改通知", "no_viewer": "请先登录",
+        "note": "范围：{scope}。问题从未核验，或核验后证据已变化（需重新核验）时列在这里；核验、人工扣分加分、"
+                "签核与整改通知的操作见命令 app.py verify。",
+        "more": "另有 {n} 条未显示（共 {total} 条）"}
+PAGE_QUEUE_COLUMNS = ("编号", "站点", "问题", "位置", "核验状态", "最近结论")
+PAGE_NOTICE_COLUMNS = ("编号", "站点", "致", "状态", "期限", "已整改/问题数", "升级次数")
+
+
 class TV:
     """Audit summaries, errors and CLI lines."""
 
