@@ -316,6 +316,7 @@ from db import (  # noqa: E402, F401
     models_federation,
     models_impact,
     models_media,
+    models_operations,
     models_security,
     models_services,
     models_traffic,

@@ -28,6 +28,8 @@ class Action(enum.StrEnum):
     MANAGE_RULES = "manage_rules"  # alert rule files and receivers
     EDIT_CONTENT = "edit_content"
     REVIEW_CONTENT = "review_content"
+    VERIFY = "verify_findings"  # 人工核验: decide on findings, manual entries, sign-off, draft and issue 整改 notices
+    ANSWER_RECTIFICATION = "answer_rectification"  # answer a 整改 notice for one's own sites
 
 
 _ONCALL = {Action.VIEW, Action.ACK, Action.ASSIGN, Action.SILENCE, Action.RESOLVE, Action.HANDOVER}
@@ -35,11 +37,11 @@ _ONCALL = {Action.VIEW, Action.ACK, Action.ASSIGN, Action.SILENCE, Action.RESOLV
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.PROVINCE_ADMIN: frozenset(Action),
     Role.CITY_ADMIN: frozenset(_ONCALL | {Action.MANAGE_ROSTER, Action.MANAGE_USERS, Action.MANAGE_KIOSK,
-                                          Action.VIEW_AUDIT}),
+                                          Action.VIEW_AUDIT, Action.VERIFY, Action.ANSWER_RECTIFICATION}),
     Role.ONCALL: frozenset(_ONCALL),
     Role.MANAGER: frozenset({Action.VIEW}),
     Role.SECURITY: frozenset({Action.VIEW, Action.ACK, Action.VIEW_AUDIT}),
-    Role.EDITOR: frozenset({Action.VIEW, Action.EDIT_CONTENT}),
+    Role.EDITOR: frozenset({Action.VIEW, Action.EDIT_CONTENT, Action.ANSWER_RECTIFICATION}),
     Role.REVIEWER: frozenset({Action.VIEW, Action.REVIEW_CONTENT}),
 }
 KIOSK_ACTIONS: frozenset[Action] = frozenset({Action.VIEW})

@@ -22,13 +22,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from collectors.base import COLLECTORS, CollectorContext, Target
+from core.logging import get_logger
 from db.models import Site
 from db.scope import sites_served
 from inspection.catalog import check_groups, check_label
 from inspection.rules import Rules, load_rules
 from inspection.runner import GRACE_S, METRICS, InspectionRunner
+from operations.notice_store import after_site_run
 from tsdb.catalogue import MetricSpec
 from tsdb.point import Point
+
+log = get_logger(__name__)
 
 COLLECTOR_LABEL = "{checks}巡检"  # a group's Chinese name, from its checks' labels
 
@@ -82,7 +86,16 @@ class InspectionCollector:
         (site,) = await asyncio.to_thread(runner.targets, [target.key])
         as_of = self.ctx.clock.now()
         await runner.run_site(site, as_of)
+        await asyncio.to_thread(self._follow_up, target.key)
         return await asyncio.to_thread(runner.points, [site], as_of)
+
+    def _follow_up(self, site_code: str) -> None:
+        """Judge the site's rectification notices from the findings just saved, escalate overdue ones
+        (docs/verification.md). A failure here is logged, never lost silently, and does not undo the run."""
+        try:
+            after_site_run(self.ctx.sessions, site_code, self.ctx.clock.now(), self.ctx.config.web.tz)
+        except Exception as exc:
+            log.error("inspection.rectification_follow_up_failed", site=site_code, error=repr(exc)[:500])
 
     async def aclose(self) -> None:
         if self._runner is not None:

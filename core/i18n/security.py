@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from core.i18n.alerts import ALERT_STATE
+from core.i18n.verification import AUDIT_ACTIONS as VERIFY_AUDIT_ACTIONS
+from core.i18n.verification import AUDIT_GROUPS as VERIFY_AUDIT_GROUPS
+from core.i18n.verification import AUDIT_OBJECTS as VERIFY_AUDIT_OBJECTS
 
 # Keyed by db.models_security.Role values: Role is a StrEnum, so ROLE_LABELS[Role.ONCALL] finds "oncall"
 # (core imports nothing of ours; tests/security/test_audit_labels.py checks every Role has a label).
@@ -25,6 +28,7 @@ ACTION_LABELS: dict[str, str] = {
     "manage_users": "管理用户",
     "manage_kiosk": "管理大屏令牌", "view_audit": "查看审计日志", "manage_rules": "管理告警规则",
     "edit_content": "编辑内容", "review_content": "审核内容",
+    "verify_findings": "人工核验与下发整改通知", "answer_rectification": "答复整改通知",
 }
 
 
@@ -83,6 +87,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "wall.delete": "删除大屏轮播",
     "wall.kiosk_issue": "生成大屏轮播地址",
     "wall.kiosk_revoke": "吊销大屏轮播地址",
+    **VERIFY_AUDIT_ACTIONS,
 }
 
 # The first part of an action code names its area; the audit screen's action filter groups by it.
@@ -97,6 +102,7 @@ AUDIT_ACTION_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "services": ("平台服务", ("service",)),
     "audit": ("审计日志", ("audit",)),
     "walls": ("大屏轮播", ("wall",)),
+    **VERIFY_AUDIT_GROUPS,
 }
 
 AUDIT_OBJECT_LABELS: dict[str, str] = {
@@ -104,6 +110,7 @@ AUDIT_OBJECT_LABELS: dict[str, str] = {
     "service": "平台服务",
     "alert": "告警", "notification": "通知", "duty_shift": "排班",
     "handover": "交接班", "silence": "静默/维护窗口", "audit": "审计日志", "wall_playlist": "大屏轮播",
+    **VERIFY_AUDIT_OBJECTS,
 }
 
 AUDIT_ACTORS: dict[str, str] = {"system": "系统", "cli": "本机命令行"}

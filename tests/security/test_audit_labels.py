@@ -17,6 +17,7 @@ import pytest
 from alerts.states import AlertState, SilenceKind
 from core.i18n.alerts import ACTION as ALERT_ACTIONS
 from core.i18n.security import ACTION_LABELS, AUDIT_ACTION_GROUPS, AUDIT_ACTION_LABELS, ROLE_LABELS, action_label
+from core.i18n.verification import DENIABLE as VERIFY_DENIABLE
 from db.models_alerts import DeliveryStatus
 from db.models_security import Role
 from security.auth import Action
@@ -32,6 +33,9 @@ PLACEHOLDERS: dict[tuple[str, str], Iterable[str]] = {
     ("alerts/dispatch.py", "status"): [s.value for s in DeliveryStatus],
     ("alerts/silences.py", "kind.value"): [k.value for k in SilenceKind],
     ("alerts/silences.py", "s.kind.value"): [k.value for k in SilenceKind],
+    ("operations/access.py", "action"): list(VERIFY_DENIABLE),
+    ("operations/notice_store.py", "action"): ["create", "issue", "answer", "problem.fixed", "problem.failed",
+                                               "escalate"],
 }
 
 

@@ -21,12 +21,13 @@ def test_hashes_are_salted_and_verify() -> None:
 # Written out independently of security.auth.PERMISSIONS so a change to the matrix fails here.
 EXPECTED = {
     "province_admin": "view ack assign silence resolve manage_roster handover manage_users manage_kiosk "
-                      "view_audit manage_rules edit_content review_content",
-    "city_admin": "view ack assign silence resolve manage_roster handover manage_users manage_kiosk view_audit",
+                      "view_audit manage_rules edit_content review_content verify_findings answer_rectification",
+    "city_admin": "view ack assign silence resolve manage_roster handover manage_users manage_kiosk view_audit "
+                  "verify_findings answer_rectification",
     "oncall": "view ack assign silence resolve handover",
     "manager": "view",
     "security": "view ack view_audit",
-    "editor": "view edit_content",
+    "editor": "view edit_content answer_rectification",
     "reviewer": "view review_content",
 }
 
