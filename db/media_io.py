@@ -21,7 +21,7 @@ from db.models import NewMediaAccount, Node, Platform, Site
 from db.models_media import NewMediaState
 from db.registry_io import ImportReport, RegistryImportError, _read, _upsert
 
-__all__ = ["AccountListing", "import_accounts", "list_accounts"]
+__all__ = ["AccountListing", "apply_account_rows", "import_accounts", "list_accounts"]
 
 log = get_logger(__name__)
 
@@ -44,6 +44,14 @@ def import_accounts(session: Session, path: Path, *, dry_run: bool = False) -> I
     rows, errors = parse_accounts(_read(path), node_levels, set(site_ids))
     if errors:
         raise RegistryImportError(errors, str(path))
+    report = apply_account_rows(session, rows, dry_run=dry_run)
+    log.info("media.import", report=str(report), dry_run=dry_run)
+    return report
+
+
+def apply_account_rows(session: Session, rows: list[AccountRow], *, dry_run: bool = False) -> ImportReport:
+    """Upsert validated account rows by (platform, account id); their site codes must be registered."""
+    site_ids = {code: id_ for code, id_ in session.execute(select(Site.code, Site.id))}
     existing = {(a.platform.value, a.account_id): a for a in session.scalars(select(NewMediaAccount))}
     counts = {"created": 0, "updated": 0, "unchanged": 0}
     for row in rows:
@@ -53,9 +61,7 @@ def import_accounts(session: Session, path: Path, *, dry_run: bool = False) -> I
                           NewMediaAccount, dry_run)
         counts[outcome] += 1
     session.flush()
-    report = ImportReport(**counts, dry_run=dry_run)
-    log.info("media.import", report=str(report), dry_run=dry_run)
-    return report
+    return ImportReport(**counts, dry_run=dry_run)
 
 
 @dataclass(frozen=True)

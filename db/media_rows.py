@@ -27,6 +27,7 @@ ACCOUNT_FIELDS = (
     Field("credential", ("凭据引用", "凭据"), False, 256),
     Field("enabled", ("启用", "是否启用"), False, 16),
 )
+ACCOUNT_HEADER = tuple(f.name for f in ACCOUNT_FIELDS)  # the columns of an export (and of a federation bundle)
 CREDENTIAL_SCHEMES = ("env:", "file:")
 
 

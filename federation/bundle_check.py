@@ -24,6 +24,7 @@ from alerts.rule_model import RuleFileError
 from alerts.rules import load_rule_files
 from collectors.services import check_address, check_ref, options_from_json
 from core.i18n import federation as T
+from db.media_rows import ACCOUNT_HEADER, AccountRow, parse_accounts
 from db.models import Node
 from db.models_services import SERVICE_KINDS
 from db.registry_io import COLUMN_HEADER, SITE_HEADER
@@ -77,6 +78,7 @@ class CheckedBundle:
     receivers: str | None
     roster: list[Shift]
     services: list[ServiceRow] | None = None  # None: a bundle without the key (an older province's)
+    accounts: list[AccountRow] | None = None  # likewise
 
 
 def _kind(value: Any) -> str:
@@ -235,6 +237,23 @@ def _services(raw: dict[str, Any], city: str, regions: tuple[str, ...]) -> list[
     return out
 
 
+def _accounts(raw: dict[str, Any], session: Session, city: str, regions: tuple[str, ...],
+              sites: list[SiteRow]) -> list[AccountRow] | None:
+    """The new-media accounts, checked as an account import checks them; an account's site must be one the
+    bundle lists. None when the bundle has no accounts (an older province's)."""
+    if "accounts" not in raw:
+        return None
+    node_levels = {code: level.value for code, level in session.execute(select(Node.code, Node.level))}
+    rows, errors = parse_accounts(_table(raw, "accounts", ACCOUNT_HEADER), node_levels, {s.code for s in sites})
+    if errors:
+        raise _refuse_rows(T.WHAT_ACCOUNTS, errors)
+    for row in rows:
+        if row.node_code not in regions:
+            raise BundleError(T.ACCOUNT_OUT_OF_SCOPE.format(platform=row.platform.value, account=row.account_id[:40],
+                                                            node=row.node_code, city=city))
+    return rows
+
+
 def check_bundle(raw: Any, session: Session, city: str) -> CheckedBundle:
     """``raw`` typed when every part holds for city node ``city``; raises :class:`BundleError` otherwise."""
     bundle, version = check_identity(raw, city)
@@ -246,7 +265,8 @@ def check_bundle(raw: Any, session: Session, city: str) -> CheckedBundle:
     if receivers is not None and not isinstance(receivers, str):
         raise BundleError(T.BAD_KEY.format(key="receivers", reason=f"应为字符串或 null，而不是{_kind(receivers)}"))
     return CheckedBundle(bundle, version, city, regions, sites, columns, _rules(bundle), receivers,
-                         _roster(bundle, city, regions), _services(bundle, city, regions))
+                         _roster(bundle, city, regions), _services(bundle, city, regions),
+                         _accounts(bundle, session, city, regions, sites))
 
 
 def stage_alert_files(bundle: CheckedBundle, parent: Path) -> Path:

@@ -9,14 +9,17 @@ A bundle is one JSON object::
      "rules": [{"name": "sites.yaml", "text": "…"}, ...],                  # every *.yaml of [alerts] rules_dir
      "receivers": "…" | null,                                            # the text of [alerts] receivers_file
      "roster": [{"scope_code", "tier", "username", "starts_at", "ends_at"}, ...],
-     "services": [{"name", "kind", "address", "node_code", "credentials_ref", "options", "enabled"}, ...]}
+     "services": [{"name", "kind", "address", "node_code", "credentials_ref", "options", "enabled"}, ...],
+     "accounts": {"header": [...ACCOUNT_HEADER], "rows": [[...], ...]}}   # new-media accounts
 
 Sites and columns travel in the registry's own export shape (``db.registry_io.SITE_HEADER``/``COLUMN_HEADER``),
 so the city checks them with the very validation a registry import uses. Services (the platform services the
 city node watches, db.models_services) travel as the registry rows: a ``credentials_ref`` names where the
 city keeps the secret (``env:``/``file:``), never the secret itself. ``version`` hashes everything but
 ``version`` and ``generated_at``: the same configuration gives the same version, so a city can tell nothing
-changed. Building reads only; nothing here writes.
+changed. New-media accounts travel in the account import's shape (``db.media_rows.ACCOUNT_FIELDS``), checked
+with its validation; a credential travels as its reference, like a service's. Building reads only; nothing
+here writes.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ from sqlalchemy.orm import Session
 from alerts.receivers import MAX_FILE_BYTES as MAX_RECEIVERS_BYTES
 from alerts.rules import MAX_FILE_BYTES as MAX_RULE_BYTES
 from alerts.rules import expand_paths
-from db.models import Column, Node, Site
+from db.media_rows import ACCOUNT_HEADER
+from db.models import Column, NewMediaAccount, Node, Site
 from db.models_alerts import DutyShift
 from db.models_services import Service
 from db.registry_io import COLUMN_HEADER, SITE_HEADER
@@ -94,6 +98,15 @@ def _services(session: Session, regions: list[str]) -> list[dict[str, Any]]:
             for r in rows]
 
 
+def _accounts(session: Session, regions: list[str]) -> list[list[str]]:
+    """The new-media accounts registered for the city's regions, in the account import's columns."""
+    rows = session.execute(select(NewMediaAccount, Site.code).outerjoin(Site, NewMediaAccount.site_id == Site.id)
+                           .where(NewMediaAccount.node_code.in_(regions))
+                           .order_by(NewMediaAccount.platform, NewMediaAccount.account_id)).all()
+    return [[a.platform.value, a.account_id, a.name, a.node_code, a.organizer or "", site or "", a.profile_url or "",
+             a.credential_ref or "", _flag(a.enabled)] for a, site in rows]
+
+
 def _rules(rules_dir: Path) -> list[dict[str, str]]:
     """Name and text of each ``*.yaml``/``*.yml`` in ``rules_dir`` (as the rule loader lists them; none when it
     is not a directory). A file past
@@ -114,8 +127,8 @@ def build_bundle(session: Session, city: str, *, rules_dir: Path, receivers_file
                  now: datetime) -> dict[str, Any]:
     """The bundle for city node ``city`` (a city's code): its sites and their columns (the city's and its
     counties'), the rule files of ``rules_dir``, the text of ``receivers_file`` (null when absent), the
-    duty shifts and the platform services of its regions. Raises OSError when a rule or receivers file exists
-    but cannot be read."""
+    duty shifts, the platform services and the new-media accounts of its regions. Raises OSError when a rule
+    or receivers file exists but cannot be read."""
     regions = city_regions(session, city)
     bundle: dict[str, Any] = {
         "format": FORMAT,
@@ -126,5 +139,6 @@ def build_bundle(session: Session, city: str, *, rules_dir: Path, receivers_file
         "receivers": _receivers(receivers_file),
         "roster": _roster(session, regions),
         "services": _services(session, regions),
+        "accounts": {"header": list(ACCOUNT_HEADER), "rows": _accounts(session, regions)},
     }
     return {"version": content_version(bundle), "generated_at": iso(now), **bundle}

@@ -39,7 +39,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.config import Config
 from core.i18n import federation as T
 from core.logging import get_logger
-from db.models import Column, Site
+from db.media_io import apply_account_rows
+from db.models import Column, NewMediaAccount, Site
 from db.models_alerts import DutyShift
 from db.models_services import Service
 from db.registry_io import apply_rows
@@ -79,12 +80,16 @@ class Counts:
     services_created: int = 0
     services_updated: int = 0
     services_withdrawn: int = 0
+    accounts_created: int = 0
+    accounts_updated: int = 0
+    accounts_withdrawn: int = 0
 
     @property
     def database_changed(self) -> bool:
         return any((self.sites_created, self.sites_updated, self.sites_withdrawn, self.columns_created,
                     self.columns_updated, self.columns_removed, self.roster_added, self.roster_removed,
-                    self.services_created, self.services_updated, self.services_withdrawn))
+                    self.services_created, self.services_updated, self.services_withdrawn,
+                    self.accounts_created, self.accounts_updated, self.accounts_withdrawn))
 
 
 @dataclass(frozen=True)
@@ -272,6 +277,32 @@ def _apply_services(session: Session, bundle: CheckedBundle, before: dict[str, A
     return created, updated, withdrawn
 
 
+def _account_key(platform: str, account_id: str) -> str:
+    return f"{platform}:{account_id}"
+
+
+def _apply_accounts(session: Session, bundle: CheckedBundle, before: dict[str, Any]) -> tuple[int, int, int]:
+    """Make the city's new-media accounts those the province lists: (created, updated, withdrawn), as an
+    account import does; like services, one the province listed last time and no longer does is disabled
+    (its state and findings stay the record), one the city registered itself is left alone. A bundle
+    without accounts (an older province's) changes none."""
+    if bundle.accounts is None:
+        return 0, 0, 0
+    session.flush()  # the bundle's sites first: accounts name them
+    report = apply_account_rows(session, bundle.accounts)
+    listed = {_account_key(r.platform.value, r.account_id) for r in bundle.accounts}
+    gone = sorted(set(before.get("accounts", [])) - listed)
+    withdrawn = 0
+    for key in gone:
+        platform, _, account_id = key.partition(":")
+        result: Any = session.execute(update(NewMediaAccount).where(
+            NewMediaAccount.platform == platform, NewMediaAccount.account_id == account_id,
+            NewMediaAccount.node_code.in_(bundle.regions), NewMediaAccount.enabled.is_(True)).values(enabled=False))
+        withdrawn += result.rowcount or 0
+    session.flush()
+    return report.created, report.updated, withdrawn
+
+
 def _key(s: Shift | DutyShift) -> tuple[str, int, str, Any, Any]:
     return (s.scope_code, s.tier, s.username, s.starts_at, s.ends_at)
 
@@ -308,15 +339,18 @@ def _apply(bundle: CheckedBundle, sessions: sessionmaker[Session], base: Path, s
         withdrawn, removed = _withdraw(s, bundle, before)
         added, dropped = _replace_roster(s, bundle)
         services = _apply_services(s, bundle, before)
+        accounts = _apply_accounts(s, bundle, before)
     if stage is not None:
         _swap_alert_files(base, stage, bundle.version, bundle.receivers is not None)
         record = {"version": bundle.version, "sites": sorted(s.code for s in bundle.sites),
                   "columns": sorted([c.site_code, c.name] for c in bundle.columns),
                   "services": (sorted(r.name for r in bundle.services) if bundle.services is not None
-                               else before.get("services", []))}
+                               else before.get("services", [])),
+                  "accounts": (sorted(_account_key(r.platform.value, r.account_id) for r in bundle.accounts)
+                               if bundle.accounts is not None else before.get("accounts", []))}
         write_atomic(base / APPLIED_NAME, json.dumps(record, ensure_ascii=False).encode("utf-8"))
     return Counts(site_report.created, site_report.updated, withdrawn, column_report.created, column_report.updated,
-                  removed, len(bundle.rules), bundle.receivers is not None, added, dropped, *services)
+                  removed, len(bundle.rules), bundle.receivers is not None, added, dropped, *services, *accounts)
 
 
 def _check_and_stage(raw: Any, sessions: sessionmaker[Session], city: str, base: Path,

@@ -31,12 +31,15 @@ SERVICE_OUT_OF_SCOPE = "平台服务第 {index} 条（{name}）属于 {node}，�
 SERVICE_TWICE = "平台服务 {name} 出现了两次"
 WHAT_SITES = "网站（sites）"
 WHAT_COLUMNS = "栏目（columns）"
+WHAT_ACCOUNTS = "政务新媒体账号（accounts）"
+ACCOUNT_OUT_OF_SCOPE = "政务新媒体账号 {platform}:{account} 属于 {node}，不在本市（{city}）范围内"
 
 # Outcomes, as `app.py federation pull` prints them and as a city's start-up says them
 APPLIED = ("已从省级节点拉取并应用配置（版本 {version}）：网站 新增 {sites_created}、更新 {sites_updated}、"
            "停用 {sites_withdrawn}；栏目 新增 {columns_created}、更新 {columns_updated}、删除 {columns_removed}；"
            "规则文件 {rules} 个；接收方文件 {receivers}；值班 新增 {roster_added}、删除 {roster_removed}；"
-           "平台服务 新增 {services_created}、更新 {services_updated}、停用 {services_withdrawn}")
+           "平台服务 新增 {services_created}、更新 {services_updated}、停用 {services_withdrawn}；"
+           "新媒体账号 新增 {accounts_created}、更新 {accounts_updated}、停用 {accounts_withdrawn}")
 FROM_CACHE = "未能从省级节点取得配置（{reason}），已从本地缓存应用配置（版本 {version}）：" + APPLIED.split("：", 1)[1]
 UNCHANGED = "配置未变化（版本 {version}），未改动任何内容"
 CACHE_UNCHANGED = "未能从省级节点取得配置（{reason}），沿用已应用的本地缓存配置（版本 {version}）"
