@@ -146,6 +146,8 @@ def automatic_lines(facts: Facts, table: IndicatorTable, as_of: date) -> list[Li
         if _stale(as_of, newest, replies.window_days or 0):
             add(replies.code, T.DEDUCTION_NOTE[replies.code].format(what=_age(as_of, newest), days=replies.window_days),
                 "messages", "message_replies")
+    for i, fp in enumerate(facts.found):
+        add(fp.rule, fp.note, f"found[{i}]", fp.problem)
     if facts.dead_links is not None:
         for code, n, key in (("dead_link_homepage", facts.dead_links[0], "homepage"),
                              ("dead_link_page", facts.dead_links[1], "other")):
@@ -275,12 +277,17 @@ def _media_reason(rule: str, last: date, since: date | None, as_of: date, rules:
 
 
 def score(facts: Facts, table: IndicatorTable, rules: VetoRules, as_of: date,
-          media_rules: MediaRules | None = None, source: str = "facts") -> ScoreResult:
-    """The site's result as of ``as_of``; raises :class:`FactsError` for manual entries the table refuses."""
+          media_rules: MediaRules | None = None, source: str = "facts",
+          vetoes: tuple[VetoCheck, ...] | None = None) -> ScoreResult:
+    """The site's result as of ``as_of``; raises :class:`FactsError` for manual entries the table refuses.
+
+    ``vetoes``: the veto items already judged elsewhere (a period scored from the platform takes them from
+    inspection/veto.py's verdict on the open findings); None judges them from the facts."""
     errors = check_entries(facts, table)
     if errors:
         raise FactsError(source, errors)
-    vetoes = judge(facts, rules, table, as_of)
+    if vetoes is None:
+        vetoes = judge(facts, rules, table, as_of)
     media = judge_media(facts, media_rules or MediaRules(), table, as_of)
     no_services = facts.site_type == "department" and not facts.external_services
     most = table.department_max if no_services else table.full_score
