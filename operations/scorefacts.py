@@ -179,14 +179,15 @@ def build(site: SiteInput, findings: Iterable[PlatformFinding], statuses: Mappin
             if ids:
                 sources[f"dead_links.{key}"] = [f"finding:{i}" for i in ids]
     # manual entries (operations: manual_facts), each traced to its entry id
-    deductions, bonus = [], []
+    deductions: list[ManualDeduction] = []
+    bonus: list[ManualBonus] = []
     for n, d in enumerate(manual.get("deductions", ())):
         deductions.append(ManualDeduction(str(d["indicator"]), Fraction(str(d["points"])), str(d["note"])))
         sources[f"deductions[{n}]"] = [f"entry:{d['entry_id']}"]
     for n, b in enumerate(manual.get("bonus", ())):
         bonus.append(ManualBonus(str(b["item"]), Fraction(str(b["points"])), str(b["note"])))
         sources[f"bonus[{n}]"] = [f"entry:{b['entry_id']}"]
-    accounts = []
+    accounts: list[MediaAccount] = []
     for m in media:
         if m.last_post is None or m.comments_open is None:
             notes.append(T.MEDIA_UNKNOWN.format(account=m.account))

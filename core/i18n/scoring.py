@@ -117,12 +117,14 @@ DEAD_LINK_NOTE = "不可用链接 {n} 个"
 EXTERNAL_SERVICES_GUESS = "部门网站未登记办事类栏目，按无对外服务计（4/3 规则）"
 MEDIA_UNKNOWN = "账号 {account} 尚无采集到的最近发布时间或互动状态，未判定"
 RUN = {
-    "start": "评分 {period}（{label}）：监测时间点 {as_of}，{state}，共 {n} 个网站，指标表 {version}",
+    "start": "评分 {period}（{label}）：监测时间点 {as_of}，{state}，指标表 {version}",
     "open": "周期未结束，结果为当前评分（每次重算覆盖）",
     "closed": "周期已结束，本次结果将冻结",
     "progress": "已评分 {done}/{total}（{rate:.0f} 个/秒）",
-    "done": "完成：{n} 个网站，合格 {passed}，不合格 {failed}，无法判定 {undetermined}，拒绝 {refused}，用时 {secs:.1f} 秒",
-    "frozen_refused": "周期 {period} 已冻结（{n} 个网站已有冻结结果），如需重新评分请加 --rescore（保留历史，新增修订）",
+    "done": ("完成：{n} 个网站，合格 {passed}，不合格 {failed}，无法判定 {undetermined}，拒绝 {refused}，"
+             "用时 {secs:.1f} 秒"),
+    "frozen_refused": ("周期 {period} 已冻结（{n} 个网站已有冻结结果），"
+                       "如需重新评分请加 --rescore（保留历史，新增修订）"),
     "not_started": "周期 {period} 尚未开始（{start} 起）",
     "no_sites": "范围内没有启用的网站",
     "refused_site": "网站 {site} 的人工条目不符合指标表，未评分：{errors}",
