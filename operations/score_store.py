@@ -5,8 +5,9 @@ Lifecycle (docs/scoring.md): while the period is open each run replaces the site
 frozen; later runs refuse (:class:`SnapshotFrozen`) unless ``rescore``, which inserts a new frozen revision
 and keeps the old ones. One transaction per run: a refusal or an error leaves nothing written.
 
-Reading is in bulk (sites, findings, decisions, entries, runs, new-media states: one query each), the
-building and scoring per site is pure (operations/scorefacts.py, inspection/scoring.py).
+Reading is in bulk (sites, findings, decisions, runs, service columns: one query per 500 sites), manual
+entries through ``verify_store.manual_facts`` and new-media states per site; the building and scoring is
+pure (operations/scorefacts.py, inspection/scoring.py).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from core.i18n import scoring as T
 from db.models import CheckRun, ColumnKind, Finding, NewMediaAccount, Node, RunStatus, Site
 from db.models import Column as SiteColumn
 from db.models_media import NewMediaFinding, NewMediaState
-from db.models_operations import ManualEntry, ScoreSnapshot
+from db.models_operations import ScoreSnapshot
 from inspection.facts import CHINA, FactsError
 from inspection.indicators import IndicatorTable
 from inspection.rules import VetoRules
@@ -34,7 +35,7 @@ from operations import scorefacts
 from operations.access import Actor, region_clause, visible
 from operations.errors import VerifyError
 from operations.periods import Period
-from operations.verify_store import decision_statuses
+from operations.verify_store import decision_statuses, manual_facts
 
 SERVICE_KINDS = (ColumnKind.SERVICE, ColumnKind.SERVICE_STATS)
 
@@ -97,15 +98,11 @@ def _inputs(session: Session, sites: Sequence[Site], period: Period, as_of: date
         for sid in session.scalars(select(SiteColumn.site_id).where(SiteColumn.site_id.in_(chunk),
                                                                     SiteColumn.kind.in_(SERVICE_KINDS))):
             out[sid]["services"] = True
-        for e in session.scalars(select(ManualEntry).where(
-                ManualEntry.site_id.in_(chunk), ManualEntry.period == period.code, ManualEntry.withdrawn_at.is_(None))
-                .order_by(ManualEntry.created_at, ManualEntry.id)):
-            key, name = ("deductions", "indicator") if e.kind == "deduction" else ("bonus", "item")
-            out[e.site_id]["manual"][key].append({name: e.code, "points": e.points, "note": e.note,
-                                                  "entry_id": e.id})
         for acc in session.scalars(select(NewMediaAccount).where(NewMediaAccount.site_id.in_(chunk),
                                                                  NewMediaAccount.enabled.is_(True))):
             out[acc.site_id]["media"].append(_media(session, acc, end))  # type: ignore[index]
+    for sid in ids:  # the live entries, as verification keeps them (one query a site)
+        out[sid]["manual"] = manual_facts(session, sid, period.code)
     return out
 
 
