@@ -334,6 +334,7 @@ def _line(ln: Line) -> dict[str, Any]:
 
 def to_dict(r: ScoreResult, table: IndicatorTable) -> dict[str, Any]:
     """The JSON form of ``score explain``."""
+    groups = {g.code: g.name for g in table.groups}
     return {
         "as_of": r.as_of.isoformat(), "indicator_version": r.indicator_version,
         "site": {"type": r.site_type, "external_services": r.external_services},
@@ -348,7 +349,7 @@ def to_dict(r: ScoreResult, table: IndicatorTable) -> dict[str, Any]:
         "bonus": [_line(ln) | {"name": _bonus_name(table, ln.code)} for ln in r.bonus_lines],
         "score": number(r.score), "grade": T.GRADE[r.grade], "passed": r.passed,
         "undetermined": [{"item": v.item, "status": v.status, "reason": v.reason} for v in r.undetermined],
-        "indicators": [{"code": i.code, "group": table.group_name(i.group), "name": i.name, "points": number(i.points),
+        "indicators": [{"code": i.code, "group": groups[i.group], "name": i.name, "points": number(i.points),
                         "assessed": i.assessed, "deducted": number(i.deducted), "provisional": i.provisional,
                         "lines": [_line(ln) for ln in i.lines]} for i in r.indicators],
         "new_media": [{"index": m.index, "platform": m.platform, "platform_name": PLATFORM.get(m.platform, m.platform),

@@ -40,6 +40,23 @@ from operations.verify_store import decision_statuses, manual_facts
 SERVICE_KINDS = (ColumnKind.SERVICE, ColumnKind.SERVICE_STATS)
 
 
+@dataclass(frozen=True)
+class FoundRow:
+    """A stored finding as the builder reads it (scorefacts.PlatformFinding), detached from the session."""
+
+    id: int
+    check: str
+    kind: str
+    location: str
+    severity: Any
+    detail: str
+    deadline: date | None
+    veto: bool
+    evidence: dict[str, Any]
+    first_seen: datetime
+    resolved_at: datetime | None
+
+
 class SnapshotFrozen(VerifyError):
     """The period is closed and already frozen for some sites; ``--rescore`` is needed."""
 
@@ -87,10 +104,11 @@ def _inputs(session: Session, sites: Sequence[Site], period: Period, as_of: date
         findings = list(session.scalars(select(Finding).where(
             Finding.site_id.in_(chunk), Finding.first_seen < end,
             (Finding.resolved_at.is_(None)) | (Finding.resolved_at >= end))))
-        for f in findings:
-            out[f.site_id]["findings"].append(f)
         statuses = decision_statuses(session, findings)
-        for f in findings:
+        for f in findings:  # plain copies: the builder reads each attribute many times
+            out[f.site_id]["findings"].append(FoundRow(f.id, f.check, f.kind, f.location, f.severity, f.detail,
+                                                       f.deadline, f.veto, f.evidence or {}, f.first_seen,
+                                                       f.resolved_at))
             out[f.site_id].setdefault("statuses", {})[f.id] = statuses[f.id]
         for sid, check in session.execute(select(CheckRun.site_id, CheckRun.check).where(
                 CheckRun.site_id.in_(chunk), CheckRun.status == RunStatus.OK, CheckRun.as_of < end).distinct()):
