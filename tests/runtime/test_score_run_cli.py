@@ -90,6 +90,9 @@ def test_score_run_show_export(cfg: str, capsys: pytest.CaptureFixture[str], tmp
     sheet = tmp_path / "评分表.xlsx"
     code, _, _ = _run(cfg, capsys, "export", "--period", OPEN.code, "--site", "4301000001", "--out", str(sheet))
     assert code == 0 and sheet.stat().st_size > 0
+    pdf = tmp_path / "通报.pdf"
+    code, _, _ = _run(cfg, capsys, "export", "--period", CLOSED.code, "--out", str(pdf))
+    assert code == 0 and pdf.read_bytes().startswith(b"%PDF")
     code, _, err = _run(cfg, capsys, "export", "--period", OPEN.code, "--out", str(tmp_path / "x.csv"))
     assert code == 2 and ".xlsx 或 .pdf" in err
     code, _, err = _run(cfg, capsys, "run", "--period", "2026Q5")
