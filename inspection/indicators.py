@@ -26,6 +26,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -107,11 +108,16 @@ class IndicatorTable:
     bonus: tuple[BonusItem, ...]
     provisional_keys: tuple[str, ...] = field(default=())
 
+    @cached_property
+    def _deduction_by_code(self) -> dict[str, DeductionRule]:
+        return {d.code: d for d in self.deductions}
+
     def indicator(self, code: str) -> Indicator:
         return next(i for i in self.indicators if i.code == code)
 
     def deduction(self, code: str) -> DeductionRule:
-        return next(d for d in self.deductions if d.code == code)
+        """The rule of ``code``; raises KeyError for a code the table does not have."""
+        return self._deduction_by_code[code]
 
     def finding_rules(self) -> tuple[DeductionRule, ...]:
         """The rules bound to a finding kind (``finding = "check:kind"``), in table order."""

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, defer, joinedload
 
 from core.i18n import scoring as T
 from db.models import CheckRun, ColumnKind, Finding, NewMediaAccount, Node, RunStatus, Site
@@ -199,9 +199,10 @@ def _current(session: Session, site_ids: Sequence[int], period: str) -> dict[int
     """The newest revision of each site's snapshot for the period."""
     out: dict[int, ScoreSnapshot] = {}
     for chunk in (list(site_ids)[i:i + 500] for i in range(0, len(site_ids), 500)):
-        for snap in session.scalars(select(ScoreSnapshot).where(ScoreSnapshot.site_id.in_(chunk),
-                                                                ScoreSnapshot.period == period)
-                                    .order_by(ScoreSnapshot.revision)):
+        q = (select(ScoreSnapshot).where(ScoreSnapshot.site_id.in_(chunk), ScoreSnapshot.period == period)
+             .options(defer(ScoreSnapshot.result), defer(ScoreSnapshot.sources), defer(ScoreSnapshot.rules))
+             .order_by(ScoreSnapshot.revision))  # the documents are replaced, never read here
+        for snap in session.scalars(q):
             out[snap.site_id] = snap
     return out
 
