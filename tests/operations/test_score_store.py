@@ -111,3 +111,16 @@ def test_region_scope_and_refusals(migrated_db: tuple[str, Factory]) -> None:
             ss.run_period(s, PROVINCE, parse("2027Q2"), OPEN_NOW, TABLE, RULES, MediaRules())
         with pytest.raises(VerifyError, match="没有这个网站"):
             ss.run_period(s, CHANGSHA, Q4, OPEN_NOW, TABLE, RULES, MediaRules(), site_code="4302000001")
+
+
+def test_an_entry_the_table_refuses_leaves_that_site_unscored(migrated_db: tuple[str, Factory]) -> None:
+    _, factory = migrated_db
+    with factory() as s:
+        ids = seed(s)
+        s.commit()
+        vs.add_entry(s, CHANGSHA, OPEN_NOW, "4301000001", "2026Q4", "deduction", "4.2", 1, "按旧编码录入")
+        summary = _run(s, OPEN_NOW)
+        assert summary.sites == 3 and len(summary.refused) == 1 and "4301000001" in summary.refused[0]
+        assert "没有这个扣分指标 '4.2'" in summary.refused[0]
+        assert _rows(s, ids["4301000001"]) == [(1, False, None)]
+        assert _rows(s, ids["4302000001"])[0][2] == 100
