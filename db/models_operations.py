@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from db.models import Base, Finding, Site
@@ -136,3 +136,29 @@ class RectificationEvent(Base):
     kind: Mapped[str] = mapped_column(String(24))
     actor: Mapped[str] = mapped_column(String(96))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ScoreSnapshot(Base):
+    """A site's score for a period as ``score run`` computed it: the indicator version, the rule values, the
+    result (inspection.scoring.to_dict, lines traced to finding / entry ids) and its sources. While the period
+    is open the unfrozen current revision is replaced on each run; the first run after the period closes
+    freezes it; a re-score (``--rescore``) inserts a new revision and keeps the old ones."""
+
+    __tablename__ = "score_snapshot"
+    __table_args__ = (UniqueConstraint("site_id", "period", "revision", name="uq_score_snapshot_site_period_rev"),
+                      Index("ix_score_snapshot_period", "period", "site_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("site.id", ondelete="CASCADE"))
+    period: Mapped[str] = mapped_column(String(8))
+    revision: Mapped[int] = mapped_column(Integer)
+    as_of: Mapped[date] = mapped_column(Date)
+    indicator_version: Mapped[str] = mapped_column(String(32))
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON)
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    sources: Mapped[dict[str, Any]] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    site: Mapped[Site] = relationship()

@@ -122,6 +122,16 @@ class VetoEntry:
 
 
 @dataclass(frozen=True)
+class FoundProblem:
+    """A problem a check found, bound to a finding-bound ``[[deduction]]`` rule (``rule`` = its code); only
+    built from the platform's findings (operations/scorefacts.py), never read from a facts file."""
+
+    rule: str
+    note: str
+    problem: str
+
+
+@dataclass(frozen=True)
 class Facts:
     site_type: str
     external_services: bool
@@ -137,6 +147,7 @@ class Facts:
     service_statistics_known: bool = False
     service_statistics_newest: date | None = None
     dead_links: tuple[int, int] | None = None  # (homepage, other pages)
+    found: tuple[FoundProblem, ...] = ()  # problems charged through finding-bound rules (source ``found[i]``)
 
 
 class _Reader:

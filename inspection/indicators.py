@@ -6,7 +6,9 @@ the one-penalty-per-problem rule), ``[veto]`` (the facts-only veto values: the 1
 consultation channels are effective; the veto thresholds themselves are ``rules.toml [veto]``,
 :class:`inspection.rules.VetoRules`), ``[new_media]``, and the arrays ``[[group]]`` (first-level groups),
 ``[[indicator]]`` (second-level deduction indicators: points = cap, site types, services flag),
-``[[deduction]]`` (per-problem deduction values the scoring judges from facts) and ``[[bonus]]``.
+``[[deduction]]`` (per-problem deduction values the scoring judges from facts, or, with ``finding =
+"check:kind"`` and an optional ``match = { evidence_key = "value" }``, charged once per open finding of that
+kind when a period is scored from the platform, operations/scorefacts.py) and ``[[bonus]]``.
 
 A value the published rules do not fix is provisional: a scalar written ``{ value = X, provisional = true }``,
 an array entry with ``provisional = true``; :meth:`IndicatorTable.provisional` lists them.
@@ -24,6 +26,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +75,8 @@ class DeductionRule:
     points: Fraction  # per problem
     window_days: int | None = None
     provisional: bool = False
+    finding: tuple[str, str] | None = None  # (check, kind): a rule charged once per open finding of that kind
+    match: tuple[tuple[str, str], ...] = ()  # evidence key = value pairs the finding must carry
 
 
 @dataclass(frozen=True)
@@ -103,11 +108,20 @@ class IndicatorTable:
     bonus: tuple[BonusItem, ...]
     provisional_keys: tuple[str, ...] = field(default=())
 
+    @cached_property
+    def _deduction_by_code(self) -> dict[str, DeductionRule]:
+        return {d.code: d for d in self.deductions}
+
     def indicator(self, code: str) -> Indicator:
         return next(i for i in self.indicators if i.code == code)
 
     def deduction(self, code: str) -> DeductionRule:
-        return next(d for d in self.deductions if d.code == code)
+        """The rule of ``code``; raises KeyError for a code the table does not have."""
+        return self._deduction_by_code[code]
+
+    def finding_rules(self) -> tuple[DeductionRule, ...]:
+        """The rules bound to a finding kind (``finding = "check:kind"``), in table order."""
+        return tuple(d for d in self.deductions if d.finding is not None)
 
     def bonus_item(self, code: str) -> BonusItem | None:
         return next((b for b in self.bonus if b.code == code), None)
@@ -171,6 +185,22 @@ def _text(where: str, raw: Any) -> str:
     if not isinstance(raw, str) or not raw.strip():
         raise _fail(where, f"应为非空文本，而不是 {raw!r}")
     return raw.strip()
+
+
+_BINDING = re.compile(r"^[a-z][a-z0-9_]*:[a-z][a-z0-9_]*$")
+
+
+def _finding(where: str, raw: Any) -> tuple[str, str]:
+    if not isinstance(raw, str) or not _BINDING.match(raw.strip()):
+        raise _fail(where, f"应写作 \"检查:问题类型\"（如 \"site_functions:search_missing\"），而不是 {raw!r}")
+    check, kind = raw.strip().split(":")
+    return check, kind
+
+
+def _match(where: str, raw: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(raw, dict) or not raw or any(not isinstance(v, str) or not v for v in raw.values()):
+        raise _fail(where, f"应为证据键值的内联表，如 {{ kind = \"service_stats\" }}，而不是 {raw!r}")
+    return tuple(sorted((str(k), str(v)) for k, v in raw.items()))
 
 
 def _bool(where: str, raw: Any) -> bool:
@@ -287,21 +317,35 @@ def parse_indicators(doc: Mapping[str, Any], source: str, text: str = "") -> Ind
 
     deductions: list[DeductionRule] = []
     for n, e in _entries(doc, "deduction", loc, ("code", "indicator", "name", "points"),
-                         ("window_days", "provisional")):
+                         ("window_days", "provisional", "finding", "match")):
         at = lambda key="", n=n: loc.entry("deduction", n, key)  # noqa: E731
-        if e["code"] not in DEDUCTION_CODES:
-            raise _fail(at("code"), f"评分程序不认识这个扣分规则（可用：{'、'.join(DEDUCTION_CODES)}）")
+        bound = _finding(at("finding"), e["finding"]) if "finding" in e else None
+        if bound is None and e["code"] not in DEDUCTION_CODES:
+            raise _fail(at("code"), f"评分程序不认识这个扣分规则（可用：{'、'.join(DEDUCTION_CODES)}；"
+                                    "或用 finding = \"检查:问题类型\" 绑定到巡检问题）")
+        if bound is not None and e["code"] in DEDUCTION_CODES:
+            raise _fail(at("finding"), f"扣分规则 {e['code']} 由评分程序从事实判定，不能再绑定巡检问题")
+        if "match" in e and bound is None:
+            raise _fail(at("match"), "只有绑定了 finding 的规则才能写 match")
         if e["indicator"] not in codes:
             raise _fail(at("indicator"), f"没有这个指标 {e['indicator']!r}")
-        needs_window = DEDUCTION_CODES[e["code"]]
+        needs_window = bound is None and DEDUCTION_CODES[e["code"]]
         if needs_window and "window_days" not in e:
             raise _fail(at(), "缺少键 window_days")
         if not needs_window and "window_days" in e:
             raise _fail(at("window_days"), "这个扣分规则没有时间窗口")
         window = _int(at("window_days"), e["window_days"]) if needs_window else None
+        match = _match(at("match"), e["match"]) if "match" in e else ()
         deductions.append(DeductionRule(e["code"], e["indicator"], _text(at("name"), e["name"]),
                                         _number(at("points"), e["points"]), window,
-                                        _bool(at("provisional"), e.get("provisional", False))))
+                                        _bool(at("provisional"), e.get("provisional", False)), bound, match))
+    seen_bindings: set[tuple[tuple[str, str] | None, tuple[tuple[str, str], ...]]] = set()
+    for n, d in enumerate(deductions, 1):
+        if d.finding is not None:
+            if (d.finding, d.match) in seen_bindings:
+                raise _fail(loc.entry("deduction", n, "finding"),
+                            f"巡检问题 {':'.join(d.finding)} 已绑定到另一条扣分规则（同一问题只能扣一次）")
+            seen_bindings.add((d.finding, d.match))
     missing = [c for c in DEDUCTION_CODES if c not in {d.code for d in deductions}]
     if missing:
         raise _fail(f"{source}: [[deduction]]", f"缺少扣分规则 {'、'.join(missing)}")

@@ -146,6 +146,8 @@ def automatic_lines(facts: Facts, table: IndicatorTable, as_of: date) -> list[Li
         if _stale(as_of, newest, replies.window_days or 0):
             add(replies.code, T.DEDUCTION_NOTE[replies.code].format(what=_age(as_of, newest), days=replies.window_days),
                 "messages", "message_replies")
+    for i, fp in enumerate(facts.found):
+        add(fp.rule, fp.note, f"found[{i}]", fp.problem)
     if facts.dead_links is not None:
         for code, n, key in (("dead_link_homepage", facts.dead_links[0], "homepage"),
                              ("dead_link_page", facts.dead_links[1], "other")):
@@ -275,12 +277,17 @@ def _media_reason(rule: str, last: date, since: date | None, as_of: date, rules:
 
 
 def score(facts: Facts, table: IndicatorTable, rules: VetoRules, as_of: date,
-          media_rules: MediaRules | None = None, source: str = "facts") -> ScoreResult:
-    """The site's result as of ``as_of``; raises :class:`FactsError` for manual entries the table refuses."""
+          media_rules: MediaRules | None = None, source: str = "facts",
+          vetoes: tuple[VetoCheck, ...] | None = None) -> ScoreResult:
+    """The site's result as of ``as_of``; raises :class:`FactsError` for manual entries the table refuses.
+
+    ``vetoes``: the veto items already judged elsewhere (a period scored from the platform takes them from
+    inspection/veto.py's verdict on the open findings); None judges them from the facts."""
     errors = check_entries(facts, table)
     if errors:
         raise FactsError(source, errors)
-    vetoes = judge(facts, rules, table, as_of)
+    if vetoes is None:
+        vetoes = judge(facts, rules, table, as_of)
     media = judge_media(facts, media_rules or MediaRules(), table, as_of)
     no_services = facts.site_type == "department" and not facts.external_services
     most = table.department_max if no_services else table.full_score
@@ -327,6 +334,7 @@ def _line(ln: Line) -> dict[str, Any]:
 
 def to_dict(r: ScoreResult, table: IndicatorTable) -> dict[str, Any]:
     """The JSON form of ``score explain``."""
+    groups = {g.code: g.name for g in table.groups}
     return {
         "as_of": r.as_of.isoformat(), "indicator_version": r.indicator_version,
         "site": {"type": r.site_type, "external_services": r.external_services},
@@ -341,7 +349,7 @@ def to_dict(r: ScoreResult, table: IndicatorTable) -> dict[str, Any]:
         "bonus": [_line(ln) | {"name": _bonus_name(table, ln.code)} for ln in r.bonus_lines],
         "score": number(r.score), "grade": T.GRADE[r.grade], "passed": r.passed,
         "undetermined": [{"item": v.item, "status": v.status, "reason": v.reason} for v in r.undetermined],
-        "indicators": [{"code": i.code, "group": table.group_name(i.group), "name": i.name, "points": number(i.points),
+        "indicators": [{"code": i.code, "group": groups[i.group], "name": i.name, "points": number(i.points),
                         "assessed": i.assessed, "deducted": number(i.deducted), "provisional": i.provisional,
                         "lines": [_line(ln) for ln in i.lines]} for i in r.indicators],
         "new_media": [{"index": m.index, "platform": m.platform, "platform_name": PLATFORM.get(m.platform, m.platform),

@@ -1,5 +1,6 @@
 """``app.py score explain --facts FILE --as-of YYYY-MM-DD [--format json|table]``: one site scored from a
-facts file, every figure with its source (docs/scoring.md).
+facts file, every figure with its source (docs/scoring.md). ``score run|show|export --period P`` (a period
+scored from the platform, its snapshots and exports) are runtime/score_run_cli.py, registered here.
 
 Refused facts (a key of the wrong form, a manual entry the indicator table does not know) exit 1 after
 listing every problem, each naming its key path; a bad ``--as-of`` or an unusable indicator table or
@@ -46,10 +47,18 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
     e.add_argument("--site-name", metavar="名称", help=R.CLI["site_name"])
     e.add_argument("--site-code", metavar="标识码", default="", help=R.CLI["site_code"])
     e.add_argument("--city", metavar="市州", default="", help=R.CLI["city"])
+    from runtime.score_run_cli import add_arguments as add_period_arguments
+
+    add_period_arguments(ssub)
 
 
 def run(config: Config, args: argparse.Namespace) -> int:
     from newmedia.settings import media_rules
+
+    if args.score_cmd != "explain":  # run / show / export: a period from the platform (runtime/score_run_cli.py)
+        from runtime.score_run_cli import run as run_period
+
+        return run_period(config, args)
 
     export = None
     if args.export:

@@ -102,3 +102,35 @@ TABLE = {
     "undetermined": "待定项：{items}",
     "provisional": "暂定值（可在指标表中修改）：{n} 项",
 }
+
+# score run: veto items from the platform's verdict (inspection/veto.py), lines traced to findings
+PLATFORM_VETO = {
+    "breached": "{name}：{count} 项问题达到阈值（{threshold}）",
+    "at_risk": "{name}：未触发，但有预警问题（{days} 天后可能触发）",
+    "ok": "{name}：未触发",
+    "insufficient": "{name}：数据不足 {have}/{need}，暂不判定",
+    "unknown": "{name}：相关检查尚未成功运行，无法判定",
+}
+PLATFORM_VETO_RULE = "由巡检问题判定（inspection/veto.py，阈值见 rules.toml [veto]）"
+FOUND_NOTE = "{name}：{detail}（问题 #{id}）"
+DEAD_LINK_NOTE = "不可用链接 {n} 个"
+EXTERNAL_SERVICES_GUESS = "部门网站未登记办事类栏目，按无对外服务计（4/3 规则）"
+MEDIA_UNKNOWN = "账号 {account} 尚无采集到的最近发布时间或互动状态，未判定"
+RUN = {
+    "start": "评分 {period}（{label}）：监测时间点 {as_of}，{state}，指标表 {version}",
+    "open": "周期未结束，结果为当前评分（每次重算覆盖）",
+    "closed": "周期已结束，本次结果将冻结",
+    "progress": "已评分 {done}/{total}（{rate:.0f} 个/秒）",
+    "done": ("完成：{n} 个网站，合格 {passed}，不合格 {failed}，无法判定 {undetermined}，拒绝 {refused}，"
+             "用时 {secs:.1f} 秒"),
+    "frozen_refused": ("周期 {period} 已冻结（{n} 个网站已有冻结结果），"
+                       "如需重新评分请加 --rescore（保留历史，新增修订）"),
+    "not_started": "周期 {period} 尚未开始（{start} 起）",
+    "no_sites": "范围内没有启用的网站",
+    "refused_site": "网站 {site} 的人工条目不符合指标表，未评分：{errors}",
+    "no_snapshot": "没有评分结果（先运行 score run --period {period}）",
+    "bad_site": "没有这个网站：{site}",
+    "show_header": "周期\t修订\t监测时间点\t得分\t结论\t单项否决\t冻结\t指标表",
+    "exported": "已导出：{path}",
+    "export_kind": "导出文件应以 .xlsx 或 .pdf 结尾：{path}",
+}

@@ -13,7 +13,7 @@ from tests.inspection.scoring_support import TABLE_TEXT
 
 def test_shipped_table() -> None:
     t = load_indicators(DEFAULT_FILE)
-    assert t.version == "2026.1"
+    assert t.version == "2026.2"
     assert (t.full_score, t.pass_score, t.bonus_above, t.bonus_max, t.department_max) == (100, 60, 80, 30, 75)
     assert [g.name for g in t.groups] == ["发布解读", "办事服务", "互动交流", "功能设计"]
     assert sum(i.points for i in t.indicators) == 100
@@ -46,8 +46,8 @@ def _line(text: str, needle: str, nth: int = 1) -> int:
 
 
 @pytest.mark.parametrize(("text", "needles"), [
-    (_edit('version = "2026.1"\n', ""), ["缺少 version"]),
-    (_edit('version = "2026.1"', "version = 3"), [":14: version", "应为非空文本"]),
+    (_edit('version = "2026.2"\n', ""), ["缺少 version"]),
+    (_edit('version = "2026.2"', "version = 3"), [":14: version", "应为非空文本"]),
     (_edit("pass_score = 60 ", "pass_score = 'sixty' "), ["[scoring] pass_score", "应为有限的数"]),
     (_edit("bonus_above = 80 ", "bonus_above = 50 "), ["[scoring]", "pass_score < bonus_above < full_score"]),
     (_edit("bonus_max = 30 ", "bonus_maxx = 30 "), ["[scoring] bonus_maxx", "没有这个设置项"]),

@@ -30,7 +30,7 @@ def _both(*changes: Any) -> Any:
 def test_clean_site_scores_full_marks() -> None:
     r = run()
     assert (r.grade, r.passed, r.score, r.deduction_total, r.bonus_total) == ("pass", True, 100, 0, 0)
-    assert r.indicator_version == "2026.1" and not r.vetoes
+    assert r.indicator_version == "2026.2" and not r.vetoes
 
 
 @pytest.mark.parametrize(("entries", "total", "part", "grade"), [

@@ -46,7 +46,7 @@ def test_bulletin_layout_and_rows(tmp_path: Path) -> None:
             assert row[4] == res["score"] and row[6] == "无"
         if res["passed"] is None:
             assert row[7].startswith("无法判定：数据不足（已有 100/140 次监测）")
-    assert any(r[0] == "指标表版本 2026.1" for r in _values(ws))
+    assert any(r[0] == "指标表版本 2026.2" for r in _values(ws))
 
 
 def test_bulletin_summary_matches_figures_computed_here(tmp_path: Path) -> None:
@@ -79,7 +79,7 @@ def test_score_sheet(tmp_path: Path) -> None:
     ws = _values(wb["评分表"])
     assert ws[0][0] == "湖南省人民政府门户网站 评分表（2026Q4）"
     fields = {r[0]: r[1] for r in ws if r[0] in ("等级", "得分", "扣分合计", "指标表版本", "网站标识码")}
-    assert fields == {"网站标识码": "4300000001", "等级": "合格", "得分": 93.2, "扣分合计": 6.8, "指标表版本": "2026.1"}
+    assert fields == {"网站标识码": "4300000001", "等级": "合格", "得分": 93.2, "扣分合计": 6.8, "指标表版本": "2026.2"}
     veto_rows = [r for r in ws if r[1] in ("未触发", "单项否决", "数据不足", "未判定")]
     assert len(veto_rows) == 8 and {r[1] for r in veto_rows} == {"未触发"}
     lines = [r for r in ws if r[6] and str(r[6]).startswith(("deductions[", "columns["))]

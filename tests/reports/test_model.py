@@ -66,7 +66,7 @@ def test_sheet_data_collects_manual_entries_and_history() -> None:
     assert [(e.kind, e.code, e.charged, e.source) for e in data.manual] == [
         ("deduction", "search", 1.5, "deductions[0]"), ("deduction", "links", 0.3, "deductions[1]")]
     assert data.history[-1] == ("2026Q3", None, "不合格")
-    assert data.indicator_version == "2026.1" and "indicator.search" in data.provisional
+    assert data.indicator_version == "2026.2" and "indicator.search" in data.provisional
 
 
 def test_a_result_of_another_shape_is_refused() -> None:

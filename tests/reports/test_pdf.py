@@ -51,7 +51,7 @@ def test_bulletin_text_pages_and_footer(tmp_path: Path) -> None:
     for ident, _ in sites:
         assert ident.name in text
     for n, page in enumerate(pages, 1):
-        assert f"第{n}页" in page and "指标表版本2026.1" in page and "含暂定值33项" in page
+        assert f"第{n}页" in page and "指标表版本2026.2" in page and "含暂定值44项" in page
     table_pages = [p for p in pages if "测试网站" in p]
     head = "序号网站名称网站类型所属市州得分等级单项否决主要问题"
     assert len(table_pages) >= 2 and all(head in p for p in table_pages)

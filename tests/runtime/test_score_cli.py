@@ -38,7 +38,7 @@ def test_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     doc = json.loads(out)
     assert (doc["vetoes"], doc["deduction_total"], doc["bonus_total"], doc["score"], doc["grade"], doc["passed"]) == (
         [], 1.5, 2, 100.5, "合格", True)
-    assert doc["indicator_version"] == "2026.1"
+    assert doc["indicator_version"] == "2026.2"
     assert doc["new_media"][0]["passed"] is False and doc["new_media"][0]["vetoes"][0]["rule"] == "no_update"
     search = next(i for i in doc["indicators"] if i["code"] == "search")
     assert search["lines"][0]["source"] == "deductions[0]" and search["group"] == "功能设计"
@@ -47,7 +47,7 @@ def test_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def test_table_is_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _run(capsys, "--facts", str(_facts(tmp_path)), "--as-of", "2026-12-31")
     assert code == 0
-    assert "等级：合格　得分：100.5" in out and "指标表版本 2026.1" in out
+    assert "等级：合格　得分：100.5" in out and "指标表版本 2026.2" in out
     assert "功能设计／搜索（4 分）：扣 1.5 分" in out and "〔来源：deductions[0]〕" in out
     assert "微信（new_media[0]）：不合格（单项否决）" in out
 
@@ -77,7 +77,7 @@ def test_bad_facts_exit_1_listing_every_problem(tmp_path: Path, capsys: pytest.C
     doc["columns"].pop()
     p.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
     code, out, _ = _run(capsys, "--facts", str(p), "--as-of", "2026-12-31")
-    assert code == 1 and f"{p}: deductions[0].indicator：没有这个扣分指标 'seach'（指标表 2026.1）" in out
+    assert code == 1 and f"{p}: deductions[0].indicator：没有这个扣分指标 'seach'（指标表 2026.2）" in out
 
 
 @pytest.mark.parametrize(("argv", "message"), [
