@@ -18,7 +18,8 @@ TABLES = {"node", "site", "site_column", "new_media_account", "host", "inspectio
           "silence", "duty_shift", "handover", "notification",
           "outbox_event", "applied_command", "federated_node", "node_command", "service", "new_media_state",
           "site_dependency", "wall_playlist", "wall_playlist_item", "new_media_finding",
-          "site_traffic_daily", "site_traffic_visitors", "traffic_ingest_ledger"}
+          "site_traffic_daily", "site_traffic_visitors", "traffic_ingest_ledger",
+          "annual_report"}
 
 
 def _schema(url: str) -> dict[str, Any]:
