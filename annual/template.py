@@ -125,7 +125,7 @@ def source_type(src: Source) -> str:
 
 
 def _lines_of(text: str, header: str) -> list[int]:
-    pat = re.compile(rf"^\s*\[\[\s*{header}\s*\]\]", re.M)
+    pat = re.compile(rf"^[ \t]*\[\[[ \t]*{header}[ \t]*\]\]", re.M)
     return [text.count("\n", 0, m.start()) + 1 for m in pat.finditer(text)]
 
 
@@ -152,8 +152,6 @@ def build_template(data: dict[str, Any], text: str, name: str) -> Template:
     raw_sections, raw_fields = data.get("section") or [], data.get("field") or []
     if not isinstance(raw_sections, list) or not raw_sections:
         raise TemplateError(T.T_TOP.format(file=name, problem=T.P_NO_SECTIONS))
-    if not isinstance(raw_fields, list) or not raw_fields:
-        raise TemplateError(T.T_TOP.format(file=name, problem=T.P_NO_FIELDS))
     s_lines, f_lines = _lines_of(text, "section"), _lines_of(text, "field")
     sections: list[Section] = []
     for i, raw in enumerate(raw_sections):
@@ -171,6 +169,8 @@ def build_template(data: dict[str, Any], text: str, name: str) -> Template:
         if not isinstance(label, str) or not label.strip():
             raise bad(T.P_NOT_TEXT.format(attr="label"))
         sections.append(Section(key, label.strip()))
+    if not isinstance(raw_fields, list) or not raw_fields:
+        raise TemplateError(T.T_TOP.format(file=name, problem=T.P_NO_FIELDS))
     fields: list[Field] = []
     for i, raw in enumerate(raw_fields):
         fields.append(_field(raw, f_lines[i] if i < len(f_lines) else "?", name, sections, fields))
