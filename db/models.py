@@ -268,7 +268,7 @@ class CheckRun(Base):
     origin_node: Mapped[str | None] = mapped_column(String(6))  # a province's mirror of a city node's run ...
     origin_id: Mapped[int | None] = mapped_column(Integer)  # ... and its id there
     # Values the check read from the site that reports need (CheckResult.facts, e.g. the footer's 备案号).
-    facts: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
 
 class PageBaseline(Base):
