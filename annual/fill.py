@@ -49,8 +49,9 @@ def _shown(v: Any) -> str:
 
 
 def fill_field(f: Field, figures: Mapping[str, Figure], manual: Mapping[str, ManualEntry],
-               done: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
-    """One field's value and provenance; ``done`` holds the fields already filled (``sum`` reads them)."""
+               done: Mapping[str, dict[str, Any]], labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """One field's value and provenance; ``done`` holds the fields already filled (``sum`` reads them),
+    ``labels`` the Chinese names of the fields a sum names (its notes say them)."""
     src = f.source.text
     if f.key in manual:
         m = manual[f.key]
@@ -67,13 +68,14 @@ def fill_field(f: Field, figures: Mapping[str, Figure], manual: Mapping[str, Man
         return {"status": "missing", "value": None, "source": "manual", "note": T.NEEDS_MANUAL}
     if f.source.kind == "sum":
         parts = [done[k] for k in f.source.args]
-        labels = "、".join(k for k in f.source.args)
-        missing = [k for k, p in zip(f.source.args, parts, strict=True) if p["value"] is None]
+        names = labels or {}
+        named = "、".join(names.get(k, k) for k in f.source.args)
+        missing = [names.get(k, k) for k, p in zip(f.source.args, parts, strict=True) if p["value"] is None]
         if missing:
             return {"status": "missing", "value": None, "source": src,
-                    "note": T.SUM_MISSING.format(parts=labels, missing="、".join(missing))}
+                    "note": T.SUM_MISSING.format(parts=named, missing="、".join(missing))}
         return {"status": "auto", "value": sum(int(p["value"]) for p in parts), "source": src,
-                "note": T.SUM_NOTE.format(parts=labels)}
+                "note": T.SUM_NOTE.format(parts=named)}
     fig = figures.get(src)
     if fig is None:
         raise KeyError(src)  # a gatherer left a source out: a bug, not a missing figure
@@ -94,9 +96,10 @@ def fill(template: Template, figures: Mapping[str, Figure],
     for f in template.fields:
         if f.source.kind != "sum":
             out[f.key] = fill_field(f, figures, manual, out)
+    labels = {f.key: f.label for f in template.fields}
     for f in template.fields:
         if f.source.kind == "sum":
-            out[f.key] = fill_field(f, figures, manual, out)
+            out[f.key] = fill_field(f, figures, manual, out, labels)
     return {f.key: out[f.key] for f in template.fields}
 
 

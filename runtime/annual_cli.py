@@ -93,13 +93,9 @@ def run(config: Config, args: argparse.Namespace) -> int:
     actor = args.by or getpass.getuser()
     cmd = args.annual_cmd
     if cmd == "fill":
-        fetcher = None if args.no_crawl else _fetcher(config)
-        try:
-            return fill(sessions, template, args.year, site=args.site, region=args.region, actor=actor,
-                        fetcher=fetcher, timeout=args.timeout, max_pages=args.max_pages)
-        finally:
-            if fetcher is not None:
-                asyncio.run(fetcher.aclose())
+        return fill(sessions, template, args.year, site=args.site, region=args.region, actor=actor,
+                    make_fetcher=None if args.no_crawl else (lambda: _fetcher(config)), timeout=args.timeout,
+                    max_pages=args.max_pages)
     if cmd == "show":
         return show(sessions, template, args.site, args.year)
     if cmd == "set":
@@ -165,22 +161,41 @@ def _report(s: Session, site: Site, year: int) -> AnnualReport:
 
 
 def fill(sessions: sessionmaker[Session], template: Template, year: int, *, site: str | None = None,
-         region: str | None = None, actor: str = "system", fetcher: Any = None, timeout: float = 120.0,
-         max_pages: int = 50, out: TextIO = sys.stdout, clock: Clock = _now) -> int:
-    """Fill the reports of the sites in scope, one transaction per site; a line per site as it goes."""
+         region: str | None = None, actor: str = "system", make_fetcher: Callable[[], Any] | None = None,
+         timeout: float = 120.0, max_pages: int = 50, out: TextIO = sys.stdout, clock: Clock = _now) -> int:
+    """Fill the reports of the sites in scope, one transaction per site; a line per site as it goes.
+    ``make_fetcher``: builds the HTTP fetcher that reads the columns (None: columns not read)."""
     with sessions() as s:
         codes = [x.code for x in _sites(s, site, region)]
+    return asyncio.run(_fill(sessions, template, year, codes, actor, make_fetcher, timeout, max_pages, out, clock))
+
+
+async def _fill(sessions: sessionmaker[Session], template: Template, year: int, codes: list[str], actor: str,
+                make_fetcher: Callable[[], Any] | None, timeout: float, max_pages: int, out: TextIO,
+                clock: Clock) -> int:
+    # One event loop for the whole run: the fetcher's HTTP session belongs to it. The database work between
+    # sites is short and sequential, done in place.
+    fetcher = make_fetcher() if make_fetcher is not None else None
+    try:
+        return await _fill_sites(sessions, template, year, codes, actor, fetcher, timeout, max_pages, out, clock)
+    finally:
+        if fetcher is not None:
+            await fetcher.aclose()
+
+
+async def _fill_sites(sessions: sessionmaker[Session], template: Template, year: int, codes: list[str], actor: str,
+                      fetcher: Any, timeout: float, max_pages: int, out: TextIO, clock: Clock) -> int:
     done = skipped = 0
+    if fetcher is not None and getattr(fetcher, "policy", None) is not None:
+        with sessions() as s:  # the address policy lets the fetcher reach the registered sites (as the runner's)
+            fetcher.policy.register([x.url for x in _sites(s, None, None)] + [_site(s, c).url for c in codes])
     for i, code in enumerate(codes, start=1):
         now = clock()
         with sessions() as s:
-            one = _site(s, code)
-            target = site_target(one)
+            target = site_target(_site(s, code))
         if fetcher is not None:
-            if getattr(fetcher, "policy", None) is not None:
-                fetcher.policy.register([target.url, *(c.url for c in target.columns)])
-            web = asyncio.run(gather.column_figures(fetcher, target, year, template, now, timeout=timeout,
-                                                    max_pages=max_pages))
+            web = await gather.column_figures(fetcher, target, year, template, now, timeout=timeout,
+                                              max_pages=max_pages)
         else:
             web = gather.not_read(template)
         with transaction(sessions) as s:

@@ -91,7 +91,7 @@ def test_provenance_says_what_and_why(template: Template) -> None:
     assert got["pv"]["auto"] == {"value": 900, "note": "访问日志：300/365 天有日志数据", "coverage": "300/365"}
     assert got["news"]["note"] == "栏目 要闻 无法读取：HTTP 404" and got["news"]["source"] == "columns:news"
     assert got["overview"]["note"] == "平台无此数据，须手工填报"
-    assert got["total"]["note"] == "由 news、overview 相加，其中 news、overview 未能取得"
+    assert got["total"]["note"] == "由 政务动态、概况类 相加，其中 政务动态、概况类 未能取得"
     assert counts(got) == {"auto": 1, "manual": 1, "missing": 3}
     auto = fill(template, {**ALL, "traffic.pv": Figure(900, "访问日志：300/365 天", "300/365")})
     assert auto["pv"]["coverage"] == "300/365"

@@ -57,8 +57,9 @@ def test_the_whole_way_with_refusals(sessions: sessionmaker[Session]) -> None:
             text = {"int": "1", "bool": "是", "date": "2027-01-09", "text": "某值"}.get(f.type) or f.choices[0]
             if f.source.kind != "sum":
                 set_field(s, r, site, t, f.key, text, "filler", NOW)
-        assert r.values["info_total"] == {"status": "auto", "value": 3, "source": "sum:info_overview,info_news,"
-                                          "info_catalog", "note": "由 info_overview、info_news、info_catalog 相加"}
+        assert r.values["info_total"] == {
+            "status": "auto", "value": 3, "source": "sum:info_overview,info_news,info_catalog",
+            "note": "由 概况类信息更新量、政务动态信息更新量、信息公开目录信息更新量 相加"}
         assert r.values["pv"]["status"] == "manual" and r.values["pv"]["by"] == "filler"
         move(s, r, site, "submit", "filler", NOW, t)
         assert r.state is ReportState.SUBMITTED and r.submitted_by == "filler"

@@ -4,7 +4,6 @@ entries → review → publish → export, read back with openpyxl; and the prov
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -78,11 +77,8 @@ def site(migrated_db: tuple[str, sessionmaker[Session]], tmp_path: Path) -> Iter
 
 def _fill(factory: sessionmaker[Session], base: str, **kw: object) -> str:
     out = io.StringIO()
-    fetcher = Fetcher(timeout=5.0, policy=AddressPolicy(registered=[base]))
-    try:
-        fill(factory, load_template(), 2026, actor="filler", fetcher=fetcher, out=out, clock=_clock, **kw)  # type: ignore[arg-type]
-    finally:
-        asyncio.run(fetcher.aclose())
+    fill(factory, load_template(), 2026, actor="filler", out=out, clock=_clock,
+         make_fetcher=lambda: Fetcher(timeout=5.0, policy=AddressPolicy(registered=[base])), **kw)  # type: ignore[arg-type]
     return out.getvalue()
 
 
@@ -171,16 +167,24 @@ def test_scoping_and_refusals(site: tuple[sessionmaker[Session], str], tmp_path:
     assert (args.annual_cmd, args.reason) == ("return", "不全")
     text = _fill(factory, base, region="430102")  # the county: its own site only
     assert "[1/1] 测试网站X1（X1）" in text
+    with transaction(factory) as s:  # a second site whose column is read in the same run
+        c1 = s.scalars(select(Site).where(Site.code == "C1")).one()
+        s.add(Column(site_id=c1.id, name="要闻", kind=ColumnKind.NEWS, url=base + "/news/"))
+    text = _fill(factory, base, region="430100")  # the city: its own sites and its counties'
+    assert "[1/2] 测试网站C1（C1）：自动 5 项" in text and "[2/2] 测试网站X1（X1）：自动 17 项" in text
+    out = io.StringIO()
+    show(factory, t, "C1", 2026, out=out)
+    assert "政务动态信息更新量（info_news）：12 条  [自动] 栏目 要闻 中日期在 2026 年的条目共 12 条" in out.getvalue()
     with pytest.raises(CliError, match="网站 C1 不在区域 430102 内"):
         _fill(factory, base, site="C1", region="430102")
     with pytest.raises(CliError, match="区域代码 43 无效"):
         _fill(factory, base, region="43")
     with pytest.raises(CliError, match="网站标识码 ZZ 未登记"):
         show(factory, t, "ZZ", 2026, out=io.StringIO())
-    with pytest.raises(CliError, match="网站 C1 的 2026 年年度报表不存在"):
-        export(factory, t, "C1", 2026, tmp_path / "c1.xlsx", out=io.StringIO())
+    with pytest.raises(CliError, match="网站 C1 的 2025 年年度报表不存在"):
+        export(factory, t, "C1", 2025, tmp_path / "c1.xlsx", out=io.StringIO())
     out = io.StringIO()
-    fill(factory, t, 2026, site="C1", fetcher=None, out=out, clock=_clock)  # --no-crawl: said, not zero
+    fill(factory, t, 2026, site="C1", make_fetcher=None, out=out, clock=_clock)  # --no-crawl: said, not zero
     show(factory, t, "C1", 2026, out=out)
     assert "政务动态信息更新量（info_news）：（空）  [未能取得] 未读取栏目" in out.getvalue()
     assert "网站总访问量（pv）：（空）  [未能取得] 2026 年没有导入任何访问日志" in out.getvalue()
