@@ -34,7 +34,7 @@ from core.cli import CliError, cli_time
 from core.config import Config
 from core.i18n import annual as T
 from core.region import PROVINCE_CODE, scope_level
-from db.models import Site
+from db.models import Node, Site
 from db.models_annual import AnnualReport
 from db.session import transaction
 from inspection.runner import site_target
@@ -291,6 +291,8 @@ def rollup(sessions: sessionmaker[Session], year: int, region: str, path: Path, 
                                   r.state.value if r else "", r.values if r else {},
                                   (r.reviewer or "") if r else "",
                                   cli_time(r.updated_at, ZONE) if r else ""))
-    rollup_workbook(rows, year=year, region=region).save(path)
+        node = s.get(Node, region)
+        label = f"{node.name} {region}" if node is not None else region
+    rollup_workbook(rows, year=year, region=label).save(path)
     print(T.EXPORTED.format(path=path), file=out, flush=True)
     return 0

@@ -6,14 +6,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from annual.fill import Figure
 from annual.template import Template, load_template
 from annual.workflow import TransitionError, allowed_actions, fill_report, find, move, set_field
 from db.models import Site
-from db.models_annual import ReportState
+from db.models_annual import AnnualReport, ReportState
 from db.models_security import AuditEntry
 from db.session import transaction
 from tests.collectors.support import seed_registry
@@ -87,11 +87,19 @@ def test_the_whole_way_with_refusals(sessions: sessionmaker[Session]) -> None:
             with pytest.raises(TransitionError, match="当前状态为“已发布”"):
                 move(s, r, site, action, "boss", NOW, t, "理由")
         final_version = r.version
+    with transaction(sessions) as s:  # a change made on a copy read before another change is refused
+        site = _site(s)
+        other = fill_report(s, site, 2025, t, _figures(t), "a", NOW)
+        set_field(s, other, site, t, "pv", "5", "a", NOW)
+        s.execute(update(AnnualReport).where(AnnualReport.id == other.id)  # another writer, meanwhile
+                  .values(version=AnnualReport.version + 1).execution_options(synchronize_session=False))
+        with pytest.raises(TransitionError, match="已被他人修改"):
+            set_field(s, other, site, t, "pv", "6", "b", NOW)
     with sessions() as s:
         r2 = find(s, _site(s).id, 2026)
         assert r2 is not None and r2.state is ReportState.PUBLISHED and r2.version == final_version
-        actions = [a for (a,) in s.execute(select(AuditEntry.action).where(AuditEntry.object_type == "annual_report")
-                                           .order_by(AuditEntry.id))]
+        actions = [a for (a,) in s.execute(select(AuditEntry.action).where(
+            AuditEntry.object_type == "annual_report", AuditEntry.object_id == str(r2.id)).order_by(AuditEntry.id))]
         assert actions[0] == "annual_report.fill" and actions[-3:] == [
             "annual_report.submit", "annual_report.review", "annual_report.publish"]
         assert "annual_report.return" in actions

@@ -151,7 +151,7 @@ def test_fill_review_publish_export(site: tuple[sessionmaker[Session], str], tmp
     ws = load_workbook(roll).active
     assert ws is not None
     rows = [[c.value for c in r] for r in ws.iter_rows()]
-    assert rows[0][0] == "2026 年政府网站工作年度报表汇总（430100）"
+    assert rows[0][0] == "2026 年政府网站工作年度报表汇总（长沙市 430100）"
     assert rows[2][:8] == ["C1", "测试网站C1", None, "政府门户网站", "未填报", None, None, None]
     assert rows[3][:10] == ["X1", "测试网站X1", "芙蓉区人民政府办公室", "政府门户网站", "已发布", 6, 6, 26, 2, 2]
     assert rows[3][12:14] == [0, "boss"]
