@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from annual.fill import Figure
 from annual.template import Source, Template
 from core.i18n import annual as T
+from core.i18n import traffic as TT
 from db.models import CheckRun, Finding, NewMediaAccount, Platform, RunStatus, Site
 from db.models_media import NewMediaState
 from inspection.base import ColumnTarget, SiteTarget
@@ -100,7 +101,7 @@ def traffic_figures(s: Session, site_id: int, year: int, sources: Iterable[Sourc
         value = total.pv if src.name == "pv" else total.uv
         coverage = f"{total.days_with_data}/{total.days_in_period}"
         note = T.G_TRAFFIC.format(days=total.days_with_data, days_in=total.days_in_period,
-                                  uv_rule="按日去重后逐日相加" if uv_mode == "daily-sum" else "全年去重")
+                                  uv_rule=TT.UV_RULE[uv_mode])
         out[src.text] = Figure(value, note, coverage if total.days_with_data < total.days_in_period else "")
     return out
 

@@ -18,6 +18,7 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -39,6 +40,7 @@ from db.models_annual import AnnualReport
 from db.session import transaction
 from inspection.runner import site_target
 from security.scope import Owner, covers
+from traffic.report import UV_MODES
 
 Clock = Callable[[], datetime]
 ZONE = "Asia/Shanghai"  # reports are a Chinese administration's: times in Beijing time
@@ -66,6 +68,8 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
     f.add_argument("--no-crawl", action="store_true", help="不读取网站栏目（信息发布和留言数据记为未能取得）")
     f.add_argument("--timeout", type=float, default=120.0, metavar="秒", help="每个网站读取栏目的总时限")
     f.add_argument("--max-pages", type=int, default=50, metavar="页", help="每个栏目最多读取的列表页数")
+    f.add_argument("--uv", choices=UV_MODES, default="daily-sum",
+                   help="独立用户访问总量的口径：daily-sum 按日去重后相加（默认），distinct 全年去重")
     common(asub.add_parser("show", help="显示报表各字段的值和来源"))
     s = asub.add_parser("set", help="手工填报一个字段")
     common(s)
@@ -95,7 +99,7 @@ def run(config: Config, args: argparse.Namespace) -> int:
     if cmd == "fill":
         return fill(sessions, template, args.year, site=args.site, region=args.region, actor=actor,
                     make_fetcher=None if args.no_crawl else (lambda: _fetcher(config)), timeout=args.timeout,
-                    max_pages=args.max_pages)
+                    max_pages=args.max_pages, uv_mode=args.uv)
     if cmd == "show":
         return show(sessions, template, args.site, args.year)
     if cmd == "set":
@@ -162,29 +166,37 @@ def _report(s: Session, site: Site, year: int) -> AnnualReport:
 
 def fill(sessions: sessionmaker[Session], template: Template, year: int, *, site: str | None = None,
          region: str | None = None, actor: str = "system", make_fetcher: Callable[[], Any] | None = None,
-         timeout: float = 120.0, max_pages: int = 50, out: TextIO = sys.stdout, clock: Clock = _now) -> int:
+         timeout: float = 120.0, max_pages: int = 50, uv_mode: str = "daily-sum", out: TextIO = sys.stdout,
+         clock: Clock = _now) -> int:
     """Fill the reports of the sites in scope, one transaction per site; a line per site as it goes.
     ``make_fetcher``: builds the HTTP fetcher that reads the columns (None: columns not read)."""
     with sessions() as s:
         codes = [x.code for x in _sites(s, site, region)]
-    return asyncio.run(_fill(sessions, template, year, codes, actor, make_fetcher, timeout, max_pages, out, clock))
+    return asyncio.run(_fill(sessions, template, year, codes, actor, make_fetcher,
+                             _Limits(timeout, max_pages, uv_mode), out, clock))
+
+
+@dataclass(frozen=True)
+class _Limits:
+    timeout: float
+    max_pages: int
+    uv_mode: str
 
 
 async def _fill(sessions: sessionmaker[Session], template: Template, year: int, codes: list[str], actor: str,
-                make_fetcher: Callable[[], Any] | None, timeout: float, max_pages: int, out: TextIO,
-                clock: Clock) -> int:
+                make_fetcher: Callable[[], Any] | None, limits: _Limits, out: TextIO, clock: Clock) -> int:
     # One event loop for the whole run: the fetcher's HTTP session belongs to it. The database work between
     # sites is short and sequential, done in place.
     fetcher = make_fetcher() if make_fetcher is not None else None
     try:
-        return await _fill_sites(sessions, template, year, codes, actor, fetcher, timeout, max_pages, out, clock)
+        return await _fill_sites(sessions, template, year, codes, actor, fetcher, limits, out, clock)
     finally:
         if fetcher is not None:
             await fetcher.aclose()
 
 
 async def _fill_sites(sessions: sessionmaker[Session], template: Template, year: int, codes: list[str], actor: str,
-                      fetcher: Any, timeout: float, max_pages: int, out: TextIO, clock: Clock) -> int:
+                      fetcher: Any, limits: _Limits, out: TextIO, clock: Clock) -> int:
     done = skipped = 0
     if fetcher is not None and getattr(fetcher, "policy", None) is not None:
         with sessions() as s:  # the address policy lets the fetcher reach the registered sites (as the runner's)
@@ -194,13 +206,13 @@ async def _fill_sites(sessions: sessionmaker[Session], template: Template, year:
         with sessions() as s:
             target = site_target(_site(s, code))
         if fetcher is not None:
-            web = await gather.column_figures(fetcher, target, year, template, now, timeout=timeout,
-                                              max_pages=max_pages)
+            web = await gather.column_figures(fetcher, target, year, template, now, timeout=limits.timeout,
+                                              max_pages=limits.max_pages)
         else:
             web = gather.not_read(template)
         with transaction(sessions) as s:
             one = _site(s, code)
-            figures = gather.merged(gather.database_figures(s, one, year, template), web)
+            figures = gather.merged(gather.database_figures(s, one, year, template, limits.uv_mode), web)
             try:
                 report = fill_report(s, one, year, template, figures, actor, now)
             except TransitionError:

@@ -184,6 +184,10 @@ def test_scoping_and_refusals(site: tuple[sessionmaker[Session], str], tmp_path:
     with pytest.raises(CliError, match="网站 C1 的 2025 年年度报表不存在"):
         export(factory, t, "C1", 2025, tmp_path / "c1.xlsx", out=io.StringIO())
     out = io.StringIO()
+    fill(factory, t, 2026, site="X1", uv_mode="distinct", out=out, clock=_clock)
+    show(factory, t, "X1", 2026, out=out)
+    assert "独立用户访问总量（uv）：3 个  [自动] 访问日志：2/365 天有日志数据（独立访客口径：全期去重）" \
+        in out.getvalue()
     fill(factory, t, 2026, site="C1", make_fetcher=None, out=out, clock=_clock)  # --no-crawl: said, not zero
     show(factory, t, "C1", 2026, out=out)
     assert "政务动态信息更新量（info_news）：（空）  [未能取得] 未读取栏目" in out.getvalue()
