@@ -24,9 +24,11 @@ from core.i18n import traffic as TT
 from db.models import CheckRun, Finding, NewMediaAccount, Platform, RunStatus, Site
 from db.models_media import NewMediaState
 from inspection.base import ColumnTarget, SiteTarget
-from inspection.checks.interaction import Message, to_message
+from inspection.checks.interaction import Message, parse_message, to_message
 from inspection.listpages import CST, ListRead, read_list
 from traffic.report import year_traffic
+from webread.fetch import FetchError
+from webread.html import body_text, parse
 
 KIND_ZH = {"news": "政务动态", "notice": "通知公告", "policy": "政策文件", "personnel": "人事", "planning": "规划计划",
            "consultation": "政务咨询", "other": "其他", "service": "办事指南", "service_stats": "办事统计",
@@ -239,6 +241,29 @@ def message_figures(names: list[str], msgs: list[Message], year: int, failed: st
     return out
 
 
+async def complete_messages(fetcher: Any, msgs: list[Message], year: int, day: date, deadline: float,
+                            limit: int = 30) -> list[Message]:
+    """Messages of ``year`` (or undated) whose row does not say whether they were answered, completed from their
+    own pages — at most ``limit`` pages, within ``deadline``; the others stay unknown."""
+    todo = [i for i, m in enumerate(msgs) if (m.asked is None or m.asked.year == year) and not m.complete][:limit]
+    out = list(msgs)
+    for i in todo:
+        m = out[i]
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        try:
+            page = await fetcher.get(m.url, timeout=left)
+        except FetchError:
+            continue
+        if page.status >= 400:
+            continue
+        asked, replied, answered = parse_message(body_text(parse(page.text)), day)
+        out[i] = Message(m.url, m.title, asked or m.asked, replied or m.replied,
+                         answered if answered is not None else m.answered)
+    return out
+
+
 async def _read_year(fetcher: Any, col: ColumnTarget, year: int, day: date, deadline: float,
                      max_pages: int) -> ListRead:
     start = date(year, 1, 1)
@@ -280,6 +305,7 @@ async def column_figures(fetcher: Any, target: SiteTarget, year: int, template: 
             if t.error or t.bounded:
                 failed = failed or columns_figure(("consultation",), [t], year, max_pages).note
             msgs += [to_message(i, day) for i in reads[c.name].items]
+        msgs = await complete_messages(fetcher, msgs, year, day, deadline)
         out.update(message_figures([c.name for c in cols], msgs, year, failed))
     return out
 
