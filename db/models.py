@@ -267,6 +267,8 @@ class CheckRun(Base):
     findings: Mapped[int] = mapped_column(Integer, default=0)
     origin_node: Mapped[str | None] = mapped_column(String(6))  # a province's mirror of a city node's run ...
     origin_id: Mapped[int | None] = mapped_column(Integer)  # ... and its id there
+    # Values the check read from the site that reports need (CheckResult.facts, e.g. the footer's 备案号).
+    facts: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
 
 class PageBaseline(Base):
@@ -313,6 +315,7 @@ class CrawlPage(Base):
 # Base.metadata wherever the models are loaded (migrations, tests, the app).
 from db import (  # noqa: E402, F401
     models_alerts,
+    models_annual,
     models_federation,
     models_impact,
     models_media,

@@ -182,6 +182,7 @@ def _check_run(session: Session, node: str, p: Mapping[str, Any]) -> None:
     row.as_of, row.started_at = _when(p, "as_of"), _when(p, "started_at")
     row.finished_at, row.status = _when(p, "finished_at"), RunStatus(_need(p, "status"))
     row.error, row.stats, row.findings = p.get("error"), p.get("stats") or {}, int(p.get("findings") or 0)
+    row.facts = p.get("facts") or None  # a city node older than inspection_run.facts sends none
 
 
 def _host(session: Session, node: str, op: str, p: Mapping[str, Any]) -> None:

@@ -79,7 +79,7 @@ ALERT_FIELDS = ("id", "fingerprint", "rule", "rule_file", "severity", "rule_seve
 EVENT_FIELDS = ("id", "alert_id", "at", "kind", "actor", "from_state", "to_state", "note", "detail")
 FINDING_FIELDS = ("check", "fingerprint", "kind", "location", "severity", "detail", "evidence", "deadline", "veto",
                   "first_seen", "last_seen", "resolved_at", "reopen_count")
-RUN_FIELDS = ("id", "check", "as_of", "started_at", "finished_at", "status", "error", "stats", "findings")
+RUN_FIELDS = ("id", "check", "as_of", "started_at", "finished_at", "status", "error", "stats", "findings", "facts")
 HOST_FIELDS = ("name", "address", "node_code", "role", "local", "ssh_port", "enabled")
 
 

@@ -175,11 +175,13 @@ def save_result(session: Session, site_id: int, result: CheckResult, now: dateti
 
 def record_run(session: Session, site_id: int, check: str, *, as_of: datetime, started_at: datetime,
                finished_at: datetime, status: RunStatus | str, error: str | None = None,
-               stats: Mapping[str, Any] | None = None, findings: int = 0) -> CheckRun:
-    """Add one :class:`CheckRun` row (the caller's transaction commits it)."""
+               stats: Mapping[str, Any] | None = None, findings: int = 0,
+               facts: Mapping[str, Any] | None = None) -> CheckRun:
+    """Add one :class:`CheckRun` row (the caller's transaction commits it). ``facts``: the values the check
+    read from the site (CheckResult.facts), kept with the run so reports read the latest (None when none)."""
     run = CheckRun(site_id=site_id, check=check, as_of=as_of, started_at=started_at, finished_at=finished_at,
                    status=RunStatus(status), error=clean_text(error)[:4000] if error else None,
-                   stats=json_safe(stats or {}), findings=findings)
+                   stats=json_safe(stats or {}), findings=findings, facts=json_safe(facts) if facts else None)
     session.add(run)
     session.flush()
     return run

@@ -372,7 +372,8 @@ class InspectionRunner:
                 with transaction(self.sessions) as s:
                     plan = save_result(s, site_id, result, finished)
                     record_run(s, site_id, name, as_of=as_of, started_at=started, finished_at=finished,
-                               status=status, stats=result.stats, findings=len(result.findings))
+                               status=status, stats=result.stats, findings=len(result.findings),
+                               facts=result.facts)
                 return RunOutcome(target.code, name, status.value, findings=len(result.findings),
                                   created=len(plan.created), reopened=len(plan.reopened),
                                   resolved=len(plan.resolved), duration_s=duration,

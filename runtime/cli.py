@@ -529,6 +529,10 @@ def build_parser() -> argparse.ArgumentParser:
     from runtime.verify_cli import add_arguments as add_verify_arguments
 
     add_verify_arguments(sub)
+
+    from runtime.annual_cli import add_arguments as add_annual_arguments
+
+    add_annual_arguments(sub)
     w = sub.add_parser("worker", help=argparse.SUPPRESS)  # a process of `run`, started by its supervisor
     from runtime.roles import WORKERS
 
@@ -619,6 +623,12 @@ def cmd_verify(config: Config, args: argparse.Namespace) -> int:
     return run(config, args)
 
 
+def cmd_annual(config: Config, args: argparse.Namespace) -> int:
+    from runtime.annual_cli import run
+
+    return run(config, args)
+
+
 def cmd_notify(config: Config, args: argparse.Namespace) -> int:
     from alerts.notify_cli import run
 
@@ -631,7 +641,7 @@ COMMANDS = {"run": cmd_run, "collect": cmd_collect, "migrate": cmd_migrate, "reg
             "notify": cmd_notify, "hosts": cmd_hosts, "services": cmd_services, "media": cmd_media,
             "nodes": cmd_nodes,
             "federation": cmd_federation, "walls": cmd_walls, "score": cmd_score, "traffic": cmd_traffic,
-            "verify": cmd_verify,
+            "verify": cmd_verify, "annual": cmd_annual,
             "worker": cmd_worker}
 
 

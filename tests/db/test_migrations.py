@@ -20,7 +20,8 @@ TABLES = {"node", "site", "site_column", "new_media_account", "host", "inspectio
           "site_dependency", "wall_playlist", "wall_playlist_item", "new_media_finding",
           "site_traffic_daily", "site_traffic_visitors", "traffic_ingest_ledger",
           "finding_decision", "manual_entry", "score_signoff", "rectification_notice", "rectification_problem",
-          "rectification_event", "score_snapshot"}
+          "rectification_event", "score_snapshot",
+          "annual_report"}
 
 
 def _schema(url: str) -> dict[str, Any]:
