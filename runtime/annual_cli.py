@@ -92,6 +92,8 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
 def run(config: Config, args: argparse.Namespace) -> int:
     from runtime.bootstrap import prepare_database
 
+    if args.annual_cmd in ("export", "rollup") and Path(args.out).suffix.lower() != ".xlsx":
+        raise CliError(T.OUT_SUFFIX.format(path=args.out))  # before anything is read or written
     template = _template(args.template)
     sessions = prepare_database(config)
     actor = args.by or getpass.getuser()

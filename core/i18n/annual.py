@@ -121,3 +121,4 @@ X_ROLLUP_HEAD = ("网站标识码", "网站名称", "主办单位", "网站类�
 X_ROLLUP_NONE = "未填报"
 SELF_REVIEW = "审核人不能是提交人本人"
 TEMPLATE_CHANGED = "报表按模板 {old} 填报，当前模板为 {new}；请先运行 annual fill 按新模板重新填报"
+OUT_SUFFIX = "导出文件应以 .xlsx 结尾：{path}"

@@ -160,6 +160,23 @@ def _cases(tmp: Path, busy_port: int) -> dict[tuple[str, ...], list[Case]]:
                                             "无法使用数据库：连接被拒绝")],
         ("verify", "notice", "follow-up"): [Case(("verify", "notice", "follow-up"), unreachable_db,
                                                  "无法使用数据库：连接被拒绝")],
+        ("score", "run"): [Case(("score", "run", "--period", "2026Q5"), expect="周期“2026Q5”格式不对")],
+        ("score", "show"): [Case(("score", "show", "--period", "2026H3"), expect="周期“2026H3”格式不对")],
+        ("score", "export"): [Case(("score", "export", "--period", "2026Q4", "--out", str(tmp / "x.txt")),
+                                   expect="导出文件应以 .xlsx 或 .pdf 结尾")],
+        ("annual", "fill"): [Case(("annual", "fill", "--year", "2026", "--site", "X9"), expect="X9 未登记")],
+        ("annual", "show"): [Case(("annual", "show", "--site", "X9", "--year", "2026"), expect="X9 未登记")],
+        ("annual", "set"): [Case(("annual", "set", "--site", "X9", "--year", "2026", "pv", "abc"), expect="X9 未登记")],
+        ("annual", "submit"): [Case(("annual", "submit", "--site", "X9", "--year", "2026"), expect="X9 未登记")],
+        ("annual", "review"): [Case(("annual", "review", "--site", "X9", "--year", "2026"), expect="X9 未登记")],
+        ("annual", "return"): [Case(("annual", "return", "--site", "X9", "--year", "2026"), expect="--reason")],
+        ("annual", "publish"): [Case(("annual", "publish", "--site", "X9", "--year", "2026"), expect="X9 未登记")],
+        ("annual", "export"): [Case(("annual", "export", "--site", "X9", "--year", "2026", "--out", str(tmp / "r.txt")),
+                                    expect="导出文件应以 .xlsx 结尾")],
+        ("annual", "rollup"): [Case(("annual", "rollup", "--year", "2026", "--out", str(tmp / "r.txt")),
+                                    expect="导出文件应以 .xlsx 结尾"),
+                               Case(("annual", "rollup", "--year", "2026", "--out", str(tmp / "r.xlsx")),
+                                    unreachable_db, "无法使用数据库：连接被拒绝")],
         ("notify", "check"): [Case(("notify", "check", str(tmp / "nope.toml")), expect="不存在")],
         ("notify", "test"): [Case(("notify", "test", "nobody"), expect="未知的接收方")],
         ("notify", "send-due"): [Case(("notify", "send-due", "--file", str(tmp / "nope.toml")), expect="不存在")],
@@ -196,6 +213,7 @@ def test_every_command_has_a_bad_input_case(tmp_path: Path) -> None:
     assert covered - commands == set(), "cases for commands that no longer exist"
 
 
+@pytest.mark.timeout(900)  # every command twice, each a fresh interpreter: minutes on two cores under load
 def test_bad_input_gets_a_chinese_message_and_no_traceback(tmp_path: Path, busy_port: int) -> None:
     cases = [c for group in _cases(tmp_path, busy_port).values() for c in group]
     # Every command also meets an option it does not have (argparse's own error, in Chinese).
