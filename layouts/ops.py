@@ -62,7 +62,7 @@ def ops_kpi_items(total: Any) -> list[KpiItem]:
 
 def pass_rate_map(city_df: pd.DataFrame) -> go.Figure:
     """The Hunan map, each city filled by its pass rate (grey: no judged site) with the rate written under its
-    name; traces 0..13 are the cities, then the names, then the values."""
+    name (only where something is judged); traces 0..13 are the cities, then the names, then the values."""
     require_columns(city_df, CITY_COLS, "ops cities")
     rows: Mapping[str, Any] = {str(r["code"]): r for _, r in city_df.iterrows()}
     shapes = cities()
@@ -78,12 +78,13 @@ def pass_rate_map(city_df: pd.DataFrame) -> go.Figure:
                                  fillcolor=theme.fill_rgba(color, 0.55), line={"color": "#0b1626", "width": 2},
                                  name=s.name, text=hover, hoveron="fills", hoverinfo="text", meta={"code": s.code}))
     font = {"family": theme.FONT_FAMILY, "color": theme.TEXT}
-    fig.add_trace(go.Scatter(x=[s.label_lon for s in shapes], y=[s.label_lat + 0.12 for s in shapes], mode="text",
+    fig.add_trace(go.Scatter(x=[s.label_lon for s in shapes], y=[s.label_lat + 0.1 for s in shapes], mode="text",
                              text=[s.short_name for s in shapes], hoverinfo="skip", name="names",
                              textfont={**font, "size": theme.FONT_MAP_LABEL_PX}))
-    values = [fmt(rows[s.code]["pass_rate"], "%") if s.code in rows else O.DASH for s in shapes]
-    fig.add_trace(go.Scatter(x=[s.label_lon for s in shapes], y=[s.label_lat - 0.12 for s in shapes], mode="text",
-                             text=values, hoverinfo="skip", name="values", customdata=[s.code for s in shapes],
+    known = [s for s in shapes if s.code in rows and not missing(rows[s.code]["pass_rate"])]
+    fig.add_trace(go.Scatter(x=[s.label_lon for s in known], y=[s.label_lat - 0.1 for s in known], mode="text",
+                             text=[fmt(rows[s.code]["pass_rate"], "%") for s in known], hoverinfo="skip",
+                             name="values", customdata=[s.code for s in known],
                              textfont={**font, "size": MAP_VALUE_PX, "color": "#ffffff"}))
     axis = {"visible": False, "showgrid": False, "zeroline": False, "fixedrange": True}
     fig.update_layout(**theme.base_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0}, dragmode=False,
@@ -102,20 +103,20 @@ def trend_figure(trend: pd.DataFrame) -> go.Figure:
     rates = [None if missing(v) else float(v) for v in trend["pass_rate"]]
     avgs = [None if missing(v) else float(v) for v in trend["average"]]
     fig.add_trace(go.Bar(x=x, y=rates, name=O.TREND_RATE, marker_color=theme.ACCENT, text=[fmt(v) for v in rates],
-                         textposition="inside", insidetextanchor="end",
-                         textfont={"size": BAR_TEXT_PX, "color": "#ffffff"}, hoverinfo="x+y"))
+                         textposition="inside", insidetextanchor="start",
+                         textfont={"size": BAR_TEXT_PX, "color": theme.BG}, hoverinfo="x+y"))
     fig.add_trace(go.Scatter(x=x, y=avgs, name=O.TREND_AVERAGE, yaxis="y2",
                              mode="lines+markers+text" if len(x) > 1 else "markers+text",
                              text=[fmt(v) for v in avgs], textposition="top center",
                              textfont={"size": BAR_TEXT_PX, "color": theme.AMBER},
                              line={"color": theme.AMBER, "width": 3}, marker={"size": 14, "color": theme.AMBER}))
-    fig.update_layout(**theme.base_layout(margin={"l": 70, "r": 70, "t": 40, "b": 40}, showlegend=True,
-                                          legend={"orientation": "h", "y": 1.15, "x": 0,
+    fig.update_layout(**theme.base_layout(margin={"l": 70, "r": 70, "t": 56, "b": 40}, showlegend=True,
+                                          legend={"orientation": "h", "y": 1.0, "x": 0, "yanchor": "bottom",
                                                   "font": {"size": theme.FONT_CHART_PX, "color": theme.TEXT}},
                                           bargap=0.5 if len(x) > 1 else 0.7))
     fig.update_xaxes(type="category", **theme.AXIS)
     fig.update_yaxes(range=[0, 105], title_text=O.TREND_RATE, **theme.AXIS)
-    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "range": [0, 115], "showgrid": False,
+    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "range": [0, 125], "showgrid": False,
                               "title": {"text": O.TREND_AVERAGE, "font": {"size": theme.FONT_AXIS_TITLE_PX,
                                                                            "color": theme.MUTED}},
                               "tickfont": {"color": theme.MUTED, "size": theme.FONT_CHART_PX}})
@@ -142,33 +143,34 @@ def city_rank_table(df: pd.DataFrame, body_id: str) -> html.Table:
                  rows or [_empty_row(5)], body_id, "ops-city-rank")
 
 
-def site_rank_table(df: pd.DataFrame, body_id: str, period: str | None) -> html.Table:
-    """Ranked sites: rank, site (a link to its score sheet), city, score (— when vetoed), grade."""
+def site_rank_table(df: pd.DataFrame, body_id: str, period: str | None, *, with_city: bool = True) -> html.Table:
+    """Ranked sites: rank, site (a link to its score sheet), city (unless ``with_city`` is False: the
+    provincial departments are all 省本级), score (— when vetoed), grade."""
     require_columns(df, ("rank", "code", "name", "city_name", "score", "grade", "passed"), "ops site rank")
     rows = [html.Tr([html.Td(O.DASH if missing(r["rank"]) else str(int(r["rank"])), className="num"),
-                     html.Td(_site_link(r["code"], r["name"], period)), html.Td(r["city_name"]),
+                     html.Td(_site_link(r["code"], r["name"], period)),
+                     *([html.Td(r["city_name"])] if with_city else []),
                      html.Td(fmt(r["score"]), className="num"), html.Td(_grade(r["grade"], r["passed"]))],
                     className="row-veto" if r["passed"] is False and missing(r["score"]) else None)
             for _, r in df.iterrows()]
-    return table([O.COL_RANK, O.COL_SITE, O.COL_CITY, O.COL_SCORE, O.COL_GRADE], rows or [_empty_row(5)], body_id,
-                 "ops-site-rank")
+    headers = [O.COL_RANK, O.COL_SITE, *([O.COL_CITY] if with_city else []), O.COL_SCORE, O.COL_GRADE]
+    return table(headers, rows or [_empty_row(len(headers))], body_id, "ops-site-rank")
 
 
 def veto_table(df: pd.DataFrame, body_id: str, period: str | None) -> html.Table:
     require_columns(df, ("code", "name", "city_name", "item", "reason"), "ops vetoes")
-    rows = [html.Tr([html.Td(_site_link(r["code"], r["name"], period)), html.Td(r["city_name"]),
+    rows = [html.Tr([html.Td(_site_link(r["code"], r["name"], period)),
                      html.Td(r["item"], className="ops-veto-item"), html.Td(r["reason"], className="ops-reason")])
             for _, r in df.iterrows()]
-    return table([O.COL_SITE, O.COL_CITY, O.COL_ITEM, O.COL_REASON], rows or [_empty_row(4, O.NO_VETOES)], body_id,
-                 "ops-vetoes")
+    return table([O.COL_SITE, O.COL_ITEM, O.COL_REASON], rows or [_empty_row(3, O.NO_VETOES)], body_id, "ops-vetoes")
 
 
 def closest_table(df: pd.DataFrame, body_id: str, period: str | None) -> html.Table:
     require_columns(df, ("code", "name", "city_name", "score", "risk"), "ops closest")
-    rows = [html.Tr([html.Td(_site_link(r["code"], r["name"], period)), html.Td(r["city_name"]),
+    rows = [html.Tr([html.Td(_site_link(r["code"], r["name"], period)),
                      html.Td(fmt(r["score"]), className="num"), html.Td(r["risk"] or O.DASH)])
             for _, r in df.iterrows()]
-    return table([O.COL_SITE, O.COL_CITY, O.COL_SCORE, O.COL_RISK], rows or [_empty_row(4)], body_id, "ops-closest")
+    return table([O.COL_SITE, O.COL_SCORE, O.COL_RISK], rows or [_empty_row(3)], body_id, "ops-closest")
 
 
 def _empty_row(n: int, text: str = O.NO_ROWS) -> html.Tr:

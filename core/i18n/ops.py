@@ -75,6 +75,7 @@ SHEET_UNDETERMINED = "无法判定的原因"
 SHEET_HISTORY = "历期得分"
 SHEET_HISTORY_COLUMNS = ("期次", "修订", "得分", "结论", "评分时间", "封存")
 SHEET_PROVISIONAL = "暂定"
+SHEET_PROVISIONAL_SUMMARY = "本表用到 {n} 项暂定的指标或阈值（标“暂定”）"
 SHEET_PROVISIONAL_NOTE = "标“暂定”的指标或阈值尚无正式依据，为可配置的暂定值：{items}"
 SOURCE_FINDING = "问题 #{id}"
 SOURCE_ENTRY = "人工条目 #{id}"

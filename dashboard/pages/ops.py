@@ -66,28 +66,27 @@ def _panels(view: OpsView, now: Any) -> list[Any]:
         html.Div(period_line(view.period.label, code, view.computed_at, now, view.frozen, stale_days(view, now)),
                  id=f"{P}-period", className="ops-period" + (" ops-stale" if stale_days(view, now) else "")),
         html.Div([kpi_tile(i, P) for i in ops_kpi_items(view.total)], className="kpi-row kpi-row-5"),
-        html.Div(className="ops-top", children=[
+        html.Div(className="ops-grid", children=[
             html.Section(className="panel panel-ops-map", children=[
                 panel_title(O.MAP_PANEL),
                 dcc.Graph(id=f"{P}-map", figure=pass_rate_map(view.cities), className="graph-ops-map",
                           config={"displayModeBar": False, "responsive": True}),
                 html.Div(O.MAP_NOTE, className="ops-note")]),
-            html.Section(className="panel panel-ops-cities", children=[
+            html.Section(className="panel", children=[
                 panel_title(O.CITY_RANK_PANEL), paged(city_rank_table(view.city_rank, f"{P}-city-rank"))]),
             html.Section(className="panel panel-ops-trend", children=[
                 panel_title(trend_title),
                 dcc.Graph(id=f"{P}-trend", figure=trend_figure(view.trend), className="graph-ops-trend",
                           config={"displayModeBar": False, "responsive": True}),
                 html.Div(O.TREND_ONE, className="ops-note") if n == 1 else None]),
-        ]),
-        html.Div(className="ops-bottom", children=[
+            html.Section(className="panel", children=[
+                panel_title(O.VETO_PANEL), paged(veto_table(view.vetoes, f"{P}-vetoes", code))]),
             html.Section(className="panel", children=[
                 panel_title(O.COUNTY_RANK_PANEL),
                 paged(site_rank_table(view.county_rank, f"{P}-county-rank", code))]),
             html.Section(className="panel", children=[
-                panel_title(O.DEPT_RANK_PANEL), paged(site_rank_table(view.dept_rank, f"{P}-dept-rank", code))]),
-            html.Section(className="panel", children=[
-                panel_title(O.VETO_PANEL), paged(veto_table(view.vetoes, f"{P}-vetoes", code))]),
+                panel_title(O.DEPT_RANK_PANEL),
+                paged(site_rank_table(view.dept_rank, f"{P}-dept-rank", code, with_city=False))]),
             html.Section(className="panel", children=[
                 panel_title(O.CLOSEST_PANEL), paged(closest_table(view.closest, f"{P}-closest", code))]),
         ]),

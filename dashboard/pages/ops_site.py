@@ -90,8 +90,9 @@ def layout(code: str | None = None, period: str | None = None, **_: Any) -> html
             html.Ul([html.Li(u["reason"]) for u in r["undetermined"]], className="sheet-lines",
                     id=f"{P}-undetermined")]))
     if r.get("provisional"):
-        right.append(html.Div(O.SHEET_PROVISIONAL_NOTE.format(items="、".join(map(str, r["provisional"]))),
-                              className="sheet-note", id=f"{P}-provisional"))
+        right.append(html.Details([html.Summary(O.SHEET_PROVISIONAL_SUMMARY.format(n=len(r["provisional"]))),
+                                   O.SHEET_PROVISIONAL_NOTE.format(items="、".join(map(str, r["provisional"])))],
+                                  className="sheet-note", id=f"{P}-provisional"))
     if "refused" in r:
         right.append(html.Section(className="panel", children=[
             panel_title(O.SHEET_UNDETERMINED),

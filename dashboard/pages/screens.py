@@ -1,7 +1,7 @@
 """运维大屏: the index of the wall screens this viewer may open — one card per domain wall (全省总览 or the own
-city's wall, 基础设施, 平台服务, 新媒体, 运营中心) and, for those who manage kiosk walls, the playlist editor. The header
-has one link here instead of one per wall, so it keeps its width as domains are added (the resource library
-and operations walls will take a card each)."""
+city's wall, 基础设施, 平台服务, 新媒体, 运营中心) and, for those who manage kiosk walls, the playlist editor.
+The header has one link here instead of one per wall, so it keeps its width as domains are added (the
+resource library wall will take a card too)."""
 
 from __future__ import annotations
 
