@@ -14,9 +14,20 @@ from typing import Any
 from dash import dcc, html
 
 from core.i18n import ops as O
+from core.i18n.reports import BONUS_STATUS, LINE_STATUS
 from layouts.components import table
 from layouts.ops import fmt
-from reports.model import bonus_status, line_status
+
+
+def line_status(line: Mapping[str, Any]) -> str:
+    """A deduction or bonus line's status in words (the wording of reports.model.line_status, which this
+    floor may not import)."""
+    return LINE_STATUS.get(line["status"], line["status"]).format(other=line.get("duplicate_of", ""))
+
+
+def bonus_status(result: Mapping[str, Any]) -> str:
+    status = result.get("bonus_status", "")
+    return BONUS_STATUS.get(status, status).format(part=fmt(result.get("deduction_part")))
 
 
 def source_parts(source: str, site_code: str, findings: Mapping[int, tuple[str, str, str]],
