@@ -106,7 +106,8 @@ def test_sheet_lines_name_their_sources() -> None:
     assert "人工条目 #9（已不存在）" in texts
     assert parts[0].href == "/site/C0100"
     result = {"indicators": [{"group": "发布解读", "name": "动态要闻", "points": 6, "deducted": 1.5,
-                              "provisional": True, "lines": [{"note": "错别字", "charged": 1.5, "status": "charged", "source": "entry:2"}]}]}
+                              "provisional": True,
+                              "lines": [{"note": "错别字", "charged": 1.5, "status": "charged", "source": "entry:2"}]}]}
     row = indicator_rows(result, "C0100", {}, {2: ("sheng", "错别字", False)})[0]
     texts = _texts(row)
     assert "暂定" in texts and "错别字：扣 1.5 分（扣分）" in texts and "1.5" in texts
