@@ -34,6 +34,7 @@ from dashboard import (
     host_data,
     infra_data,
     inspection_data,
+    ops_data,
     service_data,
 )
 from dashboard.readers import as_utc, latest_by, num
@@ -86,6 +87,7 @@ class WallData:
         self._inspection = memo(self._build_inspection)
         self._coverage = memo(self._build_coverage)
         self._infra = memo(self._build_infra)
+        self._ops = memo(self._build_ops)
 
     def __caching_id__(self) -> str:
         return self._token
@@ -526,6 +528,17 @@ class WallData:
                        _h=-df["have"].map(lambda h: 0 if h is None or pd.isna(h) else h))
         df = df.sort_values(["_b", "_n", "_d", "_t", "_h", "code"], kind="stable")
         return df.head(n)[cols].reset_index(drop=True)
+
+
+    # ---- operations center (score snapshots) ---------------------------------------------------------
+
+    def _build_ops(self, now: datetime, scope_code: str, period: str | None) -> ops_data.OpsView:
+        return ops_data.read_ops(self.sessions, scope_code, ops_data.parse_period(period), self.cities())
+
+    def ops(self, now: datetime, scope_code: str = PROVINCE_CODE, period: str | None = None) -> ops_data.OpsView:
+        """The 运营中心 view of ``scope_code``'s sites for ``period`` (a code; None: the latest with snapshots),
+        read once per cache window; raises VerifyError (Chinese) for a malformed period."""
+        return self._ops(self._floor(now), scope_code, period)
 
 
 def wall_data() -> WallData:

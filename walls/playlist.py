@@ -44,6 +44,7 @@ VIEWS: dict[str, WallView] = {v.key: v for v in (
     WallView("infra", path="/infra", province_only=True),
     WallView("services", path="/services"),
     WallView("media", path="/media"),
+    WallView("ops", path="/ops"),
 )}
 
 

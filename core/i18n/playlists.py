@@ -17,6 +17,7 @@ VIEW_LABELS: dict[str, str] = {
     "infra": "基础设施",
     "services": "平台服务",
     "media": "新媒体",
+    "ops": "运营中心",
 }
 
 

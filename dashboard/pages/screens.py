@@ -1,7 +1,7 @@
 """运维大屏: the index of the wall screens this viewer may open — one card per domain wall (全省总览 or the own
-city's wall, 基础设施, 平台服务, 新媒体) and, for those who manage kiosk walls, the playlist editor. The header
-has one link here instead of one per wall, so it keeps its width as domains are added (the resource library
-and operations walls will take a card each)."""
+city's wall, 基础设施, 平台服务, 新媒体, 运营中心) and, for those who manage kiosk walls, the playlist editor.
+The header has one link here instead of one per wall, so it keeps its width as domains are added (the
+resource library wall will take a card too)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ def screen_cards(principal: Principal | None) -> list[tuple[str, str, str]]:
     if province:
         cards.append((SCREENS["infra"], "/infra", SCREENS["infra_note"]))
     cards += [(SCREENS["services"], "/services", SCREENS["services_note"]),
-              (SCREENS["media"], "/media", SCREENS["media_note"])]
+              (SCREENS["media"], "/media", SCREENS["media_note"]),
+              (SCREENS["ops"], "/ops", SCREENS["ops_note"])]
     if principal is not None and Action.MANAGE_KIOSK in allowed_actions(principal):
         cards.append((SCREENS["walls"], "/walls", SCREENS["walls_note"]))
     return cards

@@ -12,6 +12,7 @@ import pytest
 
 from tests.dashboard.alert_world import fire_alerts
 from tests.dashboard.browser_support import serve
+from tests.dashboard.ops_world import seed_scores
 from tests.dashboard.readability import COLLECT_JS, LABEL_PX, NUMBER_PX, is_number, judge
 from tests.dashboard.world import World, build_world, kiosk_token
 
@@ -19,13 +20,14 @@ pytestmark = pytest.mark.browser
 
 # The wall pages (the lead adds /infra, /services, /media … at merge).
 WALL_PATHS = ("/", "/city/430100", "/city/430300", "/site/X0302", "/hosts", "/host/web-01", "/infra", "/services",
-              "/media")
+              "/media", "/ops")
 
 
 @pytest.fixture(scope="module")
 def wall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     world: World = build_world(tmp_path_factory.mktemp("readability"))
     fire_alerts(world)  # the alert counts, ticker and its 未确认 tags on the walls
+    seed_scores(world)  # the 运营中心 wall's snapshots
     token = kiosk_token(world)
     with serve(world, "readability-test") as base:
         yield base, token
