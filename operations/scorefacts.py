@@ -39,7 +39,7 @@ from inspection.facts import CHINA, Column, Facts, FoundProblem, ManualBonus, Ma
 from inspection.factveto import VetoCheck
 from inspection.indicators import DeductionRule, IndicatorTable
 from inspection.rules import VetoRules
-from inspection.veto import AT_RISK, Feeds, VetoItem, judge_site
+from inspection.veto import AT_RISK, BREACHED, Feeds, VetoItem, judge_site
 from operations.decisions import DecisionStatus
 
 
@@ -124,7 +124,9 @@ def _rule_for(f: PlatformFinding, rules: Sequence[DeductionRule]) -> DeductionRu
 def _veto_check(item: VetoItem, ids_at: Mapping[str, list[int]]) -> VetoCheck:
     status = "ok" if item.status == AT_RISK else item.status
     suff = item.sufficiency
-    reason = T.PLATFORM_VETO[item.status].format(
+    template = (T.PLATFORM_VETO_BREACHED.get(item.item_code, T.PLATFORM_VETO["breached"])
+                if item.status == BREACHED and item.threshold is not None else T.PLATFORM_VETO[item.status])
+    reason = template.format(
         name=VETO_ITEM[item.item_code], count=item.count, threshold=item.threshold, days=item.days_to_breach,
         have=suff.have if suff else 0, need=suff.need if suff else 0)
     evidence = tuple(f"finding:{i}" for loc in item.evidence for i in ids_at.get(loc, ()))

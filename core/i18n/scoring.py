@@ -111,6 +111,18 @@ PLATFORM_VETO = {
     "insufficient": "{name}：数据不足 {have}/{need}，暂不判定",
     "unknown": "{name}：相关检查尚未成功运行，无法判定",
 }
+# A breached item in its own words: what ``count`` and ``threshold`` mean differs per item (inspection/veto.py).
+PLATFORM_VETO_BREACHED = {
+    "unreachable": "{name}：近一周 {count} 次探测失败，失败比例达到否决线 {threshold:.0%}",
+    "homepage_stale": "{name}：首页超过 {threshold:g} 天没有新信息",
+    "columns_stale": "{name}：{count} 个栏目未按时更新（否决线 {threshold:g} 个）",
+    "columns_long_stale": "{name}：{count} 个应更新栏目长期未更新（否决线 {threshold:g} 个）",
+    "columns_blank": "{name}：{count} 个空白栏目（否决线 {threshold:g} 个）",
+    "serious_errors": "{name}：{count} 处严重错误或安全问题",
+    "poor_interaction": "{name}：无有效互动渠道，或有留言超过 {threshold:g} 天未答复",
+    "services": ("{name}：办事指南要素缺失、在线服务不可用或办事指南栏目无内容，达到否决条件"
+                 "（要素缺失的指南 {count} 个）"),
+}
 PLATFORM_VETO_RULE = "由巡检问题判定（inspection/veto.py，阈值见 rules.toml [veto]）"
 FOUND_NOTE = "{name}：{detail}（问题 #{id}）"
 DEAD_LINK_NOTE = "不可用链接 {n} 个"
