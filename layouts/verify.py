@@ -21,7 +21,7 @@ WITHDRAW, ISSUE = "verify-withdraw", "verify-issue"
 
 
 def table(headers: Sequence[str], body: list[html.Tr], body_id: str, cls: str) -> html.Table:
-    return html.Table(className=f"wall-table oncall-table verify-table {cls}", children=[
+    return html.Table(className=f"wall-table verify-table {cls}", children=[
         html.Thead(html.Tr([html.Th(h) for h in headers])), html.Tbody(body, id=body_id)])
 
 

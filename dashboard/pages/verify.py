@@ -104,7 +104,8 @@ def _sheet_panel(sites: list[tuple[str, str]], period: str) -> html.Section:
             html.Button(TVA.BTN_ADD, id=f"{P}-entry-add", n_clicks=0, className="btn btn-primary")]),
         _message("sheet"),
         html.H3(TVA.ENTRIES_TITLE),
-        _field(TVA.F_WITHDRAW_NOTE, dcc.Input(id=f"{P}-withdraw-note", type="text", value=""), "wide"),
+        html.Div(className="oncall-form", children=[
+            _field(TVA.F_WITHDRAW_NOTE, dcc.Input(id=f"{P}-withdraw-note", type="text", value=""), "wide")]),
         html.Div(lv.table(TVA.ENTRY_COLUMNS, [], f"{P}-entries-body", "verify-entries"), className="scroll"),
         html.Div(className="oncall-form", children=[
             _field(TVA.F_SIGN_NOTE, dcc.Input(id=f"{P}-sign-note", type="text", value=""), "wide"),

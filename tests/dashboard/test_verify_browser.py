@@ -56,6 +56,7 @@ def _wait_text(page: Any, selector: str, text: str) -> None:
 def _pick(page: Any, dropdown: str, value: str) -> None:
     page.click(dropdown)
     page.locator(f".dash-dropdown-option:has(input[value='{value}'])").click()  # the open list is a popover
+    page.keyboard.press("Escape")  # picking the value already chosen leaves the list open
 
 
 def test_city_admin_verifies_enters_and_signs(browser: Any, served: Served) -> None:
@@ -64,7 +65,14 @@ def test_city_admin_verifies_enters_and_signs(browser: Any, served: Served) -> N
     login(page, served, "cs_admin", PASSWORD, "/verify")
     row = f"#verify-finding-{served.finding_id}"
     page.wait_for_selector(row, timeout=20_000)
-    assert page.locator("#wall-nav a[href='/verify']").count() == 1  # the header links the page
+    assert page.locator("#wall-nav a[href='/verify']").count() == 1  # the header links the page …
+    nav, title, side = page.evaluate("() => ['.wall-nav', '.wall-title', '.wall-side'].map(s => "
+                                     "document.querySelector(s).getBoundingClientRect().toJSON())")
+    text_w = page.evaluate("() => { const r = document.createRange(); "
+                           "r.selectNodeContents(document.querySelector('.wall-title')); "
+                           "return r.getBoundingClientRect().width; }")
+    centre = title["x"] + title["width"] / 2  # … and its seven links do not run into the title
+    assert nav["x"] + nav["width"] <= centre - text_w / 2 and centre + text_w / 2 <= side["x"] + 1
 
     # Dismiss the finding with a reason of the closed set and a note.
     _pick(page, f"{row} .verify-reason", "exempt_column")
@@ -104,6 +112,7 @@ def test_city_admin_verifies_enters_and_signs(browser: Any, served: Served) -> N
     _wait_text(page, "#verify-sheet", "评分表状态：签核后已变更")
     _wait_text(page, "#verify-changes", "撤回人工扣分")
     _wait_text(page, "#verify-entries-body", "已撤回（cs_admin")
+    page.screenshot(path="/tmp/verify-page.png")
 
     with served.world.sessions() as s:
         [d] = s.scalars(select(FindingDecision)).all()
