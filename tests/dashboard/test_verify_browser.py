@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from core.clock import FixedClock
+from db.models import Finding
 from db.models import Site as SiteRow
 from db.models_operations import FindingDecision, ManualEntry, ScoreSignoff
 from db.models_security import AuditEntry, Role
@@ -41,6 +42,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
         site_id = s.scalar(select(SiteRow.id).where(SiteRow.code == "C0100"))
         assert site_id is not None
         fid = finding(s, site_id, "https://c0100.example.gov.cn/zwgk/tzgg", at=NOW - timedelta(days=2)).id
+        s.execute(SiteRow.__table__.update().where(SiteRow.code == "C0100").values(organizer="长沙市人民政府办公厅"))
     clock = FixedClock(NOW)
     with serve(world, "verify-test", clock) as base:
         out = Served(base)
@@ -57,6 +59,16 @@ def _pick(page: Any, dropdown: str, value: str) -> None:
     page.click(dropdown)
     page.locator(f".dash-dropdown-option:has(input[value='{value}'])").click()  # the open list is a popover
     page.keyboard.press("Escape")  # picking the value already chosen leaves the list open
+
+
+def _open_finding(served: Served) -> int:
+    """Another open finding of C0100 than the dismissed one."""
+    with served.world.sessions() as s:
+        site_id = s.scalar(select(SiteRow.id).where(SiteRow.code == "C0100"))
+        fid = s.scalar(select(Finding.id).where(Finding.site_id == site_id, Finding.resolved_at.is_(None),
+                                                Finding.id != served.finding_id).order_by(Finding.id).limit(1))
+    assert fid is not None
+    return fid
 
 
 def test_city_admin_verifies_enters_and_signs(browser: Any, served: Served) -> None:
@@ -114,6 +126,25 @@ def test_city_admin_verifies_enters_and_signs(browser: Any, served: Served) -> N
     _wait_text(page, "#verify-entries-body", "已撤回（cs_admin")
     page.screenshot(path="/tmp/verify-page.png")
 
+    # A rectification notice for one open finding: draft, issue, then the owner's answer.
+    _pick(page, "#verify-notice-site", "C0100")
+    other = _open_finding(served)
+    _pick(page, "#verify-notice-findings", str(other))
+    page.click("#verify-notice-create")
+    _wait_text(page, "#verify-notice-msg", "已起草整改通知")
+    _wait_text(page, "#verify-notices-body", "草稿")
+    page.click("#verify-notices-body button:has-text('下发')")
+    _wait_text(page, "#verify-notice-msg", "已下发整改通知")
+    _wait_text(page, "#verify-notices-body", "已下发")
+    page.wait_for_function("() => document.querySelector('#verify-answer-notice') !== null")
+    page.click("#verify-answer-notice")
+    page.locator(".dash-dropdown-option", has_text="C0100").first.click()
+    _pick(page, "#verify-answer-problem", str(other))
+    page.fill("#verify-answer-text", "已补充更新栏目内容")
+    page.click("#verify-answer-go")
+    _wait_text(page, "#verify-notice-msg", "通知现为“已答复”")
+    _wait_text(page, "#verify-notices-body", "已答复")
+
     with served.world.sessions() as s:
         [d] = s.scalars(select(FindingDecision)).all()
         assert d.reason == "exempt_column" and d.decided_by == "cs_admin"
@@ -121,6 +152,7 @@ def test_city_admin_verifies_enters_and_signs(browser: Any, served: Served) -> N
         assert e.code == "news" and e.points == 2 and e.withdrawn_by == "cs_admin"
         assert len(s.scalars(select(ScoreSignoff)).all()) == 1
         actions = {a.action for a in s.scalars(select(AuditEntry).where(AuditEntry.actor == "cs_admin"))}
-    assert {"verify.dismiss", "verify.entry.add", "verify.signoff", "verify.entry.withdraw"} <= actions
+    assert {"verify.dismiss", "verify.entry.add", "verify.signoff", "verify.entry.withdraw", "notice.create",
+            "notice.issue", "notice.answer"} <= actions
     watch.close()
     assert watch.problems == []
