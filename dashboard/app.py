@@ -90,7 +90,8 @@ class NavItem:
 def nav_items(principal: Principal | None) -> list[NavItem]:
     """The header links for a logged-in user; none for a kiosk wall or an anonymous viewer.
 
-    总览 is the province overview, or a city user's own city wall; 审计日志 only with ``VIEW_AUDIT``.
+    总览 is the province overview, or a city user's own city wall; 核验与整改 only with ``VERIFY`` or
+    ``ANSWER_RECTIFICATION`` (the roles /verify admits); 审计日志 only with ``VIEW_AUDIT``.
     """
     if principal is None or principal.kiosk:
         return []
@@ -98,6 +99,8 @@ def nav_items(principal: Principal | None) -> list[NavItem]:
     items = [NavItem("overview", TN.OVERVIEW, home), NavItem("screens", TN.SCREENS, "/screens"),
              NavItem("alerts", TN.ALERTS, "/alerts"),
              NavItem("oncall", TN.ONCALL, "/oncall"), NavItem("rules", TN.RULES, "/rules")]
+    if allowed_actions(principal) & {Action.VERIFY, Action.ANSWER_RECTIFICATION}:
+        items.append(NavItem("verify", TN.VERIFY, "/verify"))
     if Action.VIEW_AUDIT in allowed_actions(principal):
         items.append(NavItem("audit", TN.AUDIT, "/audit"))
     return items

@@ -40,7 +40,7 @@ AUDIT_OBJECTS = {"inspection_finding": "巡检问题", "manual_entry": "人工�
 PAGE = {"title": "人工核验与整改", "queue": "待核验问题", "notices": "整改通知", "queue_empty": "没有待核验的问题",
         "notices_empty": "没有整改通知", "no_viewer": "请先登录",
         "note": "范围：{scope}。问题从未核验，或核验后证据已变化（需重新核验）时列在这里；核验、人工扣分加分、"
-                "签核与整改通知的操作见命令 app.py verify。",
+                "签核与整改通知在下方操作（也可用命令 app.py verify）。",
         "more": "另有 {n} 条未显示（共 {total} 条）"}
 PAGE_QUEUE_COLUMNS = ("编号", "站点", "问题", "位置", "核验状态", "最近结论")
 PAGE_NOTICE_COLUMNS = ("编号", "站点", "致", "状态", "期限", "已整改/问题数", "升级次数")
@@ -100,3 +100,72 @@ class TV:
     CLI_NOTICE_HEADER = "编号\t站点\t致\t状态\t期限\t问题（已整改/总数）"
     CLI_NOTICE_EMPTY = "没有整改通知"
     CLI_FOLLOW_UP = "复查：{judged} 个问题有新结论，{escalated} 份逾期通知已升级"
+
+
+class TVA:
+    """The /verify page's forms and the messages of dashboard/verify_actions.py."""
+
+    ERR_LOGIN = "请先登录"
+    ERR_FINDING_GONE = "问题 #{id} 不存在或已消除，请刷新"
+    ERR_NEED_REASON = "请选择排除理由"
+    ERR_NEED_SITE = "请选择站点"
+    ERR_NEED_PERIOD = "请填写周期，如 2026Q4"
+    ERR_KIND = "请选择条目类型：人工扣分或加分项"
+    ERR_CODE = "指标“{code}”不在指标表（{version} 版）的{kind}中，请从下拉列表选择"
+    ERR_ENTRY_GONE = "人工条目 #{id} 不存在，请刷新"
+    ERR_NEED_WITHDRAW_NOTE = "撤回人工条目需要填写撤回说明"
+    ERR_NEED_FINDINGS = "请选择要列入整改通知的问题"
+    ERR_DEADLINE = "整改期限“{value}”不是有效日期（应为 YYYY-MM-DD）"
+    ERR_NOTICE_GONE = "整改通知 #{id} 不存在，请刷新"
+    ERR_NEED_PROBLEM = "请选择要答复的问题"
+    ERR_NEED_ANSWER = "请填写整改答复"
+    OK_CONFIRM = "已确认问题 #{id}"
+    OK_DISMISS = "已排除问题 #{id}（{reason}）"
+    OK_ENTRY = "已添加{kind} #{id}：{site} {period} {code} {points:g} 分"
+    OK_WITHDRAW = "已撤回人工条目 #{id}"
+    OK_SIGNOFF = "{site} {period} 评分表已签核"
+    OK_NOTICE = "已起草整改通知 #{id}（{n} 个问题，期限 {deadline}，致 {addressee}），请下发"
+    OK_ISSUE = "已下发整改通知 #{id}"
+    OK_ANSWER = "已答复整改通知 #{id} 的问题 #{finding}；通知现为“{state}”"
+
+    # page
+    READ_ONLY_VERIFY = "您的角色只能答复整改通知；核验、人工录入、签核与起草通知需要“人工核验”权限"
+    FILTER_OPEN = "待核验"
+    FILTER_ALL = "全部未消除问题"
+    F_REASON = "排除理由"
+    F_NOTE = "说明"
+    BTN_CONFIRM = "确认"
+    BTN_DISMISS = "排除"
+    SHEET_TITLE = "评分表：人工录入与签核"
+    F_SITE = "站点"
+    F_PERIOD = "周期"
+    F_KIND = "类型"
+    F_CODE = "指标或加分项"
+    F_POINTS = "分值"
+    F_EVIDENCE = "佐证（文字或链接）"
+    BTN_ADD = "添加"
+    ENTRIES_TITLE = "人工条目"
+    ENTRY_COLUMNS = ("编号", "类型", "指标", "分值", "说明", "佐证", "录入", "状态", "")
+    ENTRIES_EMPTY = "该站点本周期没有人工条目"
+    F_WITHDRAW_NOTE = "撤回说明"
+    BTN_WITHDRAW = "撤回"
+    VALID = "有效"
+    WITHDRAWN = "已撤回（{by}，{at}）"
+    F_SIGN_NOTE = "签核意见"
+    BTN_SIGN = "签核"
+    SHEET_STATE = "评分表状态：{state}"
+    SHEET_SIGNED_BY = "签核：{by}，{at}"
+    SHEET_CHANGES = "签核后变更："
+    SHEET_PICK = "选择站点和周期后显示"
+    NOTICE_TITLE = "起草整改通知"
+    F_FINDINGS = "问题（该站点未消除的）"
+    F_DEADLINE = "整改期限"
+    BTN_CREATE = "起草"
+    BTN_ISSUE = "下发"
+    ANSWER_TITLE = "答复整改通知"
+    F_NOTICE = "整改通知"
+    F_PROBLEM = "问题"
+    F_ANSWER = "整改情况"
+    BTN_ANSWER = "答复"
+    NOTICE_COLUMNS = ("编号", "站点", "致", "状态", "期限", "已整改/问题数", "升级次数", "")
+    ANSWER_NONE = "没有可答复的整改通知"

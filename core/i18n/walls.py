@@ -138,6 +138,7 @@ class TN:
     ALERTS = "告警处置"
     ONCALL = "值班与静默"
     RULES = "告警规则"
+    VERIFY = "核验与整改"
     AUDIT = "审计日志"
     LOGOUT = "退出"
     USER = "{user}（{role}）"

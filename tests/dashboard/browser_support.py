@@ -109,12 +109,12 @@ def cjk_families(conf: Path) -> set[str]:
 
 
 @contextmanager
-def serve(world: World, name: str = "browser-test") -> Iterator[str]:
-    """``world``'s app on waitress at 127.0.0.1 (a free port, fixed clock at NOW); yields the base URL.
-    Stops the server and closes the world's store on the way out."""
+def serve(world: World, name: str = "browser-test", clock: FixedClock | None = None) -> Iterator[str]:
+    """``world``'s app on waitress at 127.0.0.1 (a free port, fixed clock at NOW unless ``clock`` is given: a
+    test may move it); yields the base URL. Stops the server and closes the world's store on the way out."""
     from waitress import create_server
 
-    app = wall_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
+    app = wall_app(world.config, store=world.store, sessions=world.sessions, clock=clock or FixedClock(NOW))
     server = create_server(app.server, host="127.0.0.1", port=0, threads=4, asyncore_use_poll=True)
     thread = threading.Thread(target=server.run, name=name, daemon=True)
     thread.start()

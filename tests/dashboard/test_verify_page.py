@@ -68,17 +68,40 @@ def _app(world: World) -> Dash:
     return wall_app(world.config, store=world.store, sessions=world.sessions, clock=FixedClock(NOW))
 
 
+def _tables(client: DashClient) -> str:
+    """The queue and the notices as the page's callbacks fill them in (JSON text)."""
+    status, queue = client.call("verify-queue-body.children", {"verify-filter.value": "open"}, "verify-filter.value")
+    assert status == 200
+    status, notices = client.call("verify-notices-body.children", {}, "verify-notice-changed.data")
+    assert status == 200
+    return json.dumps([queue, notices], ensure_ascii=False)
+
+
 def test_city_admin_sees_its_own_region_only(world: World) -> None:
     app = _app(world)
-    status, body = DashClient(app).login("cs_admin", PASSWORD).page("/verify")
-    assert status == 200
+    client = DashClient(app).login("cs_admin", PASSWORD)
+    status, page = client.page("/verify")
+    assert status == 200 and "verify-entry-add" in page and "verify-notice-create" in page
+    body = _tables(client)
     assert "长沙市人民政府门户网站（C0100）" in body and "株洲" not in body and "C0200" not in body
     assert "芙蓉区人民政府门户网站（X0102）" in body  # its county's findings too …
     assert "https://x0102.example.gov.cn/news" not in body  # … but not one dismissed on unchanged evidence
-    assert "待核验" in body and "致" in body and "长沙市人民政府办公厅" in body and "草稿" in body
-    assert english_codes_in(" ".join(_texts(json.loads(body)))) == []
-    status, body = DashClient(app).login("root", PASSWORD).page("/verify")
-    assert status == 200 and "株洲市人民政府门户网站（C0200）" in body
+    assert "待核验" in body and "致" in page and "长沙市人民政府办公厅" in body and "草稿" in body
+    assert english_codes_in(" ".join(_texts([json.loads(body), json.loads(page)]))) == []
+    root = DashClient(app).login("root", PASSWORD)
+    assert root.page("/verify")[0] == 200 and "株洲市人民政府门户网站（C0200）" in _tables(root)
+
+
+def test_an_editor_gets_the_notices_to_answer_only(world: World) -> None:
+    with transaction(world.sessions) as s:
+        create_user(s, "cs_editor", PASSWORD, Role.EDITOR, "430100", actor="test", now=NOW)
+    client = DashClient(_app(world)).login("cs_editor", PASSWORD)
+    status, page = client.page("/verify")
+    assert status == 200 and "verify-answer-go" in page and "verify-readonly" in page
+    assert "verify-entry-add" not in page and "verify-notice-create" not in page and "verify-queue-body" not in page
+    body = _tables(client)
+    assert "长沙市人民政府办公厅" in body and "C0100" in body  # the notice …
+    assert "verify-issue" not in body and "https://c0100.example.gov.cn/news" not in body  # … no 下发, no queue
 
 
 def test_roles_without_verification_and_walls_are_refused(world: World) -> None:
