@@ -80,7 +80,7 @@ def test_operator_clicks_from_the_wall_to_the_console_and_the_rules(browser: Any
     assert "规则文件已全部载入" in page.locator("#rules-status").inner_text()
     row = page.locator(".rules-row", has_text="site_down")
     assert "紧急" in row.inner_text() and row.locator(".rules-open").inner_text() == "1"
-    page.fill("#rules-f-text", "veto")
+    page.fill("#rules-f-text", "ratio_veto")  # one rule: media_veto* match "veto" too
     page.press("#rules-f-text", "Enter")
     page.wait_for_function("() => document.querySelectorAll('#rules-body .rules-row').length === 1", timeout=10_000)
     assert "availability_ratio_veto" in page.locator("#rules-body .rules-row").inner_text()
