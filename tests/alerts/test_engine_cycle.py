@@ -13,10 +13,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.engine import AlertEngine
 from alerts.rules import RuleFileError, RuleSet, load_rule_files
 from alerts.states import AlertState
+from collectors.kinds.inspection import group_kinds
 from core.clock import FixedClock, to_ns
 from db.models_alerts import Alert, AlertEvent
 from db.models_security import AuditEntry
 from inspection.base import CheckResult, Severity
+from inspection.catalog import check_groups
 from inspection.findings import save_result
 from tests.inspection.support import draft, seed_sites
 from tsdb.point import Point
@@ -299,7 +301,8 @@ def test_collector_silent_waits_for_each_collectors_own_interval(env: tuple) -> 
     (a,) = alerts(sessions)
     assert (r.fired, a.state, a.value) == (1, AlertState.FIRING, pytest.approx(121 * 60))
     # The collector by its Chinese label (the node by its name once the registry has it; here it has none).
-    assert a.summary == ("节点 430000 的采集器“栏目更新巡检”已 2 小时 1 分钟 没有运行"
+    label = group_kinds(check_groups())["inspection_columns"].label_zh  # e.g. 栏目更新、…巡检
+    assert a.summary == (f"节点 430000 的采集器“{label}”已 2 小时 1 分钟 没有运行"
                          "（采集间隔 1 小时，允许中断 2 小时）")
 
 

@@ -24,12 +24,14 @@ from alerts.engine import AlertEngine
 from alerts.pipeline import Route
 from alerts.planner import plan_notifications
 from alerts.rules import load_rule_files
+from collectors.kinds.inspection import group_kinds
 from core.clock import FixedClock, to_ns
 from db.models import Site
 from db.models_alerts import Alert
 from db.models_security import Role
 from db.session import transaction
 from inspection.base import CheckResult, FindingDraft, Severity
+from inspection.catalog import check_groups
 from inspection.findings import save_result
 from security.users import create_user
 from tests.dashboard.alert_world import fire_alerts
@@ -40,6 +42,9 @@ from tests.support.web import wall_app
 from tsdb.point import Point
 
 TEXT_PROPS = {"children", "title", "text", "name", "label", "placeholder"}
+
+# The columns collector by its label: its checks' labels joined (栏目更新、服务实用性、政策解读巡检).
+COLUMNS_LABEL = group_kinds(check_groups())["inspection_columns"].label_zh
 
 
 def texts(value: Any, key: str = "children") -> list[str]:
@@ -98,7 +103,7 @@ def _list(client: DashClient, state: str) -> list[str]:
 def test_the_list_shows_no_internal_code(console: tuple[World, DashClient, list[int]]) -> None:
     _, client, _ = console
     shown = " ".join(_list(client, "open") + _list(client, "resolved"))
-    assert "采集器“栏目更新巡检”已 3 小时 没有运行" in shown  # the collector by its label
+    assert f"采集器“{COLUMNS_LABEL}”已 3 小时 没有运行" in shown  # the collector by its label
     assert "共 2 处：新增外部脚本或框架、隐藏链接（暗链）" in shown  # one defacement, one alert
     assert english_codes_in(shown) == []
 
@@ -117,7 +122,7 @@ def test_every_alert_detail_shows_no_internal_code(console: tuple[World, DashCli
     every = " ".join(seen)
     # Rules by title, labels by Chinese key and name, the engine's words for actors, reasons and kinds.
     for words in ("规则 网站首页无法访问", "网站 芙蓉区人民政府门户网站", "市州 长沙市", "检查项 网页篡改与暗链",
-                  "采集器 栏目更新巡检", "规则 采集器停止运行", "系统", "条件持续满足，触发", "网络回调",
+                  f"采集器 {COLUMNS_LABEL}", "规则 采集器停止运行", "系统", "条件持续满足，触发", "网络回调",
                   "确认告警", "锚文本 澳门赌场", "告警 #"):
         assert words in every, words
     assert "site_down" not in every and "check=" not in every and "alert.firing" not in every
