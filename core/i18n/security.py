@@ -88,6 +88,12 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "wall.kiosk_issue": "生成大屏轮播地址",
     "wall.kiosk_revoke": "吊销大屏轮播地址",
     **VERIFY_AUDIT_ACTIONS,
+    "annual_report.fill": "填报年度报表（自动取数）",
+    "annual_report.set": "手工填报年度报表字段",
+    "annual_report.submit": "提交年度报表",
+    "annual_report.review": "审核通过年度报表",
+    "annual_report.return": "退回年度报表",
+    "annual_report.publish": "发布年度报表",
 }
 
 # The first part of an action code names its area; the audit screen's action filter groups by it.
@@ -103,6 +109,7 @@ AUDIT_ACTION_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "audit": ("审计日志", ("audit",)),
     "walls": ("大屏轮播", ("wall",)),
     **VERIFY_AUDIT_GROUPS,
+    "annual": ("年度报表", ("annual_report",)),
 }
 
 AUDIT_OBJECT_LABELS: dict[str, str] = {
@@ -111,6 +118,7 @@ AUDIT_OBJECT_LABELS: dict[str, str] = {
     "alert": "告警", "notification": "通知", "duty_shift": "排班",
     "handover": "交接班", "silence": "静默/维护窗口", "audit": "审计日志", "wall_playlist": "大屏轮播",
     **VERIFY_AUDIT_OBJECTS,
+    "annual_report": "年度报表",
 }
 
 AUDIT_ACTORS: dict[str, str] = {"system": "系统", "cli": "本机命令行"}

@@ -36,6 +36,7 @@ PLACEHOLDERS: dict[tuple[str, str], Iterable[str]] = {
     ("operations/access.py", "action"): list(VERIFY_DENIABLE),
     ("operations/notice_store.py", "action"): ["create", "issue", "answer", "problem.fixed", "problem.failed",
                                                "escalate"],
+    ("annual/workflow.py", "action"): ["fill", "set", "submit", "review", "return", "publish"],
 }
 
 
