@@ -19,10 +19,11 @@ from alerts.receivers import ReceiversError, load_receivers
 from core.clock import SystemClock, ZonedClock
 from core.config import Config
 from core.i18n import notifiers as T
+from core.i18n.cli import COMMAND_HELP
 
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:  # any parser class: app.py's is Chinese
-    p = sub.add_parser("notify", help=T.CLI_HELP)
+    p = sub.add_parser("notify", help=COMMAND_HELP["notify"])
     nsub = p.add_subparsers(dest="notify_cmd", required=True, metavar="操作")
     c = nsub.add_parser("check", help=T.CLI_CHECK_HELP)
     c.add_argument("file", nargs="?", metavar="文件", help=T.CLI_FILE_HELP)

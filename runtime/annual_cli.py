@@ -34,6 +34,7 @@ from annual.workflow import TransitionError, fill_report, find, move, set_field
 from core.cli import CliError, cli_time
 from core.config import Config
 from core.i18n import annual as T
+from core.i18n.cli import COMMAND_HELP
 from core.region import PROVINCE_CODE, scope_level
 from db.models import Node, Site
 from db.models_annual import AnnualReport
@@ -52,7 +53,7 @@ def _now() -> datetime:
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:
     """Register ``annual`` and its operations on the top-level parser."""
-    a = sub.add_parser("annual", help="政府网站工作年度报表：自动填报、手工填报、审核、发布、导出和汇总")
+    a = sub.add_parser("annual", help=COMMAND_HELP["annual"])
     asub = a.add_subparsers(dest="annual_cmd", required=True, metavar="操作")
 
     def common(p: argparse.ArgumentParser, site: bool = True, site_required: bool = True) -> None:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from core.cli import CliError
 from core.config import Config
 from core.i18n import api as text
+from core.i18n.cli import COMMAND_HELP
 from db.session import transaction
 from security.api_tokens import ApiTokenError, create_token, list_tokens, revoke_token
 
@@ -18,7 +19,7 @@ CLI_ORIGIN = "本机命令行"
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:
     """Register ``nodes token ...`` on the top-level parser."""
-    n = sub.add_parser("nodes", help="节点：开放接口令牌（写入指标、查询数据，限本节点地区）")
+    n = sub.add_parser("nodes", help=COMMAND_HELP["nodes"])
     nsub = n.add_subparsers(dest="nodes_cmd", required=True, metavar="操作")
     t = nsub.add_parser("token", help="开放接口令牌：创建、吊销、列出")
     tsub = t.add_subparsers(dest="token_cmd", required=True, metavar="操作")

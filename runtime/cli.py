@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from core.cli import ChineseArgumentParser, CliError, guarded, leaf_parsers
 from core.config import Config, load_config
+from core.i18n.cli import COMMAND_HELP
 from core.logging import get_logger, setup_logging
 
 log = get_logger("app")
@@ -454,21 +457,60 @@ def _check_port_free(host: str, port: int) -> None:
                            "（可用 GOVOPS_WEB__PORT 或配置文件 [web] port 换一个端口）") from None
 
 
-def cmd_inspect(config: Config, args: argparse.Namespace) -> int:
-    from runtime.inspect_cli import run_inspect
-
-    return run_inspect(config, args)
 
 
-def cmd_security(config: Config, args: argparse.Namespace) -> int:
-    from runtime.security_cli import run
+@dataclass(frozen=True)
+class Plugin:
+    """A module that brings its own commands: ``add_arguments(sub)`` registers them, ``run(config, args)`` runs
+    them. Its commands' one-line help lives in ``COMMAND_HELP``, so listing them imports nothing."""
 
-    return run(config, args)
+    module: str
+    commands: tuple[str, ...]
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The whole command tree, in Chinese (core.cli.ChineseArgumentParser); ``--verbose`` is accepted
-    before the command and after it."""
+PLUGINS = (Plugin("runtime.inspect_cli", ("inspect",)), Plugin("runtime.security_cli", ("users", "kiosk")),
+           Plugin("runtime.hosts_cli", ("hosts",)), Plugin("runtime.services_cli", ("services",)),
+           Plugin("runtime.media_cli", ("media",)), Plugin("runtime.api_cli", ("nodes",)),
+           Plugin("runtime.federation_cli", ("federation",)), Plugin("runtime.walls_cli", ("walls",)),
+           Plugin("runtime.score_cli", ("score",)), Plugin("runtime.traffic_cli", ("traffic",)),
+           Plugin("runtime.verify_cli", ("verify",)), Plugin("runtime.annual_cli", ("annual",)),
+           Plugin("alerts.notify_cli", ("notify",)))
+
+
+def _plugin_runner(module: str) -> Callable[[Config, argparse.Namespace], int]:
+    def run(config: Config, args: argparse.Namespace) -> int:
+        return int(importlib.import_module(module).run(config, args))
+
+    return run
+
+
+def _add_plugin_commands(sub: argparse._SubParsersAction, only: str | None) -> None:
+    """Each plugin's full parser when ``only`` is None or one of its commands; otherwise a bare entry with its
+    help line. A command's module (and what it imports: SQLAlchemy, openpyxl, paramiko …) is loaded only when
+    that command runs, so each invocation pays for one command, not for all of them."""
+    for plugin in PLUGINS:
+        if only is None or only in plugin.commands:
+            importlib.import_module(plugin.module).add_arguments(sub)
+        else:
+            for name in plugin.commands:
+                sub.add_parser(name, help=COMMAND_HELP[name], add_help=False)
+
+
+def command_word(argv: Sequence[str]) -> str | None:
+    """The command an argv runs (its first word that is neither an option nor ``--config``'s value)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--config":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command tree, in Chinese (core.cli.ChineseArgumentParser); ``--verbose`` is accepted before the
+    command and after it. With ``only``, the other plugins' commands are listed but not built (see
+    :func:`_add_plugin_commands`); without it, the whole tree."""
     p = ChineseArgumentParser(prog="app.py", description="湖南省政府网站集约化管理平台 · 运维指挥中心")
     p.add_argument("--config", metavar="文件", help="TOML 配置文件（默认读取 $GOVOPS_CONFIG；不指定则全部使用默认值）")
     p.add_argument("-v", "--verbose", action="store_true", help=VERBOSE_HELP)
@@ -494,45 +536,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("demo-federation", help="联邦演示：在本机启动省级节点和两个市级节点（各自的数据库、告警和大屏）")
     d = sub.add_parser("demo-fleet", help="单独运行演示网站集群，或导出其登记表和故障清单")
     d.add_argument("--export", metavar="目录", help="导出 sites.csv、columns.csv 和 ground-truth.json 后退出")
-    from runtime.inspect_cli import add_arguments
-
-    add_arguments(sub.add_parser("inspect", help="按国家检查指标检查网站，保存并输出发现的问题"))
-    from runtime.security_cli import add_arguments as add_security_arguments
-
-    add_security_arguments(sub)
-    from runtime.hosts_cli import add_arguments as add_hosts_arguments
-
-    add_hosts_arguments(sub)
-    from runtime.services_cli import add_arguments as add_services_arguments
-
-    add_services_arguments(sub)
-    from runtime.media_cli import add_arguments as add_media_arguments
-
-    add_media_arguments(sub)
-    from runtime.api_cli import add_arguments as add_api_arguments
-
-    add_api_arguments(sub)
-    from runtime.federation_cli import add_arguments as add_federation_arguments
-
-    add_federation_arguments(sub)
-    from runtime.walls_cli import add_arguments as add_walls_arguments
-
-    add_walls_arguments(sub)
-    from runtime.score_cli import add_arguments as add_score_arguments
-
-    add_score_arguments(sub)
-
-    from runtime.traffic_cli import add_arguments as add_traffic_arguments
-
-    add_traffic_arguments(sub)
-
-    from runtime.verify_cli import add_arguments as add_verify_arguments
-
-    add_verify_arguments(sub)
-
-    from runtime.annual_cli import add_arguments as add_annual_arguments
-
-    add_annual_arguments(sub)
+    _add_plugin_commands(sub, only)
     w = sub.add_parser("worker", help=argparse.SUPPRESS)  # a process of `run`, started by its supervisor
     from runtime.roles import WORKERS
 
@@ -546,9 +550,6 @@ def build_parser() -> argparse.ArgumentParser:
     rusub = ru.add_subparsers(dest="rules_cmd", required=True, metavar="操作")
     rc = rusub.add_parser("check", help="校验规则文件（不载入引擎）：有误时逐条输出 文件:行号: 原因")
     rc.add_argument("files", nargs="+", metavar="文件", help="规则文件（.yaml）或目录")
-    from alerts.notify_cli import add_arguments as add_notify_arguments
-
-    add_notify_arguments(sub)
     for leaf in leaf_parsers(p).values():  # `app.py run -v` as well as `app.py -v run`
         if leaf is not p:
             leaf.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=VERBOSE_HELP)
@@ -569,86 +570,28 @@ def cmd_rules(config: Config, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_hosts(config: Config, args: argparse.Namespace) -> int:
-    from runtime.hosts_cli import run
-
-    return run(config, args)
 
 
-def cmd_services(config: Config, args: argparse.Namespace) -> int:
-    from runtime.services_cli import run
-
-    return run(config, args)
 
 
-def cmd_media(config: Config, args: argparse.Namespace) -> int:
-    from runtime.media_cli import run
-
-    return run(config, args)
 
 
-def cmd_nodes(config: Config, args: argparse.Namespace) -> int:
-    from runtime.api_cli import run
-
-    return run(config, args)
 
 
-def cmd_federation(config: Config, args: argparse.Namespace) -> int:
-    from runtime.federation_cli import run
 
-    return run(config, args)
-
-
-def cmd_walls(config: Config, args: argparse.Namespace) -> int:
-    from runtime.walls_cli import run
-
-    return run(config, args)
-
-
-def cmd_score(config: Config, args: argparse.Namespace) -> int:
-    from runtime.score_cli import run
-
-    return run(config, args)
-
-
-def cmd_traffic(config: Config, args: argparse.Namespace) -> int:
-    from runtime.traffic_cli import run
-
-    return run(config, args)
-
-
-def cmd_verify(config: Config, args: argparse.Namespace) -> int:
-    from runtime.verify_cli import run
-
-    return run(config, args)
-
-
-def cmd_annual(config: Config, args: argparse.Namespace) -> int:
-    from runtime.annual_cli import run
-
-    return run(config, args)
-
-
-def cmd_notify(config: Config, args: argparse.Namespace) -> int:
-    from alerts.notify_cli import run
-
-    return run(config, args)
 
 
 COMMANDS = {"run": cmd_run, "collect": cmd_collect, "migrate": cmd_migrate, "registry": cmd_registry,
-            "demo-fleet": cmd_demo_fleet, "demo-federation": cmd_demo_federation, "inspect": cmd_inspect,
-            "rules": cmd_rules, "users": cmd_security, "kiosk": cmd_security,
-            "notify": cmd_notify, "hosts": cmd_hosts, "services": cmd_services, "media": cmd_media,
-            "nodes": cmd_nodes,
-            "federation": cmd_federation, "walls": cmd_walls, "score": cmd_score, "traffic": cmd_traffic,
-            "verify": cmd_verify, "annual": cmd_annual,
-            "worker": cmd_worker}
+            "demo-fleet": cmd_demo_fleet, "demo-federation": cmd_demo_federation, "rules": cmd_rules,
+            "worker": cmd_worker,
+            **{name: _plugin_runner(plugin.module) for plugin in PLUGINS for name in plugin.commands}}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; its exit status. A user error (bad input, a missing file, an unreachable database)
     ends in one Chinese line on stderr and status 2, never a traceback (that only with ``--verbose``)."""
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(only=command_word(words) or "").parse_args(words)
 
     def body() -> int:
         config = load_config(args.config)

@@ -11,11 +11,12 @@ import sys
 from core.cli import CliError
 from core.config import Config
 from core.i18n import federation as text
+from core.i18n.cli import COMMAND_HELP
 
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:
     """Register ``federation pull`` on the top-level parser."""
-    f = sub.add_parser("federation", help="省市联动：市级节点从省级节点拉取配置")
+    f = sub.add_parser("federation", help=COMMAND_HELP["federation"])
     fsub = f.add_subparsers(dest="federation_cmd", required=True, metavar="操作")
     fsub.add_parser("pull", help="立即从省级节点拉取本市配置（网站与栏目、告警规则、接收方、值班表）并应用；"
                                  "省级节点不可达时应用本地缓存")

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from collectors.ssh_session import SSHFailure, fetch_host_key, fingerprint, known_hosts_name, load_known_hosts
 from core.cli import CliError
 from core.config import Config
+from core.i18n.cli import COMMAND_HELP
 from core.i18n.ssh import T
 from db.models import Host, HostRole, Node
 from db.session import transaction
@@ -37,7 +38,7 @@ ROLE_CHOICES = ", ".join(r.value for r in HostRole)
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:
     """Register ``hosts`` and its operations on the top-level parser."""
-    h = sub.add_parser("hosts", help="远程主机（SSH 采集）：登记、列出、信任主机密钥")
+    h = sub.add_parser("hosts", help=COMMAND_HELP["hosts"])
     hsub = h.add_subparsers(dest="hosts_cmd", required=True, metavar="操作")
     a = hsub.add_parser("add", help="登记或更新一台远程主机（私钥只登记路径，不入库）")
     a.add_argument("name", metavar="名称", help="主机名称（唯一）")

@@ -26,6 +26,7 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from core.cli import zone_label  # every command names the zone the same way
+from core.i18n.cli import COMMAND_HELP
 from core.i18n.inspection import CLI
 from inspection.progress import SiteTracker, progress_for
 from inspection.report import (
@@ -43,7 +44,8 @@ from inspection.report import (
 CHINA = ZoneInfo("Asia/Shanghai")
 
 
-def add_arguments(p: argparse.ArgumentParser) -> None:
+def add_arguments(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("inspect", help=COMMAND_HELP["inspect"])
     p.add_argument("--site", action="append", metavar="CODE",
                    help="只检查这个网站（标识码，可重复）；默认检查全部已启用网站")
     p.add_argument("--checks", help="逗号分隔的检查项名称，如 availability,dead_links；默认全部")
@@ -78,7 +80,7 @@ def _quiet_logs(verbose: bool) -> Iterator[None]:
         root.setLevel(before)
 
 
-def run_inspect(config: Any, args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
+def run(config: Any, args: argparse.Namespace, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """The ``inspect`` command; returns the exit status."""
     out, err = out or sys.stdout, err or sys.stderr
     with _quiet_logs(bool(getattr(args, "verbose", False))):

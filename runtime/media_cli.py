@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.cli import cli_time
 from core.config import Config
 from core.i18n import media as M
+from core.i18n.cli import COMMAND_HELP
 from core.i18n.common import PLATFORM
 from db.media_io import import_accounts, list_accounts
 from db.registry_io import RegistryImportError
@@ -35,7 +36,7 @@ from newmedia.store import observed, state_points
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:
     """Register ``media`` and its operations on the top-level parser."""
-    m = sub.add_parser("media", help="政务新媒体：账号登记导入、统计数据导入、账号列表与判定")
+    m = sub.add_parser("media", help=COMMAND_HELP["media"])
     msub = m.add_subparsers(dest="media_cmd", required=True, metavar="操作")
     i = msub.add_parser("import", help="导入新媒体账号（逐行校验，任何一行有误则全部不导入）")
     i.add_argument("file", metavar="文件", help="账号文件（.csv 或 .xlsx）：platform,account_id,name,node_code …")

@@ -22,6 +22,7 @@ from core.config import Config
 from core.i18n import media as M
 from core.i18n import reports as R
 from core.i18n import scoring as T
+from core.i18n.cli import COMMAND_HELP
 from core.i18n.common import PLATFORM
 from inspection.facts import FactsError, load_facts
 from inspection.indicators import DEFAULT_FILE, IndicatorError, IndicatorTable, load_indicators
@@ -34,7 +35,7 @@ RULES_FILE = DEFAULT_FILE.parent / "rules.toml"
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:
     """Register ``score`` and its operations on the top-level parser."""
-    s = sub.add_parser("score", help=T.CLI["help"])
+    s = sub.add_parser("score", help=COMMAND_HELP["score"])
     ssub = s.add_subparsers(dest="score_cmd", required=True, metavar="操作")
     e = ssub.add_parser("explain", help=T.CLI["explain"])
     e.add_argument("--facts", required=True, metavar="文件", help=T.CLI["facts"])

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.cli import cli_time
 from core.config import Config
+from core.i18n.cli import COMMAND_HELP
 from core.i18n.security import ROLE_LABELS, S
 from db.models_security import Role, User
 from db.session import transaction
@@ -65,7 +66,7 @@ def _password_options(p: argparse.ArgumentParser) -> None:
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:
     """Register the ``users`` and ``kiosk`` subcommands on the top-level parser."""
-    u = sub.add_parser("users", help="用户管理：创建首个管理员、添加、列出、停用/启用、改密码、调整角色")
+    u = sub.add_parser("users", help=COMMAND_HELP["users"])
     usub = u.add_subparsers(dest="users_cmd", required=True, metavar="操作")
     ca = usub.add_parser("create-admin", help="创建省级管理员（已有管理员时拒绝，除非加 --force）")
     ca.add_argument("--username", required=True, metavar="用户名", help="用户名")
@@ -89,7 +90,7 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
     sr.add_argument("username", metavar="用户名", help="用户名")
     sr.add_argument("--role", required=True, metavar="角色", help=f"角色：{ROLE_CHOICES}")
     sr.add_argument("--scope", required=True, metavar="范围", help="范围：430000（全省）、市州或区县编码")
-    k = sub.add_parser("kiosk", help="大屏令牌：创建、吊销、列出（只读、可吊销）")
+    k = sub.add_parser("kiosk", help=COMMAND_HELP["kiosk"])
     ksub = k.add_subparsers(dest="kiosk_cmd", required=True, metavar="操作")
     kc = ksub.add_parser("create", help="创建令牌（只显示一次）")
     kc.add_argument("name", metavar="名称", help="令牌名称，如 省中心大屏")

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from collectors.services import check_address, check_ref, parse_options
 from core.cli import CliError
 from core.config import Config
+from core.i18n.cli import COMMAND_HELP
 from core.i18n.services import KIND_LABELS, T
 from db.models import Node
 from db.models_services import SERVICE_KINDS, Service
@@ -33,7 +34,7 @@ CLI_ORIGIN = "本机命令行"
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:
     """Register ``services`` and its operations on the top-level parser."""
-    p = sub.add_parser("services", help="平台服务（数据库、缓存、nginx、健康检查、端口）：登记、列出、启停、删除")
+    p = sub.add_parser("services", help=COMMAND_HELP["services"])
     ssub = p.add_subparsers(dest="services_cmd", required=True, metavar="操作")
     a = ssub.add_parser("add", help="登记一项平台服务（凭据只登记引用，不入库）")
     a.add_argument("--name", required=True, metavar="名称", help="服务名称（唯一）")

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.cli import CliError
 from core.config import Config
 from core.i18n import traffic as T
+from core.i18n.cli import COMMAND_HELP
 from db.models import Site
 from traffic.bots import LIST_NAME, list_size
 from traffic.ingest import FileOutcome, Ingestor, UnknownSite
@@ -35,7 +36,7 @@ PROGRESS_EVERY_S = 2.0
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:
     """Register ``traffic`` and its operations on the top-level parser."""
-    t = sub.add_parser("traffic", help="网站访问量：导入访问日志，统计页面浏览量（PV）和独立访客（UV）")
+    t = sub.add_parser("traffic", help=COMMAND_HELP["traffic"])
     tsub = t.add_subparsers(dest="traffic_cmd", required=True, metavar="操作")
     i = tsub.add_parser("ingest", help="导入 nginx/Apache 访问日志（含轮转文件和 .gz；"
                                        "每个文件全部导入或全不导入，不重复计数）")

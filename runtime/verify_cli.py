@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.cli import CliError, cli_time
 from core.config import Config
+from core.i18n.cli import COMMAND_HELP
 from core.i18n.verification import (
     DECISION_KIND,
     DECISION_STATUS,
@@ -46,7 +47,7 @@ def _date(text: str) -> date:
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:
     """Register ``verify ...`` on the top-level parser."""
-    v = sub.add_parser("verify", help="人工核验与整改：核验队列、确认或排除问题、人工扣分加分、签核评分表、整改通知")
+    v = sub.add_parser("verify", help=COMMAND_HELP["verify"])
     v.add_argument("--as", dest="as_user", metavar="用户名", help="以该用户的身份和管辖范围操作（默认：命令行，全省）")
     vs = v.add_subparsers(dest="verify_cmd", required=True, metavar="操作")
     q = vs.add_parser("queue", help="待核验的问题（从未核验，或核验后证据已变化）")

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, tzinfo
 
 from core.cli import CliError
 from core.config import Config
+from core.i18n.cli import COMMAND_HELP
 from core.i18n.playlists import TP
 from db.session import transaction
 from walls.playlist import VIEWS, PlaylistError, expansion_label
@@ -21,7 +22,7 @@ CLI_ORIGIN = "本机命令行"
 
 def add_arguments(sub: argparse._SubParsersAction) -> None:
     """Register ``walls ...`` on the top-level parser."""
-    w = sub.add_parser("walls", help="大屏轮播：列出轮播及其大屏地址，生成或吊销大屏地址")
+    w = sub.add_parser("walls", help=COMMAND_HELP["walls"])
     wsub = w.add_subparsers(dest="walls_cmd", required=True, metavar="操作")
     wsub.add_parser("list", help="列出每个轮播：范围、各项、大屏地址状态与最近使用时间")
     k = wsub.add_parser("kiosk", help="轮播的大屏地址：生成（只显示一次）或吊销")

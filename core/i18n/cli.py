@@ -60,3 +60,22 @@ ERRNO_ZH: Mapping[int, str] = {
     errno.ETIMEDOUT: "连接超时",
     errno.ENAMETOOLONG: "文件名太长",
 }
+
+# One line per command for the top-level ``app.py --help`` listing. The commands provided by their own module
+# read their line from here too, so the listing needs no import of a module whose command is not run.
+COMMAND_HELP: Mapping[str, str] = {
+    "inspect": "按国家检查指标检查网站，保存并输出发现的问题",
+    "users": "用户管理：创建首个管理员、添加、列出、停用/启用、改密码、调整角色",
+    "kiosk": "大屏令牌：创建、吊销、列出（只读、可吊销）",
+    "hosts": "远程主机（SSH 采集）：登记、列出、信任主机密钥",
+    "services": "平台服务（数据库、缓存、nginx、健康检查、端口）：登记、列出、启停、删除",
+    "media": "政务新媒体：账号登记导入、统计数据导入、账号列表与判定",
+    "nodes": "节点：开放接口令牌（写入指标、查询数据，限本节点地区）",
+    "federation": "省市联动：市级节点从省级节点拉取配置",
+    "walls": "大屏轮播：列出轮播及其大屏地址，生成或吊销大屏地址",
+    "score": "按国家检查指标评分：单个网站的扣分、加分、单项否决和等级",
+    "traffic": "网站访问量：导入访问日志，统计页面浏览量（PV）和独立访客（UV）",
+    "verify": "人工核验与整改：核验队列、确认或排除问题、人工扣分加分、签核评分表、整改通知",
+    "annual": "政府网站工作年度报表：自动填报、手工填报、审核、发布、导出和汇总",
+    "notify": "告警通知：校验接收方配置、发送测试消息、发送待发通知",
+}

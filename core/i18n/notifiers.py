@@ -34,7 +34,6 @@ AUDIT = {"sent": "通知已发送", "retrying": "通知发送失败，等待重�
          "rate_limited": "通知因限流未发送", "unknown": "通知发送结果未知"}
 
 # `python app.py notify ...` (operator CLI)
-CLI_HELP = "告警通知：校验接收方配置、发送测试消息、发送待发通知"
 CLI_CHECK_HELP = "校验接收方配置文件（默认读取配置中的 [alerts] receivers_file）"
 CLI_TEST_HELP = "立即向一个接收方发送一条测试消息（不写数据库，停用的接收方也可测试）"
 CLI_TEST_TO_HELP = "收件地址（手机号或电子邮箱），替代配置中的默认接收人"

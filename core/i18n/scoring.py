@@ -70,7 +70,6 @@ SITE_TYPE = {"portal": "门户网站", "department": "部门网站"}
 
 # CLI (score explain) and its table format.
 CLI = {
-    "help": "按国家检查指标评分：单个网站的扣分、加分、单项否决和等级",
     "explain": "根据事实文件为一个网站评分并逐项说明依据（审计与模拟测算）",
     "facts": "事实文件（.yaml 或 .json）",
     "as_of": "监测时间点（YYYY-MM-DD），所有回溯期从此日起算",
