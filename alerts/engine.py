@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ from core.config import Config
 from core.i18n.alerts import ALERT_STATE, AUDIT_STATE_CHANGE, AUDIT_STATE_NEW, REASON_REGROUPED, REASON_REMOVED
 from core.logging import get_logger
 from db.models_alerts import Alert, AlertEvent
+from db.timestamps import aware
 from security import audit
 from tsdb.facts import latest_values
 from tsdb.store import MetricStore, Query
@@ -60,11 +61,6 @@ class EvalReport:
     duration_s: float = 0.0
     skipped: int = 0  # transitions left for the next cycle because an operator changed the alert
     errors: dict[str, str] = field(default_factory=dict)  # rule name -> why its data could not be fetched
-
-
-def _aware(t: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t
 
 
 def regrouped(labels: dict[str, Any], rule: Rule) -> bool:
@@ -210,8 +206,8 @@ class AlertEngine:
                     # series is no longer one; the same fault is judged under its new grouping.
                     self._close_orphan(s, alert, now, report, REASON_REGROUPED, "rule_regrouped")
                     continue
-                cur = Current(AlertState(alert.state), _aware(alert.started_at),  # type: ignore[arg-type]
-                              _aware(alert.last_true_at))
+                cur = Current(AlertState(alert.state), aware(alert.started_at),
+                              aware(alert.last_true_at))
                 # Too little data to judge (alert_inst.known False) decides nothing, as a fetch error does.
                 d = step(cur, alert_inst is not None and alert_inst.active, now, alert_rule.for_,
                          alert_rule.keep_firing_for, known=alert_inst is None or alert_inst.known)
@@ -256,7 +252,7 @@ class AlertEngine:
             values["facts"] = {**(alert.facts or {}), **inst.facts, "undecided": True}
         elif inst is not None:
             state = (d.state or AlertState(alert.state)).value
-            timing = Timing(state, _aware(alert.started_at), now if d.fired_now else _aware(alert.fired_at),
+            timing = Timing(state, aware(alert.started_at), now if d.fired_now else aware(alert.fired_at),
                             now if state == AlertState.RESOLVED.value else None, now, inst.value)
             values.update(value=inst.value, summary=inst.summary_at(timing, now), facts=_facts(inst))
         if d.action is Action.KEEP:

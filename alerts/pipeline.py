@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from alerts import summary as S
@@ -21,6 +21,7 @@ from alerts.silences import ActiveSilence
 from alerts.states import SilenceKind
 from core.i18n import alerts as T
 from core.i18n.common import SEVERITY
+from db.timestamps import aware
 
 __all__ = ["AlertSnap", "GroupChange", "InhibitRule", "Intent", "PreviousPlan", "Route", "Suppression", "dedup",
            "escalate", "fan_out", "inhibit", "maintenance", "payload_of", "render_payload", "signature", "silence"]
@@ -57,9 +58,9 @@ class AlertSnap:
         template = (getattr(a, "facts", None) or {}).get("template")
         return cls(id=a.id, rule=a.rule, state=str(a.state), severity=str(a.severity), labels=dict(a.labels or {}),
                    city_code=a.city_code, group_key=a.group_key or f"city={a.city_code}", summary=a.summary or "",
-                   fired_at=_aware(a.fired_at), escalation_tier=a.escalation_tier or 1,
-                   escalated_at=_aware(a.escalated_at), version=a.version, started_at=_aware(a.started_at),
-                   resolved_at=_aware(a.resolved_at), last_eval_at=_aware(a.last_eval_at), value=a.value,
+                   fired_at=aware(a.fired_at), escalation_tier=a.escalation_tier or 1,
+                   escalated_at=aware(a.escalated_at), version=a.version, started_at=aware(a.started_at),
+                   resolved_at=aware(a.resolved_at), last_eval_at=aware(a.last_eval_at), value=a.value,
                    template=template if isinstance(template, str) else "")
 
     def match_labels(self) -> dict[str, str]:
@@ -331,14 +332,9 @@ def _parse(v: Any) -> datetime | None:
     if not isinstance(v, str) or not v:
         return None
     try:
-        return _aware(datetime.fromisoformat(v))
+        return aware(datetime.fromisoformat(v))
     except ValueError:
         return None
-
-
-def _aware(dt: datetime | None) -> datetime | None:
-    # SQLite returns naive datetimes for timezone columns; everything is stored in UTC.
-    return dt.replace(tzinfo=UTC) if dt is not None and dt.tzinfo is None else dt
 
 
 def _rank(sev: str) -> int:

@@ -22,6 +22,7 @@ from core.i18n import alerts as T
 from core.logging import get_logger
 from core.region import is_county
 from db.models_alerts import Silence
+from db.timestamps import aware
 from security import audit
 from security.scope import PROVINCE_CODE, can_see, city_of
 
@@ -50,8 +51,8 @@ def silence_state(starts_at: datetime, ends_at: datetime, expired_early_at: date
 
 
 def state_of(s: Silence, now: datetime) -> SilenceState:
-    return silence_state(_aware(s.starts_at), _aware(s.ends_at),
-                         _aware(s.expired_early_at) if s.expired_early_at else None, now)
+    return silence_state(aware(s.starts_at), aware(s.ends_at),
+                         aware(s.expired_early_at) if s.expired_early_at else None, now)
 
 
 @dataclass(frozen=True)
@@ -63,13 +64,6 @@ class ActiveSilence:
     matchers: tuple[Matcher, ...]
     reason: str
     created_by: str
-
-
-def _aware(dt: datetime) -> datetime:
-    # SQLite hands back naive datetimes for timezone columns; they were written as UTC.
-    from datetime import UTC
-
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def create(session: Session, matchers: Iterable[Mapping[str, str]], starts_at: datetime, ends_at: datetime,

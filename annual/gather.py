@@ -23,6 +23,7 @@ from core.i18n import annual as T
 from core.i18n import traffic as TT
 from db.models import CheckRun, Finding, NewMediaAccount, Platform, RunStatus, Site
 from db.models_media import NewMediaState
+from db.timestamps import aware
 from inspection.base import ColumnTarget, SiteTarget
 from inspection.checks.interaction import Message, parse_message, to_message
 from inspection.listpages import CST, ListRead, read_list
@@ -126,14 +127,10 @@ def findings_figures(s: Session, site_id: int, year: int, sources: Iterable[Sour
             Finding.site_id == site_id, Finding.check.in_(checks), Finding.first_seen >= start,
             Finding.first_seen < end)))
         found = len(rows)
-        fixed = sum(1 for _, r in rows if r is not None and _aware(r) < end)
+        fixed = sum(1 for _, r in rows if r is not None and aware(r) < end)
         note = T.G_FINDINGS.format(checks=names, year=year, found=found, fixed=fixed)
         out[src.text] = Figure(found if src.name == "found" else fixed, note)
     return out
-
-
-def _aware(t: datetime) -> datetime:
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def newmedia_figures(s: Session, site_id: int, sources: Iterable[Source]) -> dict[str, Figure]:

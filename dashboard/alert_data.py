@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple, overload
+from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
 import pandas as pd
 from flask import current_app
@@ -35,6 +35,7 @@ from dashboard.audit_data import _summary as audit_summary  # older entries name
 from db.models import Node, NodeLevel, Site
 from db.models_alerts import Alert, AlertEvent, Notification
 from db.models_security import AuditEntry
+from db.timestamps import aware
 from layouts.alerts_evidence import FINDING_COLUMNS
 from security.scope import PROVINCE_CODE, can_see, city_prefilter, node_of
 from tsdb.series import honest_query
@@ -107,19 +108,6 @@ def series_interval(store: MetricStore, measurement: str, field_name: str) -> fl
     frame = store.latest(COLLECTOR_HEALTH, COLLECTOR_INTERVAL, {"collector": kind})
     values = [float(v) for v in frame["value"] if v is not None and not pd.isna(v)] if len(frame) else []
     return max(values, default=None)
-
-
-@overload
-def aware(dt: datetime) -> datetime: ...
-@overload
-def aware(dt: None) -> None: ...
-@overload
-def aware(dt: datetime | None) -> datetime | None: ...
-def aware(dt: datetime | None) -> datetime | None:
-    """SQLite returns naive datetimes for timezone columns; they were written as UTC."""
-    if dt is None:
-        return None
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -10,23 +10,19 @@ file's ``[dead_links] cycle_days`` gives the cycle. Two reads, both indexed by s
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from db.models import CheckRun, CrawlPage, RunStatus, Site
+from db.timestamps import aware
 from inspection.rules import RulesError, load_rules
 from layouts.frames import CrawlCoverage
 from webread.crawler import CrawlSettings
 
 CRAWL_CHECK = "dead_links"  # its runs carry the shared crawl's stats (inspection/checks/dead_links.py)
-
-
-def _aware(t: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t
 
 
 def _newest_run(s: Session, site_id: int) -> tuple[datetime, RunStatus, dict[str, Any]] | None:
@@ -35,7 +31,7 @@ def _newest_run(s: Session, site_id: int) -> tuple[datetime, RunStatus, dict[str
                     .order_by(CheckRun.started_at.desc(), CheckRun.id.desc()).limit(1)).first()
     if row is None:
         return None
-    finished = _aware(row.finished_at)
+    finished = aware(row.finished_at)
     assert finished is not None
     return finished, RunStatus(row.status), dict(row.stats or {})
 
@@ -69,7 +65,7 @@ def site_coverage(sessions: sessionmaker[Session], site_code: str, now: datetime
     pages = stats.get("pages_crawled")
     return CrawlCoverage(
         as_of=now, known=int(known or 0), checked=int(checked or 0), cycle_days=cycle_days,
-        last_crawl=run[0] if run is not None else _aware(newest),
+        last_crawl=run[0] if run is not None else aware(newest),
         last_ok=run is None or run[1] is RunStatus.OK,
         last_pages=None if run is None or pages is None else int(pages),
         cut_short=bool(stats.get("partial")))

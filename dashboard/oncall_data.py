@@ -24,9 +24,9 @@ from alerts.pipeline import EscalationPolicy
 from alerts.silences import SilenceState, list_silences
 from core.i18n.screens_oncall import SILENCE_STATE, TO
 from core.region import is_county
-from dashboard.alert_data import aware
 from db.models import Node, NodeLevel
 from db.models_alerts import Alert, DutyShift
+from db.timestamps import aware
 from security.auth import Action, Principal, can
 from security.scope import PROVINCE_CODE, Owner, covers, scope_filter
 from security.users import users_who_may

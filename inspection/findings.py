@@ -19,13 +19,15 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from db.lifecycle import apply_plan
 from db.models import CheckRun, Finding, Node, RunStatus, Site
+from db.timestamps import aware
 from inspection.base import CheckResult, FindingDraft, Severity
 
 LOCATION_MAX = 2048
@@ -156,20 +158,10 @@ def save_result(session: Session, site_id: int, result: CheckResult, now: dateti
                                                      Finding.check == result.check)).all()
     covered = None if result.covered is None else frozenset(u[:LOCATION_MAX] for u in result.covered)
     plan = reconcile(existing, drafts, now, covered)
-    for d in plan.created:
-        row = Finding(site_id=site_id, check=d.check, kind=d.kind, location=d.location[:LOCATION_MAX],
-                      fingerprint=draft_fingerprint(d), first_seen=now, reopen_count=0)
-        _apply(row, d, now)
-        session.add(row)
-    for row, d in plan.updated:
-        _apply(row, d, now)
-    for row, d in plan.reopened:
-        _apply(row, d, now)
-        row.resolved_at = None
-        row.reopen_count = (row.reopen_count or 0) + 1
-    for row in plan.resolved:
-        row.resolved_at = now
-    session.flush()
+    apply_plan(session, plan, now,
+               lambda d: Finding(site_id=site_id, check=d.check, kind=d.kind, location=d.location[:LOCATION_MAX],
+                                 fingerprint=draft_fingerprint(d), first_seen=now, reopen_count=0),
+               lambda row, d: _apply(row, d, now))
     return plan
 
 
@@ -185,11 +177,6 @@ def record_run(session: Session, site_id: int, check: str, *, as_of: datetime, s
     session.add(run)
     session.flush()
     return run
-
-
-def _aware(t: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t
 
 
 @dataclass(frozen=True)
@@ -235,8 +222,8 @@ def _view(row: Finding) -> FindingView:
     return FindingView(id=row.id, site_code=site.code, site_name=site.name, node_code=site.node_code,
                        city_code=node.city_code, check=row.check, kind=row.kind, location=row.location,
                        severity=Severity(row.severity), detail=row.detail, evidence=row.evidence or {},
-                       deadline=row.deadline, veto=row.veto, first_seen=_aware(row.first_seen),  # type: ignore[arg-type]
-                       last_seen=_aware(row.last_seen), resolved_at=_aware(row.resolved_at),  # type: ignore[arg-type]
+                       deadline=row.deadline, veto=row.veto, first_seen=aware(row.first_seen),
+                       last_seen=aware(row.last_seen), resolved_at=aware(row.resolved_at),
                        reopen_count=row.reopen_count or 0)
 
 
@@ -293,8 +280,8 @@ def latest_runs(session: Session, site_codes: Sequence[str] | None = None) -> li
         q = q.where(Site.code.in_(list(site_codes)))
     out = [
         RunView(
-            site_code=code, check=run.check, as_of=_aware(run.as_of), started_at=_aware(run.started_at),  # type: ignore[arg-type]
-            finished_at=_aware(run.finished_at), status=RunStatus(run.status), error=run.error,  # type: ignore[arg-type]
+            site_code=code, check=run.check, as_of=aware(run.as_of), started_at=aware(run.started_at),
+            finished_at=aware(run.finished_at), status=RunStatus(run.status), error=run.error,
             findings=run.findings)
         for run, code in session.execute(q).all()]
     return sorted(out, key=lambda r: (r.site_code, r.check))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import ColumnElement, select, true
@@ -26,8 +26,10 @@ from sqlalchemy.orm import Session, joinedload
 
 from core.region import city_of
 from core.severity import Severity
+from db.lifecycle import apply_plan
 from db.models import NewMediaAccount, Site
 from db.models_media import NewMediaFinding, NewMediaState
+from db.timestamps import aware
 from newmedia.rules import NOT_COLLECTED, NOT_JUDGED, RULES, VETO, WARNING, MediaRules, Verdict, evaluate
 from newmedia.store import observed
 
@@ -125,20 +127,10 @@ def reconcile_account(session: Session, account_id: int, state: NewMediaState | 
     if existing is None:
         existing = session.scalars(select(NewMediaFinding).where(NewMediaFinding.account_id == account_id)).all()
     p = plan(existing, holding, covered)
-    for d in p.created:
-        row = NewMediaFinding(account_id=account_id, rule=d.rule, fingerprint=d.fingerprint, first_seen=now,
-                              reopen_count=0)
-        _apply(row, d, now)
-        session.add(row)
-    for row, d in p.updated:
-        _apply(row, d, now)
-    for row, d in p.reopened:
-        _apply(row, d, now)
-        row.resolved_at = None
-        row.reopen_count = (row.reopen_count or 0) + 1
-    for row in p.resolved:
-        row.resolved_at = now
-    session.flush()
+    apply_plan(session, p, now,
+               lambda d: NewMediaFinding(account_id=account_id, rule=d.rule, fingerprint=d.fingerprint,
+                                         first_seen=now, reopen_count=0),
+               lambda row, d: _apply(row, d, now))
     return p
 
 
@@ -159,11 +151,6 @@ def reconcile_all(session: Session, now: datetime, rules: MediaRules, tz: tzinfo
         counts["reopened"] += len(p.reopened)
         counts["resolved"] += len(p.resolved)
     return counts
-
-
-def _aware(t: datetime | None) -> datetime | None:
-    # SQLite hands back naive datetimes; everything stored is UTC.
-    return t.replace(tzinfo=UTC) if t is not None and t.tzinfo is None else t
 
 
 @dataclass(frozen=True)
@@ -210,8 +197,8 @@ def _view(row: NewMediaFinding, site_code: str | None) -> MediaFindingView:
         id=row.id, account=f"{a.platform.value}:{a.account_id}", account_name=a.name, platform=a.platform.value,
         node_code=a.node_code, city_code=city_of(a.node_code), site_code=site_code or "",
         rule=row.rule, severity=Severity(row.severity), detail=row.detail, evidence=row.evidence or {},
-        deadline=row.deadline, veto=bool(row.veto), first_seen=_aware(row.first_seen),  # type: ignore[arg-type]
-        last_seen=_aware(row.last_seen), resolved_at=_aware(row.resolved_at),  # type: ignore[arg-type]
+        deadline=row.deadline, veto=bool(row.veto), first_seen=aware(row.first_seen),
+        last_seen=aware(row.last_seen), resolved_at=aware(row.resolved_at),
         reopen_count=row.reopen_count or 0)
 
 

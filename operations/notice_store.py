@@ -21,6 +21,7 @@ from core.i18n.verification import NOTICE_STATE, PROBLEM_STATE, TV
 from core.region import PROVINCE_CODE
 from db.models import Finding, Node, Site
 from db.models_operations import RectificationEvent, RectificationNotice, RectificationProblem
+from db.timestamps import aware
 from operations import notices
 from operations.access import Actor, guard_site, load_site, region_clause, visible
 from operations.errors import VerifyError, VerifyTransitionError
@@ -30,10 +31,6 @@ from security.auth import Action
 
 LIVE = [s.value for s in NoticeState if s is not NoticeState.CLOSED]
 SYSTEM_ACTOR = Actor(audit.SYSTEM, PROVINCE_CODE)
-
-
-def _aware(t: datetime) -> datetime:
-    return t.replace(tzinfo=UTC) if t.tzinfo is None else t
 
 
 def _event(session: Session, notice: RectificationNotice, at: datetime, kind: str, actor: str,
@@ -175,8 +172,8 @@ def follow_up(session: Session, now: datetime, actor: Actor, site_id: int | None
         changed = False
         for p in notice.problems:
             f = p.finding
-            new = notices.judge_problem(ProblemState(p.state), _aware(p.answered_at) if p.answered_at else None,
-                                        _aware(f.resolved_at) if f.resolved_at else None, _aware(f.last_seen))
+            new = notices.judge_problem(ProblemState(p.state), aware(p.answered_at) if p.answered_at else None,
+                                        aware(f.resolved_at) if f.resolved_at else None, aware(f.last_seen))
             if new is None:
                 continue
             p.state, p.judged_at, changed = new.value, now, True
@@ -206,7 +203,7 @@ def escalate_overdue(session: Session, now: datetime, actor: Actor, every: timed
         q = q.where(RectificationNotice.site_id == site_id)
     out: list[int] = []
     for n in session.scalars(q):
-        esc = _aware(n.escalated_at) if n.escalated_at else None
+        esc = aware(n.escalated_at) if n.escalated_at else None
         if not notices.needs_escalation(NoticeState(n.state), n.deadline, now, esc, every, tz):
             continue
         n.escalated_at, n.escalations = now, (n.escalations or 0) + 1

@@ -19,6 +19,7 @@ from core.i18n.verification import DECISION_KIND, DISMISS_REASON, ENTRY_KIND, TV
 from core.severity import Severity
 from db.models import Finding, Node, Site
 from db.models_operations import FindingDecision, ManualEntry, ScoreSignoff
+from db.timestamps import aware
 from operations import decisions, entries, sheets
 from operations.access import Actor, guard_site, load_site, region_clause, visible
 from operations.decisions import DecisionKind, DecisionRecord, DecisionStatus
@@ -27,16 +28,12 @@ from operations.periods import Period, parse
 from security import audit
 
 
-def _aware(t: datetime) -> datetime:
-    return t.replace(tzinfo=UTC) if t.tzinfo is None else t
-
-
 def digest_of(f: Finding) -> str:
     return decisions.evidence_digest(f.check, f.kind, f.location, f.evidence or {})
 
 
 def _record(d: FindingDecision) -> DecisionRecord:
-    return DecisionRecord(d.kind, d.evidence_digest, _aware(d.decided_at))
+    return DecisionRecord(d.kind, d.evidence_digest, aware(d.decided_at))
 
 
 def _started(p: Period, now: datetime) -> None:
@@ -130,7 +127,7 @@ def queue(session: Session, actor: Actor, region: str | None = None, *, include_
             continue
         out.append(QueueItem(f.id, f.site.code, f.site.name, f.site.node.city_code, f.check, f.kind, f.location,
                              Severity(f.severity), f.detail, st, d.decided_by if d else None,
-                             _aware(d.decided_at) if d else None, d.reason if d else None, d.note if d else ""))
+                             aware(d.decided_at) if d else None, d.reason if d else None, d.note if d else ""))
     out.sort(key=lambda i: (i.severity.rank, i.site_code, i.check, i.kind, i.location))
     return out[:limit]
 
@@ -207,7 +204,7 @@ def manual_facts(session: Session, site_id: int, period: str) -> dict[str, list[
         key = "indicator" if r.kind == entries.EntryKind.DEDUCTION else "item"
         out["deductions" if key == "indicator" else "bonus"].append(
             {key: r.code, "points": r.points, "note": r.note, "evidence": r.evidence, "entry_id": r.id,
-             "by": r.created_by, "at": _aware(r.created_at).isoformat()})
+             "by": r.created_by, "at": aware(r.created_at).isoformat()})
     return out
 
 
@@ -237,18 +234,18 @@ def sheet_changes(session: Session, site_id: int, period: str) -> list[sheets.Ch
     out: list[sheets.Change] = []
     for e in session.scalars(select(ManualEntry).where(ManualEntry.site_id == site_id, ManualEntry.period == p.code)):
         kind = ENTRY_KIND[e.kind]
-        out.append(sheets.Change(_aware(e.created_at), e.created_by, f"添加{kind} {e.code} {e.points:g} 分",
+        out.append(sheets.Change(aware(e.created_at), e.created_by, f"添加{kind} {e.code} {e.points:g} 分",
                                  "manual_entry", e.id))
         if e.withdrawn_at is not None:
-            out.append(sheets.Change(_aware(e.withdrawn_at), e.withdrawn_by or "", f"撤回{kind} #{e.id}",
+            out.append(sheets.Change(aware(e.withdrawn_at), e.withdrawn_by or "", f"撤回{kind} #{e.id}",
                                      "manual_entry", e.id))
     q = (select(FindingDecision, Finding).join(Finding, Finding.id == FindingDecision.finding_id)
          .where(Finding.site_id == site_id))
     for d, f in session.execute(q):
-        if not sheets.finding_in_period(_aware(f.first_seen), _aware(f.resolved_at) if f.resolved_at else None, p):
+        if not sheets.finding_in_period(aware(f.first_seen), aware(f.resolved_at) if f.resolved_at else None, p):
             continue
         reason = f"（{DISMISS_REASON[d.reason]}）" if d.reason else ""
-        out.append(sheets.Change(_aware(d.decided_at), d.decided_by,
+        out.append(sheets.Change(aware(d.decided_at), d.decided_by,
                                  f"{DECISION_KIND[d.kind]}问题 #{f.id}{reason}", "finding_decision", d.id))
     return out
 
@@ -264,4 +261,4 @@ def sheet_status(session: Session, actor: Actor, site_code: str, period: str) ->
                           .order_by(ScoreSignoff.signed_at.desc(), ScoreSignoff.id.desc()).limit(1))
     if last is None:
         return sheets.sheet_status(None, None, [])
-    return sheets.sheet_status(last.signed_by, _aware(last.signed_at), sheet_changes(session, site.id, p.code))
+    return sheets.sheet_status(last.signed_by, aware(last.signed_at), sheet_changes(session, site.id, p.code))

@@ -17,7 +17,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from db.models_security import LoginSession, SessionEnd, User
-from security.throttle import aware
+from db.timestamps import aware
 
 TOUCH_EVERY = timedelta(minutes=1)  # last_seen_at is written at most this often (one write a minute per session)
 KEEP_ENDED = timedelta(days=30)  # ended or long-idle rows are pruned after this long

@@ -13,19 +13,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from db.models_security import LoginAttempt, LoginGate
+from db.timestamps import aware
 
 STRIPES = 4096  # lock rows; two names sharing a stripe only wait for each other for a few statements
-
-
-def aware(t: datetime) -> datetime:
-    """SQLite hands back naive datetimes; everything stored here is UTC."""
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def locked_until(failures: Sequence[datetime], now: datetime, max_failures: int,

@@ -14,53 +14,21 @@ open: both stay unknown (None); the statistics import can say.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from datetime import datetime, timedelta
+from typing import ClassVar
 
-from newmedia.adapters.errors import platform_error
-from newmedia.base import ADAPTERS, AccountActivity, AccountRef, AdapterSettings, Post, from_posts
+from newmedia.adapters.bytedance import ByteDanceOpenApi
+from newmedia.base import ADAPTERS, AccountActivity, AccountRef, from_posts
 from newmedia.credentials import resolve
-from newmedia.http import bad_response, call
-
-TOKEN_CODES = (2190002, 2190008, 28001003, 28001008)
-RATE_CODES = (2100004, 2100009)
-PAGE = 20
-MAX_PAGES = 50
 
 
 @ADAPTERS.register("toutiao")
-class ToutiaoAdapter:
+class ToutiaoAdapter(ByteDanceOpenApi):
     platform: ClassVar[str] = "toutiao"
     default_base_url: ClassVar[str] = "https://open.snssdk.com"
 
-    def __init__(self, settings: AdapterSettings) -> None:
-        self.base = settings.base_url.rstrip("/")
-        self.timeout = settings.timeout
-
-    def _get(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
-        _, body = call(self.platform, "GET", f"{self.base}{path}", timeout=self.timeout, params=params)
-        data = body.get("data") if isinstance(body, dict) else None
-        if not isinstance(data, dict):
-            raise bad_response(self.platform, path)
-        if data.get("error_code"):
-            raise platform_error(self.platform, data["error_code"], data.get("description", ""),
-                                 token_codes=TOKEN_CODES, rate_codes=RATE_CODES)
-        return data
-
     def fetch(self, account: AccountRef, since: datetime, now: datetime) -> AccountActivity:
         auth = {"open_id": account.account_id, "access_token": resolve(account)}
-        posts: list[Post] = []
-        cursor, complete = 0, False
-        for _ in range(MAX_PAGES):
-            data = self._get("/toutiao/video/list/", {**auth, "cursor": cursor, "count": PAGE})
-            try:
-                posts += [Post(str(v["item_id"]), datetime.fromtimestamp(int(v["create_time"]), tz=UTC))
-                          for v in data.get("list") or []]
-            except (KeyError, ValueError, TypeError):
-                raise bad_response(self.platform, "list.create_time") from None
-            if not data.get("has_more") or (posts and posts[-1].time < since):
-                complete = True
-                break
-            cursor = int(data.get("cursor") or 0)
+        posts, complete = self._posts("/toutiao/video/list/", auth, since)
         return from_posts(now, "api", [p for p in posts if p.time <= now],
                           complete_week=complete and now - since >= timedelta(days=7))

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.collectors.sshd import free_port
+from tests.support.daemon import listening
 
 NGINX_BIN = "/usr/sbin/nginx"
 START_TIMEOUT_S = 10.0
@@ -82,23 +81,5 @@ def running_nginx(directory: Path) -> Iterator[Nginx]:
     conf.write_text(_config(d, port))
     proc = subprocess.Popen([NGINX_BIN, "-p", str(d), "-c", str(conf), "-e", str(d / "error.log")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"nginx exited: {(d / 'error.log').read_text(errors='replace')[-500:]}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError("nginx did not start listening")
-            time.sleep(0.05)
+    with listening(proc, port, "nginx", d / "error.log", START_TIMEOUT_S):
         yield Nginx(port, d / "access.log")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-        if proc.stderr is not None:
-            proc.stderr.close()

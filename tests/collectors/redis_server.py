@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.collectors.sshd import free_port
+from tests.support.daemon import listening
 
 START_TIMEOUT_S = 10.0
 
@@ -45,21 +44,5 @@ def running_redis(directory: Path, *, password: str = "redis-test-pw",
                              "--appendonly", "no", "--enable-protected-configs", "local", "--dir", str(d),
                              "--daemonize", "no", "--logfile", str(d / "log")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"redis-server exited: {(d / 'log').read_text(errors='replace')[-500:]}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError("redis-server did not start listening")
-            time.sleep(0.05)
+    with listening(proc, port, "redis-server", d / "log", START_TIMEOUT_S):
         yield RedisServer(port, password, d)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)

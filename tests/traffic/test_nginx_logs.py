@@ -9,7 +9,6 @@ import gzip
 import io
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -24,6 +23,7 @@ from runtime.traffic_cli import ingest, show
 from tests.collectors.nginx_server import NGINX_BIN, require_nginx
 from tests.collectors.sshd import free_port
 from tests.collectors.support import seed_registry
+from tests.support.daemon import listening
 
 PERSON_A = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
 PERSON_B = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
@@ -64,24 +64,8 @@ http {{
 """)
     proc = subprocess.Popen([NGINX_BIN, "-p", str(d), "-c", str(conf), "-e", str(d / "error.log")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + WAIT_S
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"nginx exited: {(d / 'error.log').read_text(errors='replace')[-500:]}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError("nginx did not start listening")
-            time.sleep(0.05)
+    with listening(proc, port, "nginx", d / "error.log", WAIT_S):
         yield port, proc
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
 
 
 def get(port: int, path: str, ua: str, headers: dict[str, str] | None = None) -> int:
