@@ -13,6 +13,9 @@ NOTICE_STATE = {"draft": "草稿", "issued": "已下发", "partially_answered": 
 PROBLEM_STATE = {"open": "待答复", "answered": "已答复待复查", "fixed": "已整改", "failed": "整改未通过"}
 NOTICE_ACTION = {"issue": "下发", "answer": "答复", "follow_up": "复查"}
 OVERDUE = "已逾期"
+# The alert on an overdue notice (operations/notice_alerts.py): its check and finding kind by name.
+ALERT_CHECK_LABEL = {"rectification": "整改通知"}
+ALERT_FINDING_KIND = {"notice_overdue": "整改通知逾期"}
 SHEET_CHANGED = "签核后已变更"
 SHEET_SIGNED = "已签核"
 SHEET_UNSIGNED = "未签核"
