@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts import oncall
 from alerts import summary as S
 from alerts.engine import AlertEngine
 from alerts.rules import load_rule_files
@@ -87,6 +88,11 @@ def test_one_alert_per_overdue_notice_across_escalations(migrated_db: tuple[str,
         assert [(e.actor, e.detail) for e in raised] == [("system", {"from": "high", "to": "critical"})]
         assert s.scalar(select(AuditEntry.summary).where(AuditEntry.action == "alert.severity")) == (
             f"告警 #{a.id} 级别由 严重 改为 紧急")
+        # an operator's own change stands while the verdict stays the same
+        oncall.change_severity(s, a.id, a.version, oncall.Actor("sheng", "430000"), LATE + 8 * D, "medium")
+    engine.evaluate(LATE + 9 * D)
+    [a] = _alerts(factory)
+    assert (a.state, a.severity) == (AlertState.FIRING, Severity.MEDIUM)
 
 
 def test_answered_resolves_and_a_failed_follow_up_fires_again(migrated_db: tuple[str, Factory],
