@@ -39,8 +39,17 @@ from alerts.states import OPEN_STATES, AlertState
 from alerts.summary import Timing, placeholders
 from core.clock import Clock, SystemClock
 from core.config import Config
-from core.i18n.alerts import ALERT_STATE, AUDIT_STATE_CHANGE, AUDIT_STATE_NEW, REASON_REGROUPED, REASON_REMOVED
+from core.i18n.alerts import (
+    ALERT_STATE,
+    AUDIT_SEVERITY,
+    AUDIT_STATE_CHANGE,
+    AUDIT_STATE_NEW,
+    REASON_REGROUPED,
+    REASON_REMOVED,
+)
+from core.i18n.common import SEVERITY
 from core.logging import get_logger
+from core.severity import Severity
 from db.models_alerts import Alert, AlertEvent
 from db.timestamps import aware
 from security import audit
@@ -75,6 +84,18 @@ def _facts(inst: Instance) -> dict[str, Any]:
 
 
 MEDIA_CHECK = "new_media"  # newmedia.findings.CHECK: finding rules with this check read new-media findings
+NOTICE_CHECK = "rectification"  # operations.notice_alerts.CHECK: ... the owed problems of overdue notices
+
+
+def severity_change(alert: Alert, inst: Instance | None) -> Severity | None:
+    """The severity a rule following its findings' severity (``facts["severity"]``) now gives the alert, when
+    that verdict changed since the last evaluation; None otherwise. Compared with the last verdict, not with
+    the alert's severity, so an operator's change stands until the findings change."""
+    if inst is None or not inst.known or "severity" not in inst.facts:
+        return None
+    new = Severity(inst.facts["severity"])
+    before = (alert.facts or {}).get("severity") or alert.rule_severity
+    return None if Severity(before) is new else new
 
 
 class AlertEngine:
@@ -171,6 +192,11 @@ class AlertEngine:
                     from newmedia.findings import open_media_findings
 
                     findings += [f for f in open_media_findings(s) if f.city_code not in self.federated]
+                if NOTICE_CHECK in checks:  # overdue rectification notices (operations/notice_alerts.py)
+                    from operations.notice_alerts import overdue_notice_problems
+
+                    # This node's own notices, federated cities' sites included: no city node holds them.
+                    findings += overdue_notice_problems(s, now, self.config.web.tz if self.config else UTC)
             instances: dict[str, Instance] = {}
             ok_rules: set[str] = set()
             names: LabelNames | None = None  # read once a cycle, only when a summary says {names[…]}
@@ -232,7 +258,8 @@ class AlertEngine:
         rule = inst.rule
         assert d.state is not None
         timing = Timing(d.state.value, now, now if d.fired_now else None, None, now, inst.value)
-        alert = Alert(fingerprint=inst.fingerprint, rule=rule.name, rule_file=rule.file, severity=rule.severity,
+        severity = Severity(inst.facts["severity"]) if "severity" in inst.facts else rule.severity
+        alert = Alert(fingerprint=inst.fingerprint, rule=rule.name, rule_file=rule.file, severity=severity,
                       rule_severity=rule.severity, state=d.state, labels=inst.all_labels,
                       summary=inst.summary_at(timing, now), facts=_facts(inst),
                       value=inst.value, city_code=inst.city_code, group_key=inst.group_key, started_at=now,
@@ -255,27 +282,45 @@ class AlertEngine:
             timing = Timing(state, aware(alert.started_at), now if d.fired_now else aware(alert.fired_at),
                             now if state == AlertState.RESOLVED.value else None, now, inst.value)
             values.update(value=inst.value, summary=inst.summary_at(timing, now), facts=_facts(inst))
-        if d.action is Action.KEEP:
+        severity = severity_change(alert, inst)
+        if d.action is Action.KEEP and severity is None:
             # No version bump: refreshing the value must not make an operator's concurrent change lose.
             s.execute(update(Alert).where(Alert.id == alert.id).values(**values)
                       .execution_options(synchronize_session=False))
             return
-        assert d.state is not None
-        values.update(state=d.state, version=alert.version + 1)
-        if d.fired_now:
-            values["fired_at"] = now
-        if d.state is AlertState.RESOLVED:
-            values.update(resolved_at=now, resolved_by=SYSTEM,
-                          resolve_reason="未触发即恢复" if alert.state == AlertState.PENDING else "条件已恢复")
+        values["version"] = alert.version + 1
+        if severity is not None:  # the findings' severity changed (e.g. a notice escalated again)
+            values["severity"] = severity
+        if d.action is not Action.KEEP:
+            assert d.state is not None
+            values["state"] = d.state
+            if d.fired_now:
+                values["fired_at"] = now
+            if d.state is AlertState.RESOLVED:
+                values.update(resolved_at=now, resolved_by=SYSTEM,
+                              resolve_reason="未触发即恢复" if alert.state == AlertState.PENDING else "条件已恢复")
         res = s.execute(update(Alert).where(Alert.id == alert.id, Alert.version == alert.version,
                                             Alert.state == alert.state).values(**values)
                         .execution_options(synchronize_session=False))
         if res.rowcount != 1:  # type: ignore[attr-defined]
             report.skipped += 1
             return
+        if severity is not None:
+            self._record_severity(s, alert, severity, now)
+        if d.action is Action.KEEP:
+            return
         report.fired += int(d.fired_now)
         report.resolved += int(d.state is AlertState.RESOLVED)
         self._record(s, alert, d, now)
+
+    def _record_severity(self, s: Session, alert: Alert, new: Severity, now: datetime) -> None:
+        old = alert.severity.value
+        state = AlertState(alert.state).value
+        s.add(AlertEvent(alert_id=alert.id, at=now, kind="severity", actor=SYSTEM, from_state=state, to_state=state,
+                         note="", detail={"from": old, "to": new.value}))
+        audit.record(s, SYSTEM, "alert.severity", "alert", alert.id, at=now, scope_code=alert.city_code, flush=False,
+                     summary=AUDIT_SEVERITY.format(id=alert.id, old=SEVERITY.get(old, old), new=SEVERITY[new.value]),
+                     detail={"from": old, "to": new.value})
 
     def _close_orphan(self, s: Session, alert: Alert, now: datetime, report: EvalReport,
                       reason: str = REASON_REMOVED, note: str = "rule_removed") -> None:

@@ -251,14 +251,36 @@ def evaluate_findings(rule: Rule, findings: Sequence[FindingLike], now: datetime
     group_by = group_of(rule)
     counts: dict[tuple[tuple[str, str], ...], int] = {}
     kinds: dict[tuple[tuple[str, str], ...], set[str]] = {}
+    deadlines: dict[tuple[tuple[str, str], ...], date] = {}
+    worst: dict[tuple[tuple[str, str], ...], Severity] = {}
     for f in findings:
         if not finding_matches(rule, f, today):
             continue
         src = {"site": f.site_code, "node": f.node_code, "city": f.city_code, "check": f.check,
                "kind": f.kind, "location": f.location,
                # a new-media finding's account (newmedia.findings.MediaFindingView); inspection findings have none
-               "account": str(getattr(f, "account", "") or "")}
+               "account": str(getattr(f, "account", "") or ""),
+               # an overdue rectification notice's id (operations.notice_alerts.OverdueProblem)
+               "notice": str(getattr(f, "notice", "") or "")}
         key = tuple((k, src[k]) for k in group_by if src[k])
         counts[key] = counts.get(key, 0) + 1
         kinds.setdefault(key, set()).add(f.kind)
-    return [_instance(rule, dict(k), float(n), True, {"kinds": S.kind_order(kinds[k])}) for k, n in counts.items()]
+        if f.deadline is not None and (key not in deadlines or f.deadline < deadlines[key]):
+            deadlines[key] = f.deadline
+        sev = Severity(f.severity)
+        if key not in worst or sev.rank < worst[key].rank:
+            worst[key] = sev
+    return [_instance(rule, dict(k), float(n), True, _finding_facts(rule, S.kind_order(kinds[k]), deadlines.get(k),
+                                                                    worst[k]))
+            for k, n in counts.items()]
+
+
+def _finding_facts(rule: Rule, kinds: list[str], deadline: date | None, worst: Severity) -> dict[str, Any]:
+    """A finding group's facts: its kinds, its earliest deadline (``{overdue}`` reads it) and, for a rule whose
+    severity follows its findings, the severity the alert takes (the worst finding's, never below the rule's)."""
+    facts: dict[str, Any] = {"kinds": kinds}
+    if deadline is not None:
+        facts["deadline"] = deadline.isoformat()
+    if rule.severity_from_findings:
+        facts["severity"] = (worst if worst.rank < rule.severity.rank else rule.severity).value
+    return facts

@@ -23,13 +23,15 @@ from core.i18n.common import SITE_LEVEL
 from core.i18n.inspection import FINDING_KIND
 from core.i18n.media import CHECK_LABEL as MEDIA_CHECK_LABEL
 from core.i18n.media import FINDING_KIND as MEDIA_FINDING_KIND
+from core.i18n.verification import ALERT_CHECK_LABEL as NOTICE_CHECK_LABEL
+from core.i18n.verification import ALERT_FINDING_KIND as NOTICE_FINDING_KIND
 from core.region import PROVINCE_CODE
 from inspection.catalog import CHECK_LABEL
 
 HIDDEN = frozenset({"alertname"})  # the rule itself: screens show its title instead
 VALUE_NAME: dict[str, Mapping[str, str]] = {
-    "check": ChainMap(dict(MEDIA_CHECK_LABEL), CHECK_LABEL),  # type: ignore[arg-type]
-    "kind": {**FINDING_KIND, **MEDIA_FINDING_KIND},
+    "check": ChainMap(dict(MEDIA_CHECK_LABEL), dict(NOTICE_CHECK_LABEL), CHECK_LABEL),  # type: ignore[arg-type]
+    "kind": {**FINDING_KIND, **MEDIA_FINDING_KIND, **NOTICE_FINDING_KIND},
     "level": SITE_LEVEL,
     **LABEL_VALUE,
 }

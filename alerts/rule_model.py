@@ -21,8 +21,9 @@ OPS: dict[str, Callable[[float, float], bool]] = {
 }
 # Labels that carry the region: an instance's city (its scope) is read or derived from one of them.
 REGION_LABELS = ("city", "node")
-# ``account``: a new-media finding's account (platform:account_id, newmedia/findings.py)
-FINDING_LABELS = ("site", "node", "city", "check", "kind", "location", "account")
+# ``account``: a new-media finding's account (platform:account_id, newmedia/findings.py); ``notice``: an
+# overdue rectification notice's id (operations/notice_alerts.py)
+FINDING_LABELS = ("site", "node", "city", "check", "kind", "location", "account", "notice")
 
 COMMON_KEYS = {"name", "kind", "severity", "labels", "summary", "for", "keep_firing_for", "notify_by", "title"}
 DATA_KEYS = {"min_samples", "min_samples_per"}  # window rules: no verdict before the data suffices
@@ -41,7 +42,7 @@ KIND_KEYS: dict[str, tuple[set[str], set[str]]] = {  # kind -> (required, option
     "absence": ({"measurement", "field", "absent_for", "group_by"},
                 {"interval_field", "interval_of", "absent_intervals", DETAIL_KEY}),
     "ratio": ({"measurement", "field", "window", "op", "value", "group_by"}, {"invert", DETAIL_KEY, *DATA_KEYS}),
-    "finding": ({"check"}, {"kinds", "min_severity", "deadline_within_days", "group_by"}),
+    "finding": ({"check"}, {"kinds", "min_severity", "deadline_within_days", "group_by", "severity_from_findings"}),
     # forecast: exactly one of limit / limit_field (checked across keys); alerts/forecast.py fits the trend
     "forecast": ({"measurement", "field", "window", "within", "group_by"},
                  {"limit", "limit_field", "direction", "min_points", "min_span", "step", "agg", DETAIL_KEY}),
@@ -88,6 +89,7 @@ class Rule:
     kinds: tuple[str, ...] = ()
     min_severity: Severity | None = None
     deadline_within_days: int | None = None
+    severity_from_findings: bool = False  # finding: the alert takes its worst finding's severity if above its own
     limit: float | None = None  # forecast: the ceiling (direction up) or floor (down) the trend runs to ...
     limit_field: str = ""  # ... or the field of the same series holding it (its newest value)
     within: timedelta = timedelta(0)  # forecast: fire when the limit is reached in less than this

@@ -391,8 +391,9 @@ class _FileChecker:
         forecast_only = sorted(used & {"days", "target"})
         if forecast_only and kw["kind"] != "forecast":
             self.err(line("summary"), f"规则 {name}：占位符 {'、'.join(forecast_only)} 只适用于 forecast 类规则")
-        if "kinds" in used and kw["kind"] != "finding":
-            self.err(line("summary"), f"规则 {name}：占位符 kinds 只适用于 finding 类规则")
+        finding_only = sorted(used & {"kinds", "overdue"})
+        if finding_only and kw["kind"] != "finding":
+            self.err(line("summary"), f"规则 {name}：占位符 {'、'.join(finding_only)} 只适用于 finding 类规则")
         if "threshold" in used and kw["kind"] not in ("threshold", "ratio"):
             self.err(line("summary"), f"规则 {name}：占位符 threshold 只适用于 threshold 与 ratio 类规则")
         if "interval" in used and not has_source:
@@ -487,11 +488,11 @@ class _FileChecker:
             kw["op"] = self.choice(v, key, OPS)
         elif key == "value":
             kw["value"] = self.number(v, key)
-        elif key == "invert":
+        elif key in ("invert", "severity_from_findings"):
             b = self.scalar(v, key)
             if not isinstance(b, bool):
-                raise _Bad(_line(v), f"invert 应为 true 或 false，实际为 {b!r}")
-            kw["invert"] = b
+                raise _Bad(_line(v), f"{key} 应为 true 或 false，实际为 {b!r}")
+            kw[key] = b
         elif key == "check":
             kw["checks"] = self.strings(v, key)
         elif key == "kinds":

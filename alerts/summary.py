@@ -17,7 +17,9 @@ A rule's ``summary`` is a ``str.format`` template. Its placeholders come in two 
 * **display facts**, computed from the alert's own timestamps and ``now`` whenever the text is shown
   (wall ticker, console, a notification at send time): ``{duration}`` (待触发 / since when / how long
   it lasted), ``{silence}`` (absence: how long the series has been silent by now) and ``{days_left}``
-  (``value`` read as days left at evaluation: 已过期 N 天 / 今天到期 / 将在 N 天后到期).
+  (``value`` read as days left at evaluation: 已过期 N 天 / 今天到期 / 将在 N 天后到期) and ``{overdue}``
+  (finding rules: how many days past the earliest deadline of the findings, 已逾期 N 天 / 未逾期, counted
+  until the alert resolved; the deadline is an evaluation fact the partial template carries).
 
 :func:`at_evaluation` renders the evaluation facts and keeps the display placeholders (the *partial*
 template the engine stores with the alert); :func:`at_display` finishes it for ``now``.
@@ -29,15 +31,16 @@ import math
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from core.i18n import alerts as T
 from core.i18n.inspection import FINDING_KIND
 from core.i18n.media import FINDING_KIND as MEDIA_FINDING_KIND
+from core.i18n.verification import ALERT_FINDING_KIND as NOTICE_FINDING_KIND
 
 EVALUATION = ("labels", "names", "value", "threshold", "limit", "interval", "samples", "kinds", "days", "target")
-DISPLAY = ("duration", "silence", "days_left")
+DISPLAY = ("duration", "silence", "days_left", "overdue")
 RESERVED = (*EVALUATION, *DISPLAY)  # names a rule's detail field may not take
 OPEN = ("pending", "firing", "acknowledged")
 _FMT = string.Formatter()
@@ -150,7 +153,7 @@ def at_evaluation(template: str, labels: Mapping[str, str], value: float | None,
         "samples": str(int(facts["samples"])) if facts.get("samples") is not None else T.NO_VALUE,
         "days": forecast_days(facts.get("forecast"), value, str(facts.get("direction", "up"))),
         "target": Number(float("nan") if facts.get("forecast_limit") is None else float(facts["forecast_limit"])),
-        "kinds": T.LIST_SEP.join(FINDING_KIND.get(k) or MEDIA_FINDING_KIND.get(k, k)
+        "kinds": T.LIST_SEP.join(FINDING_KIND.get(k) or MEDIA_FINDING_KIND.get(k) or NOTICE_FINDING_KIND.get(k, k)
                                 for k in facts.get("kinds") or ()) or T.NO_VALUE,
         **{str(k): detail_text(v) for k, v in (facts.get("details") or {}).items() if str(k) not in RESERVED},
     }
@@ -161,7 +164,9 @@ def at_evaluation(template: str, labels: Mapping[str, str], value: float | None,
             continue
         top = name.split("[", 1)[0].split(".", 1)[0]
         if top in DISPLAY:
-            out.append("{" + top + "}")
+            # {overdue} keeps the deadline it counts from, so the text is finished from the template alone
+            due = facts.get("deadline") if top == "overdue" else None
+            out.append("{" + top + (f":{date.fromisoformat(str(due)).isoformat()}" if due else "") + "}")
             continue
         obj, _ = _FMT.get_field(name, (), ctx)
         obj = _FMT.convert_field(obj, conv) if conv else obj
@@ -186,7 +191,7 @@ def forecast_days(status: Any, days: Any, direction: str = "up") -> str:
 
 def kind_order(kinds: Any) -> list[str]:
     """Finding kinds in the order core/i18n/inspection.py lists them (unknown ones last, by name)."""
-    rank = {k: i for i, k in enumerate([*FINDING_KIND, *MEDIA_FINDING_KIND])}
+    rank = {k: i for i, k in enumerate([*FINDING_KIND, *MEDIA_FINDING_KIND, *NOTICE_FINDING_KIND])}
     return sorted(set(kinds), key=lambda k: (rank.get(k, len(rank)), k))
 
 
@@ -202,7 +207,7 @@ def detail_text(v: Any) -> str:
 def at_display(partial: str, timing: Timing, now: datetime) -> str:
     """A partial template (:func:`at_evaluation`) finished for ``now``; times in ``now``'s zone."""
     return partial.format(duration=duration(timing, now), silence=silence(timing, now),
-                          days_left=days_left(timing, now))
+                          days_left=days_left(timing, now), overdue=Overdue(timing, now))
 
 
 def shown(summary: str, facts: Mapping[str, Any] | None, timing: Timing, now: datetime) -> str:
@@ -303,3 +308,25 @@ def days_left(t: Timing, now: datetime) -> str:
     if days == 0:
         return T.EXPIRES_TODAY if expires > now else T.EXPIRED_TODAY
     return T.EXPIRES_IN.format(days=days)
+
+
+@dataclass(frozen=True)
+class Overdue:
+    """``{overdue:YYYY-MM-DD}`` at display: the calendar days (in ``now``'s zone) from that deadline to ``now``
+    while the alert is open, to its resolution once resolved; ``—`` without a deadline."""
+
+    timing: Timing
+    now: datetime
+
+    def __format__(self, spec: str) -> str:
+        if not spec:
+            return T.NO_VALUE
+        try:
+            deadline = date.fromisoformat(spec)
+        except ValueError:
+            return T.NO_VALUE
+        end = self.now if self.timing.state in OPEN else (self.timing.resolved_at or self.timing.last_eval_at
+                                                           or self.now)
+        local = end.astimezone(self.now.tzinfo) if self.now.tzinfo is not None else end
+        days = (local.date() - deadline).days
+        return T.OVERDUE_DAYS.format(days=days) if days > 0 else T.NOT_OVERDUE

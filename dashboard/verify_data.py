@@ -4,14 +4,20 @@ counties', a county its own, the province all."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from alerts.states import OPEN_STATES, AlertState
+from core.i18n.alerts import ALERT_STATE
+from core.i18n.common import SEVERITY
 from core.i18n.inspection import FINDING_KIND
 from core.i18n.verification import PROBLEM_STATE
+from core.severity import Severity
 from db.models import Finding, Node, Site
+from db.models_alerts import Alert
 from db.models_operations import RectificationNotice
 from operations.access import Actor, region_clause, visible
 from operations.notices import NoticeState, ProblemState
@@ -61,4 +67,24 @@ def answerable(session: Session, actor: Actor) -> list[Answerable]:
                 if ProblemState(p.state) in OPEN_PROBLEMS]
         if owed:
             out.append(Answerable(n.id, n.version, f"#{n.id} {n.site.name}（{n.site.code}），期限 {n.deadline}", owed))
+    return out
+
+
+NOTICE_ALERT_RULE = "notice_overdue"  # data/alerts/rules/rectification.yaml
+
+
+def notice_alerts(session: Session, notice_ids: Sequence[int]) -> dict[int, str]:
+    """The open alert of each overdue notice among ``notice_ids`` (this node's own alerts: a city's alerts
+    mirrored here name that city's notices) as the list shows it: ``告警中·紧急``."""
+    if not notice_ids:
+        return {}
+    wanted = {str(i) for i in notice_ids}
+    q = select(Alert.labels, Alert.state, Alert.severity).where(
+        Alert.rule == NOTICE_ALERT_RULE, Alert.state.in_(OPEN_STATES), Alert.origin_node.is_(None))
+    out: dict[int, str] = {}
+    for labels, state, severity in session.execute(q):
+        nid = str((labels or {}).get("notice", ""))
+        if nid in wanted:
+            st, sev = AlertState(state).value, Severity(severity).value
+            out[int(nid)] = f"{ALERT_STATE.get(st, st)}·{SEVERITY.get(sev, sev)}"
     return out

@@ -17,6 +17,8 @@ EXPIRED_DAYS = "已过期 {days} 天"
 EXPIRED_TODAY = "已于今天过期"
 EXPIRES_TODAY = "今天到期"
 EXPIRES_IN = "将在 {days} 天后到期"
+OVERDUE_DAYS = "已逾期 {days} 天"  # {overdue}: past a finding's deadline (an overdue rectification notice)
+NOT_OVERDUE = "未逾期"
 # Capacity forecasts (alerts/forecast.py): the time a trend leaves until its limit, never overstated.
 FORECAST_DAYS = "约 {days} 天"
 FORECAST_UNDER_DAY = "不到 1 天"
@@ -86,7 +88,7 @@ PROVINCE_LEVEL = "省本级"  # the province's own sites and alerts, as the scre
 # Each label key's one Chinese name (the /rules page uses it too, beside the raw key).
 LABEL_NAME = {"site": "网站", "node": "节点", "city": "市州", "level": "网站类别", "host": "主机", "mount": "挂载点",
               "collector": "采集器", "check": "检查项", "kind": "问题类型", "location": "位置", "veto": "单项否决",
-              "account": "新媒体账号",
+              "account": "新媒体账号", "notice": "整改通知",
               "inhibits": "抑制范围"}
 # Label values with fixed wording; check, kind and level values are named where they are declared.
 LABEL_VALUE: dict[str, dict[str, str]] = {

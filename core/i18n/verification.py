@@ -13,6 +13,9 @@ NOTICE_STATE = {"draft": "草稿", "issued": "已下发", "partially_answered": 
 PROBLEM_STATE = {"open": "待答复", "answered": "已答复待复查", "fixed": "已整改", "failed": "整改未通过"}
 NOTICE_ACTION = {"issue": "下发", "answer": "答复", "follow_up": "复查"}
 OVERDUE = "已逾期"
+# The alert on an overdue notice (operations/notice_alerts.py): its check and finding kind by name.
+ALERT_CHECK_LABEL = {"rectification": "整改通知"}
+ALERT_FINDING_KIND = {"notice_overdue": "整改通知逾期"}
 SHEET_CHANGED = "签核后已变更"
 SHEET_SIGNED = "已签核"
 SHEET_UNSIGNED = "未签核"
@@ -38,7 +41,7 @@ AUDIT_OBJECTS = {"inspection_finding": "巡检问题", "manual_entry": "人工�
 
 # The verification page (/verify).
 PAGE = {"title": "人工核验与整改", "queue": "待核验问题", "notices": "整改通知", "queue_empty": "没有待核验的问题",
-        "notices_empty": "没有整改通知", "no_viewer": "请先登录",
+        "notices_empty": "没有整改通知", "no_viewer": "请先登录", "notice_alert": "（告警：{alert}）",
         "note": "范围：{scope}。问题从未核验，或核验后证据已变化（需重新核验）时列在这里；核验、人工扣分加分、"
                 "签核与整改通知在下方操作（也可用命令 app.py verify）。",
         "more": "另有 {n} 条未显示（共 {total} 条）"}

@@ -333,9 +333,12 @@ def _register_notices(app: Dash) -> None:
         with data.sessions() as s:
             views = notice_store.list_notices(s, _actor(p), now, tz=tz)
             owed = vd.answerable(s, _actor(p)) if _may(p, Action.ANSWER_RECTIFICATION) else []
+            alerting = vd.notice_alerts(s, [n.id for n in views[:SHOWN] if n.overdue])
         columns = len(TVA.NOTICE_COLUMNS)
         rows = (lv.notice_rows([(n.id, n.version, n.state.value == "draft",
-                                 [str(n.id), f"{n.site_name}（{n.site_code}）", n.addressee, n.state_label,
+                                 [str(n.id), f"{n.site_name}（{n.site_code}）", n.addressee,
+                                  n.state_label + (PAGE["notice_alert"].format(alert=alerting[n.id])
+                                                   if n.id in alerting else ""),
                                   n.deadline.isoformat(), f"{n.fixed}/{n.problems}", str(n.escalations)])
                                 for n in views[:SHOWN]], _may(p, Action.VERIFY))
                 if views else lv.empty_row(PAGE["notices_empty"], columns))

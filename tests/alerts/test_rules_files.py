@@ -49,6 +49,8 @@ def test_shipped_rules_cover_every_kind() -> None:
     assert by["site_down"].for_ == timedelta(minutes=3) and by["site_down"].severity is Severity.CRITICAL
     assert (by["availability_ratio_warning"].value, by["availability_ratio_veto"].value) == (0.04, 0.05)
     assert by["column_breach_soon"].deadline_within_days == 3
+    assert by["notice_overdue"].severity_from_findings and by["notice_overdue"].severity is Severity.HIGH
+    assert by["notice_overdue"].group_by == ("notice", "site", "node", "city", "check")
 
 
 def test_the_7_day_rules_apply_the_inspection_rules_values() -> None:
@@ -215,6 +217,11 @@ ABSENCE_ERRORS = [
     ("detail_on_finding", FINDING_RULE, 9, "不支持键 'detail_fields'"),
     ("title_in_english", GOOD.replace("        summary:", "        title: site down\n        summary:"), 17,
      "title 应为不超过 40 字的中文名称"),
+    ("overdue_on_threshold", GOOD.replace("无法访问", "{overdue}"), 17, "占位符 overdue 只适用于 finding"),
+    ("severity_from_findings_not_bool", FINDING_RULE.replace("detail_fields: [reason]", "severity_from_findings: 1"),
+     9, "severity_from_findings 应为 true 或 false"),
+    ("severity_from_findings_on_threshold", GOOD.replace("        summary:", "        severity_from_findings: true\n"
+                                                         "        summary:"), 17, "不支持键 'severity_from_findings'"),
 ]
 
 

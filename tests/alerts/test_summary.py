@@ -85,3 +85,17 @@ def test_validate_names_what_is_wrong(template: str, reason: str) -> None:
     with pytest.raises(ValueError, match=reason):
         S.validate(template)
     assert S.validate("网站 {labels[site]} {value:.0f} {duration}") == {"labels", "value", "duration"}
+
+
+def test_overdue_counts_days_past_the_deadline_in_the_display_zone_until_resolved() -> None:
+    partial = S.at_evaluation("通知 {overdue}", {}, 2.0, {"deadline": "2026-11-20"})
+    assert partial == "通知 {overdue:2026-11-20}"  # the template alone finishes the text
+    firing = S.Timing("firing", NOW)
+    at = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)  # 11-21 00:00 北京时间, still 11-20 in UTC
+    assert S.at_display(partial, firing, at.astimezone(BJ)) == "通知 已逾期 1 天"
+    assert S.at_display(partial, firing, at) == "通知 未逾期"
+    assert S.at_display(partial, firing, at + timedelta(days=9)) == "通知 已逾期 9 天"
+    resolved = S.Timing("resolved", NOW, resolved_at=datetime(2026, 11, 23, 3, 0, tzinfo=UTC))
+    assert S.at_display(partial, resolved, at + timedelta(days=30)) == "通知 已逾期 3 天"  # to its resolution
+    assert S.at_evaluation("{overdue}", {}, 1.0) == "{overdue}"  # no deadline known
+    assert S.at_display("{overdue}", firing, NOW) == "—"

@@ -99,8 +99,8 @@ def test_reader_shows_every_file_with_its_version_and_rules(tmp_path: Path) -> N
     snap = RulesReader(config).snapshot()
     shipped = load_rule_files([d])
     assert snap.state == STATE_OK and not snap.broken
-    assert [f.name for f in snap.files] == ["hosts.yaml", "inspection.yaml", "newmedia.yaml", "services.yaml",
-                                           "sites.yaml"]
+    assert [f.name for f in snap.files] == ["hosts.yaml", "inspection.yaml", "newmedia.yaml", "rectification.yaml",
+                                           "services.yaml", "sites.yaml"]
     assert sum(len(f.rules) for f in snap.files) == len(shipped) == len(snap.in_force)
     sites = next(f for f in snap.files if f.name == "sites.yaml")
     assert sites.disk is not None and sites.disk.sha == hashlib.sha256((d / "sites.yaml").read_bytes()).hexdigest()[:12]
