@@ -19,12 +19,26 @@ from annual.pdf import ReportHead, head_of, value_text
 from annual.template import Template, load_template
 from annual.workflow import EDITABLE, allowed_actions, find, published_by
 from core.i18n import annual as T
+from core.i18n.annual import S
 from db.models import Node, Site
 from db.models_annual import AnnualReport
 from operations.access import Actor, region_clause, visible
+from security.auth import Principal
 
 TIME = "%Y-%m-%d %H:%M"
 NO_REPORT = "未生成"
+
+
+def actor(p: Principal) -> Actor:
+    """The viewer as the scoped reads know it."""
+    return Actor(p.actor, p.scope_code, None, p.role.value if p.role is not None else None)
+
+
+def refusal(p: Principal | None) -> str | None:
+    """Why the viewer may not use the yearly report screens (Chinese), or None: kiosk walls may not."""
+    if p is None:
+        return S.NO_VIEWER
+    return S.KIOSK if p.kiosk else None
 
 
 @lru_cache(maxsize=1)

@@ -162,7 +162,7 @@ class S:
     STALE_TEMPLATE = "该报表按模板 {old} 填报，当前模板为 {new}：须重新自动填报后才能修改"
     RETURNED = "退回原因：{reason}"
     FIELD_COLUMNS = ("项目", "内容", "来源")
-    FORM_TITLE = "手工填报"
+    FORM_TITLE = "填报与审核"
     F_FIELD = "字段"
     F_VALUE = "填报值"
     F_REASON = "退回原因"

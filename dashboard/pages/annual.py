@@ -14,28 +14,16 @@ from dash import Dash, Input, Output, dcc, html
 from core.i18n.annual import S
 from dashboard import annual_data as ad
 from dashboard import inputs
+from dashboard.annual_data import actor, refusal
 from dashboard.data import wall_data
 from layouts.annual import year_table
-from operations.access import Actor
 from security.access import Access
-from security.auth import Principal
 from security.web import current_principal
 
 dash.register_page(__name__, path="/annual", name=S.PAGE, title=f"{S.PAGE} · 运维指挥中心", order=12,
                    access=Access())
 
 P = "annual"
-
-
-def actor(p: Principal) -> Actor:
-    return Actor(p.actor, p.scope_code, None, p.role.value if p.role is not None else None)
-
-
-def refusal(p: Principal | None) -> str | None:
-    """Why the viewer may not use the yearly report screens (Chinese), or None."""
-    if p is None:
-        return S.NO_VIEWER
-    return S.KIOSK if p.kiosk else None
 
 
 def layout(year: str | None = None, **_: Any) -> html.Div:

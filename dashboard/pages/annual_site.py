@@ -24,9 +24,9 @@ from core.i18n.annual import S
 from dashboard import annual_actions as aa
 from dashboard import annual_data as ad
 from dashboard import inputs
+from dashboard.annual_data import actor, refusal
 from dashboard.data import wall_data
 from dashboard.not_found import message_page
-from dashboard.pages.annual import actor, refusal
 from layouts.annual import field_sections, head_block
 from reports.files import ReportSaveError
 from reports.pdfkit import FontError
