@@ -84,12 +84,30 @@ def head_lines(h: ReportHead) -> list[str]:
     return lines
 
 
+def origin(v: Mapping[str, Any], fmt: Callable[[datetime | None], str]) -> str:
+    """Where a value came from, for people: 自动：source note / 手工：who，when (``fmt`` formats the time) /
+    未能取得：why."""
+    if v.get("status") == "manual":
+        try:
+            at = fmt(datetime.fromisoformat(str(v.get("at"))))
+        except ValueError:
+            at = str(v.get("at") or "")
+        auto = v.get("auto") or {}
+        extra = T.MANUAL_OVER_AUTO.format(auto=value_text({**auto, "status": "auto"})) \
+            if auto.get("value") is not None and auto.get("value") != v.get("value") else ""
+        return f"手工：{v.get('by', '')}，{at}{extra}"
+    if v.get("status") == "auto":
+        cover = f"（仅 {v['coverage']} 天有数据）" if v.get("coverage") else ""
+        return f"自动：{v.get('note', '')}{cover}"
+    return f"{T.MISSING}：{v.get('note', '')}"
+
+
 def _missing(f_key: str, values: Mapping[str, Mapping[str, Any]]) -> Mapping[str, Any]:
     return values.get(f_key) or {"status": "missing", "value": None, "note": ""}
 
 
 def report_story(st: Styles, template: Template, values: Mapping[str, Mapping[str, Any]], head: ReportHead,
-                 width: float) -> list[Flowable]:
+                 width: float, when: Callable[[datetime | None], str] | None = None) -> list[Flowable]:
     """The document's flowables (see the module docstring)."""
     story: list[Flowable] = [Paragraph(esc(T.X_TITLE.format(title=template.title, year=head.year)), st.title)]
     story += [Paragraph(esc(line), st.body) for line in head_lines(head)]
@@ -107,7 +125,7 @@ def report_story(st: Styles, template: Template, values: Mapping[str, Mapping[st
         for f in template.in_section(sec.key):
             v = _missing(f.key, values)
             label = f"{f.label}（{f.unit}）" if f.unit else f.label
-            rows.append([label, value_text(v), origin_text(v)])
+            rows.append([label, value_text(v), origin(v, when) if when is not None else origin_text(v)])
             r = len(rows)
             if v["status"] == "manual":
                 extra.append(("BACKGROUND", (1, r), (1, r), MANUAL_BG))
@@ -123,13 +141,15 @@ def report_story(st: Styles, template: Template, values: Mapping[str, Mapping[st
 
 
 def save_report_pdf(path: Path, template: Template, values: Mapping[str, Mapping[str, Any]], head: ReportHead,
-                    font_path: str | Path | None = None) -> Path:
-    """One site's report of a year as a portrait A4 PDF at ``path``; FontError when no CJK font is usable."""
+                    font_path: str | Path | None = None,
+                    when: Callable[[datetime | None], str] | None = None) -> Path:
+    """One site's report of a year as a portrait A4 PDF at ``path``; FontError when no CJK font is usable.
+    ``when`` formats the times of hand entries (as the screen does); None: the stored note as is."""
     font = find_font(font_path)
     st = Styles(font)
     width = A4[0] - 24 * mm
     title = T.X_TITLE.format(title=template.title, year=head.year)
-    story = report_story(st, template, values, head, width)
+    story = report_story(st, template, values, head, width, when)
 
     def footer_text(page: int) -> str:
         return T.P_FOOTER.format(title=title, name=head.name, code=head.code, version=head.version, page=page)

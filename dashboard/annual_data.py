@@ -8,14 +8,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from functools import lru_cache
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from annual.export import FOOTER
 from annual.fill import counts
-from annual.pdf import ReportHead, head_of, value_text
+from annual.pdf import ReportHead, head_of, origin, value_text
 from annual.template import Template, load_template
 from annual.workflow import EDITABLE, allowed_actions, find, published_by
 from core.i18n import annual as T
@@ -145,23 +144,6 @@ class ReportView:
     return_reason: str
     version: int
     stale_template: bool  # filled with another template version than the one in force
-
-
-def origin(v: Mapping[str, Any], fmt: Callable[[datetime | None], str]) -> str:
-    """Where a value came from, for people: 自动：source note / 手工：who，when / 未能取得：why."""
-    if v.get("status") == "manual":
-        try:
-            at = fmt(datetime.fromisoformat(str(v.get("at"))))
-        except ValueError:
-            at = str(v.get("at") or "")
-        auto = v.get("auto") or {}
-        extra = T.MANUAL_OVER_AUTO.format(auto=value_text({**auto, "status": "auto"})) \
-            if auto.get("value") is not None and auto.get("value") != v.get("value") else ""
-        return f"手工：{v.get('by', '')}，{at}{extra}"
-    if v.get("status") == "auto":
-        cover = f"（仅 {v['coverage']} 天有数据）" if v.get("coverage") else ""
-        return f"自动：{v.get('note', '')}{cover}"
-    return f"{T.MISSING}：{v.get('note', '')}"
 
 
 def site_report(session: Session, actor: Actor, code: str, year: int, tz: tzinfo,

@@ -312,11 +312,12 @@ def export(sessions: sessionmaker[Session], template: Template, code: str, year:
         if report.template_version != template.version:
             raise CliError(T.TEMPLATE_CHANGED.format(old=report.template_version, new=template.version))
         values = dict(report.values)
-        head = head_of(site.name, site.code, site.organizer or site.name, report, published_by(s, report),
-                       lambda t: cli_time(t, ZONE) if t is not None else "")
+        def when(t: datetime | None) -> str:
+            return cli_time(t, ZONE) if t is not None else ""
+        head = head_of(site.name, site.code, site.organizer or site.name, report, published_by(s, report), when)
     try:
         if fmt == "pdf":
-            save_report_pdf(path, template, values, head, font)
+            save_report_pdf(path, template, values, head, font, when)
         else:
             wb = report_workbook(template, values, year=year, organizer=head.organizer, state=head.state,
                                  version=head.version)

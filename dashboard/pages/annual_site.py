@@ -198,7 +198,7 @@ def export(fmt: str) -> Response:
         path = Path(tmp) / f"report.{fmt}"
         try:
             if fmt == "pdf":
-                save_report_pdf(path, t, values, view.head, data.config.reports.pdf_font or None)
+                save_report_pdf(path, t, values, view.head, data.config.reports.pdf_font or None, ad.when(tz))
             else:
                 report_workbook(t, values, year=y, organizer=view.head.organizer, state=view.head.state,
                                 version=view.head.version).save(path)

@@ -93,11 +93,11 @@ def _open(browser: Any, served: Served, user: str) -> tuple[Any, Watch]:
     return page, watch
 
 
-def _screen_values(page: Any) -> dict[str, str]:
-    """Label → value of every field row on the page."""
+def _screen_rows(page: Any) -> dict[str, tuple[str, str]]:
+    """Label → (value, origin) of every field row on the page."""
     rows = page.eval_on_selector_all("#annual-site-fields tr.annual-field",
                                      "rs => rs.map(r => [...r.cells].map(c => c.innerText.trim()))")
-    return {r[0]: r[1] for r in rows}
+    return {r[0]: (r[1], r[2]) for r in rows}
 
 
 def test_fill_submit_return_review_publish_and_download(browser: Any, served: Served) -> None:
@@ -164,7 +164,8 @@ def test_fill_submit_return_review_publish_and_download(browser: Any, served: Se
     _wait_text(reviewer, "#annual-site-head", "审核：cs_reviewer，2026-11-27 18:00")
     _wait_text(reviewer, "#annual-site-none", "当前状态下您没有可做的操作")
     reviewer.screenshot(path="/tmp/annual-page.png")
-    screen = _screen_values(reviewer)
+    rows = _screen_rows(reviewer)
+    screen = {label: value for label, (value, _) in rows.items()}
     assert screen["ICP备案号"] == "湘ICP备05001234号-1【手工】" and screen["网站总访问量（次）"] == "4321"
 
     # The files downloaded from the page say what the screen says.
@@ -173,8 +174,9 @@ def test_fill_submit_return_review_publish_and_download(browser: Any, served: Se
     assert got.value.suggested_filename.endswith(".pdf")
     text = "".join(re.sub(r"\s+", "", p.extract_text()) for p in PdfReader(got.value.path()).pages)
     footer = {f.label for f in template().in_section("footer")}  # the signature line under the table
-    for label, value in screen.items():
-        assert re.sub(r"\s+", "", label + ("：" if label in footer else "") + value) in text, label
+    for label, (value, origin) in rows.items():
+        row = label + ("：" + value if label in footer else value + origin)  # the PDF's row, origin as on screen
+        assert re.sub(r"\s+", "", row) in text, label
     assert "状态：已发布" in text and "发布：cs_reviewer，2026-11-2718:00" in text
     with reviewer.expect_download() as got:
         reviewer.click("#annual-site-xlsx")

@@ -153,7 +153,8 @@ def test_fill_review_publish_export(site: tuple[sessionmaker[Session], str], tmp
     text = "".join(re.sub(r"\s+", "", page.extract_text()) for page in PdfReader(pdf).pages)
     assert "状态：已发布" in text and "提交：filler，2026-12-3110:00北京时间" in text
     assert "审核：boss，2026-12-3110:00北京时间" in text and "发布：boss，2026-12-3110:00北京时间" in text
-    assert "网站总访问量（次）6自动：访问日志" in text and "概况类信息更新量（条）7【手工】手工填报：filler" in text
+    assert "网站总访问量（次）6自动：访问日志" in text
+    assert "概况类信息更新量（条）7【手工】手工：filler，2026-12-3110:00北京时间" in text
     assert "信息发布总数（条）26自动" in text and "单位负责人：张主任【手工】" in text
     assert "未填报0项" in text and text.count("未填报") == 2  # every field filled: only the count and the legend
 
