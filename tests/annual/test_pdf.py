@@ -100,3 +100,20 @@ def test_head_lines_say_only_what_happened() -> None:
     assert value_text({"status": "missing", "value": None}) == "未填报"
     assert value_text({"status": "auto", "value": 0}, "条") == "0 条"
     assert value_text({"status": "manual", "value": ["a", "b"]}, "个") == "a、b【手工】"
+
+
+def test_hand_entries_never_become_formulas(tmp_path: Path) -> None:
+    import zipfile
+
+    t = load_template()
+    values = _values(t)
+    values["innovation"] = {"status": "manual", "value": '=HYPERLINK("http://x","点")', "by": "e", "at": "t",
+                            "note": "e 于 t 手工填报"}
+    values["unit_head"] = {"status": "manual", "value": "=1+1", "by": "e", "at": "t", "note": ""}
+    wb = report_workbook(t, values, year=2026, organizer="办", state="draft", version="2026.1")
+    wb.save(tmp_path / "r.xlsx")
+    with zipfile.ZipFile(tmp_path / "r.xlsx") as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet
+    path = save_report_pdf(tmp_path / "r.pdf", t, values, HEAD)
+    assert '=HYPERLINK("http://x","点")【手工】' in _text(path)[1]
