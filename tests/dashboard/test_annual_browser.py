@@ -107,6 +107,8 @@ def test_fill_submit_return_review_publish_and_download(browser: Any, served: Se
     assert "草稿" in row and "政府门户网站" in row and "长沙市" in row
     assert re.search(r"草稿\s+1\s+3\s+57", row)  # one missing, three automatic (a sum), 57 by hand
     assert "未生成" in editor.inner_text("#annual-row-X0102")
+    assert "2026 年：2 个网站，已生成报表 1 个（已发布 0 个），未生成 1 个" in editor.inner_text("#annual-summary")
+    editor.screenshot(path="/tmp/annual-list.png")
     editor.click("#annual-row-C0100 a")
     editor.wait_for_url("**/annual/site/C0100?year=2026", timeout=10_000)
     _wait_text(editor, f"#annual-field-{LAST}", "未填报")
