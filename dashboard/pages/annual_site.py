@@ -19,6 +19,7 @@ from flask import Response, request
 
 from annual.export import report_workbook
 from annual.pdf import head_lines, save_report_pdf
+from annual.workflow import find
 from core.i18n import annual as T
 from core.i18n.annual import S
 from dashboard import annual_actions as aa
@@ -188,8 +189,6 @@ def export(fmt: str) -> Response:
         site, view = got
         if view is None:
             return message_page(S.PAGE, S.NO_REPORT.format(name=site.name, code=code, year=y), 404)
-        from annual.workflow import find
-
         report = find(s, site.id, y)
         assert report is not None
         values = dict(report.values or {})
