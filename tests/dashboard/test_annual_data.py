@@ -4,22 +4,20 @@ without one), one report field by field with its provenance, and the role and re
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, timedelta
+from datetime import UTC
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
-from annual.fill import Figure
-from annual.workflow import fill_report
 from dashboard import annual_actions as aa
 from dashboard import annual_data as ad
 from db.models import Site
 from db.models_security import Role
-from db.session import transaction
 from operations.access import Actor
 from security.auth import Principal
+from tests.dashboard.annual_world import fill_all
 from tests.dashboard.world import NOW, World, build_world
 
 CST = ZoneInfo("Asia/Shanghai")
@@ -32,18 +30,6 @@ def _principal(name: str, role: Role, scope: str = "430100") -> Principal:
 
 
 EDITOR, REVIEWER = _principal("cs_editor", Role.EDITOR), _principal("cs_reviewer", Role.REVIEWER)
-
-
-def fill_all(world: World, codes: tuple[str, ...] = ("C0100",), year: int = 2026) -> None:
-    t = ad.template()
-    with transaction(world.sessions) as s:
-        for code in codes:
-            site = s.scalars(select(Site).where(Site.code == code)).one()
-            site.organizer = "长沙市人民政府办公厅"
-            figures = {src.text: Figure(None, "未读取栏目") for src in t.sources}
-            figures |= {"registry.name": Figure(site.name, "网站登记信息：网站名称"),
-                        "traffic.pv": Figure(4321, "访问日志：300/365 天有日志数据", "300/365")}
-            fill_report(s, site, year, t, figures, "system", NOW - timedelta(days=1))
 
 
 @pytest.fixture

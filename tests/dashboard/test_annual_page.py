@@ -16,7 +16,7 @@ from core.clock import FixedClock
 from db.models_security import Role
 from db.session import transaction
 from security.users import create_user
-from tests.dashboard.test_annual_data import fill_all
+from tests.dashboard.annual_world import fill_all
 from tests.dashboard.world import NOW, World, build_world, kiosk_token
 from tests.security.dash_client import DashClient, outputs
 from tests.support.web import wall_app
