@@ -80,6 +80,7 @@ def report_workbook(template: Template, values: Mapping[str, Mapping[str, Any]],
             elif v["status"] == "missing":
                 ws.cell(r, 2).fill = _MISSING
     footer = template.in_section(FOOTER)
+    _text_cells(ws)
     if footer:
         ws.append([])
         parts = [f"{f.label}：{shown((values.get(f.key) or {}).get('value'))}" for f in footer]
@@ -89,7 +90,16 @@ def report_workbook(template: Template, values: Mapping[str, Mapping[str, Any]],
         marked = [f.label for f in footer if (values.get(f.key) or {}).get("status") == "manual"]
         if marked:
             ws.append([f"{T.X_MANUAL_MARK}：{'、'.join(marked)}"])
+        _text_cells(ws)
     return wb
+
+
+def _text_cells(ws: Any) -> None:
+    """Every text cell stays text: a value typed by hand that starts with "=" is never stored as a formula."""
+    for row in ws.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
 
 
 @dataclass(frozen=True)
@@ -125,6 +135,7 @@ def rollup_workbook(rows: Sequence[RollupRow], *, year: int, region: str) -> Wor
         ws.append([row.code, row.name, row.organizer, row.site_type,
                    T.STATE.get(row.state, T.X_ROLLUP_NONE) if row.state else T.X_ROLLUP_NONE,
                    *figures, missing if row.state else None, row.reviewer, row.updated])
+    _text_cells(ws)
     for i, w in enumerate((14, 30, 30, 14, 10, 16, 16, 14, 14, 14, 14, 14, 12, 12, 20), start=1):
         ws.column_dimensions[ws.cell(2, i).column_letter].width = w
     return wb

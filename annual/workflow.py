@@ -21,6 +21,7 @@ from annual.template import Template, parse_value
 from core.i18n import annual as T
 from db.models import Site
 from db.models_annual import AnnualReport, ReportState
+from db.models_security import AuditEntry
 from security import audit
 
 EDITABLE = frozenset({ReportState.DRAFT, ReportState.RETURNED})
@@ -153,3 +154,12 @@ def move(s: Session, report: AnnualReport, site: Site, action: str, actor: str, 
 
 def allowed_actions(state: ReportState) -> Collection[str]:
     return [a for a, m in MOVES.items() if state in m.allowed]
+
+
+def published_by(s: Session, report: AnnualReport) -> str | None:
+    """Who published the report (the actor of its last audited publication), None while unpublished."""
+    if report.state is not ReportState.PUBLISHED:
+        return None
+    return s.scalar(select(AuditEntry.actor).where(
+        AuditEntry.action == "annual_report.publish", AuditEntry.object_type == "annual_report",
+        AuditEntry.object_id == str(report.id)).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(1))

@@ -91,7 +91,8 @@ def nav_items(principal: Principal | None) -> list[NavItem]:
     """The header links for a logged-in user; none for a kiosk wall or an anonymous viewer.
 
     总览 is the province overview, or a city user's own city wall; 核验与整改 only with ``VERIFY`` or
-    ``ANSWER_RECTIFICATION`` (the roles /verify admits); 审计日志 only with ``VIEW_AUDIT``.
+    ``ANSWER_RECTIFICATION`` (the roles /verify admits); 年度报表 for those who fill in, review or supervise
+    the yearly reports (``EDIT_CONTENT``, ``REVIEW_CONTENT`` or ``VERIFY``); 审计日志 only with ``VIEW_AUDIT``.
     """
     if principal is None or principal.kiosk:
         return []
@@ -101,6 +102,8 @@ def nav_items(principal: Principal | None) -> list[NavItem]:
              NavItem("oncall", TN.ONCALL, "/oncall"), NavItem("rules", TN.RULES, "/rules")]
     if allowed_actions(principal) & {Action.VERIFY, Action.ANSWER_RECTIFICATION}:
         items.append(NavItem("verify", TN.VERIFY, "/verify"))
+    if allowed_actions(principal) & {Action.EDIT_CONTENT, Action.REVIEW_CONTENT, Action.VERIFY}:
+        items.append(NavItem("annual", TN.ANNUAL, "/annual"))
     if Action.VIEW_AUDIT in allowed_actions(principal):
         items.append(NavItem("audit", TN.AUDIT, "/audit"))
     return items

@@ -1,9 +1,6 @@
 """PDF reports (reportlab): the same two documents as reports/excel.py, with an embedded CJK font and charts.
 
-- :func:`find_font` — the CJK font file to embed: an explicit path (argument or config ``reports.pdf_font``)
-  or the first usable of :data:`FONT_CANDIDATES` (Debian's fonts-wqy-microhei, then fonts-noto-cjk).
-  reportlab embeds TrueType outlines only: Noto CJK's collections carry CFF (PostScript) outlines and are
-  refused with that reason. Raises :class:`FontError` (Chinese, naming every path tried and why).
+- :func:`find_font` (reports/pdfkit.py, shared with the yearly report's PDF) — the CJK font file to embed.
 - :func:`save_bulletin_pdf` — the period's 检查情况通报: the table (breaking across pages, header repeated),
   the per-city summary, bars of pass rate and average score per city.
 - :func:`save_sheet_pdf` — one site's score sheet: result, veto items, indicators with lines and sources,
@@ -15,7 +12,6 @@ at the end) and the page number. Written all or nothing (:func:`reports.files.sa
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,17 +21,12 @@ from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.shapes import Drawing, String
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFError, TTFont
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-from reportlab.platypus.doctemplate import BaseDocTemplate
+from reportlab.platypus import Flowable, Paragraph, Spacer
 
 from core.i18n import media as M
 from core.i18n import reports as T
-from reports.files import save_atomic
+from reports import pdfkit
 from reports.model import (
     CitySummary,
     SheetData,
@@ -46,96 +37,18 @@ from reports.model import (
     sort_rows,
     summarize,
 )
+from reports.pdfkit import FONT_CANDIDATES, FontError, find_font
+from reports.pdfkit import Styles as _Styles
+from reports.pdfkit import esc as _esc
+from reports.pdfkit import table as _table
 
-FONT_CANDIDATES: tuple[Path, ...] = (
-    Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),  # fonts-wqy-microhei: TrueType outlines
-    Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),  # fonts-wqy-zenhei
-    Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),  # fonts-noto-cjk: CFF, refused by reportlab
-    Path("/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc"),
-)
-HEAD_BG = colors.HexColor("#DDE5F0")
-FAIL_RED = colors.HexColor("#B00020")
-GRID = colors.HexColor("#999999")
-_REGISTERED: dict[Path, str] = {}
+__all__ = ["FONT_CANDIDATES", "FontError", "city_chart", "deduction_chart", "find_font", "save_bulletin_pdf",
+           "save_sheet_pdf"]
 
 
-class FontError(RuntimeError):
-    """No usable CJK font; the message is Chinese and names every path tried."""
-
-
-def _register(path: Path) -> str:
-    """The reportlab font name of ``path`` (registered once per process); raises TTFError/OSError."""
-    path = path.resolve()
-    if path not in _REGISTERED:
-        name = "GovOpsCJK-" + hashlib.sha1(str(path).encode()).hexdigest()[:8]
-        pdfmetrics.registerFont(TTFont(name, str(path), subfontIndex=0))
-        _REGISTERED[path] = name
-    return _REGISTERED[path]
-
-
-def find_font(explicit: str | Path | None = None, candidates: Sequence[Path] = FONT_CANDIDATES) -> str:
-    """Register and return the font to embed: ``explicit`` alone when given, else the first usable candidate."""
-    tried: list[str] = []
-    for path in [Path(explicit)] if explicit else list(candidates):
-        if not path.is_file():
-            tried.append(T.FONT_TRIED.format(path=path, why=T.FONT_NOT_FOUND))
-            continue
-        try:
-            return _register(path)
-        except (TTFError, OSError, ValueError, KeyError) as exc:
-            tried.append(T.FONT_TRIED.format(path=path, why=T.FONT_UNUSABLE.format(error=exc)))
-    raise FontError(T.FONT_MISSING.format(tried="；".join(tried)))
-
-
-class _Styles:
-    def __init__(self, font: str) -> None:
-        self.font = font
-        self.title = ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1, spaceAfter=6)
-        self.h2 = ParagraphStyle("h2", fontName=font, fontSize=12, leading=16, spaceBefore=8, spaceAfter=4)
-        self.body = ParagraphStyle("body", fontName=font, fontSize=9, leading=12, wordWrap="CJK")
-        self.cell = ParagraphStyle("cell", fontName=font, fontSize=8, leading=10.5, wordWrap="CJK")
-        self.fail = ParagraphStyle("fail", parent=self.cell, textColor=FAIL_RED)
-        self.note = ParagraphStyle("note", fontName=font, fontSize=8, leading=11, wordWrap="CJK",
-                                   textColor=colors.HexColor("#444444"))
-
-
-def _esc(text: Any) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\n", "<br/>")
-
-
-def _cell(value: Any, style: ParagraphStyle) -> Paragraph | list[Paragraph]:
-    """One paragraph per line: a <br/> after a CJK line that wrapped flush left a blank line."""
-    text = str(value)
-    if "\n" not in text:
-        return Paragraph(_esc(text), style)
-    return [Paragraph(_esc(part), style) for part in text.split("\n")]
-
-
-def _table(st: _Styles, head: Sequence[str], rows: Iterable[Sequence[Any]], widths: Sequence[float],
-           fail_cells: Iterable[tuple[int, int]] = ()) -> Table:
-    """A table of wrapped paragraphs; it splits across pages and repeats its header."""
-    fails = set(fail_cells)
-    data = [[Paragraph(_esc(h), st.cell) for h in head]]
-    for r, row in enumerate(rows, 1):
-        data.append([_cell(v, st.fail if (r, c) in fails else st.cell) for c, v in enumerate(row)])
-    t = Table(data, colWidths=list(widths), repeatRows=1)
-    t.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.4, GRID), ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
-                           ("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                           ("RIGHTPADDING", (0, 0), (-1, -1), 3)]))
-    return t
-
-
-def _footer(font: str, title: str, version: str, provisional: int) -> Callable[[Canvas, BaseDocTemplate], None]:
+def _footer_text(title: str, version: str, provisional: int) -> Callable[[int], str]:
     note = T.FOOTER_PROVISIONAL.format(n=provisional) if provisional else T.FOOTER_FIRM
-
-    def draw(canvas: Canvas, doc: BaseDocTemplate) -> None:
-        canvas.saveState()
-        canvas.setFont(font, 8)
-        canvas.setFillColor(colors.HexColor("#444444"))
-        text = T.FOOTER.format(title=title, version=version, provisional=note, page=canvas.getPageNumber())
-        canvas.drawCentredString(doc.pagesize[0] / 2, 10 * mm, text)
-        canvas.restoreState()
-    return draw
+    return lambda page: T.FOOTER.format(title=title, version=version, provisional=note, page=page)
 
 
 def _provisional(st: _Styles, keys: Sequence[str]) -> list[Flowable]:
@@ -147,12 +60,7 @@ def _provisional(st: _Styles, keys: Sequence[str]) -> list[Flowable]:
 
 def _build(path: Path, story: list[Flowable], font: str, title: str, version: str, provisional: int,
            pagesize: tuple[float, float]) -> Path:
-    def write(tmp: Path) -> None:
-        doc = SimpleDocTemplate(str(tmp), pagesize=pagesize, leftMargin=12 * mm, rightMargin=12 * mm,
-                                topMargin=12 * mm, bottomMargin=16 * mm, title=title, author="GovOps")
-        footer = _footer(font, title, version, provisional)
-        doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    return save_atomic(path, write)
+    return pdfkit.build(path, story, font, title, _footer_text(title, version, provisional), pagesize)
 
 
 # --- charts ---

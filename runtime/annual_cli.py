@@ -4,7 +4,8 @@
 - ``annual show --site CODE --year Y``: each field with its value and where it came from;
 - ``annual set --site CODE --year Y FIELD VALUE``: enter a field by hand (validated by its type);
 - ``annual submit|review|return|publish --site CODE --year Y [--reason TEXT]``: the review workflow;
-- ``annual export --site CODE --year Y --out FILE.xlsx``: the national table layout;
+- ``annual export --site CODE --year Y --out FILE.xlsx|FILE.pdf [--format xlsx|pdf]``: the national table
+  layout, as an Excel workbook or a PDF (the format from the file's suffix; an unknown suffix is refused);
 - ``annual rollup --year Y [--region CODE] --out FILE.xlsx``: every site's report in the region.
 
 Every change is audited under ``--by`` (default: the operating-system user). Exit status 0, or 2 for a user
@@ -29,8 +30,9 @@ from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 from annual import gather
 from annual.export import RollupRow, report_workbook, rollup_workbook
 from annual.fill import counts, shown
+from annual.pdf import head_of, save_report_pdf
 from annual.template import DEFAULT_PATH, Template, TemplateError, load_template
-from annual.workflow import TransitionError, fill_report, find, move, set_field
+from annual.workflow import TransitionError, fill_report, find, move, published_by, set_field
 from core.cli import CliError, cli_time
 from core.config import Config
 from core.i18n import annual as T
@@ -44,6 +46,7 @@ from security.scope import Owner, covers
 from traffic.report import UV_MODES
 
 Clock = Callable[[], datetime]
+EXPORT_FORMATS = ("xlsx", "pdf")
 ZONE = "Asia/Shanghai"  # reports are a Chinese administration's: times in Beijing time
 
 
@@ -81,9 +84,13 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
         common(p)
         if name == "return":
             p.add_argument("--reason", required=True, metavar="原因", help="退回原因")
-    e = asub.add_parser("export", help="导出报表（Excel，全国统一表样）")
+    e = asub.add_parser("export", help="导出报表（Excel 或 PDF，全国统一表样）")
     common(e)
-    e.add_argument("--out", required=True, metavar="文件", help="输出文件（.xlsx）")
+    e.add_argument("--out", required=True, metavar="文件", help="输出文件（.xlsx 或 .pdf）")
+    e.add_argument("--format", choices=EXPORT_FORMATS, default=None,
+                   help="导出格式（默认按输出文件后缀：.xlsx 为 Excel，.pdf 为 PDF）")
+    e.add_argument("--font", metavar="字体文件", default=None,
+                   help="PDF 嵌入的中文字体文件（默认配置项 reports.pdf_font，或系统的文泉驿微米黑）")
     r = asub.add_parser("rollup", help="导出区域内全部网站的年度报表汇总（Excel）")
     common(r, site=False)
     r.add_argument("--region", metavar="区划代码", default=PROVINCE_CODE, help="区域（默认全省 430000）")
@@ -93,8 +100,9 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
 def run(config: Config, args: argparse.Namespace) -> int:
     from runtime.bootstrap import prepare_database
 
-    if args.annual_cmd in ("export", "rollup") and Path(args.out).suffix.lower() != ".xlsx":
+    if args.annual_cmd == "rollup" and Path(args.out).suffix.lower() != ".xlsx":
         raise CliError(T.OUT_SUFFIX.format(path=args.out))  # before anything is read or written
+    fmt = export_format(Path(args.out), args.format) if args.annual_cmd == "export" else ""
     template = _template(args.template)
     sessions = prepare_database(config)
     actor = args.by or getpass.getuser()
@@ -110,8 +118,20 @@ def run(config: Config, args: argparse.Namespace) -> int:
     if cmd in ("submit", "review", "return", "publish"):
         return transition(sessions, template, args.site, args.year, cmd, actor, getattr(args, "reason", ""))
     if cmd == "export":
-        return export(sessions, template, args.site, args.year, Path(args.out))
+        return export(sessions, template, args.site, args.year, Path(args.out), fmt=fmt,
+                      font=args.font or config.reports.pdf_font or None)
     return rollup(sessions, args.year, args.region, Path(args.out))
+
+
+def export_format(path: Path, given: str | None) -> str:
+    """The format to write ``path`` in: ``given`` or the file's suffix; CliError for an unknown suffix or a
+    suffix that contradicts ``given``."""
+    suffix = path.suffix.lower().lstrip(".")
+    if suffix not in EXPORT_FORMATS:
+        raise CliError(T.OUT_SUFFIX_ANY.format(path=path))
+    if given and given != suffix:
+        raise CliError(T.FORMAT_SUFFIX.format(fmt=given, suffix=path.suffix, path=path))
+    return suffix
 
 
 def _template(path: str) -> Template:
@@ -282,15 +302,29 @@ def transition(sessions: sessionmaker[Session], template: Template, code: str, y
 
 
 def export(sessions: sessionmaker[Session], template: Template, code: str, year: int, path: Path,
-           out: TextIO = sys.stdout) -> int:
+           out: TextIO = sys.stdout, *, fmt: str = "xlsx", font: str | None = None) -> int:
+    """Write the site's report of ``year`` to ``path`` as ``fmt`` (xlsx | pdf), all or nothing."""
+    from reports.files import ReportSaveError, save_atomic
+    from reports.pdfkit import FontError
+
     with sessions() as s:
         site = _site(s, code)
         report = _report(s, site, year)
         if report.template_version != template.version:
             raise CliError(T.TEMPLATE_CHANGED.format(old=report.template_version, new=template.version))
-        wb = report_workbook(template, report.values, year=year, organizer=site.organizer or site.name,
-                             state=report.state.value, version=report.template_version)
-    wb.save(path)
+        values = dict(report.values)
+        def when(t: datetime | None) -> str:
+            return cli_time(t, ZONE) if t is not None else ""
+        head = head_of(site.name, site.code, site.organizer or site.name, report, published_by(s, report), when)
+    try:
+        if fmt == "pdf":
+            save_report_pdf(path, template, values, head, font, when)
+        else:
+            wb = report_workbook(template, values, year=year, organizer=head.organizer, state=head.state,
+                                 version=head.version)
+            save_atomic(path, lambda tmp: wb.save(tmp))
+    except (FontError, ReportSaveError, OSError) as exc:
+        raise CliError(str(exc)) from None
     print(T.EXPORTED.format(path=path), file=out, flush=True)
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import ClassVar
 
 # --- template loader ---
 T_SYNTAX = "{file}：第 {line} 行：TOML 格式错误：{error}"
@@ -122,3 +123,67 @@ X_ROLLUP_NONE = "未填报"
 SELF_REVIEW = "审核人不能是提交人本人"
 TEMPLATE_CHANGED = "报表按模板 {old} 填报，当前模板为 {new}；请先运行 annual fill 按新模板重新填报"
 OUT_SUFFIX = "导出文件应以 .xlsx 结尾：{path}"
+
+# --- PDF and the review screen ---
+P_NOT_FILLED = "未填报"
+P_MANUAL_MARK = "【手工】"
+P_HEAD = ("项目", "内容", "来源")
+P_SITE = "网站：{name}（{code}）    填报单位：{organizer}"
+P_STATE = "状态：{state}    模板版本：{version}"
+P_SUBMITTED = "提交：{by}，{at}"
+P_REVIEWED = "审核：{by}，{at}"
+P_RETURNED = "退回：{by}，{at}；原因：{reason}"
+P_PUBLISHED = "发布：{by}，{at}"
+P_LEGEND = ("标“【手工】”的值为人工填报（来源栏注明填报人和时间）；"
+            "“未填报”为平台未能取得、尚未手工填报的字段，不以 0 计。")
+P_COUNTS = "共 {n} 项：自动取得 {auto} 项，手工填报 {manual} 项，未填报 {missing} 项"
+P_FOOTER = "{title}　{name}（{code}）　模板版本 {version}　第 {page} 页"
+OUT_SUFFIX_ANY = "导出文件应以 .xlsx 或 .pdf 结尾：{path}"
+FORMAT_SUFFIX = "--format {fmt} 与文件后缀 {suffix} 不符：{path}"
+
+
+class S:
+    """The yearly report screens (/annual, /annual/site/<code>)."""
+
+    PAGE = "年度报表"
+    PAGE_NOTE = "政府网站工作年度报表：本区域（{scope}）各网站的填报和审核进度。点网站名称查看和填报。"
+    SITE_PAGE = "年度报表填报与审核"
+    NO_VIEWER = "请先登录"
+    KIOSK = "大屏不能打开年度报表，请以个人账号登录"
+    YEAR = "年度"
+    COLUMNS = ("网站", "网站类型", "所属市州", "状态", "未填报字段", "自动取得", "手工填报", "最后修改")
+    NO_SITES = "本区域没有登记的网站"
+    SUMMARY = "{year} 年：{n} 个网站，已生成报表 {made} 个（已发布 {published} 个），未生成 {none} 个"
+    BACK = "← 返回年度报表"
+    NO_SITE = "网站 {code} 未登记，或不在您的区域内"
+    NO_REPORT = "{name}（{code}）{year} 年年度报表尚未生成（由定时任务或命令 annual fill 自动填报后才能填写和审核）"
+    BAD_YEAR = "年度不对：{text}（应为四位年份，如 2026）"
+    HEADING = "{name} {year} 年政府网站工作年度报表"
+    STALE_TEMPLATE = "该报表按模板 {old} 填报，当前模板为 {new}：须重新自动填报后才能修改"
+    RETURNED = "退回原因：{reason}"
+    FIELD_COLUMNS = ("项目", "内容", "来源")
+    FORM_TITLE = "填报与审核"
+    F_FIELD = "字段"
+    F_VALUE = "填报值"
+    F_REASON = "退回原因"
+    BTN_SET = "填报"
+    BTN: ClassVar[Mapping[str, str]] = {"submit": "提交审核", "review": "审核通过", "return": "退回", "publish": "发布"}
+    XLSX = "下载 Excel"
+    PDF = "下载 PDF"
+    READ_ONLY = "当前状态下您没有可做的操作"
+    NOT_EDITABLE = "报表状态为“{state}”，不能修改字段"
+    HINT: ClassVar[Mapping[str, str]] = {"int": "非负整数", "bool": "是 或 否", "date": "日期 YYYY-MM-DD",
+                                         "text": "文字"}
+    HINT_CHOICE = "可选：{choices}"
+    HINT_MULTI = "可多选（用顿号分隔）：{choices}"
+    MISSING_OPTION = "{label}（未填报）"
+    EXPORT_BAD = "导出参数不对：{what}"
+    ERR_LOGIN = "请先登录"
+    ERR_SITE = "网站 {code} 未登记"
+    ERR_NO_REPORT = "网站 {code} 的 {year} 年年度报表尚未生成"
+    ERR_YEAR = "年度不对：{text}"
+    ERR_FIELD = "请选择要填报的字段"
+    ERR_REASON = "退回须填写原因"
+    ERR_ACTION = "未知的操作：{action}"
+    OK_SET = "已填报 {label}：{value}"
+    OK_MOVE = "年度报表：{old} → {new}"

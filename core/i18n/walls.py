@@ -139,6 +139,7 @@ class TN:
     ONCALL = "值班与静默"
     RULES = "告警规则"
     VERIFY = "核验与整改"
+    ANNUAL = "年度报表"
     AUDIT = "审计日志"
     LOGOUT = "退出"
     USER = "{user}（{role}）"

@@ -34,13 +34,13 @@ USERS = {  # name: (role, scope)
 }
 BASE = ["/screens", "/alerts", "/oncall", "/rules"]
 EXPECTED = {  # the links in order: 总览 (home), 告警处置, 值班与静默, 告警规则, then 核验与整改 with VERIFY or
-    # ANSWER_RECTIFICATION, then 审计日志 with VIEW_AUDIT
-    "root": ["/", *BASE, "/verify", "/audit"],
+    # ANSWER_RECTIFICATION, 年度报表 with EDIT_CONTENT, REVIEW_CONTENT or VERIFY, then 审计日志 with VIEW_AUDIT
+    "root": ["/", *BASE, "/verify", "/annual", "/audit"],
     "cs_oncall": ["/city/430100", *BASE],
-    "cs_admin": ["/city/430100", *BASE, "/verify", "/audit"],
+    "cs_admin": ["/city/430100", *BASE, "/verify", "/annual", "/audit"],
     "sec": ["/", *BASE, "/audit"],
     "boss": ["/", *BASE],
-    "xt_editor": ["/city/430300", *BASE, "/verify"],
+    "xt_editor": ["/city/430300", *BASE, "/verify", "/annual"],
 }
 
 
@@ -99,7 +99,7 @@ def test_links_per_principal(world: World) -> None:
         assert shell.user and shell.user[0].startswith(name) and len(shell.token) == 1
     root = Shell(DashClient(app).login("root", PASSWORD))
     assert [label for *_, label in root.links] == ["总览", "运维大屏", "告警处置", "值班与静默", "告警规则",
-                                                  "核验与整改", "审计日志"]
+                                                  "核验与整改", "年度报表", "审计日志"]
     assert root.user == ["root（省级管理员）"]
 
 

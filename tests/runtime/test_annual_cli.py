@@ -5,12 +5,14 @@ entries → review → publish → export, read back with openpyxl; and the prov
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,7 +24,7 @@ from db.session import transaction
 from inspection.findings import fingerprint, record_run
 from newmedia.base import AccountActivity
 from newmedia.store import merge
-from runtime.annual_cli import export, fill, rollup, set_value, show, transition
+from runtime.annual_cli import export, export_format, fill, rollup, set_value, show, transition
 from runtime.cli import COMMANDS, build_parser
 from runtime.traffic_cli import ingest
 from tests.annual.support import consultation_page, daily, news_pages, serve
@@ -146,6 +148,16 @@ def test_fill_review_publish_export(site: tuple[sessionmaker[Session], str], tmp
     assert "单位负责人：张主任" in footer and "填报人：填preparer" in footer and "填报日期：2027-01-20" in footer
     assert rows[-1][0].startswith("手工填报：单位负责人、审核人、填报人")
 
+    pdf = tmp_path / "x1.pdf"
+    export(factory, t, "X1", 2026, pdf, out=io.StringIO(), fmt="pdf")
+    text = "".join(re.sub(r"\s+", "", page.extract_text()) for page in PdfReader(pdf).pages)
+    assert "状态：已发布" in text and "提交：filler，2026-12-3110:00北京时间" in text
+    assert "审核：boss，2026-12-3110:00北京时间" in text and "发布：boss，2026-12-3110:00北京时间" in text
+    assert "网站总访问量（次）6自动：访问日志" in text
+    assert "概况类信息更新量（条）7【手工】手工：filler，2026-12-3110:00北京时间" in text
+    assert "信息发布总数（条）26自动" in text and "单位负责人：张主任【手工】" in text
+    assert "未填报0项" in text and text.count("未填报") == 2  # every field filled: only the count and the legend
+
     roll = tmp_path / "roll.xlsx"
     rollup(factory, 2026, "430100", roll, out=io.StringIO())
     ws = load_workbook(roll).active
@@ -195,3 +207,11 @@ def test_scoping_and_refusals(site: tuple[sessionmaker[Session], str], tmp_path:
     assert "ICP备案号（icp）：（空）  [未能取得] 网站标识检查尚未成功运行过" in out.getvalue()
     assert "发现问题数量（sec_found）：（空）  [未能取得] 检查 defacement、page_tampering 在 2026 年没有成功运行过" \
         in out.getvalue()
+
+
+def test_export_format_from_suffix_or_flag(tmp_path: Path) -> None:
+    assert export_format(tmp_path / "a.PDF", None) == "pdf" and export_format(tmp_path / "a.xlsx", "xlsx") == "xlsx"
+    with pytest.raises(CliError, match=r"导出文件应以 \.xlsx 或 \.pdf 结尾"):
+        export_format(tmp_path / "a.docx", None)
+    with pytest.raises(CliError, match=r"--format pdf 与文件后缀 \.xlsx 不符"):
+        export_format(tmp_path / "a.xlsx", "pdf")

@@ -260,6 +260,7 @@ PATHS: list[tuple[Any, str]] = [
     ("/site/c0200", ""), ("/hosts", ""), ("/hosts/", ""), ("/HOSTS", ""), ("/infra", ""), ("/host/web-01", ""),
     ("/host/zz-app-01", ""), ("/host/%77eb-01", ""), ("/host/web%2D01", ""), ("/host/cs-app-01", "?name=web-01"),
     ("/alerts", "?alert=ZZ"), ("/audit", "?region=430200"), ("/oncall", ""), ("/rules", ""), ("/404", ""),
+    ("/annual", "?year=2026"), ("/annual/site/C0200", "?year=2026"), ("/annual/site/C0100", "?site=C0200"),
     ("/nowhere", ""), (None, ""), ("", ""), ("city/430200", ""), (["/city/430200"], ""), ("/city/430200", None),
 ]
 # For a county's principals also its city's own pages and a sibling county's (every trick above applies).
@@ -299,7 +300,9 @@ def _route_paths(env: Env) -> list[str]:
                     ["/_dash-component-suites/dash/dash-renderer/build/dash_renderer.v1.min.js"],
                 "/<path:path>": ["/city/430200", "/site/C0200", "/host/web-01", "/hosts", "/infra", "/audit"],
                 "/audit/export.<fmt>": ["/audit/export.csv", "/audit/export.xlsx?region=430200",
-                                        "/audit/export.csv?region=430000"]}
+                                        "/audit/export.csv?region=430000"],
+                "/annual/export.<fmt>": ["/annual/export.pdf?site=C0200&year=2026",
+                                         "/annual/export.xlsx?site=P0001&year=2026", "/annual/export.pdf"]}
     out = []
     for rule in env.app.server.url_map.iter_rules():
         out += concrete.get(rule.rule, [rule.rule])
