@@ -57,6 +57,7 @@ FINDINGS = {
     "D0001": [("dead_links", "dead_link_page", "其他页面链接不可用")],  # 4/3 rule: 0.1 counts 0.13
 }
 NOTE = "要闻栏目两周未更新"
+SHOTS = Path("/tmp/ops-shots")  # screenshots when this folder exists
 
 
 @dataclass
@@ -226,6 +227,8 @@ def test_inspector_work_shows_alike_on_sheet_ranking_and_export(browser: Any, se
 
         # Before the next score run the sheet's figures are this morning's: it says so and lists what changed.
         before = _sheet(page, base, SITE)
+        if SHOTS.exists():
+            page.screenshot(path=str(SHOTS / "acceptance-sheet-before.png"))
         assert "评分快照" in before["basis"] and "本期未结束" in before["basis"]
         assert "2 项核验变更" in before["basis"] and f"排除问题 #{served.dismissed}" in before["basis"]
         assert "已签核（cs_inspector" in before["signoff"]
@@ -252,6 +255,8 @@ def test_inspector_work_shows_alike_on_sheet_ranking_and_export(browser: Any, se
 
         # The city's ranking and the file downloaded from the same page.
         content = _download(page, base)
+        if SHOTS.exists():
+            page.screenshot(path=str(SHOTS / "acceptance-ops-city.png"))
         ranking = _ranking(page, "#ops-county-rank")
         assert [(r.rank, r.name) for r in ranking] == [("1", "岳麓区人民政府门户网站"), ("2", "天心区人民政府门户网站"),
                                                   ("—", "芙蓉区人民政府门户网站")]
