@@ -155,7 +155,14 @@ def _sheet(page: Any, base: str, code: str) -> dict[str, str]:
              enumerate(("period", "score", "grade", "deductions", "bonus", "version", "as_of", "scored", "signoff"))}
     facts["lines"] = _text(page, "#ops-sheet-indicators")
     facts["basis"] = _text(page, ".sheet-basis")
+    _settle(page)
     return facts
+
+
+def _settle(page: Any) -> None:
+    """Let the page finish loading (its favicon too) before the test navigates away: Chromium fetches the
+    icon outside the page's request events, so an abort of it would read as a failed request."""
+    page.wait_for_load_state("networkidle", timeout=20_000)
 
 
 @dataclass(frozen=True)
@@ -276,6 +283,7 @@ def test_inspector_work_shows_alike_on_sheet_ranking_and_export(browser: Any, se
         page = browser.new_page(viewport={"width": 1920, "height": 1080}, accept_downloads=True)
         watch = Watch(page)
         login(page, base, "sheng_admin", PASSWORD, "/ops")
+        _settle(page)
         dept = _sheet(page, base, "D0001")
         province_file = _download(page, base)
         with served.world.sessions() as s:  # score export's own rows (runtime/score_run_cli.py uses them)
