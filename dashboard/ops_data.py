@@ -28,15 +28,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.i18n import ops as O
-from core.i18n.common import SITE_LEVEL
-from core.i18n.scoring import GRADE
-from core.region import PROVINCE_CODE
-from db.models import Finding
-from operations import score_store, verify_store
+from db.models import Finding, Site
+from operations import score_rows, score_store, sheets, verify_store
 from operations.access import Actor
 from operations.errors import VerifyError
 from operations.periods import Period, PeriodKind, parse
-from reports.model import CitySummary, SiteIdentity, SiteRow, site_row, summarize
+from operations.score_rows import city_label, snapshot_row
+from reports.model import CitySummary, SiteRow, summarize
+from security.auth import Principal
 
 CITY_COLUMNS = ("code", "name", "sites", "scored", "passed", "failed", "undetermined", "pass_rate", "average")
 CITY_RANK_COLUMNS = ("rank", "code", "name", "sites", "pass_rate", "average")
@@ -87,13 +86,8 @@ def parse_period(text: str | None) -> Period | None:
 
 
 def row_of(v: score_store.SnapshotView, city_names: Mapping[str, str]) -> SiteRow:
-    """A snapshot as a report row; a result the table refused (no score) is 无法判定 with its why."""
-    city = O.PROVINCE_LEVEL if v.city_code == PROVINCE_CODE else city_names.get(v.city_code, v.city_code)
-    ident = SiteIdentity(v.site_code, v.site_name, SITE_LEVEL.get(v.level, v.level), city, v.city_code)
-    if "refused" in v.result:
-        return SiteRow(ident.code, ident.name, ident.type_label, ident.city, ident.city_code, None,
-                       GRADE["undetermined"], None, (), tuple(v.result["refused"]), v.indicator_version)
-    return site_row(ident, v.result)
+    """A snapshot as a report row: :func:`operations.score_rows.snapshot_row`, the same row the bulletin lists."""
+    return snapshot_row(v, city_names)
 
 
 def _pct(f: Any) -> float | None:
@@ -251,6 +245,7 @@ class SheetView:
     findings: Mapping[int, tuple[str, str, str]]  # id → (check, detail, location)
     entries: Mapping[int, tuple[str, str, bool]]  # id → (by, note, withdrawn)
     signoff: Any = None  # operations.sheets.SheetStatus
+    pending: tuple[Any, ...] = ()  # operations.sheets.Change: decisions / entries after the shown snapshot
 
 
 def cited(result: Mapping[str, Any], prefix: str) -> set[int]:
@@ -282,6 +277,7 @@ def read_sheet(sessions: sessionmaker[Session], scope_code: str, site_code: str,
         findings: dict[int, tuple[str, str, str]] = {}
         entries: dict[int, tuple[str, str, bool]] = {}
         signoff = None
+        pending: tuple[Any, ...] = ()
         if shown is not None:
             ids = cited(shown.result, "finding")
             if ids:
@@ -290,8 +286,43 @@ def read_sheet(sessions: sessionmaker[Session], scope_code: str, site_code: str,
             for e in verify_store.list_entries(s, actor, site_code, code):
                 entries[e.id] = (e.created_by, e.note, e.withdrawn_at is not None)
             signoff = verify_store.sheet_status(s, actor, site_code, code)
+            site_id = s.scalar(select(Site.id).where(Site.code == shown.site_code))
+            pending = tuple(sheets.changes_after(shown.computed_at, verify_store.sheet_changes(s, site_id, code))
+                            if site_id is not None else ())
     first = history[-1]
-    city = O.PROVINCE_LEVEL if first.city_code == PROVINCE_CODE else city_names.get(first.city_code,
-                                                                                      first.city_code)
-    return SheetView(first.site_code, first.site_name, city, first.level, shown, tuple(history), findings,
-                     entries, signoff)
+    return SheetView(first.site_code, first.site_name, city_label(first.city_code, city_names), first.level, shown,
+                     tuple(history), findings, entries, signoff, pending)
+
+
+# ---- the 检查情况通报 download ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BulletinFile:
+    """A download of the wall: ``content`` None when refused or empty (``message`` says why)."""
+
+    message: str
+    content: bytes | None = None
+    filename: str = ""
+
+
+def export_bulletin(sessions: sessionmaker[Session], principal: Principal | None, period: Period | None,
+                    now: datetime, remote_addr: str | None = None) -> BulletinFile:
+    """The viewer's region's 检查情况通报 of ``period`` (None: the latest period with snapshots) as the CLI's
+    ``score export`` writes it (operations.score_rows.export_bulletin, audited). Only for a logged-in person:
+    a kiosk wall (or nobody) gets a message and no file."""
+    if principal is None or principal.kiosk or principal.role is None:
+        return BulletinFile(O.EXPORT_DENIED)
+    actor = Actor(principal.actor, principal.scope_code, remote_addr, principal.role.value)
+    with sessions() as s:
+        if period is None:
+            periods = sorted({v.period for v in score_store.snapshots(s, actor)}, key=period_order)
+            if not periods:
+                return BulletinFile(O.EXPORT_NO_PERIOD)
+            period = parse(periods[-1])
+        out = score_rows.export_bulletin(s, actor, period, now)
+    if out is None:
+        return BulletinFile(O.EXPORT_NONE.format(period=period.code))
+    content, n = out
+    return BulletinFile(O.EXPORT_DONE.format(period=period.code, n=n), content,
+                        O.EXPORT_FILE.format(period=period.code, scope=principal.scope_code))

@@ -2,11 +2,11 @@
 score sheet, draft, issue and answer rectification notices; one ``perform_*`` function per action between a Dash
 callback and operations/verify_store.py / operations/notice_store.py.
 
-Each checks the principal's permission and region (security.auth.require, on the site the object belongs to),
-validates the form values (dashboard.inputs; indicator codes from the indicator table), runs the domain function
-in its own session (which audits and commits), and returns an :class:`~dashboard.alert_actions.Outcome` with a
-Chinese message. Expected refusals never raise and write nothing: no login, a kiosk wall, another city, bad
-input, a stale row.
+Each validates the form values (dashboard.inputs; indicator codes from the indicator table), then
+:func:`_perform` checks the principal's permission and region (security.auth.require, on the site the object
+belongs to) and runs the domain function in its own session (which audits and commits); each returns an
+:class:`~dashboard.alert_actions.Outcome` with a Chinese message. Expected refusals never raise and write
+nothing: no login, a kiosk wall, another city, bad input, a stale row.
 """
 
 from __future__ import annotations
@@ -68,13 +68,31 @@ def _site(session: Session, code: str) -> Site | None:
     return session.scalar(select(Site).options(joinedload(Site.node)).where(Site.code == code))
 
 
-def _run(session: Session, call: Callable[[], Outcome]) -> Outcome:
-    """The domain call; its refusals (bad input, state, version) become a message with nothing saved."""
-    try:
-        return call()
-    except DomainError as exc:
-        session.rollback()
-        return Outcome(False, str(exc))
+def _perform(sessions: sessionmaker[Session], principal: Principal | None, action: Action,
+             locate: Callable[[Session], Site | Outcome], remote_addr: str | None,
+             call: Callable[[Session, Actor], Outcome]) -> Outcome:
+    """The shape every ``perform_*`` shares: in one session, find the site the object belongs to (``locate``
+    returns it, or the refusal when the object is gone), check ``action`` there, then run the domain ``call``
+    as the principal; the call's refusals (bad input, state, version) become a message with nothing saved."""
+    with sessions() as s:
+        site = locate(s)
+        if isinstance(site, Outcome):
+            return site
+        p = _allowed(principal, action, site)
+        if isinstance(p, Outcome):
+            return p
+        try:
+            return call(s, _actor(p, remote_addr))
+        except DomainError as exc:
+            s.rollback()
+            return Outcome(False, str(exc))
+
+
+def _by_code(code: str) -> Callable[[Session], Site | Outcome]:
+    def locate(session: Session) -> Site | Outcome:
+        site = _site(session, code)
+        return site if site is not None else Outcome(False, f"站点 {code} 不存在")
+    return locate
 
 
 def _decide(sessions: sessionmaker[Session], principal: Principal | None, finding_id: object, kind: str,
@@ -83,22 +101,20 @@ def _decide(sessions: sessionmaker[Session], principal: Principal | None, findin
     if ident is None:
         return Outcome(False, TVA.ERR_FINDING_GONE.format(id=inputs.text(finding_id, 20)))
     text = inputs.text(note, 2000).strip()
-    with sessions() as s:
-        f = s.get(Finding, ident)
-        site = _site_by_id(s, f.site_id) if f is not None else None
+
+    def locate(session: Session) -> Site | Outcome:
+        f = session.get(Finding, ident)
+        site = _site_by_id(session, f.site_id) if f is not None else None
         if f is None or site is None or f.resolved_at is not None:  # the queue lists open findings only
             return Outcome(False, TVA.ERR_FINDING_GONE.format(id=ident))
-        p = _allowed(principal, Action.VERIFY, site)
-        if isinstance(p, Outcome):
-            return p
-        actor = _actor(p, remote_addr)
+        return site
 
-        def call() -> Outcome:
-            verify_store.decide(s, ident, actor, now, kind, reason, text)
-            if reason is None:
-                return Outcome(True, TVA.OK_CONFIRM.format(id=ident))
-            return Outcome(True, TVA.OK_DISMISS.format(id=ident, reason=DISMISS_REASON[reason]))
-        return _run(s, call)
+    def call(session: Session, actor: Actor) -> Outcome:
+        verify_store.decide(session, ident, actor, now, kind, reason, text)
+        if reason is None:
+            return Outcome(True, TVA.OK_CONFIRM.format(id=ident))
+        return Outcome(True, TVA.OK_DISMISS.format(id=ident, reason=DISMISS_REASON[reason]))
+    return _perform(sessions, principal, Action.VERIFY, locate, remote_addr, call)
 
 
 def _site_by_id(session: Session, site_id: int) -> Site | None:
@@ -138,21 +154,13 @@ def perform_add_entry(sessions: sessionmaker[Session], principal: Principal | No
         return Outcome(False, TVA.ERR_CODE.format(code=code_text, version=t.version, kind=ENTRY_KIND[kind_text]))
     value = inputs.number(points)
     pts: str | float = value if value is not None else inputs.text(points, 64)
-    with sessions() as s:
-        site = _site(s, site_code)
-        if site is None:
-            return Outcome(False, f"站点 {site_code} 不存在")
-        p = _allowed(principal, Action.VERIFY, site)
-        if isinstance(p, Outcome):
-            return p
-        actor = _actor(p, remote_addr)
 
-        def call() -> Outcome:
-            row = verify_store.add_entry(s, actor, now, site_code, period_text, kind_text, code_text, pts,
-                                         inputs.text(note, 2000), inputs.text(evidence, 2000))
-            return Outcome(True, TVA.OK_ENTRY.format(kind=ENTRY_KIND[row.kind], id=row.id, site=site_code,
-                                                     period=row.period, code=row.code, points=row.points))
-        return _run(s, call)
+    def call(session: Session, actor: Actor) -> Outcome:
+        row = verify_store.add_entry(session, actor, now, site_code, period_text, kind_text, code_text, pts,
+                                     inputs.text(note, 2000), inputs.text(evidence, 2000))
+        return Outcome(True, TVA.OK_ENTRY.format(kind=ENTRY_KIND[row.kind], id=row.id, site=site_code,
+                                                 period=row.period, code=row.code, points=row.points))
+    return _perform(sessions, principal, Action.VERIFY, _by_code(site_code), remote_addr, call)
 
 
 def perform_withdraw_entry(sessions: sessionmaker[Session], principal: Principal | None, entry_id: object,
@@ -164,20 +172,16 @@ def perform_withdraw_entry(sessions: sessionmaker[Session], principal: Principal
     text = inputs.text(note, 2000).strip()
     if not text:
         return Outcome(False, TVA.ERR_NEED_WITHDRAW_NOTE)
-    with sessions() as s:
-        row = s.get(ManualEntry, ident)
-        site = _site_by_id(s, row.site_id) if row is not None else None
-        if row is None or site is None:
-            return Outcome(False, TVA.ERR_ENTRY_GONE.format(id=ident))
-        p = _allowed(principal, Action.VERIFY, site)
-        if isinstance(p, Outcome):
-            return p
-        actor = _actor(p, remote_addr)
 
-        def call() -> Outcome:
-            verify_store.withdraw_entry(s, actor, now, ident, text)
-            return Outcome(True, TVA.OK_WITHDRAW.format(id=ident))
-        return _run(s, call)
+    def locate(session: Session) -> Site | Outcome:
+        row = session.get(ManualEntry, ident)
+        site = _site_by_id(session, row.site_id) if row is not None else None
+        return site if site is not None else Outcome(False, TVA.ERR_ENTRY_GONE.format(id=ident))
+
+    def call(session: Session, actor: Actor) -> Outcome:
+        verify_store.withdraw_entry(session, actor, now, ident, text)
+        return Outcome(True, TVA.OK_WITHDRAW.format(id=ident))
+    return _perform(sessions, principal, Action.VERIFY, locate, remote_addr, call)
 
 
 def perform_sign_off(sessions: sessionmaker[Session], principal: Principal | None, *, site_code: object,
@@ -188,19 +192,11 @@ def perform_sign_off(sessions: sessionmaker[Session], principal: Principal | Non
         return Outcome(False, TVA.ERR_NEED_SITE)
     if not period_text:
         return Outcome(False, TVA.ERR_NEED_PERIOD)
-    with sessions() as s:
-        site = _site(s, code)
-        if site is None:
-            return Outcome(False, f"站点 {code} 不存在")
-        p = _allowed(principal, Action.VERIFY, site)
-        if isinstance(p, Outcome):
-            return p
-        actor = _actor(p, remote_addr)
 
-        def call() -> Outcome:
-            row = verify_store.sign_off(s, actor, now, code, period_text, inputs.text(note, 2000))
-            return Outcome(True, TVA.OK_SIGNOFF.format(site=code, period=row.period))
-        return _run(s, call)
+    def call(session: Session, actor: Actor) -> Outcome:
+        row = verify_store.sign_off(session, actor, now, code, period_text, inputs.text(note, 2000))
+        return Outcome(True, TVA.OK_SIGNOFF.format(site=code, period=row.period))
+    return _perform(sessions, principal, Action.VERIFY, _by_code(code), remote_addr, call)
 
 
 def _ids(values: object) -> list[int] | None:
@@ -226,26 +222,21 @@ def perform_create_notice(sessions: sessionmaker[Session], principal: Principal 
         due = date.fromisoformat(raw)
     except ValueError:
         return Outcome(False, TVA.ERR_DEADLINE.format(value=raw))
-    with sessions() as s:
-        site = _site(s, code)
-        if site is None:
-            return Outcome(False, f"站点 {code} 不存在")
-        p = _allowed(principal, Action.VERIFY, site)
-        if isinstance(p, Outcome):
-            return p
-        actor = _actor(p, remote_addr)
-        tz = now.tzinfo or UTC
+    tz = now.tzinfo or UTC
 
-        def call() -> Outcome:
-            n = notice_store.create_notice(s, actor, now, code, ids, due, inputs.text(note, 2000), tz=tz)
-            return Outcome(True, TVA.OK_NOTICE.format(id=n.id, n=len(ids), deadline=due.isoformat(),
-                                                      addressee=n.addressee))
-        return _run(s, call)
+    def call(session: Session, actor: Actor) -> Outcome:
+        n = notice_store.create_notice(session, actor, now, code, ids, due, inputs.text(note, 2000), tz=tz)
+        return Outcome(True, TVA.OK_NOTICE.format(id=n.id, n=len(ids), deadline=due.isoformat(),
+                                                  addressee=n.addressee))
+    return _perform(sessions, principal, Action.VERIFY, _by_code(code), remote_addr, call)
 
 
-def _notice_site(session: Session, notice_id: int) -> Site | None:
-    n = session.get(RectificationNotice, notice_id)
-    return _site_by_id(session, n.site_id) if n is not None else None
+def _notice_site(notice_id: int) -> Callable[[Session], Site | Outcome]:
+    def locate(session: Session) -> Site | Outcome:
+        n = session.get(RectificationNotice, notice_id)
+        site = _site_by_id(session, n.site_id) if n is not None else None
+        return site if site is not None else Outcome(False, TVA.ERR_NOTICE_GONE.format(id=notice_id))
+    return locate
 
 
 def perform_issue_notice(sessions: sessionmaker[Session], principal: Principal | None, notice_id: object,
@@ -255,19 +246,11 @@ def perform_issue_notice(sessions: sessionmaker[Session], principal: Principal |
     if ident is None:
         return Outcome(False, TVA.ERR_NOTICE_GONE.format(id=inputs.text(notice_id, 20)))
     seen = inputs.integer(version)
-    with sessions() as s:
-        site = _notice_site(s, ident)
-        if site is None:
-            return Outcome(False, TVA.ERR_NOTICE_GONE.format(id=ident))
-        p = _allowed(principal, Action.VERIFY, site)
-        if isinstance(p, Outcome):
-            return p
-        actor = _actor(p, remote_addr)
 
-        def call() -> Outcome:
-            notice_store.issue_notice(s, actor, now, ident, seen)
-            return Outcome(True, TVA.OK_ISSUE.format(id=ident))
-        return _run(s, call)
+    def call(session: Session, actor: Actor) -> Outcome:
+        notice_store.issue_notice(session, actor, now, ident, seen)
+        return Outcome(True, TVA.OK_ISSUE.format(id=ident))
+    return _perform(sessions, principal, Action.VERIFY, _notice_site(ident), remote_addr, call)
 
 
 def perform_answer(sessions: sessionmaker[Session], principal: Principal | None, *, notice_id: object,
@@ -283,17 +266,9 @@ def perform_answer(sessions: sessionmaker[Session], principal: Principal | None,
     if not answer:
         return Outcome(False, TVA.ERR_NEED_ANSWER)
     seen = inputs.integer(version)
-    with sessions() as s:
-        site = _notice_site(s, ident)
-        if site is None:
-            return Outcome(False, TVA.ERR_NOTICE_GONE.format(id=ident))
-        p = _allowed(principal, Action.ANSWER_RECTIFICATION, site)
-        if isinstance(p, Outcome):
-            return p
-        actor = _actor(p, remote_addr)
 
-        def call() -> Outcome:
-            n = notice_store.answer_problem(s, actor, now, ident, finding, answer, inputs.text(evidence, 2000), seen)
-            return Outcome(True, TVA.OK_ANSWER.format(id=ident, finding=finding, state=NOTICE_STATE[n.state]))
-        return _run(s, call)
-
+    def call(session: Session, actor: Actor) -> Outcome:
+        n = notice_store.answer_problem(session, actor, now, ident, finding, answer, inputs.text(evidence, 2000),
+                                        seen)
+        return Outcome(True, TVA.OK_ANSWER.format(id=ident, finding=finding, state=NOTICE_STATE[n.state]))
+    return _perform(sessions, principal, Action.ANSWER_RECTIFICATION, _notice_site(ident), remote_addr, call)

@@ -30,8 +30,15 @@ CITY_COLS = ("code", "name", "sites", "passed", "failed", "undetermined", "pass_
 
 
 def fmt(x: Any, unit: str = "") -> str:
-    """A figure as shown: up to one decimal, no trailing zero; — for none."""
+    """A rate as shown: up to one decimal, no trailing zero; — for none."""
     return O.DASH if missing(x) else f"{round(float(x), 1):g}{unit}"
+
+
+def fmt_points(x: Any) -> str:
+    """A score, an average or points as shown: up to two decimals (the scoring's precision, and the
+    检查情况通报's: reports.model.fmt_number), no trailing zero; — for none. One decimal would show 97.75 as
+    97.8 on the wall while the export says 97.75, and two sites ranked apart as equal."""
+    return O.DASH if missing(x) else f"{round(float(x), 2):g}"
 
 
 def rate_status(rate: Any) -> str:
@@ -52,7 +59,7 @@ def ops_kpi_items(total: Any) -> list[KpiItem]:
     return [
         KpiItem("sites", O.KPI_SITES, str(total.sites), O.UNIT_SITES, "up" if total.sites else "unknown"),
         KpiItem("pass_rate", O.KPI_PASS_RATE, fmt(rate), "%", rate_status(rate)),
-        KpiItem("average", O.KPI_AVERAGE, fmt(total.average), O.UNIT_POINTS,
+        KpiItem("average", O.KPI_AVERAGE, fmt_points(total.average), O.UNIT_POINTS,
                 "unknown" if total.average is None else "up" if total.average >= PASS_FAIR else "down"),
         KpiItem("failed", O.KPI_FAILED, str(total.failed), O.UNIT_SITES, "down" if total.failed else "up"),
         KpiItem("undetermined", O.KPI_UNDETERMINED, str(total.undetermined), O.UNIT_SITES,
@@ -73,7 +80,7 @@ def pass_rate_map(city_df: pd.DataFrame) -> go.Figure:
         color = theme.status_color(rate_status(rate))
         hover = s.name if r is None else O.MAP_HOVER.format(
             name=s.name, sites=int(r["sites"]), passed=int(r["passed"]), failed=int(r["failed"]),
-            undetermined=int(r["undetermined"]), rate=fmt(rate, "%"), avg=fmt(r["average"]))
+            undetermined=int(r["undetermined"]), rate=fmt(rate, "%"), avg=fmt_points(r["average"]))
         fig.add_trace(go.Scatter(x=list(s.xs), y=list(s.ys), mode="lines", fill="toself",
                                  fillcolor=theme.fill_rgba(color, 0.55), line={"color": "#0b1626", "width": 2},
                                  name=s.name, text=hover, hoveron="fills", hoverinfo="text", meta={"code": s.code}))
@@ -107,7 +114,7 @@ def trend_figure(trend: pd.DataFrame) -> go.Figure:
                          textfont={"size": BAR_TEXT_PX, "color": theme.BG}, hoverinfo="x+y"))
     fig.add_trace(go.Scatter(x=x, y=avgs, name=O.TREND_AVERAGE, yaxis="y2",
                              mode="lines+markers+text" if len(x) > 1 else "markers+text",
-                             text=[fmt(v) for v in avgs], textposition="top center",
+                             text=[fmt_points(v) for v in avgs], textposition="top center",
                              textfont={"size": BAR_TEXT_PX, "color": theme.AMBER},
                              line={"color": theme.AMBER, "width": 3}, marker={"size": 14, "color": theme.AMBER}))
     fig.update_layout(**theme.base_layout(margin={"l": 70, "r": 70, "t": 56, "b": 40}, showlegend=True,
@@ -138,7 +145,7 @@ def city_rank_table(df: pd.DataFrame, body_id: str) -> html.Table:
     rows = [html.Tr([html.Td(O.DASH if missing(r["rank"]) else str(int(r["rank"])), className="num"),
                      html.Td(r["name"]), html.Td(str(int(r["sites"])), className="num"),
                      html.Td(fmt(r["pass_rate"], "%"), className=f"num rate-{rate_status(r['pass_rate'])}"),
-                     html.Td(fmt(r["average"]), className="num")]) for _, r in df.iterrows()]
+                     html.Td(fmt_points(r["average"]), className="num")]) for _, r in df.iterrows()]
     return table([O.COL_RANK, O.COL_CITY, O.COL_SITES, O.COL_PASS_RATE, O.COL_AVERAGE],
                  rows or [_empty_row(5)], body_id, "ops-city-rank")
 
@@ -150,7 +157,7 @@ def site_rank_table(df: pd.DataFrame, body_id: str, period: str | None, *, with_
     rows = [html.Tr([html.Td(O.DASH if missing(r["rank"]) else str(int(r["rank"])), className="num"),
                      html.Td(_site_link(r["code"], r["name"], period)),
                      *([html.Td(r["city_name"])] if with_city else []),
-                     html.Td(fmt(r["score"]), className="num"), html.Td(_grade(r["grade"], r["passed"]))],
+                     html.Td(fmt_points(r["score"]), className="num"), html.Td(_grade(r["grade"], r["passed"]))],
                     className="row-veto" if r["passed"] is False and missing(r["score"]) else None)
             for _, r in df.iterrows()]
     headers = [O.COL_RANK, O.COL_SITE, *([O.COL_CITY] if with_city else []), O.COL_SCORE, O.COL_GRADE]
@@ -168,7 +175,7 @@ def veto_table(df: pd.DataFrame, body_id: str, period: str | None) -> html.Table
 def closest_table(df: pd.DataFrame, body_id: str, period: str | None) -> html.Table:
     require_columns(df, ("code", "name", "city_name", "score", "risk"), "ops closest")
     rows = [html.Tr([html.Td(_site_link(r["code"], r["name"], period)),
-                     html.Td(fmt(r["score"]), className="num"), html.Td(r["risk"] or O.DASH)])
+                     html.Td(fmt_points(r["score"]), className="num"), html.Td(r["risk"] or O.DASH)])
             for _, r in df.iterrows()]
     return table([O.COL_SITE, O.COL_SCORE, O.COL_RISK], rows or [_empty_row(3)], body_id, "ops-closest")
 

@@ -16,7 +16,7 @@ from dash import dcc, html
 from core.i18n import ops as O
 from core.i18n.reports import BONUS_STATUS, LINE_STATUS
 from layouts.components import table
-from layouts.ops import fmt
+from layouts.ops import fmt_points
 
 
 def line_status(line: Mapping[str, Any]) -> str:
@@ -27,7 +27,7 @@ def line_status(line: Mapping[str, Any]) -> str:
 
 def bonus_status(result: Mapping[str, Any]) -> str:
     status = result.get("bonus_status", "")
-    return BONUS_STATUS.get(status, status).format(part=fmt(result.get("deduction_part")))
+    return BONUS_STATUS.get(status, status).format(part=fmt_points(result.get("deduction_part")))
 
 
 def source_parts(source: str, site_code: str, findings: Mapping[int, tuple[str, str, str]],
@@ -68,11 +68,12 @@ def indicator_rows(result: Mapping[str, Any], site_code: str, findings: Mapping[
         name: list[Any] = [ind["name"]]
         if ind.get("provisional"):
             name.append(html.Span(O.SHEET_PROVISIONAL, className="tag-provisional-inline"))
-        lines = [html.Li([O.SHEET_LINE.format(note=ln["note"], charged=fmt(ln["charged"]), status=line_status(ln)),
+        lines = [html.Li([O.SHEET_LINE.format(note=ln["note"], charged=fmt_points(ln["charged"]),
+                                              status=line_status(ln)),
                           " ← ", *source_parts(ln.get("source", ""), site_code, findings, entries)])
                  for ln in ind.get("lines", ())]
-        rows.append(html.Tr([html.Td(ind["group"]), html.Td(name), html.Td(fmt(ind["points"]), className="num"),
-                             html.Td(fmt(ind["deducted"]), className="num"),
+        rows.append(html.Tr([html.Td(ind["group"]), html.Td(name), html.Td(fmt_points(ind["points"]), className="num"),
+                             html.Td(fmt_points(ind["deducted"]), className="num"),
                              html.Td(html.Ul(lines, className="sheet-lines") if lines else O.DASH)],
                             className="row-deducted" if ind.get("deducted") else None))
     return rows
@@ -87,8 +88,8 @@ def veto_rows(result: Mapping[str, Any], site_code: str, findings: Mapping[int, 
 
 def bonus_rows(result: Mapping[str, Any], site_code: str, findings: Mapping[int, tuple[str, str, str]],
                entries: Mapping[int, tuple[str, str, bool]]) -> list[html.Tr]:
-    return [html.Tr([html.Td(ln.get("name", ln["code"])), html.Td(fmt(ln["points"]), className="num"),
-                     html.Td(fmt(ln["charged"]), className="num"), html.Td(line_status(ln)), html.Td(ln["note"]),
+    return [html.Tr([html.Td(ln.get("name", ln["code"])), html.Td(fmt_points(ln["points"]), className="num"),
+                     html.Td(fmt_points(ln["charged"]), className="num"), html.Td(line_status(ln)), html.Td(ln["note"]),
                      html.Td(source_parts(ln.get("source", ""), site_code, findings, entries))])
             for ln in result.get("bonus", ())]
 
@@ -101,7 +102,7 @@ def history_rows(history: Sequence[Any], site_code: str, tz: Any) -> list[html.T
         out.append(html.Tr([
             html.Td(dcc.Link(v.period, href=f"/ops/site/{site_code}?period={v.period}")),
             html.Td(str(v.revision) + ("" if v.current else "（历史）"), className="num"),
-            html.Td(fmt(score), className="num"), html.Td(str(v.result.get("grade", O.DASH))),
+            html.Td(fmt_points(score), className="num"), html.Td(str(v.result.get("grade", O.DASH))),
             html.Td(v.computed_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")),
             html.Td(O.FROZEN_YES if v.frozen else O.FROZEN_NO)]))
     return out
@@ -126,8 +127,9 @@ def facts(result: Mapping[str, Any], period_label: str, computed_at: datetime, t
     version = str(result.get("indicator_version", O.DASH))
     if result.get("provisional"):
         version += f"（{O.SHEET_PROVISIONAL}）"
-    values = [period_label, O.DASH if vetoed else fmt(result.get("score")), str(result.get("grade", O.DASH)),
-              fmt(result.get("deduction_total")), f"{fmt(result.get('bonus_total'))}（{bonus_status(result)}）",
+    values = [period_label, O.DASH if vetoed else fmt_points(result.get("score")), str(result.get("grade", O.DASH)),
+              fmt_points(result.get("deduction_total")),
+              f"{fmt_points(result.get('bonus_total'))}（{bonus_status(result)}）",
               version, str(result.get("as_of", O.DASH)), computed_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"), sign]
     out = []
     for i, (label, value) in enumerate(zip(O.SHEET_FACTS, values, strict=True)):
@@ -135,6 +137,20 @@ def facts(result: Mapping[str, Any], period_label: str, computed_at: datetime, t
         out.append(html.Div([html.Div(label, className="sheet-fact-label"),
                              html.Div(value, className=cls, id=f"ops-sheet-fact-{i}")]))
     return out
+
+
+def basis_note(computed_at: datetime, frozen: bool, tz: Any, pending: Sequence[Any]) -> html.Div:
+    """What the sheet's figures are (the snapshot of when, open or frozen; the sign-off is live) and the
+    verification changes made after that snapshot, which its figures do not include yet (``pending``:
+    operations.sheets.Change)."""
+    at = computed_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    parts: list[Any] = [html.Div((O.SHEET_BASIS_FROZEN if frozen else O.SHEET_BASIS_OPEN).format(computed=at),
+                                 id="ops-sheet-basis")]
+    if pending:
+        what = "；".join(f"{c.at.astimezone(tz).strftime('%m-%d %H:%M')} {c.actor} {c.what}" for c in pending)
+        text = (O.SHEET_PENDING_FROZEN if frozen else O.SHEET_PENDING).format(n=len(pending), what=what)
+        parts.append(html.Div(text, id="ops-sheet-pending", className="ops-stale"))
+    return html.Div(parts, className="ops-note sheet-basis")
 
 
 def sheet_table(headers: Sequence[str], rows: list[html.Tr], body_id: str, empty: str) -> html.Table:

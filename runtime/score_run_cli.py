@@ -15,22 +15,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.cli import CliError, cli_time
 from core.config import Config
 from core.i18n import scoring as T
-from core.i18n.common import SITE_LEVEL
 from core.region import PROVINCE_CODE
-from db.models import Node
 from inspection.indicators import DEFAULT_FILE, IndicatorError, load_indicators
 from inspection.rules import RulesError, load_rules
-from operations import score_store
+from operations import score_rows, score_store
 from operations.access import CLI_ORIGIN, Actor, actor_of_user
 from operations.errors import VerifyError
 from operations.periods import Period, parse
-from reports.model import SiteIdentity, SiteRow, sheet_data, site_row
+from reports.model import sheet_data
 
 RULES_FILE = DEFAULT_FILE.parent / "rules.toml"
 
@@ -156,19 +153,6 @@ def _show(s: Session, actor: Actor, args: argparse.Namespace, out: TextIO, confi
     return 0
 
 
-def _identity(v: score_store.SnapshotView, cities: dict[str, str]) -> SiteIdentity:
-    return SiteIdentity(v.site_code, v.site_name, SITE_LEVEL.get(v.level, v.level),
-                        cities.get(v.city_code, v.city_code), v.city_code)
-
-
-def _row(v: score_store.SnapshotView, cities: dict[str, str]) -> SiteRow:
-    ident = _identity(v, cities)
-    if "refused" in v.result:  # manual entries the table refused: no score, the why as its problem
-        return SiteRow(ident.code, ident.name, ident.type_label, ident.city, ident.city_code, None,
-                       T.GRADE["undetermined"], None, (), tuple(v.result["refused"]), v.indicator_version)
-    return site_row(ident, v.result)
-
-
 def _export(s: Session, actor: Actor, args: argparse.Namespace, out: TextIO, config: Config) -> int:
     from reports.excel import save_bulletin, save_sheet
     from reports.files import ReportSaveError
@@ -180,7 +164,7 @@ def _export(s: Session, actor: Actor, args: argparse.Namespace, out: TextIO, con
         raise CliError(T.RUN["export_kind"].format(path=path))
     pdf = path.suffix.lower() == ".pdf"
     font = args.font or config.reports.pdf_font or None
-    cities = {n.code: n.name for n in s.scalars(select(Node))}
+    cities = score_rows.city_names(s)
     views = score_store.snapshots(s, actor, period=period.code, site_code=args.site, region=args.region)
     if not views:
         print(T.RUN["no_snapshot"].format(period=period.code), file=out, flush=True)
@@ -192,10 +176,10 @@ def _export(s: Session, actor: Actor, args: argparse.Namespace, out: TextIO, con
             raise CliError(T.RUN["refused_site"].format(site=v.site_code, errors="；".join(v.result["refused"])))
         history = [(h.period, h.result.get("score"), str(h.result.get("grade", "")))
                    for h in score_store.snapshots(s, actor, site_code=args.site)]
-        data = sheet_data(_identity(v, cities), v.result, period.label, sorted(history))
+        data = sheet_data(score_rows.identity(v, cities), v.result, period.label, sorted(history))
         save = (lambda: save_sheet_pdf(path, data, font)) if pdf else (lambda: save_sheet(path, data))
     else:
-        rows = [_row(v, cities) for v in views]
+        rows = [score_rows.snapshot_row(v, cities) for v in views]  # the wall's rows (operations/score_rows.py)
         save = (lambda: save_bulletin_pdf(path, period.label, rows, font)) if pdf else \
             (lambda: save_bulletin(path, period.label, rows))
     try:

@@ -21,6 +21,7 @@ SUMMARY_TOTAL = "合计"
 PASS_RATE_NOTE = ("合格率 = 合格数 ÷ 已判定网站数（无法判定的网站不计入）；平均分只计有得分的网站"
                   "（单项否决的网站不计分，不按 0 分计）。")
 NOT_AVAILABLE = "—"
+PROVINCE_LEVEL = "省本级"  # the province's own sites (portal, departments) in a city column
 NO_SITES = "本期暂无网站评分结果"
 
 # one site's score sheet

@@ -81,6 +81,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "roster.remove_shift": "删除排班",
     "roster.handover": "交接班",
     "audit.export": "导出审计日志",
+    "score.export": "导出检查情况通报",
     "wall.create": "创建大屏轮播",
     "wall.update": "修改大屏轮播",
     "wall.rename": "大屏轮播改名",
@@ -108,6 +109,7 @@ AUDIT_ACTION_GROUPS: dict[str, tuple[str, tuple[str, ...]]] = {
     "services": ("平台服务", ("service",)),
     "audit": ("审计日志", ("audit",)),
     "walls": ("大屏轮播", ("wall",)),
+    "score": ("评分与通报", ("score",)),
     **VERIFY_AUDIT_GROUPS,
     "annual": ("年度报表", ("annual_report",)),
 }
@@ -117,6 +119,7 @@ AUDIT_OBJECT_LABELS: dict[str, str] = {
     "service": "平台服务",
     "alert": "告警", "notification": "通知", "duty_shift": "排班",
     "handover": "交接班", "silence": "静默/维护窗口", "audit": "审计日志", "wall_playlist": "大屏轮播",
+    "score_bulletin": "检查情况通报",
     **VERIFY_AUDIT_OBJECTS,
     "annual_report": "年度报表",
 }

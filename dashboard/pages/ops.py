@@ -10,11 +10,12 @@ from typing import Any
 
 import dash
 from dash import Dash, Input, Output, State, dcc, html
+from flask import request
 
 from core.i18n import ops as O
 from core.region import PROVINCE_CODE
 from dashboard.data import wall_data
-from dashboard.ops_data import OpsView, parse_period, stale_days
+from dashboard.ops_data import OpsView, export_bulletin, parse_period, stale_days
 from layouts.components import kpi_tile, paged, panel_title
 from layouts.ops import (
     city_rank_table,
@@ -93,12 +94,23 @@ def _panels(view: OpsView, now: Any) -> list[Any]:
     ]
 
 
+def _export_controls() -> list[Any]:
+    """The 检查情况通报 download, for a logged-in person (a kiosk wall shows none): the viewer's region, the
+    page's period (or the latest), written as ``score export`` writes it."""
+    p = current_principal()
+    if p is None or p.kiosk or p.role is None:
+        return []
+    return [html.Button(O.EXPORT_BUTTON, id=f"{P}-export", n_clicks=0, className="btn ops-export"),
+            html.Span("", id=f"{P}-export-msg", className="ops-note"), dcc.Download(id=f"{P}-download")]
+
+
 def layout(period: str | None = None, **_: Any) -> html.Div:
     data = wall_data()
     return html.Div(className="page page-ops", children=[
         dcc.Interval(id=f"{P}-tick", interval=data.config.web.refresh_seconds * 1000),
         dcc.Store(id=f"{P}-period-code", data=period),
-        html.Div(className="page-head", children=[html.H2(O.WALL_HEADING, id=f"{P}-name", className="page-name")]),
+        html.Div(className="page-head", children=[html.H2(O.WALL_HEADING, id=f"{P}-name", className="page-name"),
+                                                  *_export_controls()]),
         html.Div(_body(period), id=f"{P}-body", className="ops-body"),
     ])
 
@@ -110,3 +122,19 @@ def register_callbacks(app: Dash) -> None:
                   State(f"{P}-period-code", "data"), prevent_initial_call=True)
     def refresh(_n: int, period: str | None) -> list[Any]:
         return _body(period)
+
+    @app.callback(Output(f"{P}-download", "data"), Output(f"{P}-export-msg", "children"),
+                  Input(f"{P}-export", "n_clicks"), State(f"{P}-period-code", "data"), prevent_initial_call=True)
+    def export(n: int | None, period: str | None) -> tuple[Any, Any]:
+        if not n:
+            return dash.no_update, dash.no_update
+        data = wall_data()
+        try:
+            wanted = parse_period(period)
+        except VerifyError as exc:
+            return dash.no_update, O.BAD_PERIOD.format(text=period, error=exc)
+        out = export_bulletin(data.sessions, current_principal(), wanted, data.clock.now(),
+                              request.remote_addr)
+        if out.content is None:
+            return dash.no_update, out.message
+        return dcc.send_bytes(out.content, out.filename), out.message

@@ -17,6 +17,7 @@ from dashboard.data import wall_data
 from dashboard.ops_data import parse_period, read_sheet
 from layouts.components import panel_title
 from layouts.ops_sheet import (
+    basis_note,
     bonus_rows,
     facts,
     history_rows,
@@ -71,7 +72,8 @@ def layout(code: str | None = None, period: str | None = None, **_: Any) -> html
     left: list[Any] = [
         html.Section(className="panel", children=[
             panel_title(f"{sheet.city_name} · {snap.site_code}"),
-            html.Div(facts(r, snap.period, snap.computed_at, tz, sheet.signoff), className="sheet-facts")]),
+            html.Div(facts(r, snap.period, snap.computed_at, tz, sheet.signoff), className="sheet-facts"),
+            basis_note(snap.computed_at, snap.frozen, tz, sheet.pending)]),
         html.Section(className="panel", children=[
             panel_title(O.SHEET_INDICATORS),
             sheet_table(O.SHEET_INDICATOR_COLUMNS, indicator_rows(r, *args), f"{P}-indicators", O.NO_ROWS)]),

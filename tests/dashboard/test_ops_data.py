@@ -7,16 +7,22 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
+from io import BytesIO
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
 
 from dashboard import ops_data
+from db.models_security import AuditEntry, Role
+from operations import verify_store
 from operations.errors import VerifyError
 from operations.periods import parse
 from operations.score_store import SnapshotView
-from tests.dashboard.ops_world import seed_scores
+from security.auth import Principal
+from tests.dashboard.ops_world import PROVINCE, seed_scores
 from tests.dashboard.world import NOW, World, build_world
 
 CITIES = pd.DataFrame([("430100", "长沙市"), ("430200", "株洲市"), ("430300", "湘潭市"), ("430400", "衡阳市")],
@@ -123,3 +129,37 @@ def test_cited_ids() -> None:
               "bonus": [{"source": "entry:9"}], "vetoes": [{"evidence": ["finding:7", "probe summary"]}]}
     assert ops_data.cited(result, "finding") == {3, 4, 7}
     assert ops_data.cited(result, "entry") == {2, 9}
+
+
+def test_sheet_lists_verification_changes_after_its_snapshot(scored: tuple[World, dict[str, int]]) -> None:
+    world, _ = scored
+    sheet = ops_data.read_sheet(world.sessions, "430000", "C0100", None, {})
+    assert sheet is not None and sheet.pending == ()  # seed_scores scored after every entry and sign-off
+    with world.sessions() as s:
+        verify_store.add_entry(s, PROVINCE, NOW + timedelta(hours=1), "C0100", "2026Q4", "deduction", "news", 1,
+                               "要闻栏目更新不及时")
+    later = ops_data.read_sheet(world.sessions, "430000", "C0100", None, {})
+    assert later is not None and [c.what for c in later.pending] == ["添加人工扣分 news 1 分"]
+    assert later.snapshot is not None and later.snapshot.result == sheet.snapshot.result  # figures not moved
+
+
+def test_bulletin_download_is_the_walls_rows_for_the_viewers_region(scored: tuple[World, dict[str, int]]) -> None:
+    world, _ = scored
+    kiosk = Principal.of_kiosk("wall", "430000")
+    assert ops_data.export_bulletin(world.sessions, kiosk, None, NOW).content is None
+    assert ops_data.export_bulletin(world.sessions, None, None, NOW).content is None
+    city = Principal("cs_admin", "430100", Role.CITY_ADMIN, 1)
+    out = ops_data.export_bulletin(world.sessions, city, None, NOW, "127.0.0.1")  # the latest period: 2026Q4
+    assert out.content is not None and out.filename == "检查情况通报-2026Q4-430100.xlsx"
+    assert out.message == "已导出 2026Q4 检查情况通报（2 个网站，评分快照）"
+    ws = load_workbook(BytesIO(out.content)).worksheets[0]
+    rows = [(r[1], r[3], r[4], r[5]) for r in ws.iter_rows(min_row=3, values_only=True) if isinstance(r[0], int)]
+    view = ops_data.read_ops(world.sessions, "430100", None, CITIES)
+    county = view.county_rank.iloc[0]
+    assert rows == [("长沙市人民政府门户网站", "长沙市", 97.9, "合格"),
+                    (county["name"], "长沙市", "不计分", county["grade"])]
+    with world.sessions() as s:
+        [entry] = s.scalars(select(AuditEntry).where(AuditEntry.action == "score.export")).all()
+    assert (entry.actor, entry.object_id, entry.scope_code) == ("cs_admin", "430100/2026Q4", "430100")
+    none = ops_data.export_bulletin(world.sessions, city, parse("2025Q1"), NOW)
+    assert none.content is None and none.message == "2025Q1 尚无评分结果，无可导出的通报"

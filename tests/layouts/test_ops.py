@@ -4,7 +4,7 @@ the tables (a vetoed site shows — and 不合格, never 0), and a score sheet l
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pandas as pd
@@ -17,13 +17,15 @@ from layouts.ops import (
     MAP_VALUE_PX,
     closest_table,
     fmt,
+    fmt_points,
     pass_rate_map,
     period_line,
     rate_status,
     site_rank_table,
     trend_figure,
 )
-from layouts.ops_sheet import indicator_rows, source_parts
+from layouts.ops_sheet import basis_note, indicator_rows, source_parts
+from operations.sheets import Change
 
 
 def _cities() -> pd.DataFrame:
@@ -111,3 +113,31 @@ def test_sheet_lines_name_their_sources() -> None:
     row = indicator_rows(result, "C0100", {}, {2: ("sheng", "错别字", False)})[0]
     texts = _texts(row)
     assert "暂定" in texts and "错别字：扣 1.5 分（扣分）" in texts and "1.5" in texts
+
+
+def test_scores_show_two_decimals_as_the_bulletin_prints_them_rates_one() -> None:
+    assert [fmt_points(x) for x in (97.75, 99.87, 100.0, 97.4, None)] == ["97.75", "99.87", "100", "97.4", "—"]
+    assert fmt(71.4286, "%") == "71.4%"  # rates keep one decimal
+    df = pd.DataFrame([{"rank": 1, "code": "X0104", "name": "岳麓区", "city_name": "长沙市", "score": 97.75,
+                        "grade": "合格", "passed": True}, {"rank": 2, "code": "X0103", "name": "天心区",
+                                                          "city_name": "长沙市", "score": 97.7, "grade": "合格",
+                                                          "passed": True}], columns=list(SITE_RANK_COLUMNS))
+    rows = site_rank_table(df, "b", "2026Q4").children[1].children
+    assert [_texts(r)[3] for r in rows] == ["97.75", "97.7"]  # ranked apart, shown apart
+
+
+def test_sheet_basis_says_snapshot_and_lists_changes_after_it() -> None:
+    at = datetime(2026, 11, 27, 6, tzinfo=UTC)
+    tz = timezone(timedelta(hours=8))
+    plain = basis_note(at, False, tz, [])
+    assert _lines(plain) == ["得分、结论与扣分明细为 2026-11-27 14:00 的评分快照（本期未结束，每次评分更新）；"
+                             "签核为当前状态。"]
+    change = Change(at + timedelta(hours=1), "cs_admin", "排除问题 #13（误报）", "finding_decision", 1)
+    frozen = _lines(basis_note(at, True, tz, [change]))
+    assert frozen[0].startswith("得分、结论与扣分明细为 2026-11-27 14:00 封存的评分快照")
+    assert frozen[1] == ("封存之后又有 1 项核验变更，未计入封存的分数（需重新评分）："
+                         "11-27 15:00 cs_admin 排除问题 #13（误报）")
+
+
+def _lines(div: Any) -> list[str]:
+    return [str(c.children) for c in div.children]
