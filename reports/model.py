@@ -138,9 +138,17 @@ def _city_key(code: str, city: str) -> tuple[int, str, str]:
 
 
 def sort_rows(rows: Iterable[SiteRow]) -> list[SiteRow]:
-    """By city (division code, then name), then score highest first; 无法判定 with a score among the scored,
-    vetoed sites (no score) last within their city, then by site code."""
-    return sorted(rows, key=lambda r: (_city_key(r.city_code, r.city), r.score is None, -(r.score or 0), r.code))
+    """By city (division code, then name); within a city the order the 运营中心 wall ranks in: judged sites with
+    a score, highest first; then 无法判定 (by score where there is one); then vetoed sites (no score); ties by
+    site code."""
+    return sorted(rows, key=lambda r: (_city_key(r.city_code, r.city), _standing(r), -(r.score or 0), r.code))
+
+
+def _standing(r: SiteRow) -> int:
+    """0 judged with a score, 1 无法判定, 2 vetoed (不合格, no score)."""
+    if r.passed is None:
+        return 1
+    return 0 if r.score is not None else 2
 
 
 def _summary(city: str, code: str, rows: Sequence[SiteRow]) -> CitySummary:

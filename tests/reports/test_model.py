@@ -36,15 +36,25 @@ def test_main_problems_largest_first_with_media() -> None:
     assert main_problems(RESULTS["clean"]) == ()
 
 
-def test_rows_sort_by_city_code_then_score_vetoed_last() -> None:
+def test_rows_sort_by_city_code_then_standing_like_the_wall() -> None:
     ordered = sort_rows(rows(35))
     codes = [r.city_code for r in ordered]
     assert codes == sorted(codes) and codes[0] == "430000"
     for city in {r.city_code for r in ordered}:
-        scores = [r.score for r in ordered if r.city_code == city]
-        scored = [s for s in scores if s is not None]
-        assert scored == sorted(scored, reverse=True)
-        assert scores == scored + [None] * (len(scores) - len(scored))  # vetoed last
+        mine = [r for r in ordered if r.city_code == city]
+        standing = [0 if r.passed is not None and r.score is not None else 1 if r.passed is None else 2 for r in mine]
+        assert standing == sorted(standing)  # judged and scored, then 无法判定, then vetoed (no score)
+        judged = [r.score for r in mine if r.passed is not None and r.score is not None]
+        assert judged == sorted(judged, reverse=True)
+
+
+def test_undetermined_with_a_score_follows_the_judged_as_on_the_wall() -> None:
+    a = SiteIdentity("1", "甲", "县级门户", "长沙市", "430100")
+    b = SiteIdentity("2", "乙", "县级门户", "长沙市", "430100")
+    c = SiteIdentity("3", "丙", "县级门户", "长沙市", "430100")
+    ordered = sort_rows([site_row(a, RESULTS["undetermined"]), site_row(b, RESULTS["vetoed"]),
+                         site_row(c, RESULTS["deducted"])])
+    assert [r.code for r in ordered] == ["3", "1", "2"]  # 93.2 judged, 100 无法判定, vetoed
 
 
 def test_summary_pass_rate_excludes_undetermined_and_average_excludes_vetoed() -> None:
