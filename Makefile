@@ -21,8 +21,11 @@ run: $(STAMP)
 run-federation: $(STAMP) system-deps
 	$(PY) app.py demo-federation
 
+# Both cores: a module's tests stay on one worker (its browser and servers are started once); the slowest
+# tests are listed at the end so a slow-down is seen where it happens. `make test PYTEST_JOBS=` runs serially.
+PYTEST_JOBS ?= -n 2 --dist loadfile
 test: $(STAMP) system-deps
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_JOBS) --durations=25 $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -35,6 +35,7 @@ class Watch:
         self._seq = 0
         self._started: dict[int, int] = {}  # id(request) -> order it started in
         self._last_navigation = -1
+        self._navigating_to: str | None = None  # the document the latest main-frame navigation asked for
         self._closing = False
         page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}")
                 if m.type == "error" else None)
@@ -48,6 +49,7 @@ class Watch:
         self._started[id(r)] = self._seq
         if r.is_navigation_request() and r.frame == self._page.main_frame:
             self._last_navigation = self._seq
+            self._navigating_to = r.url
         host = urlparse(r.url).hostname or ""
         if r.url.startswith(("data:", "blob:")):
             return
@@ -57,8 +59,11 @@ class Watch:
     def _failed(self, r: Any) -> None:
         # Under load Chromium may report an old document's refresh after the navigation that replaces it,
         # so order alone can miss it; the referer names the document that asked, the frame the one shown.
+        # Between a navigation's request and its commit the frame still shows the old document, while a
+        # refresh it started is aborted: the navigation's target then names the document that replaces it.
         referer = (r.headers or {}).get("referer")
-        replaced = referer is not None and referer != self._page.main_frame.url
+        shown = self._page.main_frame.url
+        replaced = referer is not None and (referer != shown or (self._navigating_to not in (None, referer)))
         left = self._closing or replaced or self._started.get(id(r), self._seq) < self._last_navigation
         if left and "ERR_ABORTED" in str(r.failure or ""):
             return

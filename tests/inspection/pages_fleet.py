@@ -7,6 +7,7 @@ present whatever the seeded default mix holds. The checks run against it over re
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -53,7 +54,10 @@ def _toml(codes: list[str]) -> str:
 @pytest.fixture(scope="session")
 def page_fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     tmp: Path = tmp_path_factory.mktemp("pagefleet")
-    env = {"GOVOPS_DEMO__BIND_PREFIX": "127.0.81", "GOVOPS_DEMO__PORT": "28181",
+    # Session-scoped and shared by several modules: under pytest-xdist each worker starts its own fleet, so
+    # each gets its own loopback block (127.<worker>.81.N; the whole 127/8 is loopback).
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    env = {"GOVOPS_DEMO__BIND_PREFIX": f"127.{worker % 200}.81", "GOVOPS_DEMO__PORT": "28181",
            "GOVOPS_DEMO__HTTPS_PORT": "28481", "GOVOPS_COLLECTORS__PROBE_TIMEOUT": "2",
            "GOVOPS_COLLECTORS__PROBE_CA_FILE": str(tmp / "demo-ca.pem")}
     as_of = datetime.now(UTC)
