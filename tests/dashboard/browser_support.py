@@ -173,3 +173,17 @@ CUT = """() => {
   if (strip && strip.getBoundingClientRect().bottom > window.innerHeight + 1) { out.push('ticker below the screen'); }
   return out;
 }"""
+
+
+def wait_text(page: Any, selector: str, text: str, timeout_ms: int = 15_000) -> None:
+    """Until the element ``selector`` shows ``text`` (Dash fills it by a callback)."""
+    page.wait_for_function("([s, t]) => { const e = document.querySelector(s); return e && e.innerText.includes(t); }",
+                           arg=[selector, text], timeout=timeout_ms)
+
+
+def pick(page: Any, dropdown: str, value: str) -> None:
+    """Choose ``value`` in a Dash dropdown (its open list is a popover), then close the list: picking the value
+    already chosen leaves it open."""
+    page.click(dropdown)
+    page.locator(f".dash-dropdown-option:has(input[value='{value}'])").click()
+    page.keyboard.press("Escape")

@@ -27,7 +27,7 @@ from db.models_annual import ReportState
 from db.models_security import AuditEntry, Role
 from db.session import transaction
 from security.users import create_user
-from tests.dashboard.browser_support import Watch, login, serve
+from tests.dashboard.browser_support import Watch, login, pick, serve, wait_text
 from tests.dashboard.world import NOW, World, build_world
 
 pytestmark = pytest.mark.browser
@@ -70,17 +70,6 @@ def served(tmp_path: Path) -> Iterator[Served]:
         yield out
 
 
-def _wait_text(page: Any, selector: str, text: str) -> None:
-    page.wait_for_function("([s, t]) => { const e = document.querySelector(s); return e && e.innerText.includes(t); }",
-                           arg=[selector, text], timeout=15_000)
-
-
-def _pick(page: Any, dropdown: str, value: str) -> None:
-    page.click(dropdown)
-    page.locator(f".dash-dropdown-option:has(input[value='{value}'])").click()
-    page.keyboard.press("Escape")
-
-
 def _visible(page: Any, selector: str) -> bool:
     return bool(page.locator(selector).is_visible())
 
@@ -89,7 +78,7 @@ def _open(browser: Any, served: Served, user: str) -> tuple[Any, Watch]:
     page = browser.new_context(viewport={"width": 1600, "height": 1000}, accept_downloads=True).new_page()
     watch = Watch(page)
     login(page, served, user, PASSWORD, "/annual")
-    _wait_text(page, "#annual-body", "长沙市人民政府门户网站（C0100）")
+    wait_text(page, "#annual-body", "长沙市人民政府门户网站（C0100）")
     return page, watch
 
 
@@ -111,27 +100,27 @@ def test_fill_submit_return_review_publish_and_download(browser: Any, served: Se
     editor.screenshot(path="/tmp/annual-list.png")
     editor.click("#annual-row-C0100 a")
     editor.wait_for_url("**/annual/site/C0100?year=2026", timeout=10_000)
-    _wait_text(editor, f"#annual-field-{LAST}", "未填报")
+    wait_text(editor, f"#annual-field-{LAST}", "未填报")
     assert "annual-missing" in (editor.get_attribute(f"#annual-field-{LAST}", "class") or "")
-    _wait_text(editor, "#annual-field-pv", "自动：访问日志：300/365 天有日志数据")
-    _wait_text(editor, "#annual-field-unit_head", "手工：cs_editor，2026-11-26 16:00")
+    wait_text(editor, "#annual-field-pv", "自动：访问日志：300/365 天有日志数据")
+    wait_text(editor, "#annual-field-unit_head", "手工：cs_editor，2026-11-26 16:00")
     assert _visible(editor, "#annual-site-submit") and not _visible(editor, "#annual-site-review")
     assert not _visible(editor, "#annual-site-publish") and not _visible(editor, "#annual-site-return")
 
     # Submitting with a field missing is refused with the workflow's message; filled in, it goes through.
     editor.click("#annual-site-submit")
-    _wait_text(editor, "#annual-site-msg", "以下字段未能取得，提交前须手工填报：ICP备案号")
-    _pick(editor, "#annual-site-field", LAST)
-    _wait_text(editor, "#annual-site-hint", "文字")
+    wait_text(editor, "#annual-site-msg", "以下字段未能取得，提交前须手工填报：ICP备案号")
+    pick(editor, "#annual-site-field", LAST)
+    wait_text(editor, "#annual-site-hint", "文字")
     editor.fill("#annual-site-value", "湘ICP备05001234号-1")
     editor.click("#annual-site-set")
-    _wait_text(editor, "#annual-site-msg", "已填报 ICP备案号：湘ICP备05001234号-1")
-    _wait_text(editor, f"#annual-field-{LAST}", "湘ICP备05001234号-1【手工】")
+    wait_text(editor, "#annual-site-msg", "已填报 ICP备案号：湘ICP备05001234号-1")
+    wait_text(editor, f"#annual-field-{LAST}", "湘ICP备05001234号-1【手工】")
     editor.click("#annual-site-submit")
-    _wait_text(editor, "#annual-site-msg", "年度报表：草稿 → 已提交")
-    _wait_text(editor, "#annual-site-head", "提交：cs_editor，2026-11-27 16:00")
+    wait_text(editor, "#annual-site-msg", "年度报表：草稿 → 已提交")
+    wait_text(editor, "#annual-site-head", "提交：cs_editor，2026-11-27 16:00")
     editor.wait_for_selector("#annual-site-form", state="hidden", timeout=10_000)
-    _wait_text(editor, "#annual-site-form-note", "报表状态为“已提交”，不能修改字段")
+    wait_text(editor, "#annual-site-form-note", "报表状态为“已提交”，不能修改字段")
 
     # The reviewer returns it: a reason is required.
     reviewer, rwatch = _open(browser, served, "cs_reviewer")
@@ -140,31 +129,31 @@ def test_fill_submit_return_review_publish_and_download(browser: Any, served: Se
     reviewer.wait_for_selector("#annual-site-return", state="visible", timeout=15_000)
     assert not _visible(reviewer, "#annual-site-form") and not _visible(reviewer, "#annual-site-submit")
     reviewer.click("#annual-site-return")
-    _wait_text(reviewer, "#annual-site-msg", "退回须填写原因")
+    wait_text(reviewer, "#annual-site-msg", "退回须填写原因")
     reviewer.fill("#annual-site-reason", "网站总访问量与统计报表不符，请核实")
     reviewer.click("#annual-site-return")
-    _wait_text(reviewer, "#annual-site-msg", "年度报表：已提交 → 已退回")
-    _wait_text(reviewer, "#annual-site-head", "退回原因：网站总访问量与统计报表不符，请核实")
+    wait_text(reviewer, "#annual-site-msg", "年度报表：已提交 → 已退回")
+    wait_text(reviewer, "#annual-site-head", "退回原因：网站总访问量与统计报表不符，请核实")
 
     # The editor sees why, and resubmits.
     editor.reload()
-    _wait_text(editor, "#annual-site-head", "退回原因：网站总访问量与统计报表不符，请核实")
+    wait_text(editor, "#annual-site-head", "退回原因：网站总访问量与统计报表不符，请核实")
     editor.wait_for_selector("#annual-site-submit", state="visible", timeout=10_000)
     editor.click("#annual-site-submit")
-    _wait_text(editor, "#annual-site-msg", "年度报表：已退回 → 已提交")
+    wait_text(editor, "#annual-site-msg", "年度报表：已退回 → 已提交")
 
     # The reviewer reviews and publishes.
     served.clock.advance(3600)
     reviewer.reload()
     reviewer.wait_for_selector("#annual-site-review", state="visible", timeout=15_000)
     reviewer.click("#annual-site-review")
-    _wait_text(reviewer, "#annual-site-msg", "年度报表：已提交 → 已审核")
+    wait_text(reviewer, "#annual-site-msg", "年度报表：已提交 → 已审核")
     reviewer.wait_for_selector("#annual-site-publish", state="visible", timeout=10_000)
     reviewer.click("#annual-site-publish")
-    _wait_text(reviewer, "#annual-site-msg", "年度报表：已审核 → 已发布")
-    _wait_text(reviewer, "#annual-site-head", "发布：cs_reviewer，2026-11-27 18:00")
-    _wait_text(reviewer, "#annual-site-head", "审核：cs_reviewer，2026-11-27 18:00")
-    _wait_text(reviewer, "#annual-site-none", "当前状态下您没有可做的操作")
+    wait_text(reviewer, "#annual-site-msg", "年度报表：已审核 → 已发布")
+    wait_text(reviewer, "#annual-site-head", "发布：cs_reviewer，2026-11-27 18:00")
+    wait_text(reviewer, "#annual-site-head", "审核：cs_reviewer，2026-11-27 18:00")
+    wait_text(reviewer, "#annual-site-none", "当前状态下您没有可做的操作")
     reviewer.screenshot(path="/tmp/annual-page.png")
     rows = _screen_rows(reviewer)
     screen = {label: value for label, (value, _) in rows.items()}

@@ -33,7 +33,7 @@ from operations import score_rows, score_store
 from operations.access import Actor
 from operations.periods import parse
 from security.users import create_user
-from tests.dashboard.browser_support import Watch, login, serve
+from tests.dashboard.browser_support import Watch, login, pick, serve, wait_text
 from tests.dashboard.ops_world import CHECKS
 from tests.dashboard.world import NOW, World, build_world
 
@@ -112,17 +112,6 @@ def served(tmp_path: Path) -> Iterator[Served]:
         yield Served(base, world, clock, ids[f"{SITE}:correction_missing"])
 
 
-def _wait_text(page: Any, selector: str, text: str) -> None:
-    page.wait_for_function("([s, t]) => { const e = document.querySelector(s); return e && e.innerText.includes(t); }",
-                           arg=[selector, text], timeout=10_000)
-
-
-def _pick(page: Any, dropdown: str, value: str) -> None:
-    page.click(dropdown)
-    page.locator(f".dash-dropdown-option:has(input[value='{value}'])").click()
-    page.keyboard.press("Escape")
-
-
 def _text(page: Any, selector: str) -> str:
     return str(page.locator(selector).inner_text())
 
@@ -131,20 +120,20 @@ def _inspect(page: Any, served: Served) -> None:
     """The inspector's work on /verify: dismiss, a manual deduction with a note, sign-off."""
     row = f"#verify-finding-{served.dismissed}"
     page.wait_for_selector(row, timeout=20_000)
-    _pick(page, f"{row} .verify-reason", "false_positive")
+    pick(page, f"{row} .verify-reason", "false_positive")
     page.fill(f"{row} :is(input.verify-qnote, .verify-qnote input)", "首页页脚已有纠错入口，巡检未识别")
     page.click(f"{row} button:has-text('排除')")
-    _wait_text(page, "#verify-queue-msg", f"已排除问题 #{served.dismissed}")
-    _pick(page, "#verify-site", SITE)
+    wait_text(page, "#verify-queue-msg", f"已排除问题 #{served.dismissed}")
+    pick(page, "#verify-site", SITE)
     assert page.input_value("#verify-period") == PERIOD
-    _pick(page, "#verify-code", "news")
+    pick(page, "#verify-code", "news")
     page.fill("#verify-points", "0.5")
     page.fill("#verify-entry-note", NOTE)
     page.click("#verify-entry-add")
-    _wait_text(page, "#verify-sheet-msg", "已添加人工扣分")
+    wait_text(page, "#verify-sheet-msg", "已添加人工扣分")
     page.fill("#verify-sign-note", "复核无误")
     page.click("#verify-sign")
-    _wait_text(page, "#verify-sheet", "评分表状态：已签核")
+    wait_text(page, "#verify-sheet", "评分表状态：已签核")
 
 
 def _sheet(page: Any, base: str, code: str) -> dict[str, str]:
@@ -196,7 +185,7 @@ def _download(page: Any, base: str) -> bytes:
     page.wait_for_selector("#ops-county-rank", timeout=20_000)
     with page.expect_download(timeout=20_000) as dl:
         page.click("#ops-export")
-    _wait_text(page, "#ops-export-msg", f"已导出 {PERIOD} 检查情况通报")
+    wait_text(page, "#ops-export-msg", f"已导出 {PERIOD} 检查情况通报")
     return Path(dl.value.path()).read_bytes()
 
 

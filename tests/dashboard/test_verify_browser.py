@@ -20,7 +20,7 @@ from db.models_operations import FindingDecision, ManualEntry, ScoreSignoff
 from db.models_security import AuditEntry, Role
 from db.session import transaction
 from security.users import create_user
-from tests.dashboard.browser_support import Watch, login, serve
+from tests.dashboard.browser_support import Watch, login, pick, serve, wait_text
 from tests.dashboard.world import NOW, World, build_world
 from tests.operations.world import finding
 
@@ -50,17 +50,6 @@ def served(tmp_path: Path) -> Iterator[Served]:
         yield out
 
 
-def _wait_text(page: Any, selector: str, text: str) -> None:
-    page.wait_for_function("([s, t]) => { const e = document.querySelector(s); return e && e.innerText.includes(t); }",
-                           arg=[selector, text], timeout=10_000)
-
-
-def _pick(page: Any, dropdown: str, value: str) -> None:
-    page.click(dropdown)
-    page.locator(f".dash-dropdown-option:has(input[value='{value}'])").click()  # the open list is a popover
-    page.keyboard.press("Escape")  # picking the value already chosen leaves the list open
-
-
 def _open_finding(served: Served) -> int:
     """Another open finding of C0100 than the dismissed one."""
     with served.world.sessions() as s:
@@ -87,63 +76,63 @@ def test_city_admin_verifies_enters_and_signs(browser: Any, served: Served) -> N
     assert nav["x"] + nav["width"] <= centre - text_w / 2 and centre + text_w / 2 <= side["x"] + 1
 
     # Dismiss the finding with a reason of the closed set and a note.
-    _pick(page, f"{row} .verify-reason", "exempt_column")
+    pick(page, f"{row} .verify-reason", "exempt_column")
     page.fill(f"{row} :is(input.verify-qnote, .verify-qnote input)", "通知公告栏目已报备豁免")
     page.click(f"{row} button:has-text('排除')")
-    _wait_text(page, "#verify-queue-msg", f"已排除问题 #{served.finding_id}（豁免栏目）")
+    wait_text(page, "#verify-queue-msg", f"已排除问题 #{served.finding_id}（豁免栏目）")
     page.wait_for_selector(row, state="detached", timeout=10_000)  # decided: out of the 待核验 queue …
     page.click("#verify-filter label:has-text('全部未消除问题')")
-    _wait_text(page, row, "已排除")  # … and shown as dismissed, with its reason, among all open ones
-    _wait_text(page, row, "（豁免栏目）")
+    wait_text(page, row, "已排除")  # … and shown as dismissed, with its reason, among all open ones
+    wait_text(page, row, "（豁免栏目）")
 
     # A manual deduction from the indicator table, for 长沙's portal this quarter.
-    _pick(page, "#verify-site", "C0100")
+    pick(page, "#verify-site", "C0100")
     assert page.input_value("#verify-period") == "2026Q4"
-    _pick(page, "#verify-code", "news")
+    pick(page, "#verify-code", "news")
     page.fill("#verify-points", "2")
     page.fill("#verify-entry-note", "要闻栏目两周未更新")
     page.fill("#verify-evidence", "https://c0100.example.gov.cn/xwzx")
     page.click("#verify-entry-add")
-    _wait_text(page, "#verify-sheet-msg", "已添加人工扣分")
-    _wait_text(page, "#verify-entries-body", "news 动态要闻")
-    _wait_text(page, "#verify-sheet", "未签核")
+    wait_text(page, "#verify-sheet-msg", "已添加人工扣分")
+    wait_text(page, "#verify-entries-body", "news 动态要闻")
+    wait_text(page, "#verify-sheet", "未签核")
 
     # Sign off: the sheet is signed, by whom and when.
     page.fill("#verify-sign-note", "复核无误")
     page.click("#verify-sign")
-    _wait_text(page, "#verify-sheet-msg", "C0100 2026Q4 评分表已签核")
-    _wait_text(page, "#verify-sheet", "评分表状态：已签核")
-    _wait_text(page, "#verify-sheet", "签核：cs_admin")
+    wait_text(page, "#verify-sheet-msg", "C0100 2026Q4 评分表已签核")
+    wait_text(page, "#verify-sheet", "评分表状态：已签核")
+    wait_text(page, "#verify-sheet", "签核：cs_admin")
     assert "签核后变更" not in page.inner_text("#verify-sheet")
 
     # An hour later the entry is withdrawn: the sheet shows 签核后已变更 with the change.
     served.clock.advance(3600)
     page.fill("#verify-withdraw-note", "重复录入")
     page.click("#verify-entries-body button:has-text('撤回')")
-    _wait_text(page, "#verify-sheet-msg", "已撤回人工条目")
-    _wait_text(page, "#verify-sheet", "评分表状态：签核后已变更")
-    _wait_text(page, "#verify-changes", "撤回人工扣分")
-    _wait_text(page, "#verify-entries-body", "已撤回（cs_admin")
+    wait_text(page, "#verify-sheet-msg", "已撤回人工条目")
+    wait_text(page, "#verify-sheet", "评分表状态：签核后已变更")
+    wait_text(page, "#verify-changes", "撤回人工扣分")
+    wait_text(page, "#verify-entries-body", "已撤回（cs_admin")
     page.screenshot(path="/tmp/verify-page.png")
 
     # A rectification notice for one open finding: draft, issue, then the owner's answer.
-    _pick(page, "#verify-notice-site", "C0100")
+    pick(page, "#verify-notice-site", "C0100")
     other = _open_finding(served)
-    _pick(page, "#verify-notice-findings", str(other))
+    pick(page, "#verify-notice-findings", str(other))
     page.click("#verify-notice-create")
-    _wait_text(page, "#verify-notice-msg", "已起草整改通知")
-    _wait_text(page, "#verify-notices-body", "草稿")
+    wait_text(page, "#verify-notice-msg", "已起草整改通知")
+    wait_text(page, "#verify-notices-body", "草稿")
     page.click("#verify-notices-body button:has-text('下发')")
-    _wait_text(page, "#verify-notice-msg", "已下发整改通知")
-    _wait_text(page, "#verify-notices-body", "已下发")
+    wait_text(page, "#verify-notice-msg", "已下发整改通知")
+    wait_text(page, "#verify-notices-body", "已下发")
     page.wait_for_function("() => document.querySelector('#verify-answer-notice') !== null")
     page.click("#verify-answer-notice")
     page.locator(".dash-dropdown-option", has_text="C0100").first.click()
-    _pick(page, "#verify-answer-problem", str(other))
+    pick(page, "#verify-answer-problem", str(other))
     page.fill("#verify-answer-text", "已补充更新栏目内容")
     page.click("#verify-answer-go")
-    _wait_text(page, "#verify-notice-msg", "通知现为“已答复”")
-    _wait_text(page, "#verify-notices-body", "已答复")
+    wait_text(page, "#verify-notice-msg", "通知现为“已答复”")
+    wait_text(page, "#verify-notices-body", "已答复")
 
     with served.world.sessions() as s:
         [d] = s.scalars(select(FindingDecision)).all()
