@@ -152,3 +152,22 @@ def test_a_city_node_scores_its_own_region(world: tuple[Factory, dict[str, int]]
     factory, _ = world
     assert _cycle(_collector(factory, FixedClock(DEC_7), role="city", code="430100"))["scored"] == 4
     assert sorted({code for code, _ in _snaps(factory)}) == [CS, FR]
+
+
+@pytest.mark.parametrize("scheduled", [True, False])
+def test_run_schedules_it_with_the_heavy_collectors(sessions: Factory, scheduled: bool) -> None:
+    """`app.py run` and `collect` run it on the inspection part's loop, even with the inspection checks off."""
+    from runtime.bootstrap import build_schedulers
+
+    config = Config()
+    config = dataclasses.replace(config, inspection=dataclasses.replace(config.inspection, scheduled=scheduled))
+    parts = build_schedulers(config, sessions, None)
+    try:
+        names = {part: [c.name for c in sch.collectors] for part, sch in parts.items()}
+        assert "scoring" in names["inspection"] and "scoring" not in names["monitoring"]
+        assert any(n.startswith("inspection_") for n in names["inspection"]) is scheduled
+        (c,) = [c for c in parts["inspection"].collectors if c.name == "scoring"]
+        assert (c.interval, c.timeout) == (900.0, 1800.0)
+    finally:
+        for sch in parts.values():
+            sch.close()
