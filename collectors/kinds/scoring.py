@@ -62,6 +62,7 @@ class ScoringCollector:
     label_zh: ClassVar[str] = T.COLLECTOR_LABEL
     blocking: ClassVar[bool] = True
     metrics = METRICS
+    batch: ClassVar[int] = 200  # sites per transaction, and per progress line
 
     def __init__(self, ctx: CollectorContext) -> None:
         self.ctx = ctx
@@ -95,7 +96,7 @@ class ScoringCollector:
         counts = {"scored": 0, "frozen": 0, "failed": 0, "refused": 0}
         for period in [*closed, *open_periods(now)]:
             summary = score_store.keep_period(self.ctx.sessions, actor, period, now, table, rules, media,
-                                              progress=_progress(period.code))
+                                              batch=self.batch, progress=_progress(period.code))
             counts["frozen" if summary.closed else "scored"] += summary.written
             counts["refused"] += summary.refused
             counts["failed"] += len(summary.failed)
@@ -112,7 +113,9 @@ class ScoringCollector:
 
 
 def _progress(period: str) -> Callable[[int, int, float], None]:
+    """A log line after each batch but the last (the ``scoring.period`` line says the end)."""
     def progress(done: int, total: int, secs: float) -> None:
-        log.info("scoring.progress", period=period, done=done, total=total,
-                 rate=round(done / secs, 1) if secs > 0 else None)
+        if done < total:
+            log.info("scoring.progress", period=period, done=done, total=total,
+                     rate=round(done / secs, 1) if secs > 0 else None)
     return progress

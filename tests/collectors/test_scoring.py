@@ -118,7 +118,8 @@ def test_no_retroactive_freeze_but_an_open_revision_is_frozen(world: tuple[Facto
     assert not [k for k in snaps if k[1] in ("2026Q2", "2026H1") or k in ((FR, "2026Q3"), (ZZ, "2026Q3"))]
 
 
-def test_a_failing_site_does_not_stop_the_others(world: tuple[Factory, dict[str, int]]) -> None:
+def test_a_failing_site_does_not_stop_the_others(world: tuple[Factory, dict[str, int]],
+                                                caplog: pytest.LogCaptureFixture) -> None:
     """A corrupt manual entry (points stored as infinity, past every form's validation) breaks 长沙's 2026Q4
     scoring: that one is counted failed and left unwritten; its 2026H2 and the other sites are written."""
     factory, ids = world
@@ -127,7 +128,12 @@ def test_a_failing_site_does_not_stop_the_others(world: tuple[Factory, dict[str,
                           note="损坏的记录", evidence="", created_by="changsha", created_at=DEC_7))
         s.commit()
     c = _collector(factory, FixedClock(DEC_7))
-    assert _cycle(c) == {"scored": 5, "frozen": 0, "failed": 1, "refused": 0}
+    before = REGISTRY.get_sample_value("govops_score_sites_total", {"outcome": "failed"}) or 0.0
+    with caplog.at_level("INFO", logger="collectors.kinds.scoring"):
+        assert _cycle(c) == {"scored": 5, "frozen": 0, "failed": 1, "refused": 0}
+    assert REGISTRY.get_sample_value("govops_score_sites_total", {"outcome": "failed"}) == before + 1
+    (failure,) = [r.__dict__ for r in caplog.records if r.getMessage() == "scoring.site_failed"]
+    assert (failure["site"], failure["period"]) == (CS, "2026Q4") and "ValueError" in failure["error"]
     snaps = _snaps(factory)
     assert (CS, "2026Q4") not in snaps and (CS, "2026H2") in snaps
     assert (FR, "2026Q4") in snaps and (ZZ, "2026Q4") in snaps
@@ -171,3 +177,18 @@ def test_run_schedules_it_with_the_heavy_collectors(sessions: Factory, scheduled
     finally:
         for sch in parts.values():
             sch.close()
+
+
+def test_progress_is_logged_every_batch(world: tuple[Factory, dict[str, int]], caplog: pytest.LogCaptureFixture,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    factory, _ = world
+    c = _collector(factory, FixedClock(DEC_7))
+    monkeypatch.setattr(c, "batch", 2)
+    with caplog.at_level("INFO", logger="collectors.kinds.scoring"):
+        _cycle(c)
+    events = [(r.getMessage(), r.__dict__) for r in caplog.records]
+    progress = [(f["done"], f["total"], f["period"]) for e, f in events if e == "scoring.progress"]
+    assert progress == [(2, 3, "2026Q4"), (2, 3, "2026H2")]  # after each batch but a period's last
+    assert [f["written"] for e, f in events if e == "scoring.period"] == [3, 3]
+    (run,) = [f for e, f in events if e == "scoring.run"]
+    assert (run["scored"], run["frozen"], run["failed"], run["refused"]) == (6, 0, 0, 0)
