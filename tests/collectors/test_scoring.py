@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from prometheus_client import REGISTRY
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from collectors.base import CollectorContext
@@ -192,3 +193,43 @@ def test_progress_is_logged_every_batch(world: tuple[Factory, dict[str, int]], c
     assert [f["written"] for e, f in events if e == "scoring.period"] == [3, 3]
     (run,) = [f for e, f in events if e == "scoring.run"]
     assert (run["scored"], run["frozen"], run["failed"], run["refused"]) == (6, 0, 0, 0)
+
+
+def test_failed_sites_raise_the_shipped_alert_until_they_score(world: tuple[Factory, dict[str, int]],
+                                                               tmp_path: Path) -> None:
+    """data/alerts/rules/hosts.yaml scoring_sites_failed on the run's score_run point: firing while a site
+    fails, resolved by the first run in which none does."""
+    from alerts.engine import AlertEngine
+    from alerts.rules import load_rule_files
+    from alerts.states import AlertState
+    from db.models_alerts import Alert
+    from tsdb.sqlite_store import SQLiteMetricStore
+
+    factory, ids = world
+    with factory() as s:
+        s.add(ManualEntry(site_id=ids[CS], period="2026Q4", kind="deduction", code="news", points=float("inf"),
+                          note="损坏的记录", evidence="", created_by="changsha", created_at=DEC_7))
+        s.commit()
+    clock = FixedClock(DEC_7)
+    c = _collector(factory, clock)
+    store = SQLiteMetricStore(tmp_path / "m.db")
+    rules = load_rule_files([Path(__file__).resolve().parents[2] / "data" / "alerts" / "rules" / "hosts.yaml"])
+    engine = AlertEngine(factory, store, rules)
+    try:
+        store.write(c.collect(c.targets()[0]))
+        engine.evaluate(clock.now() + timedelta(seconds=30))  # the window is [now - 1d, now)
+        with factory() as s:
+            (alert,) = s.scalars(select(Alert).where(Alert.rule == "scoring_sites_failed"))
+            assert alert.state == AlertState.FIRING
+            assert alert.summary == ("节点 湖南省 最近一次周期评分有 1 个网站评分失败，这些网站的评分未更新"
+                                     "（见日志 scoring.site_failed）")
+            s.execute(delete(ManualEntry))  # the corrupt row removed
+            s.commit()
+        clock.advance(900)
+        store.write(c.collect(c.targets()[0]))
+        engine.evaluate(clock.now() + timedelta(seconds=30))
+        with factory() as s:
+            (alert,) = s.scalars(select(Alert).where(Alert.rule == "scoring_sites_failed"))
+            assert alert.state == AlertState.RESOLVED
+    finally:
+        store.close()
