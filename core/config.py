@@ -174,6 +174,10 @@ class CollectorsConfig:
     service_interval: float = 30.0  # seconds between polls of the platform services (docs/services.md)
     service_timeout: float = 10.0  # one service's poll: connect, query and read, all together
     secrets_dir: str = "var/secrets"  # where a service's "file:NAME" credentials reference is looked up
+    # The scheduled scoring (collectors/kinds/scoring.py, docs/scoring.md): the current quarter and half-year
+    # re-scored, closed periods frozen, every score_interval seconds; one run may take score_timeout seconds.
+    score_interval: float = 900.0
+    score_timeout: float = 1800.0
 
 
 NODE_ROLES = ("all-in-one", "province", "city")
@@ -445,6 +449,8 @@ RANGES: dict[tuple[str, str], tuple[float, float]] = {
     ("collectors", "ssh_max_concurrency"): (1, 1024),
     ("collectors", "service_interval"): (0.001, 86400),
     ("collectors", "service_timeout"): (0.001, 600),
+    ("collectors", "score_interval"): (1, 86400),
+    ("collectors", "score_timeout"): (1, 86400),
     ("demo", "port"): (1, 65535),
     ("demo", "https_port"): (1, 65535),
     ("demo", "seed"): (0, 2**63 - 1),
@@ -519,7 +525,7 @@ def _validate(cfg: Config, origins: _Origins) -> None:
 
     for key in ("concurrency", "blocking_threads", "host_interval", "probe_interval", "probe_timeout",
                 "probe_max_bytes", "ssh_interval", "ssh_connect_timeout", "ssh_command_timeout", "ssh_pool_size",
-                "ssh_max_concurrency", "service_interval", "service_timeout"):
+                "ssh_max_concurrency", "service_interval", "service_timeout", "score_interval", "score_timeout"):
         positive("collectors", key)
     for key in ("raw_retention_hours", "minute_retention_days", "hour_retention_days", "day_retention_days"):
         positive("metrics.embedded", key)

@@ -44,6 +44,9 @@ RULE_EVALUATION = Histogram("govops_rule_evaluation_seconds", "Time of one evalu
 RULE_EVALUATION_ERRORS = Counter("govops_rule_evaluation_errors", "Evaluations of the rule set that raised.")
 NOTIFICATIONS = Counter("govops_notifications", "Notification delivery outcomes recorded, by receiver kind and "
                         "status (sent, retrying, failed, rate_limited, unknown).", ["receiver_kind", "status"])
+SCORE_SITES = Counter("govops_score_sites", "Site snapshots of the scheduled scoring (collectors/kinds/scoring.py), by "
+                      "outcome: scored (an open period's replaced), frozen (a closed period's), failed (left as it "
+                      "was), refused (written without a score: manual entries the table refuses).", ["outcome"])
 OUTBOX_BACKLOG = Gauge("govops_outbox_backlog", "A city node's outbox events not yet taken by the province "
                        "(set by the relay after each round).", multiprocess_mode="livemostrecent")
 
@@ -57,6 +60,12 @@ def collector_run(kind: str, *, failed: int = 0, timed_out: int = 0, targets_fai
         COLLECTOR_ERRORS.labels(kind, "target_timeout").inc(timed_out)
     if targets_failed:
         COLLECTOR_ERRORS.labels(kind, "targets_failed").inc()
+
+
+def score_sites(*, scored: int = 0, frozen: int = 0, failed: int = 0, refused: int = 0) -> None:
+    """One scheduled scoring run's site counts."""
+    for outcome, n in (("scored", scored), ("frozen", frozen), ("failed", failed), ("refused", refused)):
+        SCORE_SITES.labels(outcome).inc(n)
 
 
 def outbox_backlog(n: int) -> None:

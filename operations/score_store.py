@@ -8,6 +8,10 @@ and keeps the old ones. One transaction per run: a refusal or an error leaves no
 Reading is in bulk (sites, findings, decisions, runs, service columns: one query per 500 sites), manual
 entries through ``verify_store.manual_facts`` and new-media states per site; the building and scoring is
 pure (operations/scorefacts.py, inspection/scoring.py).
+
+:func:`keep_period` is the scheduled run (collectors/kinds/scoring.py) through the same scoring and writes: it
+never touches a frozen snapshot, freezes a closed period only where a site has an open revision, and commits a
+batch of sites at a time, retrying a failed batch site by site so one bad site never stops the others.
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, defer, joinedload
+from sqlalchemy.orm import Session, defer, joinedload, sessionmaker
 
 from core.i18n import scoring as T
 from db.models import CheckRun, ColumnKind, Finding, NewMediaAccount, Node, RunStatus, Site
 from db.models import Column as SiteColumn
 from db.models_media import NewMediaFinding, NewMediaState
 from db.models_operations import ScoreSnapshot
+from db.session import transaction
 from inspection.facts import CHINA, FactsError
 from inspection.indicators import IndicatorTable
 from inspection.rules import VetoRules
@@ -34,7 +39,7 @@ from newmedia.rules import MediaRules
 from operations import scorefacts
 from operations.access import Actor, region_clause, visible
 from operations.errors import VerifyError
-from operations.periods import Period
+from operations.periods import Period, parse
 from operations.verify_store import decision_statuses, manual_facts
 
 SERVICE_KINDS = (ColumnKind.SERVICE, ColumnKind.SERVICE_STATS)
@@ -158,41 +163,179 @@ def score_site(site: Site, data: dict[str, Any], table: IndicatorTable, rules: V
     return scorefacts.trace(to_dict(result, table), built.sources), sources
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What one scoring of one period holds fixed: the period, the moment, the reference date, the tables."""
+
+    period: Period
+    now: datetime
+    as_of: date
+    closed: bool
+    table: IndicatorTable
+    rules: VetoRules
+    media_rules: MediaRules
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return {"veto": {k: getattr(self.rules, k) for k in self.rules.__dataclass_fields__},
+                "new_media": {k: getattr(self.media_rules, k) for k in self.media_rules.__dataclass_fields__}}
+
+
+def _prepare(period: Period, now: datetime, table: IndicatorTable, rules: VetoRules,
+             media_rules: MediaRules) -> _Run:
+    as_of, closed = reference_date(period, now)
+    if now.astimezone(CHINA).date() < period.start:
+        raise VerifyError(T.RUN["not_started"].format(period=period.code, start=period.start))
+    return _Run(period, now, as_of, closed, table, rules, media_rules)
+
+
+def _score_into(session: Session, run: _Run, sites: Sequence[Site], current: dict[int, ScoreSnapshot],
+                tick: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+    """Score ``sites`` and write their snapshots (not committed); the results in the order of ``sites``.
+    The one path of :func:`run_period` and :func:`keep_period`."""
+    values = run.values
+    data = _inputs(session, sites, run.period, run.as_of)
+    results: list[dict[str, Any]] = []
+    for n, site in enumerate(sites, 1):
+        result, sources = score_site(site, data[site.id], run.table, run.rules, run.media_rules, run.as_of)
+        _write(session, site.id, run.period.code, current.get(site.id), run.as_of, run.table.version, values,
+               result, sources, run.now, run.closed)
+        results.append(result)
+        if tick is not None:
+            tick(n)
+    return results
+
+
 def run_period(session: Session, actor: Actor, period: Period, now: datetime, table: IndicatorTable,
                rules: VetoRules, media_rules: MediaRules, *, region: str | None = None, site_code: str | None = None,
                rescore: bool = False, progress: Callable[[int, int, float], None] | None = None) -> RunSummary:
     """Score the actor's sites (narrowed to ``region`` / ``site_code``) for ``period`` as of its reference date
     and store the snapshots in one transaction; raises :class:`VerifyError` / :class:`SnapshotFrozen`."""
-    as_of, closed = reference_date(period, now)
-    if now.astimezone(CHINA).date() < period.start:
-        raise VerifyError(T.RUN["not_started"].format(period=period.code, start=period.start))
+    run = _prepare(period, now, table, rules, media_rules)
     sites = _scope_sites(session, actor, region, site_code)
     if site_code and not sites:
         raise VerifyError(T.RUN["bad_site"].format(site=site_code))
     current = _current(session, [s.id for s in sites], period.code)
-    if closed and not rescore:
+    if run.closed and not rescore:
         frozen = [sid for sid, snap in current.items() if snap.frozen]
         if frozen:
             raise SnapshotFrozen(T.RUN["frozen_refused"].format(period=period.code, n=len(frozen)))
-    values = {"veto": {k: getattr(rules, k) for k in rules.__dataclass_fields__},
-              "new_media": {k: getattr(media_rules, k) for k in media_rules.__dataclass_fields__}}
     started = time.perf_counter()
-    data = _inputs(session, sites, period, as_of)
+
+    def tick(n: int) -> None:
+        if progress is not None and (n % 100 == 0 or n == len(sites)):
+            progress(n, len(sites), time.perf_counter() - started)
+
+    results = _score_into(session, run, sites, current, tick)
+    session.commit()
     counts = {"pass": 0, "fail": 0, "undetermined": 0}
     refused: list[str] = []
-    for n, site in enumerate(sites, 1):
-        result, sources = score_site(site, data[site.id], table, rules, media_rules, as_of)
+    for site, result in zip(sites, results, strict=True):
         if "refused" in result:
             refused.append(T.RUN["refused_site"].format(site=site.code, errors="；".join(result["refused"])))
         else:
             counts[{True: "pass", False: "fail", None: "undetermined"}[result["passed"]]] += 1
-        _write(session, site.id, period.code, current.get(site.id), as_of, table.version, values, result, sources,
-               now, closed)
-        if progress is not None and (n % 100 == 0 or n == len(sites)):
-            progress(n, len(sites), time.perf_counter() - started)
-    session.commit()
-    return RunSummary(period.code, as_of, closed, len(sites), counts["pass"], counts["fail"], counts["undetermined"],
-                      refused, time.perf_counter() - started, len(sites))
+    return RunSummary(period.code, run.as_of, run.closed, len(sites), counts["pass"], counts["fail"],
+                      counts["undetermined"], refused, time.perf_counter() - started, len(sites))
+
+
+@dataclass(frozen=True)
+class SiteFailure:
+    """A site a scheduled run could not score: its snapshot was left as it was."""
+
+    site: str
+    error: str
+
+
+@dataclass(frozen=True)
+class KeepSummary:
+    """One scheduled pass over a period (:func:`keep_period`). ``written`` snapshots were replaced (open period)
+    or frozen (closed); ``refused`` of them carry the table's refusal instead of a score; ``skipped`` sites were
+    left alone (already frozen, or the period closed without an open revision of theirs)."""
+
+    period: str
+    as_of: date
+    closed: bool
+    sites: int
+    written: int
+    refused: int
+    skipped: int
+    failed: tuple[SiteFailure, ...]
+    seconds: float
+
+
+def _untouchable(snap: ScoreSnapshot | None, closed: bool) -> bool:
+    """Whether a scheduled run leaves the site alone: frozen, or a closed period the site has no open
+    revision of (nothing is frozen retroactively)."""
+    return (snap is not None and snap.frozen) or (closed and snap is None)
+
+
+def _keep_batch(sessions: sessionmaker[Session], run: _Run, codes: Sequence[str]) -> tuple[int, int]:
+    """Score the sites ``codes`` in one transaction, re-reading their current revisions inside it (a
+    ``score run`` may have frozen one meanwhile); (written, refused)."""
+    with transaction(sessions) as s:
+        sites = list(s.scalars(select(Site).options(joinedload(Site.node))
+                               .where(Site.code.in_(list(codes))).order_by(Site.code)))
+        current = _current(s, [x.id for x in sites], run.period.code)
+        sites = [x for x in sites if not _untouchable(current.get(x.id), run.closed)]
+        results = _score_into(s, run, sites, current)
+    return len(results), sum("refused" in r for r in results)
+
+
+def keep_period(sessions: sessionmaker[Session], actor: Actor, period: Period, now: datetime, table: IndicatorTable,
+                rules: VetoRules, media_rules: MediaRules, *, batch: int = 200,
+                progress: Callable[[int, int, float], None] | None = None) -> KeepSummary:
+    """The scheduled run of ``period`` over the actor's sites (collectors/kinds/scoring.py), through the same
+    scoring and snapshot writes as :func:`run_period`: while the period is open each site's open revision is
+    replaced; once it is closed, a site with an open revision gets it frozen as of the period's last day; a
+    frozen snapshot is never touched, and a site without any revision of a closed period gets none.
+
+    Committed ``batch`` sites at a time; a batch that raises is retried site by site, so a site that fails is
+    listed in ``failed`` (its snapshot as it was) and the others are written. ``progress(done, total, seconds)``
+    after each batch. Raises :class:`VerifyError` when the period has not started."""
+    run = _prepare(period, now, table, rules, media_rules)
+    started = time.perf_counter()
+    with sessions() as s:
+        sites = [(x.id, x.code) for x in _scope_sites(s, actor, None, None)]
+        current = _current(s, [sid for sid, _ in sites], period.code)
+    todo = [code for sid, code in sites if not _untouchable(current.get(sid), run.closed)]
+    written = refused = 0
+    failed: list[SiteFailure] = []
+    for i in range(0, len(todo), batch):
+        chunk = todo[i:i + batch]
+        try:
+            w, r = _keep_batch(sessions, run, chunk)
+        except Exception:  # find the site that failed; the others of the batch are written one by one
+            w = r = 0
+            for code in chunk:
+                try:
+                    one = _keep_batch(sessions, run, [code])
+                except Exception as exc:
+                    failed.append(SiteFailure(code, f"{type(exc).__name__}: {exc}"[:500]))
+                else:
+                    w, r = w + one[0], r + one[1]
+        written, refused = written + w, refused + r
+        if progress is not None:
+            progress(min(i + batch, len(todo)), len(todo), time.perf_counter() - started)
+    return KeepSummary(period.code, run.as_of, run.closed, len(sites), written, refused,
+                       len(sites) - len(todo), tuple(failed), time.perf_counter() - started)
+
+
+def periods_to_freeze(session: Session, actor: Actor, now: datetime) -> list[Period]:
+    """Closed periods (at ``now``, Beijing time) in which some of the actor's sites still have an open
+    (unfrozen) revision: what a scheduled run freezes. Oldest first."""
+    q = (select(ScoreSnapshot.period).join(Site, Site.id == ScoreSnapshot.site_id)
+         .join(Node, Node.code == Site.node_code)
+         .where(ScoreSnapshot.frozen.is_(False), Site.enabled.is_(True), region_clause(actor, None)).distinct())
+    out: list[Period] = []
+    for code in session.scalars(q):
+        try:
+            period = parse(code)
+        except VerifyError:  # a stored code this version cannot read is left alone
+            continue
+        if reference_date(period, now)[1]:
+            out.append(period)
+    return sorted(out, key=lambda p: (p.end, p.kind.value))
 
 
 def _current(session: Session, site_ids: Sequence[int], period: str) -> dict[int, ScoreSnapshot]:

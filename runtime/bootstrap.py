@@ -209,15 +209,18 @@ def build_schedulers(config: Config, sessions: sessionmaker[Session], store: Any
                      names: Sequence[str] | None = None, clock: Any = None) -> dict[str, Any]:
     """The collectors split over two schedulers, each for its own event-loop thread: ``monitoring``
     (probes, hosts: many short network waits) and ``inspection`` (crawls and page parsing, minutes of
-    work). A crawl parsing a page on its loop can then never hold back a probe's timing on the other.
-    A part with no collector is left out."""
+    work; the scheduled scoring). A crawl parsing a page on its loop can then never hold back a probe's
+    timing on the other. A part with no collector is left out."""
     from collectors.loader import load_kinds
 
     wanted = list(names) if names is not None else load_kinds()
     if names is None and not config.inspection.scheduled:
         wanted = [n for n in wanted if not n.startswith("inspection_")]
-    parts = {"monitoring": [n for n in wanted if not n.startswith("inspection_")],
-             "inspection": [n for n in wanted if n.startswith("inspection_")]}
+
+    def heavy(n: str) -> bool:  # minutes of work (crawls) or a whole period's scoring
+        return n.startswith("inspection_") or n == "scoring"
+
+    parts = {"monitoring": [n for n in wanted if not heavy(n)], "inspection": [n for n in wanted if heavy(n)]}
     clock = clock or make_clock(config)
     return {part: build_scheduler(config, sessions, store, kinds, clock=clock)
             for part, kinds in parts.items() if kinds}

@@ -29,8 +29,6 @@ from operations.errors import VerifyError
 from operations.periods import Period, parse
 from reports.model import sheet_data
 
-RULES_FILE = DEFAULT_FILE.parent / "rules.toml"
-
 
 def add_arguments(ssub: argparse._SubParsersAction) -> None:
     """``run``, ``show`` and ``export`` under ``score``."""
@@ -41,7 +39,8 @@ def add_arguments(ssub: argparse._SubParsersAction) -> None:
     r.add_argument("--rescore", action="store_true", help="周期已冻结时重新评分（新增修订，保留历史）")
     r.add_argument("--as", dest="as_user", metavar="用户名", help="以该用户的管辖范围操作（默认：全省）")
     r.add_argument("--indicators", metavar="文件", help="指标表文件")
-    r.add_argument("--rules", metavar="文件", help="规则文件（单项否决阈值）")
+    r.add_argument("--rules", metavar="文件",
+                   help="规则文件（单项否决阈值；默认取配置 inspection.rules_file，与定时评分相同）")
     s = ssub.add_parser("show", help="查看评分快照；加 --site 看该网站各周期的历史")
     s.add_argument("--period", metavar="周期")
     s.add_argument("--site", metavar="标识码")
@@ -99,7 +98,8 @@ def _run(s: Session, actor: Actor, args: argparse.Namespace, now: datetime, conf
     except IndicatorError as exc:
         raise CliError(T.CLI["table_error"].format(error=exc)) from None
     try:
-        rules = load_rules(args.rules or RULES_FILE).veto
+        # the node's configured file by default, as the scheduled scoring (collectors/kinds/scoring.py) reads it
+        rules = load_rules(args.rules or config.resolve_path(config.inspection.rules_file)).veto
     except RulesError as exc:
         raise CliError(T.CLI["rules_error"].format(error=exc)) from None
     as_of, closed = score_store.reference_date(period, now)

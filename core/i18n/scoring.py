@@ -145,3 +145,8 @@ RUN = {
     "exported": "已导出：{path}",
     "export_kind": "导出文件应以 .xlsx 或 .pdf 结尾：{path}",
 }
+# the scheduled scoring (collectors/kinds/scoring.py)
+COLLECTOR_LABEL = "周期评分"
+RUN_MEASUREMENT = "周期评分运行"
+RUN_FIELDS = {"scored": "本期评分网站数", "frozen": "冻结网站数", "failed": "评分失败网站数",
+              "refused": "人工条目不符未评分网站数"}

@@ -129,7 +129,7 @@ HARNESS: dict[str, World] = {
     "service_redis": _service_world("redis", REDIS_ADDRESS),
     "service_http": _http_service_world, "service_tcp": _http_service_world,
     "service_nginx": _nginx_world, "new_media": _media_world,
-    "new_media_rules": _media_rules_world,
+    "new_media_rules": _media_rules_world, "scoring": _site_world,
 }
 INSPECTION_KINDS = {f"inspection_{group}" for group in check_groups()}  # checks: test_check_contract.py
 
