@@ -43,7 +43,7 @@ SITE_RANK_COLUMNS = ("rank", "code", "name", "city_name", "score", "grade", "pas
 VETO_COLUMNS = ("code", "name", "city_name", "item", "reason")
 TREND_COLUMNS = ("period", "label", "sites", "judged", "pass_rate", "average")
 CLOSEST_COLUMNS = ("code", "name", "city_name", "score", "risk")
-STALE_DAYS = 7  # an open period's scores older than this are said to be stale (score run is daily)
+STALE_DAYS = 7  # an open period's scores older than this are said to be stale (the line shows any age in days)
 CLOSEST_N = 10
 
 
@@ -63,6 +63,8 @@ class OpsView:
     vetoes: pd.DataFrame = field(default_factory=lambda: _empty(VETO_COLUMNS))
     trend: pd.DataFrame = field(default_factory=lambda: _empty(TREND_COLUMNS))
     closest: pd.DataFrame = field(default_factory=lambda: _empty(CLOSEST_COLUMNS))
+    behind: int = 0  # sites whose snapshot predates ``computed_at`` (not rescored by the newest run)
+    oldest_at: datetime | None = None  # the oldest snapshot's score run, when some are behind
 
 
 def _empty(cols: Sequence[str]) -> pd.DataFrame:
@@ -203,12 +205,15 @@ def build_view(views: Sequence[score_store.SnapshotView], period: Period | None,
     _, total = summarize(rows.values())
     city_df = city_frame(list(rows.values()), cities)
     level = {v.site_code: v.level for v in shown}
+    newest = max(v.computed_at for v in shown)
+    behind = [v.computed_at for v in shown if v.computed_at < newest]
     return OpsView(
-        period, periods, max(v.computed_at for v in shown), all(v.frozen for v in shown), total, city_df,
+        period, periods, newest, all(v.frozen for v in shown), total, city_df,
         city_ranking(city_df),
         site_ranking(r for c, r in rows.items() if level[c] == "county_portal"),
         site_ranking(r for c, r in rows.items() if level[c] == "provincial_department"),
-        veto_frame(rows.values()), trend_frame(views, period.kind, names), closest_frame(shown, rows))
+        veto_frame(rows.values()), trend_frame(views, period.kind, names), closest_frame(shown, rows),
+        behind=len(behind), oldest_at=min(behind, default=None))
 
 
 def read_ops(sessions: sessionmaker[Session], scope_code: str, period: Period | None,

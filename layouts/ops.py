@@ -185,14 +185,17 @@ def _empty_row(n: int, text: str = O.NO_ROWS) -> html.Tr:
 
 
 def period_line(label: str, code: str, computed_at: datetime | None, now: datetime, frozen: bool,
-                stale_days: int | None) -> str:
-    """``2026年第四季度（2026Q4）· 评分于 2026-12-07 12:00，2 天前 · 已封存`` (times in ``now``'s zone)."""
+                stale_days: int | None, behind: int = 0, oldest_at: datetime | None = None) -> str:
+    """``2026年第四季度（2026Q4）· 评分于 2026-12-07 12:00，2 天前 · 已封存`` (times in ``now``'s zone); when
+    ``behind`` sites were not rescored by that run, how many and since when their scores date."""
     if computed_at is None:
         return f"{label}（{code}）"
     local = computed_at.astimezone(now.tzinfo)
     days = int((now - computed_at).total_seconds() // 86400)
     text = O.PERIOD_LINE.format(label=label, code=code, computed=local.strftime("%Y-%m-%d %H:%M"),
                                 age=O.AGE_DAYS.format(days=days) if days >= 1 else "")
+    if behind and oldest_at is not None:
+        text += O.BEHIND.format(n=behind, oldest=oldest_at.astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M"))
     text += O.PERIOD_FROZEN if frozen else O.PERIOD_OPEN
     if stale_days is not None:
         text += O.STALE.format(days=stale_days)

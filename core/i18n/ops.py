@@ -18,7 +18,8 @@ BAD_PERIOD = "地址中的期次“{text}”无法识别：{error}（应为 2026
 PERIOD_LINE = "{label}（{code}）· 评分于 {computed}{age}"
 PERIOD_FROZEN = " · 已封存"
 PERIOD_OPEN = " · 本期未结束，分数随每次评分更新"
-STALE = "（评分结果已 {days} 天未更新，请运行 score run）"
+STALE = "（评分结果已 {days} 天未更新：请检查周期评分是否在运行，或手动运行 score run）"
+BEHIND = "（其中 {n} 个网站未在此次评分中更新，最早评分于 {oldest}）"
 AGE_DAYS = "，{days} 天前"
 
 KPI_SITES = "参评网站"

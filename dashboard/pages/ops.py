@@ -64,7 +64,8 @@ def _panels(view: OpsView, now: Any) -> list[Any]:
     n = len(view.trend)
     trend_title = O.TREND_PANEL.format(kind=kind, n=n)
     return [
-        html.Div(period_line(view.period.label, code, view.computed_at, now, view.frozen, stale_days(view, now)),
+        html.Div(period_line(view.period.label, code, view.computed_at, now, view.frozen, stale_days(view, now),
+                             view.behind, view.oldest_at),
                  id=f"{P}-period", className="ops-period" + (" ops-stale" if stale_days(view, now) else "")),
         html.Div([kpi_tile(i, P) for i in ops_kpi_items(view.total)], className="kpi-row kpi-row-5"),
         html.Div(className="ops-grid", children=[

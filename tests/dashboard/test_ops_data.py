@@ -5,6 +5,7 @@ region scope, the sheet with its cited findings and entries and 签核后已变�
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from io import BytesIO
@@ -163,3 +164,14 @@ def test_bulletin_download_is_the_walls_rows_for_the_viewers_region(scored: tupl
     assert (entry.actor, entry.object_id, entry.scope_code) == ("cs_admin", "430100/2026Q4", "430100")
     none = ops_data.export_bulletin(world.sessions, city, parse("2025Q1"), NOW)
     assert none.content is None and none.message == "2025Q1 尚无评分结果，无可导出的通报"
+
+
+def test_the_period_line_counts_sites_the_newest_run_did_not_rescore() -> None:
+    old = replace(_view("B", "2026Q4", _result(90, True)), computed_at=datetime(2027, 1, 1, 8, tzinfo=UTC))
+    v = ops_data.build_view([_view("A", "2026Q4", _result(95, True)), old], None, CITIES)
+    assert v.computed_at == datetime(2027, 1, 2, tzinfo=UTC)
+    assert (v.behind, v.oldest_at) == (1, datetime(2027, 1, 1, 8, tzinfo=UTC))
+    same = ops_data.build_view([_view("A", "2026Q4", _result(95, True)), _view("B", "2026Q4", _result(90, True))],
+                               None, CITIES)
+    assert (same.behind, same.oldest_at) == (0, None)
+

@@ -98,6 +98,8 @@ def test_period_line_says_age_open_or_frozen_and_stale() -> None:
     text = period_line("2026年第四季度", "2026Q4", now - timedelta(days=9), now, False, 9)
     assert "9 天前" in text and "未结束" in text and "已 9 天未更新" in text
     assert "已封存" in period_line("2026年第三季度", "2026Q3", now - timedelta(days=60), now, True, None)
+    behind = period_line("2026年第四季度", "2026Q4", now, now, False, None, 2, now - timedelta(hours=30))
+    assert "其中 2 个网站未在此次评分中更新，最早评分于 2026-12-08 22:00" in behind  # in now's zone (UTC here)
 
 
 def test_sheet_lines_name_their_sources() -> None:
