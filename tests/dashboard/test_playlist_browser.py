@@ -54,7 +54,8 @@ def test_a_playlist_rotates_a_view_across_cities_and_stops_when_revoked(browser:
         watch = Watch(page)
         page.goto(f"{base}/?kiosk={token}")
         page.wait_for_selector("#overview-map", timeout=20_000)
-        assert page.url == f"{base}/"  # the token left the address bar for the wall's session
+        # The token left the address bar for the wall's session (the playlist may already have moved on).
+        assert page.url.startswith(f"{base}/") and "kiosk" not in page.url
         for code in FIRST_CITIES:  # city by city, in map order, the content following the address
             _shows(page, code)
 
