@@ -109,7 +109,9 @@ def inspected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
         "GOVOPS_DEMO__BIND_PREFIX": "127.0.78",
         "GOVOPS_DEMO__PORT": "29080",
         "GOVOPS_DEMO__HTTPS_PORT": "29443",
-        "GOVOPS_COLLECTORS__PROBE_TIMEOUT": "2",
+        # Room for a loaded machine (the suite runs on two workers): a clean site must never look down
+        # because another test held the CPU; the slow fault waits this plus 5 s (demo/faults.py).
+        "GOVOPS_COLLECTORS__PROBE_TIMEOUT": "5",
         "GOVOPS_COLLECTORS__PROBE_CA_FILE": str(tmp / "demo-ca.pem"),
         "GOVOPS_INSPECTION__SCHEDULED": "false",
     }
