@@ -24,6 +24,7 @@ from dashboard import inputs
 from dashboard.alert_actions import Outcome
 from dashboard.annual_data import template
 from db.models import Site
+from db.models_annual import AnnualReport
 from security.auth import Action, PermissionDenied, Principal, allowed_actions, require
 
 EDIT = Action.EDIT_CONTENT
@@ -69,6 +70,13 @@ def _run(sessions: sessionmaker[Session], principal: Principal | None, code: obj
             return Outcome(False, str(exc))
 
 
+def _existing(s: Session, site: Site, year: object) -> AnnualReport | Outcome:
+    """The site's report of ``year``, or the refusal saying it has not been generated."""
+    y = int(inputs.integer(year) or 0)
+    report = find(s, site.id, y)
+    return report if report is not None else Outcome(False, S.ERR_NO_REPORT.format(code=site.code, year=y))
+
+
 def perform_set(sessions: sessionmaker[Session], principal: Principal | None, *, code: object, year: object,
                 key: object, value: object, now: datetime) -> Outcome:
     """Enter one field of the site's report by hand (validated by its type)."""
@@ -78,10 +86,9 @@ def perform_set(sessions: sessionmaker[Session], principal: Principal | None, *,
         return Outcome(False, S.ERR_FIELD)
 
     def call(s: Session, site: Site, actor: str, t: Template) -> Outcome:
-        y = int(inputs.integer(year) or 0)
-        report = find(s, site.id, y)
-        if report is None:
-            return Outcome(False, S.ERR_NO_REPORT.format(code=site.code, year=y))
+        report = _existing(s, site, year)
+        if isinstance(report, Outcome):
+            return report
         stored = set_field(s, report, site, t, field, text, actor, now)
         return Outcome(True, S.OK_SET.format(label=t.field(field).label,
                                            value=T.YES if stored is True else T.NO if stored is False
@@ -100,10 +107,9 @@ def perform_move(sessions: sessionmaker[Session], principal: Principal | None, *
         return Outcome(False, S.ERR_REASON)
 
     def call(s: Session, site: Site, actor: str, t: Template) -> Outcome:
-        y = int(inputs.integer(year) or 0)
-        report = find(s, site.id, y)
-        if report is None:
-            return Outcome(False, S.ERR_NO_REPORT.format(code=site.code, year=y))
+        report = _existing(s, site, year)
+        if isinstance(report, Outcome):
+            return report
         old = report.state
         move(s, report, site, name, actor, now, t, why)
         return Outcome(True, S.OK_MOVE.format(old=T.STATE[old.value], new=T.STATE[report.state.value]))
