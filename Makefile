@@ -21,9 +21,10 @@ run: $(STAMP)
 run-federation: $(STAMP) system-deps
 	$(PY) app.py demo-federation
 
-# Both cores: a module's tests stay on one worker (its browser and servers are started once); the slowest
-# tests are listed at the end so a slow-down is seen where it happens. `make test PYTEST_JOBS=` runs serially.
-PYTEST_JOBS ?= -n 2 --dist loadfile
+# Serial by default: two end-to-end tests are still timing-sensitive when another worker holds the CPU.
+# `make test PYTEST_JOBS="-n 2 --dist loadfile"` runs on both cores (a module's tests stay on one worker: its
+# browser and servers start once), about 20-26 minutes instead of about 50. The slowest tests are listed at the end.
+PYTEST_JOBS ?=
 test: $(STAMP) system-deps
 	$(PY) -m pytest $(PYTEST_JOBS) --durations=25 $(PYTEST_ARGS)
 
